@@ -1,0 +1,257 @@
+"""The scenario config (YAML): schema, defaults and loading.
+
+One pydantic model per section; unknown keys are errors with a "did you mean" hint. Loaded with
+``yaml.safe_load`` only. ``docs/data.md`` documents every key below.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError, field_validator, model_validator
+
+from .errors import Problem, ValidationError
+from .schema import TABLES, TIERS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+
+
+class Category(_Strict):
+    """A need category: its unit of measure and its party-led priority."""
+
+    label: str = ""                                   # display name, e.g. 养老服务
+    label_en: str = ""
+    unit: str = "hours"                               # unit of measure of needs in this category
+    weight: NonNegFloat = 1.0                         # party-led priority weight
+    professional: bool = False                        # volunteers need social-worker supervision here
+    hours_per_unit: PositiveFloat = 1.0               # provider hours per unit of need (people providers)
+    funds_per_unit: PositiveFloat | None = None       # yuan per unit of need: funds lots may serve it directly
+    items: dict[str, PositiveFloat] = Field(default_factory=dict)  # goods item -> items per unit of need
+
+
+class MaxKm(_Strict):
+    social_worker: NonNegFloat = 20.0
+    volunteer: NonNegFloat = 5.0
+    organization: NonNegFloat = 30.0
+
+
+class Reach(_Strict):
+    max_km: MaxKm = MaxKm()
+    # Units without coordinates: reachable from the same town only (distance taken as this value).
+    same_town_km: NonNegFloat = 0.0
+
+
+class Costs(_Strict):
+    travel_per_km: NonNegFloat = 0.5          # yuan per km per provider hour of load (travel allowance)
+    travel_overhead_per_km: NonNegFloat = 0.02  # extra provider hours per hour of service, per km travelled
+    volunteer_cost_per_hour: NonNegFloat = 0.0  # e.g. meal/transport subsidy, paid by the district
+
+
+class Supervision(_Strict):
+    enabled: bool = True
+    volunteer_hours_per_worker_hour: PositiveFloat = 10.0   # k: at least 1 worker-hour per k volunteer-hours
+    categories: list[str] | None = None                     # default: the professional categories
+
+
+class PartyShare(_Strict):
+    enabled: bool = True
+    min_share: Annotated[float, Field(ge=0, le=1)] = 0.2    # rho: share of a unit's volunteer hours by party members
+
+
+class PartyCapacity(_Strict):
+    enabled: bool = True
+
+
+class Budget(_Strict):
+    enabled: bool = True
+    amount: NonNegFloat | None = None         # yuan; None = unlimited
+
+
+class Expiry(_Strict):
+    enabled: bool = True
+    horizon_days: int = Field(31, ge=0)       # lots lapsing within this many days after the period starts
+    penalty_per_unit: NonNegFloat = 0.01      # cost-stage penalty per unit of such a lot left unused
+
+
+class Rules(_Strict):
+    supervision: Supervision = Supervision()
+    party_share: PartyShare = PartyShare()
+    party_capacity: PartyCapacity = PartyCapacity()
+    budget: Budget = Budget()
+    expiry: Expiry = Expiry()
+
+
+Stage = Literal["coverage", "equity", "cost"]
+
+
+class Objective(_Strict):
+    mode: Literal["lexicographic", "weighted"] = "lexicographic"
+    order: list[Stage] = ["coverage", "equity", "cost"]
+    tolerance: Annotated[float, Field(ge=0, le=0.5)] = 1e-6  # relative slack when fixing an earlier stage
+    weights: dict[Stage, NonNegFloat] = {"coverage": 1000.0, "equity": 100.0, "cost": 1e-4}
+
+    @field_validator("order")
+    @classmethod
+    def _order_unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v) or not v:
+            raise ValueError("order must list each of coverage, equity, cost at most once")
+        return v
+
+
+class Equity(_Strict):
+    mode: Literal["maxmin", "floor"] = "maxmin"
+    floor: Annotated[float, Field(ge=0, le=1)] = 0.5    # for mode=floor: penalise shortfall below this ratio
+
+
+class Solver(_Strict):
+    backend: str = "highs"
+    time_limit: PositiveFloat | None = 60.0
+    mip_gap: NonNegFloat = 1e-4
+    threads: int | None = Field(None, ge=1)
+    seed: int = 0
+    log: bool = False
+
+
+class Config(_Strict):
+    name: str = "scenario"
+    period: str = Field(..., description="Planning period YYYY-MM")
+    data: str                                   # folder of CSVs or one .xlsx workbook, relative to the config
+    tables: dict[str, str] = Field(default_factory=dict)  # per-table file (in a folder) or sheet name override
+    categories: dict[str, Category]
+    tag_multipliers: dict[str, PositiveFloat] = Field(default_factory=dict)
+    tier_multipliers: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: {"guaranteed": 3.0, "basic": 1.0, "improvement": 0.5}
+    )
+    reach: Reach = Reach()
+    costs: Costs = Costs()
+    rules: Rules = Rules()
+    objective: Objective = Objective()
+    equity: Equity = Equity()
+    solver: Solver = Solver()
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        v = str(v)
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+            raise ValueError(f"period must look like 2026-12 (YYYY-MM), got {v!r}")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: dict[str, Category]) -> dict[str, Category]:
+        if not v:
+            raise ValueError("at least one category is needed")
+        for name in v:
+            if not re.fullmatch(r"[A-Za-z0-9_\-\u4e00-\u9fff]+", name):
+                raise ValueError(f"category name {name!r}: use letters, digits, _ or -")
+        return v
+
+    @field_validator("tables")
+    @classmethod
+    def _tables(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in v if k not in TABLES]
+        if unknown:
+            raise ValueError(f"unknown table {unknown[0]!r}{_did_you_mean(unknown[0], TABLES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _cross(self) -> "Config":
+        missing = [t for t in TIERS if t not in self.tier_multipliers]
+        unknown = [t for t in self.tier_multipliers if t not in TIERS]
+        if unknown:
+            raise ValueError(f"tier_multipliers: unknown tier {unknown[0]!r}{_did_you_mean(unknown[0], TIERS)}")
+        if missing:
+            raise ValueError(f"tier_multipliers: give a multiplier for every tier (missing {', '.join(missing)})")
+        sup = self.rules.supervision.categories or []
+        for c in sup:
+            if c not in self.categories:
+                raise ValueError(f"rules.supervision.categories: unknown category {c!r}{_did_you_mean(c, self.categories)}")
+        return self
+
+    # -- derived -------------------------------------------------------------------------------
+    @property
+    def supervised_categories(self) -> list[str]:
+        if self.rules.supervision.categories is not None:
+            return list(self.rules.supervision.categories)
+        return [name for name, c in self.categories.items() if c.professional]
+
+
+def _did_you_mean(word: str, options) -> str:
+    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names valid at a location in the config, for the did-you-mean hint."""
+    current: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if current is None:
+            return []
+        field = current.model_fields.get(str(part))
+        if field is None:
+            # a dict key (e.g. a category name): step into the dict's value model
+            continue
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        current = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return list(current.model_fields) if current is not None else []
+
+
+def parse_config(raw: object, source: str) -> Config:
+    """Validate a parsed YAML document; every problem is collected into one ValidationError."""
+    if not isinstance(raw, dict):
+        raise ValidationError([Problem(source, None, None, "the config must be a YAML mapping (key: value lines)",
+                                       hint="see configs/zhugen.yaml for an example", value=type(raw).__name__)])
+    try:
+        return Config.model_validate(raw)
+    except PydanticValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc)
+            if err["type"] == "extra_forbidden":
+                hint = _did_you_mean(loc[-1], _fields_at(Config, loc)).strip(" ()") or "remove it, or check its indentation"
+                msg = f"unknown key {key!r}"
+            elif err["type"] == "missing":
+                msg, hint = f"missing required key {key!r}", "add it; see docs/data.md"
+            else:
+                msg = f"{key}: {err['msg']}" if key else err["msg"]
+                hint = "see docs/data.md for the allowed values"
+            value = err.get("input") if err["type"] != "missing" else None
+            if isinstance(value, dict | list):
+                value = None
+            problems.append(Problem(source, None, key or None, msg, hint=hint, value=value))
+        raise ValidationError(problems) from None
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValidationError([Problem(str(path), None, None, "config file not found",
+                                       hint="check the path; configs/zhugen.yaml is the bundled example")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(str(path), None, None, f"cannot read the config: {exc}",
+                                       hint="save it as UTF-8 text")]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        col = str(mark.column + 1) if mark is not None else None
+        raise ValidationError([Problem(str(path), row, col, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                       hint="check indentation and quoting on that line")]) from None
+    return parse_config(raw, str(path))

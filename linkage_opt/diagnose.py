@@ -1,0 +1,205 @@
+"""Why no plan exists: the conflicting guarantees, in the user's terms, and the cheapest relaxation.
+
+Only guaranteed needs can make the model infeasible (every other row holds with nothing served), so:
+
+1. **Elastic relaxation.** Each guaranteed coverage row gets a slack ``e_n`` in [0, 1] (the share of
+   the guarantee dropped); minimising ``sum_n coef_n * e_n`` (party-priority weight of what is dropped)
+   gives the cheapest relaxation: lower guarantee n by ``e_n * q_n``.
+2. **Minimal conflict.** Starting from the short guarantees and the guarantees competing with them for
+   the same providers, a deletion filter drops every guarantee whose removal leaves the rest still
+   infeasible; what remains is an irreducible set: infeasible together, feasible if any one is dropped.
+3. **Rules involved.** Each enabled linkage rule is switched off in turn; a rule whose removal reduces
+   the shortfall is part of the conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .formulation import Formulation, build
+from .solvers import SolverOptions, Status, get_backend
+from .solvers.base import MipProblem
+
+RULE_TEXT = {
+    "supervision": "supervision ratio (at least 1 social-worker hour per {k:g} volunteer hours in {cats})",
+    "party_share": "party-member share (at least {rho:.0%} of a unit's volunteer hours by party members)",
+    "party_capacity": "party-branch capacity (program instances a unit's party branch can coordinate)",
+    "budget": "district budget ({amount:,.0f} yuan)",
+}
+MAX_FILTER = 40          # guarantees tested one by one in the deletion filter
+
+
+@dataclass
+class NeedShort:
+    need_id: str
+    unit_id: str
+    unit_name: str
+    category: str
+    unit_of_measure: str
+    required: float
+    attainable: float            # in the cheapest relaxation
+    shortfall: float
+    eligible_capacity: float     # need this could receive if every eligible provider served it alone
+    eligible_providers: dict     # kind -> count
+
+    def text(self) -> str:
+        prov = ", ".join(f"{n} {k.replace('_', ' ')}{'s' if n != 1 else ''}" for k, n in self.eligible_providers.items()) or "no provider"
+        return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {self.required:g} {self.unit_of_measure} "
+                f"guaranteed, only {self.eligible_capacity:.4g} {self.unit_of_measure} of eligible capacity within reach "
+                f"({prov})")
+
+
+@dataclass
+class Diagnosis:
+    conflict: list[NeedShort]                    # irreducible set of guarantees (when minimal=True)
+    relaxation: list[NeedShort]                  # cheapest relaxation: guarantees to lower and by how much
+    rules: list[str] = field(default_factory=list)
+    minimal: bool = True
+
+    def message(self) -> str:
+        lines = ["Guaranteed needs cannot all be met. These requirements conflict"
+                 + (" (an irreducible set: drop any one and the rest can be met):" if self.minimal else ":")]
+        lines += [f"  - {n.text()}" for n in self.conflict]
+        if self.rules:
+            lines.append("  together with the rule" + ("s" if len(self.rules) > 1 else "") + ":")
+            lines += [f"  - {r}" for r in self.rules]
+        lines.append("Cheapest relaxation (what would make the plan feasible):")
+        for n in self.relaxation:
+            lines.append(f"  - lower the guarantee of {n.unit_name} ({n.unit_id}) {n.category} by {n.shortfall:.4g} "
+                         f"{n.unit_of_measure} (to {n.attainable:.4g}), or add that much eligible capacity within reach")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {"conflict": [asdict(n) for n in self.conflict], "relaxation": [asdict(n) for n in self.relaxation],
+                "rules": list(self.rules), "minimal": self.minimal}
+
+
+def _guaranteed_rows(form: Formulation) -> tuple[np.ndarray, np.ndarray]:
+    """(need index, row number) of every guaranteed coverage row."""
+    rows = form.model.row_blocks["coverage"]
+    n = rows.index["n"].to_numpy()
+    g = form.needs["tier"].to_numpy()[n] == "guaranteed"
+    return n[g], rows.ids[g]
+
+
+def elastic_problem(form: Formulation) -> tuple[MipProblem, np.ndarray, np.ndarray]:
+    """The model plus one slack per guaranteed need; minimise the priority-weighted guarantee dropped."""
+    m = form.model
+    needs, rows = _guaranteed_rows(form)
+    A = m.matrix()
+    E = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(m.n_rows, len(rows)))
+    A2 = sp.hstack([A, E], format="csr")
+    lo, hi = m.row_bounds()
+    lb, ub = m.bounds()
+    coef = form.needs["coef"].to_numpy(float)[needs]
+    coef = np.where(coef > 0, coef, 1e-6)
+    c = np.concatenate([np.zeros(m.n_cols), coef])
+    prob = MipProblem(c=c, A=A2, row_lo=lo, row_hi=hi, col_lo=np.concatenate([lb, np.zeros(len(rows))]),
+                      col_hi=np.concatenate([ub, np.ones(len(rows))]),
+                      integrality=np.concatenate([m.integrality(), np.zeros(len(rows), bool)]), sense="min")
+    return prob, needs, rows
+
+
+def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarray, backend, options) -> bool:
+    """Is the model feasible when only the guarantees on ``keep_rows`` are enforced?"""
+    m = form.model
+    lo, hi = m.row_bounds()
+    lo = lo.copy()
+    lo[all_rows] = 0.0
+    lo[keep_rows] = 1.0
+    lb, ub = m.bounds()
+    prob = MipProblem(c=np.zeros(m.n_cols), A=m.matrix(), row_lo=lo, row_hi=hi, col_lo=lb, col_hi=ub,
+                      integrality=m.integrality(), sense="min")
+    res = backend.solve(prob, options)
+    return res.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
+    N = form.needs
+    sc = form.scenario
+    q = float(N["q"].iat[n])
+    u = int(N["u"].iat[n])
+    cat = str(N["category"].iat[n])
+    x = form.model.var("x")
+    sel = x.index["n"].to_numpy() == n
+    p = x.index["p"].to_numpy()[sel]
+    load = x.index["load"].to_numpy(float)[sel]
+    cap = form.providers["capacity"].to_numpy(float)[p]
+    eligible = float(np.sum(np.where(load > 0, cap / np.maximum(load, 1e-12), np.inf))) if len(p) else 0.0
+    y = form.model.var("y")
+    if y.size:
+        pl = y.index
+        here = (pl["u"].to_numpy() == u) & (pl["category"].to_numpy() == cat)
+        eligible += float(np.sum(pl["ymax"].to_numpy(float)[here] * pl["output"].to_numpy(float)[here]))
+    kinds = form.providers["kind"].to_numpy()[p]
+    counts = {k: int(np.sum(kinds == k)) for k in ("social_worker", "volunteer", "organization", "charity") if np.any(kinds == k)}
+    if y.size and np.any(here):
+        counts["program"] = int(np.sum(here))
+    attainable = q * attainable_frac
+    return NeedShort(str(N["need_id"].iat[n]), str(N["unit_id"].iat[n]), str(sc.units["name"].iat[u]), cat,
+                     sc.config.categories[cat].unit, q, attainable, q - attainable, min(eligible, 1e300), counts)
+
+
+def _rule_variants(form: Formulation) -> dict[str, object]:
+    cfg = form.scenario.config
+    r = cfg.rules
+    out = {}
+    for key in ("supervision", "party_share", "party_capacity", "budget"):
+        rule = getattr(r, key)
+        if not rule.enabled:
+            continue
+        rules = r.model_copy(update={key: rule.model_copy(update={"enabled": False})})
+        out[key] = cfg.model_copy(update={"rules": rules})
+    return out
+
+
+def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Diagnosis:
+    backend = get_backend(backend_name)
+    opts = SolverOptions(time_limit=options.time_limit, mip_gap=1e-6, threads=options.threads, seed=options.seed)
+    prob, needs, rows = elastic_problem(form)
+    res = backend.solve(prob, opts)
+    if not res.has_solution:
+        return Diagnosis([], [], ["the solver could not solve the relaxation: " + res.message], minimal=False)
+    e = res.x[form.model.n_cols:]
+    short = np.flatnonzero(e > 1e-6)
+    relaxation = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in short]
+    base_short = float(res.objective)
+
+    # rules whose removal reduces the shortfall
+    rules_involved = []
+    cfg = form.scenario.config
+    for key, variant_cfg in _rule_variants(form).items():
+        variant = build(form.scenario.replace(config=variant_cfg))
+        vres = backend.solve(elastic_problem(variant)[0], opts)
+        if vres.has_solution and vres.objective < base_short - 1e-7 * max(1.0, base_short):
+            s = cfg.rules.supervision
+            rules_involved.append(RULE_TEXT[key].format(
+                k=s.volunteer_hours_per_worker_hour, cats=", ".join(cfg.supervised_categories) or "-",
+                rho=cfg.rules.party_share.min_share, amount=cfg.rules.budget.amount or 0.0))
+
+    # candidates: the short guarantees and guaranteed needs competing for the same providers
+    x = form.model.var("x")
+    xn, xp = x.index["n"].to_numpy(), x.index["p"].to_numpy()
+    short_needs = needs[short]
+    shared_p = np.unique(xp[np.isin(xn, short_needs)])
+    competitors = np.unique(xn[np.isin(xp, shared_p)])
+    cand_mask = np.isin(needs, short_needs) | np.isin(needs, competitors)
+    cand = np.flatnonzero(cand_mask)
+    # the filter needs an infeasible start: competition can also run through chains of providers
+    minimal = len(cand) <= MAX_FILTER and not _feasible_with(form, rows[cand], rows, backend, opts)
+    if minimal:
+        # deletion filter: try dropping competitors first, then the short ones
+        order = sorted(cand, key=lambda i: (i in set(short), int(needs[i])))
+        keep = list(order)
+        for i in order:
+            trial = [j for j in keep if j != i]
+            if not _feasible_with(form, rows[trial], rows, backend, opts):
+                keep = trial
+        conflict_idx = keep
+    else:
+        conflict_idx = list(short)
+    conflict = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in sorted(conflict_idx)]
+    return Diagnosis(conflict, relaxation, rules_involved, minimal)

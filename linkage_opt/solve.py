@@ -1,0 +1,201 @@
+"""``solve(scenario) -> Plan``: build the model, solve it stage by stage, turn the answer into a plan.
+
+Lexicographic mode solves one stage per objective term in the configured order; after each stage,
+a row keeps that term within ``objective.tolerance`` (relative) of the value just achieved, and the
+stage's solution is the starting point of the next. Weighted mode solves once with a blended objective.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import __version__
+from .errors import InfeasibleError, SolverError
+from .formulation import Formulation, Term, build
+from .plan import Plan, build_tables, clean_solution
+from .scenario import Scenario
+from .solvers import SolverOptions, Status, get_backend
+from .solvers.base import MipProblem, SolveResult, relative_gap
+
+
+@dataclass
+class StageResult:
+    stage: str
+    result: SolveResult
+    value: float | None        # the stage's own term at the stage's solution
+
+    def as_dict(self) -> dict:
+        r = self.result
+        return {"stage": self.stage, "status": r.status.value, "objective": r.objective, "best_bound": r.best_bound,
+                "gap": r.gap, "solve_s": round(r.solve_seconds, 4)}
+
+
+def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]:
+    """Backend name and options from the config, with non-None keyword overrides applied."""
+    s = scenario.config.solver
+    backend = overrides.pop("backend", None) or s.backend
+    vals = dict(time_limit=s.time_limit, mip_gap=s.mip_gap, threads=s.threads, seed=s.seed, log=s.log)
+    for k, v in overrides.items():
+        if k not in vals:
+            raise TypeError(f"unknown solver option {k!r}")
+        if v is not None:
+            vals[k] = v
+    return backend, SolverOptions(**vals)
+
+
+def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, fixed: list[tuple[Term, float]],
+                  tolerance: float, A=None) -> MipProblem:
+    """The model with objective c and earlier stage optima kept within the tolerance."""
+    extra = []
+    for term, value in fixed:
+        slack = tolerance * max(1.0, abs(value))
+        if term.sense == "max":
+            extra.append((term.c, value - term.offset - slack, np.inf))
+        else:
+            extra.append((term.c, -np.inf, value - term.offset + slack))
+    return form.model.problem(c, sense, offset, A=A, extra_rows=extra)
+
+
+def solve_formulation(form: Formulation, backend_name: str, options: SolverOptions,
+                      progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, list[StageResult], str]:
+    """Run the stages; return the final (cleaned) solution, per-stage results and the overall status."""
+    cfg = form.scenario.config.objective
+    backend = get_backend(backend_name)
+    A = form.model.matrix()
+    stages: list[StageResult] = []
+    t_start = time.perf_counter()
+
+    if cfg.mode == "weighted":
+        c = np.zeros(form.model.n_cols)
+        offset = 0.0
+        for name, lam in cfg.weights.items():
+            term = form.terms[name]
+            sign = 1.0 if term.sense == "max" else -1.0
+            c += sign * lam * term.c
+            offset += sign * lam * term.offset
+        plan_stages = [("weighted", c, "max", offset)]
+    else:
+        plan_stages = [(name, form.terms[name].c, form.terms[name].sense, form.terms[name].offset) for name in cfg.order]
+
+    fixed: list[tuple[Term, float]] = []
+    x_best: np.ndarray | None = None
+    overall = Status.OPTIMAL
+    for i, (name, c, sense, offset) in enumerate(plan_stages):
+        if progress:
+            progress(f"solving stage {i + 1}/{len(plan_stages)}: {name}")
+        opts = options
+        if options.time_limit is not None:
+            remaining = options.time_limit - (time.perf_counter() - t_start)
+            opts = SolverOptions(time_limit=max(1.0, remaining / (len(plan_stages) - i)), mip_gap=options.mip_gap,
+                                 threads=options.threads, seed=options.seed, log=options.log)
+        problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
+        result = backend.solve(problem, opts)
+        if result.status == Status.INFEASIBLE and i == 0:
+            from .diagnose import diagnose
+
+            diagnosis = diagnose(form, backend_name, options)
+            raise InfeasibleError(diagnosis.message(), diagnosis)
+        if not result.has_solution:
+            if x_best is None:
+                if result.status == Status.NO_SOLUTION:
+                    raise SolverError(f"{backend_name} found no plan within the time limit "
+                                      f"({options.time_limit:g} s); raise solver.time_limit")
+                raise SolverError(f"{backend_name} failed at stage {name!r}: {result.status.value} {result.message}")
+            # keep the previous stage's plan; it satisfies every hard constraint
+            overall = Status.FEASIBLE
+            stages.append(StageResult(name, result, None))
+            break
+        x_best = result.x
+        if result.status != Status.OPTIMAL:
+            overall = Status.FEASIBLE
+        value = result.objective
+        stages.append(StageResult(name, result, value))
+        if name != "weighted":
+            fixed.append((form.terms[name], float(value)))
+    return clean_solution(form, x_best), stages, overall.value
+
+
+def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
+          mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
+          log: bool | None = None, progress: Callable[[str], None] | None = None,
+          load_seconds: float | None = None) -> Plan:
+    """Plan a scenario. Raises :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold."""
+    backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
+                                           threads=threads, seed=seed, log=log)
+    if progress:
+        progress("building the model")
+    t0 = time.perf_counter()
+    form = build(scenario)
+    build_s = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    x, stages, status = solve_formulation(form, backend_name, options, progress)
+    solve_s = time.perf_counter() - t1
+
+    tables = build_tables(form, x)
+    last = next(s for s in reversed(stages) if s.value is not None) if any(s.value is not None for s in stages) else stages[-1]
+    objective = objective_terms(form, x)
+    if scenario.config.objective.mode == "weighted":
+        objective["weighted"] = stages[0].value
+    m = form.model
+    summary = {
+        "status": status,
+        "objective": objective,
+        "objective_stage": last.stage,
+        "best_bound": last.result.best_bound,
+        "gap": relative_gap(last.result.objective, last.result.best_bound),
+        "stages": [s.as_dict() for s in stages],
+        "solver": {"name": backend_name, "version": stages[-1].result.solver_version, "time_limit": options.time_limit,
+                   "mip_gap": options.mip_gap, "threads": options.threads, "seed": options.seed},
+        "timings": {"load_s": round(load_seconds, 4) if load_seconds is not None else None,
+                    "build_s": round(build_s, 4), "solve_s": round(solve_s, 4), "write_s": None},
+        "model": {"variables": m.n_cols, "constraints": m.n_rows, "nonzeros": int(m.matrix().nnz),
+                  "integer_variables": int(m.integrality().sum()),
+                  "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
+        "metrics": plan_metrics(tables, scenario),
+        "inputs": dict(scenario.input_hashes),
+        "package_version": __version__,
+        "scenario": scenario.config.name,
+        "period": scenario.config.period,
+        "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
+    return Plan(**tables, summary=summary, formulation=form, solution=x)
+
+
+def objective_terms(form: Formulation, x: np.ndarray) -> dict:
+    """Each objective term at the plan, as the solver sees it (recomputable from the CSVs, docs/outputs.md)."""
+    out = {name: term.value(x) for name, term in form.terms.items()}
+    out["money"] = float(form.col_money @ x)
+    out["expiry_penalty"] = out["cost"] - out["money"]
+    return out
+
+
+def plan_metrics(tables: dict, scenario: Scenario) -> dict:
+    """Headline figures a planner reads first."""
+    cov = tables["coverage"]
+    prov = tables["providers"]
+    g = cov[cov["tier"] == "guaranteed"]
+    need = cov["need"].sum()
+    per_unit = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
+    per_unit = per_unit[per_unit["wn"] > 0]
+    ratios = per_unit["wc"] / per_unit["wn"]
+    people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])]
+    floor = scenario.config.equity.floor
+    return {
+        "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
+        "plain_coverage_by_category": {c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
+                                       for c, d in cov.groupby("category")},
+        "guaranteed_needs": int(len(g)),
+        "guaranteed_met": int((g["unmet"] <= 1e-6 * np.maximum(1.0, g["need"])).sum()),
+        "units_below_equity_floor": int((ratios < floor - 1e-9).sum()),
+        "min_unit_ratio": float(ratios.min()) if len(ratios) else 1.0,
+        "idle_hours": float((people["capacity"] - people["used"]).clip(lower=0).sum()),
+        "total_need_rows": int(len(cov)),
+        "unmet_need_rows": int((cov["unmet"] > 1e-6 * np.maximum(1.0, cov["need"])).sum()),
+        "total_need": float(need),
+    }
