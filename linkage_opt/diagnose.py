@@ -40,16 +40,24 @@ class NeedShort:
     category: str
     unit_of_measure: str
     required: float
-    attainable: float            # in the cheapest relaxation
+    attainable: float            # what can be provided in the cheapest relaxation
     shortfall: float
-    eligible_capacity: float     # need this could receive if every eligible provider served it alone
+    direct_capacity: float       # need the eligible providers could serve if each served only this need
+    program_capacity: float      # need the eligible programs could serve (instances capped by org and party branch)
     eligible_providers: dict     # kind -> count
 
     def text(self) -> str:
-        prov = ", ".join(f"{n} {k.replace('_', ' ')}{'s' if n != 1 else ''}" for k, n in self.eligible_providers.items()) or "no provider"
-        return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {self.required:g} {self.unit_of_measure} "
-                f"guaranteed, only {self.eligible_capacity:.4g} {self.unit_of_measure} of eligible capacity within reach "
-                f"({prov})")
+        u = self.unit_of_measure
+        prov = _plural_list({k: n for k, n in self.eligible_providers.items() if k != "program"})
+        parts = [f"{self.direct_capacity:.4g} {u} from {prov}" if prov else "no eligible provider within reach"]
+        if self.eligible_providers.get("program"):
+            parts.append(f"up to {self.program_capacity:.4g} {u} from {_plural_list({'program': self.eligible_providers['program']})}")
+        return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {self.required:g} {u} guaranteed, "
+                f"at most {self.attainable:.4g} {u} can be provided (eligible within reach: {'; '.join(parts)})")
+
+
+def _plural_list(counts: dict) -> str:
+    return ", ".join(f"{n} {k.replace('_', ' ')}{'s' if n != 1 else ''}" for k, n in counts.items())
 
 
 @dataclass
@@ -123,24 +131,31 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
     q = float(N["q"].iat[n])
     u = int(N["u"].iat[n])
     cat = str(N["category"].iat[n])
+    P = form.providers
     x = form.model.var("x")
     sel = x.index["n"].to_numpy() == n
     p = x.index["p"].to_numpy()[sel]
     load = x.index["load"].to_numpy(float)[sel]
-    cap = form.providers["capacity"].to_numpy(float)[p]
-    eligible = float(np.sum(np.where(load > 0, cap / np.maximum(load, 1e-12), np.inf))) if len(p) else 0.0
+    cap = P["capacity"].to_numpy(float)[p]
+    direct = float(np.sum(np.where(load > 0, cap / np.maximum(load, 1e-12), np.inf))) if len(p) else 0.0
+    kinds = P["kind"].to_numpy()[p]
+    counts = {k: int(np.sum(kinds == k)) for k in ("social_worker", "volunteer", "organization", "charity") if np.any(kinds == k)}
+    program = 0.0
     y = form.model.var("y")
     if y.size:
         pl = y.index
-        here = (pl["u"].to_numpy() == u) & (pl["category"].to_numpy() == cat)
-        eligible += float(np.sum(pl["ymax"].to_numpy(float)[here] * pl["output"].to_numpy(float)[here]))
-    kinds = form.providers["kind"].to_numpy()[p]
-    counts = {k: int(np.sum(kinds == k)) for k in ("social_worker", "volunteer", "organization", "charity") if np.any(kinds == k)}
-    if y.size and np.any(here):
-        counts["program"] = int(np.sum(here))
+        here = np.flatnonzero((pl["u"].to_numpy() == u) & (pl["category"].to_numpy() == cat))
+        if len(here):
+            inst = pl["ymax"].to_numpy(float)[here]
+            inst = np.minimum(inst, P["capacity"].to_numpy(float)[pl["p"].to_numpy()[here]])
+            party = float(sc.units["party_capacity"].iat[u])
+            if sc.config.rules.party_capacity.enabled and np.isfinite(party):
+                inst = np.minimum(inst, party)
+            program = float(np.sum(inst * pl["output"].to_numpy(float)[here]))
+            counts["program"] = len(here)
     attainable = q * attainable_frac
     return NeedShort(str(N["need_id"].iat[n]), str(N["unit_id"].iat[n]), str(sc.units["name"].iat[u]), cat,
-                     sc.config.categories[cat].unit, q, attainable, q - attainable, min(eligible, 1e300), counts)
+                     sc.config.categories[cat].unit, q, attainable, q - attainable, direct, program, counts)
 
 
 def _rule_variants(form: Formulation) -> dict[str, object]:

@@ -532,3 +532,36 @@ def expiring_lots(scenario: Scenario, P: pd.DataFrame) -> np.ndarray:
     horizon = start + pd.Timedelta(days=cfg.rules.expiry.horizon_days)
     exp = pd.to_datetime(P["expires"])
     return ((P["kind"] == "charity") & exp.notna() & (exp < horizon)).to_numpy()
+
+
+def unit_ratios(form: Formulation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(units with need, their weighted coverage ratio R_u) at solution x."""
+    N = form.needs
+    coef = N["coef"].to_numpy(float)
+    u_of_n = N["u"].to_numpy()
+    n_units = len(form.scenario.units)
+    D = np.bincount(u_of_n, weights=coef, minlength=n_units) if len(N) else np.zeros(n_units)
+    got = np.zeros(n_units)
+    for name in ("x", "o"):
+        b = form.model.var(name)
+        if b.size:
+            n = b.index["n"].to_numpy()
+            got += np.bincount(u_of_n[n], weights=coef[n] * b.take(x), minlength=n_units)
+    units = np.flatnonzero(D > 0)
+    return units, got[units] / D[units]
+
+
+def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
+    """Set the equity auxiliaries to the values the plan implies (t = min ratio, s_u = shortfall).
+
+    Stages after the equity stage only keep the equity term above its fixed value, so t or s may sit
+    loose; settling them keeps every row satisfied and makes the reported equity exact.
+    """
+    x = x.copy()
+    units, ratio = unit_ratios(form, x)
+    if form.has("t"):
+        x[form.var("t").ids] = float(np.clip(ratio.min(), 0.0, 1.0)) if len(ratio) else 0.0
+    if form.has("s"):
+        floor = form.scenario.config.equity.floor
+        x[form.var("s").ids] = np.clip(floor - ratio, 0.0, floor)
+    return x

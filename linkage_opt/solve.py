@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .errors import InfeasibleError, SolverError
-from .formulation import Formulation, Term, build
+from .formulation import Formulation, Term, build, settle_equity
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario
 from .solvers import SolverOptions, Status, get_backend
@@ -117,7 +117,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
         stages.append(StageResult(name, result, value))
         if name != "weighted":
             fixed.append((form.terms[name], float(value)))
-    return clean_solution(form, x_best), stages, overall.value
+    return settle_equity(form, clean_solution(form, x_best)), stages, overall.value
 
 
 def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
@@ -158,6 +158,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
                   "integer_variables": int(m.integrality().sum()),
                   "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
         "metrics": plan_metrics(tables, scenario),
+        "config": str(scenario.config_path) if scenario.config_path else None,
         "inputs": dict(scenario.input_hashes),
         "package_version": __version__,
         "scenario": scenario.config.name,
