@@ -113,6 +113,24 @@ class Equity(_Strict):
     floor: Annotated[float, Field(ge=0, le=1)] = 0.5    # for mode=floor: penalise shortfall below this ratio
 
 
+class CarryOver(_Strict):
+    """Unmet needs of earlier periods come back, and units short for months rise in priority."""
+
+    enabled: bool = False
+    tiers: list[Literal["guaranteed", "basic", "improvement"]] = ["guaranteed", "basic"]
+    cap: Annotated[float, Field(ge=0)] = 0.5          # carry at most cap x the original need of a row
+    months: int = Field(3, ge=1)                      # window for the cumulative shortfall
+    shortfall_boost: NonNegFloat = 0.5                # unit multiplier = 1 + boost x cumulative shortfall ratio
+
+
+class Stability(_Strict):
+    """Volunteers and social workers keep serving the units they served last period, where possible."""
+
+    enabled: bool = False
+    penalty_per_hour: NonNegFloat = 1.0               # cost-stage penalty per hour given in a new pairing
+    max_new_pairings: int | None = Field(None, ge=0)  # hard cap on new (provider, unit) pairings
+
+
 class Solver(_Strict):
     backend: str = "highs"
     time_limit: PositiveFloat | None = 60.0
@@ -137,6 +155,8 @@ class Config(_Strict):
     rules: Rules = Rules()
     objective: Objective = Objective()
     equity: Equity = Equity()
+    carry_over: CarryOver = CarryOver()
+    stability: Stability = Stability()
     solver: Solver = Solver()
 
     @field_validator("period")

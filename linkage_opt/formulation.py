@@ -57,6 +57,7 @@ class Formulation:
     terms: dict[str, Term]
     # cached column attributes for reporting
     col_money: np.ndarray = field(default=None)          # money cost per column (yuan per unit of variable)
+    col_stability: np.ndarray = field(default=None)      # stability penalty per column (new pairings)
     info: dict = field(default_factory=dict)
 
     def var(self, name: str) -> Block:
@@ -86,6 +87,8 @@ def weighted_needs(scenario: Scenario) -> pd.DataFrame:
     tags = scenario.units["tags"]
     tag_mult = np.array([np.prod([cfg.tag_multipliers.get(t, 1.0) for t in ts]) if len(ts) else 1.0
                          for ts in tags], dtype=float)  # one entry per unit, not per need
+    if "history_multiplier" in scenario.units:   # multi-month equity (linkage_opt.history)
+        tag_mult = tag_mult * scenario.units["history_multiplier"].fillna(1.0).to_numpy(float)
     u = units.get_indexer(nd["unit_id"].astype(str))
     w_c = np.array([cfg.categories[c].weight for c in cat], dtype=float) if len(cat) else np.zeros(0)
     m_tier = np.array([cfg.tier_multipliers[t] for t in tier], dtype=float) if len(tier) else np.zeros(0)
@@ -148,8 +151,12 @@ def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) ->
 # Building
 # ---------------------------------------------------------------------------------------------------
 
-def build(scenario: Scenario) -> Formulation:
-    """Assemble the whole model. Pure function of the scenario (deterministic ordering throughout)."""
+def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> Formulation:
+    """Assemble the whole model. Pure function of its inputs (deterministic ordering throughout).
+
+    ``previous_pairs`` (provider_id, unit_id) of the previous plan switch on the stability penalty
+    when the config's ``stability.enabled`` is set.
+    """
     cfg = scenario.config
     m = LinearModel()
     units = unit_index(scenario)
@@ -226,6 +233,9 @@ def build(scenario: Scenario) -> Formulation:
     _org_link_rows(m, P, x, y, z)
     _worker_unit_rows(m, P, x, w_in, a)
 
+    # -- stability: new (provider, unit) pairings against the previous plan -------------------------
+    stab_hours = _new_pairing_rows(m, scenario, P, previous_pairs)
+
     # -- five-community linkage rules --------------------------------------------------------------
     money = _money_vector(m, P, placements)
     rules.add_all(m, scenario, P, money)
@@ -238,7 +248,8 @@ def build(scenario: Scenario) -> Formulation:
     form.col_money = np.pad(money, (0, m.n_cols - len(money)))
     for term in form.terms.values():
         term.c = np.pad(term.c, (0, m.n_cols - len(term.c)))
-    form.terms["cost"] = _cost_term(m, scenario, P, form.col_money)
+    form.col_stability = np.pad(stab_hours, (0, m.n_cols - len(stab_hours))) * scenario.config.stability.penalty_per_hour
+    form.terms["cost"] = _cost_term(m, scenario, P, form.col_money + form.col_stability)
     return form
 
 
@@ -339,6 +350,55 @@ def _worker_unit_pairs(P: pd.DataFrame, x_index: pd.DataFrame, w_index: pd.DataF
     n_units = pu.groupby("p")["u"].transform("size").to_numpy()
     pu = pu[n_units > mu[pu["p"].to_numpy()]]
     return pu.sort_values(["p", "u"], kind="stable").reset_index(drop=True)
+
+
+def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame,
+                      previous_pairs: pd.DataFrame | None) -> np.ndarray:
+    """Hours per column given in a new (provider, unit) pairing by people who served last period.
+
+    With ``stability.max_new_pairings`` also adds binaries ``g[p,u]`` (x <= g, inputs <= hours * g)
+    and the row ``sum g <= max_new_pairings``.
+    """
+    hours = np.zeros(m.n_cols)
+    cfg = scenario.config.stability
+    if not cfg.enabled or previous_pairs is None or not len(previous_pairs):
+        return hours
+    pid_index = pd.Index(P["provider_id"])
+    units = unit_index(scenario)
+    prev_p = pid_index.get_indexer(previous_pairs["provider_id"].astype(str))
+    prev_u = units.get_indexer(previous_pairs["unit_id"].astype(str))
+    ok = (prev_p >= 0) & (prev_u >= 0)
+    prev_key = set(zip(prev_p[ok].tolist(), prev_u[ok].tolist()))
+    active = np.zeros(len(P), bool)
+    active[prev_p[ok]] = True
+    kinds = P["kind"].to_numpy()
+    cols, pu, per = [], [], []
+    for name in ("x", "w_in", "v_in"):
+        b = m.var(name)
+        if not b.size:
+            continue
+        p = b.index["p"].to_numpy()
+        u = b.index["u"].to_numpy()
+        people = np.isin(kinds[p], ("social_worker", "volunteer")) & active[p]
+        is_new = people & ~np.fromiter(((a, c) in prev_key for a, c in zip(p.tolist(), u.tolist())), bool, len(p))
+        h = b.index["load"].to_numpy(float) * (b.index["q"].to_numpy(float) if name == "x" else 1.0)
+        hours[b.ids[is_new]] = h[is_new]
+        cols.append(b.ids[is_new])
+        pu.append(np.column_stack([p[is_new], u[is_new]]))
+        per.append(np.where(name == "x", 1.0, P["capacity"].to_numpy(float)[p[is_new]]))
+    if cfg.max_new_pairings is not None and cols:
+        cols_a = np.concatenate(cols)
+        pu_a = np.vstack(pu)
+        big = np.concatenate(per)
+        pairs, inv = np.unique(pu_a, axis=0, return_inverse=True)
+        g = m.add_vars("g_new", pd.DataFrame({"p": pairs[:, 0], "u": pairs[:, 1]}), 0.0, 1.0, integer=True)
+        link = m.add_rows("new_pairing_link", pd.DataFrame({"col": cols_a}), -INF, 0.0)
+        m.add_coefs(link.ids, cols_a, 1.0)
+        m.add_coefs(link.ids, g.start + inv.ravel(), -big)
+        cap = m.add_rows("new_pairings", pd.DataFrame({"what": ["max_new_pairings"]}), -INF, float(cfg.max_new_pairings))
+        m.add_coefs(np.full(g.size, cap.start), g.ids, 1.0)
+        hours = np.pad(hours, (0, m.n_cols - len(hours)))
+    return hours
 
 
 def _capacity_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Block, v_in: Block,

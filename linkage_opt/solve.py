@@ -123,14 +123,23 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
 def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
           mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
           log: bool | None = None, progress: Callable[[str], None] | None = None,
-          load_seconds: float | None = None) -> Plan:
-    """Plan a scenario. Raises :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold."""
+          load_seconds: float | None = None, history=None) -> Plan:
+    """Plan a scenario. Raises :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold.
+
+    ``history`` (:class:`linkage_opt.history.History`) carries earlier periods: carry-over and
+    multi-month equity are applied to the scenario, and the previous plan's pairings to the stability
+    penalty, each as switched on in the config.
+    """
+    from .history import apply_history, pairing_changes
+
+    scenario = apply_history(scenario, history)
+    previous_pairs = history.previous_pairs() if history is not None else None
     backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
                                            threads=threads, seed=seed, log=log)
     if progress:
         progress("building the model")
     t0 = time.perf_counter()
-    form = build(scenario)
+    form = build(scenario, previous_pairs)
     build_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -165,6 +174,8 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
         "period": scenario.config.period,
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
+    if previous_pairs is not None and scenario.config.stability.enabled:
+        summary["stability"] = pairing_changes(previous_pairs, tables["allocations"], scenario)
     return Plan(**tables, summary=summary, formulation=form, solution=x)
 
 
@@ -172,7 +183,8 @@ def objective_terms(form: Formulation, x: np.ndarray) -> dict:
     """Each objective term at the plan, as the solver sees it (recomputable from the CSVs, docs/outputs.md)."""
     out = {name: term.value(x) for name, term in form.terms.items()}
     out["money"] = float(form.col_money @ x)
-    out["expiry_penalty"] = out["cost"] - out["money"]
+    out["stability_penalty"] = float(form.col_stability @ x)
+    out["expiry_penalty"] = out["cost"] - out["money"] - out["stability_penalty"]
     return out
 
 
