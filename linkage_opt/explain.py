@@ -1,0 +1,238 @@
+"""Why a need is unmet, what binds, and what one more hour or yuan would buy.
+
+Reasons are computed from the model and the plan, never guessed. For each need left (partly) unmet:
+
+``no_provider``          no provider with the skill reaches the unit (and no program may run there);
+``capacity_exhausted``   every eligible provider is fully used, and by which needs ranked higher
+                         (priority per hour of the provider's capacity);
+``indivisible``          the need must go whole to one provider, and none has that much left;
+``rule_binding``         eligible capacity is left, but a linkage rule row is tight (supervision ratio,
+                         party-member share, party-branch capacity, district budget) or a worker's
+                         ``max_units``;
+``traded_off``           capacity was left but giving it here would lower priority-weighted coverage,
+                         equity or cost elsewhere beyond the lexicographic tolerance (ties).
+
+Marginal values come from the LP of the coverage stage with every integer variable fixed at its plan
+value: the dual of a provider's capacity row is the weighted coverage gained per extra unit of its
+capacity (valid for small changes, within the LP's sensitivity range). Per provider group (volunteers
+or social workers living in one unit, each lot, each organization, the district budget) the best
+member's dual is reported: one more hour given to that group goes to the member who can use it best.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .formulation import Formulation
+from .solvers import SolverOptions, Status, get_backend
+
+TOL = 1e-6
+
+
+def _row_activity(form: Formulation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    A = form.model.matrix()
+    lo, hi = form.model.row_bounds()
+    return A @ x, lo, hi
+
+
+def _tight_rows(form: Formulation, x: np.ndarray, block: str) -> pd.DataFrame:
+    m = form.model
+    if block not in m.row_blocks:
+        return pd.DataFrame()
+    b = m.row_blocks[block]
+    act, lo, hi = _row_activity(form, x)
+    a, l, h = act[b.ids], lo[b.ids], hi[b.ids]
+    tight = (np.isfinite(h) & (h - a <= TOL * np.maximum(1.0, np.abs(h)))) | (
+        np.isfinite(l) & (a - l <= TOL * np.maximum(1.0, np.abs(l))))
+    return b.index[tight]
+
+
+def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per (partly) unmet need: reason code, reason in plain words, and details."""
+    sc = form.scenario
+    cfg = sc.config
+    N = form.needs
+    P = form.providers
+    cov = tables["coverage"]
+    prov = tables["providers"].set_index("provider_id")
+    alloc = tables["allocations"]
+    unit_names = dict(zip(sc.units["unit_id"].astype(str), sc.units["name"].astype(str)))
+    xb = form.model.var("x")
+    xi = xb.index
+    pid = P["provider_id"].to_numpy()
+    slack = (prov["capacity"] - prov["used"]).reindex(pid).to_numpy(float)
+    slack = np.where(np.isfinite(slack), slack, np.inf)
+    W = N["weight"].to_numpy(float)
+
+    sup = _tight_rows(form, x, "supervision_ratio")
+    sup_keys = set(zip(sup["u"], sup["category"])) if len(sup) else set()
+    share_units = set(_tight_rows(form, x, "party_member_share").get("u", pd.Series(dtype=int)))
+    pcap_units = set(_tight_rows(form, x, "party_branch_capacity").get("u", pd.Series(dtype=int)))
+    budget_tight = len(_tight_rows(form, x, "district_budget")) > 0
+    wu = _tight_rows(form, x, "worker_units")
+    max_units_workers = set(wu["p"]) if len(wu) else set()
+    y = form.model.var("y")
+    skill_anywhere = _skill_anywhere(form)
+
+    rows = []
+    unmet_rows = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])]
+    need_pos = {nid: i for i, nid in enumerate(N["need_id"])}
+    for r in unmet_rows.itertuples(index=False):
+        n = need_pos[r.need_id]
+        u = int(N["u"].iat[n])
+        cat = r.category
+        unit_label = f"{unit_names.get(r.unit_id, r.unit_id)} ({r.unit_id})"
+        uom = cfg.categories[cat].unit
+        edges = np.flatnonzero(xi["n"].to_numpy() == n)
+        programs_here = y.size and np.any((y.index["u"].to_numpy() == u) & (y.index["category"].to_numpy() == cat))
+        detail = ""
+        if not len(edges) and not programs_here:
+            code = "no_provider"
+            n_sk = skill_anywhere.get(cat, 0)
+            reason = (f"no provider within reach of {unit_label} can serve {cat}"
+                      + (f" ({n_sk} provider{'s' if n_sk != 1 else ''} with the skill exist, none within reach)" if n_sk
+                         else " (no provider in the district has this skill)"))
+        else:
+            ep = xi["p"].to_numpy()[edges]
+            load = xi["load"].to_numpy(float)[edges]
+            free = slack[ep]
+            usable = free > TOL * np.maximum(1.0, load)
+            if N["indivisible"].iat[n] and not np.any(free >= load * r.need - TOL):
+                code = "indivisible"
+                reason = (f"{r.need:g} {uom} must go whole to one provider; none of the {len(edges)} eligible "
+                          f"providers has that much left")
+            elif not np.any(usable):
+                code = "capacity_exhausted"
+                higher = _higher_priority_use(alloc, pid[ep], W[n], N, need_pos, form, r.need_id)
+                reason = (("the only eligible provider is fully used" if len(edges) == 1
+                           else f"all {len(edges)} eligible providers are fully used")
+                          + (f"; {higher['text']}" if higher["text"] else ""))
+                detail = higher["detail"]
+            else:
+                code = "rule_binding"
+                binding = []
+                kinds = P["kind"].to_numpy()[ep[usable]]
+                if (u, cat) in sup_keys and np.any(kinds == "volunteer"):
+                    binding.append(f"supervision ratio in {cat} (1 social-worker hour per "
+                                   f"{cfg.rules.supervision.volunteer_hours_per_worker_hour:g} volunteer hours)")
+                if u in share_units and np.any(kinds == "volunteer"):
+                    binding.append(f"party-member share of volunteer hours (at least {cfg.rules.party_share.min_share:.0%})")
+                if u in pcap_units and programs_here:
+                    binding.append("party-branch capacity for program instances")
+                if budget_tight and (np.any(P["rate"].to_numpy(float)[ep[usable]] > 0) or programs_here):
+                    binding.append("district budget")
+                if any(p in max_units_workers for p in ep[usable]):
+                    binding.append("a social worker's max_units")
+                if binding:
+                    reason = "eligible capacity is left, but " + " and ".join(binding) + " bind" + ("s" if len(binding) == 1 else "")
+                else:
+                    code = "traded_off"
+                    reason = ("eligible capacity is left, but using it here would lower coverage of needs ranked higher, "
+                              "equity or cost beyond the tolerance (a tie in priority)")
+        rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
+                     "category": cat, "tier": r.tier, "need": r.need, "unmet": r.unmet, "reason_code": code,
+                     "reason": reason, "detail": detail})
+    cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason", "detail"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _skill_anywhere(form: Formulation) -> dict[str, int]:
+    from .reach import provider_categories, Providers
+
+    pc = provider_categories(form.scenario, Providers(form.providers))
+    return pc.groupby("category")["p"].nunique().to_dict()
+
+
+def _pct(v: float) -> str:
+    return "<1%" if 0 < v < 0.005 else (">99%" if 0.995 <= v < 1 else f"{v:.0%}")
+
+
+def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float, N: pd.DataFrame,
+                         need_pos: dict, form: Formulation, this_need: str) -> dict:
+    """How the eligible providers' capacity was used: needs ranked higher, this need, the rest."""
+    mine = alloc[alloc["provider_id"].isin(set(providers)) & ~alloc["provider_kind"].isin(["program", "budget"])]
+    total = float(mine["load"].sum())
+    if total <= 0:
+        return {"text": "", "detail": ""}
+    served = mine[(mine["need_id"] != "") & (mine["need_id"] != this_need)]
+    w = served["need_id"].map(lambda k: N["weight"].iat[need_pos[k]]).to_numpy(float)
+    hi = served[w > w_n * (1 + 1e-9)]
+    here = float(mine.loc[mine["need_id"] == this_need, "load"].sum())
+    rest = total - float(hi["load"].sum()) - here
+    names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
+    top = hi.groupby(["unit_id", "category"])["load"].sum().sort_values(ascending=False).head(3)
+    listed = "; ".join(f"{names.get(u, u)} {c} {v:.4g}" for (u, c), v in top.items())
+    parts = []
+    if len(hi):
+        parts.append(f"{_pct(hi['load'].sum() / total)} went to needs ranked higher ({listed})")
+    if here > 0:
+        parts.append(f"{_pct(here / total)} to this need")
+    if rest > 1e-9 * total:
+        parts.append(f"{_pct(rest / total)} to needs of equal or lower priority per unit or to programs "
+                     "(kept there for equity, cost or the linkage rules)")
+    return {"text": "of their capacity, " + ", ".join(parts), "detail": listed}
+
+
+def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs") -> pd.DataFrame:
+    """Weighted coverage gained per extra unit of capacity, per provider group and for the budget."""
+    m = form.model
+    ints = m.integrality()
+    lb, ub = m.bounds()
+    lb = lb.copy()
+    ub = ub.copy()
+    lb[ints] = x[ints]
+    ub[ints] = x[ints]
+    term = form.terms["coverage"]
+    prob = m.problem(term.c, "max", term.offset)
+    prob = type(prob)(c=prob.c, A=prob.A, row_lo=prob.row_lo, row_hi=prob.row_hi, col_lo=lb, col_hi=ub,
+                      integrality=np.zeros_like(ints), sense="max", offset=prob.offset)
+    res = get_backend(backend_name).solve(prob, SolverOptions(time_limit=120, log=False))
+    cols = ["group", "provider_kind", "home_unit", "unit_name", "members", "best_member",
+            "coverage_per_unit", "per", "example"]
+    if res.status != Status.OPTIMAL or res.row_duals is None:
+        return pd.DataFrame(columns=cols)
+    duals = np.asarray(res.row_duals, float)
+    P = form.providers
+    sc = form.scenario
+    cap_rows = m.row_blocks.get("capacity")
+    out = []
+    if cap_rows is not None and cap_rows.size:
+        p = cap_rows.index["p"].to_numpy()
+        d = np.maximum(duals[cap_rows.ids], 0.0)
+        kinds = P["kind"].to_numpy()[p]
+        homes = P["home"].to_numpy()[p]
+        frame = pd.DataFrame({"p": p, "kind": kinds, "home": homes, "dual": d,
+                              "provider_id": P["provider_id"].to_numpy()[p]})
+        people = frame[frame["kind"].isin(["social_worker", "volunteer"])]
+        names = sc.units["name"].astype(str).to_numpy()
+        uids = sc.units["unit_id"].astype(str).to_numpy()
+        for (kind, home), g in people.groupby(["kind", "home"], sort=True):
+            best = g.loc[g["dual"].idxmax()]
+            out.append({"group": f"{kind.replace('_', ' ')}s of {names[home]}", "provider_kind": kind,
+                        "home_unit": uids[home], "unit_name": names[home], "members": len(g),
+                        "best_member": best["provider_id"], "coverage_per_unit": float(best["dual"]), "per": "hour"})
+        for r in frame[~frame["kind"].isin(["social_worker", "volunteer"])].itertuples(index=False):
+            per = {"organization": "service unit", "charity": "unit of the lot"}[r.kind]
+            out.append({"group": f"{r.kind} {r.provider_id}", "provider_kind": r.kind, "home_unit": "", "unit_name": "",
+                        "members": 1, "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
+    bud = m.row_blocks.get("district_budget")
+    if bud is not None and bud.size:
+        out.append({"group": "district budget", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
+                    "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
+    df = pd.DataFrame(out, columns=cols[:-1])
+    step = np.where(df["per"] == "yuan", 1000.0, 10.0)
+    df["example"] = [f"+{s:g} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
+                     for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
+    return df.sort_values(["coverage_per_unit", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def attach_explanations(plan, backend_name: str | None = None) -> None:
+    """Add ``explanations.csv`` and ``marginal_values.csv`` to a solved plan's files."""
+    form = plan.formulation
+    x = plan.solution
+    backend_name = backend_name or plan.summary["solver"]["name"]
+    if backend_name not in ("highs",):
+        backend_name = "highs"   # duals come from the HiGHS LP whatever solved the MIP
+    plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables())
+    plan.extras["marginal_values.csv"] = marginal_values(form, x, backend_name)
