@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import InfeasibleError, LinkageError, ValidationError
+from .errors import InfeasibleError, LinkageError, Problem, ValidationError
 
 EPILOG = (
     "Examples:\n\n"
@@ -167,6 +167,10 @@ def plan(
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None, progress=lambda msg: status.update(msg),
                            load_seconds=load_s)
+            status.update("explaining unmet needs")
+            from .explain import attach_explanations
+
+            attach_explanations(result)
             if baseline:
                 from .baseline import attach_baseline
 
@@ -180,6 +184,146 @@ def plan(
 
             print_comparison(result.extras["baseline.json"], console)
         return _exit_code_for(result.status)
+
+    raise typer.Exit(run_guarded(_do))
+
+
+def _read_plan_dir(plan_dir: Path) -> dict:
+    import json
+
+    import pandas as pd
+
+    if not (plan_dir / "summary.json").exists():
+        raise ValidationError([Problem(str(plan_dir), None, None, "not a linkage-opt plan folder (no summary.json)",
+                                       hint="give the --out folder of `linkage-opt plan`")])
+    out = {"summary": json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))}
+    for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
+        f = plan_dir / f"{name}.csv"
+        if f.exists():
+            out[name] = pd.read_csv(f, encoding="utf-8-sig", keep_default_na=False,
+                                    dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+    return out
+
+
+@app.command()
+def explain(
+    plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
+    unit: Optional[str] = typer.Option(None, "--unit", help="Only this unit (id or name)."),
+    category: Optional[str] = typer.Option(None, "--category", help="Only this category."),
+    top: int = typer.Option(10, help="How many marginal values to show."),
+) -> None:
+    """Why needs are unmet, and what one more hour or yuan would buy (from the model, not guessed)."""
+
+    def _do() -> int:
+        from rich.table import Table
+
+        p = _read_plan_dir(plan_dir)
+        if "explanations" not in p:
+            err_console.print("this plan has no explanations.csv; re-run `linkage-opt plan`", highlight=False)
+            return 2
+        ex = p["explanations"]
+        if unit:
+            ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
+        if category:
+            ex = ex[ex["category"] == category]
+        t = Table(title=f"Unmet needs ({len(ex)})", title_justify="left", show_lines=False)
+        for col in ("unit", "category", "tier", "unmet / need", "why"):
+            t.add_column(col, overflow="fold")
+        for r in ex.itertuples(index=False):
+            t.add_row(f"{r.unit_name} ({r.unit_id})", r.category, r.tier, f"{float(r.unmet):.4g} / {float(r.need):.4g}",
+                      f"[bold]{r.reason_code}[/]: {r.reason}")
+        console.print(t)
+        mv = p.get("marginal_values")
+        if mv is not None and len(mv):
+            if unit:
+                mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]
+            t2 = Table(title="Marginal value of more capacity (weighted coverage)", title_justify="left")
+            for col in ("group", "members", "per extra", "effect"):
+                t2.add_column(col)
+            for r in mv.head(top).itertuples(index=False):
+                t2.add_row(str(r.group), str(r.members), str(r.per), str(r.example))
+            console.print(t2)
+        return 0
+
+    raise typer.Exit(run_guarded(_do))
+
+
+@app.command()
+def check(
+    plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Scenario config (default: the one recorded in summary.json)."),
+) -> None:
+    """Re-check a plan against its scenario independently of the model: exit 0 valid, 1 violations found."""
+
+    def _do() -> int:
+        from .check import check_plan
+        from .load import load_scenario
+
+        p = _read_plan_dir(plan_dir)
+        cfg_path = config or (Path(p["summary"]["config"]) if p["summary"].get("config") else None)
+        if cfg_path is None:
+            err_console.print("give --config: the plan does not record its config", highlight=False)
+            return 2
+        scenario = load_scenario(cfg_path)
+        tables = {k: p[k] for k in ("allocations", "coverage", "providers", "programs")}
+        violations = check_plan(scenario, tables, p["summary"])
+        if violations:
+            for v in violations:
+                err_console.print(f"  - {v}", markup=False, highlight=False)
+            err_console.print(f"[red]{len(violations)} violation(s)[/]")
+            return 1
+        console.print("[green]OK[/]: every capacity, reach, skill, earmark, guarantee and rule holds; "
+                      "the summary's objective terms recompute from the tables.")
+        return 0
+
+    raise typer.Exit(run_guarded(_do))
+
+
+@app.command()
+def whatif(
+    config: Path = typer.Argument(..., help="Scenario config YAML."),
+    set_: list[str] = typer.Option(..., "--set", help="A change, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4 (repeatable: one variant each)."),
+    combine: bool = typer.Option(False, "--combine", help="Also plan all changes together."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the comparison as CSV here."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit"),
+    backend: Optional[str] = typer.Option(None),
+) -> None:
+    """Plan variants and tabulate each metric's change against the base plan."""
+
+    def _do() -> int:
+        from rich.table import Table
+
+        from .load import load_scenario
+        from .whatif import METRICS, run_whatif
+
+        scenario = load_scenario(config)
+        with console.status("planning variants") as status:
+            df = run_whatif(scenario, set_, combine=combine, progress=lambda m: status.update(m),
+                            time_limit=time_limit, backend=backend)
+        t = Table(title="What-if: change against the base plan", title_justify="left")
+        t.add_column("variant")
+        t.add_column("status")
+        for _, label, _ in METRICS:
+            t.add_column(label, justify="right")
+        for _, r in df.iterrows():
+            cells = []
+            for key, _, fmt in METRICS:
+                if r["status"] == "infeasible" or key not in r or r[key] != r[key]:
+                    cells.append("-")
+                elif r["variant"] == "base":
+                    cells.append(fmt.format(r[key]))
+                else:
+                    d = r[f"delta_{key}"]
+                    cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
+                                                      else f" ({d * 100:+.2f} pt)"))
+            t.add_row(str(r["variant"]), str(r["status"]), *cells)
+        console.print(t)
+        if out:
+            from .plan import write_csv
+
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_csv(df, out)
+        return 0
 
     raise typer.Exit(run_guarded(_do))
 
