@@ -97,7 +97,7 @@ Stage = Literal["coverage", "equity", "cost"]
 class Objective(_Strict):
     mode: Literal["lexicographic", "weighted"] = "lexicographic"
     order: list[Stage] = ["coverage", "equity", "cost"]
-    tolerance: Annotated[float, Field(ge=0, le=0.5)] = 1e-6  # relative slack when fixing an earlier stage
+    tolerance: Annotated[float, Field(ge=0, le=0.5)] = 1e-9  # relative slack when fixing an earlier stage
     weights: dict[Stage, NonNegFloat] = {"coverage": 1000.0, "equity": 100.0, "cost": 1e-4}
 
     @field_validator("order")
