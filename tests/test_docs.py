@@ -1,0 +1,27 @@
+"""The documentation stays in step with the code it describes."""
+
+from pathlib import Path
+
+from linkage_opt.config import KEY_DOCS, Config
+from linkage_opt.docgen import _walk, render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_data_md_is_generated_from_the_schema():
+    assert (ROOT / "docs" / "data.md").read_text(encoding="utf-8") == render(), (
+        "docs/data.md is out of step: run `python -m linkage_opt.docgen > docs/data.md`")
+
+
+def test_every_config_key_is_documented():
+    missing = [p for p, _, _ in _walk(Config, "") if p not in KEY_DOCS]
+    assert not missing, f"add these keys to config.KEY_DOCS: {missing}"
+
+
+def test_model_md_names_every_row_block_the_code_builds():
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    for block in ("coverage", "capacity", "program_output", "pool_worker_hours", "pool_volunteer_hours", "pool_funds",
+                  "org_link_flow", "org_link_program", "worker_units", "worker_link_flow", "worker_link_input",
+                  "supervision_ratio", "party_member_share", "party_branch_capacity", "district_budget", "equity",
+                  "new_pairing_link", "new_pairings"):
+        assert f"`{block}`" in text, f"docs/model.md does not mention row block {block}"
