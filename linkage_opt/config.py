@@ -138,6 +138,7 @@ class Solver(_Strict):
     threads: int | None = Field(None, ge=1)
     seed: int = 0
     log: bool = False
+    aggregate: bool = True    # merge identical volunteers and lots into classes (exact; see docs/model.md)
 
 
 class Config(_Strict):
@@ -332,4 +333,5 @@ KEY_DOCS: dict[str, str] = {
     "solver.threads": "Solver threads (blank = solver default).",
     "solver.seed": "Random seed (fixed for reproducible plans).",
     "solver.log": "Show the solver's own log.",
+    "solver.aggregate": "Merge identical volunteers (and charity lots) into classes before building the model; exact, and the plan lists every person and lot.",
 }

@@ -139,7 +139,8 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
     cap = P["capacity"].to_numpy(float)[p]
     direct = float(np.sum(np.where(load > 0, cap / np.maximum(load, 1e-12), np.inf))) if len(p) else 0.0
     kinds = P["kind"].to_numpy()[p]
-    counts = {k: int(np.sum(kinds == k)) for k in ("social_worker", "volunteer", "organization", "charity") if np.any(kinds == k)}
+    nm = P["n_members"].to_numpy()[p]
+    counts = {k: int(nm[kinds == k].sum()) for k in ("social_worker", "volunteer", "organization", "charity") if np.any(kinds == k)}
     program = 0.0
     y = form.model.var("y")
     if y.size:

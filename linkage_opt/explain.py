@@ -55,14 +55,14 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     N = form.needs
     P = form.providers
     cov = tables["coverage"]
-    prov = tables["providers"].set_index("provider_id")
     alloc = tables["allocations"]
     unit_names = dict(zip(sc.units["unit_id"].astype(str), sc.units["name"].astype(str)))
     xb = form.model.var("x")
     xi = xb.index
     pid = P["provider_id"].to_numpy()
-    slack = (prov["capacity"] - prov["used"]).reindex(pid).to_numpy(float)
-    slack = np.where(np.isfinite(slack), slack, np.inf)
+    slack = _capacity_slack(form, x)
+    members = P["members"].to_numpy()
+    n_members = P["n_members"].to_numpy()
     W = N["weight"].to_numpy(float)
 
     sup = _tight_rows(form, x, "supervision_ratio")
@@ -100,13 +100,15 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             usable = free > TOL * np.maximum(1.0, load)
             if N["indivisible"].iat[n] and not np.any(free >= load * r.need - TOL):
                 code = "indivisible"
-                reason = (f"{r.need:g} {uom} must go whole to one provider; none of the {len(edges)} eligible "
+                reason = (f"{r.need:g} {uom} must go whole to one provider; none of the {int(n_members[ep].sum())} eligible "
                           f"providers has that much left")
             elif not np.any(usable):
                 code = "capacity_exhausted"
-                higher = _higher_priority_use(alloc, pid[ep], W[n], N, need_pos, form, r.need_id)
-                reason = (("the only eligible provider is fully used" if len(edges) == 1
-                           else f"all {len(edges)} eligible providers are fully used")
+                people = [m for p_ in ep for m in members[p_]]
+                higher = _higher_priority_use(alloc, np.array(people, dtype=object), W[n], N, need_pos, form, r.need_id)
+                k = int(n_members[ep].sum())
+                reason = (("the only eligible provider is fully used" if k == 1
+                           else f"all {k} eligible providers are fully used")
                           + (f"; {higher['text']}" if higher["text"] else ""))
                 detail = higher["detail"]
             else:
@@ -135,6 +137,26 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
                      "reason": reason, "detail": detail})
     cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason", "detail"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _capacity_slack(form: Formulation, x: np.ndarray) -> np.ndarray:
+    """Capacity left per provider (class) at the plan, from its capacity row (inf when unlimited)."""
+    slack = np.full(len(form.providers), np.inf)
+    rows = form.model.row_blocks.get("capacity")
+    if rows is not None and rows.size:
+        act = form.model.matrix()[rows.start:rows.stop] @ x
+        _, hi = form.model.row_bounds()
+        p = rows.index["p"].to_numpy()
+        cap = form.providers["capacity"].to_numpy(float)[p]
+        # rows of engaged organizations read "use - cap * z <= 0": what is left is cap - use either way
+        z_based = hi[rows.ids] == 0.0
+        slack[p] = np.where(z_based & (cap > 0), -act, hi[rows.ids] - act)
+        if form.has("z_org"):
+            zb = form.var("z_org")
+            zp = zb.index["p"].to_numpy()
+            engaged = zb.take(x) > 0.5
+            slack[zp] = np.where(engaged, slack[zp], form.providers["capacity"].to_numpy(float)[zp])
+    return slack
 
 
 def _skill_anywhere(form: Formulation) -> dict[str, int]:
@@ -203,19 +225,20 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs
         kinds = P["kind"].to_numpy()[p]
         homes = P["home"].to_numpy()[p]
         frame = pd.DataFrame({"p": p, "kind": kinds, "home": homes, "dual": d,
-                              "provider_id": P["provider_id"].to_numpy()[p]})
+                              "provider_id": [P["members"].iat[i][0] for i in p],
+                              "n": P["n_members"].to_numpy()[p]})
         people = frame[frame["kind"].isin(["social_worker", "volunteer"])]
         names = sc.units["name"].astype(str).to_numpy()
         uids = sc.units["unit_id"].astype(str).to_numpy()
         for (kind, home), g in people.groupby(["kind", "home"], sort=True):
             best = g.loc[g["dual"].idxmax()]
             out.append({"group": f"{kind.replace('_', ' ')}s of {names[home]}", "provider_kind": kind,
-                        "home_unit": uids[home], "unit_name": names[home], "members": len(g),
+                        "home_unit": uids[home], "unit_name": names[home], "members": int(g["n"].sum()),
                         "best_member": best["provider_id"], "coverage_per_unit": float(best["dual"]), "per": "hour"})
         for r in frame[~frame["kind"].isin(["social_worker", "volunteer"])].itertuples(index=False):
             per = {"organization": "service unit", "charity": "unit of the lot"}[r.kind]
             out.append({"group": f"{r.kind} {r.provider_id}", "provider_kind": r.kind, "home_unit": "", "unit_name": "",
-                        "members": 1, "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
+                        "members": int(r.n), "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
     bud = m.row_blocks.get("district_budget")
     if bud is not None and bud.size:
         out.append({"group": "district budget", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,

@@ -28,7 +28,8 @@ import pandas as pd
 
 from . import rules
 from .linear import Block, LinearModel
-from .reach import Providers, build_providers, distance_matrix, provider_categories, provider_unit_edges, unit_index
+from .reach import (Providers, aggregate_providers, build_providers, distance_matrix, member_frame, provider_categories,
+                    provider_unit_edges, unit_index)
 from .scenario import Scenario
 
 INF = np.inf
@@ -161,6 +162,8 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     m = LinearModel()
     units = unit_index(scenario)
     prov = build_providers(scenario)
+    if cfg.solver.aggregate:
+        prov = aggregate_providers(scenario, prov, previous_pairs)
     P = prov.frame
     N = weighted_needs(scenario)
     active = N["q"].to_numpy() > 0
@@ -363,9 +366,10 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame,
     cfg = scenario.config.stability
     if not cfg.enabled or previous_pairs is None or not len(previous_pairs):
         return hours
-    pid_index = pd.Index(P["provider_id"])
+    mf = member_frame(P)
+    class_of = dict(zip(mf["provider_id"], mf["p"]))
     units = unit_index(scenario)
-    prev_p = pid_index.get_indexer(previous_pairs["provider_id"].astype(str))
+    prev_p = previous_pairs["provider_id"].astype(str).map(class_of).fillna(-1).to_numpy(np.int64)
     prev_u = units.get_indexer(previous_pairs["unit_id"].astype(str))
     ok = (prev_p >= 0) & (prev_u >= 0)
     prev_key = set(zip(prev_p[ok].tolist(), prev_u[ok].tolist()))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .formulation import Formulation
+from .reach import member_frame
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
                       "quantity", "load", "cost"]
@@ -222,7 +223,7 @@ def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
         rows.append(_attribute_inputs(piece, placements, yv, col, unit_ids))
 
     alloc = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=ALLOCATION_COLUMNS)
-    alloc = alloc[ALLOCATION_COLUMNS]
+    alloc = _expand_members(alloc[ALLOCATION_COLUMNS], P)
     kind_order = {"social_worker": 0, "volunteer": 1, "organization": 2, "program": 3, "charity": 4, "budget": 5}
     alloc = (alloc.assign(_k=alloc["provider_kind"].map(kind_order))
              .sort_values(["unit_id", "category", "_k", "provider_id", "need_id", "program_id"], kind="stable")
@@ -243,24 +244,23 @@ def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
         "priority": N["priority"].to_numpy(float),
     })[COVERAGE_COLUMNS]
 
-    # providers
-    used = np.zeros(len(P))
+    # providers, one row per real provider (classes listed member by member)
+    mf = member_frame(P)
+    used = np.zeros(len(mf))
     if len(alloc):
         real = alloc[alloc["provider_kind"].isin(["social_worker", "volunteer", "organization", "charity"])]
-        used_by = real.groupby("provider_id")["load"].sum()
-        used = pd.Series(pid).map(used_by).fillna(0.0).to_numpy(float)
-    inst_by_org = pd.Series(dtype=float)
+        used = mf["provider_id"].map(real.groupby("provider_id")["load"].sum()).fillna(0.0).to_numpy(float)
     if yb.size:
-        inst_by_org = pd.Series(yv).groupby(placements["p"].to_numpy()).sum()
-        used = used + pd.Series(np.arange(len(P))).map(inst_by_org).fillna(0.0).to_numpy(float)
-    capacity = P["capacity"].to_numpy(float)
+        inst_by_p = pd.Series(yv).groupby(placements["p"].to_numpy()).sum()
+        used = used + mf["p"].map(inst_by_p).fillna(0.0).to_numpy(float)
+    capacity = mf["capacity"].to_numpy(float)
     util = np.divide(used, capacity, out=np.zeros_like(used), where=np.isfinite(capacity) & (capacity > 0))
     fixed_paid = np.zeros(len(P))
     zb = m.var("z_org")
     if zb.size:
         fixed_paid[zb.index["p"].to_numpy()] = zb.take(x) * P["fixed_cost"].to_numpy(float)[zb.index["p"].to_numpy()]
-    prov = pd.DataFrame({"provider_kind": pkind, "provider_id": pid, "capacity": capacity, "used": used,
-                         "utilization": util, "fixed_cost": fixed_paid})[PROVIDER_COLUMNS]
+    prov = pd.DataFrame({"provider_kind": mf["provider_kind"], "provider_id": mf["provider_id"], "capacity": capacity,
+                         "used": used, "utilization": util, "fixed_cost": fixed_paid[mf["p"].to_numpy()]})[PROVIDER_COLUMNS]
 
     # programs
     if yb.size:
@@ -279,6 +279,50 @@ def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
     else:
         progs = pd.DataFrame(columns=PROGRAM_COLUMNS)
     return {"allocations": alloc, "coverage": cov, "providers": prov, "programs": progs[PROGRAM_COLUMNS]}
+
+
+def _expand_members(alloc: pd.DataFrame, P: pd.DataFrame) -> pd.DataFrame:
+    """Split the rows of provider classes over their members, filling members in order (exact totals).
+
+    Rows and members are laid end to end per class on one line (by load); each overlap of a row with a
+    member is one output row, its quantity, load and cost in proportion. A member never exceeds its own
+    capacity because the class's rows never exceed the class's capacity.
+    """
+    classes = P[P["n_members"] > 1]
+    if not len(classes) or not len(alloc):
+        return alloc
+    cls_index = pd.Index(classes["provider_id"])
+    ci = cls_index.get_indexer(alloc["provider_id"])
+    mask = ci >= 0
+    if not mask.any():
+        return alloc
+    rows = alloc[mask].assign(_c=ci[mask], _o=np.arange(int(mask.sum()))).sort_values(["_c", "_o"], kind="stable")
+    load = rows["load"].to_numpy(float)
+    c = rows["_c"].to_numpy()
+    caps = [np.asarray(cs, float) for cs in classes["member_caps"]]
+    class_total = np.array([cs.sum() for cs in caps])
+    offset = np.concatenate([[0.0], np.cumsum(class_total + 1.0)])[:-1]      # disjoint spans per class
+    ends_in_class = rows.groupby("_c")["load"].cumsum().to_numpy(float)
+    r_hi = offset[c] + ends_in_class
+    r_lo = r_hi - load
+    m_hi = np.concatenate([offset[k] + np.cumsum(cs) for k, cs in enumerate(caps)])
+    m_lo = m_hi - np.concatenate(caps)
+    m_ids = np.fromiter((m for ms in classes["members"] for m in ms), dtype=object, count=len(m_hi))
+    first = np.minimum(np.searchsorted(m_hi, r_lo, side="right"), len(m_hi) - 1)
+    last = np.maximum(np.searchsorted(m_hi, r_hi - 1e-12, side="left"), first)
+    last = np.minimum(last, len(m_hi) - 1)
+    count = last - first + 1
+    rep = np.repeat(np.arange(len(rows)), count)
+    mem = np.repeat(first, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    overlap = np.minimum(r_hi[rep], m_hi[mem]) - np.maximum(r_lo[rep], m_lo[mem])
+    share = np.where(load[rep] > 0, np.divide(overlap, load[rep], out=np.zeros(len(rep)), where=load[rep] > 0), 1.0)
+    keep = share > 1e-12
+    out = rows.iloc[rep[keep]].copy()
+    out["provider_id"] = m_ids[mem[keep]]
+    for col in ("quantity", "load", "cost"):
+        out[col] = out[col].to_numpy(float) * share[keep]
+    out = out.drop(columns=["_c", "_o"])
+    return pd.concat([alloc[~mask], out], ignore_index=True)
 
 
 def _attribute_inputs(piece: pd.DataFrame, placements: pd.DataFrame, yv: np.ndarray, col: str,

@@ -131,7 +131,85 @@ def build_providers(scenario: Scenario) -> Providers:
     frame["home"] = frame["home"].astype(np.int64)
     frame["party"] = frame["party"].astype(bool)
     frame["expires"] = pd.to_datetime(frame["expires"])
+    frame["members"] = [(pid,) for pid in frame["provider_id"]]
+    frame["member_caps"] = [(c,) for c in frame["capacity"].to_numpy(float)]
+    frame["n_members"] = 1
     return Providers(frame)
+
+
+def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.DataFrame | None = None) -> Providers:
+    """Merge identical volunteers, and identical charity lots, into classes. Exact:
+
+    * volunteers with the same home, radius, party flag, skills and previous-period units are
+      interchangeable: any flow of the class splits over its members by hours (plan tables list each
+      member, ``plan._expand_members``); lots likewise by kind, item, earmarks and expiry class;
+    * providers that may serve an *indivisible* need, and providers with explicit ``reach`` rows, stay
+      individual (an indivisible need must go whole to one person or lot).
+    """
+    P = prov.frame
+    if not len(P):
+        return prov
+    cfg = scenario.config
+    kinds = P["kind"].to_numpy()
+    explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
+    indiv_cats = set(scenario.needs.loc[scenario.needs["indivisible"].astype(bool) & (scenario.needs["quantity"] > 0), "category"])
+    prof = {c for c, spec in cfg.categories.items() if spec.professional}
+
+    def may_serve_indivisible(row) -> bool:
+        if row.kind == "volunteer":
+            sk = set(row.skills)
+            return bool(indiv_cats & sk) or (GENERAL in sk and bool(indiv_cats - prof))
+        cats = [c for c in indiv_cats if (row.lot_kind == "funds" and cfg.categories[c].funds_per_unit is not None)
+                or (row.lot_kind == "goods" and row.item in cfg.categories[c].items)]
+        return any(row.earmark_category in ("", c) for c in cats)
+
+    prev = {}
+    if previous_pairs is not None and len(previous_pairs):
+        prev = previous_pairs.astype(str).groupby("provider_id")["unit_id"].apply(lambda s: tuple(sorted(s))).to_dict()
+    horizon = pd.Timestamp(cfg.period + "-01") + pd.Timedelta(days=cfg.rules.expiry.horizon_days)
+    keys = []
+    for row in P.itertuples(index=False):
+        if row.kind not in ("volunteer", "charity") or row.provider_id in explicit or may_serve_indivisible(row):
+            keys.append(("solo", row.provider_id))
+        elif row.kind == "volunteer":
+            keys.append(("v", row.home, float(row.radius_km), bool(row.party), tuple(sorted(row.skills)), float(row.rate),
+                         prev.get(row.provider_id, ())))
+        else:
+            expiring = bool(cfg.rules.expiry.enabled and pd.notna(row.expires) and row.expires < horizon)
+            keys.append(("l", row.lot_kind, row.item, row.earmark_category, row.earmark_town, row.earmark_unit, expiring))
+    P = P.assign(_key=pd.Series(keys, index=P.index).map({k: i for i, k in enumerate(dict.fromkeys(keys))}))
+    # members in a stable order: lots lapsing first, then by id order of the input
+    exp_ns = pd.to_datetime(P["expires"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    exp_ns = np.where(exp_ns == np.iinfo(np.int64).min, np.iinfo(np.int64).max, exp_ns)   # NaT last
+    P = P.assign(_exp=exp_ns, _pos=np.arange(len(P)))
+    rows = []
+    for _, g in P.groupby("_key", sort=False):
+        if len(g) > 1 and g["kind"].iat[0] == "charity":
+            g = g.sort_values(["_exp", "_pos"], kind="stable")
+        first = g.iloc[0].copy()
+        if len(g) > 1:
+            first["provider_id"] = f"{first['provider_id']}+{len(g) - 1}"
+            first["capacity"] = float(g["capacity"].sum())
+            first["members"] = tuple(g["provider_id"])
+            first["member_caps"] = tuple(g["capacity"].astype(float))
+            first["n_members"] = len(g)
+            first["_pos"] = int(g["_pos"].min())
+        rows.append(first)
+    out = pd.DataFrame(rows).sort_values("_pos", kind="stable").drop(columns=["_key", "_exp", "_pos"]).reset_index(drop=True)
+    out["home"] = out["home"].astype(np.int64)
+    out["n_members"] = out["n_members"].astype(np.int64)
+    return Providers(out)
+
+
+def member_frame(P: pd.DataFrame) -> pd.DataFrame:
+    """One row per real provider (classes exploded): kind, provider_id, capacity, class row p."""
+    n = P["n_members"].to_numpy(np.int64)
+    return pd.DataFrame({
+        "p": np.repeat(np.arange(len(P)), n),
+        "provider_kind": np.repeat(P["kind"].to_numpy(), n),
+        "provider_id": np.fromiter((m for ms in P["members"] for m in ms), dtype=object, count=int(n.sum())),
+        "capacity": np.fromiter((c for cs in P["member_caps"] for c in cs), dtype=float, count=int(n.sum())),
+    })
 
 
 def distance_matrix(scenario: Scenario) -> np.ndarray:

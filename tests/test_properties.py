@@ -9,6 +9,7 @@ tables; or it raises InfeasibleError whose conflict set is irreducible.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -147,3 +148,23 @@ def test_equity_recomputes_from_tables(mode):
         assert plan.objective["equity"] == pytest.approx(0.0, abs=1e-9)
     else:
         assert plan.objective["equity"] <= -0.8 + 1e-9
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(guarantees=False), st.integers(2, 6))
+def test_aggregating_identical_providers_does_not_change_the_optimum(sc, copies):
+    """Classes of identical volunteers and lots give the same optimum as the unreduced model (issue 6)."""
+    # make aggregation bite: clone every volunteer and lot a few times
+    vols = sc.volunteers
+    lots = sc.charity
+    if len(vols):
+        vols = pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}") for k in range(copies)], ignore_index=True)
+    if len(lots):
+        lots = pd.concat([lots.assign(lot_id=lots["lot_id"] + f"_{k}") for k in range(copies)], ignore_index=True)
+    sc = sc.replace(volunteers=vols, charity=lots)
+    flat = sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
+    a, b = solve(sc), solve(flat)
+    assert a.formulation.model.n_cols <= b.formulation.model.n_cols
+    for term in ("coverage", "equity", "money"):
+        assert a.objective[term] == pytest.approx(b.objective[term], rel=1e-6, abs=1e-6), term
+    assert not check_plan(sc, a.tables(), a.summary)
