@@ -277,7 +277,7 @@ def recompute_equity(cov: pd.DataFrame, cfg) -> float | None:
     g = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
     g = g[g["wn"] > 0]
     if not len(g):
-        return None
+        return 1.0 if cfg.equity.mode == "maxmin" else 0.0
     ratio = g["wc"] / g["wn"]
     if cfg.equity.mode == "maxmin":
         return float(ratio.min())

@@ -247,7 +247,9 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     form = Formulation(scenario, m, P, N, units, terms={}, col_money=money)
     form.info.update(n_edges=len(E), n_flows=len(flows), n_placements=len(placements))
     form.terms["coverage"] = _coverage_term(m, N)
-    form.terms["equity"] = _equity_term(m, scenario, N)      # adds the equity variables and rows
+    obj = cfg.objective
+    if ("equity" in obj.order) if obj.mode == "lexicographic" else obj.weights.get("equity", 0) > 0:
+        form.terms["equity"] = _equity_term(m, scenario, N)  # adds the equity variables and rows
     form.col_money = np.pad(money, (0, m.n_cols - len(money)))
     for term in form.terms.values():
         term.c = np.pad(term.c, (0, m.n_cols - len(term.c)))
@@ -629,3 +631,12 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
         floor = form.scenario.config.equity.floor
         x[form.var("s").ids] = np.clip(floor - ratio, 0.0, floor)
     return x
+
+
+def equity_value(form: Formulation, x: np.ndarray) -> float:
+    """The equity term at x from the unit ratios: min ratio (maxmin) or minus the shortfalls (floor)."""
+    units, ratio = unit_ratios(form, x)
+    eq = form.scenario.config.equity
+    if eq.mode == "maxmin":
+        return float(ratio.min()) if len(ratio) else 1.0
+    return float(-np.maximum(0.0, eq.floor - ratio).sum())

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .errors import InfeasibleError, SolverError
-from .formulation import Formulation, Term, build, settle_equity
+from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario
 from .solvers import SolverOptions, Status, get_backend
@@ -74,6 +74,8 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
         c = np.zeros(form.model.n_cols)
         offset = 0.0
         for name, lam in cfg.weights.items():
+            if name not in form.terms:      # equity is modelled only when it has weight
+                continue
             term = form.terms[name]
             sign = 1.0 if term.sense == "max" else -1.0
             c += sign * lam * term.c
@@ -182,6 +184,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
 def objective_terms(form: Formulation, x: np.ndarray) -> dict:
     """Each objective term at the plan, as the solver sees it (recomputable from the CSVs, docs/outputs.md)."""
     out = {name: term.value(x) for name, term in form.terms.items()}
+    out["equity"] = equity_value(form, x)    # equals the settled equity term when it is modelled
     out["money"] = float(form.col_money @ x)
     out["stability_penalty"] = float(form.col_stability @ x)
     out["expiry_penalty"] = out["cost"] - out["money"] - out["stability_penalty"]
