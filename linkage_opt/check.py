@@ -91,7 +91,7 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
         skills = set(r["skills"])
         if cat in skills:
             return True
-        if GENERAL in skills:
+        if GENERAL in skills and spec.funds_per_unit is None and not spec.items:
             return not (kind == "volunteer" and spec.professional)
         return False
 
@@ -163,8 +163,7 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
             # input to a program: hours (people) or money (lots)
             if not a["program_id"]:
                 V.append(Violation("reference", where, "row serves neither a need nor a program"))
-            if kind in ("social_worker", "volunteer") and cat not in set(r["skills"]) and not (
-                    GENERAL in set(r["skills"]) and not (kind == "volunteer" and cfg.categories[cat].professional)):
+            if kind in ("social_worker", "volunteer") and not skilled(kind, r, cat):
                 V.append(Violation("skill", where, "provider may not serve this category"))
             if kind == "charity":
                 if r["kind"] != "funds" or (r["category"] and r["category"] != cat):

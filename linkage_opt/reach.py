@@ -10,8 +10,9 @@ Rules (``docs/model.md`` section "Eligibility"):
   are reachable only from the same town (at distance ``reach.same_town_km``) or the unit itself;
 * a charity lot reaches every unit, narrowed by its earmarks (``unit_id``, ``town``);
 * a provider with rows in the ``reach`` table reaches exactly those units, with their cost/load overrides;
-* skills: a social worker serves its skill categories (``general`` = all); a volunteer serves its
-  skill categories, and with ``general`` every non-professional category; an organization serves its
+* skills: a social worker serves its skill categories (``general`` = every service category); a
+  volunteer its skill categories and, with ``general``, every non-professional service category
+  (service categories are those without ``funds_per_unit`` or ``items``); an organization serves its
   ``skills`` categories directly (it may also run programs); a funds lot serves categories that have
   ``funds_per_unit``, a goods lot categories whose ``items`` include its item; a lot's category
   earmark narrows that further.
@@ -154,11 +155,12 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
     explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
     indiv_cats = set(scenario.needs.loc[scenario.needs["indivisible"].astype(bool) & (scenario.needs["quantity"] > 0), "category"])
     prof = {c for c, spec in cfg.categories.items() if spec.professional}
+    service = {c for c, spec in cfg.categories.items() if spec.funds_per_unit is None and not spec.items}
 
     def may_serve_indivisible(row) -> bool:
         if row.kind == "volunteer":
             sk = set(row.skills)
-            return bool(indiv_cats & sk) or (GENERAL in sk and bool(indiv_cats - prof))
+            return bool(indiv_cats & sk) or (GENERAL in sk and bool((indiv_cats - prof) & service))
         cats = [c for c in indiv_cats if (row.lot_kind == "funds" and cfg.categories[c].funds_per_unit is not None)
                 or (row.lot_kind == "goods" and row.item in cfg.categories[c].items)]
         return any(row.earmark_category in ("", c) for c in cats)
@@ -177,25 +179,25 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
         else:
             expiring = bool(cfg.rules.expiry.enabled and pd.notna(row.expires) and row.expires < horizon)
             keys.append(("l", row.lot_kind, row.item, row.earmark_category, row.earmark_town, row.earmark_unit, expiring))
-    P = P.assign(_key=pd.Series(keys, index=P.index).map({k: i for i, k in enumerate(dict.fromkeys(keys))}))
-    # members in a stable order: lots lapsing first, then by id order of the input
+    codes = pd.Series(keys, index=P.index).map({k: i for i, k in enumerate(dict.fromkeys(keys))})
+    # members in a stable order: lots lapsing first, then by input order
     exp_ns = pd.to_datetime(P["expires"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
     exp_ns = np.where(exp_ns == np.iinfo(np.int64).min, np.iinfo(np.int64).max, exp_ns)   # NaT last
-    P = P.assign(_exp=exp_ns, _pos=np.arange(len(P)))
-    rows = []
-    for _, g in P.groupby("_key", sort=False):
-        if len(g) > 1 and g["kind"].iat[0] == "charity":
-            g = g.sort_values(["_exp", "_pos"], kind="stable")
-        first = g.iloc[0].copy()
-        if len(g) > 1:
-            first["provider_id"] = f"{first['provider_id']}+{len(g) - 1}"
-            first["capacity"] = float(g["capacity"].sum())
-            first["members"] = tuple(g["provider_id"])
-            first["member_caps"] = tuple(g["capacity"].astype(float))
-            first["n_members"] = len(g)
-            first["_pos"] = int(g["_pos"].min())
-        rows.append(first)
-    out = pd.DataFrame(rows).sort_values("_pos", kind="stable").drop(columns=["_key", "_exp", "_pos"]).reset_index(drop=True)
+    S = P.assign(_key=codes.to_numpy(), _exp=exp_ns, _pos=np.arange(len(P))).sort_values(["_key", "_exp", "_pos"], kind="stable")
+    key = S["_key"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ids = S["provider_id"].to_numpy(object)
+    caps = S["capacity"].to_numpy(float)
+    out = S.iloc[starts].copy()
+    out["n_members"] = np.diff(np.r_[starts, len(key)])
+    out["members"] = [tuple(a) for a in np.split(ids, starts[1:])]
+    out["member_caps"] = [tuple(a.tolist()) for a in np.split(caps, starts[1:])]
+    out["capacity"] = np.add.reduceat(caps, starts)
+    out["_pos"] = np.minimum.reduceat(S["_pos"].to_numpy(), starts)
+    out = out.drop(columns="_key")
+    many = out["n_members"].to_numpy() > 1
+    out.loc[many, "provider_id"] = [f"{pid}+{k - 1}" for pid, k in zip(out.loc[many, "provider_id"], out.loc[many, "n_members"])]
+    out = out.sort_values("_pos", kind="stable").drop(columns=["_exp", "_pos"]).reset_index(drop=True)
     out["home"] = out["home"].astype(np.int64)
     out["n_members"] = out["n_members"].astype(np.int64)
     return Providers(out)
@@ -301,6 +303,8 @@ def provider_categories(scenario: Scenario, providers: Providers) -> pd.DataFram
     cfg = scenario.config
     cats = list(cfg.categories)
     professional = {c for c, spec in cfg.categories.items() if spec.professional}
+    # `general` covers service categories only: money and goods categories are met by lots
+    service = [c for c, spec in cfg.categories.items() if spec.funds_per_unit is None and not spec.items]
     P = providers.frame
     kinds = P["kind"].to_numpy()
     rows_p: list[np.ndarray] = []
@@ -319,7 +323,7 @@ def provider_categories(scenario: Scenario, providers: Providers) -> pd.DataFram
         expanded = []
         if len(gen_p):
             gkinds = kinds[gen_p]
-            for c in cats:
+            for c in service:
                 # volunteers' `general` excludes professional categories; workers' and orgs' does not
                 allowed = gkinds != "volunteer" if c in professional else np.ones(len(gen_p), bool)
                 expanded.append(pd.DataFrame({"p": gen_p[allowed], "category": c}))
