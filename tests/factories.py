@@ -35,6 +35,10 @@ def canonical(name: str, rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for col in TABLES[name].columns:
         if col.name in df:
+            if col.default is not None and col.type != "list":
+                df[col.name] = df[col.name].where(df[col.name].notna(), col.default)
+            if col.type == "bool":
+                df[col.name] = df[col.name].fillna(False).astype(bool)
             if col.type == "list":
                 df[col.name] = [tuple(v) if isinstance(v, (list, tuple)) else tuple(s for s in str(v).split(";") if s)
                                 for v in df[col.name]]

@@ -42,7 +42,6 @@ class MipProblem:
     col_names: tuple[str, ...] | None = None   # optional, for MPS/LP export and debugging
     row_names: tuple[str, ...] | None = None
     name: str = "linkage"
-    start: np.ndarray | None = None            # optional starting solution (e.g. the previous stage's)
 
     @property
     def n_cols(self) -> int:

@@ -100,11 +100,6 @@ class HighsBackend:
         if status == highspy.HighsStatus.kError:
             return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
                                "HiGHS rejected the model")
-        if problem.start is not None:
-            sol = highspy.HighsSolution()
-            sol.col_value = np.asarray(problem.start, dtype=np.float64)
-            sol.value_valid = True
-            h.setSolution(sol)
         h.run()
         ms = h.getModelStatus()
         info = h.getInfo()
