@@ -57,7 +57,7 @@ def report_error(exc: BaseException) -> int:
         n = len(exc.problems)
         err_console.print(f"[bold red]{n} input problem{'s' if n != 1 else ''} found[/]")
         for p in exc.problems:
-            err_console.print("  - " + str(p), markup=False, highlight=False)
+            err_console.print("  - " + str(p), markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     if isinstance(exc, InfeasibleError):
         err_console.print("[bold red]No plan can satisfy every requirement.[/]")

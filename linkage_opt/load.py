@@ -1,0 +1,557 @@
+"""Load and validate a scenario: config + tables -> :class:`~linkage_opt.scenario.Scenario`.
+
+Every problem is collected in one pass and raised together as a
+:class:`~linkage_opt.errors.ValidationError`: config problems first, then each table's problems in
+the order of :data:`linkage_opt.schema.TABLE_ORDER`, by spreadsheet row. Each problem names the file
+(and sheet), the spreadsheet row, the column (canonical name, plus the header the user wrote when it
+differs), the bad value and a hint.
+
+The canonical form of the tables is described in :mod:`linkage_opt.scenario`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .config import Config, load_config
+from .errors import Problem, ValidationError
+from .readers import RawTable, normalise_header, open_source
+from .scenario import Scenario, empty_table, planar_coordinates
+from .schema import GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "是的", "对")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "不是", "错")
+_TRUE = frozenset(TRUE_WORDS) | {"1.0"}
+_FALSE = frozenset(FALSE_WORDS) | {"0.0"}
+BOOL_HINT = "write one of " + ", ".join(f"{t}/{f}" for t, f in zip(TRUE_WORDS, FALSE_WORDS))
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋　：／\u2212", "0123456789.,-+ :/-")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:(,)\d{3}(?:,\d{3})*|( )\d{3}(?: \d{3})*)(?:\.\d+)?")
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
+_DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_LIST_SEP = re.compile(r"[;；、]")
+
+
+# -- cell parsers: (value, None) or (None, (message, hint)) -----------------------------------------
+
+class _Bad(Exception):
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def parse_number(text: str) -> float:
+    """``1200``, ``1,200``, ``1 200``, ``１２００``, ``1.5e3``; NaN and infinity are refused."""
+    t = text.translate(_FULLWIDTH).replace("\xa0", " ").replace("\u2009", " ").replace("\u202f", " ").strip()
+    if _PLAIN_NUMBER.fullmatch(t):
+        v = float(t)
+    elif _GROUPED_NUMBER.fullmatch(t):
+        v = float(t.replace(",", "").replace(" ", ""))
+    elif t.lower() in _NON_FINITE:
+        raise _Bad("not a finite number", "give a number, or leave the cell blank where a blank is allowed")
+    elif re.fullmatch(r"[+-]?\d+,\d{1,2}", t):
+        raise _Bad("not a number", "use '.' for decimals; commas only separate thousands (1,200)")
+    else:
+        raise _Bad("not a number", "write digits only, e.g. 1200, 1,200 or 12.5 (no units or text)")
+    if not math.isfinite(v):
+        raise _Bad("not a finite number", "give a number of ordinary size")
+    return v
+
+
+def parse_bool(text: str) -> bool:
+    t = text.translate(_FULLWIDTH).strip().lower()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    raise _Bad("not a yes/no value", BOOL_HINT)
+
+
+def parse_date(text: str) -> pd.Timestamp:
+    t = text.translate(_FULLWIDTH).strip()
+    m = _DATE.fullmatch(t) or _DATE_ZH.fullmatch(t)
+    if not m:
+        raise _Bad("not a date", "write dates as YYYY-MM-DD (e.g. 2026-12-31) or YYYY/MM/DD")
+    try:
+        return pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise _Bad("not a real date", "check the month and day") from None
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in _LIST_SEP.split(text) if p.strip())
+
+
+def _did_you_mean(word: str, options, cutoff: float = 0.6) -> str:
+    m = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=cutoff)
+    return m[0] if m else ""
+
+
+def _listing(options, limit: int = 12) -> str:
+    opts = [str(o) for o in options]
+    shown = ", ".join(opts[:limit])
+    return shown + (f", ... ({len(opts)} in all)" if len(opts) > limit else "")
+
+
+def _missing_value(col: Column):
+    if col.type in ("float", "int"):
+        return float(col.default) if col.default is not None else math.nan
+    if col.type == "bool":
+        return bool(col.default) if col.default is not None else False
+    if col.type == "list":
+        return parse_list(str(col.default)) if col.default else ()
+    if col.type == "date":
+        return pd.NaT
+    return "" if col.default is None else str(col.default)
+
+
+# -- what the tables are checked against --------------------------------------------------------------
+
+@dataclass
+class _Context:
+    data: str | None
+    overrides: dict[str, str]
+    categories: dict[str, set[str]] | None    # category -> goods items; None when the config is unusable
+
+
+def _context_from(config: Config) -> _Context:
+    return _Context(config.data, dict(config.tables), {n: set(c.items) for n, c in config.categories.items()})
+
+
+def _salvage_context(path: Path) -> _Context:
+    """What can still be used from a config that failed validation (to check the tables anyway)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except Exception:  # noqa: BLE001 - the config's own problems are already reported
+        return _Context(None, {}, None)
+    if not isinstance(raw, dict):
+        return _Context(None, {}, None)
+    data = raw.get("data") if isinstance(raw.get("data"), str) and raw.get("data") else None
+    tables = raw.get("tables") if isinstance(raw.get("tables"), dict) else {}
+    overrides = {k: v for k, v in tables.items() if k in TABLES and isinstance(v, str) and v}
+    cats = raw.get("categories")
+    categories = None
+    if isinstance(cats, dict) and cats:
+        categories = {}
+        for name, c in cats.items():
+            items = c.get("items") if isinstance(c, dict) else None
+            categories[str(name)] = {str(i) for i in items} if isinstance(items, dict) else set()
+    return _Context(data, overrides, categories)
+
+
+# -- per-table validation -------------------------------------------------------------------------
+
+class _TableCheck:
+    """Coerces one raw table to canonical form, collecting problems."""
+
+    def __init__(self, raw: RawTable, spec: Table):
+        self.raw = raw
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.values: dict[str, list] = {}
+        self.present: set[str] = set(raw.frame.columns)
+        self.bad: dict[str, set[int]] = {}          # column -> frame rows whose cell did not parse
+        self.n = len(raw.frame)
+
+    def add(self, i: int | None, column: str | None, message: str, hint: str = "", value: object = None) -> None:
+        row = self.raw.rows[i] if i is not None else None
+        self.problems.append(self.raw.problem(row, column, message, hint, value))
+
+    def cell(self, i: int, column: str) -> str:
+        return str(self.raw.frame.at[i, column]) if column in self.present else ""
+
+    def ok(self, i: int, column: str) -> bool:
+        return i not in self.bad.get(column, ())
+
+    # header level
+    def check_columns(self) -> None:
+        spec, raw = self.spec, self.raw
+        missing = [c for c in spec.columns if c.name not in self.present]
+        explained: set[str] = set()
+        # A header not in the schema is kept, unless it looks like a misspelt known column that is absent.
+        absent = {normalise_header(c.name): c.name for c in missing}
+        for c in missing:
+            for a in c.aliases:
+                absent.setdefault(normalise_header(a), c.name)
+        for extra in raw.extras:
+            guess = _did_you_mean(extra, list(absent), cutoff=0.8)
+            if guess:
+                target = absent[guess]
+                explained.add(target)
+                written = raw.headers.get(extra, extra)
+                self.problems.append(Problem(raw.file, raw.header_row, written,
+                                             f"unknown column {written!r} (did you mean {target!r}?)",
+                                             hint=f"rename the header to {target!r}", sheet=raw.sheet))
+        for c in missing:
+            if c.required and c.name not in explained:
+                accepted = f" (or {' / '.join(c.aliases)})" if c.aliases else ""
+                self.problems.append(Problem(raw.file, raw.header_row, c.name, f"missing required column {c.name!r}",
+                                             hint=f"add a column headed {c.name!r}{accepted}", sheet=raw.sheet))
+
+    # cell level
+    def coerce(self) -> None:
+        for col in self.spec.columns:
+            self.values[col.name] = self._coerce_column(col)
+
+    def _coerce_column(self, col: Column) -> list:
+        default = _missing_value(col)
+        if col.name not in self.present:
+            return [default] * self.n
+        cells = [str(v).strip() for v in self.raw.frame[col.name].tolist()]
+        out: list = [default] * self.n
+        bad = self.bad.setdefault(col.name, set())
+        fast: np.ndarray | None = None
+        if col.type in ("float", "int") and self.n:
+            fast = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=float)
+        for i, text in enumerate(cells):
+            if not text:
+                if col.required:
+                    bad.add(i)
+                    self.add(i, col.name, "required value is blank",
+                             hint=f"{col.name} is required: {col.doc}" if col.doc else f"{col.name} is required")
+                continue
+            try:
+                if col.type in ("float", "int"):
+                    v = fast[i] if fast is not None and math.isfinite(fast[i]) else parse_number(text)
+                    if col.type == "int" and not float(v).is_integer():
+                        raise _Bad("must be a whole number", "write a whole number such as 3")
+                    if col.min is not None and v < col.min:
+                        if col.min == 0:
+                            raise _Bad("must not be negative", "give 0 or more")
+                        raise _Bad(f"must be at least {col.min:g}",
+                                   f"give {col.min:g} or more" + ("" if col.required else ", or leave it blank"))
+                    out[i] = float(v)
+                elif col.type == "bool":
+                    out[i] = parse_bool(text)
+                elif col.type == "enum":
+                    low = text.lower()
+                    if low not in col.choices:
+                        guess = _did_you_mean(low, col.choices)
+                        raise _Bad(f"{text!r} is not one of {', '.join(col.choices)}",
+                                   (f"did you mean {guess!r}? " if guess else "") + f"write one of {', '.join(col.choices)}")
+                    out[i] = low
+                elif col.type == "date":
+                    out[i] = parse_date(text)
+                elif col.type == "list":
+                    out[i] = parse_list(text)
+                    if col.required and not out[i]:
+                        raise _Bad("required value is blank", "give one or more values separated by ';'")
+                else:
+                    out[i] = text
+            except _Bad as exc:
+                bad.add(i)
+                self.add(i, col.name, exc.message, exc.hint, value=text)
+        return out
+
+    def check_key(self) -> None:
+        key = self.spec.key
+        if key is None or key not in self.present:
+            return
+        first: dict[str, int] = {}
+        for i, v in enumerate(self.values[key]):
+            if not v:
+                continue
+            if v in first:
+                self.bad.setdefault(key, set()).add(i)
+                self.add(i, key, f"duplicate {key} {v!r} (first on row {self.raw.rows[first[v]]})",
+                         hint=f"each {key} must be unique in the table", value=v)
+            else:
+                first[v] = i
+
+    def check_rows(self) -> None:
+        if self.n == 0 and not self.spec.may_be_empty:
+            self.problems.append(Problem(self.raw.file, None, None, f"the {self.spec.name} table has no rows",
+                                         hint="add at least one row below the header", sheet=self.raw.sheet))
+
+    def frame(self) -> pd.DataFrame:
+        cols: dict[str, pd.Series] = {}
+        for col in self.spec.columns:
+            vals = self.values[col.name]
+            if col.type in ("float", "int"):
+                cols[col.name] = pd.Series(vals, dtype=float)
+            elif col.type == "bool":
+                cols[col.name] = pd.Series(vals, dtype=bool)
+            elif col.type == "date":
+                cols[col.name] = pd.Series(vals, dtype="datetime64[ns]")
+            elif col.type == "list" or not vals:
+                cols[col.name] = pd.Series(vals, dtype=object)
+            else:
+                cols[col.name] = pd.Series(vals)
+        for extra in self.raw.extras:
+            cols[extra] = pd.Series(self.raw.frame[extra].tolist(), dtype=object)
+        df = pd.DataFrame(cols)
+        df.index = pd.RangeIndex(len(df))
+        return df
+
+
+# -- cross-table checks -------------------------------------------------------------------------------
+
+class _Refs:
+    def __init__(self, checks: dict[str, _TableCheck], unreadable: set[str]):
+        self.checks = checks
+        self.unreadable = unreadable
+
+    def ids(self, table: str, column: str) -> list[str] | None:
+        """Values of a column (file order, duplicates dropped); None when the table could not be read."""
+        chk = self.checks.get(table)
+        if chk is None:
+            return [] if TABLES[table].optional and table not in self.unreadable else None
+        if column not in chk.present:
+            return None
+        return list(dict.fromkeys(v for v in chk.values[column] if v))
+
+    def where(self, table: str) -> str:
+        chk = self.checks.get(table)
+        return chk.raw.source if chk is not None else table
+
+
+def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str, where: str,
+               extra_ok: tuple[str, ...] = ()) -> None:
+    if known is None or col.name not in chk.present:
+        return
+    known_set = set(known) | set(extra_ok)
+    options = list(known) + list(extra_ok)
+    bad = chk.bad.setdefault(col.name, set())
+    for i, v in enumerate(chk.values[col.name]):
+        if i in bad:
+            continue
+        elements = v if isinstance(v, tuple) else ((v,) if v else ())
+        for el in elements:
+            if el in known_set:
+                continue
+            guess = _did_you_mean(el, options)
+            hint = f"did you mean {guess!r}? " if guess else ""
+            hint += f"it must be one of {_listing(options)}" + (f" (from {where})" if where else "")
+            chk.add(i, col.name, f"unknown {noun} {el!r}", hint, value=el if isinstance(v, tuple) else v)
+            bad.add(i)
+            break
+
+
+def _check_references(checks: dict[str, _TableCheck], ctx: _Context, unreadable: set[str]) -> None:
+    refs = _Refs(checks, unreadable)
+    units = refs.ids("units", "unit_id")
+    towns = refs.ids("units", "town")
+    orgs = refs.ids("organizations", "org_id")
+    cats = list(ctx.categories) if ctx.categories is not None else None
+    providers: list[str] | None = []
+    for table, (col, _kind) in PROVIDER_TABLES.items():
+        got = refs.ids(table, col)
+        providers = None if got is None or providers is None else providers + got
+    targets = {"units": (units, "unit", refs.where("units")), "towns": (towns, "town", refs.where("units")),
+               "organizations": (orgs, "organization", refs.where("organizations")),
+               "categories": (cats, "category", "the config's categories"),
+               "providers": (providers, "provider", "volunteers, social_workers, organizations, charity")}
+    for table, chk in checks.items():
+        if table == "units":
+            continue
+        for col in chk.spec.columns:
+            if col.ref is not None:
+                known, noun, where = targets[col.ref]
+                _ref_check(chk, col, known, noun, where)
+        if table in ("volunteers", "social_workers") and "skills" in chk.present:
+            _ref_check(chk, chk.spec.column("skills"), cats, "skill", "the config's categories, or general",
+                       extra_ok=(GENERAL,))
+        if table == "organizations" and "skills" in chk.present:
+            _ref_check(chk, chk.spec.column("skills"), cats, "skill", "the config's categories")
+
+
+def _check_provider_ids(checks: dict[str, _TableCheck]) -> None:
+    """Provider ids are unique across volunteers, social workers, organizations and charity lots."""
+    first: dict[str, tuple[str, int]] = {}
+    for table in TABLE_ORDER:
+        if table not in PROVIDER_TABLES or table not in checks:
+            continue
+        chk = checks[table]
+        col = PROVIDER_TABLES[table][0]
+        if col not in chk.present:
+            continue
+        for i, v in enumerate(chk.values[col]):
+            if not v or not chk.ok(i, col):
+                continue
+            if v in first and first[v][0] != table:
+                other, row = first[v]
+                chk.add(i, col, f"provider id {v!r} is also used in {checks[other].raw.source}, row {row}",
+                        hint="reach refers to providers by id: volunteer, social worker, organization and lot "
+                             "ids must all differ", value=v)
+            else:
+                first.setdefault(v, (table, chk.raw.rows[i]))
+
+
+def _check_units(chk: _TableCheck) -> None:
+    v = chk.values
+    lat, lon, xs, ys = (np.asarray(v[c], dtype=float) for c in ("lat", "lon", "x_km", "y_km"))
+    use_ll = np.zeros(chk.n, dtype=bool)
+    use_xy = np.zeros(chk.n, dtype=bool)
+    for i in range(chk.n):
+        if not all(chk.ok(i, c) for c in ("lat", "lon", "x_km", "y_km")):
+            continue
+        for a, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
+            val = v[a][i]
+            if not math.isnan(val) and not (lo <= val <= hi):
+                chk.add(i, a, f"{a} must be between {lo} and {hi}", "give degrees in decimal form, e.g. 30.2741",
+                        value=chk.cell(i, a))
+        for a, b in (("lat", "lon"), ("x_km", "y_km")):
+            if math.isnan(v[a][i]) != math.isnan(v[b][i]):
+                given, other = (a, b) if not math.isnan(v[a][i]) else (b, a)
+                chk.add(i, other, f"{given} is given without {other}", f"give both {a} and {b}, or neither")
+        if not math.isnan(xs[i]) and not math.isnan(ys[i]):
+            use_xy[i] = True
+        elif not math.isnan(lat[i]) and not math.isnan(lon[i]) and (-90 <= lat[i] <= 90) and (-180 <= lon[i] <= 180):
+            use_ll[i] = True
+    if use_xy.any() and use_ll.any():
+        i = int(np.flatnonzero(use_xy)[0])
+        j = int(np.flatnonzero(use_ll)[0])
+        chk.add(i, "x_km", f"this unit is placed by x_km/y_km but others (first on row {chk.raw.rows[j]}) only by lat/lon",
+                "distances between the two kinds would be meaningless: give every unit lat/lon, or every unit "
+                "x_km/y_km", value=chk.cell(i, "x_km"))
+    px, py = planar_coordinates(np.where(use_ll, lat, np.nan), np.where(use_ll, lon, np.nan))
+    v["x_km"] = list(np.where(use_xy, xs, px))
+    v["y_km"] = list(np.where(use_xy, ys, py))
+
+
+def _check_needs(chk: _TableCheck) -> None:
+    v = chk.values
+    for i in range(chk.n):
+        if v["indivisible"][i] and chk.ok(i, "quantity") and "quantity" in chk.present and v["quantity"][i] <= 0:
+            chk.add(i, "quantity", "an indivisible need must have quantity > 0",
+                    "give the quantity, or set indivisible to false", value=chk.cell(i, "quantity"))
+    # need ids: given ones kept; blank ones generated as <unit_id>/<category>/<tier>, with #<row> on collision
+    taken = {x for x in v["need_id"] if x}
+    ids = list(v["need_id"])
+    for i, x in enumerate(ids):
+        if x:
+            continue
+        base = new = f"{v['unit_id'][i]}/{v['category'][i]}/{v['tier'][i]}"
+        k = 1
+        while new in taken:   # #<row>; a further -k only if a given id already ends like that
+            new = f"{base}#{chk.raw.rows[i]}" + (f"-{k}" if k > 1 else "")
+            k += 1
+        taken.add(new)
+        ids[i] = new
+    v["need_id"] = ids
+
+
+def _check_charity(chk: _TableCheck, ctx: _Context, units: _TableCheck | None) -> None:
+    v = chk.values
+    items: dict[str, list[str]] = {}
+    if ctx.categories is not None:
+        for cat, its in ctx.categories.items():
+            for it in its:
+                items.setdefault(it, []).append(cat)
+    unit_town = {}
+    if units is not None and {"unit_id", "town"} <= units.present:
+        unit_town = dict(zip(units.values["unit_id"], units.values["town"]))
+    for i in range(chk.n):
+        if not chk.ok(i, "kind"):
+            continue
+        kind, item = v["kind"][i], v["item"][i]
+        if kind == "goods":
+            if not item:
+                chk.add(i, "item", "a goods lot needs an item",
+                        f"name the item, e.g. one of {_listing(sorted(items))}" if items
+                        else "name the item and list it under a category's items in the config")
+            elif ctx.categories is not None and item not in items:
+                guess = _did_you_mean(item, list(items))
+                chk.add(i, "item", f"no category uses item {item!r}",
+                        (f"did you mean {guess!r}? " if guess else "")
+                        + "add it to a category's items in the config (categories.<name>.items)", value=item)
+        elif kind == "funds" and item:
+            chk.add(i, "item", "a funds lot must not have an item", "clear the item, or set kind to goods", value=item)
+        u, town = v["unit_id"][i], v["town"][i]
+        if u and town and chk.ok(i, "unit_id") and chk.ok(i, "town") and u in unit_town and unit_town[u] != town:
+            chk.add(i, "town", f"earmarked unit {u!r} is in town {unit_town[u]!r}, not {town!r}",
+                    "the lot could serve no unit: fix the town or the unit earmark, or clear one", value=town)
+
+
+def _check_reach(chk: _TableCheck) -> None:
+    if not {"provider_id", "unit_id"} <= chk.present:
+        return
+    first: dict[tuple[str, str], int] = {}
+    for i, pair in enumerate(zip(chk.values["provider_id"], chk.values["unit_id"])):
+        if not all(pair):
+            continue
+        if pair in first:
+            chk.add(i, "unit_id", f"provider {pair[0]!r} and unit {pair[1]!r} are listed twice (first on row "
+                    f"{chk.raw.rows[first[pair]]})", "keep one row per provider and unit", value=pair[1])
+        else:
+            first[pair] = i
+
+
+# -- entry point -------------------------------------------------------------------------------------
+
+def load_scenario(config_path: str | Path) -> Scenario:
+    """Read, validate and coerce a scenario; raise :class:`ValidationError` with every problem found."""
+    config_path = Path(config_path)
+    cfg_file = str(config_path)
+    problems: list[Problem] = []
+    hashes: dict[str, str] = {}
+    config: Config | None = None
+    try:
+        config = load_config(config_path)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    try:
+        hashes[cfg_file] = hashlib.sha256(config_path.read_bytes()).hexdigest()
+    except OSError:
+        pass
+    ctx = _context_from(config) if config is not None else _salvage_context(config_path)
+    if ctx.data is None:
+        raise ValidationError(problems)
+
+    source, found = open_source(config_path.parent, ctx.data, ctx.overrides, cfg_file)
+    problems.extend(found)
+    if source is None:
+        raise ValidationError(problems)
+    raws: dict[str, RawTable | None] = {}
+    read_problems: dict[str, list[Problem]] = {}
+    try:
+        for table in TABLE_ORDER:
+            raws[table], read_problems[table] = source.read(table)
+    finally:
+        source.close()
+    hashes.update(source.hashes)
+
+    checks: dict[str, _TableCheck] = {}
+    for table in TABLE_ORDER:
+        raw = raws[table]
+        if raw is None:
+            continue
+        chk = _TableCheck(raw, TABLES[table])
+        chk.check_columns()
+        chk.check_rows()
+        chk.coerce()
+        chk.check_key()
+        checks[table] = chk
+    _check_provider_ids(checks)
+    _check_references(checks, ctx, {t for t in TABLE_ORDER if raws[t] is None and read_problems[t]})
+    if "units" in checks:
+        _check_units(checks["units"])
+    if "needs" in checks:
+        _check_needs(checks["needs"])
+    if "charity" in checks:
+        _check_charity(checks["charity"], ctx, checks.get("units"))
+    if "reach" in checks:
+        _check_reach(checks["reach"])
+
+    for table in TABLE_ORDER:
+        problems.extend(read_problems[table])
+        if table in checks:
+            problems.extend(sorted(checks[table].problems, key=lambda p: -1 if p.row is None else p.row))
+    if problems or config is None:
+        raise ValidationError(problems)
+
+    tables = {t: (checks[t].frame() if t in checks else empty_table(t)) for t in TABLE_ORDER}
+    sources = {t: checks[t].raw.source for t in TABLE_ORDER if t in checks}
+    return Scenario(config, tables, config_path, hashes, sources)

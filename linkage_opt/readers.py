@@ -1,0 +1,369 @@
+"""Reading the scenario's tables: CSV files in a folder, or sheets of one ``.xlsx`` workbook.
+
+Everything is read as text, exactly as the user typed it (the validator in :mod:`linkage_opt.load`
+coerces types). Headers are normalised to the canonical column names of :mod:`linkage_opt.schema`
+(case-insensitive English, or a Chinese alias). Blank rows are skipped but every data row keeps its
+spreadsheet row number (the header is row 1 when it is on the first line).
+
+CSV encodings: UTF-8 (with or without BOM), GBK/GB18030 (what Excel and WPS save on Chinese
+Windows), UTF-16 with BOM ("Unicode text"); charset-normalizer is the last resort.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import io
+import math
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem
+from .schema import TABLES, Table
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+# -- headers -----------------------------------------------------------------------------------------
+
+def normalise_header(text: object) -> str:
+    """Strip, lower-case, and write internal spaces and hyphens as ``_``: ``Unit ID`` -> ``unit_id``."""
+    s = "" if text is None else str(text)
+    s = s.replace("\ufeff", "").replace("\u3000", " ").strip()
+    s = re.sub(r"[\s\-]+", "_", s)
+    return s.lower()
+
+
+def header_map(table: Table) -> dict[str, str]:
+    """Normalised header -> canonical column name (canonical names and their aliases)."""
+    out: dict[str, str] = {}
+    for c in table.columns:
+        out[normalise_header(c.name)] = c.name
+        for a in c.aliases:
+            out.setdefault(normalise_header(a), c.name)
+    return out
+
+
+def display_path(path: Path | str) -> str:
+    """A path as messages show it: normalised, relative to the working folder when inside it."""
+    p = os.path.normpath(str(path))
+    if os.path.isabs(p):
+        try:
+            rel = os.path.relpath(p)
+        except ValueError:  # another drive on Windows
+            return p
+        if not rel.startswith(".."):
+            return rel
+    return p
+
+
+# -- the raw table ----------------------------------------------------------------------------------
+
+@dataclass
+class RawTable:
+    """One table as read: text cells under canonical (or normalised extra) column names."""
+
+    table: str
+    file: str                      # display path of the file (the workbook for sheets)
+    sheet: str | None              # sheet name for workbooks
+    frame: pd.DataFrame            # every cell a str; canonical columns first, then extras
+    rows: list[int]                # spreadsheet row number of each frame row
+    headers: dict[str, str]        # column -> header as the user wrote it
+    header_row: int = 1
+    extras: list[str] = field(default_factory=list)   # columns not in the schema, in file order
+
+    @property
+    def source(self) -> str:
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+    def column_label(self, column: str | None) -> str | None:
+        """``quantity``, or ``quantity (数量)`` when the user's header differs from the canonical name."""
+        if column is None:
+            return None
+        written = self.headers.get(column)
+        if written is not None and normalise_header(written) != column:
+            return f"{column} ({written})"
+        return column
+
+    def problem(self, row: int | None, column: str | None, message: str, hint: str = "",
+                value: object = None) -> Problem:
+        return Problem(self.file, row, self.column_label(column), message, hint=hint, value=value, sheet=self.sheet)
+
+
+def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, list[str]]]
+           ) -> tuple[RawTable | None, list[Problem]]:
+    """Turn (row number, cells) records into a RawTable; the first non-blank record is the header."""
+    problems: list[Problem] = []
+    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
+    expected = ", ".join(c.name for c in table.columns if c.required)
+    if not records:
+        return None, [Problem(file, None, None, "the table is empty: no header row",
+                              hint=f"the first row must hold the column names, e.g. {expected}", sheet=sheet)]
+    header_row, header_cells = records[0]
+    mapping = header_map(table)
+    columns: list[tuple[int, str, str]] = []   # (position, column name, header as written)
+    seen: dict[str, str] = {}
+    for pos, written in enumerate(header_cells):
+        written_s = written.replace("\ufeff", "").strip()
+        if not written_s:
+            continue   # a column without a header cannot be referred to: ignored, cells too
+        norm = normalise_header(written_s)
+        name = mapping.get(norm, norm)
+        if name in seen:
+            problems.append(Problem(file, header_row, name,
+                                    f"column {name!r} appears twice (headers {seen[name]!r} and {written_s!r})",
+                                    hint="keep one of them", value=written_s, sheet=sheet))
+            continue
+        seen[name] = written_s
+        columns.append((pos, name, written_s))
+    n_header = len(header_cells)
+    data: dict[str, list[str]] = {name: [] for _, name, _ in columns}
+    rows: list[int] = []
+    for n, cells in records[1:]:
+        extra = [c for c in cells[n_header:] if c.strip()]
+        if extra:
+            problems.append(Problem(file, n, None,
+                                    f"the row has {len(cells)} cells but the header has {n_header} columns",
+                                    hint="a value with a comma must be quoted, or a header is missing",
+                                    value=extra[0], sheet=sheet))
+        rows.append(n)
+        for pos, name, _ in columns:
+            data[name].append(cells[pos] if pos < len(cells) else "")
+    known = [c.name for c in table.columns]
+    extras = [name for _, name, _ in columns if name not in known]
+    order = [name for name in known if name in data] + extras
+    frame = pd.DataFrame({name: pd.Series(data[name], dtype=object) for name in order})
+    frame.index = pd.RangeIndex(len(rows))
+    raw = RawTable(table.name, file, sheet, frame, rows, {name: w for _, name, w in columns}, header_row, extras)
+    return raw, problems
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+def decode_text(data: bytes) -> tuple[str | None, str]:
+    """(text, encoding) of a CSV's bytes, or (None, reason) when it is not readable text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None, "not valid UTF-16 text"
+    if data.startswith(b"PK\x03\x04"):
+        return None, "this is a zip file (an Excel workbook?), not CSV text"
+    if b"\x00" in data:
+        return None, "binary content, not CSV text"
+    for enc in CSV_ENCODINGS:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except Exception:  # noqa: BLE001 - detection is best effort
+        best = None
+    if best is not None and best.encoding:
+        text = str(best)
+        if "\x00" not in text:
+            return text, best.encoding
+    return None, "the text encoding is not UTF-8 or GBK/GB18030"
+
+
+def parse_csv_text(text: str) -> list[tuple[int, list[str]]]:
+    """Records with their spreadsheet row numbers (a quoted multi-line cell stays one row)."""
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    delimiter = "\t" if ("\t" in first and "," not in first) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [(n, cells) for n, cells in enumerate(reader, start=1)]
+
+
+# -- Excel cells ----------------------------------------------------------------------------------
+
+def cell_text(value: object) -> str:
+    """A workbook cell as the user sees it: ints without ``.0``, dates as ISO, booleans true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# -- data sources ------------------------------------------------------------------------------------
+
+def _close(name: str, options: list[str]) -> str:
+    m = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
+    return m[0] if m else ""
+
+
+class FolderSource:
+    """Tables as ``<table>.csv`` files in a folder (or the file named in ``config.tables``)."""
+
+    def __init__(self, folder: Path, overrides: dict[str, str]):
+        self.folder = folder
+        self.overrides = overrides
+        self.hashes: dict[str, str] = {}
+
+    def _path(self, table: str) -> Path:
+        name = self.overrides.get(table) or f"{table}.csv"
+        path = self.folder / name
+        if not path.exists() and Path(name).parent == Path("."):
+            # Windows users do not see case: Units.csv is units.csv.
+            matches = [p for p in self.folder.iterdir() if p.name.lower() == name.lower()]
+            if len(matches) == 1:
+                path = matches[0]
+        return path
+
+    def read(self, table: str) -> tuple[RawTable | None, list[Problem]]:
+        spec = TABLES[table]
+        try:
+            path = self._path(table)
+            found = path.is_file()
+        except (OSError, ValueError):   # e.g. a file name with a NUL in config.tables
+            path, found = self.folder / str(self.overrides.get(table, table)).replace("\0", ""), False
+        shown = display_path(path)
+        if not found:
+            if spec.optional:
+                return None, []
+            present = sorted(p.name for p in self.folder.glob("*.csv"))
+            guess = _close(path.name, present)
+            hint = (f"did you mean {guess!r}? " if guess else "") + (
+                f"CSV files found: {', '.join(present)}" if present else "the folder has no CSV files")
+            if table not in self.overrides:
+                hint += f"; name the file {path.name} or set tables: {{{table}: <file>}} in the config"
+            return None, [Problem(shown, None, None, f"the {table} table is missing: file not found", hint=hint)]
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return None, [Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}",
+                                  hint="check that the file is readable and not locked by another program")]
+        self.hashes[shown] = hashlib.sha256(data).hexdigest()
+        text, how = decode_text(data)
+        if text is None:
+            return None, [Problem(shown, None, None, f"cannot read the file as CSV: {how}",
+                                  hint="save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file")]
+        try:
+            records = parse_csv_text(text)
+        except csv.Error as exc:
+            return None, [Problem(shown, None, None, f"cannot parse the CSV: {exc}",
+                                  hint="check quoting: a value with a comma or a quote must be quoted")]
+        if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
+            return None, []
+        return _build(spec, shown, None, records)
+
+    def close(self) -> None:
+        pass
+
+
+class WorkbookSource:
+    """Tables as sheets of one ``.xlsx`` workbook (sheet named after the table, or ``config.tables``)."""
+
+    def __init__(self, path: Path, overrides: dict[str, str]):
+        self.path = path
+        self.shown = display_path(path)
+        self.overrides = overrides
+        self.hashes: dict[str, str] = {}
+        self.book = None
+        self.error: Problem | None = None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.error = Problem(self.shown, None, None, f"cannot read the workbook: {exc.strerror or exc}",
+                                 hint="check that the file is readable (close it in Excel/WPS if locked)")
+            return
+        self.hashes[self.shown] = hashlib.sha256(data).hexdigest()
+        try:
+            import openpyxl
+
+            self.book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, EOFError) as exc:
+            self.error = Problem(self.shown, None, None, "cannot open the workbook: not a valid .xlsx file",
+                                 hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'",
+                                 value=type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on corrupt files
+            self.error = Problem(self.shown, None, None, f"cannot open the workbook: {exc}",
+                                 hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'")
+
+    def _sheet(self, name: str) -> str | None:
+        names = self.book.sheetnames
+        if name in names:
+            return name
+        folded = [s for s in names if s.strip().lower() == name.strip().lower()]
+        return folded[0] if len(folded) == 1 else None
+
+    def read(self, table: str) -> tuple[RawTable | None, list[Problem]]:
+        spec = TABLES[table]
+        if self.book is None:   # open_source reported why
+            return None, []
+        wanted = self.overrides.get(table) or table
+        sheet = self._sheet(wanted)
+        if sheet is None:
+            if spec.optional:
+                return None, []
+            names = self.book.sheetnames
+            guess = _close(wanted, names)
+            hint = (f"did you mean {guess!r}? " if guess else "") + f"sheets found: {', '.join(names)}"
+            if table not in self.overrides:
+                hint += f"; name a sheet {table!r} or set tables: {{{table}: <sheet>}} in the config"
+            return None, [Problem(self.shown, None, None, f"the {table} table is missing: no sheet {wanted!r}",
+                                  hint=hint)]
+        try:
+            ws = self.book[sheet]
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()   # some writers record wrong dimensions: read every row there is
+            records = [(n, [cell_text(v) for v in row])
+                       for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+        except Exception as exc:  # noqa: BLE001 - a corrupt sheet is an input problem, not a crash
+            return None, [Problem(self.shown, None, None, f"cannot read the sheet: {exc}", sheet=sheet,
+                                  hint="re-save the workbook from Excel/WPS")]
+        if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
+            return None, []
+        return _build(spec, self.shown, sheet, records)
+
+    def close(self) -> None:
+        if self.book is not None:
+            self.book.close()
+
+
+def open_source(config_dir: Path, data: str, overrides: dict[str, str], config_file: str
+                ) -> tuple[FolderSource | WorkbookSource | None, list[Problem]]:
+    """The data source the config's ``data:`` points to (relative to the config's folder)."""
+    path = config_dir / data
+    shown = display_path(path)
+    try:
+        path.stat()
+    except (OSError, ValueError):
+        return None, [Problem(config_file, None, "data", f"data folder or workbook not found: {shown}",
+                              hint="data is relative to the config file's folder", value=data)]
+    if path.is_dir():
+        return FolderSource(path, overrides), []
+    hint = "give a folder of CSV files or an .xlsx workbook"
+    if path.is_file():
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            src = WorkbookSource(path, overrides)
+            return (None, [src.error]) if src.error else (src, [])
+        if path.suffix.lower() == ".xls":
+            hint = "old .xls workbooks are not read: save it as .xlsx (Excel Workbook)"
+        elif path.suffix.lower() == ".csv":
+            hint = "give the folder that holds the CSV files, not one file"
+    return None, [Problem(config_file, None, "data", f"data must be a folder or an .xlsx workbook: {shown}",
+                          hint=hint, value=data)]

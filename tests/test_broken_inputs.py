@@ -1,0 +1,353 @@
+"""The broken-input corpus: each case starts from the tiny valid scenario (tests/conftest.py), applies one
+mutation, and runs the real ``linkage-opt validate``. Every case must exit 2, name the file, row and
+column of the problem, show no traceback, and write nothing into the scenario folder.
+
+Most cases run in-process through typer's CliRunner (fast); a few run the CLI as a subprocess.
+Byte-level fixtures (a GBK file, a binary file) live in ``tests/broken/``.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from conftest import TINY_TABLES, write_scenario
+from linkage_opt import cli
+
+BROKEN = Path(__file__).parent / "broken"
+
+Tables = dict[str, list[dict[str, str]]]
+
+
+@dataclass
+class Case:
+    id: str
+    expect: list[str]                                   # substrings of stderr, in the user's terms
+    tables: Callable[[Tables], None] | None = None      # mutate the rows before writing
+    config: dict = field(default_factory=dict)          # config overrides
+    post: Callable[[Path], None] | None = None          # mutate the written files (root folder)
+    fmt: str = "csv"
+    encoding: str = "utf-8"
+    subprocess: bool = False
+
+
+def cell(table: str, row: int, column: str, value: str) -> Callable[[Tables], None]:
+    """Set one cell, addressed as in the spreadsheet (row 2 is the first data row)."""
+    def f(t: Tables) -> None:
+        t[table][row - 2][column] = value
+    return f
+
+
+def rename(table: str, old: str, new: str) -> Callable[[Tables], None]:
+    def f(t: Tables) -> None:
+        t[table] = [{(new if k == old else k): v for k, v in r.items()} for r in t[table]]
+    return f
+
+
+def drop_column(table: str, column: str) -> Callable[[Tables], None]:
+    def f(t: Tables) -> None:
+        for r in t[table]:
+            del r[column]
+    return f
+
+
+def append(table: str, **row: str) -> Callable[[Tables], None]:
+    def f(t: Tables) -> None:
+        t[table].append({**{k: "" for k in t[table][0]}, **row})
+    return f
+
+
+def both(*fs: Callable[[Tables], None]) -> Callable[[Tables], None]:
+    def f(t: Tables) -> None:
+        for g in fs:
+            g(t)
+    return f
+
+
+def _remove(rel: str) -> Callable[[Path], None]:
+    return lambda root: (root / rel).unlink()
+
+
+def _copy_fixture(name: str, rel: str) -> Callable[[Path], None]:
+    return lambda root: shutil.copyfile(BROKEN / name, root / rel)
+
+
+def _write(rel: str, text: str) -> Callable[[Path], None]:
+    return lambda root: (root / rel).write_text(text, encoding="utf-8")
+
+
+def _append_line(rel: str, line: str) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        with open(root / rel, "a", encoding="utf-8") as fh:
+            fh.write(line)
+    return f
+
+
+def _chinese_gbk_needs(t: Tables) -> None:
+    """needs with Chinese headers; saved as GBK like Excel/WPS on Chinese Windows; a number written in words."""
+    names = {"unit_id": "单位编号", "category": "类别", "quantity": "数量", "tier": "层级", "indivisible": "不可拆分"}
+    t["needs"] = [{names.get(k, k): v for k, v in r.items() if k != "need_id"} for r in t["needs"]]
+    t["needs"][1]["数量"] = "十二"
+
+
+CASES = [
+    Case("missing-column", ["needs.csv, row 1, column quantity: missing required column 'quantity'", "数量"],
+         tables=drop_column("needs", "quantity")),
+    Case("misspelt-header", ["needs.csv, row 1, column quantty: unknown column 'quantty' (did you mean 'quantity'?)"],
+         tables=rename("needs", "quantity", "quantty")),
+    Case("negative-hours", ["volunteers.csv, row 2, column hours: must not be negative", "'-5'"],
+         tables=cell("volunteers", 2, "hours", "-5")),
+    Case("nan-quantity", ["needs.csv, row 3, column quantity: not a finite number", "'NaN'"],
+         tables=cell("needs", 3, "quantity", "NaN")),
+    Case("text-in-number", ["units.csv, row 4, column population: not a number", "'about 4000'"],
+         tables=cell("units", 4, "population", "about 4000")),
+    Case("duplicate-unit-id", ["units.csv, row 5, column unit_id: duplicate unit_id 'U1' (first on row 2)"],
+         tables=append("units", unit_id="U1", name="重复", town="Nanhu", kind="village", population="10")),
+    Case("unknown-unit", ["needs.csv, row 2, column unit_id: unknown unit 'U9'"],
+         tables=cell("needs", 2, "unit_id", "U9")),
+    Case("unknown-category", ["needs.csv, row 2, column category: unknown category 'elderly_cair'",
+                              "did you mean 'elderly_care'?"],
+         tables=cell("needs", 2, "category", "elderly_cair")),
+    Case("bad-boolean", ["volunteers.csv, row 3, column party_member: not a yes/no value", "'maybe'", "是/否"],
+         tables=cell("volunteers", 3, "party_member", "maybe")),
+    Case("bad-tier", ["needs.csv, row 4, column tier: 'guarantee' is not one of guaranteed, basic, improvement",
+                      "did you mean 'guaranteed'?"],
+         tables=cell("needs", 4, "tier", "guarantee")),
+    Case("earmark-unknown-town", ["charity.csv, row 3, column town: unknown town 'Xicheng'"],
+         tables=cell("charity", 3, "town", "Xicheng")),
+    Case("goods-item-unused", ["charity.csv, row 3, column item: no category uses item 'flour'"],
+         tables=cell("charity", 3, "item", "flour")),
+    Case("funds-with-item", ["charity.csv, row 2, column item: a funds lot must not have an item"],
+         tables=cell("charity", 2, "item", "rice")),
+    Case("goods-without-item", ["charity.csv, row 3, column item: a goods lot needs an item", "rice"],
+         tables=cell("charity", 3, "item", "")),
+    Case("missing-file", ["needs.csv: the needs table is missing: file not found"],
+         post=_remove("data/needs.csv"), subprocess=True),
+    Case("missing-sheet", ["data.xlsx: the needs table is missing: no sheet 'needs'",
+                           "sheets found: units, volunteers"],
+         fmt="xlsx", post=lambda root: _drop_sheet(root / "data.xlsx", "needs")),
+    Case("binary-file", ["units.csv: cannot read the file as CSV: binary content"],
+         post=_copy_fixture("binary.csv", "data/units.csv")),
+    Case("xlsx-saved-as-csv", ["volunteers.csv: cannot read the file as CSV: this is a zip file"],
+         post=_copy_fixture("workbook.xlsx", "data/volunteers.csv")),
+    Case("corrupt-workbook", ["data.xlsx: cannot open the workbook: not a valid .xlsx file"],
+         fmt="xlsx", post=_write("data.xlsx", "this is not a workbook\n")),
+    Case("empty-needs", ["needs.csv: the needs table has no rows"], tables=lambda t: t.update(needs=[])),
+    Case("bad-yaml", ["scenario.yaml, row 3, column 18: not valid YAML"],
+         post=_write("scenario.yaml", "period: '2026-12'\ndata: data\ncategories: {a: [}\n"), subprocess=True),
+    Case("unknown-config-key", ["scenario.yaml, column solvr: unknown key 'solvr'", "did you mean 'solver'?"],
+         config={"solvr": {"backend": "highs"}}),
+    Case("bad-period", ["scenario.yaml, column period: period: Value error, period must look like 2026-12",
+                        "'2026/12'"],
+         config={"period": "2026/12"}),
+    Case("lat-without-lon", ["units.csv, row 3, column lon: lat is given without lon"],
+         tables=cell("units", 3, "lon", "")),
+    Case("lat-out-of-range", ["units.csv, row 2, column lat: lat must be between -90 and 90", "'302.741'"],
+         tables=cell("units", 2, "lat", "302.741")),
+    Case("duplicate-provider", ["charity.csv, row 2, column lot_id: provider id 'V1' is also used in",
+                                "volunteers.csv, row 2"],
+         tables=cell("charity", 2, "lot_id", "V1")),
+    Case("non-integer-max-units", ["social_workers.csv, row 2, column max_units: must be a whole number", "'2.5'"],
+         tables=cell("social_workers", 2, "max_units", "2.5")),
+    Case("max-units-zero", ["social_workers.csv, row 2, column max_units: must be at least 1"],
+         tables=cell("social_workers", 2, "max_units", "0")),
+    Case("bad-date", ["charity.csv, row 3, column expires: not a date", "'next month'", "YYYY-MM-DD"],
+         tables=cell("charity", 3, "expires", "next month")),
+    Case("impossible-date", ["charity.csv, row 3, column expires: not a real date", "'2026-02-30'"],
+         tables=cell("charity", 3, "expires", "2026-02-30")),
+    Case("indivisible-zero", ["needs.csv, row 4, column quantity: an indivisible need must have quantity > 0"],
+         tables=cell("needs", 4, "quantity", "0")),
+    Case("gbk-bad-number", ["needs.csv, row 3, column quantity (数量): not a number", "'十二'"],
+         tables=_chinese_gbk_needs, encoding="gbk", subprocess=True),
+    Case("gbk-fixture-bad-number", ["1 input problem found", "needs.csv, row 4, column quantity (数量): not a number",
+                                    "'１２件'"],
+         post=_copy_fixture("needs_gbk.csv", "data/needs.csv")),
+    Case("unknown-skill", ["volunteers.csv, row 3, column skills: unknown skill 'cooking'"],
+         tables=cell("volunteers", 3, "skills", "elderly_care;cooking")),
+    Case("org-skill-general", ["organizations.csv, row 2, column skills: unknown skill 'general'"],
+         tables=cell("organizations", 2, "skills", "general")),
+    Case("eligible-unit-unknown", ["programs.csv, row 2, column eligible_units: unknown unit 'U7'"],
+         tables=cell("programs", 2, "eligible_units", "U1、U7")),
+    Case("unknown-organization", ["programs.csv, row 2, column org_id: unknown organization 'O2'"],
+         tables=cell("programs", 2, "org_id", "O2")),
+    Case("unknown-provider", ["reach.csv, row 3, column provider_id: unknown provider 'W9'"],
+         tables=cell("reach", 3, "provider_id", "W9")),
+    Case("required-blank", ["units.csv, row 2, column name: required value is blank"],
+         tables=cell("units", 2, "name", "  ")),
+    Case("ragged-row", ["needs.csv, row 5: the row has 7 cells but the header has 6 columns"],
+         post=_append_line("data/needs.csv", "n9,U1,relief,5,basic,false,oops\n")),
+    Case("data-not-found", ["scenario.yaml, column data: data folder or workbook not found"],
+         config={"data": "nowhere"}),
+    Case("xlsx-bad-number", ["data.xlsx [sheet needs], row 3, column quantity: not a number", "'12 packs'"],
+         tables=cell("needs", 3, "quantity", "12 packs"), fmt="xlsx"),
+    Case("duplicate-header", ["units.csv, row 1, column unit_id: column 'unit_id' appears twice"],
+         tables=lambda t: [r.update({"单位编号": r["unit_id"]}) for r in t["units"]]),
+    Case("earmark-unit-wrong-town", ["charity.csv, row 3, column town: earmarked unit 'U3' is in town 'Nanhu'"],
+         tables=cell("charity", 3, "unit_id", "U3")),
+]
+
+
+def _drop_sheet(path: Path, sheet: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    wb.remove(wb[sheet])
+    wb.save(path)
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*")}
+
+
+def build(case: Case, root: Path) -> Path:
+    tables = copy.deepcopy(TINY_TABLES)
+    if case.tables:
+        case.tables(tables)
+    cfg = write_scenario(root, fmt=case.fmt, config=case.config, tables=tables, encoding=case.encoding)
+    if case.post:
+        case.post(root)
+    return cfg
+
+
+def run_validate(cfg: Path, *, in_process: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    if not in_process:
+        proc = subprocess.run([sys.executable, "-m", "linkage_opt.cli", "validate", str(cfg)],
+                              capture_output=True, text=True, encoding="utf-8", timeout=120,
+                              env={**_env(), "COLUMNS": "10000"})
+        return proc.returncode, proc.stdout, proc.stderr
+    # rich wraps at 80 columns when not on a terminal: give the consoles room so lines stay whole
+    monkeypatch.setattr(cli, "console", Console(width=10_000))
+    monkeypatch.setattr(cli, "err_console", Console(stderr=True, width=10_000))
+    result = CliRunner().invoke(cli.app, ["validate", str(cfg)])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_input_is_reported(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "scenario"
+    cfg = build(case, root)
+    before = _snapshot(root)
+    code, out, err = run_validate(cfg, in_process=not case.subprocess, monkeypatch=monkeypatch)
+    assert code == 2, f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
+    for text in case.expect:
+        assert text in err, f"{text!r} not in stderr:\n{err}"
+    assert "Traceback" not in out + err
+    assert "internal error" not in out + err
+    assert "OK" not in out
+    assert _snapshot(root) == before, "validate wrote into the scenario folder"
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 24
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_every_problem_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems in the config and in several tables are all reported by one `validate`."""
+    case = Case("many", [], config={"solvr": {}}, tables=both(
+        cell("units", 3, "population", "lots"),
+        cell("needs", 2, "category", "elderly"),
+        cell("volunteers", 2, "party_member", "maybe"),
+        cell("charity", 3, "item", "flour"),
+        cell("reach", 2, "unit_id", "U8"),
+    ))
+    cfg = build(case, tmp_path / "scenario")
+    code, out, err = run_validate(cfg, in_process=True, monkeypatch=monkeypatch)
+    assert code == 2
+    assert "6 input problems found" in err, err
+    expected = [
+        "scenario.yaml, column solvr: unknown key 'solvr'",
+        "units.csv, row 3, column population: not a number",
+        "needs.csv, row 2, column category: unknown category 'elderly'",
+        "volunteers.csv, row 2, column party_member: not a yes/no value",
+        "charity.csv, row 3, column item: no category uses item 'flour'",
+        "reach.csv, row 2, column unit_id: unknown unit 'U8'",
+    ]
+    positions = [err.find(e) for e in expected]
+    assert all(p >= 0 for p in positions), err
+    assert positions == sorted(positions), "config first, then tables in order"
+
+
+def test_broken_config_still_checks_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An invalid config does not hide the tables' problems (categories still checked when readable)."""
+    case = Case("config-and-table", [], config={"period": "December"},
+                tables=cell("needs", 3, "category", "relif"))
+    cfg = build(case, tmp_path / "scenario")
+    code, _, err = run_validate(cfg, in_process=True, monkeypatch=monkeypatch)
+    assert code == 2
+    assert "column period" in err
+    assert "needs.csv, row 3, column category: unknown category 'relif'" in err
+    assert "did you mean 'relief'?" in err
+
+
+def test_problem_lines_name_the_users_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Chinese headers, messages give the canonical column and the header as written."""
+    def chinese(t: Tables) -> None:
+        t["volunteers"] = [{"志愿者编号": r["volunteer_id"], "所在单位": r["home_unit"], "可用时长": r["hours"],
+                            "技能": r["skills"], "党员": r["party_member"]} for r in t["volunteers"]]
+        t["volunteers"][0]["党员"] = "也许"
+    cfg = build(Case("zh", [], tables=chinese), tmp_path / "scenario")
+    code, _, err = run_validate(cfg, in_process=True, monkeypatch=monkeypatch)
+    assert code == 2
+    assert "volunteers.csv, row 2, column party_member (党员): not a yes/no value (value: '也许')" in err
+
+
+# -- fuzz: whatever is in a file, loading ends in a scenario or a ValidationError, never a crash ------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from linkage_opt.errors import ValidationError  # noqa: E402
+from linkage_opt.load import load_scenario  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def fuzz_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _load_or_problems(cfg: Path) -> None:
+    try:
+        load_scenario(cfg)
+    except ValidationError as exc:
+        assert exc.problems and all(p.file for p in exc.problems)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_fuzz_file_bytes(fuzz_root: Path, data: bytes) -> None:
+    cfg = fuzz_root / "bytes" / "scenario.yaml"
+    if not cfg.exists():
+        write_scenario(cfg.parent)
+    (cfg.parent / "data" / "charity.csv").write_bytes(data)
+    _load_or_problems(cfg)
+
+
+CELLS = [(t, r + 2, c) for t, rows in TINY_TABLES.items() for r, row in enumerate(rows) for c in row]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(CELLS), text=st.text(max_size=12))
+def test_fuzz_cell_text(fuzz_root: Path, where, text: str) -> None:
+    table, row, column = where
+    tables = copy.deepcopy(TINY_TABLES)
+    tables[table][row - 2][column] = text
+    cfg = write_scenario(fuzz_root / "cells", tables=tables)
+    _load_or_problems(cfg)
