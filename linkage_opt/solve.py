@@ -7,6 +7,7 @@ stage's solution is the starting point of the next. Weighted mode solves once wi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import time
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             opts = SolverOptions(time_limit=max(1.0, remaining / (len(plan_stages) - i)), mip_gap=options.mip_gap,
                                  threads=options.threads, seed=options.seed, log=options.log)
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
+        if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
+            problem = dataclasses.replace(problem, start=settle_equity(form, x_best))
         result = backend.solve(problem, opts)
         if result.status == Status.INFEASIBLE and i == 0:
             from .diagnose import diagnose

@@ -141,3 +141,12 @@ def test_backends_agree_on_random_bounded_mips(p):
         if b in BACKENDS:
             r = get_backend(b).solve(p, SolverOptions(mip_gap=0.0))
             assert r.objective == pytest.approx(ref.objective, rel=1e-6, abs=1e-6), b
+
+
+def test_highs_does_not_trust_a_start_reported_optimal_outside_the_gap():
+    """A start far from optimal must not come back as 'optimal' (guard against a HiGHS quirk)."""
+    p = assignment()
+    bad = np.zeros(9)
+    bad[[0, 4, 8]] = 1.0          # the diagonal: cost 4 + 0 + 2 = 6, optimum is 5
+    r = get_backend("highs").solve(MipProblem(**{**p.__dict__, "start": bad}), SolverOptions(mip_gap=0.0))
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(5.0)

@@ -42,6 +42,7 @@ class MipProblem:
     col_names: tuple[str, ...] | None = None   # optional, for MPS/LP export and debugging
     row_names: tuple[str, ...] | None = None
     name: str = "linkage"
+    start: np.ndarray | None = None            # optional feasible start (e.g. the previous stage's plan)
 
     @property
     def n_cols(self) -> int:

@@ -81,6 +81,15 @@ class HighsBackend:
         return lp
 
     def solve(self, problem: MipProblem, options: SolverOptions) -> SolveResult:
+        res = self._solve(problem, options, use_start=problem.start is not None)
+        if problem.start is not None and res.status == Status.OPTIMAL and res.gap is not None \
+                and res.gap > max(options.mip_gap, 1e-9) * 1.001 + 1e-9:
+            # HiGHS 1.16 can report a user-supplied start as optimal when presolve settles the model;
+            # a claimed optimum outside the requested gap is not trusted: solve again without the start
+            res = self._solve(problem, options, use_start=False)
+        return res
+
+    def _solve(self, problem: MipProblem, options: SolverOptions, use_start: bool) -> SolveResult:
         import highspy
 
         t0 = time.perf_counter()
@@ -100,6 +109,11 @@ class HighsBackend:
         if status == highspy.HighsStatus.kError:
             return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
                                "HiGHS rejected the model")
+        if use_start and problem.n_integer:
+            sol = highspy.HighsSolution()
+            sol.col_value = np.asarray(problem.start, dtype=np.float64)
+            sol.value_valid = True
+            h.setSolution(sol)
         h.run()
         ms = h.getModelStatus()
         info = h.getInfo()
