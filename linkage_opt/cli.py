@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import InfeasibleError, LinkageError, Problem, ValidationError
+from .errors import InfeasibleError, LinkageError, Problem, ValidationError, fmt_qty
 
 EPILOG = (
     "Examples:\n\n"
@@ -230,7 +230,7 @@ def explain(
         for col in ("unit", "category", "tier", "unmet / need", "why"):
             t.add_column(col, overflow="fold")
         for r in ex.itertuples(index=False):
-            t.add_row(f"{r.unit_name} ({r.unit_id})", r.category, r.tier, f"{float(r.unmet):.4g} / {float(r.need):.4g}",
+            t.add_row(f"{r.unit_name} ({r.unit_id})", r.category, r.tier, f"{fmt_qty(r.unmet)} / {fmt_qty(r.need)}",
                       f"[bold]{r.reason_code}[/]: {r.reason}")
         console.print(t)
         mv = p.get("marginal_values")

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import fmt_qty
 from .formulation import Formulation, build
 from .solvers import SolverOptions, Status, get_backend
 from .solvers.base import MipProblem
@@ -49,11 +50,11 @@ class NeedShort:
     def text(self) -> str:
         u = self.unit_of_measure
         prov = _plural_list({k: n for k, n in self.eligible_providers.items() if k != "program"})
-        parts = [f"{self.direct_capacity:.4g} {u} from {prov}" if prov else "no eligible provider within reach"]
+        parts = [f"{fmt_qty(self.direct_capacity)} {u} from {prov}" if prov else "no eligible provider within reach"]
         if self.eligible_providers.get("program"):
-            parts.append(f"up to {self.program_capacity:.4g} {u} from {_plural_list({'program': self.eligible_providers['program']})}")
-        return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {self.required:g} {u} guaranteed, "
-                f"at most {self.attainable:.4g} {u} can be provided (eligible within reach: {'; '.join(parts)})")
+            parts.append(f"up to {fmt_qty(self.program_capacity)} {u} from {_plural_list({'program': self.eligible_providers['program']})}")
+        return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {fmt_qty(self.required)} {u} guaranteed, "
+                f"at most {fmt_qty(self.attainable)} {u} can be provided (eligible within reach: {'; '.join(parts)})")
 
 
 def _plural_list(counts: dict) -> str:
@@ -76,8 +77,8 @@ class Diagnosis:
             lines += [f"  - {r}" for r in self.rules]
         lines.append("Cheapest relaxation (what would make the plan feasible):")
         for n in self.relaxation:
-            lines.append(f"  - lower the guarantee of {n.unit_name} ({n.unit_id}) {n.category} by {n.shortfall:.4g} "
-                         f"{n.unit_of_measure} (to {n.attainable:.4g}), or add that much eligible capacity within reach")
+            lines.append(f"  - lower the guarantee of {n.unit_name} ({n.unit_id}) {n.category} by {fmt_qty(n.shortfall)} "
+                         f"{n.unit_of_measure} (to {fmt_qty(n.attainable)}), or add that much eligible capacity within reach")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:

@@ -68,3 +68,11 @@ class SolverError(LinkageError):
     """The solver failed or gave no usable answer."""
 
     exit_code = 4
+
+
+def fmt_qty(v: float) -> str:
+    """A quantity as planners write it: 18,000 rather than 1.8e+04; 12.5 rather than 12.500000."""
+    v = float(v)
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .errors import fmt_qty
 from .formulation import Formulation
 from .solvers import SolverOptions, Status, get_backend
 
@@ -100,7 +101,7 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             usable = free > TOL * np.maximum(1.0, load)
             if N["indivisible"].iat[n] and not np.any(free >= load * r.need - TOL):
                 code = "indivisible"
-                reason = (f"{r.need:g} {uom} must go whole to one provider; none of the {int(n_members[ep].sum())} eligible "
+                reason = (f"{fmt_qty(r.need)} {uom} must go whole to one provider; none of the {int(n_members[ep].sum())} eligible "
                           f"providers has that much left")
             elif not np.any(usable):
                 code = "capacity_exhausted"
@@ -184,7 +185,7 @@ def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float,
     rest = total - float(hi["load"].sum()) - here
     names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
     top = hi.groupby(["unit_id", "category"])["load"].sum().sort_values(ascending=False).head(3)
-    listed = "; ".join(f"{names.get(u, u)} {c} {v:.4g}" for (u, c), v in top.items())
+    listed = "; ".join(f"{names.get(u, u)} {c} {fmt_qty(v)}" for (u, c), v in top.items())
     parts = []
     if len(hi):
         parts.append(f"{_pct(hi['load'].sum() / total)} went to needs ranked higher ({listed})")
