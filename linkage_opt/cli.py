@@ -328,6 +328,11 @@ def whatif(
     raise typer.Exit(run_guarded(_do))
 
 
+from .cli_runs import register as _register_runs  # noqa: E402  - run, runs list/show/diff/publish/restore
+
+_register_runs(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -1,0 +1,484 @@
+"""``linkage-opt run`` and ``linkage-opt runs list|show|diff|publish|restore``: monthly runs and their ledger.
+
+Registered on the main app by :func:`register` (one line in ``linkage_opt/cli.py``). Also runnable on
+its own: ``python -m linkage_opt.cli_runs run CONFIG --period 2026-12``.
+
+Exit codes of ``run``: 0 optimal, 1 feasible with a gap, 2 bad input, 3 infeasible, 4 solver or
+internal error, 5 another run of the period is in progress (``--wait`` to wait for it), 130
+interrupted (Ctrl-C or SIGTERM; recorded as failed). A run skipped because the same inputs were
+already planned exits with that run's code (0 or 1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+RUNS_HELP = "Runs folder (plan folders and ledger.sqlite)."
+RUNS_ENV = "LINKAGE_OPT_RUNS"
+
+runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publish and restore recorded runs.",
+                       no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                       rich_markup_mode="rich")
+
+
+def _guard(fn) -> int:
+    """Messages and exit codes as the rest of the CLI (linkage_opt.cli.report_error)."""
+    from .cli import report_error
+
+    try:
+        return int(fn() or 0)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err_console.print("interrupted; the run is recorded as failed and nothing was published", highlight=False)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary
+        return report_error(exc)
+
+
+def _jsonable(obj):
+    """JSON-safe copy: non-finite floats as strings ("inf"), numpy scalars as Python numbers."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        try:
+            obj = obj.item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if obj != obj else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def _print_json(obj) -> None:
+    typer.echo(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False))
+
+
+# ---------------------------------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------------------------------
+
+def _raise_interrupt(signum, _frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def run_command(
+    config: Path = typer.Argument(..., help="Scenario config YAML (one config serves every month)."),
+    period: str = typer.Option(..., "--period", "-p", help="Period to plan: YYYY-MM, or 'current' / 'next'."),
+    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
+    force: bool = typer.Option(False, "--force", help="Plan again even if these exact inputs were planned already."),
+    wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for another run of the same period (default: exit 5 at once)."),
+    log_format: str = typer.Option("text", "--log-format", help="Log lines on stderr: text, or json (one object per line)."),
+    backend: Optional[str] = typer.Option(None, help="Solver backend (default: the config's)."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve (default: the config's)."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+) -> None:
+    """Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.
+
+    The same inputs (config, input files, solver options, history) planned before are not planned
+    again unless --force: the earlier run is shown and its exit code returned. Exit codes: 0 optimal,
+    1 feasible with a gap, 2 bad input, 3 infeasible, 4 solver/internal error, 5 another run of this
+    period is in progress, 130 interrupted.
+    """
+    from .logging_setup import FORMATS, setup_logging
+
+    if log_format not in FORMATS:
+        err_console.print(f"[red]error:[/] --log-format must be one of {', '.join(FORMATS)}", highlight=False)
+        raise typer.Exit(2)
+    setup_logging(log_format)
+
+    def _do() -> int:
+        from .runner import run_period
+
+        try:
+            previous = signal.signal(signal.SIGTERM, _raise_interrupt)   # systemd stop: finish the row, clean up
+        except ValueError:                                                # not the main thread
+            previous = None
+        try:
+            outcome = run_period(config, period, runs, force=force, wait=wait, ledger_path=ledger, backend=backend,
+                                 time_limit=time_limit)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        return _report_outcome(outcome)
+
+    raise typer.Exit(_guard(_do))
+
+
+def _report_outcome(outcome) -> int:
+    from types import SimpleNamespace
+
+    from .cli import _print_plan, report_error
+
+    if outcome.error is not None:
+        code = report_error(outcome.error)
+        if outcome.run_id:
+            err_console.print(f"recorded as run [bold]{outcome.run_id}[/] ({outcome.status})", highlight=False)
+        return outcome.exit_code if outcome.exit_code is not None else code
+    if outcome.reused:
+        console.print(outcome.message, highlight=False)
+    if outcome.summary is not None:
+        try:
+            _print_plan(SimpleNamespace(summary=outcome.summary), None)
+        except (KeyError, TypeError):
+            pass
+    where = f" in [bold]{outcome.plan_dir}[/]" if outcome.plan_dir else ""
+    if not outcome.reused:
+        console.print(f"run [bold]{outcome.run_id}[/]: {outcome.status}, published{where}", highlight=False)
+    else:
+        console.print(f"run [bold]{outcome.run_id}[/]{where}", highlight=False)
+    return outcome.exit_code
+
+
+# ---------------------------------------------------------------------------------------------------
+# runs list / show
+# ---------------------------------------------------------------------------------------------------
+
+STATE_STYLE = {"optimal": "green", "feasible": "yellow", "infeasible": "red", "failed": "red",
+               "running": "cyan", "interrupted": "magenta"}
+
+
+def _short_time(text: str | None) -> str:
+    return text[:16].replace("T", " ") if text else "-"
+
+
+def _duration(row: dict) -> str:
+    from .ledger import parse_time
+
+    a, b = parse_time(row.get("started_at")), parse_time(row.get("finished_at"))
+    if a is None or b is None:
+        return "-"
+    return f"{(b - a).total_seconds():.1f}"
+
+
+def _first_line(text: str | None, width: int = 70) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+@runs_app.command("list")
+def runs_list(
+    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
+    period: Optional[str] = typer.Option(None, "--period", "-p", help="Only this period (YYYY-MM)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+) -> None:
+    """Every recorded run, oldest first. A run whose process died shows as [magenta]interrupted[/]."""
+
+    def _do() -> int:
+        from .runner import list_runs
+
+        rows = list_runs(runs, period, ledger)
+        if as_json:
+            _print_json(rows)
+            return 0
+        if not rows:
+            console.print(f"no runs recorded in {runs}", highlight=False)
+            return 0
+        from rich import box
+
+        t = Table(title=f"Runs in {runs}  (★ published)", title_justify="left", box=box.SIMPLE_HEAD)
+        for col, kw in (("run", {"no_wrap": True}), ("state", {"no_wrap": True}),
+                        ("started (UTC)", {"no_wrap": True}),
+                        ("exit", {"justify": "right", "no_wrap": True}), ("inputs", {"no_wrap": True}),
+                        ("message", {"overflow": "fold", "min_width": 16})):
+            t.add_column(col, **kw)
+        for r in rows:
+            st = r["state"]
+            t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
+                      _short_time(r["started_at"]), "" if r["exit_code"] is None else str(r["exit_code"]),
+                      (r["input_fingerprint"] or "")[:8], _first_line(r["message"]))
+        console.print(t)
+        return 0
+
+    raise typer.Exit(_guard(_do))
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: str = typer.Argument(..., help="Run id, e.g. 2026-12-r3."),
+    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+) -> None:
+    """One run: status, inputs fingerprint, history used, headline figures, and whether its folder is intact."""
+
+    def _do() -> int:
+        from .ledger import Ledger, RunNotFoundError, verify_plan_dir
+        from .runner import ledger_path_for, resolve_plan_dir, run_state
+
+        path = ledger_path_for(runs, ledger)
+        if not path.exists():
+            raise RunNotFoundError(f"no ledger at {path} (check --runs)")
+        with Ledger(path) as lg:
+            run = lg.get_run(run_id)
+            if run is None:
+                raise RunNotFoundError(f"no run {run_id!r} in the ledger {path}")
+            plan_dir = resolve_plan_dir(run, runs)
+            files = verify_plan_dir(lg, run_id, plan_dir) if plan_dir is not None and lg.plan_files(run_id) else {}
+        run["state"] = run_state(run, runs)
+        summary = json.loads(run["summary_json"]) if run.get("summary_json") else None
+        fp_doc = json.loads(run["fingerprint_doc"]) if run.get("fingerprint_doc") else None
+        history = json.loads(run["history_json"]) if run.get("history_json") else None
+        if as_json:
+            out = {k: v for k, v in run.items() if k not in ("summary_json", "fingerprint_doc", "history_json")}
+            out.update(summary=summary, fingerprint_doc=fp_doc, history=history, files=files,
+                       plan_dir_path=str(plan_dir) if plan_dir else None)
+            _print_json(out)
+            return 0
+        t = Table(title=f"Run {run_id}", show_header=False, title_justify="left")
+        t.add_column(style="bold")
+        t.add_column(overflow="fold")
+        st = run["state"]
+        t.add_row("state", f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + ("  ★ published" if run["published"] else ""))
+        t.add_row("period / revision", f"{run['period']} / r{run['revision']}")
+        t.add_row("started / finished (UTC)", f"{run['started_at']} / {run['finished_at'] or '-'}")
+        t.add_row("took (s)", _duration(run))
+        t.add_row("exit code", "-" if run["exit_code"] is None else str(run["exit_code"]))
+        if plan_dir is None:
+            t.add_row("plan folder", "-")
+        else:
+            t.add_row("plan folder", f"{plan_dir}" + ("" if plan_dir.is_dir() else "  (not present)"))
+        t.add_row("config", run.get("config_path") or "-")
+        t.add_row("input fingerprint", run.get("input_fingerprint") or "-")
+        if fp_doc:
+            t.add_row("inputs", ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
+            t.add_row("solver", json.dumps(fp_doc.get("solver")))
+            t.add_row("package version", str(fp_doc.get("package_version")))
+        if history:
+            t.add_row("history used", f"previous plan {history.get('previous') or '-'}; coverage of "
+                                       f"{', '.join(history.get('coverage') or []) or '-'}")
+        t.add_row("process", f"pid {run.get('pid')} on {run.get('host')}")
+        if run.get("message"):
+            t.add_row("message", run["message"])
+        if summary:
+            m = summary.get("metrics", {})
+            o = summary.get("objective", {})
+            if "weighted_coverage" in m:
+                t.add_row("weighted coverage", f"{m['weighted_coverage']:.2%}")
+            if "guaranteed_met" in m:
+                t.add_row("guaranteed needs met", f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
+            if "min_unit_ratio" in m:
+                t.add_row("min unit coverage ratio", f"{m['min_unit_ratio']:.2%}")
+            if "money" in o:
+                t.add_row("money (yuan)", f"{o['money']:,.2f}")
+            stab = summary.get("stability")
+            if isinstance(stab, dict):
+                t.add_row("stability", f"{stab.get('kept', 0)} pairings kept, {stab.get('changed', 0)} changed")
+        if files:
+            bad = {n: s for n, s in files.items() if s != "ok"}
+            t.add_row("files", "all intact" if not bad else
+                      "; ".join(f"{n}: {s}" for n, s in bad.items()) + "  (runs restore rebuilds from the ledger)")
+        console.print(t)
+        return 0
+
+    raise typer.Exit(_guard(_do))
+
+
+# ---------------------------------------------------------------------------------------------------
+# runs diff
+# ---------------------------------------------------------------------------------------------------
+
+def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, dict]:
+    """A plan by run id (from the ledger) or by plan folder path: (label, {table: frame, 'summary': dict})."""
+    import pandas as pd
+
+    from .ledger import PLAN_TABLES, Ledger, LedgerUsageError, RunNotFoundError
+    from .runner import ledger_path_for
+
+    p = Path(ref)
+    if p.is_dir() and (p / "summary.json").exists():
+        out: dict = {"summary": json.loads((p / "summary.json").read_text(encoding="utf-8"))}
+        for name, (_, cols) in PLAN_TABLES.items():
+            f = p / f"{name}.csv"
+            if not f.exists():
+                raise LedgerUsageError(f"{p} has no {name}.csv")
+            out[name] = pd.read_csv(f, encoding="utf-8-sig", keep_default_na=False,
+                                    na_values={c: [""] for c, k in cols if k != "str"},
+                                    dtype={c: str for c, k in cols if k == "str"})
+        return str(p), out
+    path = ledger_path_for(runs, ledger)
+    if not path.exists():
+        raise RunNotFoundError(f"{ref!r} is neither a plan folder nor a run id (no ledger at {path})")
+    with Ledger(path) as lg:
+        run = lg.get_run(ref)
+        if run is None:
+            raise RunNotFoundError(f"{ref!r} is neither a plan folder nor a run id in {path}")
+        tables = lg.plan_tables(ref)
+        if len(tables) < len(PLAN_TABLES):
+            raise LedgerUsageError(f"run {ref} ({run['status']}) has no plan to compare")
+        tables["summary"] = json.loads(run["summary_json"]) if run.get("summary_json") else None
+    return ref, tables
+
+
+PCT = ("weighted_coverage", "min_unit_ratio")
+
+
+def _fmt(v, pct: bool = False) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if pct:
+        return f"{v:.2%}"
+    return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+
+
+def _signed(v, pct: bool = False) -> str:
+    if v is None:
+        return "-"
+    s = f"{v * 100:+.2f} pt" if pct else f"{v:+,.4g}"
+    return f"[green]{s}[/]" if v > 0 else f"[red]{s}[/]" if v < 0 else s
+
+
+@runs_app.command("diff")
+def runs_diff(
+    run_a: str = typer.Argument(..., help="Earlier plan: run id (e.g. 2026-11-r2) or plan folder."),
+    run_b: str = typer.Argument(..., help="Later plan: run id or plan folder."),
+    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    limit: int = typer.Option(40, "--limit", min=1, help="Rows shown per table (JSON: all)."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+) -> None:
+    """What changed from plan A to plan B.
+
+    Coverage per unit and category, capacity used per provider, (provider, unit) pairings added and
+    removed, and the headline figures. A and B are run ids or plan folders.
+    """
+
+    def _do() -> int:
+        from .runner import diff_plans
+
+        la, a = load_plan(run_a, runs, ledger)
+        lb, b = load_plan(run_b, runs, ledger)
+        d = diff_plans(a, b)
+        if as_json:
+            _print_json({"a": la, "b": lb, **d})
+            return 0
+        console.print(f"[bold]{la}[/] → [bold]{lb}[/]", highlight=False)
+        metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
+        if metrics:
+            _table("Headline figures", ("figure", "A", "B", "change"),
+                   [(k, _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT), _signed(v["delta"], k in PCT))
+                    for k, v in metrics], limit, left=1)
+        _table(f"Coverage by unit and category: {len(d['coverage'])} changed",
+               ("unit", "category", "need A→B", "covered A", "covered B", "Δ covered", "ratio A→B"),
+               [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], r["category"],
+                 f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
+                 _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
+                for r in d["coverage"]], limit)
+        _table(f"Capacity used by provider: {len(d['providers'])} changed",
+               ("kind", "provider", "capacity", "used A", "used B", "Δ used"),
+               [(r["provider_kind"], r["provider_id"] + (f" (only in {r['only_in'].upper()})" if r["only_in"] else ""),
+                 _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else "unlimited",
+                 _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
+        pr = d["pairings"]
+        _table(f"Pairings: {len(pr['added'])} added, {len(pr['removed'])} removed, {pr['kept']} kept",
+               ("", "kind", "provider", "unit"),
+               [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
+               + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]], limit,
+               left=4)
+        return 0
+
+    raise typer.Exit(_guard(_do))
+
+
+def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
+    """A heading line, then (if any rows) a compact table; the first ``left`` columns left-aligned, no wrap."""
+    from rich import box
+
+    console.print(f"[bold]{title}[/]", highlight=False)
+    if not rows:
+        return
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="left" if i < left else "right", no_wrap=i < left)
+    for r in rows[:limit]:
+        t.add_row(*r)
+    if len(rows) > limit:
+        t.caption = f"{len(rows) - limit} more (--limit, or --json for all)"
+    console.print(t)
+
+
+# ---------------------------------------------------------------------------------------------------
+# runs publish / restore
+# ---------------------------------------------------------------------------------------------------
+
+@runs_app.command("publish")
+def runs_publish(
+    run_id: str = typer.Argument(..., help="Run id to publish, e.g. 2026-12-r2."),
+    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
+    wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for a run of that period to finish."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+) -> None:
+    """Make a recorded optimal or feasible run the published plan of its period (e.g. to roll back).
+
+    The next month's carry-over and stability read the published plan.
+    """
+
+    def _do() -> int:
+        from .runner import publish_run
+
+        run = publish_run(run_id, runs, ledger, wait=wait)
+        console.print(f"[green]published[/] {run['run_id']} for {run['period']} ({run['plan_dir']})", highlight=False)
+        return 0
+
+    raise typer.Exit(_guard(_do))
+
+
+@runs_app.command("restore")
+def runs_restore(
+    run_id: str = typer.Argument(..., help="Run id whose plan folder to rebuild from the ledger."),
+    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
+    to: Optional[Path] = typer.Option(None, "--to", help="Write here instead of the run's own folder (must not exist)."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+) -> None:
+    """Rebuild a plan folder byte for byte from the ledger; every file is checked against its recorded sha256."""
+
+    def _do() -> int:
+        from .runner import restore_run
+
+        report = restore_run(run_id, runs, to=to, ledger_path=ledger)
+        console.print(f"[green]restored[/] {run_id} into {report.target} ({len(report.files)} files, sha256 verified)",
+                      highlight=False)
+        return 0
+
+    raise typer.Exit(_guard(_do))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------------------------------
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` and the ``runs`` group to the main ``linkage-opt`` app."""
+    app.command("run")(run_command)
+    app.add_typer(runs_app, name="runs")
+
+
+app = typer.Typer(name="linkage-opt", help="Monthly runs and the run ledger.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
+register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
