@@ -207,3 +207,29 @@ def test_weighted_mode_agrees_on_clear_priorities():
     plan = solve(sc)
     assert covered(plan, "e") == pytest.approx(5.0)   # weight 0.4 beats 0.3
     assert "weighted" in plan.objective
+
+
+def test_marginal_values_match_hand_computed_duals():
+    from linkage_opt.explain import marginal_values
+
+    # one need of 10 h (the only need: weighted coverage = covered / 10); a volunteer with 8 h at distance 0
+    sc = make_scenario(OFF, units=[unit("A")],
+                       needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
+                       volunteers=[vol("v1", hours=8)])
+    plan = solve(sc)
+    mv = marginal_values(plan.formulation, plan.solution).set_index("group")
+    assert mv.loc["volunteers of A", "coverage_per_unit"] == pytest.approx(0.1)
+    assert "+10 hours -> weighted coverage +100.000 points" in mv.loc["volunteers of A", "example"]
+
+    # budget binds: a worker paid 50/h, budget 100 -> each extra yuan buys 1/50 h = 0.1/50 coverage
+    sc = make_scenario(
+        {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
+                   "budget": {"enabled": True, "amount": 100}}},
+        units=[unit("A")],
+        needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
+        social_workers=[{"worker_id": "w1", "base_unit": "A", "hours": 10, "skills": "general", "cost_per_hour": 50}],
+    )
+    plan = solve(sc)
+    mv = marginal_values(plan.formulation, plan.solution).set_index("group")
+    assert mv.loc["district budget", "coverage_per_unit"] == pytest.approx(0.1 / 50)
+    assert mv.loc["social workers of A", "coverage_per_unit"] == pytest.approx(0.0)   # hours are not what binds
