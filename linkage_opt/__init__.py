@@ -10,31 +10,20 @@
 __version__ = "0.1.0"
 
 from .errors import InfeasibleError, LinkageError, Problem, SolverError, ValidationError  # noqa: E402
+from .load import load_scenario  # noqa: E402
+from .plan import Plan  # noqa: E402
+from .scenario import Scenario  # noqa: E402
+from .solve import solve  # noqa: E402  (binds the function over the submodule of the same name)
 
 __all__ = [
     "__version__",
     "InfeasibleError",
     "LinkageError",
+    "Plan",
     "Problem",
+    "Scenario",
     "SolverError",
     "ValidationError",
     "load_scenario",
     "solve",
-    "Plan",
 ]
-
-
-def __getattr__(name):  # lazy: `import linkage_opt` stays cheap for the CLI's --help
-    if name == "load_scenario":
-        from .load import load_scenario
-
-        return load_scenario
-    if name == "solve":
-        from .solve import solve
-
-        return solve
-    if name == "Plan":
-        from .plan import Plan
-
-        return Plan
-    raise AttributeError(name)

@@ -75,8 +75,13 @@ class Formulation:
 def weighted_needs(scenario: Scenario) -> pd.DataFrame:
     """Needs with their priority and normalised weight.
 
-    priority_n = w_c * m_tags(u) * m_tier(n);  W_n = priority_n / Q_c  (Q_c: the category's total need)
-    weight_n   = W_n / sum_m W_m q_m   so that weighted coverage = sum_n weight_n * covered_n lies in [0, 1].
+    priority_n = w_c * m_tags(u) * m_tier(n)
+    W_n        = priority_n / Q_unit(c)     Q_unit: total need of all categories measured in c's unit
+    weight_n   = W_n / sum_m W_m q_m        so that weighted coverage = sum_n weight_n * covered_n is in [0, 1].
+
+    Within one unit of measure (hours, say) the party's category weights therefore compare need for
+    need, hour for hour: the category ranked higher is served first. Categories in other units (yuan,
+    packages) form their own groups, each weighing in with its categories' weights.
     """
     cfg = scenario.config
     units = unit_index(scenario)
@@ -94,7 +99,8 @@ def weighted_needs(scenario: Scenario) -> pd.DataFrame:
     w_c = np.array([cfg.categories[c].weight for c in cat], dtype=float) if len(cat) else np.zeros(0)
     m_tier = np.array([cfg.tier_multipliers[t] for t in tier], dtype=float) if len(tier) else np.zeros(0)
     priority = w_c * tag_mult[u] * m_tier
-    Q_c = pd.Series(q).groupby(cat).transform("sum").to_numpy() if len(q) else np.zeros(0)
+    uom = np.array([cfg.categories[c].unit for c in cat], dtype=object) if len(cat) else np.zeros(0, object)
+    Q_c = pd.Series(q).groupby(uom).transform("sum").to_numpy() if len(q) else np.zeros(0)
     W = np.divide(priority, Q_c, out=np.zeros_like(priority), where=Q_c > 0)
     total = float(np.sum(W * q))
     weight = W / total if total > 0 else W
