@@ -139,6 +139,7 @@ class Solver(_Strict):
     seed: int = 0
     log: bool = False
     aggregate: bool = True    # merge identical volunteers and lots into classes (exact; see docs/model.md)
+    strong_linking: Literal["auto", "always", "never"] = "auto"   # x <= z rows for organizations with a fixed cost
 
 
 class Config(_Strict):
@@ -333,5 +334,6 @@ KEY_DOCS: dict[str, str] = {
     "solver.threads": "Solver threads (blank = solver default).",
     "solver.seed": "Random seed (fixed for reproducible plans).",
     "solver.log": "Show the solver's own log.",
+    "solver.strong_linking": "Per-edge rows `x <= z` tying an organization's flows to its engagement: a tighter LP bound, but one row per edge. `auto` adds them while there are at most 20,000; `always`, `never`.",
     "solver.aggregate": "Merge identical volunteers (and charity lots) into classes before building the model; exact, and the plan lists every person and lot.",
 }

@@ -87,3 +87,15 @@ def test_orlib_through_real_subprocesses(tmp_path):
     assert res.returncode == 0, res.stderr
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
     assert summary["objective"]["money"] == pytest.approx(float(row["optimal_value"]), rel=1e-9)
+
+
+@pytest.mark.parametrize("linking", ["never", "always"])
+def test_strong_linking_rows_do_not_change_the_cflp_optimum(linking, tmp_path):
+    row = CFLP[1]
+    cfg = convert(row, tmp_path / "sc")
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("  seed: 0\n", f"  seed: 0\n  strong_linking: {linking}\n"),
+                   encoding="utf-8")
+    summary = plan(cfg, tmp_path / "plan")
+    assert summary["objective"]["money"] == pytest.approx(float(row["optimal_value"]), rel=1e-9)
+    links = summary["model"]["constraints"]
+    assert (links > 1000) == (linking == "always")     # 16 x 50 edge rows only when asked for
