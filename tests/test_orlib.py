@@ -98,4 +98,4 @@ def test_strong_linking_rows_do_not_change_the_cflp_optimum(linking, tmp_path):
     summary = plan(cfg, tmp_path / "plan")
     assert summary["objective"]["money"] == pytest.approx(float(row["optimal_value"]), rel=1e-9)
     links = summary["model"]["constraints"]
-    assert (links > 1000) == (linking == "always")     # 16 x 50 edge rows only when asked for
+    assert (links >= 800) == (linking == "always")     # the 16 x 50 edge rows only when asked for
