@@ -1,52 +1,62 @@
 """Solver backends behind one interface (:class:`~linkage_opt.solvers.base.Backend`).
 
-``highs`` (default, HiGHS via highspy), ``cbc`` (COIN-OR CBC via PuLP), ``scip`` (SCIP via OR-Tools)
-and ``cpsat`` (OR-Tools CP-SAT, all-integer models only). Solver libraries are imported lazily.
+``highs`` (default, HiGHS via highspy), ``cbc`` (COIN-OR CBC via PuLP's bundled binary), ``scip`` (SCIP via
+OR-Tools model_builder) and ``cpsat`` (OR-Tools CP-SAT, all-integer models only). Each backend imports its
+solver library only when it is created, so importing this package stays cheap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .base import Backend, MipProblem, SolveResult, SolverOptions, Status
 
 __all__ = ["Backend", "MipProblem", "SolveResult", "SolverOptions", "Status", "get_backend", "available_backends",
-           "BACKENDS"]
+           "BACKENDS", "DEFAULT_BACKEND"]
+
+DEFAULT_BACKEND = "highs"
 
 
-def _highs():
+def _highs() -> Backend:
     from .highs import HighsBackend
 
     return HighsBackend()
 
 
-def _cbc():
+def _cbc() -> Backend:
     from .pulp_cbc import CbcBackend
 
     return CbcBackend()
 
 
-def _scip():
+def _scip() -> Backend:
     from .ortools_backend import ScipBackend
 
     return ScipBackend()
 
 
-def _cpsat():
+def _cpsat() -> Backend:
     from .ortools_backend import CpSatBackend
 
     return CpSatBackend()
 
 
-BACKENDS = {"highs": _highs, "cbc": _cbc, "scip": _scip, "cpsat": _cpsat}
+BACKENDS: dict[str, Callable[[], Backend]] = {"highs": _highs, "cbc": _cbc, "scip": _scip, "cpsat": _cpsat}
 
 
-def get_backend(name: str) -> Backend:
-    key = (name or "highs").lower()
+def get_backend(name: str | None = DEFAULT_BACKEND) -> Backend:
+    """The backend called ``name`` (case-insensitive; empty or None means the default, HiGHS).
+
+    Raises ValueError listing the valid names for an unknown one.
+    """
+    key = (name or DEFAULT_BACKEND).strip().lower()
     if key not in BACKENDS:
         raise ValueError(f"unknown solver backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     return BACKENDS[key]()
 
 
 def available_backends() -> list[str]:
+    """Names of the backends whose solver library is installed and usable here, in registry order."""
     out = []
     for name, make in BACKENDS.items():
         try:

@@ -1,10 +1,26 @@
-"""HiGHS through ``highspy``: the default backend. The CSR matrix is passed as it is (no Python loops)."""
+"""HiGHS through ``highspy``: the default backend.
+
+The model reaches HiGHS in one ``passModel`` call made of numpy arrays (CSR matrix, bounds, costs,
+integrality), so building it costs no Python loop over rows or columns.
+
+Output: HiGHS prints a banner from C++ when an instance is created; that is silenced at the file
+descriptor. With ``SolverOptions.log`` the solver's log is sent to stderr through HiGHS's logging
+callback; without it nothing is printed at all.
+
+Threads: HiGHS runs every solve of a process on one global task scheduler, sized by the ``threads``
+option of the run that first creates it, and refuses a later run that asks for another size. This
+module remembers the size it started the scheduler with and rebuilds the scheduler when a solve asks for
+a different explicit count. If another HiGHS solve of this backend is running at that moment (another
+Python thread), the scheduler cannot be rebuilt safely: the solve runs with the existing scheduler and
+``extra["threads_note"]`` says so. ``threads=None`` always uses whatever scheduler exists.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
+import threading
 import time
 
 import numpy as np
@@ -31,16 +47,86 @@ def _quiet_stdout():
 
 
 def new_highs(log: bool = False):
-    """A Highs instance with output switched off unless ``log`` (no banner on stdout)."""
+    """A Highs instance that printed no banner; its log goes to stderr if ``log``, nowhere otherwise."""
     import highspy
 
     with _quiet_stdout():
         h = highspy.Highs()
         h.setOptionValue("output_flag", bool(log))
+    h.setOptionValue("log_to_console", False)
+    if log:
+        h.cbLogging += lambda event: sys.stderr.write(event.message)
     return h
 
 
+def highs_version() -> str:
+    import highspy
+
+    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+
+
+def pass_problem(h, problem: MipProblem):
+    """Load ``problem`` into the Highs instance ``h`` from its arrays; returns the HighsStatus."""
+    import highspy
+
+    A = problem.A.tocsr()
+    if not A.has_canonical_format:   # HiGHS rejects repeated entries; sum them on a copy, not the caller's matrix
+        A = A.copy()
+        A.sum_duplicates()
+    sense = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
+    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    return h.passModel(problem.n_cols, problem.n_rows, int(A.nnz), int(highspy.MatrixFormat.kRowwise), int(sense),
+                       float(problem.offset), f64(problem.c), f64(problem.col_lo), f64(problem.col_hi),
+                       f64(problem.row_lo), f64(problem.row_hi), A.indptr.astype(np.int32),
+                       A.indices.astype(np.int32), f64(A.data), np.asarray(problem.integrality, dtype=np.int32))
+
+
+_scheduler_lock = threading.Lock()
+_scheduler = {"threads": None, "runs": 0}   # size the global scheduler was started with (0 = HiGHS's choice)
+
+
+@contextlib.contextmanager
+def _threads(h, requested: int | None):
+    """Set ``h``'s threads option so that HiGHS accepts the run; yield a note if the request is not honoured."""
+    import highspy
+
+    want = 0 if requested is None else int(requested)
+    note = ""
+    with _scheduler_lock:
+        started = _scheduler["threads"]
+        if want != 0 and want != started:
+            if _scheduler["runs"] == 0:
+                highspy.Highs.resetGlobalScheduler(True)
+                _scheduler["threads"] = want
+            else:
+                note = (f"threads={want} not applied: another HiGHS solve in this process is running on the global "
+                        f"scheduler started with threads={started}")
+                want = 0
+        elif started is None:
+            _scheduler["threads"] = want
+        h.setOptionValue("threads", want)
+        _scheduler["runs"] += 1
+    try:
+        yield note
+    finally:
+        with _scheduler_lock:
+            _scheduler["runs"] -= 1
+
+
+def _empty_problem(problem: MipProblem, version: str, t0: float) -> SolveResult:
+    """A model without columns (HiGHS would only say 'model empty'): its rows hold iff 0 lies within their bounds."""
+    ok = bool(np.all(problem.row_lo <= 0.0) and np.all(problem.row_hi >= 0.0))
+    seconds = time.perf_counter() - t0
+    if not ok:
+        return SolveResult(Status.INFEASIBLE, None, None, None, None, "highs", version, seconds,
+                           "a row without columns excludes 0")
+    off = float(problem.offset)
+    return SolveResult(Status.OPTIMAL, np.zeros(0), off, off, 0.0, "highs", version, seconds, "empty model")
+
+
 class HighsBackend:
+    """The default backend; see the module docstring for output and thread handling."""
+
     name = "highs"
 
     def available(self) -> bool:
@@ -51,36 +137,10 @@ class HighsBackend:
         return True
 
     def version(self) -> str:
-        h = new_highs()
-        return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
-
-    def _model(self, problem: MipProblem):
-        import highspy
-
-        lp = highspy.HighsLp()
-        lp.num_col_ = problem.n_cols
-        lp.num_row_ = problem.n_rows
-        lp.col_cost_ = np.asarray(problem.c, dtype=np.float64)
-        lp.col_lower_ = np.asarray(problem.col_lo, dtype=np.float64)
-        lp.col_upper_ = np.asarray(problem.col_hi, dtype=np.float64)
-        lp.row_lower_ = np.asarray(problem.row_lo, dtype=np.float64)
-        lp.row_upper_ = np.asarray(problem.row_hi, dtype=np.float64)
-        lp.offset_ = float(problem.offset)
-        lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
-        A = problem.A.tocsr()
-        A.sort_indices()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = problem.n_cols
-        lp.a_matrix_.num_row_ = problem.n_rows
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(np.float64)
-        if problem.n_integer:
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                               for i in problem.integrality]
-        return lp
+        return highs_version()
 
     def solve(self, problem: MipProblem, options: SolverOptions) -> SolveResult:
+        """Solve ``problem``; ``solve_seconds`` covers loading the model and the run (split in ``extra``)."""
         res = self._solve(problem, options, use_start=problem.start is not None)
         if problem.start is not None and res.status == Status.OPTIMAL and res.gap is not None \
                 and res.gap > max(options.mip_gap, 1e-9) * 1.001 + 1e-9:
@@ -93,62 +153,98 @@ class HighsBackend:
         import highspy
 
         t0 = time.perf_counter()
+        version = highs_version()
+        if problem.n_cols == 0:
+            return _empty_problem(problem, version, t0)
         h = new_highs(options.log)
-        h.setOptionValue("log_to_console", bool(options.log))
-        if options.time_limit is not None:
-            h.setOptionValue("time_limit", float(options.time_limit))
+        h.setOptionValue("time_limit", float("inf") if options.time_limit is None else float(options.time_limit))
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         h.setOptionValue("random_seed", int(options.seed))
-        if options.threads is not None:
-            h.setOptionValue("threads", int(options.threads))
-        version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
-        if problem.n_cols == 0:
-            return SolveResult(Status.OPTIMAL, np.zeros(0), problem.offset, problem.offset, 0.0, self.name, version,
-                               time.perf_counter() - t0)
-        status = h.passModel(self._model(problem))
-        if status == highspy.HighsStatus.kError:
+        if pass_problem(h, problem) == highspy.HighsStatus.kError:
             return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
-                               "HiGHS rejected the model")
+                               "HiGHS rejected the model (see the log with log=True)")
         if use_start and problem.n_integer:
             sol = highspy.HighsSolution()
             sol.col_value = np.asarray(problem.start, dtype=np.float64)
             sol.value_valid = True
             h.setSolution(sol)
-        h.run()
-        ms = h.getModelStatus()
+        t_run = time.perf_counter()
+        with _threads(h, options.threads) as threads_note:
+            h.run()
+            ms = h.getModelStatus()
+            MS = highspy.HighsModelStatus
+            if ms == MS.kUnboundedOrInfeasible:
+                st, message = self._infeasible_or_unbounded(h, problem, options, t0)
+            else:
+                st, message = self._status(ms), h.modelStatusToString(ms)
+        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run}
+        if threads_note:
+            extra["threads_note"] = threads_note
         info = h.getInfo()
-        MS = highspy.HighsModelStatus
-        has_x = info.primal_solution_status == 2   # kSolutionStatusFeasible
-        x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
-        seconds = time.perf_counter() - t0
         is_mip = problem.n_integer > 0
-        if ms == MS.kOptimal:
-            st = Status.OPTIMAL
-        elif ms == MS.kInfeasible:
-            st = Status.INFEASIBLE
-        elif ms in (MS.kUnbounded,):
-            st = Status.UNBOUNDED
-        elif ms == MS.kUnboundedOrInfeasible:
-            st = Status.INFEASIBLE if not has_x else Status.UNBOUNDED
-        elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt, MS.kObjectiveBound,
-                    MS.kObjectiveTarget):
-            st = Status.FEASIBLE if has_x else Status.NO_SOLUTION
-        else:
-            st = Status.ERROR
-        if x is None or st in (Status.INFEASIBLE, Status.UNBOUNDED, Status.ERROR):
-            return SolveResult(st, None, None, None, None, self.name, version, seconds, h.modelStatusToString(ms))
+        mip_bound = float(info.mip_dual_bound) if is_mip and np.isfinite(info.mip_dual_bound) else None
+        has_x = info.primal_solution_status == highspy.kSolutionStatusFeasible
+        seconds = time.perf_counter() - t0
+        if st == Status.FEASIBLE and not has_x:
+            st = Status.NO_SOLUTION
+        elif st == Status.OPTIMAL and not has_x:   # not expected; never pass on an x HiGHS calls infeasible
+            st, message = Status.ERROR, f"HiGHS reported '{message}' without a feasible solution"
+        if st not in (Status.OPTIMAL, Status.FEASIBLE):
+            bound = mip_bound if st == Status.NO_SOLUTION else None
+            return SolveResult(st, None, None, bound, None, self.name, version, seconds, message, extra=extra)
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float)
         obj = problem.objective_value(x)
         if is_mip:
-            bound = float(info.mip_dual_bound)
-            bound = bound if np.isfinite(bound) else None
+            bound = mip_bound
         else:
             bound = obj if st == Status.OPTIMAL else None
-        res = SolveResult(st, x, obj, bound, relative_gap(obj, bound), self.name, version, seconds,
-                          h.modelStatusToString(ms))
-        if not is_mip and st == Status.OPTIMAL:
-            sol = h.getSolution()
-            if sol.dual_valid:
-                # HiGHS reports duals for the sense it solved in; these are d(objective)/d(rhs) in the problem's sense
-                res.row_duals = np.asarray(sol.row_dual, dtype=float)
-                res.col_duals = np.asarray(sol.col_dual, dtype=float)
+        res = SolveResult(st, x, obj, bound, relative_gap(obj, bound), self.name, version, seconds, message,
+                          extra=extra)
+        if not is_mip and st == Status.OPTIMAL and sol.dual_valid:
+            # HiGHS gives d(objective)/d(bound) in the problem's own sense, for max problems too
+            res.row_duals = np.asarray(sol.row_dual, dtype=float)
+            res.col_duals = np.asarray(sol.col_dual, dtype=float)
         return res
+
+    @staticmethod
+    def _status(ms) -> Status:
+        import highspy
+
+        MS = highspy.HighsModelStatus
+        if ms == MS.kOptimal:
+            return Status.OPTIMAL
+        if ms == MS.kInfeasible:
+            return Status.INFEASIBLE
+        if ms == MS.kUnbounded:
+            return Status.UNBOUNDED
+        if ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt, MS.kHighsInterrupt,
+                  MS.kMemoryLimit, MS.kObjectiveBound, MS.kObjectiveTarget):
+            return Status.FEASIBLE   # stopped early; the caller makes it NO_SOLUTION when no feasible x came back
+        return Status.ERROR
+
+    def _infeasible_or_unbounded(self, h, problem: MipProblem, options: SolverOptions,
+                                 t0: float) -> tuple[Status, str]:
+        """HiGHS said 'infeasible or unbounded'; decide which by solving with a zero objective on ``h``.
+
+        Feasible means unbounded: an LP whose dual is infeasible, or a MIP (rational data) whose relaxation is
+        unbounded, is unbounded as soon as it has a feasible point.
+        """
+        import highspy
+
+        MS = highspy.HighsModelStatus
+        if options.time_limit is not None:
+            remaining = float(options.time_limit) - (time.perf_counter() - t0)
+            if remaining <= 0:
+                return Status.ERROR, "HiGHS: infeasible or unbounded (no time left to tell which)"
+            h.setOptionValue("time_limit", remaining)
+        n = problem.n_cols
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+        h.run()
+        ms = h.getModelStatus()
+        if ms == MS.kOptimal:
+            return Status.UNBOUNDED, "unbounded (HiGHS: infeasible or unbounded; the model has a feasible point)"
+        if ms == MS.kInfeasible:
+            return Status.INFEASIBLE, "infeasible (HiGHS: infeasible or unbounded; no feasible point exists)"
+        return Status.ERROR, ("HiGHS: infeasible or unbounded; the feasibility check ended "
+                              f"'{h.modelStatusToString(ms)}'")

@@ -1,73 +1,170 @@
-"""OR-Tools backends: SCIP through model_builder (filled from the sparse arrays), and CP-SAT for all-integer models."""
+"""OR-Tools backends: SCIP through model_builder (filled from the sparse arrays), CP-SAT for all-integer models.
+
+SCIP: ``ModelBuilderHelper.fill_model_from_sparse_data`` takes the bounds, costs and the CSR matrix as
+arrays; only the integer columns are then marked one call each (the helper has no array setter for
+integrality). The model is solved through ``ModelSolverHelper``, the helper behind ``model_builder.Solver``,
+because it returns all column values as one array. SCIP searches on one thread, so ``threads`` does not
+apply. OR-Tools reports SCIP's "infeasible or unbounded" as INFEASIBLE (with a note in the status
+string); that case is settled by solving again with a zero objective. SCIP logs to stdout from C++ and
+model_builder cannot take a Python log callback, so with ``log`` file descriptor 1 is pointed at stderr
+during the solve.
+
+CP-SAT: exact integer arithmetic, so it takes only models that are integer already -- every column
+integer with finite bounds, integral matrix and objective coefficients (to within 1e-9 of float noise).
+Anything else is refused with an ERROR result naming the problem; nothing is scaled. Fractional bounds of
+integer columns and fractional row bounds over integer rows are tightened to the integers inside them,
+which is exact.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from .base import MipProblem, SolveResult, SolverOptions, Status, relative_gap
 
+_INTEGRAL_TOL = 1e-9   # a coefficient this close to an integer is that integer (float noise, not scaling)
+_CP_INF = 2.0 ** 62    # CP-SAT works in int64; larger column bounds are refused as unbounded
 
-def _version() -> str:
+
+@contextlib.contextmanager
+def _stdout_to_stderr(enabled: bool):
+    """Point file descriptor 1 at stderr meanwhile (if ``enabled``)."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _ortools_version() -> str:
     import ortools
 
     return f"ortools {ortools.__version__}"
 
 
 class ScipBackend:
+    """SCIP as bundled with OR-Tools (the 'scip' backend)."""
+
     name = "scip"
 
     def available(self) -> bool:
         try:
-            from ortools.linear_solver.python import model_builder as mb
+            from ortools.linear_solver.python import model_builder_helper as mbh
 
-            return bool(mb.Solver("scip").solver_is_supported())
-        except Exception:  # noqa: BLE001
+            return bool(mbh.ModelSolverHelper("scip").solver_is_supported())
+        except Exception:  # noqa: BLE001 - any failure means "not available"
             return False
 
     def version(self) -> str:
-        return _version() + " / SCIP"
+        return _ortools_version() + " / SCIP"
+
+    @staticmethod
+    def _model(problem: MipProblem):
+        """The model_builder model of ``problem``, objective offset and sense included."""
+        from ortools.linear_solver.python import model_builder as mb
+
+        f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+        model = mb.Model()
+        h = model.helper
+        h.fill_model_from_sparse_data(f64(problem.col_lo), f64(problem.col_hi), f64(problem.c), f64(problem.row_lo),
+                                      f64(problem.row_hi), problem.A.tocsr().astype(np.float64))
+        for j in np.flatnonzero(problem.integrality).tolist():
+            h.set_var_integrality(j, True)
+        h.set_maximize(problem.sense == "max")
+        h.set_objective_offset(float(problem.offset))
+        return model
+
+    @staticmethod
+    def _run(model, options: SolverOptions, time_limit: float | None):
+        from ortools.linear_solver.python import model_builder_helper as mbh
+
+        solver = mbh.ModelSolverHelper("scip")
+        if time_limit is not None:
+            solver.set_time_limit_in_seconds(float(time_limit))
+        solver.set_solver_specific_parameters(
+            f"limits/gap = {float(options.mip_gap)!r}\nrandomization/randomseedshift = {int(options.seed)}\n")
+        solver.enable_output(bool(options.log))
+        with _stdout_to_stderr(options.log):
+            solver.solve(model.helper)
+        return solver
 
     def solve(self, problem: MipProblem, options: SolverOptions) -> SolveResult:
+        """Solve ``problem``; ``solve_seconds`` covers building the model and SCIP's run."""
         from ortools.linear_solver.python import model_builder as mb
 
         t0 = time.perf_counter()
-        model = mb.Model()
-        h = model.helper
-        h.fill_model_from_sparse_data(np.asarray(problem.col_lo, float), np.asarray(problem.col_hi, float),
-                                      np.asarray(problem.c, float), np.asarray(problem.row_lo, float),
-                                      np.asarray(problem.row_hi, float), problem.A.tocsr().astype(np.float64))
-        for j in np.flatnonzero(problem.integrality):
-            h.set_var_integrality(int(j), True)
-        h.set_maximize(problem.sense == "max")
-        h.set_objective_offset(float(problem.offset))
-        solver = mb.Solver("scip")
-        if options.time_limit is not None:
-            solver.set_time_limit_in_seconds(float(options.time_limit))
-        solver.set_solver_specific_parameters(
-            f"limits/gap = {float(options.mip_gap)}\nrandomization/randomseedshift = {int(options.seed)}\n")
-        solver.enable_output(bool(options.log))
-        status = solver.solve(model)
-        seconds = time.perf_counter() - t0
+        version = self.version()
+        model = self._model(problem)
+        t_run = time.perf_counter()
+        solver = self._run(model, options, options.time_limit)
         S = mb.SolveStatus
-        if status in (S.INFEASIBLE,):
-            return SolveResult(Status.INFEASIBLE, None, None, None, None, self.name, self.version(), seconds, "infeasible")
-        if status == S.UNBOUNDED:
-            return SolveResult(Status.UNBOUNDED, None, None, None, None, self.name, self.version(), seconds, "unbounded")
-        if status not in (S.OPTIMAL, S.FEASIBLE):
-            st = Status.NO_SOLUTION if status == S.NOT_SOLVED else Status.ERROR
-            return SolveResult(st, None, None, None, None, self.name, self.version(), seconds, solver.status_string)
-        x = solver.values(model.get_variables()).to_numpy(dtype=float)
+        status, note = solver.status(), solver.status_string()
+        if status == S.INFEASIBLE and "INFORUNBD" in note:
+            st, message = self._infeasible_or_unbounded(problem, options, t0)
+        elif status == S.INFEASIBLE:
+            st, message = Status.INFEASIBLE, "infeasible"
+        elif status == S.UNBOUNDED:
+            st, message = Status.UNBOUNDED, "unbounded"
+        elif status == S.OPTIMAL and solver.has_solution():
+            st, message = Status.OPTIMAL, "optimal"
+        elif status == S.FEASIBLE and solver.has_solution():
+            st, message = Status.FEASIBLE, "stopped with a solution"
+        elif status == S.NOT_SOLVED:
+            st, message = Status.NO_SOLUTION, f"stopped (time limit) without a solution ({note})"
+        else:
+            st, message = Status.ERROR, f"SCIP via OR-Tools: {status.name} {note}".strip()
+        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run}
+        if st not in (Status.OPTIMAL, Status.FEASIBLE):
+            return SolveResult(st, None, None, None, None, self.name, version, time.perf_counter() - t0, message,
+                               extra=extra)
+        x = np.asarray(solver.variable_values(), dtype=float)
         obj = problem.objective_value(x)
-        bound = solver.best_objective_bound if problem.n_integer else obj
-        bound = float(bound) if bound is not None and np.isfinite(bound) else None
-        st = Status.OPTIMAL if status == S.OPTIMAL else Status.FEASIBLE
-        return SolveResult(st, x, obj, bound, relative_gap(obj, bound), self.name, self.version(), seconds,
-                           solver.status_string)
+        if problem.n_integer:
+            bound = float(solver.best_objective_bound())   # includes the offset, in the problem's sense
+            bound = bound if np.isfinite(bound) else None
+        else:
+            bound = obj if st == Status.OPTIMAL else None
+        return SolveResult(st, x, obj, bound, relative_gap(obj, bound), self.name, version,
+                           time.perf_counter() - t0, message, extra=extra)
+
+    def _infeasible_or_unbounded(self, problem: MipProblem, options: SolverOptions,
+                                 t0: float) -> tuple[Status, str]:
+        """SCIP said 'infeasible or unbounded': a feasible point (zero objective) means unbounded."""
+        from ortools.linear_solver.python import model_builder as mb
+
+        limit = None
+        if options.time_limit is not None:
+            limit = float(options.time_limit) - (time.perf_counter() - t0)
+            if limit <= 0:
+                return Status.ERROR, "SCIP: infeasible or unbounded (no time left to tell which)"
+        solver = self._run(self._model(replace(problem, c=np.zeros(problem.n_cols))), options, limit)
+        status = solver.status()
+        if status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+            return Status.UNBOUNDED, "unbounded (SCIP: infeasible or unbounded; the model has a feasible point)"
+        if status == mb.SolveStatus.INFEASIBLE:
+            return Status.INFEASIBLE, "infeasible (SCIP: infeasible or unbounded; no feasible point exists)"
+        return Status.ERROR, f"SCIP: infeasible or unbounded; the feasibility check ended {status.name}"
+
+
+def _not_integral(a: np.ndarray) -> int:
+    return int(np.count_nonzero(np.abs(a - np.round(a)) > _INTEGRAL_TOL))
 
 
 class CpSatBackend:
+    """OR-Tools CP-SAT for all-integer models (the 'cpsat' backend)."""
+
     name = "cpsat"
 
     def available(self) -> bool:
@@ -78,48 +175,88 @@ class CpSatBackend:
         return True
 
     def version(self) -> str:
-        return _version() + " / CP-SAT"
+        return _ortools_version() + " / CP-SAT"
+
+    @staticmethod
+    def refusal(problem: MipProblem) -> str:
+        """Why CP-SAT cannot take ``problem`` as it is ("" when it can)."""
+        n_cont = problem.n_cols - problem.n_integer
+        if n_cont:
+            return (f"CP-SAT needs an all-integer model; this model has {n_cont} continuous columns; "
+                    "use highs, cbc or scip")
+        n_inf = int(np.count_nonzero(~(np.abs(problem.col_lo) < _CP_INF) | ~(np.abs(problem.col_hi) < _CP_INF)))
+        if n_inf:
+            return (f"CP-SAT needs finite bounds on every column; this model has {n_inf} columns with an infinite "
+                    "(or beyond 2**62) bound; use highs, cbc or scip")
+        bad_a, bad_c = _not_integral(problem.A.data), _not_integral(np.asarray(problem.c, float))
+        if bad_a or bad_c:
+            return (f"CP-SAT needs integral coefficients; this model has {bad_a} fractional matrix entries and "
+                    f"{bad_c} fractional objective coefficients; use highs, cbc or scip")
+        return ""
 
     def solve(self, problem: MipProblem, options: SolverOptions) -> SolveResult:
+        """Solve ``problem`` (ERROR result, with the reason, for a model CP-SAT cannot take exactly)."""
         from ortools.sat.python import cp_model
 
         t0 = time.perf_counter()
-        A = problem.A.tocsr()
-        n_cont = int(problem.n_cols - problem.n_integer)
-        integral = lambda a: bool(np.all(np.isclose(a[np.isfinite(a)], np.round(a[np.isfinite(a)]))))  # noqa: E731
-        if n_cont or not integral(A.data) or not integral(problem.c):
-            why = (f"this model has {n_cont} continuous columns" if n_cont else
-                   "this model has fractional coefficients")
-            return SolveResult(Status.ERROR, None, None, None, None, self.name, self.version(), 0.0,
-                               f"CP-SAT needs an all-integer model with integral coefficients; {why}; use highs, cbc or scip")
-        big = 2 ** 50
-        clip = lambda v: int(max(-big, min(big, round(v)))) if np.isfinite(v) else (big if v > 0 else -big)  # noqa: E731
+        version = self.version()
+        why = self.refusal(problem)
+        if why:
+            return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0, why)
+        lo = np.ceil(problem.col_lo - _INTEGRAL_TOL)
+        hi = np.floor(problem.col_hi + _INTEGRAL_TOL)
+        if np.any(lo > hi):
+            return SolveResult(Status.INFEASIBLE, None, None, None, None, self.name, version, time.perf_counter() - t0,
+                               f"{int(np.count_nonzero(lo > hi))} integer columns have no integer between their bounds")
         m = cp_model.CpModel()
-        xs = [m.new_int_var(clip(problem.col_lo[j]), clip(problem.col_hi[j]), f"x{j}") for j in range(problem.n_cols)]
+        xs = [m.new_int_var(int(a), int(b), f"x{j}") for j, (a, b) in enumerate(zip(lo.tolist(), hi.tolist()))]
+        A = problem.A.tocsr()
+        indptr, cols, vals = A.indptr.tolist(), A.indices.tolist(), np.round(A.data).astype(np.int64).tolist()
+        row_lo = np.ceil(problem.row_lo - _INTEGRAL_TOL).tolist()
+        row_hi = np.floor(problem.row_hi + _INTEGRAL_TOL).tolist()
         for i in range(problem.n_rows):
-            s, e = A.indptr[i], A.indptr[i + 1]
-            expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in A.indices[s:e]], [int(round(v)) for v in A.data[s:e]])
-            m.add_linear_constraint(expr, clip(problem.row_lo[i]), clip(problem.row_hi[i]))
+            s, e = indptr[i], indptr[i + 1]
+            expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in cols[s:e]], vals[s:e])
+            rl, rh = row_lo[i], row_hi[i]
+            if np.isfinite(rl) and np.isfinite(rh):
+                m.add_linear_constraint(expr, int(rl), int(rh))
+            elif np.isfinite(rh):
+                m.add(expr <= int(rh))
+            elif np.isfinite(rl):
+                m.add(expr >= int(rl))
         nz = np.flatnonzero(problem.c)
-        obj = cp_model.LinearExpr.weighted_sum([xs[j] for j in nz], [int(round(problem.c[j])) for j in nz])
-        (m.maximize if problem.sense == "max" else m.minimize)(obj)
+        objective = cp_model.LinearExpr.weighted_sum([xs[j] for j in nz],
+                                                     np.round(problem.c[nz]).astype(np.int64).tolist())
+        (m.maximize if problem.sense == "max" else m.minimize)(objective)
         solver = cp_model.CpSolver()
+        p = solver.parameters
         if options.time_limit is not None:
-            solver.parameters.max_time_in_seconds = float(options.time_limit)
-        solver.parameters.relative_gap_limit = float(options.mip_gap)
-        solver.parameters.random_seed = int(options.seed)
-        solver.parameters.num_workers = int(options.threads or 2)
-        solver.parameters.log_search_progress = bool(options.log)
+            p.max_time_in_seconds = float(options.time_limit)
+        p.relative_gap_limit = float(options.mip_gap)
+        p.random_seed = int(options.seed)
+        if options.threads is not None:
+            p.num_workers = int(options.threads)
+        p.log_search_progress = bool(options.log)
+        p.log_to_stdout = False
+        if options.log:
+            solver.log_callback = lambda line: sys.stderr.write(line + "\n")
+        t_run = time.perf_counter()
         status = solver.solve(m)
+        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run}
         seconds = time.perf_counter() - t0
         if status == cp_model.INFEASIBLE:
-            return SolveResult(Status.INFEASIBLE, None, None, None, None, self.name, self.version(), seconds, "infeasible")
+            return SolveResult(Status.INFEASIBLE, None, None, None, None, self.name, version, seconds, "infeasible",
+                               extra=extra)
+        if status == cp_model.MODEL_INVALID:
+            return SolveResult(Status.ERROR, None, None, None, None, self.name, version, seconds,
+                               f"CP-SAT: model invalid: {m.validate()}", extra=extra)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            st = Status.NO_SOLUTION if status == cp_model.UNKNOWN else Status.ERROR
-            return SolveResult(st, None, None, None, None, self.name, self.version(), seconds, solver.status_name(status))
+            return SolveResult(Status.NO_SOLUTION, None, None, None, None, self.name, version, seconds,
+                               f"stopped (time limit) without a solution ({solver.status_name(status)})", extra=extra)
         x = np.array([solver.value(v) for v in xs], dtype=float)
-        val = problem.objective_value(x)
-        bound = float(solver.best_objective_bound) + float(problem.offset)
-        st = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
-        return SolveResult(st, x, val, bound, relative_gap(val, bound), self.name, self.version(), seconds,
-                           solver.status_name(status))
+        obj = problem.objective_value(x)
+        bound = float(solver.best_objective_bound) + float(problem.offset)   # CP-SAT's bound is for c @ x alone
+        optimal = status == cp_model.OPTIMAL
+        return SolveResult(Status.OPTIMAL if optimal else Status.FEASIBLE, x, obj, bound, relative_gap(obj, bound),
+                           self.name, version, seconds, "optimal" if optimal else "stopped with a solution",
+                           extra=extra)
