@@ -328,6 +328,34 @@ def whatif(
     raise typer.Exit(run_guarded(_do))
 
 
+@app.command()
+def generate(
+    out: Path = typer.Argument(..., help="Folder for the generated scenario (new, empty, or an earlier generated one)."),
+    preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units)."),
+    units: Optional[int] = typer.Option(None, help="Number of units (overrides the preset)."),
+    volunteers: Optional[int] = typer.Option(None),
+    workers: Optional[int] = typer.Option(None),
+    orgs: Optional[int] = typer.Option(None),
+    lots: Optional[int] = typer.Option(None),
+    seed: int = typer.Option(0, help="Random seed: the same seed writes the same files, byte for byte."),
+) -> None:
+    """Write a seeded synthetic scenario with realistic structure (towns, villages, skills, party members)."""
+
+    def _do() -> int:
+        from .generate import generate_command
+
+        try:
+            with console.status("generating"):
+                path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed)
+        except ValueError as exc:
+            raise ValidationError([Problem("generate", None, None, str(exc),
+                                           hint="e.g. linkage-opt generate --preset district --seed 1 scenarios/district")]) from None
+        console.print(f"wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}")
+        return 0
+
+    raise typer.Exit(run_guarded(_do))
+
+
 from .cli_runs import register as _register_runs  # noqa: E402  - run, runs list/show/diff/publish/restore
 
 _register_runs(app)
