@@ -11,7 +11,6 @@ linkage rules, no look-ahead: that is exactly what the optimizer is compared aga
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 

@@ -60,7 +60,6 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     unit_names = dict(zip(sc.units["unit_id"].astype(str), sc.units["name"].astype(str)))
     xb = form.model.var("x")
     xi = xb.index
-    pid = P["provider_id"].to_numpy()
     slack = _capacity_slack(form, x)
     members = P["members"].to_numpy()
     n_members = P["n_members"].to_numpy()

@@ -151,7 +151,6 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
     if not len(P):
         return prov
     cfg = scenario.config
-    kinds = P["kind"].to_numpy()
     explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
     indiv_cats = set(scenario.needs.loc[scenario.needs["indivisible"].astype(bool) & (scenario.needs["quantity"] > 0), "category"])
     prof = {c for c, spec in cfg.categories.items() if spec.professional}

@@ -108,7 +108,7 @@ def resolve_period(text: str, today: _dt.date | None = None) -> str:
         return shift_period(f"{today.year:04d}-{today.month:02d}", 1)
     if not PERIOD_RE.fullmatch(t):
         raise ValidationError([Problem("--period", None, None,
-                                       f"period must look like 2026-12 (YYYY-MM), or be 'current' or 'next'",
+                                       "period must look like 2026-12 (YYYY-MM), or be 'current' or 'next'",
                                        value=text)])
     return t
 
