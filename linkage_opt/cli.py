@@ -356,6 +356,51 @@ def generate(
     raise typer.Exit(run_guarded(_do))
 
 
+weights_app = typer.Typer(help="Party-led category weights.", no_args_is_help=True)
+app.add_typer(weights_app, name="weights")
+
+
+@weights_app.command("ahp")
+def weights_ahp(
+    pairwise: Path = typer.Argument(..., help="Pairwise comparison YAML (Saaty 1-9 scale), see docs/ahp.md."),
+    write: Optional[Path] = typer.Option(None, "--write", help="Write the weights into this scenario config."),
+    out: Optional[Path] = typer.Option(None, "--out", help="With --write: write the updated config here instead."),
+    threshold: float = typer.Option(0.1, help="Largest consistency ratio accepted."),
+) -> None:
+    """Derive category weights from a party committee's pairwise comparisons (principal eigenvector).
+
+    Refuses (exit 2) when the consistency ratio exceeds the threshold, naming the most inconsistent pairs.
+    """
+
+    def _do() -> int:
+        from rich.table import Table
+
+        from .ahp import AhpInputError, ahp_weights, format_result, load_pairwise, write_weights
+
+        try:
+            criteria, matrix = load_pairwise(pairwise)
+        except AhpInputError as exc:
+            raise ValidationError([Problem(str(pairwise), None, None, p) for p in exc.problems]) from None
+        result = ahp_weights(criteria, matrix, threshold=threshold)
+        t = Table(title="AHP weights", title_justify="left", show_header=False)
+        for k, v in format_result(result):
+            t.add_row(k, v)
+        console.print(t)
+        if not result.consistent:
+            err_console.print(f"[red]refused:[/] consistency ratio {result.cr:.3f} exceeds {threshold:g}; "
+                              "revise the most inconsistent judgements:", highlight=False)
+            for a, b, given, implied, ratio in result.inconsistent_pairs[:3]:
+                err_console.print(f"  - {a} vs {b}: judged {given:.3g}, the other judgements imply {implied:.3g} "
+                                  f"({ratio:.2f}x off)", highlight=False)
+            return 2
+        if write is not None:
+            path = write_weights(write, result.weights, out)
+            console.print(f"weights written to [bold]{path or out or write}[/]")
+        return 0
+
+    raise typer.Exit(run_guarded(_do))
+
+
 from .cli_runs import register as _register_runs  # noqa: E402  - run, runs list/show/diff/publish/restore
 
 _register_runs(app)
