@@ -2,7 +2,8 @@
 """Benchmark the whole pipeline on generated scenarios, against the bare solver on the same model.
 
     python benchmarks/run.py --preset district --backend highs [--seed S] [--gap 0.005] [--time-limit T]
-                             [--threads N] [--repeat N] [--no-bare] [--bare-all-stages] [--no-explain]
+                             [--threads N] [--repeat N] [--no-bare] [--bare-all-stages] [--bare-time-limit T]
+                             [--no-explain]
                              [--keep DIR] [--jsonl FILE]
     python benchmarks/run.py --sweep [--sizes 25,50,100,200] [--seed S] [--repeat 3] [--solve]
                              [--csv docs/perf_build_vs_edges.csv] [--png docs/perf_build_vs_edges.png]
@@ -169,7 +170,9 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
 
     if args.bare:
         opts = SolverOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads, seed=0)
-        if args.time_limit is None:
+        if args.bare_time_limit is not None:
+            opts = dataclasses.replace(opts, time_limit=args.bare_time_limit)
+        elif args.time_limit is None:
             opts = dataclasses.replace(opts, time_limit=scenario.config.solver.time_limit)
         if args.gap is None:
             opts = dataclasses.replace(opts, mip_gap=scenario.config.solver.mip_gap)
@@ -340,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare-solver comparison")
     ap.add_argument("--bare-all-stages", action="store_true", help="time the bare solver on every stage's model")
+    ap.add_argument("--bare-time-limit", type=float, default=None,
+                    help="time limit of each bare solve (default: the run's --time-limit, i.e. the same options)")
     ap.add_argument("--no-explain", dest="explain", action="store_false", help="skip explanations and marginal values")
     ap.add_argument("--keep", type=Path, help="generate into (and keep) this folder instead of a temporary one")
     ap.add_argument("--reuse", action="store_true", help="with --keep: reuse a scenario already there")
