@@ -1,0 +1,846 @@
+"""``report.html``: one self-contained page a planner or a party committee reads in a browser.
+
+Everything is inside the file (inline CSS, charts as inline SVG drawn by matplotlib with text kept as
+text, so the browser renders Chinese with its own fonts); nothing is fetched from the network. The HTML
+comes from ``templates/report.html.j2`` through jinja2 with autoescaping on: unit, provider and category
+names are user input and always appear escaped.
+
+    >>> from linkage_opt.report import build_report, attach_report, report_from_dir
+    >>> html = build_report(plan, scenario, lang="zh")      # a solved Plan and its Scenario
+    >>> attach_report(plan, scenario, lang="en")            # plan.extras["report.html"], written by Plan.write
+    >>> html = report_from_dir("plans/zhugen", lang="zh")  # from a written plan folder
+
+Sections: headline figures; coverage by unit and category (heat map); a map of the units; guaranteed
+needs; provider utilisation; unmet needs and why; optimized plan vs rule of thumb (when ``baseline.json``
+is there). Report-specific words live in :data:`TEXT` (both languages for every key); column headers,
+tiers and provider kinds come from :mod:`linkage_opt.lang`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import lang as L
+
+HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
+MAP_LABEL_MAX = 80           # name every unit on the map up to this many; else only the worst-covered
+MAP_LABEL_WORST = 20
+MAP_VECTOR_MAX = 300         # above this many units the map's markers are drawn as one embedded PNG
+UNIT_BARS_MAX = 40           # units in the "hours used per unit" chart
+TABLE_MAX_ROWS = 300         # rows of the guaranteed-needs and unmet-needs tables
+TOL = 1e-6
+KIND_ORDER = ["social_worker", "volunteer", "organization", "charity_funds", "charity_goods"]
+TIER_ORDER = {"guaranteed": 0, "basic": 1, "improvement": 2}
+CMAP = "RdYlGn"
+FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+         "WenQuanYi Micro Hei", "Arial Unicode MS"]
+
+# Report words. Every key has both languages (tests/test_report.py checks it).
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "Allocation plan report", "zh": "资源配置方案报告"},
+    "period": {"en": "Period", "zh": "规划期"},
+    "created": {"en": "Created", "zh": "生成时间"},
+    "config": {"en": "Config", "zh": "配置文件"},
+    "solver": {"en": "Solver", "zh": "求解器"},
+    "contents": {"en": "Contents", "zh": "目录"},
+    "h.headline": {"en": "Headline figures", "zh": "核心指标"},
+    "h.heatmap": {"en": "Coverage by unit and category", "zh": "各单位分类别满足率"},
+    "h.map": {"en": "Map of units", "zh": "单位分布图"},
+    "h.guaranteed": {"en": "Guaranteed needs", "zh": "兜底保障需求"},
+    "h.providers": {"en": "Provider utilisation", "zh": "资源利用情况"},
+    "h.unmet": {"en": "Unmet needs and why", "zh": "未满足需求及原因"},
+    "h.baseline": {"en": "Optimized plan vs rule of thumb", "zh": "优化方案与经验分配对比"},
+    "k.status": {"en": "Status", "zh": "求解状态"},
+    "k.weighted_coverage": {"en": "Weighted coverage", "zh": "加权满足率"},
+    "k.guaranteed": {"en": "Guaranteed needs met", "zh": "兜底需求已满足"},
+    "k.min_unit_ratio": {"en": "Lowest unit coverage", "zh": "单位最低满足率"},
+    "k.below_floor": {"en": "Units below equity floor ({floor})", "zh": "低于公平底线（{floor}）的单位"},
+    "k.money": {"en": "Money spent (yuan)", "zh": "资金支出（元）"},
+    "k.idle_hours": {"en": "Idle worker/volunteer hours", "zh": "社工/志愿者闲置时长"},
+    "k.unmet_rows": {"en": "Needs not fully met", "zh": "未完全满足的需求"},
+    "k.objective": {"en": "Objective ({stage} stage)", "zh": "目标值（{stage}阶段）"},
+    "k.bound": {"en": "Best bound", "zh": "最优界"},
+    "k.gap": {"en": "Gap", "zh": "相对间隙"},
+    "k.objective_terms": {"en": "Objective terms", "zh": "各目标项"},
+    "status.optimal": {"en": "optimal", "zh": "最优"},
+    "status.feasible": {"en": "feasible (time limit)", "zh": "可行（达到时间上限）"},
+    "status.infeasible": {"en": "infeasible", "zh": "无可行解"},
+    "stage.coverage": {"en": "coverage", "zh": "覆盖"},
+    "stage.equity": {"en": "equity", "zh": "公平"},
+    "stage.cost": {"en": "cost", "zh": "成本"},
+    "stage.weighted": {"en": "weighted", "zh": "加权"},
+    "term.coverage": {"en": "coverage", "zh": "加权满足率"},
+    "term.equity": {"en": "equity", "zh": "公平"},
+    "term.cost": {"en": "cost stage value", "zh": "成本阶段值"},
+    "term.money": {"en": "money (yuan)", "zh": "资金（元）"},
+    "term.expiry_penalty": {"en": "expiry penalty", "zh": "过期惩罚"},
+    "term.stability_penalty": {"en": "stability penalty", "zh": "稳定性惩罚"},
+    "heat.caption": {"en": "Share of each need met, per unit (rows) and category (columns); blank: no need. "
+                             "Rows sorted from the worst-covered unit; the last column is the unit's "
+                             "priority-weighted coverage.",
+                     "zh": "各单位（行）各类别（列）需求的满足比例；空白表示无此需求。按单位满足率从低到高排序；"
+                           "最后一列为单位的优先度加权满足率。"},
+    "heat.capped": {"en": "Showing the {shown} worst-covered of {total} units.",
+                    "zh": "仅显示满足率最低的 {shown} 个单位（共 {total} 个）。"},
+    "heat.unit_ratio": {"en": "Unit (weighted)", "zh": "单位加权"},
+    "heat.below_floor": {"en": "below the equity floor ({floor})", "zh": "低于公平底线（{floor}）"},
+    "legend.coverage": {"en": "Coverage ratio", "zh": "满足率"},
+    "map.caption": {"en": "Units by position (km east/north of the centre); marker size: priority-weighted need; "
+                            "colour: the unit's weighted coverage.",
+                    "zh": "单位位置（距中心东向/北向公里数）；圆点大小：优先度加权需求量；颜色：单位加权满足率。"},
+    "map.labels_capped": {"en": "Names shown for the {n} worst-covered units only.",
+                          "zh": "仅标注满足率最低的 {n} 个单位名称。"},
+    "map.none": {"en": "The units have no coordinates (lat/lon or x_km/y_km); no map.",
+                 "zh": "单位没有坐标（经纬度或 x_km/y_km），无法绘制分布图。"},
+    "map.x": {"en": "km east", "zh": "东向（公里）"},
+    "map.y": {"en": "km north", "zh": "北向（公里）"},
+    "g.summary": {"en": "{met} of {total} guaranteed needs met in full.", "zh": "兜底保障需求 {total} 项，已全额满足 {met} 项。"},
+    "g.none": {"en": "No guaranteed needs in this scenario.", "zh": "本情景没有兜底保障需求。"},
+    "g.status": {"en": "Status", "zh": "状态"},
+    "g.met": {"en": "met", "zh": "已满足"},
+    "g.not_met": {"en": "NOT met", "zh": "未满足"},
+    "capped_rows": {"en": "Showing {shown} of {total} rows.", "zh": "显示 {total} 行中的 {shown} 行。"},
+    "p.caption": {"en": "Capacity used per kind of provider (hours for people, service units for organizations, "
+                          "yuan or items for charity lots).",
+                  "zh": "各类资源的能力使用情况（人员为小时，社会组织为服务单位，慈善资源为元或件）。"},
+    "p.kind": {"en": "Kind", "zh": "资源类型"},
+    "p.count": {"en": "Providers", "zh": "数量"},
+    "p.idle": {"en": "Idle", "zh": "闲置"},
+    "p.unlimited": {"en": "unlimited", "zh": "不限"},
+    "p.charity_funds": {"en": "charity funds", "zh": "慈善资金"},
+    "p.charity_goods": {"en": "charity goods", "zh": "慈善物资"},
+    "p.used_pct": {"en": "Share of capacity used", "zh": "能力使用比例"},
+    "p.units_caption": {"en": "Social-worker and volunteer hours used, per unit served (incl. hours given to programs).",
+                        "zh": "各服务单位使用的社工与志愿者时长（含投入服务项目的时长）。"},
+    "p.units_capped": {"en": "The {shown} units receiving the most hours, of {total}.",
+                       "zh": "仅显示获得时长最多的 {shown} 个单位（共 {total} 个）。"},
+    "p.hours": {"en": "hours", "zh": "小时"},
+    "p.idle_caption": {"en": "Social workers and volunteers with the most idle hours ({shown} of {total} with any).",
+                       "zh": "闲置时长最多的社工和志愿者（共 {total} 人有闲置，显示 {shown} 人）。"},
+    "u.none": {"en": "Every need is met in full.", "zh": "所有需求均已全额满足。"},
+    "u.summary": {"en": "{n} needs are not fully met.", "zh": "共有 {n} 项需求未完全满足。"},
+    "u.no_explanations": {"en": "No explanations.csv in this plan: reasons are not shown.",
+                          "zh": "本方案没有 explanations.csv，不显示原因。"},
+    "reason.no_provider": {"en": "no provider within reach", "zh": "服务范围内无资源"},
+    "reason.capacity_exhausted": {"en": "capacity exhausted", "zh": "资源能力已用尽"},
+    "reason.indivisible": {"en": "indivisible need", "zh": "需求不可拆分"},
+    "reason.rule_binding": {"en": "a linkage rule binds", "zh": "联动规则约束"},
+    "reason.traded_off": {"en": "traded off", "zh": "权衡取舍"},
+    "b.caption": {"en": "Rule of thumb: {rule}.", "zh": "经验分配规则：逐层级（兜底、基本、提升），每个资源按可达需求的缺口比例分配能力；不含服务项目。"},
+    "b.difference": {"en": "Difference", "zh": "差值"},
+    "pp": {"en": "pp", "zh": "个百分点"},
+    "b.chart": {"en": "Coverage by category: optimized plan vs rule of thumb.", "zh": "分类别满足率：优化方案与经验分配。"},
+    "b.none": {"en": "No baseline in this plan (plan with --baseline to compare with the rule of thumb).",
+               "zh": "本方案未包含经验分配对比（使用 --baseline 生成）。"},
+    "m.weighted_coverage": {"en": "Weighted coverage", "zh": "加权满足率"},
+    "m.guaranteed_met": {"en": "Guaranteed needs met", "zh": "兜底需求已满足"},
+    "m.guaranteed_needs": {"en": "Guaranteed needs", "zh": "兜底需求总数"},
+    "m.units_below_equity_floor": {"en": "Units below equity floor", "zh": "低于公平底线的单位"},
+    "m.min_unit_ratio": {"en": "Lowest unit coverage", "zh": "单位最低满足率"},
+    "m.idle_hours": {"en": "Idle worker/volunteer hours", "zh": "社工/志愿者闲置时长"},
+    "m.unmet_need_rows": {"en": "Needs not fully met", "zh": "未完全满足的需求"},
+    "m.money": {"en": "Money spent (yuan)", "zh": "资金支出（元）"},
+    "no_scenario": {"en": "The scenario could not be loaded ({why}): no map, category ids instead of names.",
+                    "zh": "无法加载情景（{why}）：不显示分布图，类别以编号显示。"},
+    "footer": {"en": "Generated by linkage-opt {version}. Self-contained: no network needed to view.",
+               "zh": "由 linkage-opt {version} 生成。本文件自包含，查看无需联网。"},
+}
+
+BASELINE_FORMATS = {
+    "weighted_coverage": "pct", "guaranteed_met": "int", "guaranteed_needs": "int",
+    "units_below_equity_floor": "int", "min_unit_ratio": "pct", "idle_hours": "num1", "unmet_need_rows": "int",
+    "money": "money",
+}
+
+
+def text(key: str, lang: str, /, **kw) -> str:
+    return TEXT[key][lang].format(**kw) if kw else TEXT[key][lang]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Number formatting (shared with the tests, so they look for exactly what the page shows)
+# ---------------------------------------------------------------------------------------------------
+
+def fmt_pct(v, digits: int = 1) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return f"{float(v):.{digits}%}"
+
+
+def fmt_money(v) -> str:
+    return "–" if v is None else f"{float(v):,.0f}"
+
+
+def fmt_num(v, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    v = float(v)
+    if not math.isfinite(v):
+        return "∞" if v > 0 else "–"
+    return f"{v:,.{digits}f}"
+
+
+def fmt_qty(v) -> str:
+    v = float(v)
+    if not math.isfinite(v):
+        return "∞"
+    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_value(v) -> str:
+    """An objective value or bound: 6 significant digits, thousands separated."""
+    if v is None:
+        return "–"
+    v = float(v)
+    return f"{v:,.6g}" if math.isfinite(v) else "–"
+
+
+def fmt_gap(v) -> str:
+    if v is None:
+        return "–"
+    v = float(v)
+    return f"{v:.4%}" if math.isfinite(v) else "–"
+
+
+def _fmt(kind: str, v) -> str:
+    return {"pct": fmt_pct, "money": fmt_money, "num1": fmt_num, "int": lambda x: f"{float(x):,.0f}"}[kind](v)
+
+
+def _fmt_diff(kind: str, v, lang: str = "en") -> str:
+    v = float(v)
+    if kind == "pct":
+        return f"{v * 100:+.1f} {text('pp', lang)}"
+    if kind == "money":
+        return f"{v:+,.0f}"
+    if kind == "num1":
+        return f"{v:+,.1f}"
+    return f"{v:+,.0f}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------------
+
+def build_report(plan, scenario=None, lang: str = "en") -> str:
+    """The report of a solved plan as one self-contained HTML page (a ``str``).
+
+    ``plan`` is a :class:`linkage_opt.plan.Plan`; its ``extras`` may hold ``explanations.csv`` (DataFrame),
+    ``baseline.json`` (dict) and ``baseline_coverage.csv`` (DataFrame), each shown when present.
+    ``scenario`` gives coordinates, category names and the equity floor; without it the map is left out.
+    """
+    lang = L.resolve(lang)
+    ctx = _context(plan, scenario, lang)
+    return _render(ctx)
+
+
+def attach_report(plan, scenario=None, lang: str = "en") -> str:
+    """Build the report and add it to the plan's files as ``report.html``; returns the HTML."""
+    html = build_report(plan, scenario, lang)
+    plan.extras["report.html"] = html
+    return html
+
+
+def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
+    """Rebuild the report from a written plan folder (its CSVs and JSON files).
+
+    The scenario is loaded from the config recorded in ``summary.json`` (looked up as written, then
+    relative to the plan folder and its parents) unless ``scenario`` is given; when it cannot be found
+    the report is still built, without the map, and says why.
+    """
+    from .plan import Plan
+
+    try:
+        from .plan import read_plan_csv
+    except ImportError:                      # older plan.py: plain reading (no formula-escape undoing)
+        def read_plan_csv(path, **kw):
+            return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, **kw)
+
+    plan_dir = Path(plan_dir)
+    summary_path = plan_dir / "summary.json"
+    if not summary_path.exists():
+        raise FileNotFoundError(f"{plan_dir} is not a linkage-opt plan folder (no summary.json)")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    dtypes = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "unit_name": str,
+              "org_id": str, "category": str}
+
+    def _read(name: str) -> pd.DataFrame | None:
+        f = plan_dir / name
+        return read_plan_csv(f, dtype=dtypes) if f.exists() else None
+
+    tables = {}
+    for key, fname in (("allocations", "allocations.csv"), ("coverage", "coverage.csv"),
+                       ("providers", "providers.csv"), ("programs", "programs.csv")):
+        frame = _read(fname)
+        tables[key] = frame if frame is not None else pd.DataFrame()
+    extras = {}
+    for fname in ("explanations.csv", "baseline_coverage.csv", "marginal_values.csv"):
+        frame = _read(fname)
+        if frame is not None:
+            extras[fname] = frame
+    if (plan_dir / "baseline.json").exists():
+        extras["baseline.json"] = json.loads((plan_dir / "baseline.json").read_text(encoding="utf-8"))
+    plan = Plan(summary=summary, extras=extras, **tables)
+    problem = None
+    if scenario is None:
+        scenario, problem = _load_recorded_scenario(summary.get("config"), plan_dir)
+    lang = L.resolve(lang)
+    ctx = _context(plan, scenario, lang)
+    if problem:
+        ctx["notes"].append(text("no_scenario", lang, why=problem))
+    return _render(ctx)
+
+
+def _load_recorded_scenario(config, plan_dir: Path):
+    if not config:
+        return None, "summary.json names no config"
+    from .load import load_scenario
+
+    path = Path(config)
+    candidates = [path] if path.is_absolute() else [path] + [base / path for base in
+                                                             (plan_dir, *plan_dir.resolve().parents[:3])]
+    for cand in candidates:
+        if cand.is_file():
+            try:
+                return load_scenario(cand), None
+            except Exception as exc:          # a changed or broken config: still report the plan
+                return None, f"{cand}: {type(exc).__name__}: {exc}"
+    return None, f"{config} not found"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The page's content
+# ---------------------------------------------------------------------------------------------------
+
+def _context(plan, scenario, lang: str) -> dict:
+    summary = plan.summary or {}
+    cov = plan.coverage.copy() if plan.coverage is not None else pd.DataFrame()
+    for col in ("need", "covered", "unmet", "coverage_ratio", "weight"):
+        if col in cov:
+            cov[col] = pd.to_numeric(cov[col], errors="coerce").fillna(0.0)
+    config = getattr(scenario, "config", None)
+    floor = float(config.equity.floor) if config is not None else 0.5
+
+    def cat_label(cat: str) -> str:
+        return L.category_label(config, cat, lang) if config is not None else str(cat)
+
+    names = _unit_names(cov, scenario, lang)
+    unit_stats = _unit_stats(cov, names)
+    metrics = dict(summary.get("metrics") or {})
+    if not metrics and len(cov):
+        metrics = _metrics_from_coverage(cov, unit_stats, floor)
+
+    ctx = {
+        "lang": lang,
+        "T": lambda key, **kw: text(key, lang, **kw),
+        "col": lambda name: L.column(name, lang),
+        "scenario_name": summary.get("scenario") or getattr(config, "name", "") or "",
+        "period": summary.get("period") or getattr(config, "period", "") or "",
+        "created_at": summary.get("created_at", ""),
+        "config_path": summary.get("config", ""),
+        "solver": _solver_line(summary),
+        "version": summary.get("package_version", ""),
+        "notes": [],
+        "status": summary.get("status", ""),
+        "status_label": _status_label(summary.get("status", ""), lang),
+    }
+    ctx["kpis"] = _kpis(summary, metrics, floor, lang)
+    ctx["objective_terms"] = [
+        {"label": text(f"term.{k}", lang) if f"term.{k}" in TEXT else k, "value": fmt_value(v)}
+        for k, v in (summary.get("objective") or {}).items()]
+    ctx["heatmap"] = _heatmap(cov, unit_stats, cat_label, floor, lang)
+    ctx["map"] = _map(unit_stats, scenario, lang)
+    ctx["guaranteed"] = _guaranteed(cov, names, cat_label, lang)
+    ctx["providers"] = _providers(plan, scenario, names, lang)
+    ctx["unmet"] = _unmet(cov, plan.extras.get("explanations.csv"), names, cat_label, lang)
+    ctx["baseline"] = _baseline(plan.extras.get("baseline.json"), plan.extras.get("baseline_coverage.csv"),
+                                cov, cat_label, lang)
+    return ctx
+
+
+def _unit_names(cov: pd.DataFrame, scenario, lang: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if len(cov) and "unit_name" in cov:
+        names.update(dict(zip(cov["unit_id"].astype(str), cov["unit_name"].astype(str))))
+    if scenario is not None:
+        u = scenario.units
+        names.update(dict(zip(u["unit_id"].astype(str), u["name"].astype(str))))
+        if lang == "en" and "name_en" in u:
+            for uid, en in zip(u["unit_id"].astype(str), u["name_en"]):
+                if isinstance(en, str) and en.strip():
+                    names[uid] = en.strip()
+    return names
+
+
+def _unit_stats(cov: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Per unit: priority-weighted need, weighted covered, weighted ratio (as in summary metrics)."""
+    if not len(cov):
+        return pd.DataFrame(columns=["unit_id", "name", "wn", "wc", "ratio"])
+    g = (cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
+         .groupby(cov["unit_id"].astype(str), sort=False)[["wn", "wc"]].sum())
+    g["ratio"] = np.divide(g["wc"], g["wn"], out=np.ones(len(g)), where=g["wn"].to_numpy() > 0)
+    g = g.reset_index().rename(columns={"index": "unit_id"})
+    g["name"] = g["unit_id"].map(names).fillna(g["unit_id"])
+    return g
+
+
+def _metrics_from_coverage(cov, stats, floor) -> dict:
+    g = cov[cov["tier"] == "guaranteed"]
+    has = stats[stats["wn"] > 0]
+    return {"weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
+            "guaranteed_needs": int(len(g)),
+            "guaranteed_met": int((g["unmet"] <= TOL * np.maximum(1.0, g["need"])).sum()),
+            "units_below_equity_floor": int((has["ratio"] < floor - 1e-9).sum()),
+            "min_unit_ratio": float(has["ratio"].min()) if len(has) else 1.0,
+            "unmet_need_rows": int((cov["unmet"] > TOL * np.maximum(1.0, cov["need"])).sum())}
+
+
+def _solver_line(summary: dict) -> str:
+    s = summary.get("solver") or {}
+    if not s:
+        return ""
+    parts = [f"{s.get('name', '')} {s.get('version', '')}".strip()]
+    if s.get("time_limit") is not None:
+        parts.append(f"time_limit={s['time_limit']:g}s")
+    if s.get("mip_gap") is not None:
+        parts.append(f"mip_gap={s['mip_gap']:g}")
+    return ", ".join(parts)
+
+
+def _status_label(status: str, lang: str) -> str:
+    key = f"status.{status}"
+    return text(key, lang) if key in TEXT else status
+
+
+def _kpis(summary: dict, m: dict, floor: float, lang: str) -> list[dict]:
+    obj = summary.get("objective") or {}
+    stage = summary.get("objective_stage") or ""
+    stage_label = text(f"stage.{stage}", lang) if f"stage.{stage}" in TEXT else stage
+    money = obj.get("money", m.get("money"))
+    g_met, g_all = m.get("guaranteed_met"), m.get("guaranteed_needs")
+    stage_value = obj.get(stage) if stage in obj else summary.get("objective_value")
+    below = m.get("units_below_equity_floor")
+    kpis = [
+        ("status", text("k.status", lang), _status_label(summary.get("status", ""), lang),
+         "good" if summary.get("status") == "optimal" else "warn"),
+        ("weighted-coverage", text("k.weighted_coverage", lang), fmt_pct(m.get("weighted_coverage")), ""),
+        ("guaranteed", text("k.guaranteed", lang),
+         f"{g_met} / {g_all}" if g_all is not None else "–",
+         "" if g_all is None else ("good" if g_met == g_all else "bad")),
+        ("min-unit-ratio", text("k.min_unit_ratio", lang), fmt_pct(m.get("min_unit_ratio")), ""),
+        ("below-floor", text("k.below_floor", lang, floor=fmt_pct(floor, 0)),
+         "–" if below is None else f"{below}", "" if not below else "bad"),
+        ("money", text("k.money", lang), fmt_money(money), ""),
+        ("idle-hours", text("k.idle_hours", lang), fmt_num(m.get("idle_hours")), ""),
+        ("unmet-rows", text("k.unmet_rows", lang),
+         "–" if m.get("unmet_need_rows") is None else f"{m['unmet_need_rows']}", ""),
+        ("objective", text("k.objective", lang, stage=stage_label), fmt_value(stage_value), ""),
+        ("bound", text("k.bound", lang), fmt_value(summary.get("best_bound")), ""),
+        ("gap", text("k.gap", lang), fmt_gap(summary.get("gap")), ""),
+    ]
+    return [{"id": i, "label": lab, "value": val, "cls": cls} for i, lab, val, cls in kpis]
+
+
+# Heat map ------------------------------------------------------------------------------------------
+
+_CMAP = None
+
+
+def _colour(v: float) -> tuple[str, str]:
+    """Background (RdYlGn at the coverage ratio) and a readable text colour."""
+    global _CMAP
+    if _CMAP is None:
+        from matplotlib import colormaps
+
+        _CMAP = colormaps[CMAP]
+    r, g, b, _ = _CMAP(float(np.clip(v, 0.0, 1.0)))
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}", ("#000" if lum > 0.5 else "#fff")
+
+
+def _gradient() -> str:
+    stops = [f"{_colour(v)[0]} {v * 100:.0f}%" for v in np.linspace(0, 1, 11)]
+    return "linear-gradient(to right, " + ", ".join(stops) + ")"
+
+
+def _heatmap(cov: pd.DataFrame, stats: pd.DataFrame, cat_label, floor: float, lang: str) -> dict:
+    if not len(cov):
+        return {"rows": [], "cats": [], "note": "", "gradient": _gradient(), "flag": "", "any_below": False}
+    agg = cov.groupby([cov["unit_id"].astype(str), "category"], sort=False)[["need", "covered"]].sum()
+    cats = list(dict.fromkeys(cov["category"]))
+    order = stats.sort_values(["ratio", "wn"], ascending=[True, False], kind="stable")
+    total = len(order)
+    note = ""
+    if total > HEATMAP_MAX_UNITS:
+        order = order.head(HEATMAP_MAX_UNITS)
+        note = text("heat.capped", lang, shown=HEATMAP_MAX_UNITS, total=total)
+    lookup = agg.to_dict("index")
+    rows = []
+    for r in order.itertuples(index=False):
+        cells = []
+        for c in cats:
+            v = lookup.get((r.unit_id, c))
+            if v is None or v["need"] <= 0:
+                cells.append(None)
+                continue
+            ratio = min(v["covered"] / v["need"], 1.0)
+            bg, fg = _colour(ratio)
+            cells.append({"text": fmt_pct(ratio, 0), "bg": bg, "fg": fg,
+                          "title": f"{fmt_qty(v['covered'])} / {fmt_qty(v['need'])}"})
+        bg, fg = _colour(r.ratio)
+        rows.append({"unit_id": r.unit_id, "name": r.name, "cells": cells,
+                     "total": {"text": fmt_pct(r.ratio, 0), "bg": bg, "fg": fg, "title": fmt_pct(r.ratio)},
+                     "below": bool(r.wn > 0 and r.ratio < floor - 1e-9)})
+    return {"rows": rows, "cats": [cat_label(c) for c in cats], "note": note, "gradient": _gradient(),
+            "flag": text("heat.below_floor", lang, floor=fmt_pct(floor, 0)), "any_below": any(r["below"] for r in rows)}
+
+
+# Charts --------------------------------------------------------------------------------------------
+
+def _rc() -> dict:
+    return {"svg.fonttype": "none", "svg.hashsalt": "linkage-opt", "text.parse_math": False,
+            "font.family": "sans-serif", "font.sans-serif": FONTS, "font.size": 9,
+            "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _text_width_in(label: str, size: float = 9.0) -> float:
+    """Rough rendered width of a label in inches (CJK glyphs one em, others ~0.6 em): matplotlib's own
+    fonts lack CJK glyphs, so its measurements cannot size the margins for Chinese labels."""
+    em = size / 72.0
+    return sum(em if ord(ch) > 0x2E80 else 0.6 * em for ch in label)
+
+
+def _short(label: str, n: int = 22) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+
+
+def _svg(fig, prefix: str) -> str:
+    """The figure as an inline ``<svg>`` element: no XML prolog or metadata, ids made unique per chart."""
+    buf = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # "Glyph ... missing from font": the browser draws the text
+        fig.savefig(buf, format="svg", dpi=100, metadata={"Date": None, "Creator": None})
+    s = _METADATA.sub("", _SVG_HEAD.sub("", buf.getvalue(), count=1), count=1)
+    s = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', s)
+    s = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", s)
+    s = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', s)
+    s = re.sub(r'\swidth="[\d.]+pt" height="[\d.]+pt"', ' class="chart" preserveAspectRatio="xMidYMid meet"', s,
+               count=1)
+    return s
+
+
+def _figure(w: float, h: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(w, h), dpi=72)
+
+
+def _map(stats: pd.DataFrame, scenario, lang: str) -> dict:
+    if scenario is None:
+        return {"svg": None, "note": ""}
+    import matplotlib
+
+    u = scenario.units
+    xy = pd.DataFrame({"unit_id": u["unit_id"].astype(str),
+                       "x": pd.to_numeric(u.get("x_km"), errors="coerce"),
+                       "y": pd.to_numeric(u.get("y_km"), errors="coerce")})
+    d = stats.merge(xy, on="unit_id", how="inner").dropna(subset=["x", "y"])
+    if not len(d):
+        return {"svg": None, "note": text("map.none", lang)}
+    wn = d["wn"].to_numpy(float)
+    big = max(600.0 * min(1.0, 25.0 / len(d)), 30.0)       # marker area (pt²) of the largest need
+    size = big * (0.08 + 0.92 * np.sqrt(wn / wn.max())) if wn.max() > 0 else np.full(len(d), big / 2)
+    note = ""
+    if len(d) > MAP_LABEL_MAX:
+        label_idx = set(d.sort_values("ratio", kind="stable").index[:MAP_LABEL_WORST])
+        note = text("map.labels_capped", lang, n=MAP_LABEL_WORST)
+    else:
+        label_idx = set(d.index)
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(9.0, 6.5)
+        ax = fig.add_axes((0.08, 0.09, 0.74, 0.86))
+        sc = ax.scatter(d["x"], d["y"], s=size, c=d["ratio"], cmap=CMAP, vmin=0, vmax=1,
+                        edgecolors="#333", linewidths=0.6, alpha=0.9, zorder=2,
+                        rasterized=len(d) > MAP_VECTOR_MAX)   # many markers: one embedded PNG, text stays text
+        for i, name, x, y in zip(d.index, d["name"], d["x"], d["y"]):
+            if i in label_idx:
+                ax.annotate(_short(str(name), 16), (x, y), xytext=(6, 5),
+                            textcoords="offset points", fontsize=8, color="#222", zorder=3)
+        ax.margins(x=0.12, y=0.08)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.grid(True, color="#e5e5e5", zorder=0)
+        ax.set_xlabel(text("map.x", lang))
+        ax.set_ylabel(text("map.y", lang))
+        cax = fig.add_axes((0.9, 0.15, 0.02, 0.7))
+        cb = fig.colorbar(sc, cax=cax)
+        cb.set_label(text("legend.coverage", lang))
+        cb.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        return {"svg": _svg(fig, "map"), "note": note}
+
+
+def _hbar(labels: list[str], values: list[float], annotations: list[str], xlabel: str, prefix: str,
+          xmax: float | None = None, pct: bool = False, colour: str = "#3b7dd8") -> str:
+    import matplotlib
+
+    with matplotlib.rc_context(_rc()):
+        left = min(max(_text_width_in(lab) for lab in labels) + 0.25, 3.2) if labels else 1.0
+        h = 0.9 + 0.32 * len(labels)
+        w = 8.0
+        fig = _figure(w, h)
+        ax = fig.add_axes((left / w, 0.55 / h, 1 - left / w - 0.16, 1 - 0.75 / h))
+        y = np.arange(len(labels))
+        ax.barh(y, values, color=colour, height=0.6, zorder=2)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        top = xmax if xmax is not None else (max(values) * 1.05 if values and max(values) > 0 else 1.0)
+        ax.set_xlim(0, top)
+        for yi, v, a in zip(y, values, annotations):
+            ax.text(min(v, top) + top * 0.01, yi, a, va="center", fontsize=8, color="#333")
+        if pct:
+            ax.set_xticks(np.linspace(0, 1, 6))
+            ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x", color="#e5e5e5", zorder=0)
+        return _svg(fig, prefix)
+
+
+def _stacked_units(frame: pd.DataFrame, kinds: list[str], kind_labels: list[str], xlabel: str, prefix: str) -> str:
+    import matplotlib
+
+    colours = {"social_worker": "#3b7dd8", "volunteer": "#f2a33a"}
+    labels = [_short(n) for n in frame.index]
+    with matplotlib.rc_context(_rc()):
+        left = min(max(_text_width_in(lab) for lab in labels) + 0.25, 3.2)
+        h = 1.3 + 0.26 * len(labels)
+        w = 8.0
+        fig = _figure(w, h)
+        ax = fig.add_axes((left / w, 0.5 / h, 1 - left / w - 0.05, 1 - 1.0 / h))
+        y = np.arange(len(labels))
+        acc = np.zeros(len(labels))
+        for k, lab in zip(kinds, kind_labels):
+            v = frame[k].to_numpy(float) if k in frame else np.zeros(len(labels))
+            ax.barh(y, v, left=acc, height=0.65, color=colours.get(k, "#888"), label=lab, zorder=2)
+            acc += v
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x", color="#e5e5e5", zorder=0)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(kinds), frameon=False, fontsize=8)
+        return _svg(fig, prefix)
+
+
+def _grouped_bars(cats: list[str], a: list[float], b: list[float], la: str, lb: str, prefix: str) -> str:
+    import matplotlib
+
+    with matplotlib.rc_context(_rc()):
+        labels = [_short(c, 14) for c in cats]
+        left = min(max(_text_width_in(lab) for lab in labels) + 0.25, 3.2)
+        h = 1.2 + 0.5 * len(labels)
+        w = 8.0
+        fig = _figure(w, h)
+        ax = fig.add_axes((left / w, 0.5 / h, 1 - left / w - 0.1, 1 - 1.0 / h))
+        y = np.arange(len(labels))
+        ax.barh(y - 0.2, a, height=0.38, color="#2e8b57", label=la, zorder=2)
+        ax.barh(y + 0.2, b, height=0.38, color="#b0b0b0", label=lb, zorder=2)
+        for yi, va, vb in zip(y, a, b):
+            ax.text(va + 0.01, yi - 0.2, fmt_pct(va, 0), va="center", fontsize=7)
+            ax.text(vb + 0.01, yi + 0.2, fmt_pct(vb, 0), va="center", fontsize=7)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1.1)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.grid(True, axis="x", color="#e5e5e5", zorder=0)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, fontsize=8)
+        return _svg(fig, prefix)
+
+
+# Tables --------------------------------------------------------------------------------------------
+
+def _guaranteed(cov: pd.DataFrame, names, cat_label, lang: str) -> dict:
+    if not len(cov) or "tier" not in cov:
+        return {"rows": [], "met": 0, "total": 0, "note": ""}
+    g = cov[cov["tier"] == "guaranteed"].copy()
+    g["met"] = g["unmet"] <= TOL * np.maximum(1.0, g["need"])
+    g = g.sort_values("met", kind="stable")
+    total, met = len(g), int(g["met"].sum())
+    note = ""
+    if total > TABLE_MAX_ROWS:
+        g = g.head(TABLE_MAX_ROWS)
+        note = text("capped_rows", lang, shown=TABLE_MAX_ROWS, total=total)
+    rows = [{"unit": names.get(str(r.unit_id), str(r.unit_id)), "unit_id": str(r.unit_id),
+             "category": cat_label(r.category), "need": fmt_qty(r.need), "covered": fmt_qty(r.covered),
+             "met": bool(r.met)} for r in g.itertuples(index=False)]
+    return {"rows": rows, "met": met, "total": total, "note": note}
+
+
+def _providers(plan, scenario, names, lang: str) -> dict:
+    prov = plan.providers
+    out = {"rows": [], "chart": None, "units_chart": None, "units_note": "", "idle": [], "idle_total": 0}
+    if prov is None or not len(prov):
+        return out
+    prov = prov.copy()
+    for c in ("capacity", "used", "fixed_cost"):
+        prov[c] = pd.to_numeric(prov[c], errors="coerce").fillna(0.0)
+    group = prov["provider_kind"].astype(str).copy()
+    if scenario is not None and len(scenario.charity):
+        lot_kind = dict(zip(scenario.charity["lot_id"].astype(str), scenario.charity["kind"].astype(str)))
+        is_ch = group == "charity"
+        group[is_ch] = [f"charity_{lot_kind.get(pid, 'funds')}" for pid in prov.loc[is_ch, "provider_id"].astype(str)]
+    prov["group"] = group
+
+    def group_label(gk: str) -> str:
+        if gk.startswith("charity_"):
+            key = f"p.{gk}"
+            return text(key, lang) if key in TEXT else L.kind("charity", lang)
+        return L.kind(gk, lang)
+
+    labels, values, ann = [], [], []
+    for gk in [k for k in KIND_ORDER if k in set(group)] + sorted(set(group) - set(KIND_ORDER)):
+        d = prov[prov["group"] == gk]
+        finite = np.isfinite(d["capacity"].to_numpy(float))
+        cap = float(d.loc[finite, "capacity"].sum())
+        used = float(d["used"].sum())
+        used_f = float(d.loc[finite, "used"].sum())
+        util = used_f / cap if cap > 0 else None
+        out["rows"].append({"kind": group_label(gk), "count": len(d),
+                            "capacity": fmt_qty(cap) if finite.all() else text("p.unlimited", lang),
+                            "used": fmt_qty(used), "util": fmt_pct(util) if util is not None else "–",
+                            "idle": fmt_qty(max(cap - used_f, 0.0)) if finite.all() else "–"})
+        if util is not None:
+            labels.append(group_label(gk))
+            values.append(min(util, 1.0))
+            ann.append(f"{fmt_pct(util)}  ({fmt_qty(used_f)} / {fmt_qty(cap)})")
+    if labels:
+        out["chart"] = _hbar(labels, values, ann, text("p.used_pct", lang), "util", xmax=1.35, pct=True)
+
+    alloc = plan.allocations
+    if alloc is not None and len(alloc):
+        people = alloc[alloc["provider_kind"].isin(["social_worker", "volunteer"])].copy()
+        people["load"] = pd.to_numeric(people["load"], errors="coerce").fillna(0.0)
+        if len(people):
+            per = people.pivot_table(index=people["unit_id"].astype(str), columns="provider_kind", values="load",
+                                     aggfunc="sum", fill_value=0.0)
+            per["_total"] = per.sum(axis=1)
+            per = per.sort_values("_total", ascending=False, kind="stable")
+            total = len(per)
+            if total > UNIT_BARS_MAX:
+                per = per.head(UNIT_BARS_MAX)
+                out["units_note"] = text("p.units_capped", lang, shown=UNIT_BARS_MAX, total=total)
+            per.index = [names.get(i, i) for i in per.index]
+            kinds = [k for k in ("social_worker", "volunteer") if k in per]
+            out["units_chart"] = _stacked_units(per, kinds, [L.kind(k, lang) for k in kinds],
+                                                text("p.hours", lang), "uhours")
+    people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])].copy()
+    people["idle"] = (people["capacity"] - people["used"]).clip(lower=0)
+    people = people[people["idle"] > TOL].sort_values(["idle", "provider_id"], ascending=[False, True], kind="stable")
+    out["idle_total"] = len(people)
+    out["idle"] = [{"kind": L.kind(r.provider_kind, lang), "id": str(r.provider_id), "capacity": fmt_qty(r.capacity),
+                    "used": fmt_qty(r.used), "idle": fmt_qty(r.idle),
+                    "util": fmt_pct(r.used / r.capacity) if r.capacity > 0 else "–"}
+                   for r in people.head(15).itertuples(index=False)]
+    return out
+
+
+def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str) -> dict:
+    if not len(cov):
+        return {"rows": [], "total": 0, "note": "", "has_reasons": False}
+    if isinstance(expl, pd.DataFrame) and len(expl):
+        e = expl.copy()
+        has = True
+    else:
+        e = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])].copy()
+        e["reason_code"] = ""
+        e["reason"] = ""
+        has = isinstance(expl, pd.DataFrame)    # an empty explanations.csv: nothing unmet to explain
+    for c in ("need", "unmet"):
+        e[c] = pd.to_numeric(e[c], errors="coerce").fillna(0.0)
+    e["_t"] = e["tier"].map(TIER_ORDER).fillna(9)
+    e = e.sort_values(["_t", "unmet"], ascending=[True, False], kind="stable")
+    total = len(e)
+    note = ""
+    if total > TABLE_MAX_ROWS:
+        e = e.head(TABLE_MAX_ROWS)
+        note = text("capped_rows", lang, shown=TABLE_MAX_ROWS, total=total)
+    use_zh = lang == "zh" and "reason_zh" in e
+    rows = []
+    for r in e.to_dict("records"):
+        code = str(r.get("reason_code") or "")
+        reason = str(r.get("reason_zh") or "") if use_zh else ""
+        reason = reason or str(r.get("reason") or "")
+        rows.append({"unit": names.get(str(r["unit_id"]), str(r.get("unit_name") or r["unit_id"])),
+                     "unit_id": str(r["unit_id"]), "category": cat_label(r["category"]),
+                     "tier": L.tier(str(r["tier"]), lang), "need": fmt_qty(r["need"]), "unmet": fmt_qty(r["unmet"]),
+                     "code": code, "code_label": text(f"reason.{code}", lang) if f"reason.{code}" in TEXT else code,
+                     "reason": reason})
+    return {"rows": rows, "total": total, "note": note, "has_reasons": has}
+
+
+def _baseline(cmp, base_cov, cov: pd.DataFrame, cat_label, lang: str) -> dict | None:
+    if not isinstance(cmp, dict) or "optimized" not in cmp or "baseline" not in cmp:
+        return None
+    rows = []
+    for key, kind in BASELINE_FORMATS.items():
+        o, b = cmp["optimized"].get(key), cmp["baseline"].get(key)
+        if o is None or b is None:
+            continue
+        rows.append({"label": text(f"m.{key}", lang), "opt": _fmt(kind, o), "base": _fmt(kind, b),
+                     "diff": _fmt_diff(kind, float(o) - float(b), lang)})
+    chart = None
+    if isinstance(base_cov, pd.DataFrame) and len(base_cov) and len(cov):
+        bc = base_cov.copy()
+        for c in ("need", "covered"):
+            bc[c] = pd.to_numeric(bc[c], errors="coerce").fillna(0.0)
+        opt = cov.groupby("category", sort=False)[["need", "covered"]].sum()
+        base = bc.groupby("category", sort=False)[["need", "covered"]].sum().reindex(opt.index).fillna(0.0)
+        ok = opt["need"] > 0
+        opt, base = opt[ok], base[ok]
+        if len(opt):
+            a = (opt["covered"] / opt["need"]).clip(upper=1).tolist()
+            b = np.minimum(np.divide(base["covered"].to_numpy(float), base["need"].to_numpy(float),
+                                     out=np.zeros(len(base)), where=base["need"].to_numpy() > 0), 1.0).tolist()
+            chart = _grouped_bars([cat_label(c) for c in opt.index], a, b, L.column("optimized", lang),
+                                  L.column("baseline", lang), "base")
+    rule = cmp.get("rule", "")
+    return {"rows": rows, "chart": chart, "caption": text("b.caption", lang, rule=rule)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------------
+
+_ENV = None
+
+
+def _env():
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+            autoescape=True,                  # every name in the page is user input
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return _ENV
+
+
+def _render(ctx: dict) -> str:
+    from markupsafe import Markup
+
+    for section, keys in (("map", ("svg",)), ("providers", ("chart", "units_chart")), ("baseline", ("chart",))):
+        part = ctx.get(section)
+        if part:
+            for k in keys:
+                if part.get(k):
+                    part[k] = Markup(part[k])     # matplotlib's SVG: its text is XML-escaped by matplotlib
+    return _env().get_template("report.html.j2").render(**ctx)
