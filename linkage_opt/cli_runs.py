@@ -296,7 +296,7 @@ def runs_show(
 
 def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, dict]:
     """A plan by run id (from the ledger) or by plan folder path: (label, {table: frame, 'summary': dict})."""
-    import pandas as pd
+    from .plan import read_plan_csv
 
     from .ledger import PLAN_TABLES, Ledger, LedgerUsageError, RunNotFoundError
     from .runner import ledger_path_for
@@ -308,8 +308,8 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
             f = p / f"{name}.csv"
             if not f.exists():
                 raise LedgerUsageError(f"{p} has no {name}.csv")
-            out[name] = pd.read_csv(f, encoding="utf-8-sig", keep_default_na=False,
-                                    na_values={c: [""] for c, k in cols if k != "str"},
+            out[name] = read_plan_csv(f, keep_default_na=False,
+                                      na_values={c: [""] for c, k in cols if k != "str"},
                                     dtype={c: str for c, k in cols if k == "str"})
         return str(p), out
     path = ledger_path_for(runs, ledger)

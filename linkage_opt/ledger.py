@@ -425,10 +425,10 @@ class Ledger:
         if verbatim is None:
             return None
         if verbatim[0] is not None:
-            import io
+            from .plan import read_plan_csv
 
-            return pd.read_csv(io.StringIO(verbatim[0].lstrip("\ufeff")), keep_default_na=False,
-                               na_values={c: [""] for c, kind in cols if kind != "str"},
+            return read_plan_csv(text=verbatim[0], keep_default_na=False,
+                                 na_values={c: [""] for c, kind in cols if kind != "str"},
                                dtype={c: str for c, kind in cols if kind == "str"})
         names = [c for c, _ in cols]
         rows = self.conn.execute(f"SELECT {', '.join(names)} FROM {table} WHERE run_id = :r ORDER BY row_no",

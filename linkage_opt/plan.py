@@ -42,7 +42,8 @@ class Plan:
     providers: pd.DataFrame
     programs: pd.DataFrame
     summary: dict
-    extras: dict = field(default_factory=dict)   # optional extra files: name -> dict (json) or DataFrame (csv)
+    # optional extra files: name -> dict (json), DataFrame (csv), str (UTF-8 text) or bytes (e.g. plan.xlsx)
+    extras: dict = field(default_factory=dict)
     formulation: object = field(default=None, repr=False, compare=False)  # the model it came from (not written)
     solution: object = field(default=None, repr=False, compare=False)     # the solver's column values
 
@@ -57,6 +58,22 @@ class Plan:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"allocations": self.allocations, "coverage": self.coverage, "providers": self.providers,
                 "programs": self.programs}
+
+    @classmethod
+    def read(cls, plan_dir: str | Path) -> "Plan":
+        """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
+        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution."""
+        plan_dir = Path(plan_dir)
+        ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str}
+        tables = {name: read_plan_csv(plan_dir / file, dtype=ids) for name, file in TABLE_FILES.items()}
+        summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
+        extras: dict = {}
+        for name in ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv"):
+            if (plan_dir / name).exists():
+                extras[name] = read_plan_csv(plan_dir / name, dtype={k: v for k, v in ids.items()})
+        if (plan_dir / "baseline.json").exists():
+            extras["baseline.json"] = json.loads((plan_dir / "baseline.json").read_text(encoding="utf-8"))
+        return cls(**tables, summary=summary, extras=extras)
 
     def write(self, out_dir: str | Path, *, overwrite: bool = True) -> Path:
         """Write every file into a temporary sibling folder, then move it into place.
@@ -76,6 +93,8 @@ class Plan:
             for name, extra in self.extras.items():
                 if isinstance(extra, pd.DataFrame):
                     write_csv(extra, tmp / name)
+                elif isinstance(extra, (bytes, str)):
+                    write_bytes(extra.encode("utf-8") if isinstance(extra, str) else extra, tmp / name)
                 else:
                     write_json(extra, tmp / name)
             summary = dict(self.summary)
@@ -99,10 +118,75 @@ class Plan:
         return out_dir
 
 
+# Cells that a spreadsheet would run as a formula (OWASP "CSV injection"), and the quote that defuses them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_QUOTE = "'"
+
+
+def escape_cell(value):
+    """A text cell Excel/WPS will show as text: ``'`` before a leading ``= + - @``, tab or CR.
+
+    A value that already starts with ``'`` gets one more, so :func:`unescape_cell` is its exact inverse.
+    Numbers are left alone (``-3`` in a number column is a number, not a formula).
+    """
+    if isinstance(value, str) and value and (value[0] in FORMULA_STARTS or value[0] == TEXT_QUOTE):
+        return TEXT_QUOTE + value
+    return value
+
+
+def unescape_cell(value):
+    if isinstance(value, str) and value.startswith(TEXT_QUOTE):
+        return value[1:]
+    return value
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell escaped by :func:`escape_cell` (a copy only when needed)."""
+    out = None
+    for col in frame.columns:
+        if _is_text(frame[col]):
+            s = frame[col]
+            mask = s.map(lambda v: isinstance(v, str) and v != "" and (v[0] in FORMULA_STARTS or v[0] == TEXT_QUOTE))
+            if mask.any():
+                if out is None:
+                    out = frame.copy()
+                out[col] = s.map(escape_cell)
+    return frame if out is None else out
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 with BOM, full precision, no index; flushed to disk."""
+    """UTF-8 with BOM, CRLF line ends (RFC 4180: a cell holding a line break is quoted), full precision, no
+    index, formula-like text escaped; flushed to disk."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        frame.to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
+        escape_frame(frame).to_csv(fh, index=False, float_format="%.10g", lineterminator="\r\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` (from ``path``, or its ``text``), undoing the formula escaping."""
+    import io
+
+    kwargs.setdefault("keep_default_na", False)
+    if text is not None:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), **kwargs)
+    else:
+        frame = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
+    for col in frame.columns:
+        if _is_text(frame[col]):
+            s = frame[col]
+            if s.map(lambda v: isinstance(v, str) and v.startswith(TEXT_QUOTE)).any():
+                frame[col] = s.map(unescape_cell)
+    return frame
+
+
+def write_bytes(data: bytes, path: Path) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
 
