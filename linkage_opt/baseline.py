@@ -118,13 +118,16 @@ LABELS = {
 }
 
 
-def print_comparison(cmp: dict, console: Console) -> None:
-    t = Table(title="Optimized plan vs rule of thumb", title_justify="left")
-    t.add_column("metric")
-    t.add_column("optimized", justify="right")
-    t.add_column("rule of thumb", justify="right")
-    t.add_column("difference", justify="right")
-    for key, (label, fmt) in LABELS.items():
+def print_comparison(cmp: dict, console: Console, lang: str | None = None) -> None:
+    from . import lang as L
+
+    t = Table(title=L.t("base.title", lang), title_justify="left")
+    t.add_column(L.t("base.metric", lang))
+    t.add_column(L.t("base.optimized", lang), justify="right")
+    t.add_column(L.t("base.rule", lang), justify="right")
+    t.add_column(L.t("base.difference", lang), justify="right")
+    for key, (_, fmt) in LABELS.items():
+        label = L.t(f"metric.{key}", lang)
         o, b, d = cmp["optimized"][key], cmp["baseline"][key], cmp["difference"][key]
         dfmt = fmt.replace("{:", "{:+") if "%" not in fmt else "{:+.2%}"
         t.add_row(label, fmt.format(o), fmt.format(b), dfmt.format(d))

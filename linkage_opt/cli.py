@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from . import lang as L
 from .errors import InfeasibleError, LinkageError, Problem, ValidationError, fmt_qty
 
 EPILOG = (
@@ -35,6 +36,31 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+# The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
+_state = {"lang": "en"}
+
+LANG_HELP = "Language of messages, workbook and report: en or zh (default $LINKAGE_OPT_LANG, else en)."
+
+
+def LangOption():
+    return typer.Option(None, "--lang", help=LANG_HELP, show_default=False)
+
+
+def set_lang(value: str | None) -> str:
+    """Fix this invocation's language; a bad value is a usage error (exit 2)."""
+    try:
+        _state["lang"] = L.resolve(value)
+    except ValueError:
+        err_console.print(L.t("err.bad_lang", "en", value=value) + " / " + L.t("err.bad_lang", "zh", value=value),
+                          highlight=False)
+        raise typer.Exit(2)
+    return _state["lang"]
+
+
+def T(key: str, **kw) -> str:
+    """A message in this invocation's language."""
+    return L.t(key, _state["lang"], **kw)
+
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -55,19 +81,20 @@ def report_error(exc: BaseException) -> int:
     """Print an error the user can act on; return the exit code. Never a traceback for our own errors."""
     if isinstance(exc, ValidationError):
         n = len(exc.problems)
-        err_console.print(f"[bold red]{n} input problem{'s' if n != 1 else ''} found[/]")
+        err_console.print("[bold red]" + T("err.problems", n=n, s="s" if n != 1 else "") + "[/]")
         for p in exc.problems:
-            err_console.print("  - " + str(p), markup=False, highlight=False, soft_wrap=True)
+            err_console.print("  - " + L.problem_str(p, _state["lang"]), markup=False, highlight=False,
+                              soft_wrap=True)
         return exc.exit_code
     if isinstance(exc, InfeasibleError):
-        err_console.print("[bold red]No plan can satisfy every requirement.[/]")
+        err_console.print("[bold red]" + T("err.infeasible") + "[/]")
         err_console.print(str(exc), markup=False, highlight=False)
         return exc.exit_code
     if isinstance(exc, LinkageError):
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]{T('err.error')}[/] {exc}", highlight=False)
         return exc.exit_code
-    err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
-    err_console.print("Please report this with the command you ran.", highlight=False)
+    err_console.print(f"[bold red]{T('err.internal')}[/] {type(exc).__name__}: {exc}", highlight=False)
+    err_console.print(T("err.report"), highlight=False)
     return 4
 
 
@@ -77,23 +104,24 @@ def run_guarded(fn, *args, **kwargs) -> int:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        err_console.print("interrupted; nothing was written")
+        err_console.print(T("err.interrupted"))
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: every error becomes a message and a code
         return report_error(exc)
 
 
 @app.command()
-def validate(config: Path = typer.Argument(..., help="Scenario config YAML.")) -> None:
+def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), lang: Optional[str] = LangOption()) -> None:
     """Load and check a scenario; print what was loaded. Exit 2 with every problem listed if anything is wrong."""
+    set_lang(lang)
 
     def _do() -> int:
         from .load import load_scenario
         from .summary import print_summary
 
         scenario = load_scenario(config)
-        print_summary(scenario, console)
-        console.print("[green]OK[/]: the scenario is valid.")
+        print_summary(scenario, console, _state["lang"])
+        console.print(T("validate.ok"))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -102,28 +130,34 @@ def validate(config: Path = typer.Argument(..., help="Scenario config YAML.")) -
 def _print_plan(plan, out: Path | None) -> None:
     from rich.table import Table
 
+    from rich.markup import escape
+
     s = plan.summary
     met = s["metrics"]
-    t = Table(title=f"Plan {s['scenario']} · {s['period']}", show_header=False, title_justify="left")
+    t = Table(title=escape(T("plan.title", scenario=s["scenario"], period=s["period"])), show_header=False,
+              title_justify="left")
     t.add_column(style="bold")
     t.add_column(justify="right")
-    t.add_row("status", s["status"])
-    t.add_row("weighted coverage", f"{met['weighted_coverage']:.2%}")
-    t.add_row("guaranteed needs met", f"{met['guaranteed_met']} / {met['guaranteed_needs']}")
-    t.add_row("min unit coverage ratio", f"{met['min_unit_ratio']:.2%}")
-    t.add_row("units below equity floor", str(met["units_below_equity_floor"]))
-    t.add_row("money spent (yuan)", f"{s['objective']['money']:,.2f}")
-    t.add_row("idle volunteer/worker hours", f"{met['idle_hours']:,.1f}")
+    status = s["status"]
+    t.add_row(T("plan.status"), T(f"status.{status}") if f"status.{status}" in L.MESSAGES else status)
+    t.add_row(T("plan.coverage"), f"{met['weighted_coverage']:.2%}")
+    t.add_row(T("plan.guaranteed"), f"{met['guaranteed_met']} / {met['guaranteed_needs']}")
+    t.add_row(T("plan.min_ratio"), f"{met['min_unit_ratio']:.2%}")
+    t.add_row(T("plan.below_floor"), str(met["units_below_equity_floor"]))
+    t.add_row(T("plan.money"), f"{s['objective']['money']:,.2f}")
+    t.add_row(T("plan.idle"), f"{met['idle_hours']:,.1f}")
     gap = s.get("gap")
-    t.add_row("final stage / bound / gap", f"{s['objective_stage']} / {s['best_bound']} / {'-' if gap is None else f'{gap:.3%}'}")
+    stage = s["objective_stage"]
+    stage = T(f"stage.{stage}") if f"stage.{stage}" in L.MESSAGES else stage
+    t.add_row(T("plan.stage_bound_gap"), f"{stage} / {s['best_bound']} / {'-' if gap is None else f'{gap:.3%}'}")
     tm = s["timings"]
-    t.add_row("load / build / solve / write (s)",
+    t.add_row(T("plan.times"),
               " / ".join("-" if tm.get(k) is None else f"{tm[k]:.2f}" for k in ("load_s", "build_s", "solve_s", "write_s")))
-    t.add_row("model", f"{s['model']['variables']:,} vars, {s['model']['constraints']:,} rows, "
-                       f"{s['model']['integer_variables']:,} integer")
+    t.add_row(T("plan.model"), T("plan.model_size", vars=f"{s['model']['variables']:,}",
+                                 rows=f"{s['model']['constraints']:,}", ints=f"{s['model']['integer_variables']:,}"))
     console.print(t)
     if out is not None:
-        console.print(f"Plan written to [bold]{out}[/]")
+        console.print(T("plan.written", path=escape(str(out))))
 
 
 def _exit_code_for(status: str) -> int:
@@ -142,12 +176,15 @@ def plan(
     solver_log: bool = typer.Option(False, "--solver-log", help="Show the solver's own log."),
     baseline: bool = typer.Option(False, "--baseline", help="Also compute the rule-of-thumb plan and compare."),
     force: bool = typer.Option(False, "--force", help="Replace an --out folder that is not a linkage-opt plan."),
+    lang: Optional[str] = LangOption(),
 ) -> None:
     """Solve a scenario and write the allocation plan (atomically) into --out.
 
     Exit codes: 0 optimal, 1 feasible with a gap, 2 bad input, 3 infeasible (with the conflicting
-    requirements named), 4 solver or internal error.
+    requirements named), 4 solver or internal error. Beside the CSVs and summary.json it writes plan.xlsx
+    and report.html in the chosen language.
     """
+    set_lang(lang)
 
     def _do() -> int:
         import time
@@ -157,41 +194,51 @@ def plan(
 
         target = out or Path("plans") / config.stem
         if target.exists() and not force and any(target.iterdir()) and not (target / "summary.json").exists():
-            err_console.print(f"[red]error:[/] {target} exists and is not a linkage-opt plan; "
-                              "choose another --out or pass --force", highlight=False)
+            err_console.print(f"[red]{T('err.error')}[/] " + T("err.not_a_plan_out", path=target), highlight=False)
             return 2
         t0 = time.perf_counter()
-        with console.status("loading scenario") as status:
+        with console.status(T("plan.loading")) as status:
             scenario = load_scenario(config)
             load_s = time.perf_counter() - t0
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None, progress=lambda msg: status.update(msg),
                            load_seconds=load_s)
-            status.update("explaining unmet needs")
+            status.update(T("plan.explaining"))
             from .explain import attach_explanations
 
             attach_explanations(result)
             if baseline:
                 from .baseline import attach_baseline
 
-                status.update("computing the rule-of-thumb baseline")
+                status.update(T("plan.baseline"))
                 attach_baseline(result, scenario)
-            status.update("writing the plan")
+            status.update(T("plan.workbook"))
+            attach_desk_files(result, scenario, _state["lang"])
+            status.update(T("plan.writing"))
             result.write(target)
         _print_plan(result, target)
         if baseline and "baseline.json" in result.extras:
             from .baseline import print_comparison
 
-            print_comparison(result.extras["baseline.json"], console)
+            print_comparison(result.extras["baseline.json"], console, _state["lang"])
         return _exit_code_for(result.status)
 
     raise typer.Exit(run_guarded(_do))
 
 
+def attach_desk_files(result, scenario, lang: str) -> None:
+    """plan.xlsx and report.html, in ``lang``, into the plan's files (written atomically with the rest)."""
+    from .report import attach_report
+    from .workbook import attach_workbook
+
+    attach_workbook(result, scenario, lang)
+    attach_report(result, scenario, lang)
+
+
 def _read_plan_dir(plan_dir: Path) -> dict:
     import json
 
-    import pandas as pd
+    from .plan import read_plan_csv
 
     if not (plan_dir / "summary.json").exists():
         raise ValidationError([Problem(str(plan_dir), None, None, "not a linkage-opt plan folder (no summary.json)",
@@ -200,8 +247,8 @@ def _read_plan_dir(plan_dir: Path) -> dict:
     for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
         f = plan_dir / f"{name}.csv"
         if f.exists():
-            out[name] = pd.read_csv(f, encoding="utf-8-sig", keep_default_na=False,
-                                    dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+            out[name] = read_plan_csv(f, keep_default_na=False,
+                                      dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
     return out
 
 
@@ -211,37 +258,49 @@ def explain(
     unit: Optional[str] = typer.Option(None, "--unit", help="Only this unit (id or name)."),
     category: Optional[str] = typer.Option(None, "--category", help="Only this category."),
     top: int = typer.Option(10, help="How many marginal values to show."),
+    lang: Optional[str] = LangOption(),
 ) -> None:
     """Why needs are unmet, and what one more hour or yuan would buy (from the model, not guessed)."""
+    set_lang(lang)
 
     def _do() -> int:
         from rich.table import Table
 
         p = _read_plan_dir(plan_dir)
         if "explanations" not in p:
-            err_console.print("this plan has no explanations.csv; re-run `linkage-opt plan`", highlight=False)
+            err_console.print(T("err.no_explanations"), highlight=False)
             return 2
         ex = p["explanations"]
         if unit:
             ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
         if category:
             ex = ex[ex["category"] == category]
-        t = Table(title=f"Unmet needs ({len(ex)})", title_justify="left", show_lines=False)
-        for col in ("unit", "category", "tier", "unmet / need", "why"):
-            t.add_column(col, overflow="fold")
-        for r in ex.itertuples(index=False):
-            t.add_row(f"{r.unit_name} ({r.unit_id})", r.category, r.tier, f"{fmt_qty(r.unmet)} / {fmt_qty(r.need)}",
-                      f"[bold]{r.reason_code}[/]: {r.reason}")
+        from rich.markup import escape
+
+        zh = _state["lang"] == "zh"
+        t = Table(title=T("explain.unmet_title", n=len(ex)), title_justify="left", show_lines=False)
+        for key in ("unit", "category", "tier", "unmet_need", "why"):
+            t.add_column(T(f"explain.{key}"), overflow="fold")
+        for r in ex.to_dict("records"):
+            reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
+            t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"), escape(str(r["category"])),
+                      L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
+                      f"[bold]{r['reason_code']}[/]: {escape(str(reason))}")
         console.print(t)
         mv = p.get("marginal_values")
         if mv is not None and len(mv):
             if unit:
                 mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]
-            t2 = Table(title="Marginal value of more capacity (weighted coverage)", title_justify="left")
-            for col in ("group", "members", "per extra", "effect"):
-                t2.add_column(col)
-            for r in mv.head(top).itertuples(index=False):
-                t2.add_row(str(r.group), str(r.members), str(r.per), str(r.example))
+            t2 = Table(title=T("explain.mv_title"), title_justify="left")
+            for key in ("group", "members", "per", "effect"):
+                t2.add_column(T(f"explain.{key}"))
+            per_zh = {"hour": "小时", "yuan": "元", "service unit": "服务单位", "unit of the lot": "批次单位"}
+            for r in mv.head(top).to_dict("records"):
+                if zh and r.get("group_zh"):
+                    t2.add_row(escape(str(r["group_zh"])), str(r["members"]), per_zh.get(r["per"], r["per"]),
+                               escape(str(r.get("example_zh") or r["example"])))
+                else:
+                    t2.add_row(escape(str(r["group"])), str(r["members"]), str(r["per"]), escape(str(r["example"])))
             console.print(t2)
         return 0
 
@@ -252,8 +311,10 @@ def explain(
 def check(
     plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
     config: Optional[Path] = typer.Option(None, "--config", help="Scenario config (default: the one recorded in summary.json)."),
+    lang: Optional[str] = LangOption(),
 ) -> None:
     """Re-check a plan against its scenario independently of the model: exit 0 valid, 1 violations found."""
+    set_lang(lang)
 
     def _do() -> int:
         from .check import check_plan
@@ -262,7 +323,7 @@ def check(
         p = _read_plan_dir(plan_dir)
         cfg_path = config or (Path(p["summary"]["config"]) if p["summary"].get("config") else None)
         if cfg_path is None:
-            err_console.print("give --config: the plan does not record its config", highlight=False)
+            err_console.print(T("err.no_config"), highlight=False)
             return 2
         scenario = load_scenario(cfg_path)
         tables = {k: p[k] for k in ("allocations", "coverage", "providers", "programs")}
@@ -270,10 +331,9 @@ def check(
         if violations:
             for v in violations:
                 err_console.print(f"  - {v}", markup=False, highlight=False)
-            err_console.print(f"[red]{len(violations)} violation(s)[/]")
+            err_console.print(T("check.violations", n=len(violations)))
             return 1
-        console.print("[green]OK[/]: every capacity, reach, skill, earmark, guarantee and rule holds; "
-                      "the summary's objective terms recompute from the tables.")
+        console.print(T("check.ok"))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -287,8 +347,10 @@ def whatif(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the comparison as CSV here."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit"),
     backend: Optional[str] = typer.Option(None),
+    lang: Optional[str] = LangOption(),
 ) -> None:
     """Plan variants and tabulate each metric's change against the base plan."""
+    set_lang(lang)
 
     def _do() -> int:
         from rich.table import Table
@@ -297,14 +359,14 @@ def whatif(
         from .whatif import METRICS, run_whatif
 
         scenario = load_scenario(config)
-        with console.status("planning variants") as status:
+        with console.status(T("whatif.planning")) as status:
             df = run_whatif(scenario, set_, combine=combine, progress=lambda m: status.update(m),
                             time_limit=time_limit, backend=backend)
-        t = Table(title="What-if: change against the base plan", title_justify="left")
-        t.add_column("variant")
-        t.add_column("status")
-        for _, label, _ in METRICS:
-            t.add_column(label, justify="right")
+        t = Table(title=T("whatif.title"), title_justify="left")
+        t.add_column(T("whatif.variant"))
+        t.add_column(T("whatif.status"))
+        for key, label, _ in METRICS:
+            t.add_column(T(f"metric.{key}") if f"metric.{key}" in L.MESSAGES else label, justify="right")
         for _, r in df.iterrows():
             cells = []
             for key, _, fmt in METRICS:
@@ -315,7 +377,7 @@ def whatif(
                 else:
                     d = r[f"delta_{key}"]
                     cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
-                                                      else f" ({d * 100:+.2f} pt)"))
+                                                      else f" ({d * 100:+.2f} {T('whatif.pt')})"))
             t.add_row(str(r["variant"]), str(r["status"]), *cells)
         console.print(t)
         if out:
@@ -338,19 +400,21 @@ def generate(
     orgs: Optional[int] = typer.Option(None),
     lots: Optional[int] = typer.Option(None),
     seed: int = typer.Option(0, help="Random seed: the same seed writes the same files, byte for byte."),
+    lang: Optional[str] = LangOption(),
 ) -> None:
     """Write a seeded synthetic scenario with realistic structure (towns, villages, skills, party members)."""
+    set_lang(lang)
 
     def _do() -> int:
         from .generate import generate_command
 
         try:
-            with console.status("generating"):
+            with console.status(T("generate.running")):
                 path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed)
         except ValueError as exc:
             raise ValidationError([Problem("generate", None, None, str(exc),
                                            hint="e.g. linkage-opt generate --preset district --seed 1 scenarios/district")]) from None
-        console.print(f"wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}")
+        console.print(T("generate.wrote", path=path))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -366,11 +430,13 @@ def weights_ahp(
     write: Optional[Path] = typer.Option(None, "--write", help="Write the weights into this scenario config."),
     out: Optional[Path] = typer.Option(None, "--out", help="With --write: write the updated config here instead."),
     threshold: float = typer.Option(0.1, help="Largest consistency ratio accepted."),
+    lang: Optional[str] = LangOption(),
 ) -> None:
     """Derive category weights from a party committee's pairwise comparisons (principal eigenvector).
 
     Refuses (exit 2) when the consistency ratio exceeds the threshold, naming the most inconsistent pairs.
     """
+    set_lang(lang)
 
     def _do() -> int:
         from rich.table import Table
@@ -382,23 +448,106 @@ def weights_ahp(
         except AhpInputError as exc:
             raise ValidationError([Problem(str(pairwise), None, None, p) for p in exc.problems]) from None
         result = ahp_weights(criteria, matrix, threshold=threshold)
-        t = Table(title="AHP weights", title_justify="left", show_header=False)
+        t = Table(title=T("ahp.title"), title_justify="left", show_header=False)
         for k, v in format_result(result):
             t.add_row(k, v)
         console.print(t)
         if not result.consistent:
-            err_console.print(f"[red]refused:[/] consistency ratio {result.cr:.3f} exceeds {threshold:g}; "
-                              "revise the most inconsistent judgements:", highlight=False)
+            err_console.print(T("ahp.refused", cr=result.cr, threshold=threshold), highlight=False)
             for a, b, given, implied, ratio in result.inconsistent_pairs[:3]:
-                err_console.print(f"  - {a} vs {b}: judged {given:.3g}, the other judgements imply {implied:.3g} "
-                                  f"({ratio:.2f}x off)", highlight=False)
+                err_console.print(T("ahp.pair", a=a, b=b, given=given, implied=implied, ratio=ratio), highlight=False)
             return 2
         if write is not None:
             path = write_weights(write, result.weights, out)
-            console.print(f"weights written to [bold]{path or out or write}[/]")
+            console.print(T("ahp.written", path=path or out or write))
         return 0
 
     raise typer.Exit(run_guarded(_do))
+
+
+@app.command()
+def template(
+    out: Path = typer.Argument(..., help="The .xlsx file to write."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Take the category drop-down from this config."),
+    lang: Optional[str] = LangOption(),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a blank input workbook: every sheet, headers, a notes row, drop-down lists (tiers, kinds, categories)."""
+    set_lang(lang)
+
+    def _do() -> int:
+        from .template import write_template
+
+        if out.suffix.lower() != ".xlsx":
+            raise ValidationError([Problem(str(out), None, None, "the template must be an .xlsx file",
+                                           hint="give a name ending in .xlsx")])
+        if out.exists() and not force:
+            raise ValidationError([Problem(str(out), None, None, "the file exists",
+                                           hint="choose another name or pass --force")])
+        cfg = None
+        if config is not None:
+            from .config import load_config
+
+            cfg = load_config(config)
+        write_template(out, _state["lang"], cfg)
+        console.print(T("template.written", path=out, name=out.name))
+        return 0
+
+    raise typer.Exit(run_guarded(_do))
+
+
+@app.command()
+def report(
+    plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: report.html and plan.xlsx "
+                                                            "in the plan folder; a .html path writes the report only)."),
+    lang: Optional[str] = LangOption(),
+) -> None:
+    """Re-write a plan's report.html and plan.xlsx, e.g. in the other language."""
+    set_lang(lang)
+
+    def _do() -> int:
+        from .report import report_from_dir
+        from .workbook import workbook_from_dir
+
+        _read_plan_dir(plan_dir)    # a clear error when it is not a plan folder
+        written = []
+        html = report_from_dir(plan_dir, _state["lang"])
+        targets = [(out, html)] if out is not None and out.suffix.lower() == ".html" else []
+        if not targets:
+            folder = out or plan_dir
+            targets = [(folder / "report.html", html),
+                       (folder / "plan.xlsx", workbook_from_dir(plan_dir, _state["lang"]))]
+        for path, data in targets:
+            _write_file_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
+            written.append(str(path))
+        console.print(T("report.written", path=", ".join(written)))
+        return 0
+
+    raise typer.Exit(run_guarded(_do))
+
+
+def _write_file_atomic(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 from .cli_runs import register as _register_runs  # noqa: E402  - run, runs list/show/diff/publish/restore

@@ -8,7 +8,7 @@ import typing
 from pydantic import BaseModel
 
 from .config import KEY_DOCS, Category, Config
-from .schema import TABLE_ORDER, TABLES
+from .schema import CHOICE_ALIASES, TABLE_LABELS, TABLE_ORDER, TABLES
 
 HEADER = """# The scenario data contract
 
@@ -27,7 +27,15 @@ Accepted spellings, so that files saved from Excel or WPS load as they are:
 * booleans: `true/false`, `yes/no`, `y/n`, `1/0`, `t/f`, `是/否`, `对/错`;
 * lists: `;`-separated (also `；` and `、`);
 * dates: `YYYY-MM-DD`, `YYYY/MM/DD`, Excel dates;
-* headers: the canonical names below, case-insensitive, or the Chinese aliases listed.
+* headers: the canonical names below, case-insensitive, or the Chinese aliases listed;
+* table names: a sheet (or a CSV file stem) may carry the table's Chinese name instead: {tables};
+* enum values: the English values listed, or {choices};
+* comment rows: a row whose first cell starts with `#` is skipped (the notes row of the input
+  template, say); row numbers in messages stay those the spreadsheet shows.
+
+`linkage-opt template OUT.xlsx [--lang zh] [--config CONFIG]` writes a blank workbook with every sheet,
+the headers, a notes row and drop-down lists (tiers, kinds, booleans, and the config's categories); a
+filled-in template loads as it is.
 
 Every problem is reported with file (and sheet), spreadsheet row (header = row 1), column, the bad
 value and a hint; all problems in one pass; `linkage-opt validate` exits 2.
@@ -126,8 +134,14 @@ def example_rows() -> str:
     return "\n".join(out)
 
 
+def _header() -> str:
+    tables = ", ".join(f"`{TABLE_LABELS[n]}` = `{n}`" for n in TABLE_ORDER if n in TABLE_LABELS)
+    choices = ", ".join(f"`{k}` = `{v}`" for k, v in CHOICE_ALIASES.items())
+    return HEADER.replace("{tables}", tables).replace("{choices}", choices)
+
+
 def render() -> str:
-    return HEADER + tables_md() + "\n" + config_md() + "\n" + example_rows()
+    return _header() + tables_md() + "\n" + config_md() + "\n" + example_rows()
 
 
 if __name__ == "__main__":

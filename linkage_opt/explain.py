@@ -26,6 +26,7 @@ import pandas as pd
 
 from .errors import fmt_qty
 from .formulation import Formulation
+from .lang import UOM_ZH
 from .solvers import SolverOptions, Status, get_backend
 
 TOL = 1e-6
@@ -47,6 +48,11 @@ def _tight_rows(form: Formulation, x: np.ndarray, block: str) -> pd.DataFrame:
     tight = (np.isfinite(h) & (h - a <= TOL * np.maximum(1.0, np.abs(h)))) | (
         np.isfinite(l) & (a - l <= TOL * np.maximum(1.0, np.abs(l))))
     return b.index[tight]
+
+
+# Chinese wording of units of measure, provider kinds and marginal-value units (``reason_zh`` etc.).
+KIND_ZH = {"social_worker": "社工", "volunteer": "志愿者", "organization": "社会组织", "charity": "慈善批次"}
+PER_ZH = {"hour": "小时", "yuan": "元", "service unit": "个服务单位", "unit of the lot": "个批次单位"}
 
 
 def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -83,6 +89,8 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
         u = int(N["u"].iat[n])
         cat = r.category
         unit_label = f"{unit_names.get(r.unit_id, r.unit_id)} ({r.unit_id})"
+        cat_zh = getattr(cfg.categories[cat], "label", None) or cat
+        uom_zh = UOM_ZH.get(cfg.categories[cat].unit, cfg.categories[cat].unit)
         uom = cfg.categories[cat].unit
         edges = np.flatnonzero(xi["n"].to_numpy() == n)
         programs_here = y.size and np.any((y.index["u"].to_numpy() == u) & (y.index["category"].to_numpy() == cat))
@@ -93,6 +101,9 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             reason = (f"no provider within reach of {unit_label} can serve {cat}"
                       + (f" ({n_sk} provider{'s' if n_sk != 1 else ''} with the skill exist, none within reach)" if n_sk
                          else " (no provider in the district has this skill)"))
+            reason_zh = (f"{unit_label}服务范围内没有能提供{cat_zh}的资源"
+                         + (f"（全区有 {n_sk} 个具备该技能的资源，均不在服务范围内）" if n_sk
+                            else "（全区没有具备该技能的资源）"))
         else:
             ep = xi["p"].to_numpy()[edges]
             load = xi["load"].to_numpy(float)[edges]
@@ -102,6 +113,8 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
                 code = "indivisible"
                 reason = (f"{fmt_qty(r.need)} {uom} must go whole to one provider; none of the {int(n_members[ep].sum())} eligible "
                           f"providers has that much left")
+                reason_zh = (f"该需求 {fmt_qty(r.need)} {uom_zh}须整体由一个资源承担；{int(n_members[ep].sum())} 个"
+                             f"符合条件的资源都没有这么多剩余能力")
             elif not np.any(usable):
                 code = "capacity_exhausted"
                 people = [m for p_ in ep for m in members[p_]]
@@ -110,32 +123,43 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
                 reason = (("the only eligible provider is fully used" if k == 1
                            else f"all {k} eligible providers are fully used")
                           + (f"; {higher['text']}" if higher["text"] else ""))
+                reason_zh = (("唯一符合条件的资源已用满" if k == 1 else f"{k} 个符合条件的资源均已用满")
+                             + (f"；{higher['text_zh']}" if higher["text_zh"] else ""))
                 detail = higher["detail"]
             else:
                 code = "rule_binding"
-                binding = []
+                binding, binding_zh = [], []
                 kinds = P["kind"].to_numpy()[ep[usable]]
                 if (u, cat) in sup_keys and np.any(kinds == "volunteer"):
-                    binding.append(f"supervision ratio in {cat} (1 social-worker hour per "
-                                   f"{cfg.rules.supervision.volunteer_hours_per_worker_hour:g} volunteer hours)")
+                    ratio = cfg.rules.supervision.volunteer_hours_per_worker_hour
+                    binding.append(f"supervision ratio in {cat} (1 social-worker hour per {ratio:g} volunteer hours)")
+                    binding_zh.append(f"{cat_zh}的督导比例（每 {ratio:g} 小时志愿服务需 1 小时社工督导）")
                 if u in share_units and np.any(kinds == "volunteer"):
-                    binding.append(f"party-member share of volunteer hours (at least {cfg.rules.party_share.min_share:.0%})")
+                    share = cfg.rules.party_share.min_share
+                    binding.append(f"party-member share of volunteer hours (at least {share:.0%})")
+                    binding_zh.append(f"党员志愿者时长占比（不低于 {share:.0%}）")
                 if u in pcap_units and programs_here:
                     binding.append("party-branch capacity for program instances")
+                    binding_zh.append("党组织统筹服务项目的能力")
                 if budget_tight and (np.any(P["rate"].to_numpy(float)[ep[usable]] > 0) or programs_here):
                     binding.append("district budget")
+                    binding_zh.append("区级预算")
                 if any(p in max_units_workers for p in ep[usable]):
                     binding.append("a social worker's max_units")
+                    binding_zh.append("社工最多服务单位数")
                 if binding:
                     reason = "eligible capacity is left, but " + " and ".join(binding) + " bind" + ("s" if len(binding) == 1 else "")
+                    reason_zh = "仍有符合条件的剩余能力，但受" + "和".join(binding_zh) + "约束"
                 else:
                     code = "traded_off"
                     reason = ("eligible capacity is left, but using it here would lower coverage of needs ranked higher, "
                               "equity or cost beyond the tolerance (a tie in priority)")
+                    reason_zh = "仍有符合条件的剩余能力，但用在这里会降低更高优先需求的满足、公平性或增加成本（优先度相同时的取舍）"
         rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
                      "category": cat, "tier": r.tier, "need": r.need, "unmet": r.unmet, "reason_code": code,
-                     "reason": reason, "detail": detail})
-    cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason", "detail"]
+                     "reason": reason, "reason_zh": reason_zh, "detail": detail})
+    cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason", "detail",
+            "reason_zh"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -176,7 +200,7 @@ def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float,
     mine = alloc[alloc["provider_id"].isin(set(providers)) & ~alloc["provider_kind"].isin(["program", "budget"])]
     total = float(mine["load"].sum())
     if total <= 0:
-        return {"text": "", "detail": ""}
+        return {"text": "", "text_zh": "", "detail": ""}
     served = mine[(mine["need_id"] != "") & (mine["need_id"] != this_need)]
     w = served["need_id"].map(lambda k: N["weight"].iat[need_pos[k]]).to_numpy(float)
     hi = served[w > w_n * (1 + 1e-9)]
@@ -185,15 +209,19 @@ def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float,
     names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
     top = hi.groupby(["unit_id", "category"])["load"].sum().sort_values(ascending=False).head(3)
     listed = "; ".join(f"{names.get(u, u)} {c} {fmt_qty(v)}" for (u, c), v in top.items())
-    parts = []
+    parts, parts_zh = [], []
     if len(hi):
         parts.append(f"{_pct(hi['load'].sum() / total)} went to needs ranked higher ({listed})")
+        parts_zh.append(f"{_pct(hi['load'].sum() / total)} 用于优先度更高的需求（{listed}）")
     if here > 0:
         parts.append(f"{_pct(here / total)} to this need")
+        parts_zh.append(f"{_pct(here / total)} 用于本需求")
     if rest > 1e-9 * total:
         parts.append(f"{_pct(rest / total)} to needs of equal or lower priority per unit or to programs "
                      "(kept there for equity, cost or the linkage rules)")
-    return {"text": "of their capacity, " + ", ".join(parts), "detail": listed}
+        parts_zh.append(f"{_pct(rest / total)} 用于单位优先度相同或更低的需求或服务项目（出于公平、成本或联动规则）")
+    return {"text": "of their capacity, " + ", ".join(parts), "text_zh": "其能力中，" + "，".join(parts_zh),
+            "detail": listed}
 
 
 def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs") -> pd.DataFrame:
@@ -232,21 +260,25 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs
         uids = sc.units["unit_id"].astype(str).to_numpy()
         for (kind, home), g in people.groupby(["kind", "home"], sort=True):
             best = g.loc[g["dual"].idxmax()]
-            out.append({"group": f"{kind.replace('_', ' ')}s of {names[home]}", "provider_kind": kind,
+            out.append({"group": f"{kind.replace('_', ' ')}s of {names[home]}",
+                        "group_zh": f"{names[home]}的{KIND_ZH[kind]}", "provider_kind": kind,
                         "home_unit": uids[home], "unit_name": names[home], "members": int(g["n"].sum()),
                         "best_member": best["provider_id"], "coverage_per_unit": float(best["dual"]), "per": "hour"})
         for r in frame[~frame["kind"].isin(["social_worker", "volunteer"])].itertuples(index=False):
             per = {"organization": "service unit", "charity": "unit of the lot"}[r.kind]
-            out.append({"group": f"{r.kind} {r.provider_id}", "provider_kind": r.kind, "home_unit": "", "unit_name": "",
+            out.append({"group": f"{r.kind} {r.provider_id}", "group_zh": f"{KIND_ZH[r.kind]} {r.provider_id}",
+                        "provider_kind": r.kind, "home_unit": "", "unit_name": "",
                         "members": int(r.n), "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
     bud = m.row_blocks.get("district_budget")
     if bud is not None and bud.size:
-        out.append({"group": "district budget", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
+        out.append({"group": "district budget", "group_zh": "区级预算", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
                     "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
-    df = pd.DataFrame(out, columns=cols[:-1])
+    df = pd.DataFrame(out, columns=cols[:-1] + ["group_zh"])
     step = np.where(df["per"] == "yuan", 1000.0, 10.0)
     df["example"] = [f"+{s:g} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
                      for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
+    df["example_zh"] = [f"增加 {s:g} {PER_ZH[per]} -> 加权满足率提高 {v * s * 100:.3f} 个百分点"
+                        for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
     return df.sort_values(["coverage_per_unit", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 

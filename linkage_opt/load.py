@@ -26,7 +26,7 @@ from .config import Config, load_config
 from .errors import Problem, ValidationError
 from .readers import RawTable, normalise_header, open_source
 from .scenario import Scenario, empty_table, planar_coordinates
-from .schema import GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
+from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "是的", "对")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "不是", "错")
@@ -237,6 +237,7 @@ class _TableCheck:
                     out[i] = parse_bool(text)
                 elif col.type == "enum":
                     low = text.lower()
+                    low = CHOICE_ALIASES.get(text.strip(), low)
                     if low not in col.choices:
                         guess = _did_you_mean(low, col.choices)
                         raise _Bad(f"{text!r} is not one of {', '.join(col.choices)}",

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import Problem
-from .schema import TABLES, Table
+from .schema import COMMENT_PREFIX, TABLE_LABELS, TABLES, Table
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -102,7 +102,9 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
            ) -> tuple[RawTable | None, list[Problem]]:
     """Turn (row number, cells) records into a RawTable; the first non-blank record is the header."""
     problems: list[Problem] = []
-    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
+    # blank rows and comment rows (first cell starting with '#', e.g. the template's notes row) are skipped
+    records = [(n, cells) for n, cells in records
+               if any(c.strip() for c in cells) and not (cells and cells[0].lstrip().startswith(COMMENT_PREFIX))]
     expected = ", ".join(c.name for c in table.columns if c.required)
     if not records:
         return None, [Problem(file, None, None, "the table is empty: no header row",
@@ -231,6 +233,10 @@ class FolderSource:
             matches = [p for p in self.folder.iterdir() if p.name.lower() == name.lower()]
             if len(matches) == 1:
                 path = matches[0]
+        if not path.exists() and table not in self.overrides and table in TABLE_LABELS:
+            zh = self.folder / f"{TABLE_LABELS[table]}.csv"    # 单位.csv for units.csv
+            if zh.exists():
+                path = zh
         return path
 
     def read(self, table: str) -> tuple[RawTable | None, list[Problem]]:
@@ -303,19 +309,25 @@ class WorkbookSource:
             self.error = Problem(self.shown, None, None, f"cannot open the workbook: {exc}",
                                  hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'")
 
-    def _sheet(self, name: str) -> str | None:
+    def _sheet(self, name: str, table: str | None = None) -> str | None:
         names = self.book.sheetnames
         if name in names:
             return name
         folded = [s for s in names if s.strip().lower() == name.strip().lower()]
-        return folded[0] if len(folded) == 1 else None
+        if len(folded) == 1:
+            return folded[0]
+        if table is not None and table in TABLE_LABELS:   # a sheet named 单位 is the units table
+            zh = [s for s in names if s.strip() == TABLE_LABELS[table]]
+            if len(zh) == 1:
+                return zh[0]
+        return None
 
     def read(self, table: str) -> tuple[RawTable | None, list[Problem]]:
         spec = TABLES[table]
         if self.book is None:   # open_source reported why
             return None, []
         wanted = self.overrides.get(table) or table
-        sheet = self._sheet(wanted)
+        sheet = self._sheet(wanted, None if table in self.overrides else table)
         if sheet is None:
             if spec.optional:
                 return None, []

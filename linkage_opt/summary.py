@@ -105,62 +105,68 @@ def _table(title: str, *columns: str, left: int = 1) -> Table:
     return t
 
 
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
-
-
-def print_summary(scenario: Scenario, console: Console) -> None:
+def print_summary(scenario: Scenario, console: Console, lang: str | None = None) -> None:
     """Print the scenario's figures as rich tables (identical for CSV and workbook inputs)."""
+    from . import lang as L
+
+    lang = L.resolve(lang)
+
+    def T(key: str, **kw) -> str:
+        return L.t(key, lang, **kw)
+
+    def _n(count: int, word: str) -> str:
+        return L.plural(count, word, lang)
+
     s = summarize(scenario)
-    console.print(f"[bold]Scenario {escape(s['name'])}[/] · period {s['period']}", highlight=False)
+    console.print(T("sum.scenario", name=escape(s["name"]), period=s["period"]), highlight=False)
 
     u = s["units"]
-    t = _table(f"Units: {u['total']:,} ({_n(u['communities'], 'community', 'communities')}, "
-               f"{_n(u['villages'], 'village')})",
-               "town", "communities", "villages", "population")
+    t = _table(T("sum.units_title", total=f"{u['total']:,}", communities=_n(u["communities"], "community"),
+                 villages=_n(u["villages"], "village")),
+               T("sum.town"), T("sum.communities"), T("sum.villages"), T("sum.population"))
     for town, d in u["by_town"].items():
         t.add_row(escape(town), _fmt(d["communities"]), _fmt(d["villages"]), _fmt(d["population"]))
-    t.add_row("[bold]total[/]", _fmt(u["communities"]), _fmt(u["villages"]), _fmt(u["population"]))
+    t.add_row(f"[bold]{T('sum.total')}[/]", _fmt(u["communities"]), _fmt(u["villages"]), _fmt(u["population"]))
     console.print(t)
     if u["with_coordinates"] < u["total"]:
-        console.print(f"{_n(u['total'] - u['with_coordinates'], 'unit')} without coordinates: reachable "
-                      "within their town only", highlight=False)
+        console.print(T("sum.no_coords", units=_n(u["total"] - u["with_coordinates"], "unit")), highlight=False)
 
     n = s["needs"]
-    t = _table(f"Needs by tier: {_n(n['rows'], 'row')} in {_n(n['units'], 'unit')}", "tier", "rows", "units",
-               "indivisible")
+    t = _table(T("sum.needs_tier_title", rows=_n(n["rows"], "row"), units=_n(n["units"], "unit")),
+               T("sum.tier"), T("sum.rows"), T("sum.units"), T("sum.indivisible"))
     for tier, d in n["by_tier"].items():
-        t.add_row(tier, _fmt(d["rows"]), _fmt(d["units"]), _fmt(d["indivisible"]))
+        t.add_row(L.tier(tier, lang), _fmt(d["rows"]), _fmt(d["units"]), _fmt(d["indivisible"]))
     console.print(t)
-    t = _table("Needs by category (in the category's unit)", "category", "unit", *TIERS, "total", left=2)
+    t = _table(T("sum.needs_cat_title"), T("sum.category"), T("sum.unit"), *(L.tier(x, lang) for x in TIERS),
+               T("sum.total"), left=2)
     t.columns[0].min_width = min(28, max((len(c) for c in n["by_category"]), default=8))
     t.columns[0].overflow = "fold"
     for cat, d in n["by_category"].items():
         name = f"{cat}\n{d['label']}" if d["label"] else cat
-        t.add_row(escape(name), escape(d["unit"]), *(_fmt(d["by_tier"][x]) for x in TIERS), _fmt(d["quantity"]))
+        t.add_row(escape(name), escape(L.uom(d["unit"], lang)), *(_fmt(d["by_tier"][x]) for x in TIERS), _fmt(d["quantity"]))
     console.print(t)
 
     p = s["providers"]
-    t = _table("Providers", "kind", "count", "hours")
+    t = _table(T("sum.providers"), T("sum.kind"), T("sum.count"), T("sum.hours"))
     vol = p["volunteers"]
-    t.add_row("volunteers", _fmt(vol["count"]), _fmt(vol["hours"]))
-    t.add_row("  of whom party members", _fmt(vol["party_members"]), _fmt(vol["party_member_hours"]))
-    t.add_row("social workers", _fmt(p["social_workers"]["count"]), _fmt(p["social_workers"]["hours"]))
+    t.add_row(T("sum.volunteers"), _fmt(vol["count"]), _fmt(vol["hours"]))
+    t.add_row(T("sum.party"), _fmt(vol["party_members"]), _fmt(vol["party_member_hours"]))
+    t.add_row(T("sum.workers"), _fmt(p["social_workers"]["count"]), _fmt(p["social_workers"]["hours"]))
     org = p["organizations"]
-    t.add_row(f"organizations ({org['serving_directly']} serving directly)", _fmt(org["count"]), "-")
-    t.add_row("programs", _fmt(p["programs"]["count"]), "-")
+    t.add_row(T("sum.orgs", n=org["serving_directly"]), _fmt(org["count"]), "-")
+    t.add_row(T("sum.programs"), _fmt(p["programs"]["count"]), "-")
     console.print(t)
 
     c = s["charity"]
-    t = _table(f"Charity: {_n(c['lots'], 'lot')}", "resource", "lots", "quantity")
-    t.add_row("funds (yuan)", _fmt(c["funds"]["lots"]), _fmt(c["funds"]["yuan"]))
+    t = _table(T("sum.charity_title", lots=_n(c["lots"], "lot")), T("sum.resource"), T("sum.lots"), T("sum.quantity"))
+    t.add_row(T("sum.funds"), _fmt(c["funds"]["lots"]), _fmt(c["funds"]["yuan"]))
     for item, d in c["goods"]["items"].items():
-        t.add_row(f"goods: {escape(item)}", _fmt(d["lots"]), _fmt(d["quantity"]))
+        t.add_row(T("sum.goods", item=escape(item)), _fmt(d["lots"]), _fmt(d["quantity"]))
     console.print(t)
     if c["lots"]:
-        console.print(f"{_n(c['earmarked'], 'lot')} earmarked, {_n(c['with_expiry'], 'lot')} with an expiry date",
+        console.print(T("sum.earmarked", earmarked=_n(c["earmarked"], "lot"), expiring=_n(c["with_expiry"], "lot")),
                       highlight=False)
 
     r = s["reach"]
-    console.print(f"Reach: {_n(r['rows'], 'explicit provider-unit row')} for {_n(r['providers'], 'provider')}"
-                  + ("" if r["rows"] else " (reach follows distance, skills and earmarks)"), highlight=False)
+    console.print(T("sum.reach", rows=_n(r["rows"], "reach_row"), providers=_n(r["providers"], "provider"))
+                  + ("" if r["rows"] else T("sum.reach_default")), highlight=False)

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +153,7 @@ def test_attach_report_and_rebuild_from_the_folder(solved, tmp_path):
     assert "无法加载情景" in degraded and 'id="map"' not in degraded
 
 
-def test_big_scenario_caps_the_heat_map_and_stays_small_and_fast():
+def test_big_scenario_caps_the_heat_map_and_stays_small():
     rng = np.random.default_rng(7)
     n_units = 2000
     cats = ["elderly_care", "mental_health", "relief", "material_aid"]
@@ -177,11 +176,8 @@ def test_big_scenario_caps_the_heat_map_and_stays_small_and_fast():
     plan = Plan(allocations=alloc, coverage=cov, providers=prov, programs=pd.DataFrame(),
                 summary={"status": "feasible", "objective": {"coverage": 0.5}, "objective_stage": "coverage",
                          "best_bound": 0.6, "gap": 0.1, "period": "2026-12", "scenario": "big"})
-    t0 = time.perf_counter()
-    html = R.build_report(plan, sc, lang="en")
-    elapsed = time.perf_counter() - t0
+    html = R.build_report(plan, sc, lang="en")   # its time is measured in benchmarks, not asserted here
     assert len(html.encode("utf-8")) < 1.5e6
-    assert elapsed < 10          # ~1-2 s alone; generous for a shared 2-core machine
     assert "Showing the 60 worst-covered of 2000 units." in html
     heat = html[html.index('<table class="heat">'):]
     heat = heat[:heat.index("</table>")]

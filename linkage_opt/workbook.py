@@ -1,0 +1,296 @@
+"""The planner's workbook ``plan.xlsx``: the plan's tables as Excel/WPS sheets, in English or Chinese.
+
+Sheets: Summary, Coverage (coverage ratio coloured red → amber → green), Allocations, Providers,
+Programs, Unmet. Every sheet has a frozen header row, filters, column widths fitted to the content, and
+numbers stored as numbers. Text is always written as a text cell and never as a formula; a text cell that
+starts with ``=``, ``+``, ``-``, ``@``, tab or CR also carries Excel's quote prefix (OWASP's advice on
+CSV/formula injection), so that editing the cell in Excel/WPS does not turn it into a formula either.
+
+Written with XlsxWriter (fast, constant memory for large plans); ``tests/test_workbook.py`` reads the
+result back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+
+from . import lang as L
+from .plan import FORMULA_STARTS
+
+SHEETS = {
+    "summary": {"en": "Summary", "zh": "概览"},
+    "coverage": {"en": "Coverage", "zh": "需求满足"},
+    "allocations": {"en": "Allocations", "zh": "分配明细"},
+    "providers": {"en": "Providers", "zh": "资源利用"},
+    "programs": {"en": "Programs", "zh": "服务项目"},
+    "unmet": {"en": "Unmet", "zh": "未满足需求"},
+}
+
+# Summary rows: (key, en, zh, number format or None).
+SUMMARY_ROWS = (
+    ("scenario", "Scenario", "方案名称", None),
+    ("period", "Period", "规划月份", None),
+    ("status", "Solver status", "求解状态", None),
+    ("weighted_coverage", "Weighted coverage", "加权满足率", "0.00%"),
+    ("guaranteed", "Guaranteed needs met", "兜底保障需求已满足", None),
+    ("min_unit_ratio", "Lowest unit coverage ratio", "最低单位满足率", "0.00%"),
+    ("units_below_equity_floor", "Units below the equity floor", "低于公平底线的单位数", "0"),
+    ("unmet_need_rows", "Needs not fully met", "未完全满足的需求数", "0"),
+    ("money", "Money spent (yuan)", "资金支出（元）", "#,##0.00"),
+    ("idle_hours", "Idle volunteer/worker hours", "志愿者/社工闲置时长", "#,##0.0"),
+    ("objective_stage", "Final stage", "最终求解阶段", None),
+    ("best_bound", "Best bound (final stage)", "最优界（最终阶段）", "#,##0.000000"),
+    ("gap", "Relative gap", "相对间隙", "0.000%"),
+    ("solver", "Solver", "求解器", None),
+    ("created_at", "Created", "生成时间", None),
+    ("config", "Config", "配置文件", None),
+)
+
+STATUS = {
+    "optimal": {"en": "optimal", "zh": "最优"},
+    "feasible": {"en": "feasible (time limit; see gap)", "zh": "可行（达到时间上限，见间隙）"},
+    "infeasible": {"en": "infeasible", "zh": "不可行"},
+}
+
+STAGES = {
+    "coverage": {"en": "coverage", "zh": "覆盖"}, "equity": {"en": "equity", "zh": "公平"},
+    "cost": {"en": "cost", "zh": "成本"}, "weighted": {"en": "weighted", "zh": "加权"},
+}
+
+BASELINE_ROWS = (
+    ("weighted_coverage", "Weighted coverage", "加权满足率", "0.00%"),
+    ("guaranteed_met", "Guaranteed needs met", "兜底保障需求已满足", "0"),
+    ("units_below_equity_floor", "Units below the equity floor", "低于公平底线的单位数", "0"),
+    ("min_unit_ratio", "Lowest unit coverage ratio", "最低单位满足率", "0.00%"),
+    ("idle_hours", "Idle volunteer/worker hours", "志愿者/社工闲置时长", "#,##0.0"),
+    ("unmet_need_rows", "Needs not fully met", "未完全满足的需求数", "0"),
+    ("money", "Money spent (yuan)", "资金支出（元）", "#,##0.00"),
+)
+
+# Column number formats by output column.
+NUMBER_FORMATS = {
+    "coverage_ratio": "0.0%", "utilization": "0.0%", "weight": "0.000000", "priority": "0.000",
+    "cost": "#,##0.00", "fixed_cost": "#,##0.00", "quantity": "#,##0.##", "load": "#,##0.##",
+    "need": "#,##0.##", "covered": "#,##0.##", "unmet": "#,##0.##", "capacity": "#,##0.##",
+    "used": "#,##0.##", "output": "#,##0.##", "delivered": "#,##0.##", "instances": "0",
+}
+
+TEXT_LABELS = {
+    "baseline_title": {"en": "Against the rule of thumb", "zh": "与经验分配对比"},
+    "difference": {"en": "Difference", "zh": "差值"},
+    "no_unmet": {"en": "Every need is met in full.", "zh": "所有需求均已全部满足。"},
+    "guaranteed_value": {"en": "{met} of {total}", "zh": "{met} / {total}"},
+}
+
+
+def _txt(key: str, lang: str, **kw) -> str:
+    return TEXT_LABELS[key][lang].format(**kw)
+
+
+def build_workbook(plan, scenario=None, lang: str | None = None) -> bytes:
+    """The workbook as bytes (``Plan.write`` puts it beside the CSVs as ``plan.xlsx``)."""
+    import xlsxwriter
+
+    lang = L.resolve(lang)
+    buf = io.BytesIO()
+    # strings_to_formulas/numbers/urls off: a text cell is written as text, whatever it looks like.
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False, "nan_inf_to_errors": True})
+    fmt = _Formats(wb)
+    config = scenario.config if scenario is not None else None
+    _summary_sheet(wb, fmt, plan, lang)
+    cov = _localise(plan.coverage, config, lang)
+    ws = _table_sheet(wb, fmt, SHEETS["coverage"][lang], cov, lang)
+    if len(cov) and "coverage_ratio" in cov.columns:
+        col = list(cov.columns).index("coverage_ratio")
+        ws.conditional_format(1, col, len(cov), col, {
+            "type": "3_color_scale", "min_type": "num", "min_value": 0, "mid_type": "num", "mid_value": 0.5,
+            "max_type": "num", "max_value": 1, "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+    _table_sheet(wb, fmt, SHEETS["allocations"][lang], _localise(plan.allocations, config, lang), lang)
+    prov = _localise(plan.providers, config, lang)
+    ws = _table_sheet(wb, fmt, SHEETS["providers"][lang], prov, lang)
+    if len(prov) and "utilization" in prov.columns:
+        col = list(prov.columns).index("utilization")
+        ws.conditional_format(1, col, len(prov), col, {"type": "data_bar", "bar_color": "#63A0D6",
+                                                        "min_type": "num", "min_value": 0,
+                                                        "max_type": "num", "max_value": 1})
+    _table_sheet(wb, fmt, SHEETS["programs"][lang], _localise(plan.programs, config, lang), lang)
+    _table_sheet(wb, fmt, SHEETS["unmet"][lang], _unmet_frame(plan, config, lang), lang,
+                 empty_note=_txt("no_unmet", lang))
+    wb.close()
+    return buf.getvalue()
+
+
+def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None) -> bytes:
+    """The workbook of a written plan folder (the scenario, for category names, from its recorded config)."""
+    from pathlib import Path
+
+    from .plan import Plan
+
+    plan = Plan.read(plan_dir)
+    if scenario is None and plan.summary.get("config") and Path(plan.summary["config"]).exists():
+        from .load import load_scenario
+
+        scenario = load_scenario(plan.summary["config"])
+    return build_workbook(plan, scenario, lang)
+
+
+def attach_workbook(plan, scenario=None, lang: str | None = None) -> None:
+    """Add ``plan.xlsx`` to the plan's files."""
+    plan.extras["plan.xlsx"] = build_workbook(plan, scenario, lang)
+
+
+class _Formats:
+    def __init__(self, wb):
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                     "valign": "top"})
+        self.text = wb.add_format({})
+        self.quoted = wb.add_format({"quote_prefix": True})
+        self.bold = wb.add_format({"bold": True})
+        self.title = wb.add_format({"bold": True, "font_size": 13})
+        self._num: dict[str, object] = {}
+        self._wb = wb
+
+    def num(self, pattern: str | None):
+        if pattern is None:
+            return None
+        if pattern not in self._num:
+            self._num[pattern] = self._wb.add_format({"num_format": pattern})
+        return self._num[pattern]
+
+
+def write_text(ws, row: int, col: int, value: str, fmt: _Formats) -> None:
+    """A text cell, quote-prefixed when it starts like a formula."""
+    cell_fmt = fmt.quoted if value and value[0] in FORMULA_STARTS else None
+    ws.write_string(row, col, value, cell_fmt)
+
+
+def _write_value(ws, row: int, col: int, value, fmt: _Formats, num_fmt=None) -> None:
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        ws.write_blank(row, col, None)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = float(value)
+        if math.isfinite(v):
+            ws.write_number(row, col, v, num_fmt)
+        else:
+            ws.write_string(row, col, "inf" if v > 0 else "-inf")
+    else:
+        write_text(ws, row, col, str(value), fmt)
+
+
+def _table_sheet(wb, fmt: _Formats, name: str, frame: pd.DataFrame, lang: str, empty_note: str | None = None):
+    ws = wb.add_worksheet(name)
+    cols = list(frame.columns)
+    widths = []
+    for j, c in enumerate(cols):
+        header = L.column(c, lang)
+        ws.write_string(0, j, header, fmt.header)
+        widths.append(max(8, _width(header)))
+    values = [frame[c].tolist() for c in cols]
+    num_fmts = [fmt.num(NUMBER_FORMATS.get(c)) for c in cols]
+    n = len(frame)
+    for j in range(len(cols)):
+        col_vals = values[j]
+        nf = num_fmts[j]
+        sample = 0
+        for i in range(n):
+            v = col_vals[i]
+            if hasattr(v, "item"):
+                v = v.item()
+            _write_value(ws, i + 1, j, v, fmt, nf)
+            if i < 500:
+                sample = max(sample, _width(v if not isinstance(v, float) else f"{v:,.2f}"))
+        widths[j] = min(60, max(widths[j], sample + 2))
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    ws.freeze_panes(1, 0)
+    if cols:
+        ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+    if n == 0 and empty_note:
+        ws.write_string(1, 0, empty_note)
+    return ws
+
+
+def _width(v) -> int:
+    s = "" if v is None else str(v)
+    # East Asian characters take about two columns.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+
+def _localise(frame: pd.DataFrame, config, lang: str) -> pd.DataFrame:
+    """Add readable labels: category names, and tiers and provider kinds in the chosen language."""
+    out = frame.copy()
+    if "category" in out.columns and config is not None:
+        pos = list(out.columns).index("category") + 1
+        out.insert(pos, "category_label", [L.category_label(config, c, lang) if c else "" for c in out["category"]])
+    if lang != "en":
+        if "tier" in out.columns:
+            out["tier"] = [L.tier(v, lang) for v in out["tier"]]
+        if "provider_kind" in out.columns:
+            out["provider_kind"] = [L.kind(v, lang) for v in out["provider_kind"]]
+    return out
+
+
+def _unmet_frame(plan, config, lang: str) -> pd.DataFrame:
+    ex = plan.extras.get("explanations.csv")
+    if isinstance(ex, pd.DataFrame):
+        cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code"]
+        frame = ex[[c for c in cols if c in ex.columns]].copy()
+        reason_col = "reason_zh" if lang == "zh" and "reason_zh" in ex.columns else "reason"
+        frame["reason"] = ex[reason_col].to_numpy() if reason_col in ex.columns else ""
+    else:
+        cov = plan.coverage
+        frame = cov.loc[cov["unmet"] > 1e-6 * cov["need"].clip(lower=1.0),
+                        ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet"]].copy()
+    return _localise(frame.reset_index(drop=True), config, lang)
+
+
+def _summary_sheet(wb, fmt: _Formats, plan, lang: str) -> None:
+    ws = wb.add_worksheet(SHEETS["summary"][lang])
+    s = plan.summary
+    met = s.get("metrics", {})
+    obj = s.get("objective", {})
+    solver = s.get("solver", {})
+    values = {
+        "scenario": s.get("scenario"), "period": s.get("period"),
+        "status": STATUS.get(s.get("status"), {}).get(lang, s.get("status")),
+        "weighted_coverage": met.get("weighted_coverage"),
+        "guaranteed": _txt("guaranteed_value", lang, met=met.get("guaranteed_met"), total=met.get("guaranteed_needs")),
+        "min_unit_ratio": met.get("min_unit_ratio"),
+        "units_below_equity_floor": met.get("units_below_equity_floor"),
+        "unmet_need_rows": met.get("unmet_need_rows"),
+        "money": obj.get("money"), "idle_hours": met.get("idle_hours"),
+        "objective_stage": STAGES.get(s.get("objective_stage"), {}).get(lang, s.get("objective_stage")), "best_bound": s.get("best_bound"), "gap": s.get("gap"),
+        "solver": " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v),
+        "created_at": s.get("created_at"), "config": s.get("config"),
+    }
+    header = (L.column("metric", lang), L.column("value", lang))
+    ws.write_string(0, 0, header[0], fmt.header)
+    ws.write_string(0, 1, header[1], fmt.header)
+    r = 1
+    for key, en, zh, pattern in SUMMARY_ROWS:
+        ws.write_string(r, 0, zh if lang == "zh" else en, fmt.bold)
+        _write_value(ws, r, 1, values.get(key), fmt, fmt.num(pattern))
+        r += 1
+    base = plan.extras.get("baseline.json")
+    if isinstance(base, dict) and "baseline" in base:
+        r += 1
+        ws.write_string(r, 0, _txt("baseline_title", lang), fmt.title)
+        r += 1
+        for j, h in enumerate((L.column("metric", lang), L.column("optimized", lang), L.column("baseline", lang),
+                               _txt("difference", lang))):
+            ws.write_string(r, j, h, fmt.header)
+        r += 1
+        for key, en, zh, pattern in BASELINE_ROWS:
+            ws.write_string(r, 0, zh if lang == "zh" else en, fmt.bold)
+            for j, side in enumerate(("optimized", "baseline", "difference"), start=1):
+                _write_value(ws, r, j, base.get(side, {}).get(key), fmt, fmt.num(pattern))
+            r += 1
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 3, 24)
+    ws.freeze_panes(1, 0)
