@@ -369,6 +369,34 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"not valid YAML: (?P<e>.+)", "不是有效的 YAML：{e}"),
     (r"the config must be a YAML mapping \(key: value lines\)", "配置文件必须是 YAML 映射（“键: 值”行）"),
     (r"unknown key {v}", "未知的键 {v}"),
+    (r"missing required key {v}", "缺少必填键 {v}"),
+    (r"period must look like 2026-12 \(YYYY-MM\), got {v}", "规划月份应写作 2026-12（YYYY-MM），实际为 {v}"),
+    (r"at least one category is needed", "至少需要一个服务类别"),
+    (r"category name {v}: use letters, digits, _ or -", "类别名 {v}：只能用字母、数字、_ 或 -"),
+    (r"unknown table {v}", "未知的表 {v}"),
+    (r"tier_multipliers: unknown tier {v}", "tier_multipliers：未知的层级 {v}"),
+    (r"tier_multipliers: give a multiplier for every tier \(missing (?P<list>.+)\)",
+     "tier_multipliers：每个层级都要给出系数（缺少 {list}）"),
+    (r"rules\.supervision\.categories: unknown category {v}", "rules.supervision.categories：未知的类别 {v}"),
+    (r"order must list each of coverage, equity, cost at most once", "order 中 coverage、equity、cost 每项最多出现一次"),
+    (r"Field required", "缺少必填项"),
+    (r"Input should be a valid number.*", "应为有效数字"),
+    (r"Input should be a valid integer.*", "应为整数"),
+    (r"Input should be a valid boolean.*", "应为是/否（true/false）"),
+    (r"Input should be a valid string", "应为文本"),
+    (r"Input should be a valid (dictionary|mapping).*", "应为“键: 值”映射"),
+    (r"Input should be a valid list.*", "应为列表"),
+    (r"Input should be greater than or equal to (?P<n>\S+)", "应不小于 {n}"),
+    (r"Input should be greater than (?P<n>\S+)", "应大于 {n}"),
+    (r"Input should be less than or equal to (?P<n>\S+)", "应不大于 {n}"),
+    (r"Input should be less than (?P<n>\S+)", "应小于 {n}"),
+    (r"Input should be (?P<list>.+)", "应为 {list}"),
+    (r"Extra inputs are not permitted", "不允许的键"),
+    (r"remove it, or check its indentation", "请删除它，或检查缩进"),
+    (r"add it; see docs/data\.md", "请添加；见 docs/data.md"),
+    (r"see docs/data\.md for the allowed values", "允许的取值见 docs/data.md"),
+    (r"reach refers to providers by id: volunteer, social worker, organization and lot ids must all differ",
+     "服务范围表按编号指代资源：志愿者、社工、社会组织和慈善批次的编号必须互不相同"),
     # hints
     (r"give a number, or leave the cell blank where a blank is allowed", "请填写数字；允许留空的单元格可以留空"),
     (r"use '\.' for decimals; commas only separate thousands \(1,200\)", "小数点用“.”；逗号只用作千位分隔（1,200）"),
@@ -424,7 +452,9 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
 NOUNS_ZH = {"unit": "单位", "organization": "社会组织", "category": "类别", "provider": "资源", "town": "乡镇",
             "skill": "技能", "tag": "标签", "unit id": "单位编号"}
 
-_SEGMENT = _re.compile(r"(; |\? |\. (?=[A-Za-z]))")
+_SEGMENT = _re.compile(r"(; |\? |\. (?=[A-Z]))")
+_DID_YOU_MEAN = _re.compile(r" \(did you mean ('[^']*'|\S+)\?\)")
+_KEYED = _re.compile(r"(?P<key>[\w.<>\-]+): (?:Value error, )?(?P<rest>.+)\Z", _re.S)
 _MISSES: list[str] = []   # untranslated segments, for tests
 
 
@@ -444,7 +474,11 @@ def problem_text(text: str, lang: str | None = None) -> str:
     return "".join(out)
 
 
-def _translate_segment(seg: str) -> str:
+def _translate_segment(seg: str, _nested: bool = False) -> str:
+    m = _DID_YOU_MEAN.search(seg)
+    if m:   # "unknown table 'x' (did you mean 'y'?)": translate around the suggestion
+        rest = seg[:m.start()] + seg[m.end():]
+        return _translate_segment(rest, _nested) + f"（是否想写 {m.group(1)}？）"
     core = seg.rstrip("?")
     tail = seg[len(core):]
     for pattern, zh in PROBLEMS_ZH:
@@ -452,6 +486,13 @@ def _translate_segment(seg: str) -> str:
         if m:
             groups = {k: NOUNS_ZH.get(v, v) if k == "noun" else v for k, v in m.groupdict().items()}
             return zh.format(**groups) + ("？" if tail else "")
+    keyed = _KEYED.match(core)
+    if keyed and not _nested:   # "period: <message>" from the config's validation
+        inner = _translate_segment(keyed.group("rest"), True)
+        if inner is not None:
+            return f"{keyed.group('key')}：{inner}" + ("？" if tail else "")
+    if _nested:
+        return None
     _MISSES.append(seg)
     return seg
 

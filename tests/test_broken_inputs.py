@@ -351,3 +351,19 @@ def test_fuzz_cell_text(fuzz_root: Path, where, text: str) -> None:
     tables[table][row - 2][column] = text
     cfg = write_scenario(fuzz_root / "cells", tables=tables)
     _load_or_problems(cfg)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.subprocess], ids=[c.id for c in CASES if not c.subprocess])
+def test_every_problem_reads_in_chinese(case: Case, tmp_path: Path) -> None:
+    """`--lang zh` translates each message and hint completely: no segment is left in English."""
+    from linkage_opt import lang as L
+    from linkage_opt.errors import ValidationError
+    from linkage_opt.load import load_scenario
+
+    cfg = build(case, tmp_path / "scenario")
+    with pytest.raises(ValidationError) as info:
+        load_scenario(cfg)
+    L._MISSES.clear()
+    lines = [L.problem_str(p, "zh") for p in info.value.problems]
+    assert not L._MISSES, f"untranslated: {L._MISSES}\n" + "\n".join(lines)
+    assert all("：" in line for line in lines)
