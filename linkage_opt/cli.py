@@ -88,7 +88,8 @@ def report_error(exc: BaseException) -> int:
         return exc.exit_code
     if isinstance(exc, InfeasibleError):
         err_console.print("[bold red]" + T("err.infeasible") + "[/]")
-        err_console.print(str(exc), markup=False, highlight=False)
+        text = exc.diagnosis.message(_state["lang"]) if getattr(exc, "diagnosis", None) is not None else str(exc)
+        err_console.print(text, markup=False, highlight=False)
         return exc.exit_code
     if isinstance(exc, LinkageError):
         err_console.print(f"[bold red]{T('err.error')}[/] {exc}", highlight=False)

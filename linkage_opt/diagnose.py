@@ -30,6 +30,14 @@ RULE_TEXT = {
     "party_capacity": "party-branch capacity (program instances a unit's party branch can coordinate)",
     "budget": "district budget ({amount:,.0f} yuan)",
 }
+RULE_TEXT_ZH = {
+    "supervision": "督导比例（{cats}中每 {k:g} 小时志愿服务至少需 1 小时社工督导）",
+    "party_share": "党员志愿者占比（各单位志愿服务时长中党员不少于 {rho:.0%}）",
+    "party_capacity": "党组织统筹能力（各单位党组织可统筹的服务项目场次）",
+    "budget": "区级预算（{amount:,.0f} 元）",
+}
+KIND_ZH = {"social_worker": "名社工", "volunteer": "名志愿者", "organization": "个社会组织", "charity": "个慈善批次",
+           "program": "个服务项目"}
 MAX_FILTER = 40          # guarantees tested one by one in the deletion filter
 
 
@@ -47,7 +55,9 @@ class NeedShort:
     program_capacity: float      # need the eligible programs could serve (instances capped by org and party branch)
     eligible_providers: dict     # kind -> count
 
-    def text(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        if lang == "zh":
+            return self.text_zh()
         u = self.unit_of_measure
         prov = _plural_list({k: n for k, n in self.eligible_providers.items() if k != "program"})
         parts = [f"{fmt_qty(self.direct_capacity)} {u} from {prov}" if prov else "no eligible provider within reach"]
@@ -55,6 +65,18 @@ class NeedShort:
             parts.append(f"up to {fmt_qty(self.program_capacity)} {u} from {_plural_list({'program': self.eligible_providers['program']})}")
         return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {fmt_qty(self.required)} {u} guaranteed, "
                 f"at most {fmt_qty(self.attainable)} {u} can be provided (eligible within reach: {'; '.join(parts)})")
+
+
+    def text_zh(self) -> str:
+        from .lang import uom
+
+        u = uom(self.unit_of_measure, "zh")
+        prov = "、".join(f"{n} {KIND_ZH[k]}" for k, n in self.eligible_providers.items() if k != "program")
+        parts = [f"{prov}共 {fmt_qty(self.direct_capacity)} {u}" if prov else "服务范围内没有符合条件的资源"]
+        if self.eligible_providers.get("program"):
+            parts.append(f"{self.eligible_providers['program']} 个服务项目最多 {fmt_qty(self.program_capacity)} {u}")
+        return (f"单位 {self.unit_name}（{self.unit_id}），{self.category}：兜底保障 {fmt_qty(self.required)} {u}，"
+                f"最多只能提供 {fmt_qty(self.attainable)} {u}（服务范围内符合条件的：{'；'.join(parts)}）")
 
 
 def _plural_list(counts: dict) -> str:
@@ -67,8 +89,11 @@ class Diagnosis:
     relaxation: list[NeedShort]                  # cheapest relaxation: guarantees to lower and by how much
     rules: list[str] = field(default_factory=list)
     minimal: bool = True
+    rules_zh: list[str] = field(default_factory=list)
 
-    def message(self) -> str:
+    def message(self, lang: str = "en") -> str:
+        if lang == "zh":
+            return self.message_zh()
         lines = ["Guaranteed needs cannot all be met. These requirements conflict"
                  + (" (an irreducible set: drop any one and the rest can be met):" if self.minimal else ":")]
         lines += [f"  - {n.text()}" for n in self.conflict]
@@ -79,6 +104,22 @@ class Diagnosis:
         for n in self.relaxation:
             lines.append(f"  - lower the guarantee of {n.unit_name} ({n.unit_id}) {n.category} by {fmt_qty(n.shortfall)} "
                          f"{n.unit_of_measure} (to {fmt_qty(n.attainable)}), or add that much eligible capacity within reach")
+        return "\n".join(lines)
+
+    def message_zh(self) -> str:
+        from .lang import uom
+
+        lines = ["兜底保障需求无法全部满足。以下要求相互冲突"
+                 + ("（不可再约简：去掉任何一项，其余都能满足）：" if self.minimal else "：")]
+        lines += [f"  - {n.text_zh()}" for n in self.conflict]
+        if self.rules_zh or self.rules:
+            lines.append("  同时受以下规则约束：")
+            lines += [f"  - {r}" for r in (self.rules_zh or self.rules)]
+        lines.append("代价最小的放宽办法（可使方案可行）：")
+        for n in self.relaxation:
+            u = uom(n.unit_of_measure, "zh")
+            lines.append(f"  - 把 {n.unit_name}（{n.unit_id}）{n.category} 的兜底保障降低 {fmt_qty(n.shortfall)} {u}"
+                         f"（降至 {fmt_qty(n.attainable)}），或在服务范围内增加同样多的符合条件的能力")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -186,16 +227,17 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     base_short = float(res.objective)
 
     # rules whose removal reduces the shortfall
-    rules_involved = []
+    rules_involved, rules_zh = [], []
     cfg = form.scenario.config
     for key, variant_cfg in _rule_variants(form).items():
         variant = build(form.scenario.replace(config=variant_cfg))
         vres = backend.solve(elastic_problem(variant)[0], opts)
         if vres.has_solution and vres.objective < base_short - 1e-7 * max(1.0, base_short):
             s = cfg.rules.supervision
-            rules_involved.append(RULE_TEXT[key].format(
-                k=s.volunteer_hours_per_worker_hour, cats=", ".join(cfg.supervised_categories) or "-",
-                rho=cfg.rules.party_share.min_share, amount=cfg.rules.budget.amount or 0.0))
+            params = dict(k=s.volunteer_hours_per_worker_hour, cats=", ".join(cfg.supervised_categories) or "-",
+                          rho=cfg.rules.party_share.min_share, amount=cfg.rules.budget.amount or 0.0)
+            rules_involved.append(RULE_TEXT[key].format(**params))
+            rules_zh.append(RULE_TEXT_ZH[key].format(**params))
 
     # candidates: the short guarantees and guaranteed needs competing for the same providers
     x = form.model.var("x")
@@ -219,4 +261,4 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     else:
         conflict_idx = list(short)
     conflict = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in sorted(conflict_idx)]
-    return Diagnosis(conflict, relaxation, rules_involved, minimal)
+    return Diagnosis(conflict, relaxation, rules_involved, minimal, rules_zh)

@@ -71,6 +71,12 @@ def test_infeasible_exits_3_names_the_conflict_and_writes_nothing(tmp_path):
     assert "Cheapest relaxation" in text
     assert not out.exists()
     assert not any(p.name.startswith(".plan") for p in tmp_path.iterdir())
+    res = subprocess.run([sys.executable, str(ROOT / "cli.py"), "plan", str(cfg), "--out", str(out), "--lang", "zh"],
+                         capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert res.returncode == 3
+    assert "没有任何方案能同时满足全部要求" in res.stderr
+    assert "单位 东门社区（U1），elderly_care：兜底保障 500 小时" in res.stderr and "代价最小的放宽办法" in res.stderr
+    assert not out.exists()
 
 
 def test_existing_plan_is_replaced_whole_and_a_failed_write_leaves_it_intact(tiny_scenario, tmp_path, monkeypatch):
