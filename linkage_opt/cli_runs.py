@@ -87,6 +87,8 @@ def run_command(
     backend: Optional[str] = typer.Option(None, help="Solver backend (default: the config's)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve (default: the config's)."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of plan.xlsx, report.html and messages: en or zh "
+                                                            "(default $LINKAGE_OPT_LANG, else en)."),
 ) -> None:
     """Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.
 
@@ -101,6 +103,9 @@ def run_command(
         err_console.print(f"[red]error:[/] --log-format must be one of {', '.join(FORMATS)}", highlight=False)
         raise typer.Exit(2)
     setup_logging(log_format)
+    from .cli import set_lang
+
+    lang = set_lang(lang)
 
     def _do() -> int:
         from .runner import run_period
@@ -111,7 +116,7 @@ def run_command(
             previous = None
         try:
             outcome = run_period(config, period, runs, force=force, wait=wait, ledger_path=ledger, backend=backend,
-                                 time_limit=time_limit)
+                                 time_limit=time_limit, lang=lang)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
@@ -123,12 +128,12 @@ def run_command(
 def _report_outcome(outcome) -> int:
     from types import SimpleNamespace
 
-    from .cli import _print_plan, report_error
+    from .cli import T, _print_plan, report_error
 
     if outcome.error is not None:
         code = report_error(outcome.error)
         if outcome.run_id:
-            err_console.print(f"recorded as run [bold]{outcome.run_id}[/] ({outcome.status})", highlight=False)
+            err_console.print(T("run.recorded", run_id=outcome.run_id, status=outcome.status), highlight=False)
         return outcome.exit_code if outcome.exit_code is not None else code
     if outcome.reused:
         console.print(outcome.message, highlight=False)
@@ -137,11 +142,11 @@ def _report_outcome(outcome) -> int:
             _print_plan(SimpleNamespace(summary=outcome.summary), None)
         except (KeyError, TypeError):
             pass
-    where = f" in [bold]{outcome.plan_dir}[/]" if outcome.plan_dir else ""
+    where = T("run.where", path=outcome.plan_dir) if outcome.plan_dir else ""
     if not outcome.reused:
-        console.print(f"run [bold]{outcome.run_id}[/]: {outcome.status}, published{where}", highlight=False)
+        console.print(T("run.published", run_id=outcome.run_id, status=outcome.status, where=where), highlight=False)
     else:
-        console.print(f"run [bold]{outcome.run_id}[/]{where}", highlight=False)
+        console.print(T("run.reused", run_id=outcome.run_id, where=where), highlight=False)
     return outcome.exit_code
 
 

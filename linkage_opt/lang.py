@@ -293,6 +293,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "zh": "模板已写入 [bold]{path}[/]：填写后在配置文件中设置 `data: {name}`，"
                                "再运行 linkage-opt validate"},
     "report.written": {"en": "report written to [bold]{path}[/]", "zh": "报告已写入 [bold]{path}[/]"},
+    "run.recorded": {"en": "recorded as run [bold]{run_id}[/] ({status})", "zh": "已记录为运行 [bold]{run_id}[/]（{status}）"},
+    "run.where": {"en": " in [bold]{path}[/]", "zh": "，位于 [bold]{path}[/]"},
+    "run.published": {"en": "run [bold]{run_id}[/]: {status}, published{where}", "zh": "运行 [bold]{run_id}[/]：{status}，已发布{where}"},
+    "run.reused": {"en": "run [bold]{run_id}[/]{where}", "zh": "运行 [bold]{run_id}[/]{where}"},
     "files.written": {"en": "also written: {files}", "zh": "同时写入：{files}"},
 }
 

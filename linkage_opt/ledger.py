@@ -196,6 +196,10 @@ MIGRATIONS: list[Migration] = [
             PRIMARY KEY (run_id, name)
         )""",
     )),
+    # plan.xlsx is binary: kept byte for byte in `data` (content stays NULL for such files)
+    Migration(2, "binary plan files (plan.xlsx)", (
+        "ALTER TABLE plan_files ADD COLUMN data BLOB",
+    )),
 ]
 
 RUN_COLUMNS = ("run_id", "period", "revision", "status", "started_at", "finished_at", "input_fingerprint",
@@ -358,9 +362,9 @@ class Ledger:
             for name, frame in prepared["rows"].items():
                 _insert_rows(c, run_id, name, frame)
             if prepared["files"]:
-                c.executemany("INSERT INTO plan_files (run_id, name, sha256, size_bytes, content) "
-                              "VALUES (:r, :n, :h, :b, :c)",
-                              [{"r": run_id, "n": n, "h": h, "b": b, "c": content}
+                c.executemany("INSERT INTO plan_files (run_id, name, sha256, size_bytes, content, data) "
+                              "VALUES (:r, :n, :h, :b, :c, :d)",
+                              [{"r": run_id, "n": n, "h": h, "b": b, "c": content, "d": prepared["blobs"].get(n)}
                                for n, (h, b, content) in prepared["files"].items()])
             if publish:
                 self._publish(c, run_id)
@@ -411,9 +415,9 @@ class Ledger:
 
     # -- plans ----------------------------------------------------------------------------------------
     def plan_files(self, run_id: str) -> list[dict]:
-        rows = self.conn.execute("SELECT name, sha256, size_bytes, content FROM plan_files WHERE run_id = :r "
+        rows = self.conn.execute("SELECT name, sha256, size_bytes, content, data FROM plan_files WHERE run_id = :r "
                                  "ORDER BY name", {"r": run_id}).fetchall()
-        return [{"name": n, "sha256": h, "size_bytes": b, "content": c} for n, h, b, c in rows]
+        return [{"name": n, "sha256": h, "size_bytes": b, "content": c, "data": d} for n, h, b, c, d in rows]
 
     def plan_table(self, run_id: str, name: str) -> pd.DataFrame | None:
         """One contract table of a recorded plan (``None`` if the run has no plan)."""
@@ -473,10 +477,14 @@ def _normalisable(frame: pd.DataFrame, name: str) -> bool:
     return [str(c) for c in frame.columns] == [c for c, _ in PLAN_TABLES[name][1]]
 
 
+BINARY_SUFFIXES = (".xlsx",)
+
+
 def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> dict:
     """Decide, per file, what goes into rows and what is kept verbatim; hash everything (outside the transaction)."""
     rows: dict[str, pd.DataFrame] = {}
     out: dict[str, tuple[str, int, str | None]] = {}
+    blobs: dict[str, bytes] = {}
     by_file = {TABLE_FILES[n]: n for n in PLAN_TABLES}
     for fname, path in sorted(files.items()):
         data = Path(path).read_bytes()
@@ -487,13 +495,16 @@ def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> d
         elif table is not None and table in tables and _normalisable(tables[table], table):
             rows[table] = tables[table]
             content = None
+        elif Path(fname).suffix.lower() in BINARY_SUFFIXES:
+            content = None
+            blobs[fname] = data                            # kept byte for byte
         else:
             try:
                 content = data.decode("utf-8")
             except UnicodeDecodeError:
                 raise LedgerError(f"plan file {fname} is not UTF-8 text; it cannot be kept in the ledger") from None
         out[fname] = (sha256_bytes(data), len(data), content)
-    return {"rows": rows, "files": out}
+    return {"rows": rows, "files": out, "blobs": blobs}
 
 
 def _insert_rows(c: sqlite3.Connection, run_id: str, name: str, frame: pd.DataFrame) -> None:
@@ -562,6 +573,9 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
             if rec["content"] is not None:
                 with open(path, "wb") as fh:
                     fh.write(rec["content"].encode("utf-8"))
+            elif rec.get("data") is not None:
+                with open(path, "wb") as fh:
+                    fh.write(rec["data"])
             elif rec["name"] == SUMMARY_FILE:
                 with open(path, "wb") as fh:
                     fh.write((run["summary_json"] or "").encode("utf-8"))

@@ -325,7 +325,7 @@ def ledger_path_for(runs_dir: str | Path, ledger_path: str | Path | None = None)
 def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "runs", *, force: bool = False,
                wait: float = 0.0, lock_timeout: float = 30.0, ledger_path: str | Path | None = None,
                backend: str | None = None, time_limit: float | None = None, explain: bool = True,
-               logger: logging.Logger | None = None) -> RunOutcome:
+               logger: logging.Logger | None = None, lang: str | None = None) -> RunOutcome:
     """Plan one period under its lock, record it in the ledger and publish it. See the module doc.
 
     ``wait``: seconds to wait for another run of the same period (0: fail at once with
@@ -366,7 +366,7 @@ def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "run
             ev("run.cleanup", message="removed what an interrupted run left", removed=removed)
         with Ledger(ledger_path_for(runs_dir, ledger_path), timeout=lock_timeout) as ledger:
             return _run_locked(ledger, Path(config_path), period, runs_dir, period_dir, force=force,
-                               backend=backend, time_limit=time_limit, explain=explain, ev=ev, waited=waited)
+                               backend=backend, time_limit=time_limit, explain=explain, ev=ev, waited=waited, lang=lang)
     finally:
         with _suppress():
             (period_dir / OWNER_NAME).unlink()
@@ -386,7 +386,7 @@ class _Events:
 
 def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, period_dir: Path, *, force: bool,
                 backend: str | None, time_limit: float | None, explain: bool, ev: _Events,
-                waited: float) -> RunOutcome:
+                waited: float, lang: str | None = None) -> RunOutcome:
     from .load import load_scenario
 
     t0 = time.perf_counter()
@@ -457,6 +457,14 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
                 attach_explanations(plan)
             except Exception as exc:  # noqa: BLE001 - explanations are a courtesy; the plan stands without them
                 ev("run.explain_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
+        try:
+            from .report import attach_report
+            from .workbook import attach_workbook
+
+            attach_workbook(plan, scenario, lang)
+            attach_report(plan, scenario, lang)
+        except Exception as exc:  # noqa: BLE001 - plan.xlsx and report.html are views; the plan stands without them
+            ev("run.desk_files_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
         plan.write(plan_dir, overwrite=False)
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")

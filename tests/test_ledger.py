@@ -91,15 +91,16 @@ def test_a_failing_migration_leaves_the_ledger_as_it_was(tmp_path):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as lg:
         lg.insert_run(run_id="2026-11-r1", period="2026-11", revision=1)
-    broken = MIGRATIONS + [Migration(2, "broken", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))]
+    nxt = len(MIGRATIONS) + 1
+    broken = MIGRATIONS + [Migration(nxt, "broken", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))]
     with pytest.raises(LedgerError, match="cannot be used"):
         Ledger(path, migrations=broken)
-    # nothing of migration 2 stayed: the corrected migration creates the same table without a clash
-    fixed = MIGRATIONS + [Migration(2, "extra table", ("CREATE TABLE extra (x INTEGER)",))]
+    # nothing of the new migration stayed: the corrected one creates the same table without a clash
+    fixed = MIGRATIONS + [Migration(nxt, "extra table", ("CREATE TABLE extra (x INTEGER)",))]
     with Ledger(path, migrations=fixed) as lg:
-        assert lg.schema_version() == 2
+        assert lg.schema_version() == nxt
         assert lg.get_run("2026-11-r1")["status"] == "running"
-    # and a linkage-opt that knows only version 1 refuses the newer ledger instead of guessing
+    # and a linkage-opt that knows only the released migrations refuses the newer ledger instead of guessing
     with pytest.raises(LedgerError, match="newer than this linkage-opt"):
         Ledger(path)
 
@@ -209,3 +210,13 @@ def test_sha256_file(tmp_path):
     p = tmp_path / "x"
     p.write_bytes(b"abc")
     assert sha256_file(p) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_a_version_1_ledger_is_migrated_and_keeps_binary_files(tmp_path):
+    """An existing ledger from before binary plan files gains them on opening; plan.xlsx is kept byte for byte."""
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path, migrations=MIGRATIONS[:1]) as lg:
+        lg.insert_run(run_id="2026-11-r1", period="2026-11", revision=1)
+    with Ledger(path) as lg:
+        assert lg.schema_version() == len(MIGRATIONS)
+        assert lg.get_run("2026-11-r1")["status"] == "running"
