@@ -329,7 +329,8 @@ def _context(plan, scenario, lang: str) -> dict:
     floor = float(config.equity.floor) if config is not None else 0.5
 
     def cat_label(cat: str) -> str:
-        return L.category_label(config, cat, lang) if config is not None else str(cat)
+        # without the config, the key with spaces (elderly care) so that headers can wrap
+        return L.category_label(config, cat, lang) if config is not None else str(cat).replace("_", " ")
 
     names = _unit_names(cov, scenario, lang)
     unit_stats = _unit_stats(cov, names)

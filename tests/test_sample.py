@@ -56,3 +56,19 @@ def test_sample_plan_beats_the_rule_of_thumb(sample_plan):
     cmp = json.loads((sample_plan / "baseline.json").read_text(encoding="utf-8"))
     assert cmp["optimized"]["weighted_coverage"] > cmp["baseline"]["weighted_coverage"]
     assert cmp["optimized"]["guaranteed_met"] >= cmp["baseline"]["guaranteed_met"]
+
+
+def test_sample_plan_gives_the_workbook_and_report_in_both_languages(sample_plan, tmp_path):
+    import openpyxl
+
+    summary = json.loads((sample_plan / "summary.json").read_text(encoding="utf-8"))
+    coverage = f"{summary['metrics']['weighted_coverage'] * 100:.1f}%"
+    r = CliRunner().invoke(app, ["report", str(sample_plan), "--lang", "zh", "--out", str(tmp_path / "zh")])
+    assert r.exit_code == 0, r.output
+    for lang, folder, sheet, words in (("en", sample_plan, "Coverage", ("Headline figures", "Elderly care")),
+                                       ("zh", tmp_path / "zh", "需求满足", ("核心指标", "养老服务", "兜底保障需求"))):
+        wb = openpyxl.load_workbook(folder / "plan.xlsx")
+        n_needs = len((sample_plan / "coverage.csv").read_text(encoding="utf-8-sig").splitlines()) - 1
+        assert wb[sheet].max_row == 1 + n_needs, lang     # header + one row per need
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        assert coverage in html and all(w in html for w in words), lang
