@@ -451,7 +451,7 @@ def weights_ahp(
         result = ahp_weights(criteria, matrix, threshold=threshold)
         t = Table(title=T("ahp.title"), title_justify="left", show_header=False)
         for k, v in format_result(result):
-            t.add_row(k, v)
+            t.add_row(T(f"ahp.{k}") if f"ahp.{k}" in L.MESSAGES else k, v)
         console.print(t)
         if not result.consistent:
             err_console.print(T("ahp.refused", cr=result.cr, threshold=threshold), highlight=False)

@@ -280,6 +280,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "generate.wrote": {"en": "wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}",
                        "zh": "已写入 [bold]{path}[/]；用以下命令规划：linkage-opt plan {path}"},
     # weights
+    "ahp.lambda_max": {"en": "lambda_max", "zh": "最大特征值 λmax"},
+    "ahp.consistency index CI": {"en": "consistency index CI", "zh": "一致性指标 CI"},
+    "ahp.random index RI": {"en": "random index RI", "zh": "随机一致性指标 RI"},
+    "ahp.consistency ratio CR": {"en": "consistency ratio CR", "zh": "一致性比率 CR"},
     "ahp.title": {"en": "AHP weights", "zh": "层次分析法（AHP）权重"},
     "ahp.refused": {"en": "[red]refused:[/] consistency ratio {cr:.3f} exceeds {threshold:g}; "
                           "revise the most inconsistent judgements:",
@@ -399,6 +403,55 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"remove it, or check its indentation", "请删除它，或检查缩进"),
     (r"add it; see docs/data\.md", "请添加；见 docs/data.md"),
     (r"see docs/data\.md for the allowed values", "允许的取值见 docs/data.md"),
+    # what-if changes (--set)
+    (r"cannot read the change {v}", "无法读取修改 {v}"),
+    (r"write TARGET=VALUE, TARGET\*=FACTOR or TARGET\+=AMOUNT, e\.g\. (?P<ex>.+)",
+     "写作 TARGET=VALUE、TARGET*=FACTOR 或 TARGET+=AMOUNT，如 {ex}"),
+    (r"{v} is not a number", "{v} 不是数字"),
+    (r"\*= and \+= take a number", "*= 和 += 后面要跟数字"),
+    (r"\*= and \+= apply to numeric columns", "*= 和 += 只能用于数值列"),
+    (r"table (?P<t>\w+) has no column {v}", "表 {t} 没有列 {v}"),
+    (r"see docs/data\.md for config keys", "配置键见 docs/data.md"),
+    (r"see docs/data\.md", "见 docs/data.md"),
+    (r"no column {v} to filter on", "没有可用于筛选的列 {v}"),
+    (r"filter as table\[column=value\]\.column", "筛选写作 table[column=value].column"),
+    (r"no (?P<t>\w+) row has (?P<cv>\S+)", "{t} 表中没有 {cv} 的行"),
+    (r"check the id", "请检查编号"),
+    (r"(?P<tc>[\w.]+) is not numeric", "{tc} 不是数值列"),
+    (r"{v} makes (?P<tc>[\w.]+) negative", "{v} 使 {tc} 变为负数"),
+    (r"(?P<c>\w+) must be >= (?P<n>\S+)", "{c} 必须不小于 {n}"),
+    (r"no config key {v}", "没有配置键 {v}"),
+    (r"give a table column \(volunteers\.hours\) or a config path \(rules\.budget\.amount\)",
+     "请给出表的列（如 volunteers.hours）或配置路径（如 rules.budget.amount）"),
+    (r"use = to set it", "请用 = 直接设置"),
+    # the monthly run
+    (r"period must look like 2026-12 \(YYYY-MM\), or be 'current' or 'next'",
+     "规划月份应写作 2026-12（YYYY-MM），或写 current / next"),
+    (r"unknown solver backend {v}", "未知的求解器 {v}"),
+    # AHP pairwise comparisons
+    (r"a category is listed twice", "某个类别列了两次"),
+    (r"give `criteria:` \(a list of at least two categories\) and `matrix:` or `judgements:`",
+     "请给出 `criteria:`（至少两个类别的列表）以及 `matrix:` 或 `judgements:`"),
+    (r"give `matrix:` or `judgements:`", "请给出 `matrix:` 或 `judgements:`"),
+    (r"judgement (?P<k>\d+): compares {v} with itself", "第 {k} 条判断：{v} 与自身比较"),
+    (r"judgement (?P<k>\d+): the pair (?P<p>\S+) was already judged in judgement (?P<j>\d+)",
+     "第 {k} 条判断：{p} 这一对已在第 {j} 条判断中比较过"),
+    (r"judgement (?P<k>\d+): unknown criterion {v}", "第 {k} 条判断：未知的准则 {v}"),
+    (r"judgement (?P<k>\d+): write \[a, b, value\]", "第 {k} 条判断：请写作 [a, b, value]"),
+    (r"judgement (?P<k>\d+): {v} is not a number", "第 {k} 条判断：{v} 不是数字"),
+    (r"judgement (?P<k>\d+): {v} is not on Saaty's 1-9 scale \(1\.\.9 or 1/2\.\.1/9\)",
+     "第 {k} 条判断：{v} 不在 Saaty 1–9 标度上（1..9 或 1/2..1/9）"),
+    (r"the pair (?P<p>\S+) is missing \(every pair once\)", "缺少 {p} 这一对（每对比较一次）"),
+    (r"matrix row (?P<i>\d+), column (?P<j>\d+) and row (?P<i2>\d+), column (?P<j2>\d+): (?P<a>\S+) and "
+     r"(?P<b>\S+) are not reciprocal \(their product must be 1\)",
+     "矩阵第 {i} 行第 {j} 列与第 {i2} 行第 {j2} 列：{a} 与 {b} 不互为倒数（乘积须为 1）"),
+    (r"matrix row (?P<i>\d+), column (?P<j>\d+): the diagonal must be 1", "矩阵第 {i} 行第 {j} 列：对角线必须为 1"),
+    (r"matrix row (?P<i>\d+), column (?P<j>\d+): {v} is not a number", "矩阵第 {i} 行第 {j} 列：{v} 不是数字"),
+    (r"matrix row (?P<i>\d+), column (?P<j>\d+): {v} is not on Saaty's 1-9 scale \(1\.\.9 or 1/2\.\.1/9\)",
+     "矩阵第 {i} 行第 {j} 列：{v} 不在 Saaty 1–9 标度上（1..9 或 1/2..1/9）"),
+    (r"must be (?P<n>\d+) rows of (?P<m>\d+) values \(one per criterion\)", "必须是 {n} 行、每行 {m} 个值（每个准则一个）"),
+    (r"no `weight:` line found for categor(?:y|ies) (?P<list>.+)", "没有找到类别 {list} 的 `weight:` 行"),
+    (r"add `weight: 0` under each first", "请先在每个类别下添加 `weight: 0`"),
     (r"reach refers to providers by id: volunteer, social worker, organization and lot ids must all differ",
      "服务范围表按编号指代资源：志愿者、社工、社会组织和慈善批次的编号必须互不相同"),
     # hints
@@ -458,7 +511,7 @@ NOUNS_ZH = {"unit": "单位", "organization": "社会组织", "category": "类�
 
 _SEGMENT = _re.compile(r"(; |\? |\. (?=[A-Z]))")
 _DID_YOU_MEAN = _re.compile(r" \(did you mean ('[^']*'|\S+)\?\)")
-_KEYED = _re.compile(r"(?P<key>[\w.<>\-]+): (?:Value error, )?(?P<rest>.+)\Z", _re.S)
+_KEYED = _re.compile(r"(?P<key>'[^']*'|[\w.<>/\-]+): (?:Value error, )?(?P<rest>.+)\Z", _re.S)
 _MISSES: list[str] = []   # untranslated segments, for tests
 
 
@@ -478,11 +531,11 @@ def problem_text(text: str, lang: str | None = None) -> str:
     return "".join(out)
 
 
-def _translate_segment(seg: str, _nested: bool = False) -> str:
+def _translate_segment(seg: str, _depth: int = 0) -> str | None:
     m = _DID_YOU_MEAN.search(seg)
     if m:   # "unknown table 'x' (did you mean 'y'?)": translate around the suggestion
-        rest = seg[:m.start()] + seg[m.end():]
-        return _translate_segment(rest, _nested) + f"（是否想写 {m.group(1)}？）"
+        rest = _translate_segment(seg[:m.start()] + seg[m.end():], _depth)
+        return None if rest is None else rest + f"（是否想写 {m.group(1)}？）"
     core = seg.rstrip("?")
     tail = seg[len(core):]
     for pattern, zh in PROBLEMS_ZH:
@@ -491,11 +544,11 @@ def _translate_segment(seg: str, _nested: bool = False) -> str:
             groups = {k: NOUNS_ZH.get(v, v) if k == "noun" else v for k, v in m.groupdict().items()}
             return zh.format(**groups) + ("？" if tail else "")
     keyed = _KEYED.match(core)
-    if keyed and not _nested:   # "period: <message>" from the config's validation
-        inner = _translate_segment(keyed.group("rest"), True)
+    if keyed and _depth < 2:   # "period: <message>", "'x*=2': <message>", "ahp.yaml: criteria: <message>"
+        inner = _translate_segment(keyed.group("rest"), _depth + 1)
         if inner is not None:
             return f"{keyed.group('key')}：{inner}" + ("？" if tail else "")
-    if _nested:
+    if _depth:
         return None
     _MISSES.append(seg)
     return seg

@@ -289,3 +289,34 @@ def test_input_problems_are_reported_in_chinese(tmp_path):
     assert "发现 3 处输入问题" in r.output
     assert "第 2 行，列 quantity：不是数字" in r.output
     assert "不是允许的取值" in r.output and "未知的单位 'U9'" in r.output and "提示：" in r.output
+
+
+def test_whatif_and_ahp_problems_read_in_chinese(tiny_scenario, tmp_path):
+    from linkage_opt.ahp import AhpInputError, load_pairwise
+    from linkage_opt.errors import ValidationError
+    from linkage_opt.whatif import apply_change, parse_change
+
+    scenario = load_scenario(tiny_scenario)
+    texts = []
+    for change in ("volunteers.hours**2", "volunteers.hourz*=2", "volunteers.hours*=x", "volunteers[skill=a].hours=1",
+                   "volunteers[volunteer_id=V9].hours=1", "volunteers.skills*=2", "volunteers.hours+=-100",
+                   "rules.budgett.amount=1", "period*=2"):
+        with pytest.raises(ValidationError) as info:
+            apply_change(scenario, parse_change(change))
+        texts += [t for p in info.value.problems for t in (p.message, p.hint)]
+    for doc in ({"criteria": ["a", "b", "c"], "judgements": [["a", "bb", 3], ["a", "c", 12], ["a", "a", 2],
+                                                           ["a", "c", "x"], ["b"]]},
+                {"criteria": ["a", "b"], "matrix": [[1, 3], [3, 1]]},
+                {"criteria": ["a", "b"], "matrix": [[2, "y"], [1, 1]]},
+                {"criteria": ["a", "b"], "matrix": [[1, 2]]},
+                {"criteria": ["a", "a"], "matrix": [[1, 1], [1, 1]]},
+                {"criteria": ["a", "b"]}, {"matrix": []}):
+        f = tmp_path / "pairwise.yaml"
+        f.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        with pytest.raises(AhpInputError) as info:
+            load_pairwise(f)
+        texts += info.value.problems
+    L._MISSES.clear()
+    zh = [L.problem_text(t, "zh") for t in texts if t]
+    assert not L._MISSES, L._MISSES
+    assert len(zh) > 20
