@@ -108,7 +108,8 @@ def stage_problems(plan, final_only: bool) -> list[tuple[str, object]]:
             out.append((st["stage"], stage_problem(form, term.c, term.sense, term.offset, list(fixed), cfg.tolerance, A=A)))
         if st["objective"] is None:
             break
-        fixed.append((term, float(st["objective"])))
+        slack = st.get("slack")    # the slack the pipeline used (linkage_opt.solve.stage_slack)
+        fixed.append((term, float(st["objective"])) if slack is None else (term, float(st["objective"]), float(slack)))
     return out
 
 

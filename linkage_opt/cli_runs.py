@@ -41,10 +41,22 @@ def _guard(fn) -> int:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        err_console.print("interrupted; the run is recorded as failed and nothing was published", highlight=False)
+        err_console.print(T("runs.interrupted"), highlight=False)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI boundary
         return report_error(exc)
+
+
+def T(key: str, **kw) -> str:
+    from .cli import T as _t
+
+    return _t(key, **kw)
+
+
+def _set_lang(lang: str | None) -> None:
+    from .cli import set_lang
+
+    set_lang(lang)
 
 
 def _jsonable(obj):
@@ -182,8 +194,10 @@ def runs_list(
     period: Optional[str] = typer.Option(None, "--period", "-p", help="Only this period (YYYY-MM)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
 ) -> None:
     """Every recorded run, oldest first. A run whose process died shows as [magenta]interrupted[/]."""
+    _set_lang(lang)
 
     def _do() -> int:
         from .runner import list_runs
@@ -193,16 +207,16 @@ def runs_list(
             _print_json(rows)
             return 0
         if not rows:
-            console.print(f"no runs recorded in {runs}", highlight=False)
+            console.print(T("runs.none", runs=runs), highlight=False)
             return 0
         from rich import box
 
-        t = Table(title=f"Runs in {runs}  (★ published)", title_justify="left", box=box.SIMPLE_HEAD)
+        t = Table(title=T("runs.title", runs=runs), title_justify="left", box=box.SIMPLE_HEAD)
         for col, kw in (("run", {"no_wrap": True}), ("state", {"no_wrap": True}),
-                        ("started (UTC)", {"no_wrap": True}),
+                        ("started", {"no_wrap": True}),
                         ("exit", {"justify": "right", "no_wrap": True}), ("inputs", {"no_wrap": True}),
                         ("message", {"overflow": "fold", "min_width": 16})):
-            t.add_column(col, **kw)
+            t.add_column(T(f"runs.col.{col}"), **kw)
         for r in rows:
             st = r["state"]
             t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
@@ -220,8 +234,10 @@ def runs_show(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
 ) -> None:
     """One run: status, inputs fingerprint, history used, headline figures, and whether its folder is intact."""
+    _set_lang(lang)
 
     def _do() -> int:
         from .ledger import Ledger, RunNotFoundError, verify_plan_dir
@@ -246,49 +262,49 @@ def runs_show(
                        plan_dir_path=str(plan_dir) if plan_dir else None)
             _print_json(out)
             return 0
-        t = Table(title=f"Run {run_id}", show_header=False, title_justify="left")
+        t = Table(title=T("runs.run", run_id=run_id), show_header=False, title_justify="left")
         t.add_column(style="bold")
         t.add_column(overflow="fold")
         st = run["state"]
-        t.add_row("state", f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + ("  ★ published" if run["published"] else ""))
-        t.add_row("period / revision", f"{run['period']} / r{run['revision']}")
-        t.add_row("started / finished (UTC)", f"{run['started_at']} / {run['finished_at'] or '-'}")
-        t.add_row("took (s)", _duration(run))
-        t.add_row("exit code", "-" if run["exit_code"] is None else str(run["exit_code"]))
+        t.add_row(T("runs.row.state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("runs.published_mark") if run["published"] else ""))
+        t.add_row(T("runs.row.period_revision"), f"{run['period']} / r{run['revision']}")
+        t.add_row(T("runs.row.started_finished"), f"{run['started_at']} / {run['finished_at'] or '-'}")
+        t.add_row(T("runs.row.took"), _duration(run))
+        t.add_row(T("runs.row.exit_code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
         if plan_dir is None:
-            t.add_row("plan folder", "-")
+            t.add_row(T("runs.row.plan_folder"), "-")
         else:
-            t.add_row("plan folder", f"{plan_dir}" + ("" if plan_dir.is_dir() else "  (not present)"))
-        t.add_row("config", run.get("config_path") or "-")
-        t.add_row("input fingerprint", run.get("input_fingerprint") or "-")
+            t.add_row(T("runs.row.plan_folder"), f"{plan_dir}" + ("" if plan_dir.is_dir() else T("runs.not_present")))
+        t.add_row(T("runs.row.config"), run.get("config_path") or "-")
+        t.add_row(T("runs.row.fingerprint"), run.get("input_fingerprint") or "-")
         if fp_doc:
-            t.add_row("inputs", ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
-            t.add_row("solver", json.dumps(fp_doc.get("solver")))
-            t.add_row("package version", str(fp_doc.get("package_version")))
+            t.add_row(T("runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
+            t.add_row(T("runs.row.solver"), json.dumps(fp_doc.get("solver")))
+            t.add_row(T("runs.row.package_version"), str(fp_doc.get("package_version")))
         if history:
-            t.add_row("history used", f"previous plan {history.get('previous') or '-'}; coverage of "
-                                       f"{', '.join(history.get('coverage') or []) or '-'}")
-        t.add_row("process", f"pid {run.get('pid')} on {run.get('host')}")
+            t.add_row(T("runs.row.history"), T("runs.history_value", previous=history.get("previous") or "-",
+                                                 coverage=", ".join(history.get("coverage") or []) or "-"))
+        t.add_row(T("runs.row.process"), T("runs.process_value", pid=run.get("pid"), host=run.get("host")))
         if run.get("message"):
-            t.add_row("message", run["message"])
+            t.add_row(T("runs.row.message"), run["message"])
         if summary:
             m = summary.get("metrics", {})
             o = summary.get("objective", {})
             if "weighted_coverage" in m:
-                t.add_row("weighted coverage", f"{m['weighted_coverage']:.2%}")
+                t.add_row(T("runs.row.weighted_coverage"), f"{m['weighted_coverage']:.2%}")
             if "guaranteed_met" in m:
-                t.add_row("guaranteed needs met", f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
+                t.add_row(T("runs.row.guaranteed"), f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
             if "min_unit_ratio" in m:
-                t.add_row("min unit coverage ratio", f"{m['min_unit_ratio']:.2%}")
+                t.add_row(T("runs.row.min_ratio"), f"{m['min_unit_ratio']:.2%}")
             if "money" in o:
-                t.add_row("money (yuan)", f"{o['money']:,.2f}")
+                t.add_row(T("runs.row.money"), f"{o['money']:,.2f}")
             stab = summary.get("stability")
             if isinstance(stab, dict):
-                t.add_row("stability", f"{stab.get('kept', 0)} pairings kept, {stab.get('changed', 0)} changed")
+                t.add_row(T("runs.row.stability"), T("runs.stability_value", kept=stab.get("kept", 0), changed=stab.get("changed", 0)))
         if files:
             bad = {n: s for n, s in files.items() if s != "ok"}
-            t.add_row("files", "all intact" if not bad else
-                      "; ".join(f"{n}: {s}" for n, s in bad.items()) + "  (runs restore rebuilds from the ledger)")
+            t.add_row(T("runs.row.files"), T("runs.files_ok") if not bad else
+                      "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("runs.files_bad"))
         console.print(t)
         return 0
 
@@ -359,12 +375,14 @@ def runs_diff(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     limit: int = typer.Option(40, "--limit", min=1, help="Rows shown per table (JSON: all)."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
 ) -> None:
     """What changed from plan A to plan B.
 
     Coverage per unit and category, capacity used per provider, (provider, unit) pairings added and
     removed, and the headline figures. A and B are run ids or plan folders.
     """
+    _set_lang(lang)
 
     def _do() -> int:
         from .runner import diff_plans
@@ -378,23 +396,23 @@ def runs_diff(
         console.print(f"[bold]{la}[/] → [bold]{lb}[/]", highlight=False)
         metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
         if metrics:
-            _table("Headline figures", ("figure", "A", "B", "change"),
+            _table(T("diff.headline"), (T("diff.figure"), "A", "B", T("diff.change")),
                    [(k, _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT), _signed(v["delta"], k in PCT))
                     for k, v in metrics], limit, left=1)
-        _table(f"Coverage by unit and category: {len(d['coverage'])} changed",
-               ("unit", "category", "need A→B", "covered A", "covered B", "Δ covered", "ratio A→B"),
+        _table(T("diff.coverage", n=len(d["coverage"])),
+               tuple(T(f"diff.cov.{i}") for i in range(7)),
                [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], r["category"],
                  f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
                  _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
                 for r in d["coverage"]], limit)
-        _table(f"Capacity used by provider: {len(d['providers'])} changed",
-               ("kind", "provider", "capacity", "used A", "used B", "Δ used"),
-               [(r["provider_kind"], r["provider_id"] + (f" (only in {r['only_in'].upper()})" if r["only_in"] else ""),
-                 _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else "unlimited",
+        _table(T("diff.providers", n=len(d["providers"])),
+               tuple(T(f"diff.prov.{i}") for i in range(6)),
+               [(r["provider_kind"], r["provider_id"] + (T("diff.only_in", side=r["only_in"].upper()) if r["only_in"] else ""),
+                 _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("diff.unlimited"),
                  _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
         pr = d["pairings"]
-        _table(f"Pairings: {len(pr['added'])} added, {len(pr['removed'])} removed, {pr['kept']} kept",
-               ("", "kind", "provider", "unit"),
+        _table(T("diff.pairings", added=len(pr["added"]), removed=len(pr["removed"]), kept=pr["kept"]),
+               ("", T("diff.prov.0"), T("diff.prov.1"), T("diff.cov.0")),
                [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
                + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]], limit,
                left=4)
@@ -416,7 +434,7 @@ def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
     for r in rows[:limit]:
         t.add_row(*r)
     if len(rows) > limit:
-        t.caption = f"{len(rows) - limit} more (--limit, or --json for all)"
+        t.caption = T("diff.more", n=len(rows) - limit)
     console.print(t)
 
 
@@ -430,17 +448,20 @@ def runs_publish(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for a run of that period to finish."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
 ) -> None:
     """Make a recorded optimal or feasible run the published plan of its period (e.g. to roll back).
 
     The next month's carry-over and stability read the published plan.
     """
+    _set_lang(lang)
 
     def _do() -> int:
         from .runner import publish_run
 
         run = publish_run(run_id, runs, ledger, wait=wait)
-        console.print(f"[green]published[/] {run['run_id']} for {run['period']} ({run['plan_dir']})", highlight=False)
+        console.print(T("runs.published", run_id=run["run_id"], period=run["period"], path=run["plan_dir"]),
+                      highlight=False)
         return 0
 
     raise typer.Exit(_guard(_do))
@@ -452,15 +473,16 @@ def runs_restore(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     to: Optional[Path] = typer.Option(None, "--to", help="Write here instead of the run's own folder (must not exist)."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
 ) -> None:
     """Rebuild a plan folder byte for byte from the ledger; every file is checked against its recorded sha256."""
+    _set_lang(lang)
 
     def _do() -> int:
         from .runner import restore_run
 
         report = restore_run(run_id, runs, to=to, ledger_path=ledger)
-        console.print(f"[green]restored[/] {run_id} into {report.target} ({len(report.files)} files, sha256 verified)",
-                      highlight=False)
+        console.print(T("runs.restored", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
         return 0
 
     raise typer.Exit(_guard(_do))

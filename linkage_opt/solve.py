@@ -29,11 +29,12 @@ class StageResult:
     stage: str
     result: SolveResult
     value: float | None        # the stage's own term at the stage's solution
+    slack: float | None = None  # how far later stages may move this term (stage_slack); None for the last
 
     def as_dict(self) -> dict:
         r = self.result
         return {"stage": self.stage, "status": r.status.value, "objective": r.objective, "best_bound": r.best_bound,
-                "gap": r.gap, "solve_s": round(r.solve_seconds, 4)}
+                "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
 
 
 def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]:
@@ -49,12 +50,31 @@ def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]
     return backend, SolverOptions(**vals)
 
 
-def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, fixed: list[tuple[Term, float]],
+def stage_slack(value: float, bound: float | None, tolerance: float, mip_gap: float) -> float:
+    """How far a later stage may let an earlier stage's term fall below (rise above) its value ``value``.
+
+    ``max(tolerance * max(1, |value|), min(|bound - value|, mip_gap * max(1, |value|)))``: the configured
+    tolerance, or -- when the stage was only proven to within the MIP gap -- the gap it actually proved
+    (never more than the requested gap). Insisting on an incumbent to 1e-9 that is itself only known to be
+    within ``|bound - value|`` of the optimum is what made later stages slow to prove; with this slack the
+    final plan's term is within ``|bound - value| + slack <= 2 * mip_gap * max(1, |value|)`` of that
+    stage's true optimum. A stage solved to optimality (gap 0) keeps the plain tolerance. See docs/model.md.
+    """
+    scale = max(1.0, abs(value))
+    proved = abs(bound - value) if bound is not None and np.isfinite(bound) else 0.0
+    return max(tolerance * scale, min(proved, mip_gap * scale))
+
+
+def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, fixed: list[tuple],
                   tolerance: float, A=None) -> MipProblem:
-    """The model with objective c and earlier stage optima kept within the tolerance."""
+    """The model with objective c and earlier stage optima kept within their slack.
+
+    ``fixed`` holds ``(term, value)`` (slack ``tolerance * max(1, |value|)``) or ``(term, value, slack)``.
+    """
     extra = []
-    for term, value in fixed:
-        slack = tolerance * max(1.0, abs(value))
+    for item in fixed:
+        term, value = item[0], item[1]
+        slack = item[2] if len(item) > 2 else tolerance * max(1.0, abs(value))
         if term.sense == "max":
             extra.append((term.c, value - term.offset - slack, np.inf))
         else:
@@ -85,7 +105,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     else:
         plan_stages = [(name, form.terms[name].c, form.terms[name].sense, form.terms[name].offset) for name in cfg.order]
 
-    fixed: list[tuple[Term, float]] = []
+    fixed: list[tuple[Term, float, float]] = []
     x_best: np.ndarray | None = None
     overall = Status.OPTIMAL
     for i, (name, c, sense, offset) in enumerate(plan_stages):
@@ -119,9 +139,11 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
         if result.status != Status.OPTIMAL:
             overall = Status.FEASIBLE
         value = result.objective
-        stages.append(StageResult(name, result, value))
-        if name != "weighted":
-            fixed.append((form.terms[name], float(value)))
+        stage = StageResult(name, result, value)
+        stages.append(stage)
+        if name != "weighted" and i + 1 < len(plan_stages):
+            stage.slack = stage_slack(float(value), result.best_bound, cfg.tolerance, options.mip_gap)
+            fixed.append((form.terms[name], float(value), stage.slack))
     return settle_equity(form, clean_solution(form, x_best)), stages, overall.value
 
 

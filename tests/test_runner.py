@@ -452,6 +452,13 @@ def test_cli_run_show_publish_restore_and_json_logs(cfg, tmp_path):
     rr = runner.invoke(app, ["runs", "restore", "2026-12-r1", "--runs", str(runs)])
     assert rr.exit_code == 0, rr.stderr
     assert {p.name: p.read_bytes() for p in (runs / "2026-12" / "r1").iterdir()} == original
+    assert "plan.xlsx" in original and "report.html" in original     # restored byte for byte, binary included
+    zh = runner.invoke(app, ["runs", "show", "2026-12-r1", "--runs", str(runs), "--lang", "zh"])
+    assert zh.exit_code == 0 and "方案文件夹" in zh.stdout and "全部完好" in zh.stdout
+    zh = runner.invoke(app, ["runs", "list", "--runs", str(runs), "--lang", "zh"])
+    assert zh.exit_code == 0 and "已发布" in zh.stdout
+    zh = runner.invoke(app, ["runs", "diff", "2026-12-r1", "2026-12-r2", "--runs", str(runs), "--lang", "zh"])
+    assert zh.exit_code == 0 and "核心指标" in zh.stdout
     bad = runner.invoke(app, ["run", str(cfg), "--period", "2026-12", "--runs", str(runs), "--log-format", "xml"])
     assert bad.exit_code == 2
 
