@@ -202,7 +202,8 @@ def plan(
             scenario = load_scenario(config)
             load_s = time.perf_counter() - t0
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                           seed=seed, log=solver_log or None, progress=lambda msg: status.update(msg),
+                           seed=seed, log=solver_log or None,
+                           progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
                            load_seconds=load_s)
             status.update(T("plan.explaining"))
             from .explain import attach_explanations
@@ -361,7 +362,8 @@ def whatif(
 
         scenario = load_scenario(config)
         with console.status(T("whatif.planning")) as status:
-            df = run_whatif(scenario, set_, combine=combine, progress=lambda m: status.update(m),
+            df = run_whatif(scenario, set_, combine=combine,
+                            progress=lambda m: status.update(L.problem_text(m, _state["lang"])),
                             time_limit=time_limit, backend=backend)
         t = Table(title=T("whatif.title"), title_justify="left")
         t.add_column(T("whatif.variant"))

@@ -517,6 +517,13 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"must be (?P<n>\d+) rows of (?P<m>\d+) values \(one per criterion\)", "必须是 {n} 行、每行 {m} 个值（每个准则一个）"),
     (r"no `weight:` line found for categor(?:y|ies) (?P<list>.+)", "没有找到类别 {list} 的 `weight:` 行"),
     (r"add `weight: 0` under each first", "请先在每个类别下添加 `weight: 0`"),
+    # progress lines of the solver (status spinner)
+    (r"building the model", "正在建立模型"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): coverage", "正在求解第 {i}/{n} 阶段：覆盖"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): equity", "正在求解第 {i}/{n} 阶段：公平"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): cost", "正在求解第 {i}/{n} 阶段：成本"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): (?P<s>\S+)", "正在求解第 {i}/{n} 阶段：{s}"),
+    (r"planning (?P<v>.+)", "正在计算 {v}"),
     (r"reach refers to providers by id: volunteer, social worker, organization and lot ids must all differ",
      "服务范围表按编号指代资源：志愿者、社工、社会组织和慈善批次的编号必须互不相同"),
     # hints
