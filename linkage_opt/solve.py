@@ -1,7 +1,8 @@
 """``solve(scenario) -> Plan``: build the model, solve it stage by stage, turn the answer into a plan.
 
 Lexicographic mode solves one stage per objective term in the configured order; after each stage,
-a row keeps that term within ``objective.tolerance`` (relative) of the value just achieved, and the
+a row keeps that term within :func:`stage_slack` of the value just achieved (``objective.tolerance``
+for a stage proven optimal, the gap it proved when solved to ``mip_gap``; docs/model.md), and the
 stage's solution is the starting point of the next. Weighted mode solves once with a blended objective.
 """
 

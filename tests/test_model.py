@@ -232,3 +232,33 @@ def test_marginal_values_match_hand_computed_duals():
     mv = marginal_values(plan.formulation, plan.solution).set_index("group")
     assert mv.loc["district budget", "coverage_per_unit"] == pytest.approx(0.1 / 50)
     assert mv.loc["social workers of A", "coverage_per_unit"] == pytest.approx(0.0)   # hours are not what binds
+
+
+def test_stage_slack_is_the_tolerance_for_a_proven_optimum_and_the_proved_gap_otherwise():
+    from linkage_opt.solve import stage_slack
+
+    # proven optimal (bound == value): the configured tolerance, relative to max(1, |value|)
+    assert stage_slack(0.8, 0.8, 1e-9, 0.005) == pytest.approx(1e-9)
+    assert stage_slack(2e5, 2e5, 1e-9, 0.005) == pytest.approx(2e-4)
+    # within the requested gap: the gap actually proved ...
+    assert stage_slack(0.95, 0.952, 1e-9, 0.005) == pytest.approx(0.002)
+    assert stage_slack(2e5, 2e5 - 300, 1e-9, 0.005) == pytest.approx(300.0)
+    # ... never more than the requested gap (a stage stopped by its time limit)
+    assert stage_slack(0.7, 0.95, 1e-9, 0.005) == pytest.approx(0.005)
+    assert stage_slack(0.7, None, 1e-9, 0.005) == pytest.approx(1e-9)
+
+
+def test_later_stages_keep_earlier_terms_within_the_recorded_slack():
+    # two volunteers of equal reach; the cost stage may not give up coverage beyond the coverage stage's slack
+    sc = make_scenario(
+        {**OFF, "categories": {"culture": {"weight": 0.05}}},
+        units=[unit("A")],
+        needs=[{"need_id": "hi", "unit_id": "A", "category": "elderly_care", "quantity": 10},
+               {"need_id": "lo", "unit_id": "A", "category": "culture", "quantity": 5}],
+        volunteers=[vol("v1", hours=8), vol("v2", hours=4, party=False)],
+    )
+    plan = solve(sc, mip_gap=0.0)
+    cov = next(s for s in plan.summary["stages"] if s["stage"] == "coverage")
+    assert cov["slack"] == pytest.approx(sc.config.objective.tolerance * max(1.0, abs(cov["objective"])))
+    assert plan.summary["objective"]["coverage"] >= cov["objective"] - cov["slack"] - 1e-9
+    assert plan.summary["stages"][-1]["slack"] is None
