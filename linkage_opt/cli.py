@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from . import __version__
 from . import lang as L
@@ -23,7 +24,75 @@ EPILOG = (
     "  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30"
 )
 
+class LocalisedGroup(TyperGroup):
+    """The root command group: with ``--lang zh`` (or LINKAGE_OPT_LANG=zh) every --help is in Chinese.
+
+    The language is read from the raw arguments before they are parsed, so ``--help`` (which is printed
+    while parsing) is already translated; the help texts live in :data:`linkage_opt.lang.HELP_ZH`.
+    """
+
+    def parse_args(self, ctx, args):
+        import typer.rich_utils as ru
+
+        zh = _peek_lang(args) == "zh"
+        for name, text in L.TYPER_PANELS_ZH.items():   # process-wide strings of typer: set both ways
+            setattr(ru, name, text if zh else _TYPER_PANELS_EN[name])
+        if zh:
+            localise_help(self)
+        return super().parse_args(ctx, args)
+
+
+def _typer_panels_en() -> dict:
+    import typer.rich_utils as ru
+
+    return {name: getattr(ru, name) for name in L.TYPER_PANELS_ZH}
+
+
+_TYPER_PANELS_EN = _typer_panels_en()
+
+
+def _peek_lang(args) -> str | None:
+    value = None
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif a.startswith("--lang="):
+            value = a.split("=", 1)[1]
+    try:
+        return L.resolve(value)
+    except ValueError:
+        return None
+
+
+def localise_help(command) -> None:
+    """Translate the help texts of ``command`` and everything under it (the click objects of this call)."""
+    _localise(command)
+
+
+def _localise(command) -> None:
+    command.help = L.help_zh(command.help)
+    if getattr(command, "short_help", None):
+        command.short_help = L.help_zh(command.short_help)
+    if getattr(command, "epilog", None):
+        command.epilog = L.help_zh(command.epilog)
+    for p in command.params:
+        if getattr(p, "help", None):
+            p.help = L.help_zh(p.help)
+    original = command.get_help_option
+
+    def get_help_option(ctx, _original=original):   # --help itself is made on demand
+        opt = _original(ctx)
+        if opt is not None and getattr(opt, "help", None):
+            opt.help = L.help_zh(opt.help)
+        return opt
+
+    command.get_help_option = get_help_option
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _localise(sub)
+
+
 app = typer.Typer(
+    cls=LocalisedGroup,
     name="linkage-opt",
     help="Plan how a district's social resources reach its communities and villages (五社联动).",
     epilog=EPILOG,
@@ -398,10 +467,10 @@ def generate(
     out: Path = typer.Argument(..., help="Folder for the generated scenario (new, empty, or an earlier generated one)."),
     preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units)."),
     units: Optional[int] = typer.Option(None, help="Number of units (overrides the preset)."),
-    volunteers: Optional[int] = typer.Option(None),
-    workers: Optional[int] = typer.Option(None),
-    orgs: Optional[int] = typer.Option(None),
-    lots: Optional[int] = typer.Option(None),
+    volunteers: Optional[int] = typer.Option(None, help="Number of volunteers (overrides the preset)."),
+    workers: Optional[int] = typer.Option(None, help="Number of social workers (overrides the preset)."),
+    orgs: Optional[int] = typer.Option(None, help="Number of social organizations (overrides the preset)."),
+    lots: Optional[int] = typer.Option(None, help="Number of charity lots (overrides the preset)."),
     seed: int = typer.Option(0, help="Random seed: the same seed writes the same files, byte for byte."),
     lang: Optional[str] = LangOption(),
 ) -> None:

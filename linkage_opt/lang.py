@@ -644,3 +644,177 @@ def problem_str(problem, lang: str | None = None) -> str:
     if problem.hint:
         text += t("loc.hint", lang, hint=problem_text(problem.hint, lang))
     return text
+
+
+# ---------------------------------------------------------------------------------------------------
+# The CLI's --help in Chinese: each command's and option's English help text -> Chinese.
+# tests/test_desk.py walks every command and fails on a help text missing here.
+# ---------------------------------------------------------------------------------------------------
+
+HELP_ZH: dict[str, str] = {
+    "Load and check a scenario; print what was loaded. Exit 2 with every problem listed if anything is wrong.":
+        "读取并检查场景数据，显示读取到的内容。如有问题，一次列出全部问题并以退出码 2 结束。",
+    "Scenario config YAML.":
+        "场景配置文件（YAML）。",
+    "Language of messages, workbook and report: en or zh (default $LINKAGE_OPT_LANG, else en).":
+        "消息、工作簿和报告的语言：en 或 zh（默认取 $LINKAGE_OPT_LANG，否则为 en）。",
+    "Solve a scenario and write the allocation plan (atomically) into --out.\n\nExit codes: 0 optimal, 1 feasible with a gap, 2 bad input, 3 infeasible (with the conflicting\nrequirements named), 4 solver or internal error. Beside the CSVs and summary.json it writes plan.xlsx\nand report.html in the chosen language.":
+        "求解场景，把资源配置方案（原子地）写入 --out。\n\n退出码：0 最优，1 可行但有间隙，2 输入有误，3 不可行（会指出相互冲突的要求），4 求解器或内部错误。\n除 CSV 和 summary.json 外，还按所选语言写出 plan.xlsx 和 report.html。",
+    "Folder for the plan (default plans/<config name>).":
+        "方案文件夹（默认 plans/<配置文件名>）。",
+    "Solver backend: highs (default), cbc, scip, cpsat.":
+        "求解器：highs（默认）、cbc、scip、cpsat。",
+    "Seconds for the whole solve.":
+        "整个求解的时间上限（秒）。",
+    "Relative MIP gap, e.g. 0.001.":
+        "相对 MIP 间隙，如 0.001。",
+    "Solver threads.":
+        "求解器线程数。",
+    "Solver random seed.":
+        "求解器随机种子。",
+    "Show the solver's own log.":
+        "显示求解器自身的日志。",
+    "Also compute the rule-of-thumb plan and compare.":
+        "同时计算经验分配方案并进行对比。",
+    "Replace an --out folder that is not a linkage-opt plan.":
+        "替换一个不是 linkage-opt 方案的 --out 文件夹。",
+    "Why needs are unmet, and what one more hour or yuan would buy (from the model, not guessed).":
+        "需求为何未被满足，以及多一小时或多一元能换来什么（由模型算出，而非猜测）。",
+    "A plan folder written by `linkage-opt plan`.":
+        "由 `linkage-opt plan` 写出的方案文件夹。",
+    "Only this unit (id or name).":
+        "只看这个单位（编号或名称）。",
+    "Only this category.":
+        "只看这个类别。",
+    "How many marginal values to show.":
+        "显示多少条边际价值。",
+    "Re-check a plan against its scenario independently of the model: exit 0 valid, 1 violations found.":
+        "独立于模型重新检查方案是否符合场景：退出码 0 表示有效，1 表示发现违反。",
+    "Scenario config (default: the one recorded in summary.json).":
+        "场景配置文件（默认：summary.json 中记录的那个）。",
+    "Plan variants and tabulate each metric's change against the base plan.":
+        "计算方案变体，并列出各项指标相对基准方案的变化。",
+    "A change, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4 (repeatable: one variant each).":
+        "一项修改，如 volunteers.hours*=1.1 或 categories.elderly_care.weight=0.4（可重复：每项一个变体）。",
+    "Also plan all changes together.":
+        "同时把所有修改合在一起再算一次。",
+    "Write the comparison as CSV here.":
+        "把对比结果写入这个 CSV 文件。",
+    "Write a seeded synthetic scenario with realistic structure (towns, villages, skills, party members).":
+        "按随机种子生成结构逼真的合成场景（乡镇、村、技能、党员）。",
+    "Folder for the generated scenario (new, empty, or an earlier generated one).":
+        "生成场景的文件夹（新的、空的，或之前生成过的）。",
+    "town (~15 units), district (200 units) or city (2,000 units).":
+        "town（约 15 个单位）、district（200 个单位）或 city（2,000 个单位）。",
+    "Number of units (overrides the preset).":
+        "单位数（覆盖预设）。",
+    "Random seed: the same seed writes the same files, byte for byte.":
+        "随机种子：同一种子逐字节写出相同的文件。",
+    "Write a blank input workbook: every sheet, headers, a notes row, drop-down lists (tiers, kinds, categories).":
+        "写出空白输入工作簿：所有工作表、列名、说明行和下拉列表（层级、类型、类别）。",
+    "The .xlsx file to write.":
+        "要写出的 .xlsx 文件。",
+    "Take the category drop-down from this config.":
+        "从这个配置文件读取类别下拉列表。",
+    "Overwrite an existing file.":
+        "覆盖已有文件。",
+    "Re-write a plan's report.html and plan.xlsx, e.g. in the other language.":
+        "重新写出方案的 report.html 和 plan.xlsx，例如换成另一种语言。",
+    "Where to write (default: report.html and plan.xlsx in the plan folder; a .html path writes the report only).":
+        "写到哪里（默认：方案文件夹中的 report.html 和 plan.xlsx；给 .html 路径则只写报告）。",
+    "Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.\n\nThe same inputs (config, input files, solver options, history) planned before are not planned\nagain unless --force: the earlier run is shown and its exit code returned. Exit codes: 0 optimal,\n1 feasible with a gap, 2 bad input, 3 infeasible, 4 solver/internal error, 5 another run of this\nperiod is in progress, 130 interrupted.":
+        "规划一个月份：加锁、记入运行台账、原子地写入 RUNS/PERIOD/rN/ 并发布。\n\n相同输入（配置、输入文件、求解器选项、历史）已经规划过的，除非加 --force，不会再次规划：显示之前的运行并返回其退出码。\n退出码：0 最优，1 可行但有间隙，2 输入有误，3 不可行，4 求解器/内部错误，5 同一月份的另一运行正在进行，130 被中断。",
+    "Scenario config YAML (one config serves every month).":
+        "场景配置文件（YAML，一个配置文件可用于每个月）。",
+    "Period to plan: YYYY-MM, or 'current' / 'next'.":
+        "要规划的月份：YYYY-MM，或 'current' / 'next'。",
+    "Runs folder (plan folders and ledger.sqlite).":
+        "运行文件夹（方案文件夹和 ledger.sqlite）。",
+    "Plan again even if these exact inputs were planned already.":
+        "即使这些输入已经规划过，也重新规划。",
+    "Seconds to wait for another run of the same period (default: exit 5 at once).":
+        "等待同一月份另一运行结束的秒数（默认：立即以退出码 5 结束）。",
+    "Log lines on stderr: text, or json (one object per line).":
+        "stderr 上的日志行：text，或 json（每行一个对象）。",
+    "Solver backend (default: the config's).":
+        "求解器（默认：配置文件中的）。",
+    "Seconds for the whole solve (default: the config's).":
+        "整个求解的时间上限（秒，默认：配置文件中的）。",
+    "Ledger file (default RUNS/ledger.sqlite).":
+        "台账文件（默认 RUNS/ledger.sqlite）。",
+    "Language of plan.xlsx, report.html and messages: en or zh (default $LINKAGE_OPT_LANG, else en).":
+        "plan.xlsx、report.html 和消息的语言：en 或 zh（默认取 $LINKAGE_OPT_LANG，否则为 en）。",
+    "Derive category weights from a party committee's pairwise comparisons (principal eigenvector).\n\nRefuses (exit 2) when the consistency ratio exceeds the threshold, naming the most inconsistent pairs.":
+        "根据党委的两两比较判断推导类别权重（主特征向量法）。\n\n一致性比率超过阈值时拒绝（退出码 2），并指出最不一致的几对判断。",
+    "Pairwise comparison YAML (Saaty 1-9 scale), see docs/ahp.md.":
+        "两两比较 YAML（Saaty 1–9 标度），见 docs/ahp.md。",
+    "Write the weights into this scenario config.":
+        "把权重写入这个场景配置文件。",
+    "With --write: write the updated config here instead.":
+        "与 --write 一起用：把更新后的配置写到这里。",
+    "Largest consistency ratio accepted.":
+        "可接受的最大一致性比率。",
+    "Every recorded run, oldest first. A run whose process died shows as [magenta]interrupted[/].":
+        "所有已记录的运行，按时间先后。进程已中止的运行显示为 [magenta]interrupted[/]。",
+    "Only this period (YYYY-MM).":
+        "只看这个月份（YYYY-MM）。",
+    "Machine-readable output.":
+        "机器可读的输出。",
+    "Language of messages: en or zh.":
+        "消息语言：en 或 zh。",
+    "One run: status, inputs fingerprint, history used, headline figures, and whether its folder is intact.":
+        "一次运行：状态、输入指纹、使用的历史、核心指标，以及其文件夹是否完好。",
+    "Run id, e.g. 2026-12-r3.":
+        "运行编号，如 2026-12-r3。",
+    "What changed from plan A to plan B.\n\nCoverage per unit and category, capacity used per provider, (provider, unit) pairings added and\nremoved, and the headline figures. A and B are run ids or plan folders.":
+        "从方案 A 到方案 B 有哪些变化。\n\n各单位分类别的满足情况、各资源已用能力、新增和取消的（资源，单位）结对，以及核心指标。A 和 B 可以是运行编号或方案文件夹。",
+    "Earlier plan: run id (e.g. 2026-11-r2) or plan folder.":
+        "较早的方案：运行编号（如 2026-11-r2）或方案文件夹。",
+    "Later plan: run id or plan folder.":
+        "较晚的方案：运行编号或方案文件夹。",
+    "Rows shown per table (JSON: all).":
+        "每个表显示的行数（JSON：全部）。",
+    "Make a recorded optimal or feasible run the published plan of its period (e.g. to roll back).\n\nThe next month's carry-over and stability read the published plan.":
+        "把已记录的最优或可行运行设为该月份的发布方案（例如用于回退）。\n\n下个月的结转和稳定性读取已发布的方案。",
+    "Run id to publish, e.g. 2026-12-r2.":
+        "要发布的运行编号，如 2026-12-r2。",
+    "Seconds to wait for a run of that period to finish.":
+        "等待该月份运行结束的秒数。",
+    "Rebuild a plan folder byte for byte from the ledger; every file is checked against its recorded sha256.":
+        "从台账逐字节重建方案文件夹；每个文件都按记录的 sha256 核对。",
+    "Run id whose plan folder to rebuild from the ledger.":
+        "要从台账重建其方案文件夹的运行编号。",
+    "Write here instead of the run's own folder (must not exist).":
+        "写到这里，而不是该运行自己的文件夹（必须不存在）。",
+    "Party-led category weights.":
+        "党委主导的类别权重。",
+    "The run ledger: list, show, diff, publish and restore recorded runs.":
+        "运行台账：列出、查看、对比、发布和恢复已记录的运行。",
+    "Plan how a district's social resources reach its communities and villages (五社联动).":
+        "规划一个区的社会资源如何到达各社区和村（五社联动）。",
+    "Examples:\n\n  linkage-opt validate configs/zhugen.yaml\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30":
+        "示例：\n\n  linkage-opt validate configs/zhugen.yaml\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --lang zh\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30",
+    "Print the version and exit.":
+        "显示版本并退出。",
+    "Number of volunteers (overrides the preset).":
+        "志愿者人数（覆盖预设）。",
+    "Number of social workers (overrides the preset).":
+        "社工人数（覆盖预设）。",
+    "Number of social organizations (overrides the preset).":
+        "社会组织数（覆盖预设）。",
+    "Number of charity lots (overrides the preset).":
+        "慈善批次数（覆盖预设）。",
+    "Show this message and exit.":
+        "显示本帮助并退出。",
+    "linkage-opt: five-community linkage resource planning.":
+        "linkage-opt：五社联动资源规划。",
+}
+
+TYPER_PANELS_ZH = {"ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项", "COMMANDS_PANEL_TITLE": "命令",
+                   "ERRORS_PANEL_TITLE": "错误", "ABORTED_TEXT": "已中止。", "REQUIRED_LONG_STRING": "[必填]",
+                   "DEFAULT_STRING": "[默认：{}]", "ENVVAR_STRING": "[环境变量：{}]",
+                   "RICH_HELP": "用 [blue]'{command_path} {help_option}'[/] 查看帮助。"}
+
+
+def help_zh(text: str | None) -> str | None:
+    return HELP_ZH.get(text, text) if text else text

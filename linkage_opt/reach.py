@@ -141,7 +141,8 @@ def build_providers(scenario: Scenario) -> Providers:
 def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.DataFrame | None = None) -> Providers:
     """Merge identical volunteers, and identical charity lots, into classes. Exact:
 
-    * volunteers with the same home, radius, party flag, skills and previous-period units are
+    * volunteers with the same home, radius, party flag, served categories (skills, with `general`
+      expanded: `general;elderly_care` serves what `general` does), hourly rate and previous-period units are
       interchangeable: any flow of the class splits over its members by hours (plan tables list each
       member, ``plan._expand_members``); lots likewise by kind, item, earmarks and expiry class;
     * providers that may serve an *indivisible* need, and providers with explicit ``reach`` rows, stay
@@ -164,6 +165,14 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
                 or (row.lot_kind == "goods" and row.item in cfg.categories[c].items)]
         return any(row.earmark_category in ("", c) for c in cats)
 
+    general_cats = frozenset(service - prof)    # what a volunteer's `general` skill covers
+
+    def served(skills) -> tuple:
+        """The categories a volunteer may serve: `general;elderly_care` serves what `general` does."""
+        sk = set(skills)
+        out = (sk - {GENERAL}) | (general_cats if GENERAL in sk else frozenset())
+        return tuple(sorted(out))
+
     prev = {}
     if previous_pairs is not None and len(previous_pairs):
         prev = previous_pairs.astype(str).groupby("provider_id")["unit_id"].apply(lambda s: tuple(sorted(s))).to_dict()
@@ -173,7 +182,7 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
         if row.kind not in ("volunteer", "charity") or row.provider_id in explicit or may_serve_indivisible(row):
             keys.append(("solo", row.provider_id))
         elif row.kind == "volunteer":
-            keys.append(("v", row.home, float(row.radius_km), bool(row.party), tuple(sorted(row.skills)), float(row.rate),
+            keys.append(("v", row.home, float(row.radius_km), bool(row.party), served(row.skills), float(row.rate),
                          prev.get(row.provider_id, ())))
         else:
             expiring = bool(cfg.rules.expiry.enabled and pd.notna(row.expires) and row.expires < horizon)

@@ -320,3 +320,30 @@ def test_whatif_and_ahp_problems_read_in_chinese(tiny_scenario, tmp_path):
     zh = [L.problem_text(t, "zh") for t in texts if t]
     assert not L._MISSES, L._MISSES
     assert len(zh) > 20
+
+
+def test_every_help_text_has_chinese_and_help_speaks_it(monkeypatch):
+    import inspect
+
+    import typer
+
+    def walk(a):
+        for c in a.registered_commands:
+            yield c
+        for g in a.registered_groups:
+            yield from walk(g.typer_instance)
+
+    missing = []
+    for c in walk(app):
+        texts = [c.help or inspect.getdoc(c.callback)]
+        texts += [p.default.help for p in inspect.signature(c.callback).parameters.values()
+                  if isinstance(p.default, (typer.models.OptionInfo, typer.models.ArgumentInfo)) and p.default.help]
+        missing += [t for t in texts if t and t not in L.HELP_ZH]
+    assert not missing, missing
+    r = run("plan", "--help", "--lang", "zh")
+    assert r.exit_code == 0 and "求解场景" in r.output and "选项" in r.output and "显示本帮助并退出" in r.output
+    r = run("plan", "--help")            # and back to English in the same process
+    assert "Solve a scenario" in r.output and "Options" in r.output and "选项" not in r.output
+    monkeypatch.setenv("LINKAGE_OPT_LANG", "zh")
+    r = run("runs", "list", "--help")
+    assert "所有已记录的运行" in r.output

@@ -158,13 +158,41 @@ def test_aggregating_identical_providers_does_not_change_the_optimum(sc, copies)
     vols = sc.volunteers
     lots = sc.charity
     if len(vols):
-        vols = pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}") for k in range(copies)], ignore_index=True)
+        # odd copies spell `general` as `general;elderly_care` (the same served categories): they merge too
+        def spelled(skills, k):
+            return tuple(skills) + ("elderly_care",) if k % 2 and "general" in skills and "elderly_care" not in skills \
+                else skills
+        vols = pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}",
+                                      skills=[spelled(s, k) for s in vols["skills"]]) for k in range(copies)],
+                         ignore_index=True)
     if len(lots):
         lots = pd.concat([lots.assign(lot_id=lots["lot_id"] + f"_{k}") for k in range(copies)], ignore_index=True)
     sc = sc.replace(volunteers=vols, charity=lots)
     flat = sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
     a, b = solve(sc), solve(flat)
     assert a.formulation.model.n_cols <= b.formulation.model.n_cols
+    for term in ("coverage", "equity", "money"):
+        assert a.objective[term] == pytest.approx(b.objective[term], rel=1e-6, abs=1e-6), term
+    assert not check_plan(sc, a.tables(), a.summary)
+
+
+def test_volunteer_classes_merge_skill_spellings_that_serve_the_same_categories():
+    """`general;elderly_care` serves exactly what `general` does (elderly care is not professional): one class."""
+    from linkage_opt.reach import aggregate_providers, build_providers
+
+    vols = [{"volunteer_id": f"v{i}", "home_unit": "A", "hours": 5, "skills": sk, "party_member": True}
+            for i, sk in enumerate(["general", "general;elderly_care", "elderly_care;general", "elderly_care"])]
+    sc = make_scenario(
+        {"categories": {"culture": {"weight": 0.05}}},
+        units=[unit("A"), unit("B", x=1)],
+        needs=[{"need_id": "n1", "unit_id": "A", "category": "elderly_care", "quantity": 9},
+               {"need_id": "n2", "unit_id": "B", "category": "culture", "quantity": 12}],
+        volunteers=vols,
+    )
+    P = aggregate_providers(sc, build_providers(sc)).frame
+    assert sorted(P["n_members"].tolist()) == [1, 3]
+    flat = sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
+    a, b = solve(sc, mip_gap=0.0), solve(flat, mip_gap=0.0)
     for term in ("coverage", "equity", "money"):
         assert a.objective[term] == pytest.approx(b.objective[term], rel=1e-6, abs=1e-6), term
     assert not check_plan(sc, a.tables(), a.summary)
