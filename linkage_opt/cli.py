@@ -579,6 +579,7 @@ def report(
     set_lang(lang)
 
     def _do() -> int:
+        from .plan import write_file_atomic
         from .report import report_from_dir
         from .workbook import workbook_from_dir
 
@@ -591,35 +592,12 @@ def report(
             targets = [(folder / "report.html", html),
                        (folder / "plan.xlsx", workbook_from_dir(plan_dir, _state["lang"]))]
         for path, data in targets:
-            _write_file_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
+            write_file_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
             written.append(str(path))
         console.print(T("report.written", path=", ".join(written)))
         return 0
 
     raise typer.Exit(run_guarded(_do))
-
-
-def _write_file_atomic(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 from .cli_runs import register as _register_runs  # noqa: E402  - run, runs list/show/diff/publish/restore

@@ -184,6 +184,30 @@ def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFra
     return frame
 
 
+def write_file_atomic(path: str | Path, data: bytes) -> None:
+    """Write one file so that readers see the old file or the new one, never a part: a temporary file
+    beside it (usual permissions, fsynced), then renamed over it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
 def write_bytes(data: bytes, path: Path) -> None:
     with open(path, "wb") as fh:
         fh.write(data)

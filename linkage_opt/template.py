@@ -167,26 +167,6 @@ def _validation(ws, j: int, col: Column, lang: str, categories: list[str], list_
 
 def write_template(path, lang: str | None = None, config=None) -> None:
     """Write the template atomically (a temporary file beside ``path``, then renamed)."""
-    import os
-    import tempfile
-    from pathlib import Path
+    from .plan import write_file_atomic
 
-    path = Path(path)
-    data = build_template(lang, config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_file_atomic(path, build_template(lang, config))
