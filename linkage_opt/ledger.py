@@ -552,7 +552,7 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
     import shutil
     import tempfile
 
-    from .plan import _fsync_dir, write_csv
+    from .plan import _fsync_dir, _usual_permissions, write_csv
 
     run = ledger.get_run(run_id)
     if run is None:
@@ -565,6 +565,7 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
         raise LedgerUsageError(f"{target} exists; restore into a new folder (--to) or move it aside first")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    _usual_permissions(tmp, 0o777)
     by_file = {TABLE_FILES[n]: n for n in PLAN_TABLES}
     status: dict[str, str] = {}
     try:

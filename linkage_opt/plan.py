@@ -87,6 +87,7 @@ class Plan:
         if out_dir.exists() and not overwrite:
             raise FileExistsError(f"{out_dir} exists; choose another --out or pass --force")
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+        _usual_permissions(tmp, 0o777)   # mkdtemp makes 0700: a plan folder is for colleagues to read
         try:
             for name, frame in self.tables().items():
                 write_csv(frame, tmp / TABLE_FILES[name])
@@ -184,6 +185,12 @@ def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFra
     return frame
 
 
+def _usual_permissions(path: Path, mode: int) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
 def write_file_atomic(path: str | Path, data: bytes) -> None:
     """Write one file so that readers see the old file or the new one, never a part: a temporary file
     beside it (usual permissions, fsynced), then renamed over it."""
@@ -195,9 +202,7 @@ def write_file_atomic(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600
+        _usual_permissions(Path(tmp), 0o666)   # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -347,3 +347,15 @@ def test_every_help_text_has_chinese_and_help_speaks_it(monkeypatch):
     monkeypatch.setenv("LINKAGE_OPT_LANG", "zh")
     r = run("runs", "list", "--help")
     assert "所有已记录的运行" in r.output
+
+
+def test_plan_folder_and_files_get_the_usual_permissions(malicious_plan):
+    import os
+    import stat
+
+    _, plans = malicious_plan
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(plans["en"].stat().st_mode) == 0o777 & ~umask
+    for f in ("plan.xlsx", "report.html", "coverage.csv"):
+        assert stat.S_IMODE((plans["en"] / f).stat().st_mode) == 0o666 & ~umask, f
