@@ -4,6 +4,7 @@ headers, sheet names and values, and `--lang zh|en` on the CLI."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -359,3 +360,18 @@ def test_plan_folder_and_files_get_the_usual_permissions(malicious_plan):
     assert stat.S_IMODE(plans["en"].stat().st_mode) == 0o777 & ~umask
     for f in ("plan.xlsx", "report.html", "coverage.csv"):
         assert stat.S_IMODE((plans["en"] / f).stat().st_mode) == 0o666 & ~umask, f
+
+
+def test_big_tables_are_capped_in_the_workbook_and_said_so(malicious_plan, monkeypatch):
+    import linkage_opt.workbook as W
+    from linkage_opt.plan import Plan
+
+    _, plans = malicious_plan
+    plan = Plan.read(plans["en"])
+    n = len(plan.allocations)
+    assert n > 3
+    monkeypatch.setattr(W, "MAX_SHEET_ROWS", 3)
+    wb = openpyxl.load_workbook(io.BytesIO(W.build_workbook(plan, None, "en")))
+    assert wb["Allocations"].max_row == 1 + 3
+    notes = [r[0] for r in wb["Summary"].iter_rows(values_only=True) if r[0] and "has them all" in str(r[0])]
+    assert any(f"of {n:,} rows; allocations.csv" in t for t in notes), notes
