@@ -177,6 +177,7 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
             opts = dataclasses.replace(opts, time_limit=scenario.config.solver.time_limit)
         if args.gap is None:
             opts = dataclasses.replace(opts, mip_gap=scenario.config.solver.mip_gap)
+        from linkage_opt.solvers.highs import objective_scale_exponent
         from linkage_opt.solvers.mps import read_mps_solve_bare, write_mps
 
         bare = []
@@ -185,10 +186,12 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
             tw = time.perf_counter()
             write_mps(problem, path)
             mps_write_s = time.perf_counter() - tw
-            res = read_mps_solve_bare(path, opts)
+            # the same HiGHS options the backend sets from the model (objective scaling), so like for like
+            scale = objective_scale_exponent(problem.c)
+            res = read_mps_solve_bare(path, opts, {"user_objective_scale": scale} if scale else None)
             st = next((x for x in s["stages"] if x["stage"] == name), {})
             bare.append({"stage": name, "mps_mb": round(path.stat().st_size / 2**20, 2),
-                         "mps_write_s": round(mps_write_s, 3), "status": res["status"],
+                         "mps_write_s": round(mps_write_s, 3), "user_objective_scale": scale, "status": res["status"],
                          "objective": res["objective"], "bound": res["bound"],
                          "read_s": round(res["read_s"], 3), "solve_s": round(res["solve_s"], 3),
                          "process_s": round(res["process_s"], 3), "wall_s": round(res["wall_s"], 3),

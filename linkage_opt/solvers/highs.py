@@ -59,6 +59,26 @@ def new_highs(log: bool = False):
     return h
 
 
+OBJECTIVE_TARGET = 128.0   # objective scaling brings the largest |c_j| near this (see objective_scale_exponent)
+
+
+def objective_scale_exponent(c: np.ndarray) -> int:
+    """Exponent k of the power-of-two objective scaling 2**k for HiGHS's ``user_objective_scale``.
+
+    The coverage term's coefficients are tiny (weights sum to 1 over thousands of need rows: 1e-5 to
+    1e-2), below the scale of HiGHS's absolute dual feasibility tolerance (1e-7) by only a few orders,
+    and the cost term's are large (yuan). Scaling the objective so that its largest coefficient is near
+    OBJECTIVE_TARGET halved the simplex iterations of the generated 60-unit coverage LP (12.5 s -> 6.3 s)
+    and let the district one finish (docs/performance.md). A power of two is exact in floating point,
+    HiGHS reports objective, bound and duals in the model's own units, and the optimum is unchanged.
+    """
+    nz = np.abs(c[np.isfinite(c)]) if len(c) else np.zeros(0)
+    big = float(nz.max()) if len(nz) else 0.0
+    if big <= 0.0:
+        return 0
+    return int(np.clip(np.round(np.log2(OBJECTIVE_TARGET / big)), -30, 30))
+
+
 def highs_version() -> str:
     import highspy
 
@@ -160,6 +180,9 @@ class HighsBackend:
         h.setOptionValue("time_limit", float("inf") if options.time_limit is None else float(options.time_limit))
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         h.setOptionValue("random_seed", int(options.seed))
+        scale = objective_scale_exponent(problem.c)
+        if scale:
+            h.setOptionValue("user_objective_scale", scale)
         if pass_problem(h, problem) == highspy.HighsStatus.kError:
             return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
                                "HiGHS rejected the model (see the log with log=True)")
@@ -177,7 +200,7 @@ class HighsBackend:
                 st, message = self._infeasible_or_unbounded(h, problem, options, t0)
             else:
                 st, message = self._status(ms), h.modelStatusToString(ms)
-        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run}
+        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run, "objective_scale_exp": scale}
         if threads_note:
             extra["threads_note"] = threads_note
         info = h.getInfo()

@@ -80,15 +80,16 @@ print(json.dumps({"status": h.modelStatusToString(h.getModelStatus()), "read_ok"
 """
 
 
-def read_mps_solve_bare(path: str | Path, options: SolverOptions) -> dict:
+def read_mps_solve_bare(path: str | Path, options: SolverOptions, highs_options: dict | None = None) -> dict:
     """Solve the MPS file with HiGHS alone, in a fresh Python process, with the same options.
 
     Returns ``status`` (HiGHS's model status string), ``objective`` (None without a solution) and
     ``bound`` in the file's sense, ``version``, and the seconds spent: ``read_s`` (parsing the file),
     ``solve_s`` (``run()``), ``process_s`` (inside the child, from before ``import highspy``) and
-    ``wall_s`` (the whole child process as seen from here).
+    ``wall_s`` (the whole child process as seen from here). ``highs_options`` are set as given (e.g. the
+    ``user_objective_scale`` the backend chose for this model, ``highs.objective_scale_exponent``).
     """
-    opts = {"mip_rel_gap": float(options.mip_gap), "random_seed": int(options.seed)}
+    opts = {"mip_rel_gap": float(options.mip_gap), "random_seed": int(options.seed), **(highs_options or {})}
     if options.time_limit is not None:
         opts["time_limit"] = float(options.time_limit)
     if options.threads is not None:
