@@ -51,6 +51,21 @@ def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]
     return backend, SolverOptions(**vals)
 
 
+FIRST_STAGE_TIME_WEIGHT = 2.0
+
+
+def stage_time_share(i: int, n_stages: int) -> float:
+    """Share of the time left that stage ``i`` (0-based) of ``n_stages`` may use.
+
+    The first stage weighs FIRST_STAGE_TIME_WEIGHT, each later one 1, over the stages not yet run (three
+    stages: 1/2, then 1/2 and 1 of what is left). Only the first stage must find a plan from nothing;
+    a later one starts from the previous stage's plan and keeps it if its time runs out, and a stage
+    that finishes early leaves its time to those after it.
+    """
+    weights = [FIRST_STAGE_TIME_WEIGHT if j == 0 else 1.0 for j in range(i, n_stages)]
+    return weights[0] / sum(weights)
+
+
 def stage_slack(value: float, bound: float | None, tolerance: float, mip_gap: float) -> float:
     """How far a later stage may let an earlier stage's term fall below (rise above) its value ``value``.
 
@@ -115,8 +130,8 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
         opts = options
         if options.time_limit is not None:
             remaining = options.time_limit - (time.perf_counter() - t_start)
-            opts = SolverOptions(time_limit=max(1.0, remaining / (len(plan_stages) - i)), mip_gap=options.mip_gap,
-                                 threads=options.threads, seed=options.seed, log=options.log)
+            opts = SolverOptions(time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))),
+                                 mip_gap=options.mip_gap, threads=options.threads, seed=options.seed, log=options.log)
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
         if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
             problem = dataclasses.replace(problem, start=settle_equity(form, x_best))

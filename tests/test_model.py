@@ -262,3 +262,18 @@ def test_later_stages_keep_earlier_terms_within_the_recorded_slack():
     assert cov["slack"] == pytest.approx(sc.config.objective.tolerance * max(1.0, abs(cov["objective"])))
     assert plan.summary["objective"]["coverage"] >= cov["objective"] - cov["slack"] - 1e-9
     assert plan.summary["stages"][-1]["slack"] is None
+
+
+def test_stage_time_shares_give_the_first_stage_half_and_use_all_the_time():
+    from linkage_opt.solve import stage_time_share
+
+    assert stage_time_share(0, 3) == pytest.approx(0.5)
+    assert stage_time_share(1, 3) == pytest.approx(0.5)
+    assert stage_time_share(2, 3) == pytest.approx(1.0)
+    assert stage_time_share(0, 1) == pytest.approx(1.0)
+    # with every stage using its whole share, the shares add up to the limit
+    left, used = 1.0, 0.0
+    for i in range(3):
+        used += left * stage_time_share(i, 3)
+        left = 1.0 - used
+    assert used == pytest.approx(1.0)
