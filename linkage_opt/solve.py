@@ -34,8 +34,11 @@ class StageResult:
 
     def as_dict(self) -> dict:
         r = self.result
-        return {"stage": self.stage, "status": r.status.value, "objective": r.objective, "best_bound": r.best_bound,
-                "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
+        out = {"stage": self.stage, "status": r.status.value, "objective": r.objective, "best_bound": r.best_bound,
+               "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
+        if "lp_rounding" in r.extra:   # solved by LP rounding within the gap of the LP bound
+            out["lp_rounding"] = r.extra["lp_rounding"]
+        return out
 
 
 def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]:
@@ -98,6 +101,58 @@ def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, f
     return form.model.problem(c, sense, offset, A=A, extra_rows=extra)
 
 
+LP_ROUNDING_MIN_COLUMNS = 20_000   # `auto`: below this HiGHS's own root does better (measured; docs/performance.md)
+LP_ROUNDING_TIME_SHARE = 0.8       # of the stage's time, for the LP and the restricted MIP together
+
+
+def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -> bool:
+    mode = form.scenario.config.solver.lp_rounding
+    if mode == "never" or backend_name != "highs" or not problem.n_integer or not ({"y", "z_org"} & set(form.model.var_blocks)):
+        return False
+    return mode == "always" or problem.n_cols >= LP_ROUNDING_MIN_COLUMNS
+
+
+def lp_rounding(form: Formulation, problem: MipProblem, backend, options: SolverOptions
+                ) -> tuple[SolveResult | None, np.ndarray | None]:
+    """A plan for the first stage from its LP relaxation: ``(result, None)`` when the plan is proven within
+    ``mip_gap`` of the LP bound (the stage is then solved), ``(None, start)`` to start the full MIP from it,
+    ``(None, None)`` when the heuristic found nothing.
+
+    Program instances ``y`` are rounded down and organization engagements ``z_org`` up, then fixed; the
+    remaining integers (indivisible flows, social workers' unit assignments) stay integer in a much
+    smaller MIP. Rounding ``y`` down only lowers program output and the inputs it needs; engaging an
+    organization only adds capacity (its fixed cost may break the budget row, in which case the restricted
+    MIP is infeasible and nothing is returned). Whatever it returns satisfies every row of ``problem``.
+    """
+    t0 = time.perf_counter()
+    share = None if options.time_limit is None else max(1.0, options.time_limit * LP_ROUNDING_TIME_SHARE)
+    ipm = dataclasses.replace(options, time_limit=share, lp_method="ipm")   # HiGHS's simplex stalls on these LPs
+    lp = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality), start=None)
+    lp_res = backend.solve(lp, ipm)
+    if lp_res.status != Status.OPTIMAL or lp_res.x is None:
+        return None, None
+    lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
+    for name, rounding in (("y", np.floor), ("z_org", np.ceil)):
+        if name in form.model.var_blocks:
+            ids = form.model.var(name).ids
+            v = np.clip(rounding(lp_res.x[ids] + (1e-6 if rounding is np.floor else -1e-6)), lo[ids], hi[ids])
+            lo[ids] = hi[ids] = v
+    restricted = dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=None)
+    left = None if share is None else max(1.0, share - (time.perf_counter() - t0))
+    res = backend.solve(restricted, dataclasses.replace(ipm, time_limit=left))
+    if res.x is None or res.objective is None:
+        return None, None
+    bound = lp_res.objective
+    gap = relative_gap(res.objective, bound)
+    if gap is not None and gap <= options.mip_gap + 1e-12:
+        seconds = time.perf_counter() - t0
+        return SolveResult(Status.OPTIMAL, res.x, res.objective, bound, gap, res.solver, res.solver_version, seconds,
+                           "within the gap of the LP bound after LP rounding",
+                           extra={"lp_rounding": {"lp_s": round(lp_res.solve_seconds, 3),
+                                                  "restricted_mip_s": round(res.solve_seconds, 3)}}), None
+    return None, res.x
+
+
 def solve_formulation(form: Formulation, backend_name: str, options: SolverOptions,
                       progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, list[StageResult], str]:
     """Run the stages; return the final (cleaned) solution, per-stage results and the overall status."""
@@ -133,9 +188,20 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             opts = SolverOptions(time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))),
                                  mip_gap=options.mip_gap, threads=options.threads, seed=options.seed, log=options.log)
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
+        result = None
         if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
             problem = dataclasses.replace(problem, start=settle_equity(form, x_best))
-        result = backend.solve(problem, opts)
+        elif use_lp_rounding(form, problem, backend_name):
+            if progress:
+                progress(f"solving stage {i + 1}/{len(plan_stages)}: {name} (LP rounding)")
+            result, start = lp_rounding(form, problem, backend, opts)
+            if result is None and start is not None:
+                problem = dataclasses.replace(problem, start=start)
+                if opts.time_limit is not None:
+                    remaining = options.time_limit - (time.perf_counter() - t_start)
+                    opts = dataclasses.replace(opts, time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))))
+        if result is None:
+            result = backend.solve(problem, opts)
         if result.status == Status.INFEASIBLE and i == 0:
             from .diagnose import diagnose
 

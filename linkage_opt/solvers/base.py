@@ -67,6 +67,7 @@ class SolverOptions:
     threads: int | None = None        # None = solver default
     seed: int = 0                     # fixed for reproducible plans
     log: bool = False                 # echo the solver's own log to stderr
+    lp_method: str | None = None      # "ipm": interior point for the LP (a MIP's root LP); None: the default
 
 
 @dataclass

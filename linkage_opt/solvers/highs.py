@@ -183,6 +183,8 @@ class HighsBackend:
         scale = objective_scale_exponent(problem.c)
         if scale:
             h.setOptionValue("user_objective_scale", scale)
+        if options.lp_method == "ipm":   # interior point with crossover (HiGHS's default): a vertex, exact duals
+            h.setOptionValue("mip_lp_solver" if problem.n_integer else "solver", "ipm")
         if pass_problem(h, problem) == highspy.HighsStatus.kError:
             return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
                                "HiGHS rejected the model (see the log with log=True)")
