@@ -36,7 +36,7 @@ class StageResult:
         r = self.result
         out = {"stage": self.stage, "status": r.status.value, "objective": r.objective, "best_bound": r.best_bound,
                "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
-        if "lp_rounding" in r.extra:   # solved by LP rounding within the gap of the LP bound
+        if "lp_rounding" in r.extra:   # LP rounding: the stage's answer (accepted) or the full MIP's start
             out["lp_rounding"] = r.extra["lp_rounding"]
         return out
 
@@ -148,7 +148,7 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
         seconds = time.perf_counter() - t0
         return SolveResult(Status.OPTIMAL, res.x, res.objective, bound, gap, res.solver, res.solver_version, seconds,
                            "within the gap of the LP bound after LP rounding",
-                           extra={"lp_rounding": {"lp_s": round(lp_res.solve_seconds, 3),
+                           extra={"lp_rounding": {"accepted": True, "lp_s": round(lp_res.solve_seconds, 3),
                                                   "restricted_mip_s": round(res.solve_seconds, 3)}}), None
     return None, res.x
 
@@ -194,7 +194,9 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
         elif use_lp_rounding(form, problem, backend_name):
             if progress:
                 progress(f"solving stage {i + 1}/{len(plan_stages)}: {name} (LP rounding)")
+            t_round = time.perf_counter()
             result, start = lp_rounding(form, problem, backend, opts)
+            t_round = time.perf_counter() - t_round
             if result is None and start is not None:
                 problem = dataclasses.replace(problem, start=start)
                 if opts.time_limit is not None:
@@ -202,6 +204,9 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
                     opts = dataclasses.replace(opts, time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))))
         if result is None:
             result = backend.solve(problem, opts)
+            if problem.start is not None and x_best is None:   # started from LP rounding: count its time too
+                result.solve_seconds += t_round
+                result.extra["lp_rounding"] = {"start_s": round(t_round, 3), "accepted": False}
         if result.status == Status.INFEASIBLE and i == 0:
             from .diagnose import diagnose
 

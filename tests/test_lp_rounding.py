@@ -59,6 +59,7 @@ def test_plans_with_and_without_lp_rounding_agree_within_the_gap(town):
     a = solve(_with(town, "always"))
     b = solve(_with(town, "never"))
     assert a.status == b.status == "optimal"
+    assert "lp_rounding" in a.summary["stages"][0] and "lp_rounding" not in b.summary["stages"][0]
     ca, cb = a.objective["coverage"], b.objective["coverage"]
     assert abs(ca - cb) <= 2 * GAP * max(1.0, abs(cb)) + 1e-9
     for plan in (a, b):
