@@ -580,17 +580,18 @@ def report(
 
     def _do() -> int:
         from .plan import write_file_atomic
-        from .report import report_from_dir
+        from .report import load_recorded_scenario, report_from_dir
         from .workbook import workbook_from_dir
 
-        _read_plan_dir(plan_dir)    # a clear error when it is not a plan folder
+        p = _read_plan_dir(plan_dir)    # a clear error when it is not a plan folder
         written = []
-        html = report_from_dir(plan_dir, _state["lang"])
+        scenario, _ = load_recorded_scenario(p["summary"].get("config"), plan_dir)   # once, for both files
+        html = report_from_dir(plan_dir, _state["lang"], scenario)
         targets = [(out, html)] if out is not None and out.suffix.lower() == ".html" else []
         if not targets:
             folder = out or plan_dir
             targets = [(folder / "report.html", html),
-                       (folder / "plan.xlsx", workbook_from_dir(plan_dir, _state["lang"]))]
+                       (folder / "plan.xlsx", workbook_from_dir(plan_dir, _state["lang"], scenario))]
         for path, data in targets:
             write_file_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
             written.append(str(path))

@@ -64,7 +64,8 @@ class Plan:
         """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
         reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution."""
         plan_dir = Path(plan_dir)
-        ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str}
+        ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
+               "unit_name": str, "category": str}
         tables = {name: read_plan_csv(plan_dir / file, dtype=ids) for name, file in TABLE_FILES.items()}
         summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
         extras: dict = {}

@@ -19,7 +19,6 @@ tiers and provider kinds come from :mod:`linkage_opt.lang`.
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 import warnings
@@ -257,40 +256,14 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     """
     from .plan import Plan
 
-    try:
-        from .plan import read_plan_csv
-    except ImportError:                      # older plan.py: plain reading (no formula-escape undoing)
-        def read_plan_csv(path, **kw):
-            return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, **kw)
-
     plan_dir = Path(plan_dir)
-    summary_path = plan_dir / "summary.json"
-    if not summary_path.exists():
+    if not (plan_dir / "summary.json").exists():
         raise FileNotFoundError(f"{plan_dir} is not a linkage-opt plan folder (no summary.json)")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    dtypes = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "unit_name": str,
-              "org_id": str, "category": str}
-
-    def _read(name: str) -> pd.DataFrame | None:
-        f = plan_dir / name
-        return read_plan_csv(f, dtype=dtypes) if f.exists() else None
-
-    tables = {}
-    for key, fname in (("allocations", "allocations.csv"), ("coverage", "coverage.csv"),
-                       ("providers", "providers.csv"), ("programs", "programs.csv")):
-        frame = _read(fname)
-        tables[key] = frame if frame is not None else pd.DataFrame()
-    extras = {}
-    for fname in ("explanations.csv", "baseline_coverage.csv", "marginal_values.csv"):
-        frame = _read(fname)
-        if frame is not None:
-            extras[fname] = frame
-    if (plan_dir / "baseline.json").exists():
-        extras["baseline.json"] = json.loads((plan_dir / "baseline.json").read_text(encoding="utf-8"))
-    plan = Plan(summary=summary, extras=extras, **tables)
+    plan = Plan.read(plan_dir)
+    summary = plan.summary
     problem = None
     if scenario is None:
-        scenario, problem = _load_recorded_scenario(summary.get("config"), plan_dir)
+        scenario, problem = load_recorded_scenario(summary.get("config"), plan_dir)
     lang = L.resolve(lang)
     ctx = _context(plan, scenario, lang)
     if problem:
@@ -298,7 +271,8 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     return _render(ctx)
 
 
-def _load_recorded_scenario(config, plan_dir: Path):
+def load_recorded_scenario(config, plan_dir: Path):
+    """``(scenario, None)`` from the config a plan records, or ``(None, why)`` when it cannot be loaded."""
     if not config:
         return None, "summary.json names no config"
     from .load import load_scenario

@@ -142,10 +142,10 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None) -> bytes
     from .plan import Plan
 
     plan = Plan.read(plan_dir)
-    if scenario is None and plan.summary.get("config") and Path(plan.summary["config"]).exists():
-        from .load import load_scenario
+    if scenario is None:
+        from .report import load_recorded_scenario
 
-        scenario = load_scenario(plan.summary["config"])
+        scenario, _ = load_recorded_scenario(plan.summary.get("config"), Path(plan_dir))
     return build_workbook(plan, scenario, lang)
 
 
