@@ -209,7 +209,7 @@ def _print_plan(plan, out: Path | None) -> None:
     t.add_column(style="bold")
     t.add_column(justify="right")
     status = s["status"]
-    t.add_row(T("plan.status"), T(f"status.{status}") if f"status.{status}" in L.MESSAGES else status)
+    t.add_row(T("plan.status"), L.t_or(f"status.{status}", status, _state["lang"]))
     t.add_row(T("plan.coverage"), f"{met['weighted_coverage']:.2%}")
     t.add_row(T("plan.guaranteed"), f"{met['guaranteed_met']} / {met['guaranteed_needs']}")
     t.add_row(T("plan.min_ratio"), f"{met['min_unit_ratio']:.2%}")
@@ -218,7 +218,7 @@ def _print_plan(plan, out: Path | None) -> None:
     t.add_row(T("plan.idle"), f"{met['idle_hours']:,.1f}")
     gap = s.get("gap")
     stage = s["objective_stage"]
-    stage = T(f"stage.{stage}") if f"stage.{stage}" in L.MESSAGES else stage
+    stage = L.t_or(f"stage.{stage}", stage, _state["lang"])
     t.add_row(T("plan.stage_bound_gap"), f"{stage} / {s['best_bound']} / {'-' if gap is None else f'{gap:.3%}'}")
     tm = s["timings"]
     t.add_row(T("plan.times"),
@@ -438,7 +438,7 @@ def whatif(
         t.add_column(T("whatif.variant"))
         t.add_column(T("whatif.status"))
         for key, label, _ in METRICS:
-            t.add_column(T(f"metric.{key}") if f"metric.{key}" in L.MESSAGES else label, justify="right")
+            t.add_column(L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
         for _, r in df.iterrows():
             cells = []
             for key, _, fmt in METRICS:
@@ -522,7 +522,7 @@ def weights_ahp(
         result = ahp_weights(criteria, matrix, threshold=threshold)
         t = Table(title=T("ahp.title"), title_justify="left", show_header=False)
         for k, v in format_result(result):
-            t.add_row(T(f"ahp.{k}") if f"ahp.{k}" in L.MESSAGES else k, v)
+            t.add_row(L.t_or(f"ahp.{k}", k, _state["lang"]), v)
         console.print(t)
         if not result.consistent:
             err_console.print(T("ahp.refused", cr=result.cr, threshold=threshold), highlight=False)

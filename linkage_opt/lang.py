@@ -36,6 +36,11 @@ def t(key: str, lang: str | None = None, /, **kw) -> str:
     return entry[resolve(lang)].format(**kw)
 
 
+def t_or(key: str, fallback: str, lang: str | None = None) -> str:
+    """The message ``key`` in ``lang``, or ``fallback`` when there is no such message (an unknown status, say)."""
+    return t(key, lang) if key in MESSAGES else fallback
+
+
 def column(name: str, lang: str | None = None) -> str:
     """A human header for an output column (the machine name when none is known)."""
     entry = COLUMNS.get(name)

@@ -182,11 +182,13 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     for i, (name, c, sense, offset) in enumerate(plan_stages):
         if progress:
             progress(f"solving stage {i + 1}/{len(plan_stages)}: {name}")
-        opts = options
-        if options.time_limit is not None:
+        def stage_options() -> SolverOptions:   # this stage's share of the time still left
+            if options.time_limit is None:
+                return options
             remaining = options.time_limit - (time.perf_counter() - t_start)
-            opts = SolverOptions(time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))),
-                                 mip_gap=options.mip_gap, threads=options.threads, seed=options.seed, log=options.log)
+            return dataclasses.replace(options, time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))))
+
+        opts = stage_options()
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
         result = None
         if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
@@ -199,9 +201,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             t_round = time.perf_counter() - t_round
             if result is None and start is not None:
                 problem = dataclasses.replace(problem, start=start)
-                if opts.time_limit is not None:
-                    remaining = options.time_limit - (time.perf_counter() - t_start)
-                    opts = dataclasses.replace(opts, time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))))
+                opts = stage_options()                 # what the rounding left of the stage's time
         if result is None:
             result = backend.solve(problem, opts)
             if problem.start is not None and x_best is None:   # started from LP rounding: count its time too

@@ -49,17 +49,6 @@ SUMMARY_ROWS = (
     ("config", "Config", "配置文件", None),
 )
 
-STATUS = {
-    "optimal": {"en": "optimal", "zh": "最优"},
-    "feasible": {"en": "feasible (time limit; see gap)", "zh": "可行（达到时间上限，见间隙）"},
-    "infeasible": {"en": "infeasible", "zh": "不可行"},
-}
-
-STAGES = {
-    "coverage": {"en": "coverage", "zh": "覆盖"}, "equity": {"en": "equity", "zh": "公平"},
-    "cost": {"en": "cost", "zh": "成本"}, "weighted": {"en": "weighted", "zh": "加权"},
-}
-
 BASELINE_ROWS = (
     ("weighted_coverage", "Weighted coverage", "加权满足率", "0.00%"),
     ("guaranteed_met", "Guaranteed needs met", "兜底保障需求已满足", "0"),
@@ -269,14 +258,14 @@ def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=()) -> None:
     solver = s.get("solver", {})
     values = {
         "scenario": s.get("scenario"), "period": s.get("period"),
-        "status": STATUS.get(s.get("status"), {}).get(lang, s.get("status")),
+        "status": L.t_or(f"status.{s.get('status')}", s.get("status"), lang),
         "weighted_coverage": met.get("weighted_coverage"),
         "guaranteed": _txt("guaranteed_value", lang, met=met.get("guaranteed_met"), total=met.get("guaranteed_needs")),
         "min_unit_ratio": met.get("min_unit_ratio"),
         "units_below_equity_floor": met.get("units_below_equity_floor"),
         "unmet_need_rows": met.get("unmet_need_rows"),
         "money": obj.get("money"), "idle_hours": met.get("idle_hours"),
-        "objective_stage": STAGES.get(s.get("objective_stage"), {}).get(lang, s.get("objective_stage")), "best_bound": s.get("best_bound"), "gap": s.get("gap"),
+        "objective_stage": L.t_or(f"stage.{s.get('objective_stage')}", s.get("objective_stage"), lang), "best_bound": s.get("best_bound"), "gap": s.get("gap"),
         "solver": " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v),
         "created_at": s.get("created_at"), "config": s.get("config"),
     }
