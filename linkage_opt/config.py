@@ -140,7 +140,7 @@ class Solver(_Strict):
     log: bool = False
     aggregate: bool = True    # merge identical volunteers and lots into classes (exact; see docs/model.md)
     strong_linking: Literal["auto", "always", "never"] = "auto"   # x <= z rows for organizations with a fixed cost
-    lp_rounding: Literal["auto", "always", "never"] = "auto"      # first stage: LP, round, restricted MIP (start)
+    lp_rounding: Literal["auto", "always", "never"] = "auto"      # each stage: LP bound, restricted MIP (start)
 
 
 class Config(_Strict):
@@ -335,7 +335,7 @@ KEY_DOCS: dict[str, str] = {
     "solver.threads": "Solver threads (blank = solver default).",
     "solver.seed": "Random seed (fixed for reproducible plans).",
     "solver.log": "Show the solver's own log.",
-    "solver.lp_rounding": "First stage only: solve the LP relaxation, fix program instances (rounded down) and organization engagement (rounded up), solve that smaller MIP, and use its plan as the start -- or as the stage's answer when it is already within `mip_gap` of the LP bound. `auto` does it for models of 20,000 columns or more (where HiGHS's own root is slow); `always`, `never`.",
+    "solver.lp_rounding": "In each stage: solve the LP relaxation, fix program instances (first stage: rounded down from the LP, with organization engagement rounded up; later stages: as the previous stage's plan has them), solve that smaller MIP, and use its plan as the start -- or as the stage's answer when it is already within `mip_gap` of the LP bound. `auto` does it for models of 20,000 columns or more (where HiGHS's own root is slow); `always`, `never`.",
     "solver.strong_linking": "Per-edge rows `x <= z` tying an organization's flows to its engagement: a tighter LP bound, but one row per edge. `auto` adds them while there are at most 20,000; `always`, `never`.",
     "solver.aggregate": "Merge identical volunteers (and charity lots) into classes before building the model; exact, and the plan lists every person and lot.",
 }

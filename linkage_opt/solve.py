@@ -12,7 +12,7 @@ import dataclasses
 import datetime as _dt
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -102,27 +102,46 @@ def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, f
 
 
 LP_ROUNDING_MIN_COLUMNS = 20_000   # `auto`: below this HiGHS's own root does better (measured; docs/performance.md)
-LP_ROUNDING_TIME_SHARE = 0.8       # of the stage's time, for the LP and the restricted MIP together
+LP_ROUNDING_TIME_SHARE = 0.8       # of a stage's time, for the LP and the restricted MIP together
 
 
 def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -> bool:
+    """Whether ``lp_rounding`` runs for this stage (a later stage has ``problem.start``: it fixes only ``y``)."""
     mode = form.scenario.config.solver.lp_rounding
-    if mode == "never" or backend_name != "highs" or not problem.n_integer or not ({"y", "z_org"} & set(form.model.var_blocks)):
+    fixed = ("y",) if problem.start is not None else ("y", "z_org")
+    if mode == "never" or backend_name != "highs" or not problem.n_integer or not any(
+            form.has(n) and form.var(n).size for n in fixed):
         return False
     return mode == "always" or problem.n_cols >= LP_ROUNDING_MIN_COLUMNS
 
 
-def lp_rounding(form: Formulation, problem: MipProblem, backend, options: SolverOptions
-                ) -> tuple[SolveResult | None, np.ndarray | None]:
-    """A plan for the first stage from its LP relaxation: ``(result, None)`` when the plan is proven within
-    ``mip_gap`` of the LP bound (the stage is then solved), ``(None, start)`` to start the full MIP from it,
-    ``(None, None)`` when the heuristic found nothing.
+class Rounding(NamedTuple):
+    result: SolveResult | None     # the stage's answer, when proven within mip_gap of the LP bound
+    start: np.ndarray | None       # otherwise the full MIP's start (the restricted MIP's plan, or ``previous``)
+    bound: float | None = None     # the LP relaxation's objective (a bound on the stage), when it was solved
 
-    Program instances ``y`` are rounded down and organization engagements ``z_org`` up, then fixed; the
+
+def lp_rounding(form: Formulation, problem: MipProblem, backend, options: SolverOptions,
+                previous: np.ndarray | None = None) -> Rounding:
+    """A stage's plan from its LP relaxation and a restricted MIP: ``Rounding(result, None, bound)`` when the
+    plan is proven within ``mip_gap`` of the LP bound (the stage is then solved), ``Rounding(None, start,
+    bound)`` to start the full MIP from it (``previous`` or None when the heuristic found nothing better).
+
+    Program instances ``y`` (and in the first stage organization engagements ``z_org``) are fixed; the
     remaining integers (indivisible flows, social workers' unit assignments) stay integer in a much
-    smaller MIP. Rounding ``y`` down only lowers program output and the inputs it needs; engaging an
-    organization only adds capacity (its fixed cost may break the budget row, in which case the restricted
-    MIP is infeasible and nothing is returned). Whatever it returns satisfies every row of ``problem``.
+    smaller MIP:
+
+    * first stage (``previous`` is None): ``y`` rounded down from the LP and ``z_org`` up. Rounding ``y``
+      down only lowers program output and the inputs it needs; engaging an organization only adds
+      capacity (its fixed cost may break the budget row, in which case the restricted MIP is infeasible
+      and nothing is returned);
+    * later stages: ``y`` as the previous stage's plan ``previous`` has it (rounding the LP would break the
+      rows that keep earlier stages' values), engagements free so that an organization whose programs
+      are not needed is not paid for (fixing them too gave a 1.6% dearer cost stage on the district;
+      docs/performance.md). ``previous`` is the restricted MIP's start, so what comes back is never worse.
+
+    The LP relaxation of ``problem`` (interior point + crossover) gives the bound either way. Whatever
+    this returns satisfies every row of ``problem``.
     """
     t0 = time.perf_counter()
     share = None if options.time_limit is None else max(1.0, options.time_limit * LP_ROUNDING_TIME_SHARE)
@@ -130,27 +149,45 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     lp = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality), start=None)
     lp_res = backend.solve(lp, ipm)
     if lp_res.status != Status.OPTIMAL or lp_res.x is None:
-        return None, None
+        return Rounding(None, previous)
+    bound = lp_res.objective
     lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
-    for name, rounding in (("y", np.floor), ("z_org", np.ceil)):
-        if name in form.model.var_blocks:
-            ids = form.model.var(name).ids
-            v = np.clip(rounding(lp_res.x[ids] + (1e-6 if rounding is np.floor else -1e-6)), lo[ids], hi[ids])
-            lo[ids] = hi[ids] = v
-    restricted = dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=None)
+    fixes = ([("y", np.floor(lp_res.x + 1e-6)), ("z_org", np.ceil(lp_res.x - 1e-6))] if previous is None
+             else [("y", np.round(previous))])
+    for name, values in fixes:
+        if form.has(name):
+            ids = form.var(name).ids
+            lo[ids] = hi[ids] = np.clip(values[ids], lo[ids], hi[ids])
+    restricted = dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=previous)
     left = None if share is None else max(1.0, share - (time.perf_counter() - t0))
     res = backend.solve(restricted, dataclasses.replace(ipm, time_limit=left))
     if res.x is None or res.objective is None:
-        return None, None
-    bound = lp_res.objective
+        return Rounding(None, previous, bound)
     gap = relative_gap(res.objective, bound)
     if gap is not None and gap <= options.mip_gap + 1e-12:
         seconds = time.perf_counter() - t0
-        return SolveResult(Status.OPTIMAL, res.x, res.objective, bound, gap, res.solver, res.solver_version, seconds,
-                           "within the gap of the LP bound after LP rounding",
-                           extra={"lp_rounding": {"accepted": True, "lp_s": round(lp_res.solve_seconds, 3),
-                                                  "restricted_mip_s": round(res.solve_seconds, 3)}}), None
-    return None, res.x
+        solved = SolveResult(Status.OPTIMAL, res.x, res.objective, bound, gap, res.solver, res.solver_version, seconds,
+                             "within the gap of the LP bound after LP rounding",
+                             extra={"lp_rounding": {"accepted": True, "fixed": "lp" if previous is None else "previous",
+                                                    "lp_s": round(lp_res.solve_seconds, 3),
+                                                    "restricted_mip_s": round(res.solve_seconds, 3)}})
+        return Rounding(solved, None, bound)
+    return Rounding(None, res.x, bound)
+
+
+def tighter_bound(result: SolveResult, lp_bound: float | None, sense: str) -> SolveResult:
+    """The result with the LP relaxation's bound where it is tighter than the solver's own.
+
+    A MIP stopped by its time limit inside the root may report only a trivial bound (for the equity term,
+    1); the LP relaxation solved before it bounds the same problem.
+    """
+    if lp_bound is None or result.objective is None:
+        return result
+    b = result.best_bound
+    tighter = (b is None or not np.isfinite(b) or (lp_bound < b if sense == "max" else lp_bound > b))
+    if not tighter:
+        return result
+    return dataclasses.replace(result, best_bound=lp_bound, gap=relative_gap(result.objective, lp_bound))
 
 
 def solve_formulation(form: Formulation, backend_name: str, options: SolverOptions,
@@ -190,23 +227,24 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
 
         opts = stage_options()
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
-        result = None
+        result, t_round, lp_bound = None, None, None
         if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
             problem = dataclasses.replace(problem, start=settle_equity(form, x_best))
-        elif use_lp_rounding(form, problem, backend_name):
+        if use_lp_rounding(form, problem, backend_name):
             if progress:
                 progress(f"solving stage {i + 1}/{len(plan_stages)}: {name} (LP rounding)")
             t_round = time.perf_counter()
-            result, start = lp_rounding(form, problem, backend, opts)
+            result, start, lp_bound = lp_rounding(form, problem, backend, opts, previous=problem.start)
             t_round = time.perf_counter() - t_round
-            if result is None and start is not None:
+            if result is None:
                 problem = dataclasses.replace(problem, start=start)
                 opts = stage_options()                 # what the rounding left of the stage's time
         if result is None:
             result = backend.solve(problem, opts)
-            if problem.start is not None and x_best is None:   # started from LP rounding: count its time too
+            if t_round is not None:   # LP rounding ran and gave (at most) the start: count its time too
                 result.solve_seconds += t_round
                 result.extra["lp_rounding"] = {"start_s": round(t_round, 3), "accepted": False}
+                result = tighter_bound(result, lp_bound, sense)
         if result.status == Status.INFEASIBLE and i == 0:
             from .diagnose import diagnose
 

@@ -1,5 +1,6 @@
-"""The first stage's LP-rounding start (solver.lp_rounding): what it returns satisfies every row, a plan it
-declares solved is within the gap of the LP bound, and plans with and without it agree within the gap."""
+"""LP rounding (solver.lp_rounding): what it returns satisfies every row, a plan it declares solved is within
+the gap of the LP bound, a later stage's keeps the previous plan's programs and is never worse than it, and
+plans with and without it agree within the gap."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from linkage_opt.check import check_plan
 from linkage_opt.formulation import build
 from linkage_opt.generate import generate_command
 from linkage_opt.load import load_scenario
-from linkage_opt.solve import lp_rounding, solve, stage_problem, use_lp_rounding
-from linkage_opt.solvers import SolverOptions, get_backend
+from linkage_opt.formulation import settle_equity
+from linkage_opt.solve import lp_rounding, solve, stage_problem, stage_slack, tighter_bound, use_lp_rounding
+from linkage_opt.solvers import SolverOptions, Status, get_backend
+from linkage_opt.solvers.base import SolveResult
 
 GAP = 0.005
 
@@ -41,18 +44,56 @@ def test_what_lp_rounding_returns_satisfies_every_row(town):
     form = build(_with(town, "always"))
     term = form.terms["coverage"]
     problem = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
-    result, start = lp_rounding(form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP))
+    result, start, bound = lp_rounding(form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP))
     x = result.x if result is not None else start
     assert x is not None, "the town's rounding finds a plan"
+    assert bound is not None and bound >= term.value(x) - 1e-9       # the LP bounds the plan
+    _assert_feasible(problem, x)
+    if result is not None:        # declared solved: within the gap of the LP relaxation's bound
+        assert result.best_bound == bound >= result.objective - 1e-9
+        assert (result.best_bound - result.objective) / max(1.0, abs(result.objective)) <= GAP + 1e-12
+
+
+def _assert_feasible(problem, x):
     act = problem.A @ x
     tol = 1e-6 * np.maximum(1.0, np.abs(act))
     assert np.all(act >= problem.row_lo - tol) and np.all(act <= problem.row_hi + tol)
     assert np.all(x >= problem.col_lo - 1e-9) and np.all(x <= problem.col_hi + 1e-9)
     ints = problem.integrality.astype(bool)
     assert np.allclose(x[ints], np.round(x[ints]), atol=1e-6)
-    if result is not None:        # declared solved: within the gap of the LP relaxation's bound
-        assert result.best_bound >= result.objective - 1e-9
-        assert (result.best_bound - result.objective) / max(1.0, abs(result.objective)) <= GAP + 1e-12
+
+
+def test_a_later_stage_keeps_the_previous_plans_programs_and_never_does_worse(town):
+    form = build(_with(town, "always"))
+    backend, options = get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
+    cov, eq = form.terms["coverage"], form.terms["equity"]
+    first = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
+    result, start, bound = lp_rounding(form, first, backend, options)
+    x1 = result.x if result is not None else start
+    v = cov.value(x1)
+    second = stage_problem(form, eq.c, "max", eq.offset, [(cov, v, stage_slack(v, bound, 1e-9, GAP))], 1e-9)
+    previous = settle_equity(form, x1)
+    _assert_feasible(second, previous)
+    result, start, bound = lp_rounding(form, second, backend, options, previous=previous)
+    x2 = result.x if result is not None else start
+    _assert_feasible(second, x2)
+    assert eq.value(x2) >= eq.value(previous) - 1e-9                  # the previous plan was its start
+    assert bound is not None and bound >= eq.value(x2) - 1e-9
+    ids = form.var("y").ids                                            # the previous plan's programs, kept
+    assert np.allclose(x2[ids], np.round(previous[ids]))
+    if result is not None:
+        assert result.extra["lp_rounding"]["fixed"] == "previous"
+
+
+def test_the_lp_bound_replaces_a_weaker_solver_bound():
+    r = SolveResult(Status.FEASIBLE, np.zeros(1), 0.90, 1.0, 0.1, "highs", "1", 1.0)
+    assert tighter_bound(r, 0.95, "max").best_bound == 0.95
+    assert abs(tighter_bound(r, 0.95, "max").gap - 0.05) < 1e-12
+    assert tighter_bound(r, 1.2, "max").best_bound == 1.0              # the solver's is tighter: kept
+    m = SolveResult(Status.FEASIBLE, np.zeros(1), 100.0, 50.0, 0.5, "highs", "1", 1.0)
+    assert tighter_bound(m, 80.0, "min").best_bound == 80.0
+    assert tighter_bound(m, 40.0, "min").best_bound == 50.0
+    assert tighter_bound(m, None, "min") is m
 
 
 def test_plans_with_and_without_lp_rounding_agree_within_the_gap(town):
