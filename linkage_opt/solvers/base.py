@@ -43,6 +43,8 @@ class MipProblem:
     row_names: tuple[str, ...] | None = None
     name: str = "linkage"
     start: np.ndarray | None = None            # optional feasible start (e.g. the previous stage's plan)
+    basis: object | None = None                # optional LP basis from the same backend (SolveResult.extra["basis"])
+                                               # of a problem with the same columns and the first rows of this one
 
     @property
     def n_cols(self) -> int:

@@ -46,6 +46,25 @@ def _quiet_stdout():
         os.close(saved)
 
 
+def set_basis(h, basis, n_cols: int, n_rows: int) -> bool:
+    """Start ``h`` from ``basis`` (a HighsBasis of the same columns); rows it does not cover are basic.
+
+    An earlier stage's LP basis has the same columns and fewer rows (each stage adds the row that keeps
+    the term before it), and the new rows' slacks are basic. A basis of another shape, or one HiGHS
+    rejects, is not used (False).
+    """
+    import highspy
+
+    rows = list(basis.row_status)
+    if len(basis.col_status) != n_cols or len(rows) > n_rows:
+        return False
+    b = highspy.HighsBasis()
+    b.col_status = list(basis.col_status)
+    b.row_status = rows + [highspy.HighsBasisStatus.kBasic] * (n_rows - len(rows))
+    b.valid = True
+    return h.setBasis(b) == highspy.HighsStatus.kOk
+
+
 def new_highs(log: bool = False):
     """A Highs instance that printed no banner; its log goes to stderr if ``log``, nowhere otherwise."""
     import highspy
@@ -183,11 +202,18 @@ class HighsBackend:
         scale = objective_scale_exponent(problem.c)
         if scale:
             h.setOptionValue("user_objective_scale", scale)
-        if options.lp_method == "ipm":   # interior point with crossover (HiGHS's default): a vertex, exact duals
+        warm = problem.basis is not None and not problem.n_integer
+        if warm:   # primal simplex from a basis: on the next stage's LP (same columns, a row more) it beats IPM
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 4)
+        elif options.lp_method == "ipm":   # interior point with crossover (HiGHS's default): a vertex, exact duals
             h.setOptionValue("mip_lp_solver" if problem.n_integer else "solver", "ipm")
         if pass_problem(h, problem) == highspy.HighsStatus.kError:
             return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
                                "HiGHS rejected the model (see the log with log=True)")
+        if warm and not set_basis(h, problem.basis, problem.n_cols, problem.n_rows):
+            warm = False
+            h.setOptionValue("solver", "ipm" if options.lp_method == "ipm" else "choose")
         if use_start and problem.n_integer:
             sol = highspy.HighsSolution()
             sol.col_value = np.asarray(problem.start, dtype=np.float64)
@@ -202,7 +228,8 @@ class HighsBackend:
                 st, message = self._infeasible_or_unbounded(h, problem, options, t0)
             else:
                 st, message = self._status(ms), h.modelStatusToString(ms)
-        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run, "objective_scale_exp": scale}
+        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run, "objective_scale_exp": scale,
+                 "warm_basis": warm}
         if threads_note:
             extra["threads_note"] = threads_note
         info = h.getInfo()
@@ -230,6 +257,9 @@ class HighsBackend:
             # HiGHS gives d(objective)/d(bound) in the problem's own sense, for max problems too
             res.row_duals = np.asarray(sol.row_dual, dtype=float)
             res.col_duals = np.asarray(sol.col_dual, dtype=float)
+            basis = h.getBasis()
+            if basis.valid:
+                res.extra["basis"] = basis
         return res
 
     @staticmethod
