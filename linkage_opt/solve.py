@@ -120,6 +120,7 @@ class Rounding(NamedTuple):
     start: np.ndarray | None       # otherwise the full MIP's start (the restricted MIP's plan, or ``previous``)
     bound: float | None = None     # the LP relaxation's objective (a bound on the stage), when it was solved
     basis: object | None = None    # the LP's optimal basis: the next stage's LP starts from it
+    info: dict | None = None       # what ran: fixed from "lp" or "previous", LP and restricted-MIP seconds
 
 
 def lp_rounding(form: Formulation, problem: MipProblem, backend, options: SolverOptions,
@@ -169,18 +170,18 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     restricted = dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=previous)
     left = None if share is None else max(1.0, share - (time.perf_counter() - t0))
     res = backend.solve(restricted, dataclasses.replace(ipm, time_limit=left))
+    info = {"fixed": "lp" if previous is None else "previous", "lp_s": round(lp_s, 3), "lp_warm": warm,
+            "restricted_mip_s": round(res.solve_seconds, 3)}
     if res.x is None or res.objective is None:
-        return Rounding(None, previous, bound, basis)
+        return Rounding(None, previous, bound, basis, info)
     gap = relative_gap(res.objective, bound)
     if gap is not None and gap <= options.mip_gap + 1e-12:
         seconds = time.perf_counter() - t0
         solved = SolveResult(Status.OPTIMAL, res.x, res.objective, bound, gap, res.solver, res.solver_version, seconds,
                              "within the gap of the LP bound after LP rounding",
-                             extra={"lp_rounding": {"accepted": True, "fixed": "lp" if previous is None else "previous",
-                                                    "lp_s": round(lp_s, 3), "lp_warm": warm,
-                                                    "restricted_mip_s": round(res.solve_seconds, 3)}})
-        return Rounding(solved, None, bound, basis)
-    return Rounding(None, res.x, bound, basis)
+                             extra={"lp_rounding": {"accepted": True, **info}})
+        return Rounding(solved, None, bound, basis, info)
+    return Rounding(None, res.x, bound, basis, {**info, "restricted_objective": res.objective})
 
 
 def tighter_bound(result: SolveResult, lp_bound: float | None, sense: str) -> SolveResult:
@@ -236,15 +237,15 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
 
         opts = stage_options()
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
-        result, t_round, lp_bound = None, None, None
+        result, t_round, lp_bound, info = None, None, None, None
         if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
             problem = dataclasses.replace(problem, start=settle_equity(form, x_best))
         if use_lp_rounding(form, problem, backend_name):
             if progress:
                 progress(f"solving stage {i + 1}/{len(plan_stages)}: {name} (LP rounding)")
             t_round = time.perf_counter()
-            result, start, lp_bound, lp_basis = lp_rounding(form, problem, backend, opts, previous=problem.start,
-                                                            basis=lp_basis)
+            result, start, lp_bound, lp_basis, info = lp_rounding(form, problem, backend, opts,
+                                                                  previous=problem.start, basis=lp_basis)
             t_round = time.perf_counter() - t_round
             if result is None:
                 problem = dataclasses.replace(problem, start=start)
@@ -253,7 +254,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             result = backend.solve(problem, opts)
             if t_round is not None:   # LP rounding ran and gave (at most) the start: count its time too
                 result.solve_seconds += t_round
-                result.extra["lp_rounding"] = {"start_s": round(t_round, 3), "accepted": False}
+                result.extra["lp_rounding"] = {"start_s": round(t_round, 3), "accepted": False, **(info or {})}
                 result = tighter_bound(result, lp_bound, sense)
         if result.status == Status.INFEASIBLE and i == 0:
             from .diagnose import diagnose

@@ -45,7 +45,7 @@ def test_what_lp_rounding_returns_satisfies_every_row(town):
     form = build(_with(town, "always"))
     term = form.terms["coverage"]
     problem = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
-    result, start, bound, _ = lp_rounding(form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP))
+    result, start, bound, _, _ = lp_rounding(form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP))
     x = result.x if result is not None else start
     assert x is not None, "the town's rounding finds a plan"
     assert bound is not None and bound >= term.value(x) - 1e-9       # the LP bounds the plan
@@ -69,14 +69,14 @@ def test_a_later_stage_keeps_the_previous_plans_programs_and_never_does_worse(to
     backend, options = get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
     cov, eq = form.terms["coverage"], form.terms["equity"]
     first = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
-    result, start, bound, basis = lp_rounding(form, first, backend, options)
+    result, start, bound, basis, _ = lp_rounding(form, first, backend, options)
     assert basis is not None
     x1 = result.x if result is not None else start
     v = cov.value(x1)
     second = stage_problem(form, eq.c, "max", eq.offset, [(cov, v, stage_slack(v, bound, 1e-9, GAP))], 1e-9)
     previous = settle_equity(form, x1)
     _assert_feasible(second, previous)
-    result, start, bound, _ = lp_rounding(form, second, backend, options, previous=previous, basis=basis)
+    result, start, bound, _, _ = lp_rounding(form, second, backend, options, previous=previous, basis=basis)
     cold = lp_rounding(form, second, backend, options, previous=previous)
     assert abs(bound - cold.bound) <= 1e-7 * max(1.0, abs(bound))     # the warm LP is the same LP
     lp = dataclasses.replace(second, integrality=np.zeros_like(second.integrality), basis=basis)
