@@ -160,24 +160,43 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
         return Rounding(None, previous)
     lp_s, warm = time.perf_counter() - t0, lp_res.extra.get("warm_basis", False)
     bound, basis = lp_res.objective, lp_res.extra.get("basis")
-    lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
     fixes = ([("y", np.floor(lp_res.x + 1e-6)), ("z_org", np.ceil(lp_res.x - 1e-6))] if previous is None
              else [("y", np.round(previous))])
-    for name, values in fixes:
-        if form.has(name):
-            ids = form.var(name).ids
-            lo[ids] = hi[ids] = np.clip(values[ids], lo[ids], hi[ids])
-    restricted = dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=previous)
-    left = None if share is None else max(1.0, share - (time.perf_counter() - t0))
-    res = backend.solve(restricted, dataclasses.replace(ipm, time_limit=left))
-    info = {"fixed": "lp" if previous is None else "previous", "lp_s": round(lp_s, 3), "lp_warm": warm,
-            "restricted_mip_s": round(res.solve_seconds, 3)}
+    ids = [form.var(name).ids for name, _ in fixes if form.has(name)]
+    values = [v[form.var(name).ids] for name, v in fixes if form.has(name)]
+    info = {"fixed": "lp" if previous is None else "previous", "lp_s": round(lp_s, 3), "lp_warm": warm}
+
+    def restricted_mip(keep: list[np.ndarray], start: np.ndarray | None) -> SolveResult:
+        lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
+        for i, v, k in zip(ids, values, keep):
+            lo[i[k]] = hi[i[k]] = np.clip(v[k], lo[i[k]], hi[i[k]])
+        left = None if share is None else max(1.0, share - (time.perf_counter() - t0))
+        return backend.solve(dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=start),
+                             dataclasses.replace(ipm, time_limit=left))
+
+    def within_gap(r: SolveResult) -> bool:
+        gap = relative_gap(r.objective, bound)
+        return gap is not None and gap <= options.mip_gap + 1e-12
+
+    res = restricted_mip([np.ones(len(i), bool) for i in ids], previous)
+    info["restricted_mip_s"] = round(res.solve_seconds, 3)
     if res.x is None or res.objective is None:
         return Rounding(None, previous, bound, basis, info)
-    gap = relative_gap(res.objective, bound)
-    if gap is not None and gap <= options.mip_gap + 1e-12:
-        seconds = time.perf_counter() - t0
-        solved = SolveResult(Status.OPTIMAL, res.x, res.objective, bound, gap, res.solver, res.solver_version, seconds,
+    # Not within the gap: free the fixed columns where the LP and the restricted plan disagree and keep
+    # the rest (RINS, Danna et al. 2005), starting from the restricted plan; on the district's cost stage
+    # 2,075,025 -> 1,959,675 where HiGHS's own search from the same start stayed put.
+    values = [np.round(res.x[i]) for i in ids]
+    agree = [np.abs(lp_res.x[i] - v) <= 1e-6 for i, v in zip(ids, values)]
+    left = None if share is None else share - (time.perf_counter() - t0)
+    if not within_gap(res) and not all(a.all() for a in agree) and (left is None or left > 1.0):
+        rins = restricted_mip(agree, res.x)
+        info["rins_s"] = round(rins.solve_seconds, 3)
+        if rins.objective is not None and rins.x is not None and (
+                rins.objective > res.objective if problem.sense == "max" else rins.objective < res.objective):
+            res = rins
+    if within_gap(res):
+        solved = SolveResult(Status.OPTIMAL, res.x, res.objective, bound, relative_gap(res.objective, bound),
+                             res.solver, res.solver_version, time.perf_counter() - t0,
                              "within the gap of the LP bound after LP rounding",
                              extra={"lp_rounding": {"accepted": True, **info}})
         return Rounding(solved, None, bound, basis, info)
