@@ -524,6 +524,12 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"add `weight: 0` under each first", "请先在每个类别下添加 `weight: 0`"),
     # progress lines of the solver (status spinner)
     (r"building the model", "正在建立模型"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): coverage \(LP rounding\)", "正在求解第 {i}/{n} 阶段：覆盖（线性松弛取整）"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): equity \(LP rounding\)", "正在求解第 {i}/{n} 阶段：公平（线性松弛取整）"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): cost \(LP rounding\)", "正在求解第 {i}/{n} 阶段：成本（线性松弛取整）"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): weighted \(LP rounding\)", "正在求解第 {i}/{n} 阶段：加权（线性松弛取整）"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): (?P<s>\S+) \(LP rounding\)", "正在求解第 {i}/{n} 阶段：{s}（线性松弛取整）"),
+    (r"solving stage (?P<i>\d+)/(?P<n>\d+): weighted", "正在求解第 {i}/{n} 阶段：加权"),
     (r"solving stage (?P<i>\d+)/(?P<n>\d+): coverage", "正在求解第 {i}/{n} 阶段：覆盖"),
     (r"solving stage (?P<i>\d+)/(?P<n>\d+): equity", "正在求解第 {i}/{n} 阶段：公平"),
     (r"solving stage (?P<i>\d+)/(?P<n>\d+): cost", "正在求解第 {i}/{n} 阶段：成本"),

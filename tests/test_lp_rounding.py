@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from linkage_opt import lang
 from linkage_opt.check import check_plan
 from linkage_opt.formulation import build
 from linkage_opt.generate import generate_command
@@ -109,7 +110,8 @@ def test_the_lp_bound_replaces_a_weaker_solver_bound():
 
 
 def test_plans_with_and_without_lp_rounding_agree_within_the_gap(town):
-    a = solve(_with(town, "always"))
+    said: list[str] = []
+    a = solve(_with(town, "always"), progress=said.append)
     b = solve(_with(town, "never"))
     assert a.status == b.status == "optimal"
     assert "lp_rounding" in a.summary["stages"][0] and "lp_rounding" not in b.summary["stages"][0]
@@ -117,3 +119,9 @@ def test_plans_with_and_without_lp_rounding_agree_within_the_gap(town):
     assert abs(ca - cb) <= 2 * GAP * max(1.0, abs(cb)) + 1e-9
     for plan in (a, b):
         assert not check_plan(town, plan.tables(), plan.summary)
+
+    # every stage announced its rounding, and the progress lines read in Chinese too
+    assert sum("(LP rounding)" in line for line in said) == len(a.summary["stages"]) == 3
+    lang._MISSES.clear()
+    zh = [lang.problem_text(line, "zh") for line in said]
+    assert not lang._MISSES and not any(w in line for line in zh for w in ("coverage", "equity", "cost", "rounding"))
