@@ -593,7 +593,7 @@ def report(
             targets = [(folder / "report.html", html),
                        (folder / "plan.xlsx", workbook_from_dir(plan_dir, _state["lang"], scenario))]
         for path, data in targets:
-            write_file_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
+            write_file_atomic(path, data)
             written.append(str(path))
         console.print(T("report.written", path=", ".join(written)))
         return 0

@@ -192,17 +192,19 @@ def _usual_permissions(path: Path, mode: int) -> None:
     os.chmod(path, mode & ~umask)
 
 
-def write_file_atomic(path: str | Path, data: bytes) -> None:
+def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -> None:
     """Write one file so that readers see the old file or the new one, never a part: a temporary file
-    beside it (usual permissions, fsynced), then renamed over it."""
+    beside it (usual permissions; fsynced, and the folder after the rename, unless ``fsync`` is off for
+    a short-lived record), then renamed over it. ``str`` data is written as UTF-8."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         _usual_permissions(Path(tmp), 0o666)   # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
@@ -211,7 +213,8 @@ def write_file_atomic(path: str | Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if fsync:
+        _fsync_dir(path.parent)
 
 
 def write_bytes(data: bytes, path: Path) -> None:

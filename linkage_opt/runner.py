@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from .errors import InfeasibleError, LinkageError, Problem, ValidationError
 from .ledger import (DEFAULT_LEDGER_NAME, SUCCESS, Ledger, LedgerUsageError, RunNotFoundError, canonical_json,
                      restore_plan, sha256_bytes, sha256_file, utc_now)
 from .logging_setup import log_event
+from .plan import write_file_atomic
 
 EXIT_OPTIMAL, EXIT_FEASIBLE, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130
@@ -142,22 +142,7 @@ def _holder(period_dir: Path) -> dict | None:
 
 
 def _write_owner(period_dir: Path, info: dict) -> None:
-    _atomic_write_text(period_dir / OWNER_NAME, json.dumps(info) + "\n", fsync=False)
-
-
-def _atomic_write_text(path: Path, text: str, fsync: bool = True) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            if fsync:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with _suppress():
-            os.unlink(tmp)
-        raise
+    write_file_atomic(period_dir / OWNER_NAME, json.dumps(info) + "\n", fsync=False)
 
 
 class _suppress:
@@ -240,7 +225,7 @@ def _disk_revisions(period_dir: Path) -> int:
 
 def write_published_pointer(period_dir: Path, run: dict) -> None:
     """``runs/<period>/published.json``: the published revision, for readers without the ledger."""
-    _atomic_write_text(period_dir / PUBLISHED_NAME, json.dumps(
+    write_file_atomic(period_dir / PUBLISHED_NAME, json.dumps(
         {"run_id": run["run_id"], "period": run["period"], "revision": run["revision"],
          "plan_dir": Path(run["plan_dir"]).name if run.get("plan_dir") else None, "status": run["status"],
          "input_fingerprint": run.get("input_fingerprint"), "published_at": utc_now()}, indent=2) + "\n")
