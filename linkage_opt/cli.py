@@ -66,10 +66,6 @@ def _peek_lang(args) -> str | None:
 
 def localise_help(command) -> None:
     """Translate the help texts of ``command`` and everything under it (the click objects of this call)."""
-    _localise(command)
-
-
-def _localise(command) -> None:
     command.help = L.help_zh(command.help)
     if getattr(command, "short_help", None):
         command.short_help = L.help_zh(command.short_help)
@@ -88,7 +84,7 @@ def _localise(command) -> None:
 
     command.get_help_option = get_help_option
     for sub in (getattr(command, "commands", None) or {}).values():
-        _localise(sub)
+        localise_help(sub)
 
 
 app = typer.Typer(
@@ -284,6 +280,8 @@ def plan(
                 status.update(T("plan.baseline"))
                 attach_baseline(result, scenario)
             status.update(T("plan.workbook"))
+            from .report import attach_desk_files
+
             attach_desk_files(result, scenario, _state["lang"])
             status.update(T("plan.writing"))
             result.write(target)
@@ -295,15 +293,6 @@ def plan(
         return _exit_code_for(result.status)
 
     raise typer.Exit(run_guarded(_do))
-
-
-def attach_desk_files(result, scenario, lang: str) -> None:
-    """plan.xlsx and report.html, in ``lang``, into the plan's files (written atomically with the rest)."""
-    from .report import attach_report
-    from .workbook import attach_workbook
-
-    attach_workbook(result, scenario, lang)
-    attach_report(result, scenario, lang)
 
 
 def _read_plan_dir(plan_dir: Path) -> dict:

@@ -247,6 +247,14 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
+def attach_desk_files(plan, scenario, lang: str = "en") -> None:
+    """plan.xlsx and report.html, in ``lang``, into the plan's files (written atomically with the rest)."""
+    from .workbook import attach_workbook
+
+    attach_workbook(plan, scenario, lang)
+    attach_report(plan, scenario, lang)
+
+
 def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     """Rebuild the report from a written plan folder (its CSVs and JSON files).
 

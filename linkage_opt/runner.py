@@ -443,11 +443,9 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
             except Exception as exc:  # noqa: BLE001 - explanations are a courtesy; the plan stands without them
                 ev("run.explain_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
         try:
-            from .report import attach_report
-            from .workbook import attach_workbook
+            from .report import attach_desk_files
 
-            attach_workbook(plan, scenario, lang)
-            attach_report(plan, scenario, lang)
+            attach_desk_files(plan, scenario, lang)
         except Exception as exc:  # noqa: BLE001 - plan.xlsx and report.html are views; the plan stands without them
             ev("run.desk_files_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
         plan.write(plan_dir, overwrite=False)
