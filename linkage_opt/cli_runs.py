@@ -53,6 +53,11 @@ def T(key: str, **kw) -> str:
     return _t(key, **kw)
 
 
+def _lang_option():
+    """``--lang`` for the commands that only print messages (``run`` has its own: it writes files too)."""
+    return typer.Option(None, "--lang", help="Language of messages: en or zh.")
+
+
 def _set_lang(lang: str | None) -> None:
     from .cli import set_lang
 
@@ -194,7 +199,7 @@ def runs_list(
     period: Optional[str] = typer.Option(None, "--period", "-p", help="Only this period (YYYY-MM)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
+    lang: Optional[str] = _lang_option(),
 ) -> None:
     """Every recorded run, oldest first. A run whose process died shows as [magenta]interrupted[/]."""
     _set_lang(lang)
@@ -234,7 +239,7 @@ def runs_show(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
+    lang: Optional[str] = _lang_option(),
 ) -> None:
     """One run: status, inputs fingerprint, history used, headline figures, and whether its folder is intact."""
     _set_lang(lang)
@@ -375,7 +380,7 @@ def runs_diff(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     limit: int = typer.Option(40, "--limit", min=1, help="Rows shown per table (JSON: all)."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
+    lang: Optional[str] = _lang_option(),
 ) -> None:
     """What changed from plan A to plan B.
 
@@ -448,7 +453,7 @@ def runs_publish(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for a run of that period to finish."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
+    lang: Optional[str] = _lang_option(),
 ) -> None:
     """Make a recorded optimal or feasible run the published plan of its period (e.g. to roll back).
 
@@ -473,7 +478,7 @@ def runs_restore(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     to: Optional[Path] = typer.Option(None, "--to", help="Write here instead of the run's own folder (must not exist)."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages: en or zh."),
+    lang: Optional[str] = _lang_option(),
 ) -> None:
     """Rebuild a plan folder byte for byte from the ledger; every file is checked against its recorded sha256."""
     _set_lang(lang)

@@ -125,15 +125,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_QUOTE = "'"
 
 
+def _needs_quote(value) -> bool:
+    return isinstance(value, str) and value != "" and (value[0] in FORMULA_STARTS or value[0] == TEXT_QUOTE)
+
+
 def escape_cell(value):
     """A text cell Excel/WPS will show as text: ``'`` before a leading ``= + - @``, tab or CR.
 
     A value that already starts with ``'`` gets one more, so :func:`unescape_cell` is its exact inverse.
     Numbers are left alone (``-3`` in a number column is a number, not a formula).
     """
-    if isinstance(value, str) and value and (value[0] in FORMULA_STARTS or value[0] == TEXT_QUOTE):
-        return TEXT_QUOTE + value
-    return value
+    return TEXT_QUOTE + value if _needs_quote(value) else value
 
 
 def unescape_cell(value):
@@ -152,8 +154,7 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if _is_text(frame[col]):
             s = frame[col]
-            mask = s.map(lambda v: isinstance(v, str) and v != "" and (v[0] in FORMULA_STARTS or v[0] == TEXT_QUOTE))
-            if mask.any():
+            if s.map(_needs_quote).any():
                 if out is None:
                     out = frame.copy()
                 out[col] = s.map(escape_cell)
