@@ -18,7 +18,7 @@ import math
 import pandas as pd
 
 from . import lang as L
-from .plan import FORMULA_STARTS
+from .plan import FORMULA_STARTS, TABLE_FILES
 
 SHEETS = {
     "summary": {"en": "Summary", "zh": "概览"},
@@ -96,10 +96,8 @@ def build_workbook(plan, scenario=None, lang: str | None = None) -> bytes:
                                    "strings_to_urls": False, "nan_inf_to_errors": True})
     fmt = _Formats(wb)
     config = scenario.config if scenario is not None else None
-    files = {"coverage": "coverage.csv", "allocations": "allocations.csv", "providers": "providers.csv",
-             "programs": "programs.csv"}
-    capped = [(SHEETS[k][lang], len(getattr(plan, k)), f) for k, f in files.items()
-              if len(getattr(plan, k)) > MAX_SHEET_ROWS]
+    capped = [(SHEETS[k][lang], len(getattr(plan, k)), TABLE_FILES[k])     # in the order of the sheets
+              for k in ("coverage", "allocations", "providers", "programs") if len(getattr(plan, k)) > MAX_SHEET_ROWS]
     _summary_sheet(wb, fmt, plan, lang, capped)
     cov = _localise(plan.coverage.head(MAX_SHEET_ROWS), config, lang)
     ws = _table_sheet(wb, fmt, SHEETS["coverage"][lang], cov, lang)
