@@ -202,18 +202,16 @@ class HighsBackend:
         scale = objective_scale_exponent(problem.c)
         if scale:
             h.setOptionValue("user_objective_scale", scale)
-        warm = problem.basis is not None and not problem.n_integer
+        if pass_problem(h, problem) == highspy.HighsStatus.kError:
+            return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
+                               "HiGHS rejected the model (see the log with log=True)")
+        warm = (problem.basis is not None and not problem.n_integer
+                and set_basis(h, problem.basis, problem.n_cols, problem.n_rows))
         if warm:   # primal simplex from a basis: on the next stage's LP (same columns, a row more) it beats IPM
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 4)
         elif options.lp_method == "ipm":   # interior point with crossover (HiGHS's default): a vertex, exact duals
             h.setOptionValue("mip_lp_solver" if problem.n_integer else "solver", "ipm")
-        if pass_problem(h, problem) == highspy.HighsStatus.kError:
-            return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
-                               "HiGHS rejected the model (see the log with log=True)")
-        if warm and not set_basis(h, problem.basis, problem.n_cols, problem.n_rows):
-            warm = False
-            h.setOptionValue("solver", "ipm" if options.lp_method == "ipm" else "choose")
         if use_start and problem.n_integer:
             sol = highspy.HighsSolution()
             sol.col_value = np.asarray(problem.start, dtype=np.float64)
