@@ -11,21 +11,24 @@ linkage rules, no look-ahead: that is exactly what the optimizer is compared aga
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from .formulation import Formulation
+from .formulation import Formulation, settle_equity
 from .plan import Plan, build_tables
+from .reach import member_frame
 from .schema import TIERS
 
 ROUNDS = 50
 
 
-def baseline_solution(form: Formulation) -> np.ndarray:
-    """A solution vector of the model (flows only) following the rule of thumb."""
-    m = form.model
-    xb = m.var("x")
-    idx = xb.index
+def baseline_flows(form: Formulation) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The rule of thumb on the (provider class, need) edges: ``(edges, units of need per edge, xi values)``.
+
+    Indivisible needs go whole to the first candidate carrier (member) that can still carry them.
+    """
+    idx = form.edges
     p = idx["p"].to_numpy()
     n = idx["n"].to_numpy()
     load = idx["load"].to_numpy(float)
@@ -33,19 +36,27 @@ def baseline_solution(form: Formulation) -> np.ndarray:
     tier = form.needs["tier"].to_numpy()
     indiv = form.needs["indivisible"].to_numpy(bool)
     cap_left = form.providers["capacity"].to_numpy(float).copy()
+    mf = member_frame(form.providers)
+    member_left = mf["capacity"].to_numpy(float).copy()
+    xi = form.model.var("xi")
+    xi_val = np.zeros(xi.size)
+    xi_n = xi.index["n"].to_numpy() if xi.size else np.zeros(0, np.int64)
     served = np.zeros(len(q))            # units of need served
     units = np.zeros(len(idx))           # units of need per edge
 
     for t in TIERS:
-        in_tier = tier[n] == t
-        # indivisible needs: whole, first eligible provider that can carry it (provider order, then need order)
-        for e in np.flatnonzero(in_tier & indiv[n]):
-            need = n[e]
-            if served[need] > 0 or cap_left[p[e]] + 1e-9 < q[need] * load[e]:
+        # indivisible needs: whole, first candidate that can still carry it (need order, then member order)
+        for j in np.flatnonzero((form.needs["tier"].to_numpy()[xi_n] == t) if xi.size else np.zeros(0, bool)):
+            need = xi_n[j]
+            cp, mem = int(xi.index["p"].iat[j]), int(xi.index["member"].iat[j])
+            L = float(xi.index["load"].iat[j] * xi.index["q"].iat[j])
+            if served[need] > 0 or member_left[mem] + 1e-9 < L or cap_left[cp] + 1e-9 < L:
                 continue
-            units[e] = q[need]
+            xi_val[j] = 1.0
             served[need] = q[need]
-            cap_left[p[e]] -= q[need] * load[e]
+            member_left[mem] -= L
+            cap_left[cp] -= L
+        in_tier = tier[n] == t
         # divisible needs: simultaneous pro-rata split, repeated while capacity is freed
         E = np.flatnonzero(in_tier & ~indiv[n] & (load > 0))
         for _ in range(ROUNDS):
@@ -66,10 +77,66 @@ def baseline_solution(form: Formulation) -> np.ndarray:
             served += np.bincount(n[E], weights=offer, minlength=len(q))
             cap_left -= np.bincount(p[E], weights=offer * load[E], minlength=len(cap_left))
             cap_left = np.maximum(cap_left, 0.0)
+    return idx, units, xi_val
 
-    x = np.zeros(m.n_cols)
-    x[xb.ids] = np.divide(units, q[n], out=np.zeros(len(idx)), where=q[n] > 0)
-    return np.clip(x, 0.0, 1.0)
+
+def baseline_solution(form: Formulation) -> np.ndarray:
+    """The rule of thumb as a solution vector of the model (direct service only, no programs)."""
+    idx, units, xi_val = baseline_flows(form)
+    return to_model_vector(form, idx, units, xi_val)
+
+
+def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_val: np.ndarray) -> np.ndarray:
+    """A model vector from direct service per (class, need) edge: pools, demands, need rows, engagements."""
+    m = form.model
+    vec = np.zeros(m.n_cols)
+    P = form.providers
+    N = form.needs
+    live = units > 1e-12
+    e = idx[live]
+    amt = units[live]
+    p, n = e["p"].to_numpy(), e["n"].to_numpy()
+    kind = P["kind"].to_numpy()[p]
+    people = np.isin(kind, ("social_worker", "volunteer"))
+    g = form.groups[p]
+    xb, sb, cb = m.var("x"), m.var("s"), m.var("cov")
+    pool_key = pd.MultiIndex.from_frame(form.pools[["g", "category"]]) if len(form.pools) else None
+    pool = np.full(len(e), -1, np.int64)
+    if pool_key is not None and people.any():
+        pos = pool_key.get_indexer(pd.MultiIndex.from_arrays([g[people], e["category"].to_numpy()[people]]))
+        pool[people] = form.pools["pool"].to_numpy()[pos]
+    dem = xb.index[["d", "u", "category"]].drop_duplicates()
+    d = pd.MultiIndex.from_frame(dem[["u", "category"]]).get_indexer(pd.MultiIndex.from_frame(e[["u", "category"]]))
+    d = dem["d"].to_numpy()[d]
+    xkey = pd.MultiIndex.from_arrays([xb.index["pool"].to_numpy(), np.where(xb.index["pool"].to_numpy() >= 0, -1,
+                                                                           xb.index["p"].to_numpy()), xb.index["d"].to_numpy()])
+    col = xkey.get_indexer(pd.MultiIndex.from_arrays([pool, np.where(pool >= 0, -1, p), d]))
+    np.add.at(vec, xb.start + col, amt)
+    if people.any():
+        skey = pd.MultiIndex.from_frame(sb.index[["p", "pool"]])
+        scol = skey.get_indexer(pd.MultiIndex.from_arrays([p[people], pool[people]]))
+        np.add.at(vec, sb.start + scol, amt[people] * e["load"].to_numpy(float)[people])
+    q = N["q"].to_numpy(float)
+    cpos = pd.Index(cb.index["n"]).get_indexer(n)
+    np.add.at(vec, cb.start + cpos, amt / q[n])
+    xi = m.var("xi")
+    vec[xi.ids] = xi_val
+    vec[cb.ids] = np.minimum(vec[cb.ids], 1.0)
+    if form.has("z_org"):                       # engage every organization the plan uses
+        z = form.var("z_org")
+        used = set(p[kind == "organization"].tolist())
+        if xi.size:
+            used |= set(xi.index["p"].to_numpy()[xi_val > 0.5].tolist())
+        vec[z.ids] = np.isin(z.index["p"].to_numpy(), list(used)).astype(float)
+    if form.has("a"):                           # a worker serves the units it gives hours in
+        a = form.var("a")
+        pu = set(zip(p[kind == "social_worker"].tolist(), e["u"].to_numpy()[kind == "social_worker"].tolist()))
+        if xi.size:
+            sel = xi_val > 0.5
+            pu |= set(zip(xi.index["p"].to_numpy()[sel].tolist(), xi.index["u"].to_numpy()[sel].tolist()))
+        vec[a.ids] = np.fromiter(((pp, uu) in pu for pp, uu in zip(a.index["p"].tolist(), a.index["u"].tolist())),
+                                 bool, a.size).astype(float)
+    return settle_equity(form, vec)
 
 
 def compare(form: Formulation, plan: Plan) -> dict:

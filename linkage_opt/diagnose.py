@@ -174,10 +174,10 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
     u = int(N["u"].iat[n])
     cat = str(N["category"].iat[n])
     P = form.providers
-    x = form.model.var("x")
-    sel = x.index["n"].to_numpy() == n
-    p = x.index["p"].to_numpy()[sel]
-    load = x.index["load"].to_numpy(float)[sel]
+    edges = form.edges
+    sel = edges["n"].to_numpy() == n
+    p = edges["p"].to_numpy()[sel]
+    load = edges["load"].to_numpy(float)[sel]
     cap = P["capacity"].to_numpy(float)[p]
     direct = float(np.sum(np.where(load > 0, cap / np.maximum(load, 1e-12), np.inf))) if len(p) else 0.0
     kinds = P["kind"].to_numpy()[p]
@@ -240,8 +240,7 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
             rules_zh.append(RULE_TEXT_ZH[key].format(**params))
 
     # candidates: the short guarantees and guaranteed needs competing for the same providers
-    x = form.model.var("x")
-    xn, xp = x.index["n"].to_numpy(), x.index["p"].to_numpy()
+    xn, xp = form.edges["n"].to_numpy(), form.edges["p"].to_numpy()
     short_needs = needs[short]
     shared_p = np.unique(xp[np.isin(xn, short_needs)])
     competitors = np.unique(xn[np.isin(xp, shared_p)])

@@ -64,8 +64,7 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     cov = tables["coverage"]
     alloc = tables["allocations"]
     unit_names = dict(zip(sc.units["unit_id"].astype(str), sc.units["name"].astype(str)))
-    xb = form.model.var("x")
-    xi = xb.index
+    xi = form.edges
     slack = _capacity_slack(form, x)
     members = P["members"].to_numpy()
     n_members = P["n_members"].to_numpy()

@@ -1,27 +1,42 @@
-"""The linkage MIP, built as sparse arrays from a :class:`Scenario`.
+"""The linkage MIP, built as sparse arrays from a :class:`Scenario`; its size follows the district's
+structure (home units, categories, units in reach), not the number of people or need rows.
 
 Read alongside ``docs/model.md``: every symbol there names the function here that builds it.
 
-Variables (one block each, labelled by an index frame)
-    x      flow: fraction of need n served by provider p directly      [0,1], binary if n indivisible
-    y      program instances of program k in unit u                     integer [0, ymax]
-    o      program output: fraction of need n served by placement (k,u) [0,1]
-    w_in   social-worker hours given to programs in pool (u, c)        >= 0
-    v_in   volunteer hours given to programs in pool (u, c)            >= 0
-    f_in   charity funds given to programs in pool (u, c)              >= 0
-    b_in   district-budget funds given to programs in pool (u, c)      >= 0
-    z_org  organization engaged (pays its fixed cost)                   binary
-    a      social worker p serves unit u (only where max_units binds)   binary
-    t / s  equity: minimum unit ratio (maxmin) or shortfalls (floor)
+People (social workers, volunteers) reach units through two levels. A *group* is the people who share
+a home unit, radius, party flag, hourly rate and previous-period units (``provider_groups``); a *pool* is
+one group and one category. Level one splits each provider class's hours over the pools of its group
+(``s``, a person's individual skills decide which pools); level two sends a pool's hours to the units in
+the group's reach (``x`` and ``v_in``/``w_in``). Needs are met per (unit, category) *demand*: whatever
+reaches the demand is shared out over its need rows (``cov``), so tiers do not multiply columns.
+Per-person columns exist only where a rule is per person: indivisible needs (``xi``, one binary per
+candidate carrier), a worker's ``max_units`` and limited new pairings (those people form groups of one).
 
-Rows: ``coverage`` (per need), ``capacity`` (per provider), ``program_output``, ``pool_worker_hours``,
-``pool_volunteer_hours``, ``pool_funds``, ``org_link_*``, ``worker_units``/``worker_link_*``,
-``equity``; the five-community linkage rules are added by :mod:`linkage_opt.rules`.
+Variables (one block each, labelled by an index frame)
+    s      hours of provider class p given to pool (g, c)                  >= 0
+    x      units of need of demand (u, c) served by a pool, organization or lot   [0, Q_uc]
+    cov    fraction of a divisible need row met                             [0, 1]
+    xi     indivisible need n carried whole by one person, organization or lot   binary
+    y      program instances of program k in unit u                         integer [0, ymax]
+    o      units of need of demand (u, c) met by placement (k, u)           [0, ymax * output]
+    w_in   social-worker hours a pool gives to programs in (u, c)           >= 0
+    v_in   volunteer hours a pool gives to programs in (u, c)               >= 0
+    f_in   charity funds a lot gives to programs in (u, c)                  >= 0
+    b_in   district-budget funds given to programs in (u, c)                >= 0
+    z_org  organization engaged (pays its fixed cost)                       binary
+    a      social worker p serves unit u (only where max_units binds)       binary
+    t / s_eq  equity: minimum unit ratio (maxmin) or shortfalls (floor)
+
+Rows: ``coverage`` (per need), ``service`` (per demand), ``pool_balance`` (per pool), ``capacity`` (per
+provider class), ``member_capacity`` (per carrier of an indivisible need in a class), ``program_output``,
+``pool_worker_hours``, ``pool_volunteer_hours``, ``pool_funds``, ``org_link_*``, ``worker_units`` /
+``worker_link_*``, ``equity``; the five-community linkage rules are added by :mod:`linkage_opt.rules`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,6 +48,7 @@ from .reach import (aggregate_providers, build_providers, distance_matrix, membe
 from .scenario import Scenario
 
 INF = np.inf
+PEOPLE = ("social_worker", "volunteer")
 
 
 @dataclass
@@ -52,7 +68,7 @@ class Term:
 class Formulation:
     scenario: Scenario
     model: LinearModel
-    providers: pd.DataFrame              # providers frame (row p = provider p)
+    providers: pd.DataFrame              # provider classes (row p = class p)
     needs: pd.DataFrame                  # needs with weights (row n = need n)
     units: pd.Index                      # unit ids (position = unit index)
     terms: dict[str, Term]
@@ -60,12 +76,32 @@ class Formulation:
     col_money: np.ndarray = field(default=None)          # money cost per column (yuan per unit of variable)
     col_stability: np.ndarray = field(default=None)      # stability penalty per column (new pairings)
     info: dict = field(default_factory=dict)
+    groups: np.ndarray = field(default=None)             # group of each provider class (-1: organization, lot)
+    pools: pd.DataFrame = field(default=None)            # pool rows: g, category
 
     def var(self, name: str) -> Block:
         return self.model.var_blocks[name]
 
     def has(self, name: str) -> bool:
         return name in self.model.var_blocks
+
+    def need_cover(self, x: np.ndarray) -> np.ndarray:
+        """The fraction of each need row met at solution ``x`` (1 for needs of zero quantity)."""
+        out = np.where(self.needs["q"].to_numpy(float) > 0, 0.0, 1.0)
+        cov = self.var("cov")
+        if cov.size:
+            np.add.at(out, cov.index["n"].to_numpy(), cov.take(x))
+        xi = self.var("xi")
+        if xi.size:
+            np.add.at(out, xi.index["n"].to_numpy(), xi.take(x))
+        return out
+
+    @cached_property
+    def edges(self) -> pd.DataFrame:
+        """Who may serve which need directly: (provider class p, need n) with load, cost and hours per unit
+        of need, ``p, n, u, category, dist_km, load, cost, hours, q, indivisible``. Not model columns (the
+        model serves demands, not need rows): the rule of thumb, ``explain`` and ``diagnose`` read it."""
+        return eligible_edges(self.scenario, self.providers, self.needs)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -123,7 +159,11 @@ def weighted_needs(scenario: Scenario) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------
 
 def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Load (provider capacity per unit of need), money cost per unit, and service hours per unit."""
+    """Load (provider capacity per unit of need), money cost per unit, and service hours per unit.
+
+    ``e`` has ``p`` (a provider class of the right kind, home, rate and lot attributes), ``category``,
+    ``dist_km``, ``load_override`` and ``cost_override``.
+    """
     cfg = scenario.config
     cats = e["category"].to_numpy()
     kind = P["kind"].to_numpy()[e["p"].to_numpy()]
@@ -154,6 +194,73 @@ def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) ->
     return load, cost, hours
 
 
+def eligible_edges(scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame) -> pd.DataFrame:
+    """(provider class, need) pairs a provider may serve directly, with per-unit load, cost and hours.
+
+    An indivisible need keeps only the classes with a member who can carry all of it.
+    """
+    from .reach import Providers
+
+    prov = Providers(P)
+    E = provider_unit_edges(scenario, prov, distance_matrix(scenario))
+    PC = provider_categories(scenario, prov)
+    act = N.loc[N["q"].to_numpy() > 0, ["u", "category", "q", "indivisible"]].copy()
+    act["n"] = act.index.to_numpy()
+    flows = E.merge(PC, on="p", how="inner").merge(act, on=["u", "category"], how="inner")
+    load, cost, hours = _per_unit_load_cost(scenario, P, flows)
+    flows["load"], flows["cost"], flows["hours"] = load, cost, hours
+    biggest = np.array([max(cs) if len(cs) else 0.0 for cs in P["member_caps"]], float)
+    too_big = flows["indivisible"].to_numpy() & (load * flows["q"].to_numpy() > biggest[flows["p"].to_numpy()] + 1e-9)
+    flows = flows.loc[~too_big].sort_values(["n", "p"], kind="stable").reset_index(drop=True)
+    return flows[["p", "n", "u", "category", "dist_km", "load", "cost", "hours", "q", "indivisible"]]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Groups of people: who is interchangeable once their hours are given to a category
+# ---------------------------------------------------------------------------------------------------
+
+def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple]) -> np.ndarray:
+    """Group id per provider class (-1 for organizations and lots).
+
+    Volunteer classes with the same home unit, radius, party flag, hourly rate and previous-period units
+    form one group: once a member's hours are given to a category they are interchangeable in every row
+    (reach, travel, cost, party share, stability). Social workers, people with explicit ``reach`` rows and
+    (with ``stability.max_new_pairings``) people who served last period are groups of one, because a rule
+    or an override is theirs alone. ``solver.aggregate: false`` makes every class its own group.
+    """
+    kinds = P["kind"].to_numpy()
+    explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
+    limited = scenario.config.stability.enabled and scenario.config.stability.max_new_pairings is not None
+    aggregate = scenario.config.solver.aggregate
+    keys = []
+    for p, row in enumerate(P.itertuples(index=False)):
+        if row.kind not in PEOPLE:
+            keys.append(None)
+        elif (not aggregate or row.kind == "social_worker" or any(mid in explicit for mid in row.members)
+              or (limited and prev_units[p])):
+            keys.append(("solo", p))
+        else:
+            keys.append(("v", int(row.home), float(row.radius_km), bool(row.party), float(row.rate), prev_units[p]))
+    codes: dict = {}
+    out = np.full(len(P), -1, np.int64)
+    for p, k in enumerate(keys):
+        if k is not None:
+            out[p] = codes.setdefault(k, len(codes))
+    del kinds
+    return out
+
+
+def previous_units(P: pd.DataFrame, units: pd.Index, previous_pairs: pd.DataFrame | None) -> list[tuple]:
+    """The units each class's members served in the previous plan (members of a class share them)."""
+    if previous_pairs is None or not len(previous_pairs):
+        return [()] * len(P)
+    pp = previous_pairs.astype(str)
+    pp = pp.assign(u=units.get_indexer(pp["unit_id"]))
+    pp = pp[pp["u"] >= 0]
+    by_id = pp.groupby("provider_id")["u"].apply(lambda s: tuple(sorted(set(s.tolist())))).to_dict()
+    return [by_id.get(ms[0], ()) if len(ms) else () for ms in P["members"]]
+
+
 # ---------------------------------------------------------------------------------------------------
 # Building
 # ---------------------------------------------------------------------------------------------------
@@ -168,90 +275,196 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     m = LinearModel()
     units = unit_index(scenario)
     prov = build_providers(scenario)
+    stab = cfg.stability
+    keep_solo = set()
+    if stab.enabled and stab.max_new_pairings is not None and previous_pairs is not None and len(previous_pairs):
+        keep_solo = set(previous_pairs["provider_id"].astype(str))
     if cfg.solver.aggregate:
-        prov = aggregate_providers(scenario, prov, previous_pairs)
+        prov = aggregate_providers(scenario, prov, previous_pairs, keep_individual=keep_solo)
     P = prov.frame
     N = weighted_needs(scenario)
-    active = N["q"].to_numpy() > 0
+    q_n = N["q"].to_numpy(float)
+    active = q_n > 0
+    indiv = N["indivisible"].to_numpy(bool)
+    divisible = active & ~indiv
     dist = distance_matrix(scenario)
     E = provider_unit_edges(scenario, prov, dist)
     PC = provider_categories(scenario, prov)
     nP = len(P)
     kind = P["kind"].to_numpy()
     cap = P["capacity"].to_numpy(float)
+    party = P["party"].to_numpy(bool)
+    prev_u = previous_units(P, units, previous_pairs) if stab.enabled else [()] * nP
+    group = provider_groups(scenario, P, prev_u)
+    n_groups = int(group.max()) + 1 if len(group) and group.max() >= 0 else 0
+    rep = np.full(n_groups, -1, np.int64)                 # a representative class per group
+    for p in range(nP - 1, -1, -1):
+        if group[p] >= 0:
+            rep[group[p]] = p
+    solo = np.bincount(group[group >= 0], minlength=n_groups) == 1 if n_groups else np.zeros(0, bool)
 
-    # -- direct flows x[p, n] ----------------------------------------------------------------------
-    needs_active = N.loc[active, ["u", "category", "q", "indivisible"]].copy()
-    needs_active["n"] = np.flatnonzero(active)
-    flows = (E.merge(PC, on="p", how="inner")
-              .merge(needs_active, left_on=["u", "category"], right_on=["u", "category"], how="inner"))
+    # -- demands (u, c) of divisible need ---------------------------------------------------------
+    dem = (N.loc[divisible].groupby(["u", "category"], as_index=False, sort=True)["q"].sum()
+           .rename(columns={"q": "Q"}))
+    dem["d"] = np.arange(len(dem))
+
+    # -- pools (g, c) and the reach of each group --------------------------------------------------
+    pcp = PC[np.isin(kind[PC["p"].to_numpy()], PEOPLE)] if len(PC) else PC
+    pcp = pcp.assign(g=group[pcp["p"].to_numpy()])
+    pools = pcp[["g", "category"]].drop_duplicates().sort_values(["g", "category"], kind="stable").reset_index(drop=True)
+    pools["pool"] = np.arange(len(pools))
+    ge = E[np.isin(E["p"].to_numpy(), rep)] if n_groups else E.iloc[:0]
+    ge = ge.assign(g=group[ge["p"].to_numpy()])
+
+    def people_edges(targets: pd.DataFrame) -> pd.DataFrame:
+        """(pool, unit) edges to ``targets`` (u, category), with the group's representative as ``p``."""
+        e = pools.merge(ge[["g", "p", "u", "dist_km", "cost_override", "load_override"]], on="g").merge(targets, on=["u", "category"])
+        return e
+
+    # -- direct service x: pools, organizations and lots to demands --------------------------------
+    xp = people_edges(dem[["u", "category", "Q", "d"]])
+    other = np.flatnonzero(~np.isin(kind, PEOPLE))
+    xo = (E[np.isin(E["p"].to_numpy(), other)].merge(PC, on="p").merge(dem[["u", "category", "Q", "d"]], on=["u", "category"])
+          .assign(pool=-1, g=-1))
+    flows = pd.concat([xp, xo], ignore_index=True)
     load, cost, hours = _per_unit_load_cost(scenario, P, flows)
     flows["load"], flows["cost"], flows["hours"] = load, cost, hours
-    # an indivisible need can only go to a provider that can carry all of it
-    too_big = flows["indivisible"].to_numpy() & (flows["load"].to_numpy() * flows["q"].to_numpy() > cap[flows["p"].to_numpy()] + 1e-9)
-    flows = flows.loc[~too_big].sort_values(["n", "p"], kind="stable").reset_index(drop=True)
-    x = m.add_vars("x", flows[["p", "n", "u", "category", "dist_km", "load", "cost", "hours", "q", "indivisible"]],
-                   0.0, 1.0, integer=flows["indivisible"].to_numpy(bool))
+    flows["kind"] = kind[flows["p"].to_numpy()]
+    flows["party"] = party[flows["p"].to_numpy()]
+    people_flow = flows["pool"].to_numpy() >= 0
+    # a flow belongs to one class only for organizations, lots and groups of one
+    own = np.where(people_flow, np.where(solo[np.maximum(flows["g"].to_numpy(), 0)] if n_groups else False,
+                                         flows["p"].to_numpy(), -1), flows["p"].to_numpy())
+    flows["p"] = own
+    flows["q"] = 1.0                 # x is in units of need: hours per column = hours * q
+    flows = flows.sort_values(["d", "pool", "p"], kind="stable").reset_index(drop=True)
+    people_flow = flows["pool"].to_numpy() >= 0
+    x_cols = ["pool", "g", "p", "kind", "party", "d", "u", "category", "dist_km", "load", "cost", "hours", "q", "Q"]
+
+    # -- indivisible needs: one binary per candidate carrier ---------------------------------------
+    ind = N.loc[active & indiv, ["u", "category", "q"]].copy()
+    ind["n"] = ind.index.to_numpy()
+    cand = E.merge(PC, on="p").merge(ind, on=["u", "category"])
+    load, cost, hours = _per_unit_load_cost(scenario, P, cand)
+    cand["load"], cand["cost"], cand["hours"] = load, cost, hours
+    mf = member_frame(P).reset_index(drop=True)
+    mf["member"] = np.arange(len(mf))
+    cand = cand.merge(mf[["p", "member", "provider_id", "capacity"]].rename(columns={"capacity": "member_cap"}), on="p")
+    cand = cand[cand["load"].to_numpy() * cand["q"].to_numpy() <= cand["member_cap"].to_numpy() + 1e-9]
+    cand = cand.assign(kind=kind[cand["p"].to_numpy()], party=party[cand["p"].to_numpy()], indivisible=True)
+    cand = cand.sort_values(["n", "member"], kind="stable").reset_index(drop=True)
 
     # -- programs y[k, u], output o ----------------------------------------------------------------
-    placements, outputs = _program_placements(scenario, P, E, N, active)
-    y = m.add_vars("y", placements, 0.0, placements["ymax"].to_numpy(float) if len(placements) else 0.0, integer=True)
-    o = m.add_vars("o", outputs, 0.0, 1.0)
+    placements = _program_placements(scenario, P, E, N, active)
+    placements = placements.merge(dem[["u", "category", "d"]], on=["u", "category"], how="left")
 
-    # -- program inputs pooled per (unit, category) ------------------------------------------------
-    pools = _pools(placements)
-    w_in = m.add_vars("w_in", _input_edges(scenario, P, E, PC, pools, "social_worker", "worker_hours"), 0.0, INF)
-    v_in = m.add_vars("v_in", _input_edges(scenario, P, E, PC, pools, "volunteer", "volunteer_hours"), 0.0, INF)
-    f_in = m.add_vars("f_in", _funds_edges(P, E, pools), 0.0, INF)
-    b_pools = pools.loc[pools["funds"] > 0, ["u", "category"]].reset_index(drop=True)
+    # -- program inputs: pools to (u, c) program pools; lots; the budget ---------------------------
+    in_pools = _pools(placements)
+    inputs = {}
+    for name, pkind, col in (("w_in", "social_worker", "worker_hours"), ("v_in", "volunteer", "volunteer_hours")):
+        need = in_pools.loc[in_pools[col] > 0, ["u", "category"]]
+        e = people_edges(need)
+        e = e[kind[e["p"].to_numpy()] == pkind]
+        d = e["dist_km"].to_numpy(float)
+        e = e.assign(load=1.0 + cfg.costs.travel_overhead_per_km * d)
+        e["cost"] = P["rate"].to_numpy(float)[e["p"].to_numpy()] * e["load"].to_numpy() + cfg.costs.travel_per_km * d
+        e["kind"] = pkind
+        e["party"] = party[e["p"].to_numpy()]
+        e["p"] = np.where(solo[e["g"].to_numpy()], e["p"].to_numpy(), -1) if len(e) else e["p"]
+        inputs[name] = e.sort_values(["u", "category", "pool"], kind="stable").reset_index(drop=True)[
+            ["pool", "g", "p", "kind", "party", "u", "category", "dist_km", "load", "cost"]]
+    used_pools = np.unique(np.concatenate([flows.loc[people_flow, "pool"].to_numpy(), inputs["w_in"]["pool"].to_numpy(),
+                                           inputs["v_in"]["pool"].to_numpy()]).astype(np.int64))
+    pools = pools[pools["pool"].isin(used_pools)].reset_index(drop=True)
+    s_index = pcp.merge(pools, on=["g", "category"])[["p", "g", "category", "pool"]]
+    s_index = s_index.sort_values(["pool", "p"], kind="stable").reset_index(drop=True)
+
+    # -- columns -----------------------------------------------------------------------------------
+    s = m.add_vars("s", s_index, 0.0, INF)     # bounded by the class capacity row (its dual: value of an hour)
+    x = m.add_vars("x", flows[x_cols], 0.0, flows["Q"].to_numpy(float) if len(flows) else 0.0)
+    div_n = np.flatnonzero(divisible)
+    cov = m.add_vars("cov", pd.DataFrame({"n": div_n, "d": dem.set_index(["u", "category"])["d"].reindex(
+        pd.MultiIndex.from_arrays([N["u"].to_numpy()[div_n], N["category"].to_numpy()[div_n]])).to_numpy(np.int64)
+        if len(div_n) else np.zeros(0, np.int64)}), 0.0, 1.0)
+    xi = m.add_vars("xi", cand[["p", "member", "provider_id", "kind", "party", "n", "u", "category", "dist_km", "load",
+                                "cost", "hours", "q"]], 0.0, 1.0, integer=True)
+    y = m.add_vars("y", placements, 0.0, placements["ymax"].to_numpy(float) if len(placements) else 0.0, integer=True)
+    o = m.add_vars("o", placements[["k", "u", "category", "d"]], 0.0,
+                   (placements["ymax"] * placements["output"]).to_numpy(float) if len(placements) else 0.0)
+    w_in = m.add_vars("w_in", inputs["w_in"], 0.0, INF)
+    v_in = m.add_vars("v_in", inputs["v_in"], 0.0, INF)
+    f_in = m.add_vars("f_in", _funds_edges(P, E, in_pools), 0.0, INF)
+    b_pools = in_pools.loc[in_pools["funds"] > 0, ["u", "category"]].reset_index(drop=True)
     b_in = m.add_vars("b_in", b_pools, 0.0, INF)
 
-    # -- activation binaries -----------------------------------------------------------------------
     fixed = P["fixed_cost"].to_numpy(float)
     used_org = np.zeros(nP, bool)
-    used_org[flows.loc[kind[flows["p"]] == "organization", "p"].to_numpy()] = True
+    for blk in (x, xi):
+        bp = blk.index["p"].to_numpy()
+        used_org[bp[(bp >= 0)][kind[bp[bp >= 0]] == "organization"]] = True
     if len(placements):
         used_org[placements["p"].to_numpy()] = True
     org_rows = np.flatnonzero((kind == "organization") & (fixed > 0) & used_org)
     z = m.add_vars("z_org", pd.DataFrame({"p": org_rows}), 0.0, 1.0, integer=True)
-    a = m.add_vars("a", _worker_unit_pairs(P, x.index, w_in.index), 0.0, 1.0, integer=True)
+    a = m.add_vars("a", _worker_unit_pairs(P, [x.index, w_in.index, xi.index]), 0.0, 1.0, integer=True)
 
-    # -- coverage rows: 0 (or 1 if guaranteed) <= sum_p x + sum_k o <= 1 ----------------------------
+    # -- coverage rows per need: cov_n (divisible) or sum of carriers (indivisible), = 1 if guaranteed
     act_n = np.flatnonzero(active)
     cov_rows = m.add_rows("coverage", pd.DataFrame({"n": act_n}),
                           np.where(N["tier"].to_numpy()[act_n] == "guaranteed", 1.0, 0.0), 1.0)
     row_of_need = np.full(len(N), -1, np.int64)
     row_of_need[act_n] = cov_rows.ids
-    m.add_coefs(row_of_need[x.index["n"].to_numpy()], x.ids, 1.0)
-    if o.size:
-        m.add_coefs(row_of_need[o.index["n"].to_numpy()], o.ids, 1.0)
+    m.add_coefs(row_of_need[cov.index["n"].to_numpy()], cov.ids, 1.0)
+    m.add_coefs(row_of_need[xi.index["n"].to_numpy()], xi.ids, 1.0)
 
-    # -- capacity rows per provider ----------------------------------------------------------------
-    _capacity_rows(m, P, x, y, w_in, v_in, f_in, z)
+    # -- service rows per demand: what arrives = what the need rows take ---------------------------
+    srv = m.add_rows("service", dem[["u", "category"]].assign(unit_id=units.to_numpy()[dem["u"].to_numpy()]
+                                                              if len(dem) else []), 0.0, 0.0)
+    m.add_coefs(srv.start + x.index["d"].to_numpy(), x.ids, 1.0)
+    if o.size:
+        m.add_coefs(srv.start + o.index["d"].to_numpy(), o.ids, 1.0)
+    m.add_coefs(srv.start + cov.index["d"].to_numpy(), cov.ids, -q_n[cov.index["n"].to_numpy()])
+
+    # -- pool balance: hours given to a pool = hours it spends (with travel overhead) --------------
+    if len(pools):
+        pb = m.add_rows("pool_balance", pools[["g", "category"]], 0.0, 0.0)
+        row_of_pool = np.full(int(pools["pool"].max()) + 1, -1, np.int64)
+        row_of_pool[pools["pool"].to_numpy()] = pb.ids
+        m.add_coefs(row_of_pool[s.index["pool"].to_numpy()], s.ids, 1.0)
+        pf = np.flatnonzero(x.index["pool"].to_numpy() >= 0)
+        m.add_coefs(row_of_pool[x.index["pool"].to_numpy()[pf]], x.ids[pf], -x.index["load"].to_numpy(float)[pf])
+        for blk in (w_in, v_in):
+            if blk.size:
+                m.add_coefs(row_of_pool[blk.index["pool"].to_numpy()], blk.ids, -blk.index["load"].to_numpy(float))
+
+    # -- capacity rows per provider class, and per carrier where a class has several members --------
+    _capacity_rows(m, P, s, x, xi, y, f_in, z)
+    _member_capacity_rows(m, P, xi)
 
     # -- program output and input pools ------------------------------------------------------------
     if y.size:
         out_rows = m.add_rows("program_output", placements[["program_id", "unit_id"]], -INF, 0.0)
-        m.add_coefs(out_rows.start + o.index["k"].to_numpy(), o.ids, o.index["q"].to_numpy(float))
+        m.add_coefs(out_rows.ids, o.ids, 1.0)
         m.add_coefs(out_rows.ids, y.ids, -placements["output"].to_numpy(float))
-        _pool_rows(m, "pool_worker_hours", pools, placements, y, w_in, "worker_hours")
-        _pool_rows(m, "pool_volunteer_hours", pools, placements, y, v_in, "volunteer_hours")
-        _pool_rows(m, "pool_funds", pools, placements, y, [f_in, b_in], "funds")
+        _pool_rows(m, "pool_worker_hours", in_pools, placements, y, w_in, "worker_hours")
+        _pool_rows(m, "pool_volunteer_hours", in_pools, placements, y, v_in, "volunteer_hours")
+        _pool_rows(m, "pool_funds", in_pools, placements, y, [f_in, b_in], "funds")
 
     # -- linking rows for activation binaries ------------------------------------------------------
-    _org_link_rows(m, P, x, y, z, cfg.solver.strong_linking)
-    _worker_unit_rows(m, P, x, w_in, a)
+    _org_link_rows(m, P, x, xi, y, z, cfg.solver.strong_linking)
+    _worker_unit_rows(m, P, x, xi, w_in, a)
 
     # -- stability: new (provider, unit) pairings against the previous plan -------------------------
-    stab_hours = _new_pairing_rows(m, scenario, P, previous_pairs)
+    stab_hours = _new_pairing_rows(m, scenario, P, group, prev_u, previous_pairs)
 
     # -- five-community linkage rules --------------------------------------------------------------
     money = _money_vector(m, P, placements)
     rules.add_all(m, scenario, P, money)
 
     # -- objective terms ---------------------------------------------------------------------------
-    form = Formulation(scenario, m, P, N, units, terms={}, col_money=money)
-    form.info.update(n_edges=len(E), n_flows=len(flows), n_placements=len(placements))
+    form = Formulation(scenario, m, P, N, units, terms={}, col_money=money, groups=group, pools=pools)
+    form.info.update(n_edges=len(E), n_flows=len(flows), n_pools=len(pools), n_groups=n_groups,
+                     n_demands=len(dem), n_carriers=len(cand), n_placements=len(placements))
     form.terms["coverage"] = _coverage_term(m, N)
     obj = cfg.objective
     if ("equity" in obj.order) if obj.mode == "lexicographic" else obj.weights.get("equity", 0) > 0:
@@ -259,23 +472,21 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     form.col_money = np.pad(money, (0, m.n_cols - len(money)))
     for term in form.terms.values():
         term.c = np.pad(term.c, (0, m.n_cols - len(term.c)))
-    form.col_stability = np.pad(stab_hours, (0, m.n_cols - len(stab_hours))) * scenario.config.stability.penalty_per_hour
+    form.col_stability = np.pad(stab_hours, (0, m.n_cols - len(stab_hours))) * stab.penalty_per_hour
     form.terms["cost"] = _cost_term(m, scenario, P, form.col_money + form.col_stability)
     return form
 
 
 def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N: pd.DataFrame,
-                        active: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Where each program may run (k, u), with its instance bound; and the needs its output may serve."""
+                        active: np.ndarray) -> pd.DataFrame:
+    """Where each program may run (k, u), with its instance bound (only where its category has divisible need)."""
     pr = scenario.programs
     empty_pl = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in [
         ("k", np.int64), ("program_id", object), ("p", np.int64), ("org_id", object), ("u", np.int64),
         ("unit_id", object), ("category", object), ("output", float), ("fixed_cost", float),
         ("worker_hours", float), ("volunteer_hours", float), ("funds", float), ("ymax", float)]})
-    empty_out = pd.DataFrame({"k": pd.Series([], dtype=np.int64), "n": pd.Series([], dtype=np.int64),
-                              "q": pd.Series([], dtype=float)})
     if not len(pr):
-        return empty_pl, empty_out
+        return empty_pl
     units = unit_index(scenario)
     pid_index = pd.Index(P["provider_id"])
     progs = pd.DataFrame({
@@ -308,12 +519,7 @@ def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N:
     pl = pl[pl["ymax"] > 0].sort_values(["program_id", "u"], kind="stable").reset_index(drop=True)
     pl["k"] = np.arange(len(pl))
     pl["unit_id"] = units.to_numpy()[pl["u"].to_numpy()] if len(pl) else []
-    pl = pl[list(empty_pl.columns)]
-    needs_div = N.loc[active & ~N["indivisible"].to_numpy(), ["u", "category", "q"]].copy()
-    needs_div["n"] = np.flatnonzero(active & ~N["indivisible"].to_numpy())
-    out = pl[["k", "u", "category"]].merge(needs_div, on=["u", "category"], how="inner")
-    out = out.sort_values(["k", "n"], kind="stable").reset_index(drop=True)[["k", "n", "q"]]
-    return pl, out
+    return pl[list(empty_pl.columns)]
 
 
 def _pools(placements: pd.DataFrame) -> pd.DataFrame:
@@ -326,22 +532,6 @@ def _pools(placements: pd.DataFrame) -> pd.DataFrame:
             .max())
 
 
-def _input_edges(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, PC: pd.DataFrame, pools: pd.DataFrame,
-                 provider_kind: str, need_col: str) -> pd.DataFrame:
-    """Edges (provider, pool) for people giving hours to programs: skill in the category, unit in reach."""
-    cfg = scenario.config
-    need = pools.loc[pools[need_col] > 0, ["u", "category"]]
-    kinds = P["kind"].to_numpy()
-    pc = PC[kinds[PC["p"].to_numpy()] == provider_kind] if len(PC) else PC
-    ed = E[["p", "u", "dist_km"]].merge(pc, on="p").merge(need, on=["u", "category"])
-    ed = ed.sort_values(["u", "category", "p"], kind="stable").reset_index(drop=True)
-    d = ed["dist_km"].to_numpy(float)
-    rate = P["rate"].to_numpy(float)[ed["p"].to_numpy()] if len(ed) else np.zeros(0)
-    ed["load"] = 1.0 + cfg.costs.travel_overhead_per_km * d
-    ed["cost"] = rate * ed["load"].to_numpy() + cfg.costs.travel_per_km * d
-    return ed
-
-
 def _funds_edges(P: pd.DataFrame, E: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:
     """Edges (funds lot, pool): the lot reaches the unit and its category earmark (if any) matches."""
     need = pools.loc[pools["funds"] > 0, ["u", "category"]]
@@ -352,52 +542,69 @@ def _funds_edges(P: pd.DataFrame, E: pd.DataFrame, pools: pd.DataFrame) -> pd.Da
     return ed.sort_values(["u", "category", "p"], kind="stable").reset_index(drop=True)
 
 
-def _worker_unit_pairs(P: pd.DataFrame, x_index: pd.DataFrame, w_index: pd.DataFrame) -> pd.DataFrame:
+def _worker_unit_pairs(P: pd.DataFrame, indexes: list[pd.DataFrame]) -> pd.DataFrame:
     """(worker, unit) pairs needing an assignment binary: the worker's max_units is below its reachable units."""
     kinds = P["kind"].to_numpy()
     mu = P["max_units"].to_numpy(float)
-    pu = pd.concat([x_index[["p", "u"]], w_index[["p", "u"]]], ignore_index=True).drop_duplicates()
+    pu = pd.concat([ix.loc[ix["p"] >= 0, ["p", "u"]] for ix in indexes], ignore_index=True).drop_duplicates()
     pu = pu[(kinds[pu["p"].to_numpy()] == "social_worker") & np.isfinite(mu[pu["p"].to_numpy()])]
     n_units = pu.groupby("p")["u"].transform("size").to_numpy()
     pu = pu[n_units > mu[pu["p"].to_numpy()]]
     return pu.sort_values(["p", "u"], kind="stable").reset_index(drop=True)
 
 
-def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame,
-                      previous_pairs: pd.DataFrame | None) -> np.ndarray:
+def _flow_cap(P: pd.DataFrame, block: Block) -> np.ndarray:
+    """Most a column of ``x`` (units of need) or ``xi`` (1) can carry: its demand, or its class's capacity."""
+    ix = block.index
+    if "Q" not in ix:
+        return np.ones(block.size)
+    p = ix["p"].to_numpy()
+    load = ix["load"].to_numpy(float)
+    cap = P["capacity"].to_numpy(float)[np.maximum(p, 0)]
+    by_cap = np.divide(cap, load, out=np.full(len(p), np.inf), where=load > 0)
+    return np.minimum(ix["Q"].to_numpy(float), by_cap)
+
+
+def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, group: np.ndarray,
+                      prev_u: list[tuple], previous_pairs: pd.DataFrame | None) -> np.ndarray:
     """Hours per column given in a new (provider, unit) pairing by people who served last period.
 
-    With ``stability.max_new_pairings`` also adds binaries ``g[p,u]`` (x <= g, inputs <= hours * g)
-    and the row ``sum g <= max_new_pairings``.
+    A group's members share their previous units, so a pool's flow to unit u is new exactly when u is
+    not among them. With ``stability.max_new_pairings`` (people who served are then groups of one) also
+    adds binaries ``g[p,u]`` (column <= its largest value * g) and the row ``sum g <= max_new_pairings``.
     """
     hours = np.zeros(m.n_cols)
     cfg = scenario.config.stability
     if not cfg.enabled or previous_pairs is None or not len(previous_pairs):
         return hours
-    mf = member_frame(P)
-    class_of = dict(zip(mf["provider_id"], mf["p"]))
-    units = unit_index(scenario)
-    prev_p = previous_pairs["provider_id"].astype(str).map(class_of).fillna(-1).to_numpy(np.int64)
-    prev_u = units.get_indexer(previous_pairs["unit_id"].astype(str))
-    ok = (prev_p >= 0) & (prev_u >= 0)
-    prev_key = set(zip(prev_p[ok].tolist(), prev_u[ok].tolist()))
-    active = np.zeros(len(P), bool)
-    active[prev_p[ok]] = True
-    kinds = P["kind"].to_numpy()
+    n_groups = int(group.max()) + 1 if len(group) and group.max() >= 0 else 0
+    rep = np.full(n_groups, -1, np.int64)
+    for p in range(len(P)):
+        if group[p] >= 0 and rep[group[p]] < 0:
+            rep[group[p]] = p
     cols, pu, per = [], [], []
-    for name in ("x", "w_in", "v_in"):
+    for name in ("x", "xi", "w_in", "v_in"):
         b = m.var(name)
         if not b.size:
             continue
-        p = b.index["p"].to_numpy()
-        u = b.index["u"].to_numpy()
-        people = np.isin(kinds[p], ("social_worker", "volunteer")) & active[p]
-        is_new = people & ~np.fromiter(((a, c) in prev_key for a, c in zip(p.tolist(), u.tolist())), bool, len(p))
-        h = b.index["load"].to_numpy(float) * (b.index["q"].to_numpy(float) if name == "x" else 1.0)
+        ix = b.index
+        people = np.isin(ix["kind"].to_numpy(), PEOPLE)
+        cls = np.where(ix["p"].to_numpy() >= 0, ix["p"].to_numpy(),
+                       rep[np.maximum(ix["g"].to_numpy(), 0)] if "g" in ix and n_groups else -1)
+        u = ix["u"].to_numpy()
+        served = np.array([len(prev_u[c]) > 0 if c >= 0 else False for c in cls], bool)
+        is_new = people & served & ~np.fromiter((c >= 0 and uu in prev_u[c] for c, uu in zip(cls.tolist(), u.tolist())),
+                                                bool, len(u))
+        h = ix["load"].to_numpy(float) * (ix["q"].to_numpy(float) if "q" in ix else 1.0)
         hours[b.ids[is_new]] = h[is_new]
         cols.append(b.ids[is_new])
-        pu.append(np.column_stack([p[is_new], u[is_new]]))
-        per.append(np.where(name == "x", 1.0, P["capacity"].to_numpy(float)[p[is_new]]))
+        pu.append(np.column_stack([cls[is_new], u[is_new]]))
+        if name == "x":
+            per.append(_flow_cap(P, b)[is_new])
+        elif name == "xi":
+            per.append(np.ones(int(is_new.sum())))
+        else:
+            per.append(P["capacity"].to_numpy(float)[cls[is_new]])
     if cfg.max_new_pairings is not None and cols:
         cols_a = np.concatenate(cols)
         pu_a = np.vstack(pu)
@@ -413,31 +620,34 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame,
     return hours
 
 
-def _capacity_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Block, v_in: Block,
-                   f_in: Block, z: Block) -> None:
-    """sum of load over a provider's flows and program inputs (+ instances for organizations) <= capacity."""
+def _capacity_rows(m: LinearModel, P: pd.DataFrame, s: Block, x: Block, xi: Block, y: Block, f_in: Block,
+                   z: Block) -> None:
+    """Per provider class: hours given to pools (people) or load served (organizations, lots), plus the
+    indivisible needs its members carry, program instances (organizations) and program funds (lots)
+    <= capacity (* z for an organization with a fixed cost)."""
     cap = P["capacity"].to_numpy(float)
     has_z = np.zeros(len(P), bool)
     if z.size:
         has_z[z.index["p"].to_numpy()] = True
-    finite = np.isfinite(cap)
-    rows_p = np.flatnonzero(finite)
-    # organizations with an activation binary: capacity * z on the left (hi = 0)
+    rows_p = np.flatnonzero(np.isfinite(cap))
     hi = np.where(has_z[rows_p], 0.0, cap[rows_p])
     blk = m.add_rows("capacity", pd.DataFrame({"p": rows_p, "provider_id": P["provider_id"].to_numpy()[rows_p]}), -INF, hi)
     row_of_p = np.full(len(P), -1, np.int64)
     row_of_p[rows_p] = blk.ids
 
-    def link(block: Block, coef: np.ndarray) -> None:
+    def link(block: Block, coef: np.ndarray, p: np.ndarray | None = None) -> None:
         if not block.size:
             return
-        r = row_of_p[block.index["p"].to_numpy()]
+        p = block.index["p"].to_numpy() if p is None else p
+        r = np.where(p >= 0, row_of_p[np.maximum(p, 0)], -1)
         keep = r >= 0
-        m.add_coefs(r[keep], block.ids[keep], coef[keep])
+        m.add_coefs(r[keep], block.ids[keep], np.broadcast_to(coef, (block.size,))[keep])
 
-    link(x, x.index["load"].to_numpy(float) * x.index["q"].to_numpy(float))
-    link(w_in, w_in.index["load"].to_numpy(float))
-    link(v_in, v_in.index["load"].to_numpy(float))
+    link(s, np.ones(s.size))
+    if x.size:   # organizations and lots (pools draw on classes through s)
+        xp = np.where(x.index["pool"].to_numpy() < 0, x.index["p"].to_numpy(), -1)
+        link(x, x.index["load"].to_numpy(float), xp)
+    link(xi, xi.index["load"].to_numpy(float) * xi.index["q"].to_numpy(float))
     link(f_in, np.ones(f_in.size))
     if y.size:
         link(y, np.ones(y.size))
@@ -446,6 +656,26 @@ def _capacity_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Bl
         r = row_of_p[zp]
         keep = r >= 0
         m.add_coefs(r[keep], z.ids[keep], -cap[zp][keep])
+
+
+def _member_capacity_rows(m: LinearModel, P: pd.DataFrame, xi: Block) -> None:
+    """A member of a class carries indivisible needs within its own hours: sum of load * xi <= its capacity.
+
+    The class row already bounds the class's total; the member's divisible hours are then filled into
+    what its indivisible needs leave (``disaggregate``), which is exact because members are interchangeable.
+    """
+    if not xi.size:
+        return
+    nm = P["n_members"].to_numpy()[xi.index["p"].to_numpy()]
+    sel = np.flatnonzero(nm > 1)
+    if not len(sel):
+        return
+    members, inv = np.unique(xi.index["member"].to_numpy()[sel], return_inverse=True)
+    mf = member_frame(P)
+    rows = m.add_rows("member_capacity", pd.DataFrame({"member": members, "provider_id": mf["provider_id"].to_numpy()[members]}),
+                      -INF, mf["capacity"].to_numpy(float)[members])
+    m.add_coefs(rows.start + inv.ravel(), xi.ids[sel],
+                (xi.index["load"].to_numpy(float) * xi.index["q"].to_numpy(float))[sel])
 
 
 def _pool_rows(m: LinearModel, name: str, pools: pd.DataFrame, placements: pd.DataFrame, y: Block,
@@ -469,27 +699,30 @@ def _pool_rows(m: LinearModel, name: str, pools: pd.DataFrame, placements: pd.Da
 STRONG_LINKING_MAX_ROWS = 20_000
 
 
-def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, z: Block, strong: str = "auto") -> None:
-    """An organization runs programs only if engaged (y <= ymax * z); its flows x <= z (strong linking).
-
-    The capacity row already forces flows to zero when z = 0, so the per-edge rows only tighten the LP
-    relaxation (the textbook strong facility-location form). They cost one row per edge: ``auto``
-    adds them while there are at most STRONG_LINKING_MAX_ROWS (on OR-Library capa, 100,000 of them made
-    the root LP alone outlast a 120 s limit, while without them HiGHS was within 4% in that time).
-    """
+def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, y: Block, z: Block,
+                   strong: str = "auto") -> None:
+    """An engaged organization only: x <= min(Q_uc, cap / load) * z on each of its demands, xi <= z, and
+    y <= ymax * z. The capacity row already forces a capped organization's flows to zero when z = 0; the
+    per-flow rows tighten the LP (the strong facility-location form; one per demand an organization
+    reaches), so ``solver.strong_linking: auto`` adds them while there are at most STRONG_LINKING_MAX_ROWS
+    (on OR-Library capa, 100,000 of them made the root LP alone outlast a 120 s limit). An organization
+    without a capacity always gets them: then they are what enforces engagement."""
     if not z.size:
         return
     z_of_p = np.full(len(P), -1, np.int64)
     z_of_p[z.index["p"].to_numpy()] = z.ids
-    zx = z_of_p[x.index["p"].to_numpy()] if x.size else np.zeros(0, np.int64)
-    sel = np.flatnonzero(zx >= 0)
-    uncapped = np.flatnonzero(~np.isfinite(P["capacity"].to_numpy(float)[x.index["p"].to_numpy()[sel]])) if len(sel) else []
-    if strong == "never" or (strong == "auto" and len(sel) > STRONG_LINKING_MAX_ROWS):
-        sel = sel[uncapped]          # without a capacity row, x <= z is what enforces engagement
-    if len(sel):
-        r = m.add_rows("org_link_flow", x.index.iloc[sel][["p", "n"]], -INF, 0.0)
-        m.add_coefs(r.ids, x.ids[sel], 1.0)
-        m.add_coefs(r.ids, zx[sel], -1.0)
+    for block, name in ((x, "org_link_flow"), (xi, "org_link_case")):
+        if not block.size:
+            continue
+        bp = block.index["p"].to_numpy()
+        zx = np.where(bp >= 0, z_of_p[np.maximum(bp, 0)], -1)
+        sel = np.flatnonzero(zx >= 0)
+        if strong == "never" or (strong == "auto" and len(sel) > STRONG_LINKING_MAX_ROWS):
+            sel = sel[~np.isfinite(P["capacity"].to_numpy(float)[bp[sel]])]
+        if len(sel):
+            r = m.add_rows(name, block.index.iloc[sel][["p", "u", "category"]], -INF, 0.0)
+            m.add_coefs(r.ids, block.ids[sel], 1.0)
+            m.add_coefs(r.ids, zx[sel], -_flow_cap(P, block)[sel])
     zy = z_of_p[y.index["p"].to_numpy()] if y.size else np.zeros(0, np.int64)
     sel = np.flatnonzero(zy >= 0)
     if len(sel):
@@ -498,8 +731,8 @@ def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, z: Block
         m.add_coefs(r.ids, zy[sel], -y.index["ymax"].to_numpy(float)[sel])
 
 
-def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, w_in: Block, a: Block) -> None:
-    """max_units: sum_u a[p,u] <= max_units[p]; x[p,n] <= a[p,u(n)]; w_in[p,u,c] <= hours[p] * a[p,u]."""
+def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, w_in: Block, a: Block) -> None:
+    """max_units: sum_u a[p,u] <= max_units[p]; each of the worker's columns in u <= its largest value * a[p,u]."""
     if not a.size:
         return
     ap = a.index["p"].to_numpy()
@@ -508,7 +741,7 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, w_in: Block, a:
                    -INF, P["max_units"].to_numpy(float)[workers])
     m.add_coefs(r.start + np.searchsorted(workers, ap), a.ids, 1.0)
     key = pd.MultiIndex.from_frame(a.index[["p", "u"]])
-    for block, name, coef in ((x, "worker_link_flow", None), (w_in, "worker_link_input", "cap")):
+    for block, name in ((x, "worker_link_flow"), (xi, "worker_link_case"), (w_in, "worker_link_input")):
         if not block.size:
             continue
         ai = key.get_indexer(pd.MultiIndex.from_frame(block.index[["p", "u"]]))
@@ -517,8 +750,11 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, w_in: Block, a:
             continue
         rr = m.add_rows(name, block.index.iloc[sel][["p", "u"]], -INF, 0.0)
         m.add_coefs(rr.ids, block.ids[sel], 1.0)
-        big = 1.0 if coef is None else P["capacity"].to_numpy(float)[block.index["p"].to_numpy()[sel]]
-        m.add_coefs(rr.ids, a.start + ai[sel], -np.broadcast_to(big, (len(sel),)))
+        if name == "worker_link_input":
+            big = P["capacity"].to_numpy(float)[block.index["p"].to_numpy()[sel]]
+        else:
+            big = _flow_cap(P, block)[sel]
+        m.add_coefs(rr.ids, a.start + ai[sel], -big)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -528,12 +764,10 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, w_in: Block, a:
 def _money_vector(m: LinearModel, P: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
     """District money per unit of each column: paid hours, travel, fixed costs, budget-funded program money."""
     c = np.zeros(m.n_cols)
-    x = m.var("x")
-    c[x.ids] = x.index["cost"].to_numpy(float) * x.index["q"].to_numpy(float)
-    for name in ("w_in", "v_in"):
+    for name in ("x", "xi", "w_in", "v_in"):
         b = m.var(name)
         if b.size:
-            c[b.ids] = b.index["cost"].to_numpy(float)
+            c[b.ids] = b.index["cost"].to_numpy(float) * (b.index["q"].to_numpy(float) if "q" in b.index else 1.0)
     b = m.var("b_in")
     c[b.ids] = 1.0
     y = m.var("y")
@@ -545,14 +779,21 @@ def _money_vector(m: LinearModel, P: pd.DataFrame, placements: pd.DataFrame) -> 
     return c
 
 
+def cover_columns(m: LinearModel) -> tuple[np.ndarray, np.ndarray]:
+    """(column, need) pairs whose value is the fraction of that need met: ``cov`` and ``xi``."""
+    cols, needs = [], []
+    for name in ("cov", "xi"):
+        b = m.var(name)
+        cols.append(b.ids)
+        needs.append(b.index["n"].to_numpy(np.int64) if b.size else np.zeros(0, np.int64))
+    return np.concatenate(cols), np.concatenate(needs)
+
+
 def _coverage_term(m: LinearModel, N: pd.DataFrame) -> Term:
     """Weighted coverage = sum_n weight_n * covered_n  (in [0, 1]); maximised."""
     c = np.zeros(m.n_cols)
-    coef = N["coef"].to_numpy(float)
-    for name in ("x", "o"):
-        b = m.var(name)
-        if b.size:
-            c[b.ids] = coef[b.index["n"].to_numpy()]
+    cols, n = cover_columns(m)
+    c[cols] = N["coef"].to_numpy(float)[n]
     return Term("coverage", c, 0.0, "max")
 
 
@@ -563,28 +804,24 @@ def _equity_term(m: LinearModel, scenario: Scenario, N: pd.DataFrame) -> Term:
     u_of_n = N["u"].to_numpy()
     D = np.bincount(u_of_n, weights=coef, minlength=len(scenario.units)) if len(N) else np.zeros(len(scenario.units))
     units_with_need = np.flatnonzero(D > 0)
-    # constant part of each ratio: needs of zero quantity count as met
     if cfg.equity.mode == "maxmin":
         t = m.add_vars("t", pd.DataFrame({"what": ["min_ratio"]}), 0.0, 1.0)
         rows = m.add_rows("equity", pd.DataFrame({"u": units_with_need}), 0.0, INF)
         m.add_coefs(rows.ids, np.full(len(units_with_need), t.start), -1.0)
     else:
         floor = cfg.equity.floor
-        s = m.add_vars("s", pd.DataFrame({"u": units_with_need}), 0.0, floor)
+        s = m.add_vars("s_eq", pd.DataFrame({"u": units_with_need}), 0.0, floor)
         rows = m.add_rows("equity", pd.DataFrame({"u": units_with_need}), floor, INF)
         m.add_coefs(rows.ids, s.ids, 1.0)
     row_of_u = np.full(len(scenario.units), -1, np.int64)
     row_of_u[units_with_need] = rows.ids
-    for name in ("x", "o"):
-        b = m.var(name)
-        if b.size:
-            n = b.index["n"].to_numpy()
-            m.add_coefs(row_of_u[u_of_n[n]], b.ids, coef[n] / D[u_of_n[n]])
+    cols, n = cover_columns(m)
+    m.add_coefs(row_of_u[u_of_n[n]], cols, coef[n] / D[u_of_n[n]])
     c = np.zeros(m.n_cols)
     if cfg.equity.mode == "maxmin":
         c[m.var("t").ids] = 1.0
     else:
-        c[m.var("s").ids] = -1.0
+        c[m.var("s_eq").ids] = -1.0
     return Term("equity", c, 0.0, "max")
 
 
@@ -599,13 +836,14 @@ def _cost_term(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.nd
         if expiring.any():
             pen = exp.penalty_per_unit
             offset = pen * float(P["capacity"].to_numpy(float)[expiring].sum())
-            x = m.var("x")
-            sel = expiring[x.index["p"].to_numpy()]
-            c[x.ids[sel]] -= pen * (x.index["load"].to_numpy(float) * x.index["q"].to_numpy(float))[sel]
-            f = m.var("f_in")
-            if f.size:
-                sel = expiring[f.index["p"].to_numpy()]
-                c[f.ids[sel]] -= pen
+            for name in ("x", "xi", "f_in"):
+                b = m.var(name)
+                if not b.size:
+                    continue
+                p = b.index["p"].to_numpy()
+                sel = (p >= 0) & expiring[np.maximum(p, 0)]
+                per = (b.index["load"].to_numpy(float) * b.index["q"].to_numpy(float)) if name != "f_in" else np.ones(b.size)
+                c[b.ids[sel]] -= pen * per[sel]
     return Term("cost", c, offset, "min")
 
 
@@ -625,12 +863,8 @@ def unit_ratios(form: Formulation, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
     u_of_n = N["u"].to_numpy()
     n_units = len(form.scenario.units)
     D = np.bincount(u_of_n, weights=coef, minlength=n_units) if len(N) else np.zeros(n_units)
-    got = np.zeros(n_units)
-    for name in ("x", "o"):
-        b = form.model.var(name)
-        if b.size:
-            n = b.index["n"].to_numpy()
-            got += np.bincount(u_of_n[n], weights=coef[n] * b.take(x), minlength=n_units)
+    covered = np.where(N["q"].to_numpy(float) > 0, form.need_cover(x), 0.0) if len(N) else np.zeros(0)
+    got = np.bincount(u_of_n, weights=coef * covered, minlength=n_units) if len(N) else np.zeros(n_units)
     units = np.flatnonzero(D > 0)
     return units, got[units] / D[units]
 
@@ -645,9 +879,9 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
     units, ratio = unit_ratios(form, x)
     if form.has("t"):
         x[form.var("t").ids] = float(np.clip(ratio.min(), 0.0, 1.0)) if len(ratio) else 0.0
-    if form.has("s"):
+    if form.has("s_eq"):
         floor = form.scenario.config.equity.floor
-        x[form.var("s").ids] = np.clip(floor - ratio, 0.0, floor)
+        x[form.var("s_eq").ids] = np.clip(floor - ratio, 0.0, floor)
     return x
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .disaggregate import allocation_rows
 from .formulation import Formulation
 from .reach import member_frame
 
@@ -282,66 +283,10 @@ def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
     pid = P["provider_id"].to_numpy()
     pkind = P["kind"].to_numpy()
     need_ids = N["need_id"].to_numpy()
-    rows = []
-
-    # direct service
-    xb = m.var("x")
-    xv = xb.take(x)
-    sel = np.flatnonzero(xv > 0)
-    ix = xb.index.iloc[sel]
-    qty = ix["q"].to_numpy(float) * xv[sel]
-    rows.append(pd.DataFrame({
-        "provider_kind": pkind[ix["p"]], "provider_id": pid[ix["p"]], "unit_id": unit_ids[ix["u"]],
-        "category": ix["category"].to_numpy(), "need_id": need_ids[ix["n"]], "program_id": "",
-        "quantity": qty, "load": qty * ix["load"].to_numpy(float), "cost": qty * ix["cost"].to_numpy(float),
-    }))
-
-    # program output
-    yb, ob = m.var("y"), m.var("o")
+    alloc = allocation_rows(form, x)
+    yb = m.var("y")
     placements = yb.index
-    if ob.size:
-        ov = ob.take(x)
-        sel = np.flatnonzero(ov > 0)
-        io = ob.index.iloc[sel]
-        k = io["k"].to_numpy()
-        qty = io["q"].to_numpy(float) * ov[sel]
-        rows.append(pd.DataFrame({
-            "provider_kind": "program", "provider_id": placements["program_id"].to_numpy()[k],
-            "unit_id": placements["unit_id"].to_numpy()[k], "category": placements["category"].to_numpy()[k],
-            "need_id": need_ids[io["n"]], "program_id": placements["program_id"].to_numpy()[k],
-            "quantity": qty, "load": 0.0, "cost": 0.0,
-        }))
-
-    # program inputs, attributed to the programs that consumed them
     yv = yb.take(x) if yb.size else np.zeros(0)
-    for block_name, col, kind in (("w_in", "worker_hours", None), ("v_in", "volunteer_hours", None),
-                                  ("f_in", "funds", None), ("b_in", "funds", "budget")):
-        b = m.var(block_name)
-        if not b.size:
-            continue
-        v = b.take(x)
-        sel = np.flatnonzero(v > 0)
-        if not len(sel):
-            continue
-        ib = b.index.iloc[sel].reset_index(drop=True)
-        amount = v[sel]
-        if kind == "budget":
-            prov_kind = np.full(len(sel), "budget", dtype=object)
-            prov_id = np.full(len(sel), "district_budget", dtype=object)
-            load = amount
-            cost = amount
-        else:
-            prov_kind = pkind[ib["p"]]
-            prov_id = pid[ib["p"]]
-            load = amount * (ib["load"].to_numpy(float) if "load" in ib else 1.0)
-            cost = amount * ib["cost"].to_numpy(float) if "cost" in ib else np.zeros(len(sel))
-        piece = pd.DataFrame({"provider_kind": prov_kind, "provider_id": prov_id,
-                              "u": ib["u"].to_numpy(), "category": ib["category"].to_numpy(),
-                              "amount": amount, "load": load, "cost": cost})
-        rows.append(_attribute_inputs(piece, placements, yv, col, unit_ids))
-
-    alloc = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=ALLOCATION_COLUMNS)
-    alloc = _expand_members(alloc[ALLOCATION_COLUMNS], P)
     kind_order = {"social_worker": 0, "volunteer": 1, "organization": 2, "program": 3, "charity": 4, "budget": 5}
     alloc = (alloc.assign(_k=alloc["provider_kind"].map(kind_order))
              .sort_values(["unit_id", "category", "_k", "provider_id", "need_id", "program_id"], kind="stable")
@@ -397,76 +342,3 @@ def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
     else:
         progs = pd.DataFrame(columns=PROGRAM_COLUMNS)
     return {"allocations": alloc, "coverage": cov, "providers": prov, "programs": progs[PROGRAM_COLUMNS]}
-
-
-def _expand_members(alloc: pd.DataFrame, P: pd.DataFrame) -> pd.DataFrame:
-    """Split the rows of provider classes over their members, filling members in order (exact totals).
-
-    Rows and members are laid end to end per class on one line (by load); each overlap of a row with a
-    member is one output row, its quantity, load and cost in proportion. A member never exceeds its own
-    capacity because the class's rows never exceed the class's capacity.
-    """
-    classes = P[P["n_members"] > 1]
-    if not len(classes) or not len(alloc):
-        return alloc
-    cls_index = pd.Index(classes["provider_id"])
-    ci = cls_index.get_indexer(alloc["provider_id"])
-    mask = ci >= 0
-    if not mask.any():
-        return alloc
-    rows = alloc[mask].assign(_c=ci[mask], _o=np.arange(int(mask.sum()))).sort_values(["_c", "_o"], kind="stable")
-    load = rows["load"].to_numpy(float)
-    c = rows["_c"].to_numpy()
-    caps = [np.asarray(cs, float) for cs in classes["member_caps"]]
-    class_total = np.array([cs.sum() for cs in caps])
-    offset = np.concatenate([[0.0], np.cumsum(class_total + 1.0)])[:-1]      # disjoint spans per class
-    ends_in_class = rows.groupby("_c")["load"].cumsum().to_numpy(float)
-    r_hi = offset[c] + ends_in_class
-    r_lo = r_hi - load
-    m_hi = np.concatenate([offset[k] + np.cumsum(cs) for k, cs in enumerate(caps)])
-    m_lo = m_hi - np.concatenate(caps)
-    m_ids = np.fromiter((m for ms in classes["members"] for m in ms), dtype=object, count=len(m_hi))
-    first = np.minimum(np.searchsorted(m_hi, r_lo, side="right"), len(m_hi) - 1)
-    last = np.maximum(np.searchsorted(m_hi, r_hi - 1e-12, side="left"), first)
-    last = np.minimum(last, len(m_hi) - 1)
-    count = last - first + 1
-    rep = np.repeat(np.arange(len(rows)), count)
-    mem = np.repeat(first, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
-    overlap = np.minimum(r_hi[rep], m_hi[mem]) - np.maximum(r_lo[rep], m_lo[mem])
-    share = np.where(load[rep] > 0, np.divide(overlap, load[rep], out=np.zeros(len(rep)), where=load[rep] > 0), 1.0)
-    keep = share > 1e-12
-    out = rows.iloc[rep[keep]].copy()
-    out["provider_id"] = m_ids[mem[keep]]
-    for col in ("quantity", "load", "cost"):
-        out[col] = out[col].to_numpy(float) * share[keep]
-    out = out.drop(columns=["_c", "_o"])
-    return pd.concat([alloc[~mask], out], ignore_index=True)
-
-
-def _attribute_inputs(piece: pd.DataFrame, placements: pd.DataFrame, yv: np.ndarray, col: str,
-                      unit_ids: np.ndarray) -> pd.DataFrame:
-    """Split pooled program inputs of each (unit, category) across the programs that used them, in order.
-
-    Inputs and program demands are laid end to end on one line per pool; each overlap is one row.
-    Totals per provider and per program are exact.
-    """
-    demand = placements.assign(d=yv * placements[col].to_numpy(float))
-    demand = demand[demand["d"] > EPS]
-    out = []
-    for (u, c), sup in piece.groupby(["u", "category"], sort=True):
-        dem = demand[(demand["u"] == u) & (demand["category"] == c)]
-        s_hi = np.cumsum(sup["amount"].to_numpy())
-        s_lo = s_hi - sup["amount"].to_numpy()
-        d_hi = np.cumsum(dem["d"].to_numpy())
-        d_lo = d_hi - dem["d"].to_numpy()
-        lo = np.maximum(s_lo[:, None], d_lo[None, :])
-        hi = np.minimum(s_hi[:, None], d_hi[None, :])
-        si, di = np.nonzero(hi - lo > EPS)
-        share = (hi - lo)[si, di] / sup["amount"].to_numpy()[si]
-        out.append(pd.DataFrame({
-            "provider_kind": sup["provider_kind"].to_numpy()[si], "provider_id": sup["provider_id"].to_numpy()[si],
-            "unit_id": unit_ids[u], "category": c, "need_id": "",
-            "program_id": dem["program_id"].to_numpy()[di], "quantity": 0.0,
-            "load": sup["load"].to_numpy()[si] * share, "cost": sup["cost"].to_numpy()[si] * share,
-        }))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=ALLOCATION_COLUMNS)

@@ -138,32 +138,27 @@ def build_providers(scenario: Scenario) -> Providers:
     return Providers(frame)
 
 
-def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.DataFrame | None = None) -> Providers:
+def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.DataFrame | None = None,
+                        keep_individual: set | frozenset = frozenset()) -> Providers:
     """Merge identical volunteers, and identical charity lots, into classes. Exact:
 
     * volunteers with the same home, radius, party flag, served categories (skills, with `general`
       expanded: `general;elderly_care` serves what `general` does), hourly rate and previous-period units are
       interchangeable: any flow of the class splits over its members by hours (plan tables list each
-      member, ``plan._expand_members``); lots likewise by kind, item, earmarks and expiry class;
-    * providers that may serve an *indivisible* need, and providers with explicit ``reach`` rows, stay
-      individual (an indivisible need must go whole to one person or lot).
+      member, :mod:`linkage_opt.disaggregate`); lots likewise by kind, item, earmarks and expiry class;
+    * an indivisible need goes whole to one *member* (the model's ``xi`` block has one binary per
+      candidate member), so classes are formed whether or not their members could carry one;
+    * providers with explicit ``reach`` rows, and those named in ``keep_individual`` (people whose
+      pairings a rule limits one by one), stay individual.
     """
     P = prov.frame
     if not len(P):
         return prov
     cfg = scenario.config
     explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
-    indiv_cats = set(scenario.needs.loc[scenario.needs["indivisible"].astype(bool) & (scenario.needs["quantity"] > 0), "category"])
+    explicit |= set(keep_individual)
     prof = {c for c, spec in cfg.categories.items() if spec.professional}
     service = {c for c, spec in cfg.categories.items() if spec.funds_per_unit is None and not spec.items}
-
-    def may_serve_indivisible(row) -> bool:
-        if row.kind == "volunteer":
-            sk = set(row.skills)
-            return bool(indiv_cats & sk) or (GENERAL in sk and bool((indiv_cats - prof) & service))
-        cats = [c for c in indiv_cats if (row.lot_kind == "funds" and cfg.categories[c].funds_per_unit is not None)
-                or (row.lot_kind == "goods" and row.item in cfg.categories[c].items)]
-        return any(row.earmark_category in ("", c) for c in cats)
 
     general_cats = frozenset(service - prof)    # what a volunteer's `general` skill covers
 
@@ -179,7 +174,7 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
     horizon = pd.Timestamp(cfg.period + "-01") + pd.Timedelta(days=cfg.rules.expiry.horizon_days)
     keys = []
     for row in P.itertuples(index=False):
-        if row.kind not in ("volunteer", "charity") or row.provider_id in explicit or may_serve_indivisible(row):
+        if row.kind not in ("volunteer", "charity") or row.provider_id in explicit:
             keys.append(("solo", row.provider_id))
         elif row.kind == "volunteer":
             keys.append(("v", row.home, float(row.radius_km), bool(row.party), served(row.skills), float(row.rate),

@@ -40,25 +40,22 @@ def add_all(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndarr
 
 
 def service_hours(m: LinearModel, P: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Columns giving hours of service by providers of one kind, with (u, category, p) and hours per unit of column."""
-    kinds = P["kind"].to_numpy()
+    """Columns giving hours of service by providers of one kind: ``col, u, category, party, h`` with ``h``
+    the service hours per unit of the column (direct service ``x`` and carried cases ``xi``: the category's
+    hours per unit of need; program inputs ``w_in``/``v_in``: 1)."""
     parts = []
-    x = m.var("x")
-    if x.size:
-        sel = np.flatnonzero(kinds[x.index["p"].to_numpy()] == kind)
-        ix = x.index.iloc[sel]
-        parts.append(pd.DataFrame({
-            "col": x.ids[sel], "u": ix["u"].to_numpy(), "category": ix["category"].to_numpy(),
-            "p": ix["p"].to_numpy(), "h": (ix["hours"] * ix["q"]).to_numpy(float),
-        }))
-    block = m.var({"social_worker": "w_in", "volunteer": "v_in"}[kind])
-    if block.size:
-        parts.append(pd.DataFrame({
-            "col": block.ids, "u": block.index["u"].to_numpy(), "category": block.index["category"].to_numpy(),
-            "p": block.index["p"].to_numpy(), "h": 1.0,
-        }))
+    for name in ("x", "xi", {"social_worker": "w_in", "volunteer": "v_in"}[kind]):
+        b = m.var(name)
+        if not b.size:
+            continue
+        ix = b.index
+        sel = np.flatnonzero(ix["kind"].to_numpy() == kind)
+        ix = ix.iloc[sel]
+        h = (ix["hours"] * ix["q"]).to_numpy(float) if "hours" in ix else np.ones(len(sel))
+        parts.append(pd.DataFrame({"col": b.ids[sel], "u": ix["u"].to_numpy(), "category": ix["category"].to_numpy(),
+                                   "party": ix["party"].to_numpy(bool), "h": h}))
     if not parts:
-        return pd.DataFrame({"col": [], "u": [], "category": [], "p": [], "h": []})
+        return pd.DataFrame({"col": [], "u": [], "category": [], "party": [], "h": []})
     out = pd.concat(parts, ignore_index=True)
     return out[out["h"] > 0]
 
@@ -93,7 +90,7 @@ def party_member_share(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> N
     units = np.unique(vol["u"].to_numpy())
     rows = m.add_rows("party_member_share",
                       pd.DataFrame({"u": units, "unit_id": scenario.units["unit_id"].to_numpy()[units]}), 0.0, INF)
-    party = P["party"].to_numpy()[vol["p"].to_numpy()]
+    party = vol["party"].to_numpy(bool)
     coef = np.where(party, 1.0 - rho, -rho) * vol["h"].to_numpy(float)
     m.add_coefs(rows.start + np.searchsorted(units, vol["u"].to_numpy()), vol["col"], coef)
 

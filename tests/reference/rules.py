@@ -1,0 +1,122 @@
+"""The five-community linkage rules (五社联动), each switchable and parameterised in the config.
+
+One function per rule; each adds one labelled row block to the model:
+
+* :func:`supervision_ratio`   -- social workers lead volunteers: in supervised categories, at least one
+  worker-hour per ``k`` volunteer-hours in each unit (``rules.supervision``);
+* :func:`party_member_share`  -- party-member volunteers lead by example: at least share ``rho`` of a
+  unit's volunteer hours (``rules.party_share``);
+* :func:`party_branch_capacity` -- a unit's party branch coordinates at most ``party_capacity``
+  program instances (``rules.party_capacity``);
+* :func:`district_budget`     -- government-purchase spending (fixed costs, paid hours, travel,
+  budget-funded program money) stays within ``rules.budget.amount``.
+
+Eligibility rules (goods lots only serve categories that use their item, earmarks) live in
+:mod:`linkage_opt.reach`; the preference for expiring lots is part of the cost term in
+:mod:`linkage_opt.formulation`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage_opt.linear import LinearModel
+from linkage_opt.scenario import Scenario
+
+INF = np.inf
+
+
+def add_all(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndarray) -> None:
+    r = scenario.config.rules
+    if r.supervision.enabled:
+        supervision_ratio(m, scenario, P)
+    if r.party_share.enabled and r.party_share.min_share > 0:
+        party_member_share(m, scenario, P)
+    if r.party_capacity.enabled:
+        party_branch_capacity(m, scenario)
+    if r.budget.enabled and r.budget.amount is not None:
+        district_budget(m, money, r.budget.amount)
+
+
+def service_hours(m: LinearModel, P: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Columns giving hours of service by providers of one kind, with (u, category, p) and hours per unit of column."""
+    kinds = P["kind"].to_numpy()
+    parts = []
+    x = m.var("x")
+    if x.size:
+        sel = np.flatnonzero(kinds[x.index["p"].to_numpy()] == kind)
+        ix = x.index.iloc[sel]
+        parts.append(pd.DataFrame({
+            "col": x.ids[sel], "u": ix["u"].to_numpy(), "category": ix["category"].to_numpy(),
+            "p": ix["p"].to_numpy(), "h": (ix["hours"] * ix["q"]).to_numpy(float),
+        }))
+    block = m.var({"social_worker": "w_in", "volunteer": "v_in"}[kind])
+    if block.size:
+        parts.append(pd.DataFrame({
+            "col": block.ids, "u": block.index["u"].to_numpy(), "category": block.index["category"].to_numpy(),
+            "p": block.index["p"].to_numpy(), "h": 1.0,
+        }))
+    if not parts:
+        return pd.DataFrame({"col": [], "u": [], "category": [], "p": [], "h": []})
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["h"] > 0]
+
+
+def supervision_ratio(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> None:
+    """k * (worker hours in u, c) - (volunteer hours in u, c) >= 0  for supervised categories c."""
+    cfg = scenario.config
+    supervised = cfg.supervised_categories
+    if not supervised:
+        return
+    k = cfg.rules.supervision.volunteer_hours_per_worker_hour
+    vol = service_hours(m, P, "volunteer")
+    vol = vol[vol["category"].isin(supervised)]
+    if not len(vol):
+        return
+    keys = vol[["u", "category"]].drop_duplicates().sort_values(["u", "category"]).reset_index(drop=True)
+    rows = m.add_rows("supervision_ratio", keys.assign(unit_id=scenario.units["unit_id"].to_numpy()[keys["u"]]), 0.0, INF)
+    idx = pd.MultiIndex.from_frame(keys)
+    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["u", "category"]])), vol["col"], -vol["h"])
+    wk = service_hours(m, P, "social_worker")
+    r = idx.get_indexer(pd.MultiIndex.from_frame(wk[["u", "category"]])) if len(wk) else np.zeros(0, np.int64)
+    keep = r >= 0
+    m.add_coefs(rows.start + r[keep], wk["col"].to_numpy()[keep], k * wk["h"].to_numpy(float)[keep])
+
+
+def party_member_share(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> None:
+    """(1 - rho) * party volunteer hours - rho * other volunteer hours >= 0, per unit with volunteer service."""
+    rho = scenario.config.rules.party_share.min_share
+    vol = service_hours(m, P, "volunteer")
+    if not len(vol):
+        return
+    units = np.unique(vol["u"].to_numpy())
+    rows = m.add_rows("party_member_share",
+                      pd.DataFrame({"u": units, "unit_id": scenario.units["unit_id"].to_numpy()[units]}), 0.0, INF)
+    party = P["party"].to_numpy()[vol["p"].to_numpy()]
+    coef = np.where(party, 1.0 - rho, -rho) * vol["h"].to_numpy(float)
+    m.add_coefs(rows.start + np.searchsorted(units, vol["u"].to_numpy()), vol["col"], coef)
+
+
+def party_branch_capacity(m: LinearModel, scenario: Scenario) -> None:
+    """sum of program instances in unit u <= party_capacity[u] (where given)."""
+    y = m.var("y")
+    if not y.size:
+        return
+    pc = scenario.units["party_capacity"].to_numpy(float)
+    u = y.index["u"].to_numpy()
+    limited = np.unique(u[np.isfinite(pc[u])])
+    if not len(limited):
+        return
+    rows = m.add_rows("party_branch_capacity",
+                      pd.DataFrame({"u": limited, "unit_id": scenario.units["unit_id"].to_numpy()[limited]}),
+                      -INF, pc[limited])
+    sel = np.flatnonzero(np.isin(u, limited))
+    m.add_coefs(rows.start + np.searchsorted(limited, u[sel]), y.ids[sel], 1.0)
+
+
+def district_budget(m: LinearModel, money: np.ndarray, amount: float) -> None:
+    """sum of district money (fixed costs, paid hours, travel, budget-funded program money) <= amount."""
+    cols = np.flatnonzero(money)
+    rows = m.add_rows("district_budget", pd.DataFrame({"what": ["district_budget"]}), -INF, amount)
+    m.add_coefs(np.full(len(cols), rows.start), cols, money[cols])
