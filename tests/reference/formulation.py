@@ -49,6 +49,19 @@ class Formulation:
     def has(self, name: str) -> bool:
         return name in self.model.var_blocks
 
+    def need_cover(self, x: np.ndarray) -> np.ndarray:
+        """Fraction of each need met (the interface ``linkage_opt.solve`` uses)."""
+        out = np.where(self.needs["q"].to_numpy(float) > 0, 0.0, 1.0)
+        for name in ("x", "o"):
+            b = self.var(name)
+            if b.size:
+                np.add.at(out, b.index["n"].to_numpy(), b.take(x))
+        return out
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        return self.var("x").index
+
 
 # ---------------------------------------------------------------------------------------------------
 # Needs and their party-led weights
@@ -552,7 +565,7 @@ def _equity_term(m: LinearModel, scenario: Scenario, N: pd.DataFrame) -> Term:
         m.add_coefs(rows.ids, np.full(len(units_with_need), t.start), -1.0)
     else:
         floor = cfg.equity.floor
-        s = m.add_vars("s", pd.DataFrame({"u": units_with_need}), 0.0, floor)
+        s = m.add_vars("s_eq", pd.DataFrame({"u": units_with_need}), 0.0, floor)
         rows = m.add_rows("equity", pd.DataFrame({"u": units_with_need}), floor, INF)
         m.add_coefs(rows.ids, s.ids, 1.0)
     row_of_u = np.full(len(scenario.units), -1, np.int64)
@@ -566,7 +579,7 @@ def _equity_term(m: LinearModel, scenario: Scenario, N: pd.DataFrame) -> Term:
     if cfg.equity.mode == "maxmin":
         c[m.var("t").ids] = 1.0
     else:
-        c[m.var("s").ids] = -1.0
+        c[m.var("s_eq").ids] = -1.0
     return Term("equity", c, 0.0, "max")
 
 
