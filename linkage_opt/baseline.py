@@ -139,11 +139,170 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
     return settle_equity(form, vec)
 
 
+# Row blocks of the model in the planner's words, for what a repair could not mend.
+RULE_WORDS = {
+    "coverage": "guaranteed needs", "supervision_ratio": "supervision ratio", "party_member_share": "party-member share",
+    "district_budget": "district budget", "worker_units": "a social worker's max_units",
+    "party_branch_capacity": "party-branch capacity", "capacity": "capacity", "member_capacity": "capacity",
+    "new_pairings": "stability: new pairings",
+}
+
+
+def repaired_baseline(form: Formulation) -> tuple[np.ndarray, dict]:
+    """The rule of thumb, repaired where it breaks a rule, as a model vector; and what was done.
+
+    The rule of thumb ignores the linkage rules. Repairs, each only removing service, in this order (a
+    later one never undoes an earlier one): a social worker serving more units than ``max_units`` keeps
+    the units where it gives most hours; volunteer hours in a supervised (unit, category) are scaled down
+    to ``k`` per worker-hour; non-party volunteer hours in a unit are scaled down to the party share;
+    money is brought within the budget (organizations with the largest contracts disengaged first while
+    contracts alone exceed it, then all direct service scaled down alike, which keeps the ratio rules). The report says what changed and, when the
+    repaired plan still breaks a row (a guarantee left short, say), which requirement blocks it:
+    ``{"feasible": bool, "repairs": {...}, "blocked_by": [...]}``.
+    """
+    cfg = form.scenario.config
+    idx, units, xi_val = baseline_flows(form)
+    units = units.copy()
+    P = form.providers
+    kind = P["kind"].to_numpy()[idx["p"].to_numpy()]
+    hours = idx["hours"].to_numpy(float)
+    u = idx["u"].to_numpy()
+    cat = idx["category"].to_numpy()
+    repairs: dict = {}
+    xi = form.model.var("xi")
+    xi_ix = xi.index
+
+    # max_units: keep each worker's busiest units (direct service and carried cases)
+    mu = P["max_units"].to_numpy(float)
+    wk = np.flatnonzero((kind == "social_worker") & (units > 0))
+    wc = np.flatnonzero((xi_ix["kind"].to_numpy() == "social_worker") & (xi_val > 0.5)) if xi.size else np.zeros(0, np.int64)
+    if len(wk) or len(wc):
+        busy = pd.concat([
+            pd.DataFrame({"e": wk, "case": False, "p": idx["p"].to_numpy()[wk], "u": u[wk], "h": units[wk] * hours[wk]}),
+            pd.DataFrame({"e": wc, "case": True, "p": xi_ix["p"].to_numpy()[wc], "u": xi_ix["u"].to_numpy()[wc],
+                          "h": (xi_ix["hours"] * xi_ix["q"]).to_numpy(float)[wc]})], ignore_index=True)
+        per = busy.groupby(["p", "u"], as_index=False)["h"].sum()
+        per["rank"] = per.groupby("p")["h"].rank(ascending=False, method="first")
+        drop = per[per["rank"] > mu[per["p"].to_numpy()]]
+        if len(drop):
+            key = set(zip(drop["p"], drop["u"]))
+            gone = busy[[(p, uu) in key for p, uu in zip(busy["p"], busy["u"])]]
+            units[gone.loc[~gone["case"], "e"].to_numpy(np.int64)] = 0.0
+            xi_val[gone.loc[gone["case"], "e"].to_numpy(np.int64)] = 0.0
+            repairs["max_units"] = int(len(drop))
+
+    vol = kind == "volunteer"
+    xi_vol = (xi_ix["kind"].to_numpy() == "volunteer") & (xi_val > 0.5) if xi.size else np.zeros(0, bool)
+    xi_hours = (xi_ix["hours"] * xi_ix["q"]).to_numpy(float) if xi.size else np.zeros(0)
+    wkr = kind == "social_worker"
+    r = cfg.rules
+    if r.supervision.enabled and cfg.supervised_categories:
+        k = r.supervision.volunteer_hours_per_worker_hour
+        fixed_rows = 0
+        for c in cfg.supervised_categories:
+            case_units = (xi_ix["u"].to_numpy()[xi_vol & (xi_ix["category"].to_numpy() == c)] if xi.size
+                          else np.zeros(0, np.int64))
+            for uu in np.unique(np.concatenate([u[(cat == c) & vol & (units > 0)], case_units])):
+                sel_v = (u == uu) & (cat == c) & vol
+                hv = float((units[sel_v] * hours[sel_v]).sum())
+                xv = xi_vol & (xi_ix["u"].to_numpy() == uu) & (xi_ix["category"].to_numpy() == c) if xi.size else xi_vol
+                hv_case = float(xi_hours[xv].sum()) if xi.size else 0.0
+                sel_w = (u == uu) & (cat == c) & wkr
+                hw = float((units[sel_w] * hours[sel_w]).sum())
+                if xi.size:
+                    xw = (xi_ix["kind"].to_numpy() == "social_worker") & (xi_val > 0.5) & (xi_ix["u"].to_numpy() == uu) & (
+                        xi_ix["category"].to_numpy() == c)
+                    hw += float(xi_hours[xw].sum())
+                allowed = k * hw
+                if hv + hv_case <= allowed + 1e-9:
+                    continue
+                fixed_rows += 1
+                if hv_case > allowed:            # the cases alone break it: they go, then the rest is scaled
+                    xi_val[np.flatnonzero(xv)] = 0.0
+                    hv_case = 0.0
+                units[sel_v] *= max(0.0, allowed - hv_case) / hv if hv > 0 else 0.0
+        if fixed_rows:
+            repairs["supervision_ratio"] = fixed_rows
+    if r.party_share.enabled and r.party_share.min_share > 0:
+        rho = r.party_share.min_share
+        party = P["party"].to_numpy()[idx["p"].to_numpy()]
+        fixed_units = 0
+        xi_party = xi_ix["party"].to_numpy(bool) if xi.size else np.zeros(0, bool)
+        case_units = xi_ix["u"].to_numpy()[xi_vol] if xi.size else np.zeros(0, np.int64)
+        for uu in np.unique(np.concatenate([u[vol & (units > 0)], case_units])):
+            here = (u == uu) & vol
+            hp = float((units[here & party] * hours[here & party]).sum())
+            ho = float((units[here & ~party] * hours[here & ~party]).sum())
+            cases = xi_vol & (xi_ix["u"].to_numpy() == uu) if xi.size else xi_vol
+            hp += float(xi_hours[cases & xi_party].sum()) if xi.size else 0.0
+            ho_case = float(xi_hours[cases & ~xi_party].sum()) if xi.size else 0.0
+            allowed = hp * (1 - rho) / rho
+            if ho + ho_case <= allowed + 1e-9:
+                continue
+            fixed_units += 1
+            if ho_case > allowed:
+                xi_val[np.flatnonzero(cases & ~xi_party)] = 0.0
+                ho_case = 0.0
+            units[here & ~party] *= max(0.0, allowed - ho_case) / ho if ho > 0 else 0.0
+        if fixed_units:
+            repairs["party_member_share"] = fixed_units
+    vec = to_model_vector(form, idx, units, xi_val)
+    if r.budget.enabled and r.budget.amount is not None:
+        money = float(form.col_money @ vec)
+        if money > r.budget.amount + 1e-6:
+            cost = idx["cost"].to_numpy(float)
+            orgs = P["fixed_cost"].to_numpy(float)
+            z = form.var("z_org") if form.has("z_org") else None
+            fixed_total = float(form.col_money[z.ids] @ vec[z.ids]) if z is not None and z.size else 0.0
+            dropped = 0
+            if z is not None and z.size:
+                engaged = [int(p) for p, v in zip(z.index["p"], vec[z.ids]) if v > 0.5]
+                for p in sorted(engaged, key=lambda p: -orgs[p]):
+                    if fixed_total <= r.budget.amount + 1e-6:
+                        break
+                    units[idx["p"].to_numpy() == p] = 0.0
+                    if xi.size:
+                        xi_val[xi_ix["p"].to_numpy() == p] = 0.0
+                    fixed_total -= orgs[p]
+                    dropped += 1
+            if xi.size:       # carried cases cannot be scaled: the dearest go while they alone break it
+                case_cost = (xi_ix["cost"] * xi_ix["q"]).to_numpy(float)
+                for j in np.argsort(-case_cost * xi_val, kind="stable"):
+                    if fixed_total + float(case_cost @ xi_val) <= r.budget.amount + 1e-6 or case_cost[j] <= 0:
+                        break
+                    xi_val[j] = 0.0
+            vec = to_model_vector(form, idx, units, xi_val)
+            money = float(form.col_money @ vec)
+            variable = float((units * idx["cost"].to_numpy(float)).sum())
+            if money > r.budget.amount + 1e-6 and variable > 0:
+                # every direct flow scaled alike: the ratio rules (supervision, party share) still hold
+                f = max(0.0, 1.0 - (money - r.budget.amount) / variable)
+                units = units * f
+                vec = to_model_vector(form, idx, units, xi_val)
+            repairs["district_budget"] = {"organizations_disengaged": dropped}
+    blocked = sorted({RULE_WORDS.get(b, b) for b in violated_blocks(form, vec)})
+    return vec, {"feasible": not blocked, "repairs": repairs, "blocked_by": blocked}
+
+
+def violated_blocks(form: Formulation, vec: np.ndarray, tol: float = 1e-6) -> list[str]:
+    """Row blocks (and column bounds) a vector breaks."""
+    m = form.model
+    act = m.matrix() @ vec
+    lo, hi = m.row_bounds()
+    scale = np.maximum(1.0, np.abs(act))
+    bad = (act < lo - tol * scale) | (act > hi + tol * scale)
+    out = [name for name, b in m.row_blocks.items() if bad[b.start:b.stop].any()]
+    lb, ub = m.bounds()
+    if ((vec < lb - tol) | (vec > ub + tol)).any():
+        out.append("bounds")
+    return out
+
+
 def compare(form: Formulation, plan: Plan) -> dict:
     """Side-by-side figures of the optimized plan and the rule of thumb."""
     from .solve import plan_metrics
 
-    xb = baseline_solution(form)
+    xb, repair = repaired_baseline(form)
     base_tables = build_tables(form, xb)
     base = plan_metrics(base_tables, form.scenario)
     base["money"] = float(form.col_money @ xb)
@@ -152,7 +311,9 @@ def compare(form: Formulation, plan: Plan) -> dict:
     keys = ["weighted_coverage", "guaranteed_met", "guaranteed_needs", "units_below_equity_floor", "min_unit_ratio",
             "idle_hours", "unmet_need_rows", "money"]
     return {
-        "rule": "tier by tier, each provider's capacity split pro rata to the needs it can reach; no programs",
+        "rule": "tier by tier, each provider's capacity split pro rata to the needs it can reach; no programs; "
+                "repaired where it breaks a linkage rule",
+        "repair": repair,
         "optimized": {k: opt[k] for k in keys},
         "baseline": {k: base[k] for k in keys},
         "difference": {k: opt[k] - base[k] for k in keys},

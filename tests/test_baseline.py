@@ -1,0 +1,53 @@
+"""The rule of thumb and its repair (issue #15): a like-for-like comparison and a start for the solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from linkage_opt.baseline import baseline_solution, repaired_baseline, violated_blocks
+from linkage_opt.formulation import build
+
+from factories import make_scenario, unit
+from test_properties import scenarios
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(guarantees=False))
+def test_repaired_rule_of_thumb_satisfies_every_row_without_guarantees(sc):
+    form = build(sc)
+    vec, report = repaired_baseline(form)
+    assert report["feasible"], report
+    assert violated_blocks(form, vec) == []
+    # repairs only take service away
+    raw = baseline_solution(form)
+    assert form.terms["coverage"].value(vec) <= form.terms["coverage"].value(raw) + 1e-9
+
+
+def test_party_share_is_repaired_by_scaling_non_party_hours():
+    sc = make_scenario(
+        {"rules": {"party_share": {"enabled": True, "min_share": 0.5}}},
+        units=[unit("A")],
+        needs=[{"need_id": "n", "unit_id": "A", "category": "elderly_care", "quantity": 20}],
+        volunteers=[{"volunteer_id": "p", "home_unit": "A", "hours": 4, "skills": "general", "party_member": True},
+                    {"volunteer_id": "o", "home_unit": "A", "hours": 10, "skills": "general", "party_member": False}],
+    )
+    form = build(sc)
+    raw = baseline_solution(form)
+    assert "party_member_share" in violated_blocks(form, raw)       # 4 party hours against 10 others
+    vec, report = repaired_baseline(form)
+    assert report["feasible"] and report["repairs"] == {"party_member_share": 1}
+    # 4 party hours allow 4 others: 8 of 20 hours met
+    assert form.terms["coverage"].value(vec) == pytest.approx(8 / 20)
+
+
+def test_unrepairable_guarantee_is_named():
+    sc = make_scenario(
+        units=[unit("A")],
+        needs=[{"need_id": "g", "unit_id": "A", "category": "elderly_care", "quantity": 10, "tier": "guaranteed"}],
+        volunteers=[{"volunteer_id": "v", "home_unit": "A", "hours": 4, "skills": "general", "party_member": True}],
+    )
+    _, report = repaired_baseline(build(sc))
+    assert not report["feasible"]
+    assert report["blocked_by"] == ["guaranteed needs"]
