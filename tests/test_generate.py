@@ -427,3 +427,18 @@ def test_real_city_generates_in_seconds(tmp_path):
     assert 8 <= meta["counties"] <= 14 and 80 <= meta["towns"] <= 110
     sc = load_scenario(cfg)
     assert len(sc.volunteers) == 50000 and sc.needs["need_id"].is_unique
+
+
+def test_plan_on_a_small_realistic_scenario_is_feasible_and_the_budget_binds(tmp_path):
+    from linkage_opt.check import check_plan
+    from linkage_opt.solve import solve
+
+    cfg = generate(tmp_path, seed=2, realistic=True, units=6, volunteers=150, workers=4, orgs=1, lots=4)
+    scenario = load_scenario(cfg)
+    plan = solve(scenario, mip_gap=0.02, time_limit=8)
+    assert plan.status in ("optimal", "feasible")
+    m = plan.summary["metrics"]
+    assert m["guaranteed_met"] == m["guaranteed_needs"] > 0
+    assert 0 < m["weighted_coverage"] < 1
+    assert plan.summary["objective"]["money"] >= 0.95 * scenario.config.rules.budget.amount   # it binds
+    assert not [str(v) for v in check_plan(scenario, plan.tables(), plan.summary)]
