@@ -37,10 +37,18 @@ shrunk to what it could (or made ``basic`` if nothing). A few guarantees are the
 per table; no set iteration; fixed number formatting). Vectorised with numpy: the ``city`` preset
 (2,000 units, 50,000 volunteers) generates in seconds.
 
+**Realistic rolls.** The ``real_town``, ``real_district`` (Wutongqiao-like: 8 towns, 170 units) and
+``real_city`` presets, or ``realistic=True`` / ``--realistic`` with any sizes, are written by
+:mod:`linkage_opt.generate_real` instead: individual skill sets, skewed hours, party shares varying by
+unit, towns as dense clusters, demand ~1.3x supply, a binding budget, every rule on, written county by
+county. The classic presets above stay byte for byte as they were (tests pin them).
+
 Command line (the ``linkage-opt generate`` command wraps :func:`generate_command`)::
 
     python -m linkage_opt.generate --preset district --seed 1 OUT
     python -m linkage_opt.generate --units 60 --volunteers 1500 --seed 3 OUT
+    python -m linkage_opt.generate --preset real_district --seed 1 OUT
+    python -m linkage_opt.generate --realistic --units 400 --seed 1 OUT
 """
 
 from __future__ import annotations
