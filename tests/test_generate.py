@@ -442,3 +442,16 @@ def test_plan_on_a_small_realistic_scenario_is_feasible_and_the_budget_binds(tmp
     assert 0 < m["weighted_coverage"] < 1
     assert plan.summary["objective"]["money"] >= 0.95 * scenario.config.rules.budget.amount   # it binds
     assert not [str(v) for v in check_plan(scenario, plan.tables(), plan.summary)]
+
+
+@pytest.mark.parametrize("sizes", [{"units": 23, "volunteers": 411, "workers": 9, "orgs": 3, "lots": 31},
+                                   {"units": 1, "volunteers": 0, "workers": 2, "orgs": 0, "lots": 3},
+                                   {"units": 3, "volunteers": 20, "workers": 0, "orgs": 0, "lots": 0}])
+def test_real_sizes_match_the_arguments(tmp_path, sizes):
+    cfg = generate(tmp_path, seed=1, realistic=True, **sizes)
+    root = cfg.parent
+    counts = {"units": len(_csv(root, "units")), "volunteers": len(_csv(root, "volunteers")),
+              "workers": len(_csv(root, "social_workers")), "orgs": len(_csv(root, "organizations")),
+              "lots": len(_csv(root, "charity"))}
+    assert counts == sizes
+    load_scenario(cfg)     # valid, whatever the sizes
