@@ -29,7 +29,7 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --preset district --backend highs
+	$(BIN)/python benchmarks/run.py --preset real_district --backend highs
 
 clean:
 	rm -rf $(VENV) plans build *.egg-info

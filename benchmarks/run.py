@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Benchmark the whole pipeline on generated scenarios, against the bare solver on the same model.
 
-    python benchmarks/run.py --preset district --backend highs [--seed S] [--gap 0.005] [--time-limit T]
+    python benchmarks/run.py --preset real_district --backend highs [--seed S] [--gap 0.005] [--time-limit T]
                              [--threads N] [--repeat N] [--no-bare] [--bare-all-stages] [--bare-time-limit T]
                              [--no-explain]
                              [--keep DIR] [--jsonl FILE]
-    python benchmarks/run.py --sweep [--sizes 25,50,100,200] [--seed S] [--repeat 3] [--solve]
+    python benchmarks/run.py --sweep [--sizes 25,50,100,200] [--realistic] [--seed S] [--repeat 3] [--solve]
                              [--csv docs/perf_build_vs_edges.csv] [--png docs/perf_build_vs_edges.png]
+
+``--preset`` is any preset of ``linkage_opt.generate.PRESETS``: the realistic ``real_town``,
+``real_district`` (the default) and ``real_city``, or the classic ``town``, ``district`` and ``city``
+whose figures earlier versions of ``docs/performance.md`` report.
 
 A run generates the preset scenario (``linkage_opt.generate``, in a child process so that its memory
 does not count) into a temporary folder (or ``--keep DIR``), then does in this process what
@@ -20,7 +24,7 @@ exported and timed. One JSON line per run goes to stdout (and is appended to ``-
 compared is spelled out in ``benchmarks/README.md``.
 
 ``--sweep`` generates scenarios of several sizes (providers in proportion to units, the district
-preset's ratios), builds each model ``--repeat`` times and writes a CSV and a plot of model-build time
+preset's ratios, or with ``--realistic`` realistic rolls in the real_district preset's ratios), builds each model ``--repeat`` times and writes a CSV and a plot of model-build time
 against the number of reach edges (``n_edges``, the figure ``plan.summary["model"]["n_edges"]``
 reports), with a least-squares line.
 """
@@ -45,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from linkage_opt.generate import PER_UNIT, PRESETS  # noqa: E402
+from linkage_opt.generate import PER_UNIT, PRESETS, REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.generate_real import REAL_PER_UNIT  # noqa: E402
 
 
 def _rss_mb() -> float:
@@ -63,11 +68,14 @@ def _peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
-def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dict | None = None) -> tuple[Path, float]:
+def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dict | None = None,
+                  realistic: bool = False) -> tuple[Path, float]:
     """Generate a scenario in a child process; return the config path and the seconds it took."""
     cmd = [sys.executable, "-m", "linkage_opt.generate", str(folder), "--seed", str(seed)]
     if preset:
         cmd += ["--preset", preset]
+    if realistic and preset not in REALISTIC_PRESETS:
+        cmd += ["--realistic"]
     for k, v in (sizes or {}).items():
         cmd += [f"--{k}", str(int(v))]
     t0 = time.perf_counter()
@@ -232,7 +240,8 @@ def bench(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-work-"))
     try:
         for i in range(args.repeat):
-            rec = {"preset": args.preset, "seed": args.seed, "backend": args.backend, "mip_gap": args.gap,
+            rec = {"preset": args.preset, "realistic": args.preset in REALISTIC_PRESETS, "seed": args.seed,
+                   "backend": args.backend, "mip_gap": args.gap,
                    "time_limit": args.time_limit, "threads": args.threads, "sizes": sizes,
                    "generate_s": None if gen_s is None else round(gen_s, 3), "cpu_count": os.cpu_count()}
             rec.update(run_once(config, args, i + 1, work / f"plan{i + 1}", work))
@@ -264,8 +273,9 @@ def sweep(args) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
         for n in units_list:
-            sizes = {"units": n, **{k: int(round(r * n)) for k, r in PER_UNIT.items()}}
-            config, gen_s = generate_into(tmp / f"u{n}", args.seed, sizes=sizes)
+            per_unit = REAL_PER_UNIT if args.realistic else PER_UNIT
+            sizes = {"units": n, **{k: int(round(r * n)) for k, r in per_unit.items()}}
+            config, gen_s = generate_into(tmp / f"u{n}", args.seed, sizes=sizes, realistic=args.realistic)
             t0 = time.perf_counter()
             scenario = load_scenario(config)
             load_s = time.perf_counter() - t0
@@ -276,7 +286,7 @@ def sweep(args) -> int:
                 form = build(scenario)
                 times.append(time.perf_counter() - tb)
             m = form.model
-            row = {"units": n, "volunteers": sizes["volunteers"], "workers": sizes["workers"], "orgs": sizes["orgs"],
+            row = {"realistic": args.realistic, "units": n, "volunteers": sizes["volunteers"], "workers": sizes["workers"], "orgs": sizes["orgs"],
                    "lots": sizes["lots"], "n_edges": form.info["n_edges"], "n_flows": form.info["n_flows"],
                    "n_placements": form.info["n_placements"], "variables": m.n_cols, "rows": m.n_rows,
                    "nonzeros": int(m.matrix().nnz), "integers": int(m.integrality().sum()),
@@ -338,7 +348,8 @@ def sweep(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", choices=list(PRESETS), default="district")
+    ap.add_argument("--preset", choices=list(PRESETS), default="real_district",
+                    help="generator preset (default real_district; the classic ones: town, district, city)")
     ap.add_argument("--backend", default="highs")
     ap.add_argument("--seed", type=int, default=1, help="generator seed (the solver seed stays the config's, 0)")
     ap.add_argument("--gap", type=float, default=0.005, help="relative MIP gap (default 0.005)")
@@ -357,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true", help="build-time sweep over --sizes; writes --csv and --png")
     ap.add_argument("--sizes", default="25,50,100,200")
     ap.add_argument("--solve", action="store_true", help="with --sweep: also solve each size")
+    ap.add_argument("--realistic", action="store_true", help="with --sweep: realistic rolls (linkage_opt.generate_real)")
     ap.add_argument("--csv", default=str(ROOT / "docs" / "perf_build_vs_edges.csv"))
     ap.add_argument("--png", default=str(ROOT / "docs" / "perf_build_vs_edges.png"))
     args = ap.parse_args(argv)

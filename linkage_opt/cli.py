@@ -454,13 +454,16 @@ def whatif(
 @app.command()
 def generate(
     out: Path = typer.Argument(..., help="Folder for the generated scenario (new, empty, or an earlier generated one)."),
-    preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units)."),
+    preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units); "
+                                         "realistic rolls: real_town (22), real_district (170), real_city (2,000)."),
     units: Optional[int] = typer.Option(None, help="Number of units (overrides the preset)."),
     volunteers: Optional[int] = typer.Option(None, help="Number of volunteers (overrides the preset)."),
     workers: Optional[int] = typer.Option(None, help="Number of social workers (overrides the preset)."),
     orgs: Optional[int] = typer.Option(None, help="Number of social organizations (overrides the preset)."),
     lots: Optional[int] = typer.Option(None, help="Number of charity lots (overrides the preset)."),
     seed: int = typer.Option(0, help="Random seed: the same seed writes the same files, byte for byte."),
+    realistic: bool = typer.Option(False, "--realistic", help="Realistic rolls with --units (implied by the real_* "
+                                   "presets): individual skills, skewed hours, clustered towns, a binding budget."),
     lang: Optional[str] = LangOption(),
 ) -> None:
     """Write a seeded synthetic scenario with realistic structure (towns, villages, skills, party members)."""
@@ -471,7 +474,7 @@ def generate(
 
         try:
             with console.status(T("generate.running")):
-                path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed)
+                path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed, realistic=realistic)
         except ValueError as exc:
             raise ValidationError([Problem("generate", None, None, str(exc),
                                            hint="e.g. linkage-opt generate --preset district --seed 1 scenarios/district")]) from None

@@ -37,10 +37,18 @@ shrunk to what it could (or made ``basic`` if nothing). A few guarantees are the
 per table; no set iteration; fixed number formatting). Vectorised with numpy: the ``city`` preset
 (2,000 units, 50,000 volunteers) generates in seconds.
 
+**Realistic rolls.** The ``real_town``, ``real_district`` (Wutongqiao-like: 8 towns, 170 units) and
+``real_city`` presets, or ``realistic=True`` / ``--realistic`` with any sizes, are written by
+:mod:`linkage_opt.generate_real` instead: individual skill sets, skewed hours, party shares varying by
+unit, towns as dense clusters, demand ~1.3x supply, a binding budget, every rule on, written county by
+county. The classic presets above stay byte for byte as they were (tests pin them).
+
 Command line (the ``linkage-opt generate`` command wraps :func:`generate_command`)::
 
     python -m linkage_opt.generate --preset district --seed 1 OUT
     python -m linkage_opt.generate --units 60 --volunteers 1500 --seed 3 OUT
+    python -m linkage_opt.generate --preset real_district --seed 1 OUT
+    python -m linkage_opt.generate --realistic --units 400 --seed 1 OUT
 """
 
 from __future__ import annotations
@@ -65,7 +73,12 @@ PRESETS: dict[str, dict] = {
     "town": {"units": 15, "volunteers": 300, "workers": 15, "orgs": 5, "lots": 40},
     "district": {"units": 200, "volunteers": 5000, "workers": 150, "orgs": 40, "lots": 500},
     "city": {"units": 2000, "volunteers": 50000, "workers": 1500, "orgs": 300, "lots": 5000},
+    # realistic rolls (linkage_opt.generate_real): individual skills, skewed hours, clustered towns
+    "real_town": {"units": 22, "volunteers": 550, "workers": 12, "orgs": 4, "lots": 14},
+    "real_district": {"units": 170, "volunteers": 4250, "workers": 94, "orgs": 26, "lots": 102},
+    "real_city": {"units": 2000, "volunteers": 50000, "workers": 1100, "orgs": 300, "lots": 1200},
 }
+REALISTIC_PRESETS = ("real_town", "real_district", "real_city")
 # Providers per unit when only --units is given (the district preset's proportions).
 PER_UNIT = {"volunteers": 25.0, "workers": 0.75, "orgs": 0.2, "lots": 2.5}
 MAX_UNITS = 20_000            # the model keeps a units x units distance matrix
@@ -203,8 +216,12 @@ NAME_CHARS = list("金石竹桂杨柳新龙凤清白云桥河江山花茶安平�
 # --------------------------------------------------------------------------------------------------
 
 def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunteers: int | None = None,
-                  workers: int | None = None, orgs: int | None = None, lots: int | None = None) -> dict[str, int]:
-    """Sizes from a preset and/or explicit counts (explicit ones win); ValueError on bad combinations."""
+                  workers: int | None = None, orgs: int | None = None, lots: int | None = None,
+                  realistic: bool = False) -> dict[str, int]:
+    """Sizes from a preset and/or explicit counts (explicit ones win); ValueError on bad combinations.
+
+    Without a preset, providers not given follow ``--units`` in the ``district`` preset's proportions, or
+    the ``real_district`` preset's with ``realistic``."""
     given = {"units": units, "volunteers": volunteers, "workers": workers, "orgs": orgs, "lots": lots}
     if preset is not None:
         if preset not in PRESETS:
@@ -216,8 +233,9 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
                              "(--volunteers --workers --orgs --lots), or drop --preset to scale them with --units")
     else:
         if units is None:
-            raise ValueError("give --preset (town, district, city) or at least --units")
-        base = {"units": units, **{k: int(round(r * units)) for k, r in PER_UNIT.items()}}
+            raise ValueError(f"give --preset ({', '.join(PRESETS)}) or at least --units")
+        per_unit = _real().REAL_PER_UNIT if realistic else PER_UNIT
+        base = {"units": units, **{k: int(round(r * units)) for k, r in per_unit.items()}}
     sizes = {k: int(v if v is not None else base[k]) for k, v in given.items()}
     for k, v in given.items():
         if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
@@ -237,13 +255,20 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
 
 def generate_command(out: str | Path, preset: str | None = None, units: int | None = None,
                      volunteers: int | None = None, workers: int | None = None, orgs: int | None = None,
-                     lots: int | None = None, seed: int = 0) -> Path:
+                     lots: int | None = None, seed: int = 0, realistic: bool = False) -> Path:
     """What ``linkage-opt generate`` runs: check the arguments, then :func:`generate`. Returns the config path.
+
+    ``realistic`` (implied by the ``real_*`` presets) writes realistic rolls (:mod:`linkage_opt.generate_real`).
 
     Raises ValueError (with a message for the user) on an unknown preset, missing or negative sizes, a
     negative seed, or an ``out`` folder holding anything other than an earlier generated scenario.
     """
-    sizes = resolve_sizes(preset, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots)
+    realistic = bool(realistic) or preset in REALISTIC_PRESETS
+    if preset is not None and preset in PRESETS and preset not in REALISTIC_PRESETS and realistic:
+        raise ValueError(f"--realistic with --preset {preset}: the realistic presets are "
+                         f"{', '.join(REALISTIC_PRESETS)}; or give --units with --realistic")
+    sizes = resolve_sizes(preset, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots,
+                          realistic=realistic)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"--seed must be a whole number >= 0, got {seed!r}")
     out = Path(out)
@@ -253,16 +278,28 @@ def generate_command(out: str | Path, preset: str | None = None, units: int | No
         if any(out.iterdir()) and not _is_generated(out):
             raise ValueError(f"{out} exists and holds files that are not a generated scenario; "
                              "choose an empty or new folder")
-    return generate(out, seed=int(seed), preset_name=preset, **sizes)
+    return generate(out, seed=int(seed), preset_name=preset, realistic=realistic, **sizes)
+
+
+def _real():
+    from . import generate_real
+
+    return generate_real
 
 
 def generate(out_dir: str | Path, *, units: int, volunteers: int, workers: int, orgs: int, lots: int, seed: int,
-             preset_name: str | None = None) -> Path:
+             preset_name: str | None = None, realistic: bool | None = None) -> Path:
     """Write a synthetic scenario into ``out_dir`` (``config.yaml``, ``data/*.csv``, ``meta.json``).
 
+    ``realistic`` (default: whether ``preset_name`` is one of the ``real_*`` presets) writes realistic
+    rolls with :func:`linkage_opt.generate_real.generate_realistic`; otherwise the classic generator runs.
     Returns the config path. Deterministic: same arguments, same bytes.
     """
     sizes = resolve_sizes(None, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots)
+    if realistic is None:
+        realistic = preset_name in REALISTIC_PRESETS
+    if realistic:
+        return _real().generate_realistic(out_dir, seed=seed, preset_name=preset_name, **sizes)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(8)]
     g_units, g_vol, g_work, g_org, g_lot, g_need, g_calib, g_cert = streams
 
@@ -1080,9 +1117,12 @@ def main(argv: list[str] | None = None) -> int:
     for k in ("units", "volunteers", "workers", "orgs", "lots"):
         ap.add_argument(f"--{k}", type=int)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--realistic", action="store_true",
+                    help="realistic rolls (implied by the real_* presets): individual skills, skewed hours, ...")
     a = ap.parse_args(argv)
     try:
-        path = generate_command(a.out, a.preset, a.units, a.volunteers, a.workers, a.orgs, a.lots, a.seed)
+        path = generate_command(a.out, a.preset, a.units, a.volunteers, a.workers, a.orgs, a.lots, a.seed,
+                                realistic=a.realistic)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -715,8 +715,10 @@ HELP_ZH: dict[str, str] = {
         "按随机种子生成结构逼真的合成场景（乡镇、村、技能、党员）。",
     "Folder for the generated scenario (new, empty, or an earlier generated one).":
         "生成场景的文件夹（新的、空的，或之前生成过的）。",
-    "town (~15 units), district (200 units) or city (2,000 units).":
-        "town（约 15 个单位）、district（200 个单位）或 city（2,000 个单位）。",
+    "town (~15 units), district (200 units) or city (2,000 units); realistic rolls: real_town (22), real_district (170), real_city (2,000).":
+        "town（约 15 个单位）、district（200 个单位）或 city（2,000 个单位）；逼真名册：real_town（22）、real_district（170）、real_city（2,000）。",
+    "Realistic rolls with --units (implied by the real_* presets): individual skills, skewed hours, clustered towns, a binding budget.":
+        "配合 --units 生成逼真名册（real_* 预设自带）：个人技能组合、偏态时长、成簇的乡镇、有约束力的预算。",
     "Number of units (overrides the preset).":
         "单位数（覆盖预设）。",
     "Random seed: the same seed writes the same files, byte for byte.":
