@@ -161,8 +161,9 @@ def inspect_folder(path, what: str = "") -> tuple[Path, str]:
         if stat.S_ISDIR(st.st_mode):
             return target, "dir"
         if not stat.S_ISLNK(st.st_mode):
+            hint = "it is created if missing" if what else "new, or a plan folder to replace"
             raise OutputPathError(f"{what}{quote(shown)} exists and is {kind_of(st.st_mode)}, not a folder; "
-                                  "nothing was changed; give the path of a folder (new, or a plan folder to replace)")
+                                  f"nothing was changed; give the path of a folder ({hint})")
         if _is_our_link(target):
             return target, "ours"
         link = os.readlink(target)          # someone else's link: follow it, one hop at a time

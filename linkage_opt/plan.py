@@ -178,6 +178,12 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv` writes, for :func:`write_file_atomic`."""
+    text = escape_frame(frame).to_csv(index=False, float_format="%.10g", lineterminator="\r\n")
+    return ("\ufeff" + text).encode("utf-8")
+
+
 def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFrame:
     """Read a CSV written by :func:`write_csv` (from ``path``, or its ``text``), undoing the formula escaping."""
     import io
