@@ -60,8 +60,9 @@ LOCK_NAME = ".lock"          # the same file the monthly run locks its period fo
 LOCK_TIMEOUT = 600.0         # seconds a writer waits for another writer of the same parent folder
 MAX_LINK_HOPS = 16
 
-# Tests only: called as STEP_HOOK(step, path) at "locked", "written", "versioned", "aside" and
-# "swapped", so that a test can stop a writer at an exact point (and kill it there).
+# Tests only: called as STEP_HOOK(step, path) at "lock" (about to wait for the lock), "locked",
+# "written", "versioned", "aside" and "swapped", so that a test can stop a writer at an exact point
+# (and kill it there). Never set in production code.
 STEP_HOOK: Callable[[str, Path], None] | None = None
 # Tests only: False makes the writer behave as where renameat2(RENAME_EXCHANGE) is not available.
 USE_RENAMEAT2 = True
@@ -226,8 +227,8 @@ def writer_lock(folder: Path, shown, timeout: float | None = None) -> Iterator[f
     from filelock import Timeout
 
     timeout = LOCK_TIMEOUT if timeout is None else timeout
-    lock = folder_lock(folder)
     try:
+        lock = folder_lock(folder)
         lock.acquire(timeout=timeout)
     except Timeout:
         raise OutputError(f"cannot write the plan {quote(shown)}; another process has held the lock "
@@ -391,6 +392,7 @@ def write_folder(path, fill: Callable[[Path], None], *, replace: bool = True,
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise os_failure(shown, exc, earlier=False) from None
+    _step("lock", parent)
     with writer_lock(parent, shown, lock_timeout) as since:
         target, state = inspect_folder(shown)             # again: it may have changed while we waited
         if state != "absent" and not replace:
