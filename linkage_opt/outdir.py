@@ -403,6 +403,8 @@ def write_folder(path, fill: Callable[[Path], None], *, replace: bool = True,
         except OSError as exc:
             raise os_failure(shown, exc, earlier=state != "absent") from None
         target, state = inspect_folder(shown)
+        if state != "absent" and not replace:            # an earlier plan was put back
+            raise _exists(shown)
         _write_locked(shown, target, state, fill, replace)
     return shown
 
