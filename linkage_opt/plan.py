@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .formulation import Formulation
+from .reach import member_frame
 from . import outdir
 from .errors import Problem, ValidationError
-from .formulation import Formulation
-from .outdir import fsync_dir as _fsync_dir, usual_permissions as _usual_permissions  # noqa: F401 (used by ledger)
-from .reach import member_frame
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
                       "quantity", "load", "cost"]
@@ -199,6 +198,10 @@ def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFra
             if s.map(lambda v: isinstance(v, str) and v.startswith(TEXT_QUOTE)).any():
                 frame[col] = s.map(unescape_cell)
     return frame
+
+
+_usual_permissions = outdir.usual_permissions   # the file and folder helpers live in outdir.py now
+_fsync_dir = outdir.fsync_dir
 
 
 def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -> None:
