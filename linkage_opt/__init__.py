@@ -9,7 +9,8 @@
 
 __version__ = "0.1.0"
 
-from .errors import InfeasibleError, LinkageError, Problem, SolverError, ValidationError  # noqa: E402
+from .errors import (InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError,  # noqa: E402
+                     ValidationError)
 from .load import load_scenario  # noqa: E402
 from .plan import Plan  # noqa: E402
 from .scenario import Scenario  # noqa: E402
@@ -19,6 +20,8 @@ __all__ = [
     "__version__",
     "InfeasibleError",
     "LinkageError",
+    "OutputError",
+    "OutputPathError",
     "Plan",
     "Problem",
     "Scenario",

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from . import lang as L
-from .errors import InfeasibleError, LinkageError, Problem, ValidationError, fmt_qty
+from .errors import InfeasibleError, LinkageError, OutputError, Problem, ValidationError, fmt_qty
 
 EPILOG = (
     "Examples:\n\n"
@@ -156,6 +156,12 @@ def report_error(exc: BaseException) -> int:
         text = exc.diagnosis.message(_state["lang"]) if getattr(exc, "diagnosis", None) is not None else str(exc)
         err_console.print(text, markup=False, highlight=False)
         return exc.exit_code
+    if isinstance(exc, OutputError):     # disk full, read-only, not a folder: nothing was changed
+        from rich.markup import escape
+
+        err_console.print(f"[bold red]{T('err.error')}[/] " + escape(L.problem_text(str(exc), _state["lang"])),
+                          highlight=False, soft_wrap=True)
+        return exc.exit_code
     if isinstance(exc, LinkageError):
         err_console.print(f"[bold red]{T('err.error')}[/] {exc}", highlight=False)
         return exc.exit_code
@@ -258,7 +264,10 @@ def plan(
         from .load import load_scenario
         from .solve import solve
 
+        from .outdir import check_output_folder
+
         target = out or Path("plans") / config.stem
+        check_output_folder(target)     # a file, FIFO or device is refused, --force or not (nothing opened)
         if target.exists() and not force and any(target.iterdir()) and not (target / "summary.json").exists():
             err_console.print(f"[red]{T('err.error')}[/] " + T("err.not_a_plan_out", path=target), highlight=False)
             return 2
@@ -296,20 +305,25 @@ def plan(
 
 
 def _read_plan_dir(plan_dir: Path) -> dict:
+    """The files of one version of a plan folder (read again if a writer replaced it meanwhile)."""
     import json
 
-    from .plan import read_plan_csv
+    from .outdir import read_through
+    from .plan import not_a_plan_problem, read_plan_csv
 
-    if not (plan_dir / "summary.json").exists():
-        raise ValidationError([Problem(str(plan_dir), None, None, "not a linkage-opt plan folder (no summary.json)",
-                                       hint="give the --out folder of `linkage-opt plan`")])
-    out = {"summary": json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))}
-    for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
-        f = plan_dir / f"{name}.csv"
-        if f.exists():
-            out[name] = read_plan_csv(f, keep_default_na=False,
-                                      dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
-    return out
+    if not (plan_dir / "summary.json").is_file():
+        raise ValidationError([not_a_plan_problem(plan_dir)])
+
+    def read(version: Path) -> dict:
+        out = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
+        for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
+            f = version / f"{name}.csv"
+            if f.exists():
+                out[name] = read_plan_csv(f, keep_default_na=False,
+                                          dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+        return out
+
+    return read_through(plan_dir, read)
 
 
 @app.command()
@@ -418,6 +432,10 @@ def whatif(
         from .load import load_scenario
         from .whatif import METRICS, run_whatif
 
+        if out:
+            from .outdir import check_output_file
+
+            check_output_file(out)       # before planning: a FIFO, device or folder is refused
         scenario = load_scenario(config)
         with console.status(T("whatif.planning")) as status:
             df = run_whatif(scenario, set_, combine=combine,
@@ -442,10 +460,9 @@ def whatif(
             t.add_row(str(r["variant"]), str(r["status"]), *cells)
         console.print(t)
         if out:
-            from .plan import write_csv
+            from .plan import csv_bytes, write_file_atomic
 
-            out.parent.mkdir(parents=True, exist_ok=True)
-            write_csv(df, out)
+            write_file_atomic(out, csv_bytes(df))     # a FIFO or device is refused, never opened
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -571,23 +588,38 @@ def report(
     set_lang(lang)
 
     def _do() -> int:
+        import contextlib
+
+        from .outdir import check_output_folder, inspect_folder, read_through, writer_lock
         from .plan import write_file_atomic
         from .report import load_recorded_scenario, report_from_dir
         from .workbook import workbook_from_dir
 
         p = _read_plan_dir(plan_dir)    # a clear error when it is not a plan folder
-        written = []
-        scenario, _ = load_recorded_scenario(p["summary"].get("config"), plan_dir)   # once, for both files
-        html = report_from_dir(plan_dir, _state["lang"], scenario)
-        targets = [(out, html)] if out is not None and out.suffix.lower() == ".html" else []
-        if not targets:
-            folder = out or plan_dir
-            targets = [(folder / "report.html", html),
-                       (folder / "plan.xlsx", workbook_from_dir(plan_dir, _state["lang"], scenario))]
-        for path, data in targets:
-            write_file_atomic(path, data)
-            written.append(str(path))
-        console.print(T("report.written", path=", ".join(written)))
+        html_only = out is not None and out.suffix.lower() == ".html"
+        if out is not None and not html_only:
+            check_output_folder(out)    # a file, FIFO or device is refused (never opened)
+        into_plan = out is None
+        where, state = inspect_folder(plan_dir)
+        # Writing into a replaceable plan folder: take its writers' lock, so that the files go into
+        # the version they were made from (a plan writer waits meanwhile).
+        hold = writer_lock(where.parent, plan_dir) if into_plan and state == "ours" else contextlib.nullcontext()
+
+        def build(version: Path):
+            scenario, _ = load_recorded_scenario(p["summary"].get("config"), plan_dir)   # once, for both files
+            html = report_from_dir(version, _state["lang"], scenario)
+            if html_only:
+                return version, [(out, html)]
+            folder = version if into_plan else out
+            return version, [(folder / "report.html", html),
+                             (folder / "plan.xlsx", workbook_from_dir(version, _state["lang"], scenario))]
+
+        with hold:
+            _, targets = read_through(plan_dir, build)
+            for path, data in targets:
+                write_file_atomic(path, data)
+        shown = [str(Path(plan_dir) / path.name) if into_plan else str(path) for path, _ in targets]
+        console.print(T("report.written", path=", ".join(shown)))
         return 0
 
     raise typer.Exit(run_guarded(_do))

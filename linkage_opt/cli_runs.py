@@ -246,8 +246,9 @@ def runs_show(
 
     def _do() -> int:
         from .ledger import Ledger, RunNotFoundError, verify_plan_dir
-        from .runner import ledger_path_for, resolve_plan_dir, run_state
+        from .runner import check_runs_folder, ledger_path_for, resolve_plan_dir, run_state
 
+        check_runs_folder(runs)
         path = ledger_path_for(runs, ledger)
         if not path.exists():
             raise RunNotFoundError(f"no ledger at {path} (check --runs)")
@@ -325,19 +326,24 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
     from .plan import read_plan_csv
 
     from .ledger import PLAN_TABLES, Ledger, LedgerUsageError, RunNotFoundError
-    from .runner import ledger_path_for
+    from .outdir import read_through
+    from .runner import check_runs_folder, ledger_path_for
 
     p = Path(ref)
     if p.is_dir() and (p / "summary.json").exists():
-        out: dict = {"summary": json.loads((p / "summary.json").read_text(encoding="utf-8"))}
-        for name, (_, cols) in PLAN_TABLES.items():
-            f = p / f"{name}.csv"
-            if not f.exists():
-                raise LedgerUsageError(f"{p} has no {name}.csv")
-            out[name] = read_plan_csv(f, keep_default_na=False,
-                                      na_values={c: [""] for c, k in cols if k != "str"},
-                                    dtype={c: str for c, k in cols if k == "str"})
-        return str(p), out
+        def read(version: Path) -> dict:       # every file from one version of the plan folder
+            out: dict = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
+            for name, (_, cols) in PLAN_TABLES.items():
+                f = version / f"{name}.csv"
+                if not f.exists():
+                    raise LedgerUsageError(f"{p} has no {name}.csv")
+                out[name] = read_plan_csv(f, keep_default_na=False,
+                                          na_values={c: [""] for c, k in cols if k != "str"},
+                                          dtype={c: str for c, k in cols if k == "str"})
+            return out
+
+        return str(p), read_through(p, read)
+    check_runs_folder(runs)
     path = ledger_path_for(runs, ledger)
     if not path.exists():
         raise RunNotFoundError(f"{ref!r} is neither a plan folder nor a run id (no ledger at {path})")

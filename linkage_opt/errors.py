@@ -70,6 +70,22 @@ class SolverError(LinkageError):
     exit_code = 4
 
 
+class OutputError(LinkageError):
+    """A plan, or another output, could not be written: disk full, read-only file system, permission
+    denied, or another writer holding the folder's lock too long (exit code 4). Nothing was changed:
+    the earlier plan, if any, is intact. The message says so ("no plan was changed")."""
+
+    exit_code = 4
+
+
+class OutputPathError(OutputError):
+    """An output path that cannot be a folder: it exists and is a file, a FIFO, a device or a socket, a
+    part of it is a file, or a new folder was asked for where one exists (exit code 2: a bad option).
+    Nothing was touched; a FIFO or device is never opened."""
+
+    exit_code = 2
+
+
 def fmt_qty(v: float) -> str:
     """A quantity as planners write it: 18,000 rather than 1.8e+04; 12.5 rather than 12.500000."""
     v = float(v)

@@ -441,6 +441,40 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"data folder or workbook not found: (?P<p>.+)", "找不到数据文件夹或工作簿：{p}"),
     (r"data must be a folder or an \.xlsx workbook: (?P<p>.+)", "data 必须是文件夹或 .xlsx 工作簿：{p}"),
     (r"not a linkage-opt plan folder \(no summary\.json\)", "不是 linkage-opt 方案文件夹（没有 summary.json）"),
+    # outputs: folders only, disk full, read-only (linkage_opt/outdir.py)
+    (r"the runs folder {v} exists and is (?P<noun>a [\w ()]+?), not a folder", "运行文件夹 {v} 已存在，是{noun}，不是文件夹"),
+    (r"{v} exists and is (?P<noun>a [\w ()]+?), not a folder", "{v} 已存在，是{noun}，不是文件夹"),
+    (r"{v} exists and is (?P<noun>a [\w ()]+?), not a regular file", "{v} 已存在，是{noun}，不是普通文件"),
+    (r"(?:the runs folder )?{v} is a symbolic link to {w}, which does not exist", "{v} 是指向 {w} 的符号链接，而 {w} 不存在"),
+    (r"(?:the runs folder )?{v} is a loop of symbolic links", "{v} 是循环的符号链接"),
+    (r"(?:the runs folder )?{v} cannot be a plan folder", "{v} 不能作为方案文件夹"),
+    (r"{v} cannot be written \((?P<e>[^)]*)\)", "{v} 无法写入（{e}）"),
+    (r"{v} exists", "{v} 已存在"),
+    (r"nothing was changed", "未做任何改动"),
+    (r"nothing was recorded", "未记录任何内容"),
+    (r"no plan was changed", "方案没有任何改动"),
+    (r"give the path of a folder \(new, or a plan folder to replace\)", "请给出文件夹路径（新文件夹，或要替换的方案文件夹）"),
+    (r"give the path of a folder \(it is created if missing\)", "请给出文件夹路径（不存在时会自动创建）"),
+    (r"give the path of a folder whose parents are folders", "请给出上级路径都是文件夹的文件夹路径"),
+    (r"give the path of a folder", "请给出文件夹路径"),
+    (r"give the path of a file", "请给出文件路径"),
+    (r"a new folder is written only where nothing exists yet", "新文件夹只会写在尚不存在的路径上"),
+    (r"cannot write the plan {v}", "无法写入方案 {v}"),
+    (r"cannot write the file {v}", "无法写入文件 {v}"),
+    (r"cannot write the runs folder {v}", "无法写入运行文件夹 {v}"),
+    (r"cannot write the run ledger {v}", "无法写入运行台账 {v}"),
+    (r"the disk is full \((?P<e>.*)\)", "磁盘已满（{e}）"),
+    (r"the disk quota is exceeded \((?P<e>.*)\)", "超出磁盘配额（{e}）"),
+    (r"the file system is read-only \((?P<e>.*)\)", "文件系统为只读（{e}）"),
+    (r"the ledger is read-only \((?P<e>.*)\)", "台账为只读（{e}）"),
+    (r"the ledger file cannot be opened \((?P<e>.*)\)", "无法打开台账文件（{e}）"),
+    (r"permission denied \((?P<e>.*)\)", "没有写入权限（{e}）"),
+    (r"an input/output error \((?P<e>.*)\)", "输入/输出错误（{e}）"),
+    (r"{v} still holds the earlier plan", "{v} 仍是原来的方案"),
+    (r"{v} was not created", "{v} 未被创建"),
+    (r"{v} is as it was", "{v} 保持原样"),
+    (r"another process has held the lock {v} for (?P<n>\S+) s", "另一个进程已占用锁 {v} 达 {n} 秒"),
+    (r"try again later", "请稍后再试"),
     # config
     (r"config file not found", "找不到配置文件"),
     (r"cannot read the config: (?P<e>.+)", "无法读取配置文件：{e}"),
@@ -590,7 +624,10 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
 )]
 
 NOUNS_ZH = {"unit": "单位", "organization": "社会组织", "category": "类别", "provider": "资源", "town": "乡镇",
-            "skill": "技能", "tag": "标签", "unit id": "单位编号"}
+            "skill": "技能", "tag": "标签", "unit id": "单位编号",
+            # what an output path is instead of a folder (linkage_opt/outdir.py)
+            "a regular file": "普通文件", "a named pipe (FIFO)": "命名管道（FIFO）", "a character device": "字符设备",
+            "a block device": "块设备", "a socket": "套接字", "a special file": "特殊文件", "a folder": "文件夹"}
 
 _SEGMENT = _re.compile(r"(; |\? |\. (?=[A-Z]))")
 _DID_YOU_MEAN = _re.compile(r" \(did you mean ('[^']*'|\S+)\?\)")

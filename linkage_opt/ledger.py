@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from .errors import LinkageError
+from .errors import LinkageError, OutputError
 
 if TYPE_CHECKING:                 # pandas is imported where used: `runs list` and a lock refusal stay quick
     import pandas as pd
@@ -74,6 +74,31 @@ class LedgerUsageError(LedgerError):
 
 class RunNotFoundError(LedgerUsageError):
     """No such run id."""
+
+
+class LedgerWriteError(LedgerError, OutputError):
+    """The ledger cannot be written: disk full, read-only, I/O error (exit code 4). The transaction was
+    rolled back: nothing was recorded, no plan was changed."""
+
+
+# SQLite's primary result codes that mean "cannot write here", and what they mean for the user
+_WRITE_FAILURES = {13: "the disk is full", 8: "the ledger is read-only", 10: "an input/output error",
+                   14: "the ledger file cannot be opened", 3: "permission denied"}
+_WRITE_FAILURE_TEXTS = (("disk is full", 13), ("readonly", 8), ("read-only", 8), ("disk i/o error", 10),
+                        ("unable to open database", 14))
+
+
+def _write_failure(path: Path, exc: sqlite3.Error) -> "LedgerWriteError | None":
+    """A :class:`LedgerWriteError` for an SQLite error that means the disk or file refuses writes, else None."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary not in _WRITE_FAILURES:
+        text = str(exc).lower()
+        primary = next((c for t, c in _WRITE_FAILURE_TEXTS if t in text), None)
+    if primary is None:
+        return None
+    return LedgerWriteError(f"cannot write the run ledger {str(path)!r}; {_WRITE_FAILURES[primary]} ({exc}); "
+                            "nothing was recorded; no plan was changed")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -247,11 +272,28 @@ class Ledger:
 
     # -- connection (SQLite-specific) -----------------------------------------------------------------
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        import stat
+
+        from .outdir import kind_of, os_failure
+
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise os_failure(self.path, exc, earlier=False, subject="the run ledger") from None
+        if st is not None and not stat.S_ISREG(st.st_mode):     # a FIFO would hang SQLite: never opened
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else kind_of(st.st_mode)
+            raise LedgerUsageError(f"the run ledger {str(self.path)!r} is {kind}, not a file; give --ledger "
+                                   "a file (it is created if missing) or --runs a folder")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise os_failure(self.path.parent, exc, earlier=False, subject="the runs folder") from None
         try:
             conn = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot open the run ledger {self.path}: {exc}") from None
+            raise _write_failure(self.path, exc) or LedgerError(f"cannot open the run ledger {self.path}: {exc}") from None
         self._conn = conn
         try:
             self.journal_mode = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
@@ -261,8 +303,9 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             conn.close()
             self._conn = None
-            raise LedgerError(f"the run ledger {self.path} cannot be used: {exc} "
-                              "(restore it from a backup, or move it aside to start a new one)") from None
+            raise _write_failure(self.path, exc) or LedgerError(
+                f"the run ledger {self.path} cannot be used: {exc} "
+                "(restore it from a backup, or move it aside to start a new one)") from None
         except BaseException:
             conn.close()
             self._conn = None
@@ -289,14 +332,23 @@ class Ledger:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed on success, rolled back on any exception (or signal)."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:          # SQLite may already have rolled back (disk full, I/O error)
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:          # SQLite may already have rolled back (disk full, I/O error)
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:     # disk full, read-only: a typed error, nothing recorded
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            failure = _write_failure(self.path, exc)
+            if failure is None:
+                raise
+            raise failure from None
 
     # -- migrations -----------------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -547,12 +599,11 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
     Contract tables are rewritten from their rows with the plan writer (same bytes by construction);
     every other file from its verbatim copy. Each file is checked against its recorded sha256, and the
     folder is moved into place only if all match (else :class:`LedgerError`; nothing is left behind).
-    ``target`` must not exist.
+    ``target`` must not exist (:class:`LedgerUsageError`); a full or read-only disk is an
+    :class:`~linkage_opt.errors.OutputError`.
     """
-    import shutil
-    import tempfile
-
-    from .plan import _fsync_dir, _usual_permissions, write_csv
+    from .outdir import write_folder
+    from .plan import write_csv
 
     run = ledger.get_run(run_id)
     if run is None:
@@ -561,14 +612,12 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
     if not records:
         raise LedgerUsageError(f"run {run_id} ({run['status']}) has no recorded plan to restore")
     target = Path(target)
-    if target.exists():
+    if os.path.lexists(target):          # a folder, file, FIFO or link: never opened, never replaced
         raise LedgerUsageError(f"{target} exists; restore into a new folder (--to) or move it aside first")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    _usual_permissions(tmp, 0o777)
     by_file = {TABLE_FILES[n]: n for n in PLAN_TABLES}
     status: dict[str, str] = {}
-    try:
+
+    def fill(tmp: Path) -> None:
         for rec in records:
             path = tmp / rec["name"]
             if rec["content"] is not None:
@@ -587,12 +636,9 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
         if bad:
             raise LedgerError(f"restoring {run_id}: {', '.join(bad)} did not reproduce the recorded sha256; "
                               "nothing was written")
-        _fsync_dir(tmp)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    # a new real folder, written in a temporary sibling under the parent's lock, then renamed into place
+    write_folder(target, fill, replace=False)
     return RestoreReport(target, status)
 
 

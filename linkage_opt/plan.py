@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ import pandas as pd
 from .disaggregate import allocation_rows
 from .formulation import Formulation
 from .reach import member_frame
+from . import outdir
+from .errors import Problem, ValidationError
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
                       "quantity", "load", "cost"]
@@ -63,8 +64,17 @@ class Plan:
     @classmethod
     def read(cls, plan_dir: str | Path) -> "Plan":
         """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
-        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution."""
+        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution.
+
+        Every file comes from one version of the plan, even while a writer replaces it. Raises
+        :class:`~linkage_opt.errors.ValidationError` when ``plan_dir`` is not a plan folder."""
         plan_dir = Path(plan_dir)
+        if not (plan_dir / "summary.json").is_file():
+            raise ValidationError([not_a_plan_problem(plan_dir)])
+        return outdir.read_through(plan_dir, cls._read_version)
+
+    @classmethod
+    def _read_version(cls, plan_dir: Path) -> "Plan":
         ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
                "unit_name": str, "category": str}
         tables = {name: read_plan_csv(plan_dir / file, dtype=ids) for name, file in TABLE_FILES.items()}
@@ -78,19 +88,24 @@ class Plan:
         return cls(**tables, summary=summary, extras=extras)
 
     def write(self, out_dir: str | Path, *, overwrite: bool = True) -> Path:
-        """Write every file into a temporary sibling folder, then move it into place.
+        """Write the plan folder ``out_dir`` atomically: a reader sees the earlier plan or this one, complete.
 
-        A killed or failed write leaves only a ``.<name>.tmp-*`` folder beside ``out_dir``; an existing
-        ``out_dir`` is replaced only once the new plan is complete (moved aside, then removed).
+        Every file is written into a temporary sibling and fsynced first. With ``overwrite`` (the
+        default) ``out_dir`` becomes a symbolic link to a hidden sibling ``.<name>.v-*`` holding the
+        files, and an existing plan is replaced by renaming a new link over it (``docs/operations.md``,
+        "Outputs and atomicity"); without it ``out_dir`` must not exist and becomes a real folder.
+        Writers into one parent folder take turns (its ``.lock``).
+
+        Raises :class:`~linkage_opt.errors.OutputPathError` (exit 2) when ``out_dir`` exists and is not
+        a folder (a file, FIFO, device: never opened), or exists and ``overwrite`` is off;
+        :class:`~linkage_opt.errors.OutputError` (exit 4) when the disk is full, the file system is
+        read-only or permission is denied. Either way no plan was changed.
         """
         t0 = time.perf_counter()
-        out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        if out_dir.exists() and not overwrite:
-            raise FileExistsError(f"{out_dir} exists; choose another --out or pass --force")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-        _usual_permissions(tmp, 0o777)   # mkdtemp makes 0700: a plan folder is for colleagues to read
-        try:
+        summary = dict(self.summary)
+        summary["timings"] = dict(summary.get("timings", {}))
+
+        def fill(tmp: Path) -> None:
             for name, frame in self.tables().items():
                 write_csv(frame, tmp / TABLE_FILES[name])
             for name, extra in self.extras.items():
@@ -100,25 +115,17 @@ class Plan:
                     write_bytes(extra.encode("utf-8") if isinstance(extra, str) else extra, tmp / name)
                 else:
                     write_json(extra, tmp / name)
-            summary = dict(self.summary)
-            summary["timings"] = dict(summary.get("timings", {}))
             summary["timings"]["write_s"] = round(time.perf_counter() - t0, 4)
             write_json(summary, tmp / "summary.json")
-            _fsync_dir(tmp)
-            if out_dir.exists():
-                aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-                os.rmdir(aside)
-                os.replace(out_dir, aside)
-                os.replace(tmp, out_dir)
-                shutil.rmtree(aside, ignore_errors=True)
-            else:
-                os.replace(tmp, out_dir)
-            _fsync_dir(out_dir.parent)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        self.summary["timings"]["write_s"] = summary["timings"]["write_s"]
-        return out_dir
+
+        out = outdir.write_folder(out_dir, fill, replace=overwrite)
+        self.summary.setdefault("timings", {})["write_s"] = summary["timings"]["write_s"]
+        return out
+
+
+def not_a_plan_problem(plan_dir) -> Problem:
+    return Problem(str(plan_dir), None, None, "not a linkage-opt plan folder (no summary.json)",
+                   hint="give the --out folder of `linkage-opt plan`")
 
 
 # Cells that a spreadsheet would run as a formula (OWASP "CSV injection"), and the quote that defuses them.
@@ -171,6 +178,12 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv` writes, for :func:`write_file_atomic`."""
+    text = escape_frame(frame).to_csv(index=False, float_format="%.10g", lineterminator="\r\n")
+    return ("\ufeff" + text).encode("utf-8")
+
+
 def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFrame:
     """Read a CSV written by :func:`write_csv` (from ``path``, or its ``text``), undoing the formula escaping."""
     import io
@@ -188,20 +201,25 @@ def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFra
     return frame
 
 
-def _usual_permissions(path: Path, mode: int) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, mode & ~umask)
+_usual_permissions = outdir.usual_permissions   # the file and folder helpers live in outdir.py now
+_fsync_dir = outdir.fsync_dir
 
 
 def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -> None:
     """Write one file so that readers see the old file or the new one, never a part: a temporary file
     beside it (usual permissions; fsynced, and the folder after the rename, unless ``fsync`` is off for
-    a short-lived record), then renamed over it. ``str`` data is written as UTF-8."""
+    a short-lived record), then renamed over it. ``str`` data is written as UTF-8.
+
+    Raises :class:`~linkage_opt.errors.OutputPathError` (exit 2) when ``path`` is a folder, FIFO, device
+    or socket (never opened) or a part of it is a file, :class:`~linkage_opt.errors.OutputError` (exit 4)
+    when the disk is full, the file system read-only or permission denied; the old file is then as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    outdir.check_output_file(path)
+    earlier = os.path.lexists(path)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
@@ -209,12 +227,15 @@ def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -
                 os.fsync(fh.fileno())
         _usual_permissions(Path(tmp), 0o666)   # mkstemp makes 0600
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        tmp = None
+    except OSError as exc:
+        raise outdir.os_failure(path, exc, earlier=earlier, subject="the file") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
     if fsync:
         _fsync_dir(path.parent)
 
@@ -244,19 +265,6 @@ def _json_default(o):
     if isinstance(o, Path):
         return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -39,9 +39,10 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InfeasibleError, LinkageError, Problem, ValidationError
-from .ledger import (DEFAULT_LEDGER_NAME, SUCCESS, Ledger, LedgerUsageError, RunNotFoundError, canonical_json,
-                     restore_plan, sha256_bytes, sha256_file, utc_now)
+from .ledger import (DEFAULT_LEDGER_NAME, SUCCESS, Ledger, LedgerError, LedgerUsageError, RunNotFoundError,
+                     canonical_json, restore_plan, sha256_bytes, sha256_file, utc_now)
 from .logging_setup import log_event
+from .outdir import LOCK_NAME, folder_lock, inspect_folder, os_failure
 from .plan import write_file_atomic
 
 EXIT_OPTIMAL, EXIT_FEASIBLE, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 3, 4, 5
@@ -49,7 +50,6 @@ EXIT_INTERRUPTED = 130
 FINGERPRINT_VERSION = 1
 PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 REVISION_RE = re.compile(r"r(\d+)")
-LOCK_NAME = ".lock"
 OWNER_NAME = ".lock.owner"
 PUBLISHED_NAME = "published.json"
 
@@ -307,6 +307,12 @@ def ledger_path_for(runs_dir: str | Path, ledger_path: str | Path | None = None)
     return Path(ledger_path) if ledger_path else Path(runs_dir) / DEFAULT_LEDGER_NAME
 
 
+def check_runs_folder(runs_dir: str | Path) -> None:
+    """Refuse (:class:`~linkage_opt.errors.OutputPathError`, exit 2) a runs folder that exists and is not a
+    folder: a file, FIFO or device is never opened, nothing is recorded."""
+    inspect_folder(runs_dir, what="the runs folder ")
+
+
 def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "runs", *, force: bool = False,
                wait: float = 0.0, lock_timeout: float = 30.0, ledger_path: str | Path | None = None,
                backend: str | None = None, time_limit: float | None = None, explain: bool = True,
@@ -320,17 +326,18 @@ def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "run
     Raises :class:`RunInProgressError` (nothing recorded) and :class:`~linkage_opt.ledger.LedgerError`;
     every other outcome, including bad input, is recorded and returned with its exit code and ``error``.
     """
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
     period = resolve_period(period)
     runs_dir = Path(runs_dir)
+    check_runs_folder(runs_dir)
     period_dir = runs_dir / period
-    period_dir.mkdir(parents=True, exist_ok=True)
     ev = _Events(logger, period)
 
-    lock = FileLock(str(period_dir / LOCK_NAME))
-    waited = 0.0
     try:
+        period_dir.mkdir(parents=True, exist_ok=True)
+        lock = folder_lock(period_dir)       # also the lock of every writer into the period folder
+        waited = 0.0
         lock.acquire(timeout=0)
     except Timeout:
         if wait <= 0:
@@ -344,6 +351,8 @@ def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "run
         except Timeout:
             raise RunInProgressError(period, _holder(period_dir), wait) from None
         waited = time.monotonic() - t0
+    except OSError as exc:                   # read-only or full, before anything was recorded (Timeout, an
+        raise os_failure(runs_dir, exc, earlier=True, subject="the runs folder") from None  # OSError, is above)
     try:
         _write_owner(period_dir, {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()})
         removed = clean_temporary(period_dir)
@@ -453,8 +462,12 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")
         exit_code = EXIT_OPTIMAL if plan.status == "optimal" else EXIT_FEASIBLE
         message = f"{plan.status}; weighted coverage {plan.summary['metrics']['weighted_coverage']:.4f}"
-        ledger.finish_run(run_id, status=plan.status, exit_code=exit_code, message=message,
-                          summary_json=summary_text, tables=plan.tables(), files=files, publish=True)
+        try:
+            ledger.finish_run(run_id, status=plan.status, exit_code=exit_code, message=message,
+                              summary_json=summary_text, tables=plan.tables(), files=files, publish=True)
+        except LedgerError:      # e.g. the disk filled up: the folder is unrecorded and never published
+            shutil.rmtree(plan_dir, ignore_errors=True)
+            raise
     except InfeasibleError as exc:
         return _finish_failure(ledger, outcome, "infeasible", EXIT_INFEASIBLE, exc, ev)
     except ValidationError as exc:
@@ -535,7 +548,10 @@ def _record_failure(ledger: Ledger, base_row: dict, runs_dir: Path, period_dir: 
 def _finish_failure(ledger: Ledger, outcome: RunOutcome, status: str, code: int, exc: BaseException, ev: _Events,
                     internal: bool = False) -> RunOutcome:
     message = _error_message(exc)
-    ledger.finish_run(outcome.run_id, status=status, exit_code=code, message=message)
+    try:
+        ledger.finish_run(outcome.run_id, status=status, exit_code=code, message=message)
+    except LedgerError as lexc:    # the ledger cannot be written either (disk full): report the first error
+        ev("run.record_failed", level=logging.ERROR, message=str(lexc))
     ev("run.failed", level=logging.ERROR, message=message.splitlines()[0], status=status, exit_code=code,
        **({"exception": type(exc).__name__} if internal else {}))
     outcome.status = status
@@ -573,6 +589,7 @@ def _reuse(ledger: Ledger, run: dict, runs_dir: Path, period_dir: Path, ev: _Eve
 
 def list_runs(runs_dir: str | Path = "runs", period: str | None = None, ledger_path: str | Path | None = None) -> list[dict]:
     """Every recorded run (oldest first) with ``state``: its status, or ``interrupted``."""
+    check_runs_folder(runs_dir)
     path = ledger_path_for(runs_dir, ledger_path)
     if not path.exists():
         return []
@@ -584,15 +601,17 @@ def list_runs(runs_dir: str | Path = "runs", period: str | None = None, ledger_p
 
 
 def _with_period_lock(runs_dir: Path, period: str, wait: float, fn):
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
     period_dir = runs_dir / period
-    period_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(period_dir / LOCK_NAME))
     try:
+        period_dir.mkdir(parents=True, exist_ok=True)
+        lock = folder_lock(period_dir)
         lock.acquire(timeout=max(0.0, wait))
     except Timeout:
         raise RunInProgressError(period, _holder(period_dir), wait) from None
+    except OSError as exc:
+        raise os_failure(runs_dir, exc, earlier=True, subject="the runs folder") from None
     try:
         return fn(period_dir)
     finally:
@@ -603,6 +622,7 @@ def publish_run(run_id: str, runs_dir: str | Path = "runs", ledger_path: str | P
                 wait: float = 0.0) -> dict:
     """Make a recorded optimal/feasible run the published plan of its period (e.g. to roll back)."""
     runs_dir = Path(runs_dir)
+    check_runs_folder(runs_dir)
     with Ledger(ledger_path_for(runs_dir, ledger_path)) as ledger:
         run = ledger.get_run(run_id)
         if run is None:
@@ -627,6 +647,7 @@ def restore_run(run_id: str, runs_dir: str | Path = "runs", to: str | Path | Non
                 ledger_path: str | Path | None = None, wait: float = 0.0):
     """Rebuild a recorded plan folder from the ledger (default: where it was), checked file by file."""
     runs_dir = Path(runs_dir)
+    check_runs_folder(runs_dir)
     with Ledger(ledger_path_for(runs_dir, ledger_path)) as ledger:
         run = ledger.get_run(run_id)
         if run is None:

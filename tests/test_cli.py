@@ -97,9 +97,11 @@ def test_existing_plan_is_replaced_whole_and_a_failed_write_leaves_it_intact(tin
 
     monkeypatch.setattr(plan_mod, "write_csv", failing)
     r = run("plan", str(tiny_scenario), "--out", str(out))
-    assert r.exit_code == 4 and "disk full" in r.output
+    assert r.exit_code == 4 and "disk full" in r.output and "no plan was changed" in r.output
+    assert "internal error" not in r.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".plan")] == []
+    current = os.readlink(out)                                  # out is a link to the one version folder
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".plan")] == [current]
 
 
 def test_refuses_to_overwrite_a_folder_that_is_not_a_plan(tiny_scenario, tmp_path):
