@@ -111,7 +111,14 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
     xkey = pd.MultiIndex.from_arrays([xb.index["pool"].to_numpy(), np.where(xb.index["pool"].to_numpy() >= 0, -1,
                                                                            xb.index["p"].to_numpy()), xb.index["d"].to_numpy()])
     col = xkey.get_indexer(pd.MultiIndex.from_arrays([pool, np.where(pool >= 0, -1, p), d]))
-    np.add.at(vec, xb.start + col, amt)
+    # people's columns are hours (the category's hours per unit of need); organizations' and lots' units
+    hpu = np.array([form.scenario.config.categories[c].hours_per_unit for c in e["category"]], float) if len(e) else np.zeros(0)
+    np.add.at(vec, xb.start + col, np.where(people, amt * hpu, amt))
+    if people.any():
+        dkb = m.var("dk")
+        dcol = pd.MultiIndex.from_frame(dkb.index[["d", "kind"]]).get_indexer(
+            pd.MultiIndex.from_arrays([d[people], kind[people]]))
+        np.add.at(vec, dkb.start + dcol, amt[people])
     if people.any():
         skey = pd.MultiIndex.from_frame(sb.index[["p", "pool"]])
         scol = skey.get_indexer(pd.MultiIndex.from_arrays([p[people], pool[people]]))

@@ -82,35 +82,74 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     q_n = N["q"].to_numpy(float)
     pieces: list[pd.DataFrame] = []       # rows still owned by a pool (owner < 0: pool -owner-1) or a class
 
-    # 1a. per demand: arrivals over need rows
-    xb, ob, cb = m.var("x"), m.var("o"), m.var("cov")
-    xv, ov, cv = xb.take(x), ob.take(x), cb.take(x)
-    xs, os_ = np.flatnonzero(xv > EPS), np.flatnonzero(ov > EPS)
+    cfg = form.scenario.config
+    xb, ob, cb, db = m.var("x"), m.var("o"), m.var("cov"), m.var("dk")
+    xv, ov, cv, dv = xb.take(x), ob.take(x), cb.take(x), db.take(x)
+    pl = m.var("y").index
+    yv = m.var("y").take(x)
+
+    # 1a. per demand and kind of people: the hours that arrive, over direct service and program instances
+    xix = xb.index
+    pxs = np.flatnonzero((xv > EPS) & (xix["pool"].to_numpy() >= 0))
+    akey = pd.MultiIndex.from_frame(db.index[["d", "kind"]]) if db.size else None
+    hpu = np.array([cfg.categories[c].hours_per_unit for c in db.index["category"]], float) if db.size else np.zeros(0)
+    dem_key, dem_amt, dem_prog = [np.zeros(0, np.int64)], [np.zeros(0)], [np.zeros(0, np.int64)]
+    if db.size:
+        dem_key.append(np.arange(db.size))
+        dem_amt.append(dv * hpu)
+        dem_prog.append(np.full(db.size, -1))
+        for kd, col in (("social_worker", "worker_hours"), ("volunteer", "volunteer_hours")):
+            per = pl[col].to_numpy(float) if len(pl) else np.zeros(0)
+            sel = np.flatnonzero((per > 0) & (yv > 0.5))
+            if len(sel):
+                dem_key.append(akey.get_indexer(pd.MultiIndex.from_arrays([pl["d"].to_numpy()[sel], np.full(len(sel), kd)])))
+                dem_amt.append(yv[sel] * per[sel])
+                dem_prog.append(sel)
+    dem_key, dem_amt, dem_prog = np.concatenate(dem_key), np.concatenate(dem_amt), np.concatenate(dem_prog)
+    sup_key = (akey.get_indexer(pd.MultiIndex.from_frame(xix.iloc[pxs][["d", "kind"]])) if db.size and len(pxs)
+               else np.zeros(0, np.int64))
+    si, di, hrs = fill(sup_key, xv[pxs], dem_key, dem_amt)
+    to_prog = dem_prog[di] >= 0
+    ip = xix.iloc[pxs[si[to_prog]]]
+    h = hrs[to_prog]
+    k = dem_prog[di[to_prog]]
+    pieces.append(pd.DataFrame({
+        "owner": -ip["pool"].to_numpy() - 1, "kind": ip["kind"].to_numpy(), "u": ip["u"].to_numpy(),
+        "category": ip["category"].to_numpy(), "need_id": "", "program_id": pl["program_id"].to_numpy()[k] if len(k) else [],
+        "quantity": 0.0, "load": h * ip["load"].to_numpy(float), "cost": h * ip["cost"].to_numpy(float)}))
+    direct_rows = pxs[si[~to_prog]]                         # x row of each direct piece
+    direct_units = hrs[~to_prog] / np.maximum(hpu[dem_key[di[~to_prog]]], EPS) if db.size else np.zeros(0)
+
+    # 1b. per demand: what is served (people's direct pieces, organizations, lots, programs) over need rows
+    oxs = np.flatnonzero((xv > EPS) & (xix["pool"].to_numpy() < 0))
+    os_ = np.flatnonzero(ov > EPS)
     cs = np.flatnonzero(cv > EPS)
-    sup_key = np.concatenate([xb.index["d"].to_numpy()[xs], ob.index["d"].to_numpy()[os_]])
-    sup_amt = np.concatenate([xv[xs], ov[os_]])
+    src_row = np.concatenate([direct_rows, oxs]).astype(np.int64)
+    sup_key = np.concatenate([xix["d"].to_numpy()[src_row], ob.index["d"].to_numpy()[os_]])
+    sup_amt = np.concatenate([direct_units, xv[oxs], ov[os_]])
     dn = cb.index["n"].to_numpy()[cs]
     si, di, amt = fill(sup_key, sup_amt, cb.index["d"].to_numpy()[cs], q_n[dn] * cv[cs])
-    from_x = si < len(xs)
-    ix = xb.index.iloc[xs[si[from_x]]]
+    from_x = si < len(src_row)
+    ix = xix.iloc[src_row[si[from_x]]]
     qty = amt[from_x]
     pool = ix["pool"].to_numpy()
+    # people's load and cost are per hour: a unit of need takes the category's hours
+    hours_per = np.array([cfg.categories[c].hours_per_unit for c in ix["category"]], float) if len(ix) else np.zeros(0)
+    per_unit = np.where(pool >= 0, hours_per, 1.0)
     pieces.append(pd.DataFrame({
         "owner": np.where(pool >= 0, -pool - 1, ix["p"].to_numpy()), "kind": ix["kind"].to_numpy(),
         "u": ix["u"].to_numpy(), "category": ix["category"].to_numpy(), "need_id": need_ids[dn[di[from_x]]],
-        "program_id": "", "quantity": qty, "load": qty * ix["load"].to_numpy(float),
-        "cost": qty * ix["cost"].to_numpy(float)}))
-    pl = m.var("y").index
-    k = ob.index["k"].to_numpy()[os_[si[~from_x] - len(xs)]]
+        "program_id": "", "quantity": qty, "load": qty * per_unit * ix["load"].to_numpy(float),
+        "cost": qty * per_unit * ix["cost"].to_numpy(float)}))
+    k = ob.index["k"].to_numpy()[os_[si[~from_x] - len(src_row)]]
     programs = pd.DataFrame({
         "provider_kind": "program", "provider_id": pl["program_id"].to_numpy()[k], "unit_id": pl["unit_id"].to_numpy()[k],
         "category": pl["category"].to_numpy()[k], "need_id": need_ids[dn[di[~from_x]]],
         "program_id": pl["program_id"].to_numpy()[k], "quantity": amt[~from_x], "load": 0.0, "cost": 0.0})
 
-    # 1b. per program pool: inputs over the instances that use them
-    yv = m.var("y").take(x)
+    # 1c. per program pool: funds given over the instances that use them
     budget = []
-    for name, col in (("w_in", "worker_hours"), ("v_in", "volunteer_hours"), ("f_in", "funds"), ("b_in", "funds")):
+    for name, col in (("f_in", "funds"), ("b_in", "funds")):
         b = m.var(name)
         if not b.size or not len(pl):
             continue

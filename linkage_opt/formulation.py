@@ -7,29 +7,30 @@ People (social workers, volunteers) reach units through two levels. A *group* is
 a home unit, radius, party flag, hourly rate and previous-period units (``provider_groups``); a *pool* is
 one group and one category. Level one splits each provider class's hours over the pools of its group
 (``s``, a person's individual skills decide which pools); level two sends a pool's hours to the units in
-the group's reach (``x`` and ``v_in``/``w_in``). Needs are met per (unit, category) *demand*: whatever
-reaches the demand is shared out over its need rows (``cov``), so tiers do not multiply columns.
+the group's reach (``x``), where they serve the need directly (``dk``) or go into programs. Needs are met
+per (unit, category) *demand*: whatever reaches the demand is shared out over its need rows (``cov``), so
+tiers do not multiply columns.
 Per-person columns exist only where a rule is per person: indivisible needs (``xi``, one binary per
 candidate carrier), a worker's ``max_units`` and limited new pairings (those people form groups of one).
 
 Variables (one block each, labelled by an index frame)
     s      hours of provider class p given to pool (g, c)                  >= 0
-    x      units of need of demand (u, c) served by a pool, organization or lot   [0, Q_uc]
+    x      hours a pool sends to demand (u, c); units of need an organization or lot serves there   [0, Q]
+    dk     units of need of demand (u, c) served directly by social workers / volunteers   [0, Q_uc]
     cov    fraction of a divisible need row met                             [0, 1]
     xi     indivisible need n carried whole by one person, organization or lot   binary
     y      program instances of program k in unit u                         integer [0, ymax]
     o      units of need of demand (u, c) met by placement (k, u)           [0, ymax * output]
-    w_in   social-worker hours a pool gives to programs in (u, c)           >= 0
-    v_in   volunteer hours a pool gives to programs in (u, c)               >= 0
     f_in   charity funds a lot gives to programs in (u, c)                  >= 0
     b_in   district-budget funds given to programs in (u, c)                >= 0
     z_org  organization engaged (pays its fixed cost)                       binary
     a      social worker p serves unit u (only where max_units binds)       binary
     t / s_eq  equity: minimum unit ratio (maxmin) or shortfalls (floor)
 
-Rows: ``coverage`` (per need), ``service`` (per demand), ``pool_balance`` (per pool), ``capacity`` (per
+Rows: ``coverage`` (per need), ``service`` (per demand), ``arrivals`` (per demand and kind of people),
+``pool_balance`` (per pool), ``capacity`` (per
 provider class), ``member_capacity`` (per carrier of an indivisible need in a class), ``program_output``,
-``pool_worker_hours``, ``pool_volunteer_hours``, ``pool_funds``, ``org_link_*``, ``worker_units`` /
+``pool_funds``, ``org_link_*``, ``worker_units`` /
 ``worker_link_*``, ``equity``; the five-community linkage rules are added by :mod:`linkage_opt.rules`.
 """
 
@@ -328,7 +329,13 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
           .assign(pool=-1, g=-1))
     flows = pd.concat([xp, xo], ignore_index=True)
     load, cost, hours = _per_unit_load_cost(scenario, P, flows)
-    flows["load"], flows["cost"], flows["hours"] = load, cost, hours
+    # people's flows are in service hours (direct service and program inputs alike: the same travel
+    # overhead and cost per hour); organizations' and lots' in units of need
+    hpu = np.array([cfg.categories[c].hours_per_unit for c in flows["category"]], float) if len(flows) else np.zeros(0)
+    is_people = flows["pool"].to_numpy() >= 0
+    per = np.where(is_people & (hpu > 0), hpu, 1.0)
+    flows["load"], flows["cost"] = load / per, cost / per
+    flows["hours"] = np.where(is_people, 1.0, 0.0)
     flows["kind"] = kind[flows["p"].to_numpy()]
     flows["party"] = party[flows["p"].to_numpy()]
     people_flow = flows["pool"].to_numpy() >= 0
@@ -336,7 +343,8 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     own = np.where(people_flow, np.where(solo[np.maximum(flows["g"].to_numpy(), 0)] if n_groups else False,
                                          flows["p"].to_numpy(), -1), flows["p"].to_numpy())
     flows["p"] = own
-    flows["q"] = 1.0                 # x is in units of need: hours per column = hours * q
+    flows["q"] = 1.0                 # hours per column = hours * q (1 for people, 0 otherwise)
+    flows = flows[~is_people | (hpu > 0)].reset_index(drop=True)
     flows = flows.sort_values(["d", "pool", "p"], kind="stable").reset_index(drop=True)
     people_flow = flows["pool"].to_numpy() >= 0
     x_cols = ["pool", "g", "p", "kind", "party", "d", "u", "category", "dist_km", "load", "cost", "hours", "q", "Q"]
@@ -357,24 +365,21 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     # -- programs y[k, u], output o ----------------------------------------------------------------
     placements = _program_placements(scenario, P, E, N, active)
     placements = placements.merge(dem[["u", "category", "d"]], on=["u", "category"], how="left")
+    # most hours a kind can use at a demand: its direct need plus what its programs could take
+    in_max = {kd: np.bincount(placements["d"].to_numpy(np.int64), weights=(placements["ymax"] * placements[col]).to_numpy(float),
+                              minlength=len(dem)) if len(placements) else np.zeros(len(dem))
+              for kd, col in (("social_worker", "worker_hours"), ("volunteer", "volunteer_hours"))}
+    hpu_d = np.array([cfg.categories[c].hours_per_unit for c in dem["category"]], float) if len(dem) else np.zeros(0)
+    if len(flows):
+        fk = flows["kind"].to_numpy()
+        fd = flows["d"].to_numpy()
+        pf = flows["pool"].to_numpy() >= 0
+        extra = np.where(fk == "social_worker", in_max["social_worker"][fd], in_max["volunteer"][fd])
+        flows["Q"] = np.where(pf, hpu_d[fd] * flows["Q"].to_numpy(float) + extra, flows["Q"].to_numpy(float))
 
     # -- program inputs: pools to (u, c) program pools; lots; the budget ---------------------------
     in_pools = _pools(placements)
-    inputs = {}
-    for name, pkind, col in (("w_in", "social_worker", "worker_hours"), ("v_in", "volunteer", "volunteer_hours")):
-        need = in_pools.loc[in_pools[col] > 0, ["u", "category"]]
-        e = people_edges(need)
-        e = e[kind[e["p"].to_numpy()] == pkind]
-        d = e["dist_km"].to_numpy(float)
-        e = e.assign(load=1.0 + cfg.costs.travel_overhead_per_km * d)
-        e["cost"] = P["rate"].to_numpy(float)[e["p"].to_numpy()] * e["load"].to_numpy() + cfg.costs.travel_per_km * d
-        e["kind"] = pkind
-        e["party"] = party[e["p"].to_numpy()]
-        e["p"] = np.where(solo[e["g"].to_numpy()], e["p"].to_numpy(), -1) if len(e) else e["p"]
-        inputs[name] = e.sort_values(["u", "category", "pool"], kind="stable").reset_index(drop=True)[
-            ["pool", "g", "p", "kind", "party", "u", "category", "dist_km", "load", "cost"]]
-    used_pools = np.unique(np.concatenate([flows.loc[people_flow, "pool"].to_numpy(), inputs["w_in"]["pool"].to_numpy(),
-                                           inputs["v_in"]["pool"].to_numpy()]).astype(np.int64))
+    used_pools = np.unique(flows.loc[people_flow, "pool"].to_numpy().astype(np.int64))
     pools = pools[pools["pool"].isin(used_pools)].reset_index(drop=True)
     s_index = pcp.merge(pools, on=["g", "category"])[["p", "g", "category", "pool"]]
     s_index = s_index.sort_values(["pool", "p"], kind="stable").reset_index(drop=True)
@@ -391,8 +396,16 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     y = m.add_vars("y", placements, 0.0, placements["ymax"].to_numpy(float) if len(placements) else 0.0, integer=True)
     o = m.add_vars("o", placements[["k", "u", "category", "d"]], 0.0,
                    (placements["ymax"] * placements["output"]).to_numpy(float) if len(placements) else 0.0)
-    w_in = m.add_vars("w_in", inputs["w_in"], 0.0, INF)
-    v_in = m.add_vars("v_in", inputs["v_in"], 0.0, INF)
+    # direct service of a demand by each kind of people, in units of need (what their hours buy there)
+    arrivals = flows.loc[people_flow, ["d", "kind"]].drop_duplicates()
+    if len(placements):
+        for kd, col in (("social_worker", "worker_hours"), ("volunteer", "volunteer_hours")):
+            need_d = placements.loc[placements[col] > 0, ["d"]].assign(kind=kd)
+            arrivals = pd.concat([arrivals, need_d], ignore_index=True)
+    arrivals = arrivals.drop_duplicates().sort_values(["d", "kind"], kind="stable").reset_index(drop=True)
+    arrivals = arrivals.assign(u=dem["u"].to_numpy()[arrivals["d"].to_numpy()] if len(arrivals) else [],
+                               category=dem["category"].to_numpy()[arrivals["d"].to_numpy()] if len(arrivals) else [])
+    dk = m.add_vars("dk", arrivals, 0.0, dem["Q"].to_numpy(float)[arrivals["d"].to_numpy()] if len(arrivals) else 0.0)
     f_in = m.add_vars("f_in", _funds_edges(P, E, in_pools), 0.0, INF)
     b_pools = in_pools.loc[in_pools["funds"] > 0, ["u", "category"]].reset_index(drop=True)
     b_in = m.add_vars("b_in", b_pools, 0.0, INF)
@@ -406,7 +419,7 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
         used_org[placements["p"].to_numpy()] = True
     org_rows = np.flatnonzero((kind == "organization") & (fixed > 0) & used_org)
     z = m.add_vars("z_org", pd.DataFrame({"p": org_rows}), 0.0, 1.0, integer=True)
-    a = m.add_vars("a", _worker_unit_pairs(P, [x.index, w_in.index, xi.index]), 0.0, 1.0, integer=True)
+    a = m.add_vars("a", _worker_unit_pairs(P, [x.index, xi.index]), 0.0, 1.0, integer=True)
 
     # -- coverage rows per need: cov_n (divisible) or sum of carriers (indivisible), = 1 if guaranteed
     act_n = np.flatnonzero(active)
@@ -420,7 +433,9 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     # -- service rows per demand: what arrives = what the need rows take ---------------------------
     srv = m.add_rows("service", dem[["u", "category"]].assign(unit_id=units.to_numpy()[dem["u"].to_numpy()]
                                                               if len(dem) else []), 0.0, 0.0)
-    m.add_coefs(srv.start + x.index["d"].to_numpy(), x.ids, 1.0)
+    direct = np.flatnonzero(x.index["pool"].to_numpy() < 0)         # organizations and lots
+    m.add_coefs(srv.start + x.index["d"].to_numpy()[direct], x.ids[direct], 1.0)
+    m.add_coefs(srv.start + dk.index["d"].to_numpy(), dk.ids, 1.0)
     if o.size:
         m.add_coefs(srv.start + o.index["d"].to_numpy(), o.ids, 1.0)
     m.add_coefs(srv.start + cov.index["d"].to_numpy(), cov.ids, -q_n[cov.index["n"].to_numpy()])
@@ -433,9 +448,21 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
         m.add_coefs(row_of_pool[s.index["pool"].to_numpy()], s.ids, 1.0)
         pf = np.flatnonzero(x.index["pool"].to_numpy() >= 0)
         m.add_coefs(row_of_pool[x.index["pool"].to_numpy()[pf]], x.ids[pf], -x.index["load"].to_numpy(float)[pf])
-        for blk in (w_in, v_in):
-            if blk.size:
-                m.add_coefs(row_of_pool[blk.index["pool"].to_numpy()], blk.ids, -blk.index["load"].to_numpy(float))
+
+    # -- arrivals per demand and kind: people's hours there = direct service + program inputs -------
+    if dk.size:
+        arr = m.add_rows("arrivals", arrivals[["u", "category", "kind"]], 0.0, 0.0)
+        akey = pd.MultiIndex.from_frame(arrivals[["d", "kind"]])
+        pf = np.flatnonzero(x.index["pool"].to_numpy() >= 0)
+        r = akey.get_indexer(pd.MultiIndex.from_frame(x.index.iloc[pf][["d", "kind"]]))
+        m.add_coefs(arr.start + r, x.ids[pf], 1.0)
+        m.add_coefs(arr.ids, dk.ids, -hpu_d[arrivals["d"].to_numpy()])
+        for kd, col in (("social_worker", "worker_hours"), ("volunteer", "volunteer_hours")):
+            per = placements[col].to_numpy(float) if len(placements) else np.zeros(0)
+            sel = np.flatnonzero(per > 0)
+            if len(sel):
+                r = akey.get_indexer(pd.MultiIndex.from_arrays([placements["d"].to_numpy()[sel], np.full(len(sel), kd)]))
+                m.add_coefs(arr.start + r, y.ids[sel], -per[sel])
 
     # -- capacity rows per provider class, and per carrier where a class has several members --------
     _capacity_rows(m, P, s, x, xi, y, f_in, z)
@@ -446,13 +473,11 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
         out_rows = m.add_rows("program_output", placements[["program_id", "unit_id"]], -INF, 0.0)
         m.add_coefs(out_rows.ids, o.ids, 1.0)
         m.add_coefs(out_rows.ids, y.ids, -placements["output"].to_numpy(float))
-        _pool_rows(m, "pool_worker_hours", in_pools, placements, y, w_in, "worker_hours")
-        _pool_rows(m, "pool_volunteer_hours", in_pools, placements, y, v_in, "volunteer_hours")
         _pool_rows(m, "pool_funds", in_pools, placements, y, [f_in, b_in], "funds")
 
     # -- linking rows for activation binaries ------------------------------------------------------
     _org_link_rows(m, P, x, xi, y, z, cfg.solver.strong_linking)
-    _worker_unit_rows(m, P, x, xi, w_in, a)
+    _worker_unit_rows(m, P, x, xi, a)
 
     # -- stability: new (provider, unit) pairings against the previous plan -------------------------
     stab_hours = _new_pairing_rows(m, scenario, P, group, prev_u, previous_pairs)
@@ -554,13 +579,14 @@ def _worker_unit_pairs(P: pd.DataFrame, indexes: list[pd.DataFrame]) -> pd.DataF
 
 
 def _flow_cap(P: pd.DataFrame, block: Block) -> np.ndarray:
-    """Most a column of ``x`` (units of need) or ``xi`` (1) can carry: its demand, or its class's capacity."""
+    """Most a column of ``x`` (hours for people, units of need otherwise) or ``xi`` (1) can carry: its bound
+    ``Q``, or what its class's capacity allows."""
     ix = block.index
     if "Q" not in ix:
         return np.ones(block.size)
     p = ix["p"].to_numpy()
     load = ix["load"].to_numpy(float)
-    cap = P["capacity"].to_numpy(float)[np.maximum(p, 0)]
+    cap = np.where(p >= 0, P["capacity"].to_numpy(float)[np.maximum(p, 0)], np.inf)
     by_cap = np.divide(cap, load, out=np.full(len(p), np.inf), where=load > 0)
     return np.minimum(ix["Q"].to_numpy(float), by_cap)
 
@@ -583,7 +609,7 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, group
         if group[p] >= 0 and rep[group[p]] < 0:
             rep[group[p]] = p
     cols, pu, per = [], [], []
-    for name in ("x", "xi", "w_in", "v_in"):
+    for name in ("x", "xi"):
         b = m.var(name)
         if not b.size:
             continue
@@ -601,10 +627,8 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, group
         pu.append(np.column_stack([cls[is_new], u[is_new]]))
         if name == "x":
             per.append(_flow_cap(P, b)[is_new])
-        elif name == "xi":
-            per.append(np.ones(int(is_new.sum())))
         else:
-            per.append(P["capacity"].to_numpy(float)[cls[is_new]])
+            per.append(np.ones(int(is_new.sum())))
     if cfg.max_new_pairings is not None and cols:
         cols_a = np.concatenate(cols)
         pu_a = np.vstack(pu)
@@ -731,7 +755,7 @@ def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, y: Bloc
         m.add_coefs(r.ids, zy[sel], -y.index["ymax"].to_numpy(float)[sel])
 
 
-def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, w_in: Block, a: Block) -> None:
+def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, a: Block) -> None:
     """max_units: sum_u a[p,u] <= max_units[p]; each of the worker's columns in u <= its largest value * a[p,u]."""
     if not a.size:
         return
@@ -741,7 +765,7 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, w_in
                    -INF, P["max_units"].to_numpy(float)[workers])
     m.add_coefs(r.start + np.searchsorted(workers, ap), a.ids, 1.0)
     key = pd.MultiIndex.from_frame(a.index[["p", "u"]])
-    for block, name in ((x, "worker_link_flow"), (xi, "worker_link_case"), (w_in, "worker_link_input")):
+    for block, name in ((x, "worker_link_flow"), (xi, "worker_link_case")):
         if not block.size:
             continue
         ai = key.get_indexer(pd.MultiIndex.from_frame(block.index[["p", "u"]]))
@@ -750,11 +774,7 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, w_in
             continue
         rr = m.add_rows(name, block.index.iloc[sel][["p", "u"]], -INF, 0.0)
         m.add_coefs(rr.ids, block.ids[sel], 1.0)
-        if name == "worker_link_input":
-            big = P["capacity"].to_numpy(float)[block.index["p"].to_numpy()[sel]]
-        else:
-            big = _flow_cap(P, block)[sel]
-        m.add_coefs(rr.ids, a.start + ai[sel], -big)
+        m.add_coefs(rr.ids, a.start + ai[sel], -_flow_cap(P, block)[sel])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -764,7 +784,7 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, w_in
 def _money_vector(m: LinearModel, P: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
     """District money per unit of each column: paid hours, travel, fixed costs, budget-funded program money."""
     c = np.zeros(m.n_cols)
-    for name in ("x", "xi", "w_in", "v_in"):
+    for name in ("x", "xi"):
         b = m.var(name)
         if b.size:
             c[b.ids] = b.index["cost"].to_numpy(float) * (b.index["q"].to_numpy(float) if "q" in b.index else 1.0)

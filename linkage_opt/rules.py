@@ -42,9 +42,9 @@ def add_all(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndarr
 def service_hours(m: LinearModel, P: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Columns giving hours of service by providers of one kind: ``col, u, category, party, h`` with ``h``
     the service hours per unit of the column (direct service ``x`` and carried cases ``xi``: the category's
-    hours per unit of need; program inputs ``w_in``/``v_in``: 1)."""
+    hours per unit of need; people's ``x`` is in hours, direct service and program inputs alike: 1)."""
     parts = []
-    for name in ("x", "xi", {"social_worker": "w_in", "volunteer": "v_in"}[kind]):
+    for name in ("x", "xi"):
         b = m.var(name)
         if not b.size:
             continue
