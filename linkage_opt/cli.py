@@ -164,6 +164,15 @@ def report_error(exc: BaseException) -> int:
     return 4
 
 
+def print_warnings(scenario) -> None:
+    """The scenario's warnings (a lapsed lot, a hidden sheet read): on stderr, located like input problems."""
+    from .scenario import scenario_warnings
+
+    for p in scenario_warnings(scenario):
+        err_console.print(f"[yellow]{T('err.warning')}[/] " + L.problem_str(p, _state["lang"]), highlight=False,
+                          soft_wrap=True)
+
+
 def run_guarded(fn, *args, **kwargs) -> int:
     try:
         return int(fn(*args, **kwargs) or 0)
@@ -187,6 +196,7 @@ def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), l
 
         scenario = load_scenario(config)
         print_summary(scenario, console, _state["lang"])
+        print_warnings(scenario)
         console.print(T("validate.ok"))
         return 0
 
@@ -265,6 +275,7 @@ def plan(
         t0 = time.perf_counter()
         with console.status(T("plan.loading")) as status:
             scenario = load_scenario(config)
+            print_warnings(scenario)
             load_s = time.perf_counter() - t0
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None,

@@ -150,6 +150,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err.infeasible": {"en": "No plan can satisfy every requirement.", "zh": "没有任何方案能同时满足全部要求。"},
     "err.error": {"en": "error:", "zh": "错误："},
     "err.internal": {"en": "internal error:", "zh": "内部错误："},
+    "err.warning": {"en": "warning:", "zh": "警告："},
     "err.report": {"en": "Please report this with the command you ran.", "zh": "请连同所运行的命令一起报告此问题。"},
     "err.interrupted": {"en": "interrupted; nothing was written", "zh": "已中断；未写入任何文件"},
     "err.not_a_plan_out": {"en": "{path} exists and is not a linkage-opt plan; choose another --out or pass --force",
@@ -418,6 +419,9 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"no category uses item {v}", "没有类别使用物品 {v}"),
     (r"a funds lot must not have an item", "资金批次不应填写物品"),
     (r"earmarked unit {v} is in town {w}, not {x}", "定向单位 {v} 属于乡镇 {w}，而不是 {x}"),
+    (r"lot {v} lapsed on (?P<d>\S+), before the period (?P<p>\S+) starts: it is left out of the plan",
+     "批次 {v} 已于 {d} 过期，早于规划月份 {p} 的第一天：不纳入本次方案"),
+    (r"correct its expires date, or remove the lot", "请更正其有效期，或删除该批次"),
     (r"(?P<c>\S+) is required: (?P<doc>.+)", "{c} 为必填：{doc}"),
     (r"(?P<c>\S+) is required", "{c} 为必填"),
     # tables, files, headers

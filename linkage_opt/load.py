@@ -25,7 +25,7 @@ import yaml
 from .config import Config, load_config
 from .errors import Problem, ValidationError
 from .readers import RawTable, normalise_header, open_source
-from .scenario import Scenario, empty_table, planar_coordinates
+from .scenario import Scenario, TableOrigin, empty_table, planar_coordinates
 from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "是的", "对")
@@ -555,4 +555,7 @@ def load_scenario(config_path: str | Path) -> Scenario:
 
     tables = {t: (checks[t].frame() if t in checks else empty_table(t)) for t in TABLE_ORDER}
     sources = {t: checks[t].raw.source for t in TABLE_ORDER if t in checks}
-    return Scenario(config, tables, config_path, hashes, sources)
+    origins = {t: TableOrigin(checks[t].raw.file, checks[t].raw.sheet, tuple(checks[t].raw.rows),
+                              dict(checks[t].raw.headers), checks[t].raw.header_row)
+               for t in TABLE_ORDER if t in checks}
+    return Scenario(config, tables, config_path, hashes, sources, origins)

@@ -14,6 +14,7 @@ for reports), with types coerced and defaults filled:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -23,7 +24,33 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
+from .errors import Problem
+from .readers import normalise_header
 from .schema import PROVIDER_TABLES, TABLES
+
+
+@dataclass(frozen=True)
+class TableOrigin:
+    """Where a table's rows came from, so that problems found later name them as the loader does."""
+
+    file: str                              # display path of the CSV file or the workbook
+    sheet: str | None = None               # sheet name for workbooks
+    rows: tuple[int, ...] = ()             # spreadsheet row number of each table row
+    headers: Mapping[str, str] = field(default_factory=dict)   # column -> header as the user wrote it
+    header_row: int = 1
+
+    def row(self, i: int, n_rows: int) -> int:
+        """The spreadsheet row of table row ``i`` (by position when the table no longer has the rows read)."""
+        return self.rows[i] if len(self.rows) == n_rows else self.header_row + 1 + i
+
+    def label(self, column: str | None) -> str | None:
+        """``quantity``, or ``quantity (数量)`` when the user's header differs (as the loader's messages)."""
+        if column is None:
+            return None
+        written = self.headers.get(column)
+        if written is not None and normalise_header(written) != column:
+            return f"{column} ({written})"
+        return column
 
 
 @dataclass(frozen=True)
@@ -35,11 +62,17 @@ class Scenario:
     input_hashes: Mapping[str, str] = field(default_factory=dict)
     # where each table came from, for messages: table -> "data/zhugen/needs.csv" or "book.xlsx [needs]"
     sources: Mapping[str, str] = field(default_factory=dict)
+    # file, sheet and spreadsheet rows of each table read (for messages about rows found after loading)
+    origins: Mapping[str, TableOrigin] = field(default_factory=dict)
+    # what the loader noticed but did not refuse (a hidden sheet read, say); see scenario_warnings()
+    warnings: tuple[Problem, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
         object.__setattr__(self, "input_hashes", MappingProxyType(dict(self.input_hashes)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "origins", MappingProxyType(dict(self.origins)))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
         for name in TABLES:
             if name not in self.tables:
                 raise ValueError(f"scenario is missing table {name!r}")
@@ -88,7 +121,7 @@ class Scenario:
             if name not in TABLES:
                 raise KeyError(f"unknown table {name!r}")
             new_tables[name] = frame
-        return Scenario(config or self.config, new_tables, self.config_path, self.input_hashes, self.sources)
+        return dataclasses.replace(self, config=config or self.config, tables=new_tables)
 
     def provider_ids(self) -> dict[str, str]:
         """Every provider id -> its kind (social_worker, volunteer, organization, charity)."""
@@ -97,6 +130,44 @@ class Scenario:
             for pid in self.tables[table][col]:
                 out[str(pid)] = kind
         return out
+
+
+def period_start(period: str) -> pd.Timestamp:
+    """The first day of a ``YYYY-MM`` period."""
+    return pd.Timestamp(f"{period}-01")
+
+
+def lapsed_lots(scenario: Scenario) -> list[str]:
+    """Ids of the charity lots whose ``expires`` date is before the period's first day, in table order.
+
+    They cannot be used any more: the model leaves them out (:func:`linkage_opt.reach.build_providers`),
+    ``validate`` warns about each, ``summary.json`` lists them and ``linkage-opt check`` fails a plan that
+    uses one. A lot expiring on a day inside the period is still planned (and used first: ``rules.expiry``).
+    """
+    c = scenario.charity
+    if not len(c):
+        return []
+    expires = pd.to_datetime(c["expires"])
+    lapsed = expires.notna() & (expires < period_start(scenario.config.period))
+    return c.loc[lapsed.to_numpy(), "lot_id"].astype(str).tolist()
+
+
+def scenario_warnings(scenario: Scenario) -> list[Problem]:
+    """What ``validate`` and ``plan`` point out without refusing: the loader's warnings, then each lapsed lot."""
+    out = list(scenario.warnings)
+    lapsed = set(lapsed_lots(scenario))
+    if not lapsed:
+        return out
+    c = scenario.charity
+    origin = scenario.origins.get("charity") or TableOrigin(scenario.sources.get("charity", "charity"))
+    period = scenario.config.period
+    for i, (lid, expires) in enumerate(zip(c["lot_id"].astype(str), pd.to_datetime(c["expires"]))):
+        if lid in lapsed:
+            out.append(Problem(origin.file, origin.row(i, len(c)), origin.label("expires"),
+                               f"lot {lid!r} lapsed on {expires.date().isoformat()}, before the period {period} "
+                               "starts: it is left out of the plan",
+                               hint="correct its expires date, or remove the lot", sheet=origin.sheet))
+    return out
 
 
 def empty_table(name: str) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from . import __version__
 from .errors import InfeasibleError, SolverError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
-from .scenario import Scenario
+from .scenario import Scenario, lapsed_lots
 from .solvers import SolverOptions, Status, get_backend
 from .solvers.base import MipProblem, SolveResult, relative_gap
 
@@ -350,6 +350,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
                   "integer_variables": int(m.integrality().sum()),
                   "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
         "metrics": plan_metrics(tables, scenario),
+        "lapsed_lots": lapsed_lots(scenario),     # charity lots expired before the period: left out
         "config": str(scenario.config_path) if scenario.config_path else None,
         "inputs": dict(scenario.input_hashes),
         "package_version": __version__,
