@@ -439,6 +439,9 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"cannot read the sheet: (?P<e>.+)", "无法读取工作表：{e}"),
     (r"cannot read the file as CSV: the text encoding is not UTF-8 or GBK/GB18030",
      "无法按 CSV 读取：文本编码不是 UTF-8 或 GBK/GB18030"),
+    (r"cannot read the file as CSV: invalid (?P<enc>UTF-8|GBK/GB18030|UTF-16) at byte offset (?P<o>[\d,]+)"
+     r"(?P<b> \(0x[0-9A-F]{2}\))?", "无法按 CSV 读取：第 {o} 字节{b}不是有效的 {enc} 编码"),
+    (r"the file is not (?P<enc>UTF-8|GBK/GB18030) text either", "该文件也不是 {enc} 文本"),
     (r"cannot read the file as CSV: (?P<e>.+)", "无法按 CSV 读取：{e}"),
     (r"cannot read the file: (?P<e>.+)", "无法读取文件：{e}"),
     (r"cannot parse the CSV: (?P<e>.+)", "无法解析 CSV：{e}"),
@@ -578,6 +581,8 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"check that the file is readable \(close it in Excel/WPS if locked\)", "请确认文件可读（如被 Excel/WPS 占用请先关闭）"),
     (r"check that the file is readable and not locked by another program", "请确认文件可读且未被其他程序占用"),
     (r"re-save the workbook from Excel/WPS", "请用 Excel/WPS 重新保存工作簿"),
+    (r"the bytes there are damaged or in another encoding \(no other encoding is guessed\): fix that cell, or "
+     r"save the file again as 'CSV UTF-8'", "该处字节已损坏或为其他编码（不会猜测其他编码）：请修正该单元格，或重新另存为“CSV UTF-8”"),
     (r"save it from Excel/WPS as 'CSV UTF-8' \(or CSV\), one table per file", "请用 Excel/WPS 另存为“CSV UTF-8”（或 CSV），每个表一个文件"),
     (r"save it from Excel/WPS as 'Excel Workbook \(\*\.xlsx\)'", "请用 Excel/WPS 另存为“Excel 工作簿 (*.xlsx)”"),
     (r"data is relative to the config file's folder", "data 路径相对于配置文件所在文件夹"),

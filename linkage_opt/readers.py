@@ -6,11 +6,13 @@ coerces types). Headers are normalised to the canonical column names of :mod:`li
 spreadsheet row number (the header is row 1 when it is on the first line).
 
 CSV encodings: UTF-8 (with or without BOM), GBK/GB18030 (what Excel and WPS save on Chinese
-Windows), UTF-16 with BOM ("Unicode text"); charset-normalizer is the last resort.
+Windows), UTF-16 with BOM ("Unicode text"); each strictly, the whole file at once. Nothing else is
+guessed: a file that is none of them is refused with the row and byte offset of its first bad byte.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import difflib
@@ -28,7 +30,6 @@ import pandas as pd
 from .errors import Problem
 from .schema import COMMENT_PREFIX, TABLE_LABELS, TABLES, Table
 
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -150,33 +151,55 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
 
 # -- CSV ------------------------------------------------------------------------------------------
 
-def decode_text(data: bytes) -> tuple[str | None, str]:
-    """(text, encoding) of a CSV's bytes, or (None, reason) when it is not readable text."""
+def decode_text(data: bytes) -> tuple[str | None, str, int | None]:
+    """``(text, encoding, None)`` for a CSV's bytes, or ``(None, reason, row)`` when they are not text.
+
+    Strict: UTF-8 (with or without BOM), else the whole file as GBK/GB18030, else UTF-16 when it starts
+    with a BOM. No other encoding is guessed: a file that decodes in none of them without replacement
+    characters is refused, naming the spreadsheet row and the byte offset of the first bad byte (in
+    UTF-8 when the file has UTF-8 text before it, else in GB18030), so one damaged name never turns the
+    whole file into another code page's characters.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            return None, "not valid UTF-16 text"
+            return data.decode("utf-16"), "utf-16", None
+        except UnicodeDecodeError as exc:
+            return None, f"invalid UTF-16 at byte offset {exc.start:,}", None
     if data.startswith(b"PK\x03\x04"):
-        return None, "this is a zip file (an Excel workbook?), not CSV text"
+        return None, "this is a zip file (an Excel workbook?), not CSV text", None
     if b"\x00" in data:
-        return None, "binary content, not CSV text"
-    for enc in CSV_ENCODINGS:
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
+        return None, "binary content, not CSV text", None
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        from charset_normalizer import from_bytes
+        return data[bom:].decode("utf-8"), "utf-8", None
+    except UnicodeDecodeError as exc:
+        utf8 = exc
+    if not bom:
+        try:
+            return data.decode("gb18030"), "gb18030", None
+        except UnicodeDecodeError as exc:
+            gb = exc
+    # Which reading to blame: UTF-8 when valid UTF-8 multi-byte text comes before its first bad byte
+    # (or the file has a UTF-8 BOM), else GB18030 (the first non-ASCII byte already fails in UTF-8).
+    if bom or any(b >= 0x80 for b in data[:utf8.start + bom]):
+        encoding, name, start, other = "utf-8", "UTF-8", bom, "GBK/GB18030" if not bom else ""
+        offset = utf8.start + bom
+    else:
+        encoding, name, start, other = "gb18030", "GBK/GB18030", 0, "UTF-8"
+        offset = gb.start
+    row = _row_at(data[start:offset].decode(encoding))
+    reason = f"invalid {name} at byte offset {offset:,} (0x{data[offset]:02X})"
+    if other:
+        reason += f"; the file is not {other} text either"
+    return None, reason, row
 
-        best = from_bytes(data).best()
-    except Exception:  # noqa: BLE001 - detection is best effort
-        best = None
-    if best is not None and best.encoding:
-        text = str(best)
-        if "\x00" not in text:
-            return text, best.encoding
-    return None, "the text encoding is not UTF-8 or GBK/GB18030"
+
+def _row_at(prefix: str) -> int:
+    """The spreadsheet row (record number, as :func:`parse_csv_text` counts) at the end of ``prefix``."""
+    try:
+        return len(parse_csv_text(prefix + "x"))   # the sentinel starts (or continues) the record
+    except csv.Error:
+        return prefix.count("\n") + 1
 
 
 def parse_csv_text(text: str) -> list[tuple[int, list[str]]]:
@@ -263,10 +286,13 @@ class FolderSource:
             return None, [Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}",
                                   hint="check that the file is readable and not locked by another program")]
         self.hashes[shown] = hashlib.sha256(data).hexdigest()
-        text, how = decode_text(data)
+        text, how, row = decode_text(data)
         if text is None:
-            return None, [Problem(shown, None, None, f"cannot read the file as CSV: {how}",
-                                  hint="save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file")]
+            hint = "save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file"
+            if row is not None:
+                hint = ("the bytes there are damaged or in another encoding (no other encoding is guessed): "
+                        "fix that cell, or save the file again as 'CSV UTF-8'")
+            return None, [Problem(shown, row, None, f"cannot read the file as CSV: {how}", hint=hint)]
         try:
             records = parse_csv_text(text)
         except csv.Error as exc:

@@ -92,6 +92,23 @@ def _append_line(rel: str, line: str) -> Callable[[Path], None]:
     return f
 
 
+def _replace_bytes(rel: str, old: bytes, new: bytes) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        data = (root / rel).read_bytes()
+        assert old in data
+        (root / rel).write_bytes(data.replace(old, new, 1))
+    return f
+
+
+def _gbk_with_bad_byte(root: Path) -> None:
+    """needs.csv in GBK (Chinese headers) with one byte no GBK/GB18030 text has, in row 3."""
+    text = (root / "data" / "needs.csv").read_text(encoding="utf-8")
+    text = text.replace("need_id,unit_id", "需求编号,单位编号", 1)
+    lines = text.encode("gbk").split(b"\n")
+    lines[2] = lines[2].replace(b"material_aid", b"material\xffaid")
+    (root / "data" / "needs.csv").write_bytes(b"\n".join(lines))
+
+
 def _chinese_gbk_needs(t: Tables) -> None:
     """needs with Chinese headers; saved as GBK like Excel/WPS on Chinese Windows; a number written in words."""
     names = {"unit_id": "单位编号", "category": "类别", "quantity": "数量", "tier": "层级", "indivisible": "不可拆分"}
@@ -191,6 +208,13 @@ CASES = [
          tables=cell("needs", 3, "quantity", "12 packs"), fmt="xlsx"),
     Case("duplicate-header", ["units.csv, row 1, column unit_id: column 'unit_id' appears twice"],
          tables=lambda t: [r.update({"单位编号": r["unit_id"]}) for r in t["units"]]),
+    # three invalid bytes in one name: refused (row and offset), never read in a guessed code page
+    Case("garbled-utf8-name", ["units.csv, row 3: cannot read the file as CSV: invalid UTF-8 at byte offset",
+                               "(0x80); the file is not GBK/GB18030 text either", "no other encoding is guessed"],
+         post=_replace_bytes("data/units.csv", "西岭村".encode(), "西".encode() + b"\x80\x81\xff" + "村".encode())),
+    Case("garbled-gbk", ["needs.csv, row 3: cannot read the file as CSV: invalid GBK/GB18030 at byte offset",
+                         "(0xFF); the file is not UTF-8 text either"],
+         post=_gbk_with_bad_byte),
     Case("earmark-unit-wrong-town", ["charity.csv, row 3, column town: earmarked unit 'U3' is in town 'Nanhu'"],
          tables=cell("charity", 3, "unit_id", "U3")),
 ]
