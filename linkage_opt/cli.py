@@ -173,6 +173,22 @@ def print_warnings(scenario) -> None:
                           soft_wrap=True)
 
 
+def load_checked(config: Path, **options):
+    """The scenario, with the command's solver options checked too: every problem of both in one
+    ValidationError (the options first), so that one run of a command lists all there is to fix."""
+    from .config import solver_option_problems
+    from .load import load_scenario
+
+    option_problems = solver_option_problems(**options)
+    try:
+        scenario = load_scenario(config)
+    except ValidationError as exc:
+        raise ValidationError(option_problems + exc.problems) from None
+    if option_problems:
+        raise ValidationError(option_problems)
+    return scenario
+
+
 def run_guarded(fn, *args, **kwargs) -> int:
     try:
         return int(fn(*args, **kwargs) or 0)
@@ -265,7 +281,6 @@ def plan(
     def _do() -> int:
         import time
 
-        from .load import load_scenario
         from .solve import solve
 
         target = out or Path("plans") / config.stem
@@ -274,7 +289,8 @@ def plan(
             return 2
         t0 = time.perf_counter()
         with console.status(T("plan.loading")) as status:
-            scenario = load_scenario(config)
+            scenario = load_checked(config, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                    seed=seed)
             print_warnings(scenario)
             load_s = time.perf_counter() - t0
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
@@ -311,10 +327,16 @@ def _read_plan_dir(plan_dir: Path) -> dict:
 
     from .plan import read_plan_csv
 
-    if not (plan_dir / "summary.json").exists():
+    if not (plan_dir / "summary.json").is_file():
         raise ValidationError([Problem(str(plan_dir), None, None, "not a linkage-opt plan folder (no summary.json)",
                                        hint="give the --out folder of `linkage-opt plan`")])
-    out = {"summary": json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))}
+    try:
+        out = {"summary": json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))}
+    except (OSError, ValueError) as exc:   # not JSON, not UTF-8, unreadable
+        raise ValidationError([Problem(str(plan_dir / "summary.json"), None, None,
+                                       f"cannot read the plan file: {type(exc).__name__}",
+                                       hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                              ) from None
     for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
         f = plan_dir / f"{name}.csv"
         if f.exists():
@@ -426,10 +448,9 @@ def whatif(
     def _do() -> int:
         from rich.table import Table
 
-        from .load import load_scenario
         from .whatif import METRICS, run_whatif
 
-        scenario = load_scenario(config)
+        scenario = load_checked(config, backend=backend, time_limit=time_limit)
         with console.status(T("whatif.planning")) as status:
             df = run_whatif(scenario, set_, combine=combine,
                             progress=lambda m: status.update(L.problem_text(m, _state["lang"])),

@@ -17,7 +17,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import __version__
-from .errors import InfeasibleError, SolverError
+from .config import solver_option_problems
+from .errors import InfeasibleError, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
@@ -42,15 +43,20 @@ class StageResult:
 
 
 def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]:
-    """Backend name and options from the config, with non-None keyword overrides applied."""
+    """Backend name and options from the config, with non-None keyword overrides applied.
+
+    Raises :class:`ValidationError` naming each override out of range (``--time-limit -5``, ``nan``,
+    ``--mip-gap -1``, ``--threads 0``, ``--backend gurobi``): the ranges of the config's ``solver:`` section.
+    """
+    problems = solver_option_problems(**overrides)
+    if problems:
+        raise ValidationError(problems)
     s = scenario.config.solver
-    backend = overrides.pop("backend", None) or s.backend
+    backend = (overrides.pop("backend", None) or s.backend).strip().lower()
     vals = dict(time_limit=s.time_limit, mip_gap=s.mip_gap, threads=s.threads, seed=s.seed, log=s.log)
     for k, v in overrides.items():
-        if k not in vals:
-            raise TypeError(f"unknown solver option {k!r}")
         if v is not None:
-            vals[k] = v
+            vals[k] = float(v) if k in ("time_limit", "mip_gap") else v
     return backend, SolverOptions(**vals)
 
 
@@ -314,7 +320,17 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     penalty, each as switched on in the config.
     """
     from .history import apply_history, pairing_changes
+    from .load import validate_scenario
 
+    # bad input is a ValidationError, with the loader's messages, before anything is built
+    option_problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap,
+                                             threads=threads, seed=seed, log=log)
+    try:
+        scenario = validate_scenario(scenario)
+    except ValidationError as exc:
+        raise ValidationError(option_problems + exc.problems) from None
+    if option_problems:
+        raise ValidationError(option_problems)
     scenario = apply_history(scenario, history)
     previous_pairs = history.previous_pairs() if history is not None else None
     backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
