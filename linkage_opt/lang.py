@@ -519,8 +519,10 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"cannot read the sheet: (?P<e>.+)", "无法读取工作表：{e}"),
     (r"cannot read the file as CSV: the text encoding is not UTF-8 or GBK/GB18030",
      "无法按 CSV 读取：文本编码不是 UTF-8 或 GBK/GB18030"),
-    (r"cannot read the file as CSV: invalid (?P<enc>UTF-8|GBK/GB18030|UTF-16) at byte offset (?P<o>[\d,]+)"
-     r"(?P<b> \(0x[0-9A-F]{2}\))?", "无法按 CSV 读取：第 {o} 字节{b}不是有效的 {enc} 编码"),
+    (r"cannot read the file as CSV: invalid (?P<enc>UTF-8|GBK/GB18030|UTF-16) at byte offset (?P<o>[\d,]+) "
+     r"\((?P<b>0x[0-9A-F]{2})\)", "无法按 CSV 读取：第 {o} 字节（{b}）不是有效的 {enc} 编码"),
+    (r"cannot read the file as CSV: invalid (?P<enc>UTF-8|GBK/GB18030|UTF-16) at byte offset (?P<o>[\d,]+)",
+     "无法按 CSV 读取：第 {o} 字节不是有效的 {enc} 编码"),
     (r"the file is not (?P<enc>UTF-8|GBK/GB18030) text either", "该文件也不是 {enc} 文本"),
     (r"cannot read the file as CSV: (?P<e>.+)", "无法按 CSV 读取：{e}"),
     (r"cannot read the file: (?P<e>.+)", "无法读取文件：{e}"),

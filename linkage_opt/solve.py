@@ -313,7 +313,14 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
           mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
           log: bool | None = None, progress: Callable[[str], None] | None = None,
           load_seconds: float | None = None, history=None) -> Plan:
-    """Plan a scenario. Raises :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold.
+    """Plan a scenario.
+
+    Raises :class:`ValidationError` for bad input before anything is built: an option out of range
+    (named as on the command line: ``--time-limit``, ``--mip-gap``, ``--threads``, ``--seed``,
+    ``--backend``), or a scenario that does not pass the loader's checks (it is validated again unless
+    the loader validated exactly this config and these tables: :func:`linkage_opt.load.validate_scenario`);
+    :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold; :class:`SolverError`
+    when the solver fails. Charity lots lapsed before the period are left out (``summary["lapsed_lots"]``).
 
     ``history`` (:class:`linkage_opt.history.History`) carries earlier periods: carry-over and
     multi-month equity are applied to the scenario, and the previous plan's pairings to the stability
