@@ -340,8 +340,13 @@ def _read_plan_dir(plan_dir: Path) -> dict:
     for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
         f = plan_dir / f"{name}.csv"
         if f.exists():
-            out[name] = read_plan_csv(f, keep_default_na=False,
-                                      dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+            try:
+                out[name] = read_plan_csv(f, keep_default_na=False,
+                                          dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+            except (OSError, ValueError) as exc:   # pandas' ParserError is a ValueError
+                raise ValidationError([Problem(str(f), None, None, f"cannot read the plan file: {type(exc).__name__}",
+                                               hint="the plan folder is damaged: plan again, or `linkage-opt runs "
+                                                    "restore`")]) from None
     return out
 
 

@@ -144,7 +144,7 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
             continue
         seen[name] = written_s
         columns.append((pos, name, written_s))
-    if not any(name in known for _, name, _ in columns):
+    if not any(name in known or _close(name, list(mapping)) for _, name, _ in columns):
         # Not this table at all (another file, or a file that is no table): say so without echoing it.
         return None, [Problem(file, header_row, None,
                               f"this is not the {table.name} table: none of its column headers is a "

@@ -323,6 +323,10 @@ CASES = [
     Case("table-is-etc-passwd", ["passwd, row 1: this is not the units table: none of its column headers is a "
                                  "units column"],
          post=_passwd_as_units, absent=["root:", "/bin/", "nologin", "daemon"]),
+    Case("every-header-misspelt", ["units.csv, row 1, column unit_idd: unknown column 'unit_idd' (did you mean "
+                                   "'unit_id'?)", "column namex: unknown column 'namex' (did you mean 'name'?)"],
+         tables=lambda t: t.update(units=[{k + ("d" if k == "unit_id" else "x"): v for k, v in r.items()}
+                                          for r in t["units"]])),
     Case("data-is-a-device", ["scenario.yaml, column data: data is a device, not a folder or an .xlsx workbook"],
          config={"data": "/dev/null"}),
     # -- the config: duplicate keys (both lines), size, nesting, numbers, solver settings -----------------
