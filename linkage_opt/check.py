@@ -1,7 +1,8 @@
 """Check a plan against its scenario, independently of the model that produced it.
 
 This module re-derives every rule from the raw scenario tables with plain, row-by-row logic (it does
-not import the formulation): eligibility (reach, skills, earmarks, items), capacities, guarantees,
+not import the formulation): eligibility (reach, skills, earmarks, items, lots lapsed before the
+plan's period), capacities, guarantees,
 indivisibility, program instances and inputs, the linkage rules, and the objective figures in
 ``summary.json``. The property-based tests run it on random scenarios; planners can run it with
 ``linkage-opt check``.
@@ -10,13 +11,14 @@ indivisibility, program instances and inputs, the linkage rules, and the objecti
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario
+from .scenario import Scenario, lapsed_lots
 from .schema import GENERAL
 
 
@@ -61,6 +63,13 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
                              ("organizations", "org_id", "organization"), ("charity", "lot_id", "charity")):
         for _, r in scenario.tables[table].iterrows():
             prov[str(r[col])] = (kind, r)
+    # lots expired before the period's first day (the plan's period: `run --period` overrides the config's)
+    period = str(summary.get("period") or cfg.period) if summary is not None else cfg.period
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        period = cfg.period
+    if period != cfg.period:
+        scenario = scenario.replace(config=cfg.model_copy(update={"period": period}))
+    lapsed = set(lapsed_lots(scenario))
     explicit: dict[str, dict[str, pd.Series]] = defaultdict(dict)
     for _, r in scenario.reach.iterrows():
         explicit[str(r["provider_id"])][str(r["unit_id"])] = r
@@ -141,6 +150,9 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
             V.append(Violation("reference", where, "unknown provider or wrong kind"))
             continue
         _, r = prov[pid]
+        if kind == "charity" and pid in lapsed:
+            V.append(Violation("lapsed_lot", where, f"lot {pid} expired on {pd.Timestamp(r['expires']).date()}, "
+                                                    f"before the period {period} starts"))
         ok, d = reaches(pid, kind, r, unit)
         if not ok:
             V.append(Violation("reach", where, "unit is not within the provider's reach or earmark"))

@@ -170,6 +170,31 @@ def report_error(exc: BaseException) -> int:
     return 4
 
 
+def print_warnings(scenario) -> None:
+    """The scenario's warnings (a lapsed lot, a hidden sheet read): on stderr, located like input problems."""
+    from .scenario import scenario_warnings
+
+    for p in scenario_warnings(scenario):
+        err_console.print(f"[yellow]{T('err.warning')}[/] " + L.problem_str(p, _state["lang"]), highlight=False,
+                          soft_wrap=True)
+
+
+def load_checked(config: Path, **options):
+    """The scenario, with the command's solver options checked too: every problem of both in one
+    ValidationError (the options first), so that one run of a command lists all there is to fix."""
+    from .config import solver_option_problems
+    from .load import load_scenario
+
+    option_problems = solver_option_problems(**options)
+    try:
+        scenario = load_scenario(config)
+    except ValidationError as exc:
+        raise ValidationError(option_problems + exc.problems) from None
+    if option_problems:
+        raise ValidationError(option_problems)
+    return scenario
+
+
 def run_guarded(fn, *args, **kwargs) -> int:
     try:
         return int(fn(*args, **kwargs) or 0)
@@ -193,6 +218,7 @@ def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), l
 
         scenario = load_scenario(config)
         print_summary(scenario, console, _state["lang"])
+        print_warnings(scenario)
         console.print(T("validate.ok"))
         return 0
 
@@ -261,7 +287,6 @@ def plan(
     def _do() -> int:
         import time
 
-        from .load import load_scenario
         from .solve import solve
 
         from .outdir import check_output_folder
@@ -273,7 +298,9 @@ def plan(
             return 2
         t0 = time.perf_counter()
         with console.status(T("plan.loading")) as status:
-            scenario = load_scenario(config)
+            scenario = load_checked(config, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                    seed=seed)
+            print_warnings(scenario)
             load_s = time.perf_counter() - t0
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None,
@@ -315,12 +342,23 @@ def _read_plan_dir(plan_dir: Path) -> dict:
         raise ValidationError([not_a_plan_problem(plan_dir)])
 
     def read(version: Path) -> dict:
-        out = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
+        try:
+            out = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
+        except (OSError, ValueError) as exc:   # not JSON, not UTF-8, unreadable
+            raise ValidationError([Problem(str(version / "summary.json"), None, None,
+                                           f"cannot read the plan file: {type(exc).__name__}",
+                                           hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                                  ) from None
         for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
             f = version / f"{name}.csv"
             if f.exists():
-                out[name] = read_plan_csv(f, keep_default_na=False,
-                                          dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+                try:
+                    out[name] = read_plan_csv(f, keep_default_na=False,
+                                              dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+                except (OSError, ValueError) as exc:   # pandas' ParserError is a ValueError
+                    raise ValidationError([Problem(str(f), None, None, f"cannot read the plan file: {type(exc).__name__}",
+                                                   hint="the plan folder is damaged: plan again, or `linkage-opt runs "
+                                                        "restore`")]) from None
         return out
 
     return read_through(plan_dir, read)
@@ -429,14 +467,13 @@ def whatif(
     def _do() -> int:
         from rich.table import Table
 
-        from .load import load_scenario
         from .whatif import METRICS, run_whatif
 
         if out:
             from .outdir import check_output_file
 
             check_output_file(out)       # before planning: a FIFO, device or folder is refused
-        scenario = load_scenario(config)
+        scenario = load_checked(config, backend=backend, time_limit=time_limit)
         with console.status(T("whatif.planning")) as status:
             df = run_whatif(scenario, set_, combine=combine,
                             progress=lambda m: status.update(L.problem_text(m, _state["lang"])),

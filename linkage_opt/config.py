@@ -1,7 +1,9 @@
 """The scenario config (YAML): schema, defaults and loading.
 
-One pydantic model per section; unknown keys are errors with a "did you mean" hint. Loaded with
-``yaml.safe_load`` only. ``docs/data.md`` documents every key below.
+One pydantic model per section; unknown keys are errors with a "did you mean" hint. Loaded with a
+``yaml.SafeLoader`` subclass (safe loading only) that also refuses duplicate keys, naming both lines,
+and YAML nested deeper than ``limits.MAX_CONFIG_DEPTH``; the file is at most ``limits.MAX_CONFIG_BYTES``.
+Every number is finite and within ``limits.MAX_NUMBER``. ``docs/data.md`` documents every key below.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError, field_validator, model_validator
 
+from . import limits
 from .errors import Problem, ValidationError
+from .limits import KIND_WORDS, TooLarge, path_kind, read_limited, size_text
 from .schema import TABLES, TIERS
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no NaN or infinity anywhere: the solver would take them for "unbounded"
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0, le=limits.MAX_NUMBER)]
+NonNegFloat = Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)]
 
 
 class Category(_Strict):
@@ -79,7 +84,7 @@ class Budget(_Strict):
 
 class Expiry(_Strict):
     enabled: bool = True
-    horizon_days: int = Field(31, ge=0)       # lots lapsing within this many days after the period starts
+    horizon_days: int = Field(31, ge=0, le=limits.MAX_DAYS)   # lots lapsing within this many days after the start
     penalty_per_unit: NonNegFloat = 0.01      # cost-stage penalty per unit of such a lot left unused
 
 
@@ -118,8 +123,8 @@ class CarryOver(_Strict):
 
     enabled: bool = False
     tiers: list[Literal["guaranteed", "basic", "improvement"]] = ["guaranteed", "basic"]
-    cap: Annotated[float, Field(ge=0)] = 0.5          # carry at most cap x the original need of a row
-    months: int = Field(3, ge=1)                      # window for the cumulative shortfall
+    cap: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] = 0.5   # carry at most cap x the original need
+    months: int = Field(3, ge=1, le=limits.MAX_MONTHS)  # window for the cumulative shortfall
     shortfall_boost: NonNegFloat = 0.5                # unit multiplier = 1 + boost x cumulative shortfall ratio
 
 
@@ -128,19 +133,29 @@ class Stability(_Strict):
 
     enabled: bool = False
     penalty_per_hour: NonNegFloat = 1.0               # cost-stage penalty per hour given in a new pairing
-    max_new_pairings: int | None = Field(None, ge=0)  # hard cap on new (provider, unit) pairings
+    max_new_pairings: int | None = Field(None, ge=0, le=int(limits.MAX_NUMBER))  # hard cap on new pairings
 
 
 class Solver(_Strict):
     backend: str = "highs"
-    time_limit: PositiveFloat | None = 60.0
-    mip_gap: NonNegFloat = 1e-4
-    threads: int | None = Field(None, ge=1)
-    seed: int = 0
+    time_limit: Annotated[float, Field(gt=0, le=limits.MAX_TIME_LIMIT)] | None = 60.0
+    mip_gap: Annotated[float, Field(ge=0, le=limits.MAX_MIP_GAP)] = 1e-4
+    threads: int | None = Field(None, ge=1, le=limits.MAX_THREADS)
+    seed: int = Field(0, ge=0, le=limits.MAX_SEED)
     log: bool = False
     aggregate: bool = True    # merge identical volunteers and lots into classes (exact; see docs/model.md)
     strong_linking: Literal["auto", "always", "never"] = "auto"   # x <= z rows for organizations with a fixed cost
     lp_rounding: Literal["auto", "always", "never"] = "auto"      # each stage: LP bound, restricted MIP (start)
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        from .solvers import BACKENDS, DEFAULT_BACKEND
+
+        key = (v or DEFAULT_BACKEND).strip().lower()
+        if key not in BACKENDS:
+            raise ValueError(f"unknown solver backend {v!r}")
+        return key
 
 
 class Config(_Strict):
@@ -168,6 +183,8 @@ class Config(_Strict):
         v = str(v)
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
             raise ValueError(f"period must look like 2026-12 (YYYY-MM), got {v!r}")
+        if not limits.MIN_YEAR <= int(v[:4]) <= limits.MAX_YEAR:
+            raise ValueError(f"period {v!r} is outside the years {limits.MIN_YEAR}-{limits.MAX_YEAR}")
         return v
 
     @field_validator("categories")
@@ -232,6 +249,47 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
+def _key_hints() -> dict[str, str]:
+    from .solvers import BACKENDS
+
+    return {
+        "solver.backend": f"choose one of: {', '.join(BACKENDS)}",
+        "solver.time_limit": f"seconds for the whole solve: more than 0, at most {int(limits.MAX_TIME_LIMIT):,} "
+                             "(blank in the config: no limit)",
+        "solver.mip_gap": f"a relative gap from 0 to {limits.MAX_MIP_GAP:g}, e.g. 0.001",
+        "solver.threads": f"a whole number from 1 to {limits.MAX_THREADS} (blank in the config: the solver's default)",
+        "solver.seed": f"a whole number from 0 to {limits.MAX_SEED}",
+    }
+
+
+# The command-line option (and keyword of linkage_opt.solve) for each solver setting.
+OPTION_FLAGS = {"backend": "--backend", "time_limit": "--time-limit", "mip_gap": "--mip-gap", "threads": "--threads",
+                "seed": "--seed", "log": "--solver-log"}
+
+
+def solver_option_problems(**options) -> list[Problem]:
+    """Problems with solver options given on the command line or to ``solve(...)`` (None = not given),
+    checked against the same ranges as the config's ``solver:`` section; each names its option."""
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = [k for k in given if k not in OPTION_FLAGS]
+    if unknown:
+        raise TypeError(f"unknown solver option {unknown[0]!r}")
+    try:
+        Solver.model_validate(given)
+    except PydanticValidationError as exc:
+        hints = _key_hints()
+        out = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            msg = err["msg"].removeprefix("Value error, ")
+            value = err.get("input")
+            out.append(Problem(OPTION_FLAGS.get(name, name), None, None, msg,
+                               hint=hints.get(f"solver.{name}", "see --help"),
+                               value=value if isinstance(value, (int, float, str)) else None))
+        return out
+    return []
+
+
 def parse_config(raw: object, source: str) -> Config:
     """Validate a parsed YAML document; every problem is collected into one ValidationError."""
     if not isinstance(raw, dict):
@@ -251,7 +309,7 @@ def parse_config(raw: object, source: str) -> Config:
                 msg, hint = f"missing required key {key!r}", "add it; see docs/data.md"
             else:
                 msg = f"{key}: {err['msg']}" if key else err["msg"]
-                hint = "see docs/data.md for the allowed values"
+                hint = _key_hints().get(key, "see docs/data.md for the allowed values")
             value = err.get("input") if err["type"] != "missing" else None
             if isinstance(value, dict | list):
                 value = None
@@ -259,31 +317,153 @@ def parse_config(raw: object, source: str) -> Config:
         raise ValidationError(problems) from None
 
 
-def load_config(path: str | Path) -> Config:
-    path = Path(path)
+class _TooDeep(Exception):
+    def __init__(self, line: int | None):
+        super().__init__("too deep")
+        self.line = line
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (safe loading: plain data only) that also
+
+    * records duplicate keys of a mapping, with the lines of both (YAML would keep the last silently);
+    * refuses nesting deeper than ``limits.MAX_CONFIG_DEPTH`` while composing (before recursion can
+      exhaust the stack).
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[object, int, int]] = []   # (key, first line, repeated line)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > limits.MAX_CONFIG_DEPTH + 1:   # the document's root is depth 1
+                event = self.peek_event()
+                raise _TooDeep(event.start_mark.line + 1 if event.start_mark is not None else None)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                try:
+                    key = self.construct_object(key_node, deep=True)
+                    hash(key)
+                except Exception:  # noqa: BLE001 - the constructor itself reports a bad key below
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in first:
+                    self.duplicates.append((key, first[key], line))
+                else:
+                    first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _too_big(value, depth: int = 0, budget: list[int] | None = None) -> str | None:
+    """Why a parsed config is too large to validate (aliases make a small file a huge tree), or None."""
+    budget = [limits.MAX_CONFIG_NODES] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return f"the config has more than {limits.MAX_CONFIG_NODES:,} values (counting each use of an alias)"
+    if depth > limits.MAX_CONFIG_DEPTH:
+        return f"the config is nested more than {limits.MAX_CONFIG_DEPTH} levels deep"
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for _, child in children:
+        why = _too_big(child, depth + 1, budget)
+        if why:
+            return why
+    return None
+
+
+def read_config_text(path: Path) -> str:
+    """The config's text: a regular file of at most ``limits.MAX_CONFIG_BYTES``, UTF-8 (BOM allowed)."""
+    shown = str(path)
+    kind = path_kind(path)
+    if kind is None:
+        if "\0" in shown:
+            raise ValidationError([Problem(shown.replace("\0", "\\0"), None, None, "the path contains a NUL byte",
+                                           hint="give the path of the config file")])
+        raise ValidationError([Problem(shown, None, None, "config file not found",
+                                       hint="check the path; configs/zhugen.yaml is the bundled example")])
+    if kind != "file":
+        raise ValidationError([Problem(shown, None, None, f"the config is {KIND_WORDS[kind]}, not a file",
+                                       hint="give the path of a YAML config file")])
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError([Problem(str(path), None, None, "config file not found",
-                                       hint="check the path; configs/zhugen.yaml is the bundled example")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(str(path), None, None, f"cannot read the config: {exc}",
+        data = read_limited(path, limits.MAX_CONFIG_BYTES)
+    except TooLarge:
+        raise ValidationError([Problem(shown, None, None,
+                                       f"the config is larger than {size_text(limits.MAX_CONFIG_BYTES)}, the limit",
+                                       hint="a config holds settings only; the tables go in the data folder")]) from None
+    except OSError as exc:
+        raise ValidationError([Problem(shown, None, None, f"cannot read the config: {exc.strerror or exc}",
+                                       hint="check that the file is readable")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ValidationError([Problem(shown, line, None,
+                                       f"cannot read the config: invalid UTF-8 at byte offset {exc.start:,}",
                                        hint="save it as UTF-8 text")]) from None
+
+
+def parse_yaml(text: str, source: str) -> object:
+    """The YAML document of a config (safe loading), or a ValidationError: every duplicate key (both lines),
+    a syntax error (line and column), or a document too deep or too large to validate."""
+    loader = ConfigLoader(text)
     try:
-        raw = yaml.safe_load(text)
+        raw = loader.get_single_data()
+    except _TooDeep as exc:
+        raise ValidationError([Problem(source, exc.line, None,
+                                       f"the config is nested more than {limits.MAX_CONFIG_DEPTH} levels deep",
+                                       hint="see configs/zhugen.yaml for the shape of a config")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         col = str(mark.column + 1) if mark is not None else None
-        raise ValidationError([Problem(str(path), row, col, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+        raise ValidationError([Problem(source, row, col, f"not valid YAML: {getattr(exc, 'problem', None) or 'syntax error'}",
                                        hint="check indentation and quoting on that line")]) from None
-    return parse_config(raw, str(path))
+    except RecursionError:
+        raise ValidationError([Problem(source, None, None, "the config refers to itself (a recursive YAML alias)",
+                                       hint="remove the alias")]) from None
+    finally:
+        loader.dispose()
+    problems = [Problem(source, line, None, f"duplicate key {key!r} (first on row {first})",
+                        hint="keep one of them: YAML would silently use the last", value=None)
+                for key, first, line in loader.duplicates]
+    why = _too_big(raw)
+    if why:
+        problems.append(Problem(source, None, None, why, hint="see configs/zhugen.yaml for the shape of a config"))
+        raise ValidationError(problems)
+    if problems:
+        try:
+            parse_config(raw, source)
+        except ValidationError as exc:      # everything in one pass
+            problems += exc.problems
+        raise ValidationError(problems)
+    return raw
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, parse and validate a config file; every problem in one :class:`ValidationError`."""
+    try:
+        path = Path(path)
+    except TypeError:
+        raise ValidationError([Problem(repr(path), None, None, "the config path must be a file path",
+                                       hint="give a str or pathlib.Path")]) from None
+    text = read_config_text(path)
+    return parse_config(parse_yaml(text, str(path)), str(path))
 
 
 # What each config key means (rendered into docs/data.md by linkage_opt.docgen; a test keeps them in step).
 KEY_DOCS: dict[str, str] = {
     "name": "Scenario name shown in reports.",
-    "period": "Planning period, `YYYY-MM` (e.g. `2026-12`).",
+    "period": "Planning period, `YYYY-MM` (e.g. `2026-12`), in the years 1900-2199.",
     "data": "Folder of CSV files (`units.csv`, `needs.csv`, ...) or one `.xlsx` workbook with a sheet per table; relative to the config file.",
     "tables": "Optional per-table override: file name in the folder, or sheet name in the workbook, e.g. `{needs: needs_dec.csv}`.",
     "categories": "Need categories, keyed by name (letters, digits, `_`, `-`, Chinese).",
@@ -329,11 +509,11 @@ KEY_DOCS: dict[str, str] = {
     "stability.enabled": "Keep volunteers and social workers with the units they served last period.",
     "stability.penalty_per_hour": "Cost-stage penalty per hour given in a new (provider, unit) pairing.",
     "stability.max_new_pairings": "Hard cap on new pairings (blank = no cap).",
-    "solver.backend": "`highs` (default), `cbc`, `scip` or `cpsat`.",
-    "solver.time_limit": "Seconds for the whole solve (split across stages); blank = none.",
-    "solver.mip_gap": "Relative MIP gap at which a stage counts as solved.",
-    "solver.threads": "Solver threads (blank = solver default).",
-    "solver.seed": "Random seed (fixed for reproducible plans).",
+    "solver.backend": "`highs` (default), `cbc`, `scip` or `cpsat` (any other name is an input error).",
+    "solver.time_limit": "Seconds for the whole solve (split across stages), more than 0 and at most 2,592,000 (30 days); blank = none.",
+    "solver.mip_gap": "Relative MIP gap at which a stage counts as solved, from 0 to 1.",
+    "solver.threads": "Solver threads, 1 to 1024 (blank = solver default).",
+    "solver.seed": "Random seed, 0 to 2147483647 (fixed for reproducible plans).",
     "solver.log": "Show the solver's own log.",
     "solver.lp_rounding": "In each stage: solve the LP relaxation, fix program instances (first stage: rounded down from the LP, with organization engagement rounded up; later stages: as the previous stage's plan has them), solve that smaller MIP, and use its plan as the start -- or as the stage's answer when it is already within `mip_gap` of the LP bound. `auto` does it for models of 20,000 columns or more (where HiGHS's own root is slow); `always`, `never`.",
     "solver.strong_linking": "Per-edge rows `x <= z` tying an organization's flows to its engagement: a tighter LP bound, but one row per edge. `auto` adds them while there are at most 20,000; `always`, `never`.",

@@ -22,11 +22,13 @@ any other column is kept (and shown in reports) unless it looks like a misspelt 
 
 Accepted spellings, so that files saved from Excel or WPS load as they are:
 
-* encodings: UTF-8, UTF-8 with BOM, GBK/GB18030;
+* encodings: UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 with BOM -- each strictly, on the whole
+  file; nothing else is guessed, so a file with a damaged byte is refused with the row and byte offset of
+  that byte instead of being read in another code page;
 * numbers: `1200`, `1,200`, `1 200`, full-width digits; blank = the default;
 * booleans: `true/false`, `yes/no`, `y/n`, `1/0`, `t/f`, `是/否`, `对/错`;
 * lists: `;`-separated (also `；` and `、`);
-* dates: `YYYY-MM-DD`, `YYYY/MM/DD`, Excel dates;
+* dates: `YYYY-MM-DD`, `YYYY/MM/DD`, Excel dates, from 1900-01-01 to 2199-12-31;
 * headers: the canonical names below, case-insensitive, or the Chinese aliases listed;
 * table names: a sheet (or a CSV file stem) may carry the table's Chinese name instead: {tables};
 * enum values: the English values listed, or {choices};
@@ -39,6 +41,16 @@ filled-in template loads as it is.
 
 Every problem is reported with file (and sheet), spreadsheet row (header = row 1), column, the bad
 value and a hint; all problems in one pass; `linkage-opt validate` exits 2.
+
+Limits (`linkage_opt/limits.py`; the full list is in `docs/operations.md`, section *Limits*): every
+number is finite and at most 1e12 in size (tables and config alike); a cell holds at most 10,000
+characters; a CSV file at most 64 MiB, 1,000,000 rows and 1,000 columns; a workbook at most 64 MiB,
+256 MiB unpacked and 1,000,000 shared strings (checked before it is parsed). A table path must be a
+regular file (a folder, a device or a FIFO is named as such); a file whose first row holds no column
+of the table is refused as not that table, without echoing its contents. A hidden sheet is read, with
+a warning. A charity lot whose `expires` is before the period's first day has lapsed: it is left out
+of the plan, `validate` and `plan` warn about it, `summary.json` lists it (`lapsed_lots`) and
+`linkage-opt check` fails a plan that uses it.
 
 """
 
@@ -109,8 +121,11 @@ def _ann(ann) -> str:
 
 def config_md() -> str:
     out = ["## The config (YAML)\n",
-           "Loaded with `yaml.safe_load`; validated by pydantic (`linkage_opt/config.py`). Unknown keys are errors "
-           "with a *did you mean* hint. `configs/zhugen.yaml` is a commented example.\n",
+           "Loaded with a safe YAML loader (`config.ConfigLoader`, a `yaml.SafeLoader`: plain data only); a key "
+           "given twice in one mapping is an error naming both lines. At most 1 MiB, nested at most 20 deep. "
+           "Validated by pydantic (`linkage_opt/config.py`): unknown keys are errors with a *did you mean* hint; "
+           "every number is finite and at most 1e12; `period` lies in the years 1900-2199. "
+           "`configs/zhugen.yaml` is a commented example.\n",
            "| key | type | default | meaning |", "|---|---|---|---|"]
     for path, typ, default in _walk(Config, ""):
         out.append(f"| `{path}` | {typ} | `{default}` | {KEY_DOCS.get(path, '')} |")

@@ -150,6 +150,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err.infeasible": {"en": "No plan can satisfy every requirement.", "zh": "没有任何方案能同时满足全部要求。"},
     "err.error": {"en": "error:", "zh": "错误："},
     "err.internal": {"en": "internal error:", "zh": "内部错误："},
+    "err.warning": {"en": "warning:", "zh": "警告："},
     "err.report": {"en": "Please report this with the command you ran.", "zh": "请连同所运行的命令一起报告此问题。"},
     "err.interrupted": {"en": "interrupted; nothing was written", "zh": "已中断；未写入任何文件"},
     "err.not_a_plan_out": {"en": "{path} exists and is not a linkage-opt plan; choose another --out or pass --force",
@@ -394,6 +395,86 @@ def _p(pattern: str) -> _re.Pattern:
 
 
 PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
+    # limits (docs/operations.md, "Limits"), file kinds, strict reading
+    (r"the cell is longer than (?P<n>[\d,]+) characters \((?P<m>[\d,]+)\)", "单元格超过 {n} 个字符（实际 {m} 个）"),
+    (r"a cell is longer than (?P<n>[\d,]+) characters", "有单元格超过 {n} 个字符"),
+    (r"shorten it: a cell holds at most (?P<n>[\d,]+) characters", "请缩短：一个单元格最多 {n} 个字符"),
+    (r"shorten it \(a cell holds at most (?P<n>[\d,]+) characters\)", "请缩短（一个单元格最多 {n} 个字符）"),
+    (r"a quote that is never closed also makes the rest of the file one cell", "未闭合的引号也会让文件其余部分变成一个单元格"),
+    (r"this is not the (?P<t>\w+) table: none of its column headers is a (?P<t2>\w+) column",
+     "这不是 {t} 表：没有一个列名是 {t2} 表的列"),
+    (r"check which file the config names", "请检查配置文件指定的是哪个文件"),
+    (r"the table has more than (?P<n>[\d,]+) rows", "该表超过 {n} 行"),
+    (r"the table has more than (?P<n>[\d,]+) cells", "该表超过 {n} 个单元格"),
+    (r"the row has a value in column (?P<c>[\d,]+), past the limit of (?P<n>[\d,]+) columns",
+     "该行第 {c} 列有值，超过 {n} 列的上限"),
+    (r"split the table, or remove the empty rows at its end", "请拆分该表，或删除表末尾的空行"),
+    (r"split the table", "请拆分该表"),
+    (r"remove the cells far to the right", "请删除右侧多余的单元格"),
+    (r"the (?P<t>\w+) table is (?P<kind>a folder|a device|a named pipe \(FIFO\)|a socket|not a regular file), "
+     r"not a CSV file", "{t} 表是{kind}，不是 CSV 文件"),
+    (r"give a CSV file for the (?P<t>\w+) table \(tables: in the config names it\)",
+     "请为 {t} 表提供 CSV 文件（配置中的 tables: 指定文件名）"),
+    (r"data is (?P<kind>a folder|a device|a named pipe \(FIFO\)|a socket|not a regular file), not a folder or an "
+     r"\.xlsx workbook: (?P<p>.+)", "data 是{kind}，不是文件夹或 .xlsx 工作簿：{p}"),
+    (r"the file is larger than (?P<s>.+), the limit for one table", "文件超过 {s}（单个表的上限）"),
+    (r"the workbook is larger than (?P<s>.+), the limit", "工作簿超过 {s}（上限）"),
+    (r"the config is larger than (?P<s>.+), the limit", "配置文件超过 {s}（上限）"),
+    (r"check that this is the table meant", "请确认这是要用的表"),
+    (r"check that this is the workbook meant", "请确认这是要用的工作簿"),
+    (r"see 'Limits' in docs/operations\.md", "见 docs/operations.md 的“Limits”一节"),
+    (r"the workbook holds more than (?P<n>[\d,]+) files", "工作簿包含超过 {n} 个文件"),
+    (r"the workbook unpacks to (?P<a>.+), more than the limit of (?P<b>.+)", "工作簿解压后为 {a}，超过上限 {b}"),
+    (r"the workbook has more than (?P<n>[\d,]+) shared strings", "工作簿的共享字符串超过 {n} 个"),
+    (r"a real workbook is far smaller: re-save it from Excel/WPS", "真实的工作簿远小于此：请用 Excel/WPS 重新保存"),
+    (r"the sheet is hidden in the workbook", "该工作表在工作簿中是隐藏的"),
+    (r"it was read as the (?P<t>\w+) table", "已作为 {t} 表读取"),
+    (r"unhide it in Excel/WPS \(or remove it\) so that what is planned can be seen",
+     "请在 Excel/WPS 中取消隐藏（或删除该表），以便看到规划所用的数据"),
+    (r"is larger than the limit of (?P<n>\S+)", "超过上限 {n}"),
+    (r"give an ordinary amount", "请填写正常大小的数值"),
+    (r"numbers up to (?P<n>\S+) are accepted", "可接受的数最大为 {n}"),
+    (r"the date is outside (?P<a>\S+) \.\. (?P<b>\S+)", "日期超出 {a} 至 {b} 的范围"),
+    (r"give the real date \(a lot that never expires: leave expires blank\)", "请填写真实日期（永不过期的批次：有效期留空）"),
+    (r"the path contains a NUL byte", "路径中含有 NUL 字节"),
+    (r"give the path of the config file", "请给出配置文件的路径"),
+    (r"the config is (?P<kind>a folder|a device|a named pipe \(FIFO\)|a socket|not a regular file), not a file",
+     "配置文件路径是{kind}，不是文件"),
+    (r"give the path of a YAML config file", "请给出 YAML 配置文件的路径"),
+    (r"a config holds settings only", "配置文件只存放设置"),
+    (r"the tables go in the data folder", "各表放在数据文件夹中"),
+    (r"cannot read the config: invalid UTF-8 at byte offset (?P<o>[\d,]+)", "无法读取配置文件：第 {o} 字节不是有效的 UTF-8"),
+    (r"check that the file is readable", "请确认文件可读"),
+    (r"the config is nested more than (?P<n>\d+) levels deep", "配置文件嵌套超过 {n} 层"),
+    (r"the config has more than (?P<n>[\d,]+) values \(counting each use of an alias\)",
+     "配置文件的值超过 {n} 个（别名每使用一次计一次）"),
+    (r"see configs/zhugen\.yaml for the shape of a config", "配置文件的结构见 configs/zhugen.yaml"),
+    (r"the config refers to itself \(a recursive YAML alias\)", "配置文件引用了自身（递归的 YAML 别名）"),
+    (r"remove the alias", "请删除该别名"),
+    (r"duplicate key {v} \(first on row (?P<r>\d+)\)", "键 {v} 重复（首次出现在第 {r} 行）"),
+    (r"keep one of them: YAML would silently use the last", "只保留一个：YAML 会不加提示地使用最后一个"),
+    (r"the config path must be a file path", "配置文件路径必须是文件路径"),
+    (r"give a str or pathlib\.Path", "请给出 str 或 pathlib.Path"),
+    (r"period {v} is outside the years (?P<a>\d+)-(?P<b>\d+)", "规划月份 {v} 超出 {a}–{b} 年的范围"),
+    (r"choose one of: (?P<list>.+)", "请选择以下之一：{list}"),
+    (r"Input should be a finite number", "应为有限的数"),
+    (r"Unable to parse input string as an integer, exceeded maximum size", "整数过大，无法读取"),
+    (r"give a folder of CSV files or an \.xlsx workbook", "请给出存放 CSV 文件的文件夹或一个 .xlsx 工作簿"),
+    (r"old \.xls workbooks are not read: save it as \.xlsx \(Excel Workbook\)",
+     "不读取旧的 .xls 工作簿：请另存为 .xlsx（Excel 工作簿）"),
+    (r"give the folder that holds the CSV files, not one file", "请给出存放 CSV 文件的文件夹，而不是单个文件"),
+    (r"seconds for the whole solve: more than 0, at most (?P<n>[\d,]+) \(blank in the config: no limit\)",
+     "整个求解的秒数：大于 0，最多 {n}（配置中留空：不限时）"),
+    (r"a relative gap from 0 to (?P<n>\S+), e\.g\. 0\.001", "相对间隙，0 到 {n}，如 0.001"),
+    (r"a whole number from (?P<a>\d+) to (?P<b>\d+) \(blank in the config: the solver's default\)",
+     "{a} 到 {b} 的整数（配置中留空：求解器默认值）"),
+    (r"a whole number from (?P<a>\d+) to (?P<b>\d+)", "{a} 到 {b} 的整数"),
+    (r"see --help", "见 --help"),
+    (r"cannot read the plan file: (?P<e>.+)", "无法读取方案文件：{e}"),
+    (r"the plan folder is damaged: plan again, or `linkage-opt runs restore`",
+     "方案文件夹已损坏：请重新规划，或使用 `linkage-opt runs restore`"),
+    (r"expected a Scenario, got (?P<t>\S+)", "应为 Scenario，实际为 {t}"),
+    (r"load one with linkage_opt\.load_scenario\(config_path\)", "请用 linkage_opt.load_scenario(config_path) 读取"),
     # values
     (r"not a finite number", "不是有限的数"),
     (r"not a number", "不是数字"),
@@ -418,6 +499,9 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"no category uses item {v}", "没有类别使用物品 {v}"),
     (r"a funds lot must not have an item", "资金批次不应填写物品"),
     (r"earmarked unit {v} is in town {w}, not {x}", "定向单位 {v} 属于乡镇 {w}，而不是 {x}"),
+    (r"lot {v} lapsed on (?P<d>\S+), before the period (?P<p>\S+) starts: it is left out of the plan",
+     "批次 {v} 已于 {d} 过期，早于规划月份 {p} 的第一天：不纳入本次方案"),
+    (r"correct its expires date, or remove the lot", "请更正其有效期，或删除该批次"),
     (r"(?P<c>\S+) is required: (?P<doc>.+)", "{c} 为必填：{doc}"),
     (r"(?P<c>\S+) is required", "{c} 为必填"),
     # tables, files, headers
@@ -435,6 +519,11 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"cannot read the sheet: (?P<e>.+)", "无法读取工作表：{e}"),
     (r"cannot read the file as CSV: the text encoding is not UTF-8 or GBK/GB18030",
      "无法按 CSV 读取：文本编码不是 UTF-8 或 GBK/GB18030"),
+    (r"cannot read the file as CSV: invalid (?P<enc>UTF-8|GBK/GB18030|UTF-16) at byte offset (?P<o>[\d,]+) "
+     r"\((?P<b>0x[0-9A-F]{2})\)", "无法按 CSV 读取：第 {o} 字节（{b}）不是有效的 {enc} 编码"),
+    (r"cannot read the file as CSV: invalid (?P<enc>UTF-8|GBK/GB18030|UTF-16) at byte offset (?P<o>[\d,]+)",
+     "无法按 CSV 读取：第 {o} 字节不是有效的 {enc} 编码"),
+    (r"the file is not (?P<enc>UTF-8|GBK/GB18030) text either", "该文件也不是 {enc} 文本"),
     (r"cannot read the file as CSV: (?P<e>.+)", "无法按 CSV 读取：{e}"),
     (r"cannot read the file: (?P<e>.+)", "无法读取文件：{e}"),
     (r"cannot parse the CSV: (?P<e>.+)", "无法解析 CSV：{e}"),
@@ -608,6 +697,8 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"check that the file is readable \(close it in Excel/WPS if locked\)", "请确认文件可读（如被 Excel/WPS 占用请先关闭）"),
     (r"check that the file is readable and not locked by another program", "请确认文件可读且未被其他程序占用"),
     (r"re-save the workbook from Excel/WPS", "请用 Excel/WPS 重新保存工作簿"),
+    (r"the bytes there are damaged or in another encoding \(no other encoding is guessed\): fix that cell, or "
+     r"save the file again as 'CSV UTF-8'", "该处字节已损坏或为其他编码（不会猜测其他编码）：请修正该单元格，或重新另存为“CSV UTF-8”"),
     (r"save it from Excel/WPS as 'CSV UTF-8' \(or CSV\), one table per file", "请用 Excel/WPS 另存为“CSV UTF-8”（或 CSV），每个表一个文件"),
     (r"save it from Excel/WPS as 'Excel Workbook \(\*\.xlsx\)'", "请用 Excel/WPS 另存为“Excel 工作簿 (*.xlsx)”"),
     (r"data is relative to the config file's folder", "data 路径相对于配置文件所在文件夹"),
@@ -622,6 +713,9 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"name the file (?P<f>\S+) or set tables: (?P<rest>.+) in the config", "请把文件命名为 {f}，或在配置中设置 tables: {rest}"),
     (r"name a sheet {v} or set tables: (?P<rest>.+) in the config", "请把工作表命名为 {v}，或在配置中设置 tables: {rest}"),
 )]
+
+KINDS_ZH = {"a folder": "文件夹", "a device": "设备文件", "a named pipe (FIFO)": "命名管道（FIFO）", "a socket": "套接字",
+            "not a regular file": "非普通文件"}
 
 NOUNS_ZH = {"unit": "单位", "organization": "社会组织", "category": "类别", "provider": "资源", "town": "乡镇",
             "skill": "技能", "tag": "标签", "unit id": "单位编号",
@@ -661,7 +755,8 @@ def _translate_segment(seg: str, _depth: int = 0) -> str | None:
     for pattern, zh in PROBLEMS_ZH:
         m = pattern.match(core)
         if m:
-            groups = {k: NOUNS_ZH.get(v, v) if k == "noun" else v for k, v in m.groupdict().items()}
+            groups = {k: NOUNS_ZH.get(v, v) if k == "noun" else KINDS_ZH.get(v, v) if k == "kind" else v
+                      for k, v in m.groupdict().items()}
             return zh.format(**groups) + ("？" if tail else "")
     keyed = _KEYED.match(core)
     if keyed and _depth < 2:   # "period: <message>", "'x*=2': <message>", "ahp.yaml: criteria: <message>"

@@ -11,6 +11,7 @@ The canonical form of the tables is described in :mod:`linkage_opt.scenario`.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import math
@@ -20,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .config import Config, load_config
+from . import limits
+from .config import Config, ConfigLoader, _too_big, load_config, parse_config, read_config_text
 from .errors import Problem, ValidationError
 from .readers import RawTable, normalise_header, open_source
-from .scenario import Scenario, empty_table, planar_coordinates
+from .scenario import Scenario, TableOrigin, empty_table, planar_coordinates
 from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "是的", "对")
@@ -85,9 +86,13 @@ def parse_date(text: str) -> pd.Timestamp:
     if not m:
         raise _Bad("not a date", "write dates as YYYY-MM-DD (e.g. 2026-12-31) or YYYY/MM/DD")
     try:
-        return pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         raise _Bad("not a real date", "check the month and day") from None
+    if not limits.MIN_DATE <= day <= limits.MAX_DATE:
+        raise _Bad(f"the date is outside {limits.MIN_DATE.isoformat()} .. {limits.MAX_DATE.isoformat()}",
+                   "give the real date (a lot that never expires: leave expires blank)")
+    return pd.Timestamp(day)
 
 
 def parse_list(text: str) -> tuple[str, ...]:
@@ -132,8 +137,14 @@ def _context_from(config: Config) -> _Context:
 
 def _salvage_context(path: Path) -> _Context:
     """What can still be used from a config that failed validation (to check the tables anyway)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    try:   # bounded and safe as load_config (its problems are already reported)
+        loader = ConfigLoader(read_config_text(path))
+        try:
+            raw = loader.get_single_data()
+        finally:
+            loader.dispose()
+        if _too_big(raw):
+            return _Context(None, {}, None)
     except Exception:  # noqa: BLE001 - the config's own problems are already reported
         return _Context(None, {}, None)
     if not isinstance(raw, dict):
@@ -162,7 +173,8 @@ class _TableCheck:
         self.problems: list[Problem] = []
         self.values: dict[str, list] = {}
         self.present: set[str] = set(raw.frame.columns)
-        self.bad: dict[str, set[int]] = {}          # column -> frame rows whose cell did not parse
+        # column -> frame rows whose cell did not parse (from the start: cells the reader refused, too long)
+        self.bad: dict[str, set[int]] = {c: set(rows) for c, rows in raw.unusable.items()}
         self.n = len(raw.frame)
 
     def add(self, i: int | None, column: str | None, message: str, hint: str = "", value: object = None) -> None:
@@ -216,6 +228,8 @@ class _TableCheck:
         if col.type in ("float", "int") and self.n:
             fast = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=float)
         for i, text in enumerate(cells):
+            if i in bad:     # refused by the reader (reported there)
+                continue
             if not text:
                 if col.required:
                     bad.add(i)
@@ -225,6 +239,9 @@ class _TableCheck:
             try:
                 if col.type in ("float", "int"):
                     v = fast[i] if fast is not None and math.isfinite(fast[i]) else parse_number(text)
+                    if not abs(v) <= limits.MAX_NUMBER:
+                        raise _Bad(f"is larger than the limit of {limits.MAX_NUMBER:g}",
+                                   f"give an ordinary amount; numbers up to {limits.MAX_NUMBER:g} are accepted")
                     if col.type == "int" and not float(v).is_integer():
                         raise _Bad("must be a whole number", "write a whole number such as 3")
                     if col.min is not None and v < col.min:
@@ -494,7 +511,11 @@ def _check_reach(chk: _TableCheck) -> None:
 
 def load_scenario(config_path: str | Path) -> Scenario:
     """Read, validate and coerce a scenario; raise :class:`ValidationError` with every problem found."""
-    config_path = Path(config_path)
+    try:
+        config_path = Path(config_path)
+    except TypeError:
+        raise ValidationError([Problem(repr(config_path), None, None, "the config path must be a file path",
+                                       hint="give a str or pathlib.Path")]) from None
     cfg_file = str(config_path)
     problems: list[Problem] = []
     hashes: dict[str, str] = {}
@@ -503,10 +524,11 @@ def load_scenario(config_path: str | Path) -> Scenario:
         config = load_config(config_path)
     except ValidationError as exc:
         problems.extend(exc.problems)
-    try:
-        hashes[cfg_file] = hashlib.sha256(config_path.read_bytes()).hexdigest()
-    except OSError:
-        pass
+    if config is not None:   # a regular file within the limit: it was just read
+        try:
+            hashes[cfg_file] = hashlib.sha256(limits.read_limited(config_path, limits.MAX_CONFIG_BYTES)).hexdigest()
+        except (OSError, ValueError, limits.TooLarge):
+            pass
     ctx = _context_from(config) if config is not None else _salvage_context(config_path)
     if ctx.data is None:
         raise ValidationError(problems)
@@ -523,7 +545,24 @@ def load_scenario(config_path: str | Path) -> Scenario:
     finally:
         source.close()
     hashes.update(source.hashes)
+    warnings = list(source.warnings)
 
+    checks = _check_tables(raws, read_problems, ctx, problems)
+    if problems or config is None:
+        raise ValidationError(problems)
+
+    tables = {t: (checks[t].frame() if t in checks else empty_table(t)) for t in TABLE_ORDER}
+    sources = {t: checks[t].raw.source for t in TABLE_ORDER if t in checks}
+    origins = {t: TableOrigin(checks[t].raw.file, checks[t].raw.sheet, tuple(checks[t].raw.rows),
+                              dict(checks[t].raw.headers), checks[t].raw.header_row)
+               for t in TABLE_ORDER if t in checks}
+    return Scenario(config, tables, config_path, hashes, sources, origins, tuple(warnings), validated=True)
+
+
+def _check_tables(raws: dict[str, RawTable | None], read_problems: dict[str, list[Problem]], ctx: _Context,
+                  problems: list[Problem]) -> dict[str, _TableCheck]:
+    """Coerce and check every table read (each alone, then across tables); append the problems, table by
+    table in TABLE_ORDER and by row, to ``problems``."""
     checks: dict[str, _TableCheck] = {}
     for table in TABLE_ORDER:
         raw = raws[table]
@@ -545,14 +584,89 @@ def load_scenario(config_path: str | Path) -> Scenario:
         _check_charity(checks["charity"], ctx, checks.get("units"))
     if "reach" in checks:
         _check_reach(checks["reach"])
-
     for table in TABLE_ORDER:
         problems.extend(read_problems[table])
         if table in checks:
             problems.extend(sorted(checks[table].problems, key=lambda p: -1 if p.row is None else p.row))
+    return checks
+
+
+# -- a scenario built or changed in Python: validated again, as the loader validates files ---------
+
+def _as_text(value) -> str:
+    """A canonical cell back as the text a user would have typed (the loader parses it the same way)."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return ""
+        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list, set, frozenset, np.ndarray)):
+        return ";".join(_as_text(v) for v in value)
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _raw_from_frame(table: str, frame: pd.DataFrame, origin: TableOrigin | None, source: str | None) -> RawTable:
+    """A table of a Scenario as the reader would have produced it: text cells, spreadsheet rows."""
+    if origin is None:
+        origin = TableOrigin(source or f"the {table} table", None, (), {}, 1)
+    n = len(frame)
+    rows = [origin.row(i, n) for i in range(n)]
+    columns = [str(c) for c in frame.columns]
+    text = pd.DataFrame({str(c): pd.Series([_as_text(v) for v in frame[c].tolist()], dtype=object)
+                         for c in frame.columns})
+    text.index = pd.RangeIndex(n)
+    known = {c.name for c in TABLES[table].columns}
+    headers = {c: origin.headers.get(c, c) for c in columns}
+    return RawTable(table, origin.file, origin.sheet, text, rows, headers, origin.header_row,
+                    [c for c in columns if c not in known])
+
+
+def validate_scenario(scenario: Scenario) -> Scenario:
+    """``scenario`` when the loader (or an earlier call) validated exactly this config and these tables;
+    otherwise a new, canonical Scenario, checked as :func:`load_scenario` checks files -- the same rules and
+    the same messages, naming the file, spreadsheet row and column each row came from -- or a
+    :class:`ValidationError` with every problem. :func:`linkage_opt.solve` calls it first, so a scenario
+    changed with ``scenario.replace`` or ``dataclasses.replace`` is never planned unchecked.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ValidationError([Problem("solve", None, None, f"expected a Scenario, got {type(scenario).__name__}",
+                                       hint="load one with linkage_opt.load_scenario(config_path)")])
+    if scenario.is_validated:
+        return scenario
+    source = str(scenario.config_path) if scenario.config_path is not None else "the config"
+    problems: list[Problem] = []
+    config: Config | None = None
+    try:   # model_copy(update=...) and model_construct skip pydantic's checks: run them
+        dumped = scenario.config.model_dump() if isinstance(scenario.config, Config) else scenario.config
+        config = parse_config(dumped, source)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    except Exception:  # noqa: BLE001 - a config that cannot even be dumped
+        problems.append(Problem(source, None, None, "the scenario's config is not a linkage-opt Config",
+                                hint="build it with linkage_opt.config.parse_config or load_scenario"))
+    ctx = _context_from(config) if config is not None else _Context(None, {}, None)
+    raws = {t: _raw_from_frame(t, scenario.tables[t], scenario.origins.get(t), scenario.sources.get(t))
+            for t in TABLE_ORDER}
+    checks = _check_tables(raws, {t: [] for t in TABLE_ORDER}, ctx, problems)
     if problems or config is None:
         raise ValidationError(problems)
-
-    tables = {t: (checks[t].frame() if t in checks else empty_table(t)) for t in TABLE_ORDER}
-    sources = {t: checks[t].raw.source for t in TABLE_ORDER if t in checks}
-    return Scenario(config, tables, config_path, hashes, sources)
+    tables = {t: checks[t].frame() for t in TABLE_ORDER}
+    return Scenario(config, tables, scenario.config_path, scenario.input_hashes, scenario.sources, scenario.origins,
+                    scenario.warnings, validated=True)

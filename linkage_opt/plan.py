@@ -77,14 +77,26 @@ class Plan:
     def _read_version(cls, plan_dir: Path) -> "Plan":
         ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
                "unit_name": str, "category": str}
-        tables = {name: read_plan_csv(plan_dir / file, dtype=ids) for name, file in TABLE_FILES.items()}
-        summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
-        extras: dict = {}
-        for name in ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv"):
-            if (plan_dir / name).exists():
-                extras[name] = read_plan_csv(plan_dir / name, dtype={k: v for k, v in ids.items()})
-        if (plan_dir / "baseline.json").exists():
-            extras["baseline.json"] = json.loads((plan_dir / "baseline.json").read_text(encoding="utf-8"))
+        current = plan_dir
+        try:
+            tables = {}
+            for name, file in TABLE_FILES.items():
+                current = plan_dir / file
+                tables[name] = read_plan_csv(current, dtype=ids)
+            current = plan_dir / "summary.json"
+            summary = json.loads(current.read_text(encoding="utf-8"))
+            extras: dict = {}
+            for name in ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv"):
+                current = plan_dir / name
+                if current.exists():
+                    extras[name] = read_plan_csv(current, dtype={k: v for k, v in ids.items()})
+            current = plan_dir / "baseline.json"
+            if current.exists():
+                extras["baseline.json"] = json.loads(current.read_text(encoding="utf-8"))
+        except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors
+            raise ValidationError([Problem(str(current), None, None, f"cannot read the plan file: {type(exc).__name__}",
+                                           hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                                  ) from None
         return cls(**tables, summary=summary, extras=extras)
 
     def write(self, out_dir: str | Path, *, overwrite: bool = True) -> Path:

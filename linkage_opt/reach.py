@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario
+from .scenario import Scenario, lapsed_lots
 from .schema import GENERAL
 
 PEOPLE_KINDS = ("social_worker", "volunteer", "organization")
@@ -96,6 +96,7 @@ def build_providers(scenario: Scenario) -> Providers:
             "fixed_cost": o["fixed_cost"].fillna(0.0).to_numpy(float),
         }))
     c = scenario.charity
+    c = c[~c["lot_id"].astype(str).isin(lapsed_lots(scenario))]   # lapsed lots cannot be used: not in the model
     if len(c):
         parts.append(pd.DataFrame({
             "provider_id": c["lot_id"].astype(str).to_numpy(),
@@ -242,6 +243,7 @@ def provider_unit_edges(scenario: Scenario, providers: Providers, dist: np.ndarr
     P = providers.frame
     n_units = dist.shape[0]
     explicit = scenario.reach
+    explicit = explicit[~explicit["provider_id"].astype(str).isin(lapsed_lots(scenario))]   # as build_providers
     explicit_ids = set(explicit["provider_id"].astype(str)) if len(explicit) else set()
     has_explicit = P["provider_id"].isin(explicit_ids).to_numpy()
 

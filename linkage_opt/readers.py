@@ -6,11 +6,13 @@ coerces types). Headers are normalised to the canonical column names of :mod:`li
 spreadsheet row number (the header is row 1 when it is on the first line).
 
 CSV encodings: UTF-8 (with or without BOM), GBK/GB18030 (what Excel and WPS save on Chinese
-Windows), UTF-16 with BOM ("Unicode text"); charset-normalizer is the last resort.
+Windows), UTF-16 with BOM ("Unicode text"); each strictly, the whole file at once. Nothing else is
+guessed: a file that is none of them is refused with the row and byte offset of its first bad byte.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import difflib
@@ -25,10 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import limits
 from .errors import Problem
+from .limits import KIND_WORDS, TooLarge, path_kind, read_limited, size_text
 from .schema import COMMENT_PREFIX, TABLE_LABELS, TABLES, Table
 
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -79,6 +82,7 @@ class RawTable:
     headers: dict[str, str]        # column -> header as the user wrote it
     header_row: int = 1
     extras: list[str] = field(default_factory=list)   # columns not in the schema, in file order
+    unusable: dict[str, set[int]] = field(default_factory=dict)   # column -> frame rows of refused cells
 
     @property
     def source(self) -> str:
@@ -98,6 +102,16 @@ class RawTable:
         return Problem(self.file, row, self.column_label(column), message, hint=hint, value=value, sheet=self.sheet)
 
 
+def _shorten(text: str, n: int = 200) -> str:
+    """A cell as a message echoes it: at most ``n`` characters."""
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _long_cell(file: str, row: int, column: str | None, sheet: str | None, length: int) -> Problem:
+    return Problem(file, row, column, f"the cell is longer than {limits.MAX_CELL_CHARS:,} characters ({length:,})",
+                   hint=f"shorten it: a cell holds at most {limits.MAX_CELL_CHARS:,} characters", sheet=sheet)
+
+
 def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, list[str]]]
            ) -> tuple[RawTable | None, list[Problem]]:
     """Turn (row number, cells) records into a RawTable; the first non-blank record is the header."""
@@ -111,12 +125,16 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
                               hint=f"the first row must hold the column names, e.g. {expected}", sheet=sheet)]
     header_row, header_cells = records[0]
     mapping = header_map(table)
+    known = [c.name for c in table.columns]
     columns: list[tuple[int, str, str]] = []   # (position, column name, header as written)
     seen: dict[str, str] = {}
     for pos, written in enumerate(header_cells):
         written_s = written.replace("\ufeff", "").strip()
         if not written_s:
             continue   # a column without a header cannot be referred to: ignored, cells too
+        if len(written_s) > limits.MAX_CELL_CHARS:
+            problems.append(_long_cell(file, header_row, None, sheet, len(written_s)))
+            continue
         norm = normalise_header(written_s)
         name = mapping.get(norm, norm)
         if name in seen:
@@ -126,65 +144,155 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
             continue
         seen[name] = written_s
         columns.append((pos, name, written_s))
+    if not any(name in known or _close(name, list(mapping)) for _, name, _ in columns):
+        # Not this table at all (another file, or a file that is no table): say so without echoing it.
+        return None, [Problem(file, header_row, None,
+                              f"this is not the {table.name} table: none of its column headers is a "
+                              f"{table.name} column",
+                              hint=f"the first row must hold the column names, e.g. {expected}; check which file "
+                                   "the config names", sheet=sheet)]
     n_header = len(header_cells)
     data: dict[str, list[str]] = {name: [] for _, name, _ in columns}
     rows: list[int] = []
+    unusable: dict[str, set[int]] = {}
     for n, cells in records[1:]:
+        i = len(rows)
         extra = [c for c in cells[n_header:] if c.strip()]
         if extra:
             problems.append(Problem(file, n, None,
                                     f"the row has {len(cells)} cells but the header has {n_header} columns",
                                     hint="a value with a comma must be quoted, or a header is missing",
-                                    value=extra[0], sheet=sheet))
+                                    value=_shorten(extra[0]), sheet=sheet))
         rows.append(n)
         for pos, name, _ in columns:
-            data[name].append(cells[pos] if pos < len(cells) else "")
-    known = [c.name for c in table.columns]
+            text = cells[pos] if pos < len(cells) else ""
+            if len(text) > limits.MAX_CELL_CHARS:   # refused; the rest of the row is still checked
+                problems.append(_long_cell(file, n, name, sheet, len(text)))
+                unusable.setdefault(name, set()).add(i)
+                text = ""
+            data[name].append(text)
     extras = [name for _, name, _ in columns if name not in known]
     order = [name for name in known if name in data] + extras
     frame = pd.DataFrame({name: pd.Series(data[name], dtype=object) for name in order})
     frame.index = pd.RangeIndex(len(rows))
-    raw = RawTable(table.name, file, sheet, frame, rows, {name: w for _, name, w in columns}, header_row, extras)
+    raw = RawTable(table.name, file, sheet, frame, rows, {name: w for _, name, w in columns}, header_row, extras,
+                   unusable)
     return raw, problems
+
+
+class _Oversize(Exception):
+    """A table past the row, column or cell limits (reading stopped there)."""
+
+    def __init__(self, row: int, message: str, hint: str):
+        super().__init__(message)
+        self.row, self.message, self.hint = row, message, hint
+
+
+def bounded_records(rows, to_text=None) -> list[tuple[int, list[str]]]:
+    """``(row number, cells as text)`` of an iterable of rows, held to the table limits.
+
+    Raises :class:`_Oversize` at the first row past ``MAX_TABLE_ROWS``, with a value beyond column
+    ``MAX_TABLE_COLUMNS`` (trailing empty cells do not count), or past ``MAX_TABLE_CELLS`` in all.
+    """
+    out: list[tuple[int, list[str]]] = []
+    total = 0
+    for n, row in enumerate(rows, start=1):
+        if n > limits.MAX_TABLE_ROWS:
+            raise _Oversize(n, f"the table has more than {limits.MAX_TABLE_ROWS:,} rows",
+                            "split the table, or remove the empty rows at its end")
+        width = len(row)
+        if width > limits.MAX_TABLE_COLUMNS:
+            while width and (row[width - 1] is None or row[width - 1] == ""):
+                width -= 1
+            if width > limits.MAX_TABLE_COLUMNS:
+                raise _Oversize(n, f"the row has a value in column {width:,}, past the limit of "
+                                   f"{limits.MAX_TABLE_COLUMNS:,} columns", "remove the cells far to the right")
+            row = row[:width]
+        total += width
+        if total > limits.MAX_TABLE_CELLS:
+            raise _Oversize(n, f"the table has more than {limits.MAX_TABLE_CELLS:,} cells", "split the table")
+        out.append((n, [to_text(v) for v in row] if to_text is not None else list(row)))
+    return out
 
 
 # -- CSV ------------------------------------------------------------------------------------------
 
-def decode_text(data: bytes) -> tuple[str | None, str]:
-    """(text, encoding) of a CSV's bytes, or (None, reason) when it is not readable text."""
+def decode_text(data: bytes) -> tuple[str | None, str, int | None]:
+    """``(text, encoding, None)`` for a CSV's bytes, or ``(None, reason, row)`` when they are not text.
+
+    Strict: UTF-8 (with or without BOM), else the whole file as GBK/GB18030, else UTF-16 when it starts
+    with a BOM. No other encoding is guessed: a file that decodes in none of them without replacement
+    characters is refused, naming the spreadsheet row and the byte offset of the first bad byte (in
+    UTF-8 when the file has UTF-8 text before it, else in GB18030), so one damaged name never turns the
+    whole file into another code page's characters.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            return None, "not valid UTF-16 text"
+            return data.decode("utf-16"), "utf-16", None
+        except UnicodeDecodeError as exc:
+            return None, f"invalid UTF-16 at byte offset {exc.start:,}", None
     if data.startswith(b"PK\x03\x04"):
-        return None, "this is a zip file (an Excel workbook?), not CSV text"
+        return None, "this is a zip file (an Excel workbook?), not CSV text", None
     if b"\x00" in data:
-        return None, "binary content, not CSV text"
-    for enc in CSV_ENCODINGS:
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
+        return None, "binary content, not CSV text", None
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        from charset_normalizer import from_bytes
+        return data[bom:].decode("utf-8"), "utf-8", None
+    except UnicodeDecodeError as exc:
+        utf8 = exc
+    if not bom:
+        try:
+            return data.decode("gb18030"), "gb18030", None
+        except UnicodeDecodeError as exc:
+            gb = exc
+    # Which reading to blame: UTF-8 when valid UTF-8 multi-byte text comes before its first bad byte
+    # (or the file has a UTF-8 BOM), else GB18030 (the first non-ASCII byte already fails in UTF-8).
+    if bom or any(b >= 0x80 for b in data[:utf8.start + bom]):
+        encoding, name, start, other = "utf-8", "UTF-8", bom, "GBK/GB18030" if not bom else ""
+        offset = utf8.start + bom
+    else:
+        encoding, name, start, other = "gb18030", "GBK/GB18030", 0, "UTF-8"
+        offset = gb.start
+    row = _row_at(data[start:offset].decode(encoding))
+    reason = f"invalid {name} at byte offset {offset:,} (0x{data[offset]:02X})"
+    if other:
+        reason += f"; the file is not {other} text either"
+    return None, reason, row
 
-        best = from_bytes(data).best()
-    except Exception:  # noqa: BLE001 - detection is best effort
-        best = None
-    if best is not None and best.encoding:
-        text = str(best)
-        if "\x00" not in text:
-            return text, best.encoding
-    return None, "the text encoding is not UTF-8 or GBK/GB18030"
+
+def _row_at(prefix: str) -> int:
+    """The spreadsheet row (record number, as :func:`parse_csv_text` counts) at the end of ``prefix``."""
+    try:
+        return len(parse_csv_text(prefix + "x"))   # the sentinel starts (or continues) the record
+    except (csv.Error, _Oversize):
+        return prefix.count("\n") + 1
+
+
+class CsvRowError(csv.Error):
+    """A CSV record that cannot be parsed, with its spreadsheet row."""
+
+    def __init__(self, message: str, row: int):
+        super().__init__(message)
+        self.row = row
 
 
 def parse_csv_text(text: str) -> list[tuple[int, list[str]]]:
-    """Records with their spreadsheet row numbers (a quoted multi-line cell stays one row)."""
+    """Records with their spreadsheet row numbers (a quoted multi-line cell stays one row), held to the
+    table limits (:func:`bounded_records`); :class:`CsvRowError` names the row of a record that fails."""
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = "\t" if ("\t" in first and "," not in first) else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(n, cells) for n, cells in enumerate(reader, start=1)]
+    done: list[int] = []
+
+    def rows():
+        for cells in reader:
+            done.append(1)
+            yield cells
+
+    try:
+        return bounded_records(rows())
+    except csv.Error as exc:
+        raise CsvRowError(str(exc), len(done) + 1) from None
 
 
 # -- Excel cells ----------------------------------------------------------------------------------
@@ -224,6 +332,7 @@ class FolderSource:
         self.folder = folder
         self.overrides = overrides
         self.hashes: dict[str, str] = {}
+        self.warnings: list[Problem] = []
 
     def _path(self, table: str) -> Path:
         name = self.overrides.get(table) or f"{table}.csv"
@@ -243,11 +352,11 @@ class FolderSource:
         spec = TABLES[table]
         try:
             path = self._path(table)
-            found = path.is_file()
         except (OSError, ValueError):   # e.g. a file name with a NUL in config.tables
-            path, found = self.folder / str(self.overrides.get(table, table)).replace("\0", ""), False
+            path = self.folder / str(self.overrides.get(table, table)).replace("\0", "")
+        kind = path_kind(path)
         shown = display_path(path)
-        if not found:
+        if kind is None:
             if spec.optional:
                 return None, []
             present = sorted(p.name for p in self.folder.glob("*.csv"))
@@ -257,20 +366,37 @@ class FolderSource:
             if table not in self.overrides:
                 hint += f"; name the file {path.name} or set tables: {{{table}: <file>}} in the config"
             return None, [Problem(shown, None, None, f"the {table} table is missing: file not found", hint=hint)]
+        if kind != "file":   # never opened: a FIFO would block, a device never end
+            return None, [Problem(shown, None, None, f"the {table} table is {KIND_WORDS[kind]}, not a CSV file",
+                                  hint=f"give a CSV file for the {table} table (tables: in the config names it)")]
         try:
-            data = path.read_bytes()
+            data = read_limited(path, limits.MAX_TABLE_BYTES)
+        except TooLarge:
+            return None, [Problem(shown, None, None, f"the file is larger than {size_text(limits.MAX_TABLE_BYTES)}, "
+                                                     "the limit for one table",
+                                  hint="check that this is the table meant; see 'Limits' in docs/operations.md")]
         except OSError as exc:
             return None, [Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}",
                                   hint="check that the file is readable and not locked by another program")]
         self.hashes[shown] = hashlib.sha256(data).hexdigest()
-        text, how = decode_text(data)
+        text, how, row = decode_text(data)
         if text is None:
-            return None, [Problem(shown, None, None, f"cannot read the file as CSV: {how}",
-                                  hint="save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file")]
+            hint = "save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file"
+            if row is not None:
+                hint = ("the bytes there are damaged or in another encoding (no other encoding is guessed): "
+                        "fix that cell, or save the file again as 'CSV UTF-8'")
+            return None, [Problem(shown, row, None, f"cannot read the file as CSV: {how}", hint=hint)]
         try:
             records = parse_csv_text(text)
-        except csv.Error as exc:
-            return None, [Problem(shown, None, None, f"cannot parse the CSV: {exc}",
+        except _Oversize as exc:
+            return None, [Problem(shown, exc.row, None, exc.message, hint=exc.hint)]
+        except CsvRowError as exc:
+            if "field larger than field limit" in str(exc):
+                return None, [Problem(shown, exc.row, None,
+                                      f"a cell is longer than {limits.MAX_CELL_CHARS:,} characters",
+                                      hint=f"shorten it (a cell holds at most {limits.MAX_CELL_CHARS:,} characters); "
+                                           "a quote that is never closed also makes the rest of the file one cell")]
+            return None, [Problem(shown, exc.row, None, f"cannot parse the CSV: {exc}",
                                   hint="check quoting: a value with a comma or a quote must be quoted")]
         if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
             return None, []
@@ -278,6 +404,45 @@ class FolderSource:
 
     def close(self) -> None:
         pass
+
+
+SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?si[\s/>]")
+
+
+def workbook_problem(data: bytes) -> tuple[str, str] | None:
+    """``(message, hint)`` when a workbook's zip is past the limits, checked from the zip's directory and
+    a streaming count of shared strings before openpyxl parses anything; None when it is within them (or
+    not a zip at all: openpyxl then says the file is not a workbook)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
+    hint = "a real workbook is far smaller: re-save it from Excel/WPS; see 'Limits' in docs/operations.md"
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.MAX_WORKBOOK_MEMBERS:
+            return f"the workbook holds more than {limits.MAX_WORKBOOK_MEMBERS:,} files", hint
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > limits.MAX_WORKBOOK_UNPACKED_BYTES:
+            return (f"the workbook unpacks to {size_text(unpacked)}, more than the limit of "
+                    f"{size_text(limits.MAX_WORKBOOK_UNPACKED_BYTES)}", hint)
+        count = 0
+        for info in infos:
+            if not info.filename.lower().endswith(".xml") or info.is_dir():
+                continue
+            tail = b""
+            try:
+                with zf.open(info) as fh:   # zipfile stops at the declared size and checks the CRC
+                    while chunk := fh.read(1 << 20):
+                        buf = tail + chunk
+                        count += sum(1 for m in SHARED_STRING_TAG.finditer(buf) if m.end() > len(tail))
+                        tail = buf[-32:]
+                        if count > limits.MAX_SHARED_STRINGS:
+                            return (f"the workbook has more than {limits.MAX_SHARED_STRINGS:,} shared strings",
+                                    hint)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+                return None   # openpyxl reports the corrupt member
+    return None
 
 
 class WorkbookSource:
@@ -288,15 +453,25 @@ class WorkbookSource:
         self.shown = display_path(path)
         self.overrides = overrides
         self.hashes: dict[str, str] = {}
+        self.warnings: list[Problem] = []
         self.book = None
         self.error: Problem | None = None
         try:
-            data = path.read_bytes()
+            data = read_limited(path, limits.MAX_WORKBOOK_BYTES)
+        except TooLarge:
+            self.error = Problem(self.shown, None, None, f"the workbook is larger than "
+                                                         f"{size_text(limits.MAX_WORKBOOK_BYTES)}, the limit",
+                                 hint="check that this is the workbook meant; see 'Limits' in docs/operations.md")
+            return
         except OSError as exc:
             self.error = Problem(self.shown, None, None, f"cannot read the workbook: {exc.strerror or exc}",
                                  hint="check that the file is readable (close it in Excel/WPS if locked)")
             return
         self.hashes[self.shown] = hashlib.sha256(data).hexdigest()
+        too_big = workbook_problem(data)
+        if too_big is not None:
+            self.error = Problem(self.shown, None, None, too_big[0], hint=too_big[1])
+            return
         try:
             import openpyxl
 
@@ -306,7 +481,7 @@ class WorkbookSource:
                                  hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'",
                                  value=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on corrupt files
-            self.error = Problem(self.shown, None, None, f"cannot open the workbook: {exc}",
+            self.error = Problem(self.shown, None, None, f"cannot open the workbook: {type(exc).__name__}",
                                  hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'")
 
     def _sheet(self, name: str, table: str | None = None) -> str | None:
@@ -342,13 +517,20 @@ class WorkbookSource:
             ws = self.book[sheet]
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()   # some writers record wrong dimensions: read every row there is
-            records = [(n, [cell_text(v) for v in row])
-                       for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+            records = bounded_records(ws.iter_rows(values_only=True), cell_text)
+        except _Oversize as exc:
+            return None, [Problem(self.shown, exc.row, None, exc.message, hint=exc.hint, sheet=sheet)]
         except Exception as exc:  # noqa: BLE001 - a corrupt sheet is an input problem, not a crash
-            return None, [Problem(self.shown, None, None, f"cannot read the sheet: {exc}", sheet=sheet,
-                                  hint="re-save the workbook from Excel/WPS")]
+            return None, [Problem(self.shown, None, None, f"cannot read the sheet: {type(exc).__name__}",
+                                  sheet=sheet, hint="re-save the workbook from Excel/WPS")]
         if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
             return None, []
+        state = getattr(ws, "sheet_state", "visible")
+        if state in ("hidden", "veryHidden"):   # read, but said: what is planned should be visible
+            self.warnings.append(Problem(self.shown, None, None,
+                                         f"the sheet is hidden in the workbook; it was read as the {table} table",
+                                         hint="unhide it in Excel/WPS (or remove it) so that what is planned "
+                                              "can be seen", sheet=sheet))
         return _build(spec, self.shown, sheet, records)
 
     def close(self) -> None:
@@ -361,15 +543,17 @@ def open_source(config_dir: Path, data: str, overrides: dict[str, str], config_f
     """The data source the config's ``data:`` points to (relative to the config's folder)."""
     path = config_dir / data
     shown = display_path(path)
-    try:
-        path.stat()
-    except (OSError, ValueError):
+    kind = path_kind(path)
+    if kind is None:
         return None, [Problem(config_file, None, "data", f"data folder or workbook not found: {shown}",
                               hint="data is relative to the config file's folder", value=data)]
-    if path.is_dir():
+    if kind == "folder":
         return FolderSource(path, overrides), []
     hint = "give a folder of CSV files or an .xlsx workbook"
-    if path.is_file():
+    if kind != "file":   # never opened
+        return None, [Problem(config_file, None, "data", f"data is {KIND_WORDS[kind]}, not a folder or an .xlsx "
+                                                         f"workbook: {shown}", hint=hint, value=data)]
+    if kind == "file":
         if path.suffix.lower() in EXCEL_SUFFIXES:
             src = WorkbookSource(path, overrides)
             return (None, [src.error]) if src.error else (src, [])

@@ -17,10 +17,11 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import __version__
-from .errors import InfeasibleError, SolverError
+from .config import solver_option_problems
+from .errors import InfeasibleError, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
-from .scenario import Scenario
+from .scenario import Scenario, lapsed_lots
 from .solvers import SolverOptions, Status, get_backend
 from .solvers.base import MipProblem, SolveResult, relative_gap
 
@@ -42,15 +43,20 @@ class StageResult:
 
 
 def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]:
-    """Backend name and options from the config, with non-None keyword overrides applied."""
+    """Backend name and options from the config, with non-None keyword overrides applied.
+
+    Raises :class:`ValidationError` naming each override out of range (``--time-limit -5``, ``nan``,
+    ``--mip-gap -1``, ``--threads 0``, ``--backend gurobi``): the ranges of the config's ``solver:`` section.
+    """
+    problems = solver_option_problems(**overrides)
+    if problems:
+        raise ValidationError(problems)
     s = scenario.config.solver
-    backend = overrides.pop("backend", None) or s.backend
+    backend = (overrides.pop("backend", None) or s.backend).strip().lower()
     vals = dict(time_limit=s.time_limit, mip_gap=s.mip_gap, threads=s.threads, seed=s.seed, log=s.log)
     for k, v in overrides.items():
-        if k not in vals:
-            raise TypeError(f"unknown solver option {k!r}")
         if v is not None:
-            vals[k] = v
+            vals[k] = float(v) if k in ("time_limit", "mip_gap") else v
     return backend, SolverOptions(**vals)
 
 
@@ -318,14 +324,31 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
           mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
           log: bool | None = None, progress: Callable[[str], None] | None = None,
           load_seconds: float | None = None, history=None) -> Plan:
-    """Plan a scenario. Raises :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold.
+    """Plan a scenario.
+
+    Raises :class:`ValidationError` for bad input before anything is built: an option out of range
+    (named as on the command line: ``--time-limit``, ``--mip-gap``, ``--threads``, ``--seed``,
+    ``--backend``), or a scenario that does not pass the loader's checks (it is validated again unless
+    the loader validated exactly this config and these tables: :func:`linkage_opt.load.validate_scenario`);
+    :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold; :class:`SolverError`
+    when the solver fails. Charity lots lapsed before the period are left out (``summary["lapsed_lots"]``).
 
     ``history`` (:class:`linkage_opt.history.History`) carries earlier periods: carry-over and
     multi-month equity are applied to the scenario, and the previous plan's pairings to the stability
     penalty, each as switched on in the config.
     """
     from .history import apply_history, pairing_changes
+    from .load import validate_scenario
 
+    # bad input is a ValidationError, with the loader's messages, before anything is built
+    option_problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap,
+                                             threads=threads, seed=seed, log=log)
+    try:
+        scenario = validate_scenario(scenario)
+    except ValidationError as exc:
+        raise ValidationError(option_problems + exc.problems) from None
+    if option_problems:
+        raise ValidationError(option_problems)
     scenario = apply_history(scenario, history)
     previous_pairs = history.previous_pairs() if history is not None else None
     backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
@@ -361,6 +384,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
                   "integer_variables": int(m.integrality().sum()),
                   "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
         "metrics": plan_metrics(tables, scenario),
+        "lapsed_lots": lapsed_lots(scenario),     # charity lots expired before the period: left out
         "config": str(scenario.config_path) if scenario.config_path else None,
         "inputs": dict(scenario.input_hashes),
         "package_version": __version__,

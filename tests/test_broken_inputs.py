@@ -38,6 +38,9 @@ class Case:
     fmt: str = "csv"
     encoding: str = "utf-8"
     subprocess: bool = False
+    args: list[str] = field(default_factory=list)       # `plan` with these options (default: `validate`)
+    absent: list[str] = field(default_factory=list)     # must not appear in the output
+    limits: dict = field(default_factory=dict)          # linkage_opt.limits patched (in-process cases only)
 
 
 def cell(table: str, row: int, column: str, value: str) -> Callable[[Tables], None]:
@@ -90,6 +93,78 @@ def _append_line(rel: str, line: str) -> Callable[[Path], None]:
         with open(root / rel, "a", encoding="utf-8") as fh:
             fh.write(line)
     return f
+
+
+def _replace_bytes(rel: str, old: bytes, new: bytes) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        data = (root / rel).read_bytes()
+        assert old in data
+        (root / rel).write_bytes(data.replace(old, new, 1))
+    return f
+
+
+def _gbk_with_bad_byte(root: Path) -> None:
+    """needs.csv in GBK (Chinese headers) with one byte no GBK/GB18030 text has, in row 3."""
+    text = (root / "data" / "needs.csv").read_text(encoding="utf-8")
+    text = text.replace("need_id,unit_id", "需求编号,单位编号", 1)
+    lines = text.encode("gbk").split(b"\n")
+    lines[2] = lines[2].replace(b"material_aid", b"material\xffaid")
+    (root / "data" / "needs.csv").write_bytes(b"\n".join(lines))
+
+
+def _make_folder(rel: str) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        (root / rel).unlink()
+        (root / rel).mkdir()
+    return f
+
+
+def _symlink(rel: str, target: str) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        (root / rel).unlink()
+        (root / rel).symlink_to(target)
+    return f
+
+
+def _fifo(rel: str) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        import os
+
+        (root / rel).unlink()
+        os.mkfifo(root / rel)
+    return f
+
+
+def _config_text(text: str) -> Callable[[Path], None]:
+    return lambda root: (root / "scenario.yaml").write_text(text, encoding="utf-8")
+
+
+def _edit_config(fn: Callable[[str], str]) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        p = root / "scenario.yaml"
+        p.write_text(fn(p.read_text(encoding="utf-8")), encoding="utf-8")
+    return f
+
+
+def _passwd_as_units(root: Path) -> None:
+    """tables: {units: ../../etc/passwd}: a file that is no scenario table, named relative to the data folder."""
+    import os
+
+    rel = os.path.relpath("/etc/passwd", root / "data")
+    _edit_config(lambda text: text + f"tables:\n  units: {rel}\n")(root)
+
+
+def _xlsx_cell(sheet: str, row: int, column: int, value) -> Callable[[Path], None]:
+    def f(root: Path) -> None:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(root / "data.xlsx")
+        wb[sheet].cell(row=row, column=column, value=value)
+        wb.save(root / "data.xlsx")
+    return f
+
+
+ALIAS_BOMB = "b0: &b0 [x]\n" + "".join([f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}"] * 10) + "]\n" for i in range(1, 7)])
 
 
 def _chinese_gbk_needs(t: Tables) -> None:
@@ -191,6 +266,124 @@ CASES = [
          tables=cell("needs", 3, "quantity", "12 packs"), fmt="xlsx"),
     Case("duplicate-header", ["units.csv, row 1, column unit_id: column 'unit_id' appears twice"],
          tables=lambda t: [r.update({"单位编号": r["unit_id"]}) for r in t["units"]]),
+    # three invalid bytes in one name: refused (row and offset), never read in a guessed code page
+    Case("garbled-utf8-name", ["units.csv, row 3: cannot read the file as CSV: invalid UTF-8 at byte offset",
+                               "(0x80); the file is not GBK/GB18030 text either", "no other encoding is guessed"],
+         post=_replace_bytes("data/units.csv", "西岭村".encode(), "西".encode() + b"\x80\x81\xff" + "村".encode())),
+    Case("garbled-gbk", ["needs.csv, row 3: cannot read the file as CSV: invalid GBK/GB18030 at byte offset",
+                         "(0xFF); the file is not UTF-8 text either"],
+         post=_gbk_with_bad_byte),
+    # -- numbers: finite and within the ceiling of 1e12, named with file, row and column (every table) ----
+    Case("quantity-1e308", ["needs.csv, row 2, column quantity: is larger than the limit of 1e+12", "'1e308'"],
+         tables=cell("needs", 2, "quantity", "1e308")),
+    Case("population-too-large", ["units.csv, row 2, column population: is larger than the limit of 1e+12"],
+         tables=cell("units", 2, "population", "12000000000000")),
+    Case("hours-inf", ["volunteers.csv, row 2, column hours: not a finite number", "'inf'"],
+         tables=cell("volunteers", 2, "hours", "inf")),
+    Case("worker-cost-too-large", ["social_workers.csv, row 2, column cost_per_hour: is larger than the limit"],
+         tables=cell("social_workers", 2, "cost_per_hour", "5e15")),
+    Case("org-capacity-negative", ["organizations.csv, row 2, column capacity: must not be negative"],
+         tables=cell("organizations", 2, "capacity", "-1")),
+    Case("program-output-text", ["programs.csv, row 2, column output_per_instance: not a number", "'ten'"],
+         tables=cell("programs", 2, "output_per_instance", "ten")),
+    Case("lot-quantity-1e300", ["charity.csv, row 2, column quantity: is larger than the limit of 1e+12"],
+         tables=cell("charity", 2, "quantity", "1e300")),
+    Case("reach-load-too-large", ["reach.csv, row 3, column load_per_unit: is larger than the limit of 1e+12"],
+         tables=cell("reach", 3, "load_per_unit", "1e200")),
+    # -- dates in 1900-01-01 .. 2199-12-31 (not OutOfBoundsDatetime, exit 4) ----------------------------
+    Case("expires-9999", ["charity.csv, row 3, column expires: the date is outside 1900-01-01 .. 2199-12-31",
+                          "'9999-12-31'", "leave expires blank"],
+         tables=cell("charity", 3, "expires", "9999-12-31")),
+    Case("expires-1600", ["charity.csv, row 3, column expires: the date is outside", "'1600-01-01'"],
+         tables=cell("charity", 3, "expires", "1600-01-01")),
+    Case("xlsx-expires-9999", ["data.xlsx [sheet charity], row 3, column expires: the date is outside"],
+         tables=cell("charity", 3, "expires", "9999-12-31"), fmt="xlsx"),
+    # -- cells: at most 10,000 characters, the row named (also past the CSV parser's 131,072) -----------
+    Case("cell-too-long", ["units.csv, row 3, column name: the cell is longer than 10,000 characters (120,000)"],
+         tables=cell("units", 3, "name", "村" * 120_000), absent=["村村村"]),
+    Case("cell-past-csv-field-limit", ["units.csv, row 3: a cell is longer than 10,000 characters",
+                                       "a quote that is never closed"],
+         tables=cell("units", 3, "name", "x" * 140_000), absent=["check quoting"]),
+    Case("xlsx-cell-too-long", ["data.xlsx [sheet units], row 2, column name: the cell is longer than 10,000"],
+         tables=cell("units", 2, "name", "y" * 20_000), fmt="xlsx"),
+    Case("xlsx-value-far-right", ["data.xlsx [sheet needs], row 3: the row has a value in column 1,500, past the "
+                                  "limit of 1,000 columns"],
+         fmt="xlsx", post=_xlsx_cell("needs", 3, 1500, "stray")),
+    Case("table-over-size-limit", ["units.csv: the file is larger than 200 bytes, the limit for one table"],
+         limits={"MAX_TABLE_BYTES": 200}),
+    Case("table-over-row-limit", ["volunteers.csv, row 3: the table has more than 2 rows"],
+         limits={"MAX_TABLE_ROWS": 2}),
+    # -- table paths: a folder, a device, a FIFO say so; a file that is no table is not echoed -----------
+    Case("table-is-folder", ["units.csv: the units table is a folder, not a CSV file"],
+         post=_make_folder("data/units.csv"), absent=["file not found"]),
+    Case("table-is-dev-zero", ["units.csv: the units table is a device, not a CSV file"],
+         post=_symlink("data/units.csv", "/dev/zero"), absent=["file not found"]),
+    Case("optional-table-is-fifo", ["charity.csv: the charity table is a named pipe (FIFO), not a CSV file"],
+         post=_fifo("data/charity.csv")),
+    Case("table-is-etc-passwd", ["passwd, row 1: this is not the units table: none of its column headers is a "
+                                 "units column"],
+         post=_passwd_as_units, absent=["root:", "/bin/", "nologin", "daemon"]),
+    Case("every-header-misspelt", ["units.csv, row 1, column unit_idd: unknown column 'unit_idd' (did you mean "
+                                   "'unit_id'?)", "column namex: unknown column 'namex' (did you mean 'name'?)"],
+         tables=lambda t: t.update(units=[{k + ("d" if k == "unit_id" else "x"): v for k, v in r.items()}
+                                          for r in t["units"]])),
+    Case("data-is-a-device", ["scenario.yaml, column data: data is a device, not a folder or an .xlsx workbook"],
+         config={"data": "/dev/null"}),
+    # -- the config: duplicate keys (both lines), size, nesting, numbers, solver settings -----------------
+    Case("duplicate-period", ["scenario.yaml, row 3: duplicate key 'period' (first on row 2)"],
+         post=_edit_config(lambda t: t.replace("period: 2026-12\n", "period: 2026-12\nperiod: 2027-01\n")
+                           .replace("period: '2026-12'\n", "period: '2026-12'\nperiod: '2027-01'\n"))),
+    Case("duplicate-category", ["duplicate key 'relief' (first on row", "YAML would silently use the last"],
+         post=_edit_config(lambda t: t + "categories:\n  relief: {weight: 0.1, funds_per_unit: 1}\n"
+                                         "  relief: {weight: 0.9, funds_per_unit: 1}\n"),
+         absent=["internal error"]),
+    Case("config-too-large", ["scenario.yaml: the config is larger than 1 MiB, the limit"],
+         post=_edit_config(lambda t: t + ("# padding\n" * 120_000))),
+    Case("config-too-deep", ["scenario.yaml, row ", ": the config is nested more than 20 levels deep"],
+         post=_edit_config(lambda t: t + "notes: " + "[" * 40 + "]" * 40 + "\n")),
+    Case("config-alias-bomb", ["scenario.yaml: the config has more than 100,000 values"],
+         post=_edit_config(lambda t: t + ALIAS_BOMB)),
+    Case("config-not-utf8", ["scenario.yaml, row 1: cannot read the config: invalid UTF-8 at byte offset 9"],
+         post=lambda root: (root / "scenario.yaml").write_bytes(b"name: caf\xe9\nperiod: '2026-12'\n")),
+    Case("config-is-folder", ["scenario.yaml: the config is a folder, not a file"],
+         post=lambda root: ((root / "scenario.yaml").unlink(), (root / "scenario.yaml").mkdir())),
+    Case("weight-inf", ["column categories.relief.weight: categories.relief.weight: Input should be a finite number"],
+         config={"categories": {"relief": {"weight": float("inf")}}}),
+    Case("travel-per-km-1e300", ["column costs.travel_per_km: costs.travel_per_km: Input should be less than or "
+                                 "equal to 1000000000000"],
+         config={"costs": {"travel_per_km": 1e300}}),
+    Case("period-1600", ["column period: period: Value error, period '1600-01' is outside the years 1900-2199"],
+         config={"period": "1600-01"}),
+    Case("horizon-days-1e20", ["column rules.expiry.horizon_days"], config={"rules": {"expiry": {"horizon_days": 1e20}}}),
+    Case("config-backend-gurobi", ["column solver.backend: solver.backend: Value error, unknown solver backend "
+                                   "'gurobi'", "choose one of: highs, cbc, scip, cpsat"],
+         config={"solver": {"backend": "gurobi"}}),
+    Case("config-threads-1e20", ["column solver.threads: solver.threads: Unable to parse input string as an integer",
+                                 "a whole number from 1 to 1024"],
+         config={"solver": {"threads": 1e20}}),
+    Case("config-threads-2000", ["column solver.threads: solver.threads: Input should be less than or equal to 1024"],
+         config={"solver": {"threads": 2000}}),
+    Case("config-time-limit-negative", ["column solver.time_limit: solver.time_limit: Input should be greater than 0"],
+         config={"solver": {"time_limit": -5}}),
+    Case("config-mip-gap-2", ["column solver.mip_gap: solver.mip_gap: Input should be less than or equal to 1"],
+         config={"solver": {"mip_gap": 2}}),
+    Case("config-seed-negative", ["column solver.seed: solver.seed: Input should be greater than or equal to 0"],
+         config={"solver": {"seed": -1}}),
+    # -- command-line options of `plan` (the same ranges; with the scenario's problems in one pass) -------
+    Case("option-time-limit-negative", ["--time-limit: Input should be greater than 0 (value: -5.0)",
+                                        "seconds for the whole solve"], args=["--time-limit", "-5"]),
+    Case("option-time-limit-nan", ["--time-limit: Input should be a finite number"], args=["--time-limit", "nan"]),
+    Case("option-mip-gap-negative", ["--mip-gap: Input should be greater than or equal to 0 (value: -1.0)"],
+         args=["--mip-gap", "-1"]),
+    Case("option-threads-zero", ["--threads: Input should be greater than or equal to 1 (value: 0)"],
+         args=["--threads", "0"]),
+    Case("option-seed-too-large", ["--seed: Input should be less than or equal to 2147483647"],
+         args=["--seed", "99999999999"]),
+    Case("option-backend-gurobi", ["--backend: unknown solver backend 'gurobi'", "choose one of: highs, cbc, scip, cpsat"],
+         args=["--backend", "gurobi"]),
+    Case("options-and-table-in-one-pass", ["2 input problems found", "--threads: Input should be greater than",
+                                           "needs.csv, row 2, column unit_id: unknown unit 'U9'"],
+         args=["--threads", "0"], tables=cell("needs", 2, "unit_id", "U9")),
     Case("earmark-unit-wrong-town", ["charity.csv, row 3, column town: earmarked unit 'U3' is in town 'Nanhu'"],
          tables=cell("charity", 3, "unit_id", "U3")),
 ]
@@ -218,16 +411,18 @@ def build(case: Case, root: Path) -> Path:
     return cfg
 
 
-def run_validate(cfg: Path, *, in_process: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+def run_validate(cfg: Path, *, in_process: bool, monkeypatch: pytest.MonkeyPatch,
+                 args: list[str] | None = None) -> tuple[int, str, str]:
+    command = ["plan", str(cfg), "--out", str(cfg.parent.parent / "plan"), *args] if args else ["validate", str(cfg)]
     if not in_process:
-        proc = subprocess.run([sys.executable, "-m", "linkage_opt.cli", "validate", str(cfg)],
+        proc = subprocess.run([sys.executable, "-m", "linkage_opt.cli", *command],
                               capture_output=True, text=True, encoding="utf-8", timeout=120,
                               env={**_env(), "COLUMNS": "10000"})
         return proc.returncode, proc.stdout, proc.stderr
     # rich wraps at 80 columns when not on a terminal: give the consoles room so lines stay whole
     monkeypatch.setattr(cli, "console", Console(width=10_000))
     monkeypatch.setattr(cli, "err_console", Console(stderr=True, width=10_000))
-    result = CliRunner().invoke(cli.app, ["validate", str(cfg)])
+    result = CliRunner().invoke(cli.app, command)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
@@ -241,13 +436,20 @@ def _env() -> dict[str, str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_broken_input_is_reported(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linkage_opt import limits
+
+    for name, value in case.limits.items():
+        monkeypatch.setattr(limits, name, value)
     root = tmp_path / "scenario"
     cfg = build(case, root)
     before = _snapshot(root)
-    code, out, err = run_validate(cfg, in_process=not case.subprocess, monkeypatch=monkeypatch)
+    code, out, err = run_validate(cfg, in_process=not case.subprocess, monkeypatch=monkeypatch, args=case.args)
     assert code == 2, f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
     for text in case.expect:
         assert text in err, f"{text!r} not in stderr:\n{err}"
+    for text in case.absent:
+        assert text not in out + err, f"{text!r} in the output:\n{out}\n{err}"
+    assert not (tmp_path / "plan").exists()
     assert "Traceback" not in out + err
     assert "internal error" not in out + err
     assert "OK" not in out
@@ -255,8 +457,23 @@ def test_broken_input_is_reported(case: Case, tmp_path: Path, monkeypatch: pytes
 
 
 def test_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 24
+    assert len(CASES) >= 80
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_corpus_covers_every_table_and_option() -> None:
+    """Each table has a bad cell in the corpus, and each solver option a bad value (config and command line)."""
+    from linkage_opt.config import OPTION_FLAGS
+    from linkage_opt.schema import TABLES
+
+    text = "\n".join(e for c in CASES for e in c.expect)
+    for table in TABLES:
+        assert f"{table}.csv, row " in text, f"no bad-cell case for the {table} table"
+    for option, flag in OPTION_FLAGS.items():
+        if option == "log":            # a switch: it has no bad value
+            continue
+        assert f"column solver.{option}" in text, f"no config case for solver.{option}"
+        assert any(c.args and c.args[0] == flag for c in CASES), f"no command-line case for {flag}"
 
 
 def test_every_problem_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -354,15 +571,21 @@ def test_fuzz_cell_text(fuzz_root: Path, where, text: str) -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.subprocess], ids=[c.id for c in CASES if not c.subprocess])
-def test_every_problem_reads_in_chinese(case: Case, tmp_path: Path) -> None:
+def test_every_problem_reads_in_chinese(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--lang zh` translates each message and hint completely: no segment is left in English."""
     from linkage_opt import lang as L
+    from linkage_opt import limits
+    from linkage_opt.cli import load_checked
     from linkage_opt.errors import ValidationError
-    from linkage_opt.load import load_scenario
 
+    for name, value in case.limits.items():
+        monkeypatch.setattr(limits, name, value)
+    options = dict(zip((a.lstrip("-").replace("-", "_") for a in case.args[::2]), case.args[1::2]))
+    options = {k: (float(v) if k in ("time_limit", "mip_gap") else v if k == "backend" else int(v))
+               for k, v in options.items()}
     cfg = build(case, tmp_path / "scenario")
     with pytest.raises(ValidationError) as info:
-        load_scenario(cfg)
+        load_checked(cfg, **options)
     L._MISSES.clear()
     lines = [L.problem_str(p, "zh") for p in info.value.problems]
     assert not L._MISSES, f"untranslated: {L._MISSES}\n" + "\n".join(lines)

@@ -115,7 +115,9 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_plan(tiny_scenario, tmp_pat
 
 def test_bad_backend_is_a_clear_error(tiny_scenario, tmp_path):
     r = run("plan", str(tiny_scenario), "--out", str(tmp_path / "p"), "--backend", "gurobi")
-    assert r.exit_code == 4 and "unknown solver backend 'gurobi'" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2, r.output                     # bad input, not "internal error"
+    assert "unknown solver backend 'gurobi'" in r.output and "choose one of: highs, cbc, scip, cpsat" in r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output and not (tmp_path / "p").exists()
 
 
 @pytest.mark.parametrize("backend", ["cbc", "scip"])
