@@ -344,6 +344,8 @@ def _read_plan_dir(plan_dir: Path) -> dict:
     def read(version: Path) -> dict:
         try:
             out = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
+        except (FileNotFoundError, NotADirectoryError):   # replaced meanwhile: read_through reads again
+            raise
         except (OSError, ValueError) as exc:   # not JSON, not UTF-8, unreadable
             raise ValidationError([Problem(str(version / "summary.json"), None, None,
                                            f"cannot read the plan file: {type(exc).__name__}",
@@ -355,6 +357,8 @@ def _read_plan_dir(plan_dir: Path) -> dict:
                 try:
                     out[name] = read_plan_csv(f, keep_default_na=False,
                                               dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
+                except (FileNotFoundError, NotADirectoryError):
+                    raise
                 except (OSError, ValueError) as exc:   # pandas' ParserError is a ValueError
                     raise ValidationError([Problem(str(f), None, None, f"cannot read the plan file: {type(exc).__name__}",
                                                    hint="the plan folder is damaged: plan again, or `linkage-opt runs "

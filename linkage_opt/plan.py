@@ -93,6 +93,8 @@ class Plan:
             current = plan_dir / "baseline.json"
             if current.exists():
                 extras["baseline.json"] = json.loads(current.read_text(encoding="utf-8"))
+        except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
+            raise
         except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors
             raise ValidationError([Problem(str(current), None, None, f"cannot read the plan file: {type(exc).__name__}",
                                            hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]

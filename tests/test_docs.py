@@ -20,8 +20,19 @@ def test_every_config_key_is_documented():
 
 def test_model_md_names_every_row_block_the_code_builds():
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
-    for block in ("coverage", "capacity", "program_output", "pool_worker_hours", "pool_volunteer_hours", "pool_funds",
-                  "org_link_flow", "org_link_program", "worker_units", "worker_link_flow", "worker_link_input",
+    for block in ("coverage", "service", "arrivals", "pool_balance", "capacity", "member_capacity", "program_output",
+                  "pool_funds", "org_link_flow", "org_link_case", "org_link_program", "worker_units", "worker_link_flow",
+                  "worker_link_case",
                   "supervision_ratio", "party_member_share", "party_branch_capacity", "district_budget", "equity",
                   "new_pairing_link", "new_pairings"):
         assert f"`{block}`" in text, f"docs/model.md does not mention row block {block}"
+
+
+def test_model_md_names_every_row_and_column_block_of_the_sample_model():
+    from linkage_opt.formulation import build
+    from linkage_opt.load import load_scenario
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    m = build(load_scenario(ROOT / "configs" / "zhugen.yaml")).model
+    for block in [*m.row_blocks, *m.var_blocks]:
+        assert f"`{block}" in text, f"docs/model.md does not mention block {block}"
