@@ -330,7 +330,7 @@ KEY_DOCS: dict[str, str] = {
     "stability.penalty_per_hour": "Cost-stage penalty per hour given in a new (provider, unit) pairing.",
     "stability.max_new_pairings": "Hard cap on new pairings (blank = no cap).",
     "solver.backend": "`highs` (default), `cbc`, `scip` or `cpsat`.",
-    "solver.time_limit": "Seconds for the whole solve (split across stages); blank = none.",
+    "solver.time_limit": "Seconds for the whole solve, from its start (model building, every stage, LP rounding, the diagnosis; split across stages): a wall for every backend (docs/operations.md, Time limits); blank = none.",
     "solver.mip_gap": "Relative MIP gap at which a stage counts as solved.",
     "solver.threads": "Solver threads (blank = solver default).",
     "solver.seed": "Random seed (fixed for reproducible plans).",
