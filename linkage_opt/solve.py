@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
@@ -49,7 +50,7 @@ class StageResult:
         if r.extra.get("kept_start") or self.outcome:   # the stage's answer is the plan it started from
             out["kept_start"] = True
             out["message"] = r.message
-        for key in ("first_start",):
+        for key in ("bound_note", "first_start"):
             if key in r.extra:
                 out[key] = r.extra[key]
         return out
@@ -241,6 +242,83 @@ def tighter_bound(result: SolveResult, lp_bound: float | None, sense: str) -> So
 BOUND_TOL = 1e-6   # relative: a bound this close to the wrong side of the plan's value is the value itself
 
 
+def term_range(form: Formulation, name: str) -> tuple[float, float]:
+    """The values objective term ``name`` can take at any plan of ``form``.
+
+    Weighted coverage and the maxmin equity term (the lowest unit ratio) lie in [0, 1] by their
+    definitions (docs/model.md); the floor-mode equity term, minus the shortfalls below the floor, in
+    [-floor * units, 0]. Every term also lies within what its coefficients and the column bounds allow
+    (``offset + sum_j min/max(c_j lo_j, c_j hi_j)``). A solver's bound outside this range is loose, never
+    tighter than the range's end, so it is reported as that end (:func:`checked_bound`).
+    """
+    lo, hi = -math.inf, math.inf
+    if name in form.terms:
+        term = form.terms[name]
+        lb, ub = form.model.bounds()
+        with np.errstate(invalid="ignore"):
+            a, b = term.c * lb, term.c * ub
+        nz = term.c != 0
+        a, b = np.where(nz, a, 0.0), np.where(nz, b, 0.0)
+        lo = float(term.offset + np.minimum(a, b).sum())
+        hi = float(term.offset + np.maximum(a, b).sum())
+        lo, hi = (lo if np.isfinite(lo) else -math.inf), (hi if np.isfinite(hi) else math.inf)
+    if name == "coverage":
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+    elif name == "equity":
+        eq = form.scenario.config.equity
+        if eq.mode == "maxmin":
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        else:
+            n = form.var("s").size if form.has("s") else 0
+            lo, hi = max(lo, -eq.floor * n), min(hi, 0.0)
+    return lo, hi
+
+
+def checked_bound(result: SolveResult, sense: str, value_range: tuple[float, float] | None = None) -> SolveResult:
+    """The result with a bound that can be reported: on the far side of the plan's value, within the term's range.
+
+    * A bound beyond the term's range (``value_range``, see :func:`term_range`) is valid but looser than
+      the range's end, which is reported instead. HiGHS stopped before its root LP is solved reports the
+      bound its presolve gets from the column bounds alone (a coverage bound of 7.6 on a 40-unit scenario,
+      30.73 on a 170-unit district, for a term that cannot exceed 1).
+    * A bound on the wrong side of the returned plan's value (below it for a max term) cannot be valid:
+      within ``BOUND_TOL`` (relative) it is solver tolerance and the value itself is the bound, beyond that
+      it is not reported (None) and a result that claimed optimality is only feasible.
+
+    What was changed is said in ``extra["bound_note"]``.
+    """
+    b = result.best_bound
+    if b is None:
+        return result
+    obj = result.objective
+    note = None
+    if not np.isfinite(b):
+        b, note = None, "the solver reported no finite bound"
+    else:
+        lo, hi = value_range if value_range is not None else (-math.inf, math.inf)
+        if sense == "max" and b > hi:
+            b, note = hi, f"the solver's bound {b:.6g} exceeds the term's largest possible value {hi:.6g}"
+        elif sense == "min" and b < lo:
+            b, note = lo, f"the solver's bound {b:.6g} is below the term's smallest possible value {lo:.6g}"
+        if obj is not None:
+            tol = BOUND_TOL * max(1.0, abs(obj))
+            wrong = obj - b if sense == "max" else b - obj      # > 0: on the wrong side
+            if wrong > tol:
+                note = (f"the solver's bound {b:.9g} lies on the wrong side of the plan's value {obj:.9g}: "
+                        "not a valid bound, not reported")
+                log.warning("%s (%s)", note, result.solver)
+                b = None
+            elif wrong > 0:
+                b = obj
+    if b == result.best_bound:
+        return result
+    status = result.status
+    if b is None and status == Status.OPTIMAL and result.x is not None:
+        status = Status.FEASIBLE
+    extra = {**result.extra, "bound_note": note} if note else dict(result.extra)
+    return dataclasses.replace(result, status=status, best_bound=b, gap=relative_gap(obj, b), extra=extra)
+
+
 def _better(sense: str, a: float, b: float) -> bool:
     """Is value ``a`` better than ``b`` by more than solver noise?"""
     tol = 1e-9 * max(1.0, abs(b))
@@ -300,7 +378,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     better (:func:`keep_start`), so no stage after the first ends without a plan. ``first_start`` -- any
     vector satisfying every row of the model, e.g. a repaired rule-of-thumb plan -- is the first stage's
     start and its answer if the first stage finds nothing at least as good; one that breaks a row is not
-    used (``stages[0]["first_start"]`` says so).
+    used (``stages[0]["first_start"]`` says so). Every reported bound passes :func:`checked_bound`.
     """
     cfg = form.scenario.config.objective
     backend = get_backend(backend_name)
@@ -329,6 +407,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     overall = Status.OPTIMAL
     for i, (name, c, sense, offset) in enumerate(plan_stages):
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
+        value_range = term_range(form, name) if name != "weighted" else None
         first_note = None
         if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
             start = settle_equity(form, x_best)
@@ -388,8 +467,10 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
 
             diagnosis = diagnose(form, backend_name, within)
             raise InfeasibleError(diagnosis.message(), diagnosis)
+        result = checked_bound(result, sense, value_range)      # against the solver's own plan
         if start is not None:
             result = keep_start(result, problem, start, options.mip_gap)
+        result = checked_bound(result, sense, value_range)      # against the plan kept
         if first_note:
             result.extra["first_start"] = first_note
         if not result.has_solution:

@@ -1,5 +1,5 @@
 """The time limit is a wall: every backend, every stage, the diagnosis; a stage that finds nothing keeps the
-plan it started from.
+plan it started from; a reported bound is always valid (right side of the plan, within the term's range).
 
 Time assertions use generous margins (seconds, on shared CI cores), never speed."""
 
@@ -22,7 +22,8 @@ from linkage_opt.errors import SolverError
 from linkage_opt.formulation import build
 from linkage_opt.generate import generate_command
 from linkage_opt.load import load_scenario
-from linkage_opt.solve import keep_start, solve, solve_formulation, solver_options
+from linkage_opt.solve import (checked_bound, keep_start, solve, solve_formulation, solver_options, stage_problem,
+                               term_range)
 from linkage_opt.solvers import MipProblem, SolverOptions, Status, available_backends, get_backend
 from linkage_opt.solvers.base import SolveResult, WATCHDOG_GRACE, max_violation
 
@@ -67,6 +68,21 @@ def assert_valid(scenario, form, x, summary=None) -> None:
     assert max_violation(model, x) <= 1e-6
     tables = solve_mod.build_tables(form, x)
     assert [v for v in check_plan(scenario, tables, summary) if v.rule != "program_inputs"] == []
+
+
+def assert_bounds_valid(plan) -> None:
+    """Every stage's bound lies on the far side of its value and within its term's range."""
+    form = plan.formulation
+    for st in plan.summary["stages"]:
+        b, v = st["best_bound"], st["objective"]
+        if b is None or v is None or st["stage"] not in form.terms:
+            continue
+        lo, hi = term_range(form, st["stage"])
+        assert lo - 1e-9 <= b <= hi + 1e-9, st
+        if form.terms[st["stage"]].sense == "max":
+            assert b >= v - 1e-9, st
+        else:
+            assert b <= v + 1e-9, st
 
 
 # -- each backend, one call ------------------------------------------------------------------------------------------
@@ -184,6 +200,7 @@ def _assert_plan_within(scenario, plan, wall, limit):
     assert all(s["objective"] is not None for s in stages)
     assert sum(s["solve_s"] for s in stages) < limit + 4.0
     assert_valid(scenario, plan.formulation, plan.solution, plan.summary)
+    assert_bounds_valid(plan)
 
 
 @pytest.mark.parametrize("backend", SCENARIO_BACKENDS)
@@ -219,6 +236,7 @@ def test_lp_rounding_keeps_to_the_limit(u40):
     assert time.monotonic() - t0 < 2.0 + MARGIN
     assert plan.summary["status"] in ("feasible", "optimal")
     assert_valid(sc, plan.formulation, plan.solution, plan.summary)
+    assert_bounds_valid(plan)
 
 
 class _Later:
@@ -385,3 +403,88 @@ def test_the_cli_returns_by_the_limit_and_records_every_stage(u40, tmp_path):
     assert summary["status"] == "feasible"
     assert [s["stage"] for s in summary["stages"]] == ["coverage", "equity", "cost"]
     assert {s["status"] for s in summary["stages"]} <= STAGE_STATUSES
+
+
+# -- bounds ------------------------------------------------------------------------------------------------------------
+
+def _result(obj, bound, status=Status.FEASIBLE):
+    return SolveResult(status, np.zeros(1), obj, bound, None, "highs", "test", 1.0, "")
+
+
+def test_a_bound_beyond_the_terms_range_is_reported_as_the_range_end():
+    r = checked_bound(_result(0.312, 30.73), "max", (0.0, 1.0))
+    assert r.best_bound == 1.0 and r.gap == pytest.approx(0.688)
+    assert "exceeds the term's largest possible value 1" in r.extra["bound_note"]
+    r = checked_bound(_result(5.0, -3.0), "min", (0.0, np.inf))
+    assert r.best_bound == 0.0
+
+
+def test_a_bound_on_the_wrong_side_is_never_reported():
+    r = checked_bound(_result(0.9, 0.8, Status.OPTIMAL), "max", (0.0, 1.0))
+    assert r.best_bound is None and r.gap is None and r.status == Status.FEASIBLE
+    assert "wrong side" in r.extra["bound_note"]
+    r = checked_bound(_result(100.0, 120.0), "min")
+    assert r.best_bound is None
+    r = checked_bound(_result(0.9, 0.9 - 1e-9), "max", (0.0, 1.0))   # solver tolerance: the value is the bound
+    assert r.best_bound == 0.9 and r.gap == 0.0
+    r = checked_bound(_result(0.9, 0.95), "max", (0.0, 1.0))          # a valid bound passes untouched
+    assert r.best_bound == 0.95 and "bound_note" not in r.extra
+
+
+def test_term_ranges_hold_at_the_lp_optimum(u40):
+    """The documented ranges are real: the LP relaxation cannot push coverage or equity beyond [0, 1]."""
+    form = build(u40)
+    hi = get_backend("highs")
+    for name in ("coverage", "equity"):
+        term = form.terms[name]
+        lo_r, hi_r = term_range(form, name)
+        assert (lo_r, hi_r) == (0.0, 1.0)
+        p = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
+        lp = hi.solve(dataclasses.replace(p, integrality=np.zeros_like(p.integrality)), SolverOptions(time_limit=60))
+        assert lp.status == Status.OPTIMAL and lp.objective <= hi_r + 1e-7
+    cost = form.terms["cost"]
+    lo_c, _ = term_range(form, "cost")
+    p = stage_problem(form, cost.c, "min", cost.offset, [], 1e-9)
+    lp = hi.solve(dataclasses.replace(p, integrality=np.zeros_like(p.integrality)), SolverOptions(time_limit=60))
+    assert lp.objective >= lo_c - 1e-6
+
+
+def test_an_early_stop_reports_no_bound_above_one(u40):
+    """HiGHS stopped inside its root reports the bound presolve gets from column bounds (7.6 here)."""
+    form = build(u40)
+    term = form.terms["coverage"]
+    p = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
+    r = get_backend("highs").solve(p, SolverOptions(time_limit=0.6, threads=1))
+    checked = checked_bound(r, "max", term_range(form, "coverage"))
+    assert checked.best_bound is None or checked.best_bound <= 1.0
+    if r.best_bound is not None and r.best_bound > 1.0:
+        assert checked.best_bound == 1.0 and "bound_note" in checked.extra
+
+
+def test_every_stage_bound_is_checked_in_the_pipeline(town, monkeypatch):
+    """A backend reporting the 170-unit district's 30.73 for coverage, and a wrong-side bound for equity."""
+    real = get_backend("highs")
+    calls = []
+
+    class Loose:
+        name = "highs"
+
+        def version(self):
+            return real.version()
+
+        def solve(self, problem, options):
+            r = real.solve(problem, options)
+            calls.append(r)
+            if len(calls) == 1:
+                return dataclasses.replace(r, best_bound=30.73, gap=None)
+            if len(calls) == 2 and r.objective is not None:
+                return dataclasses.replace(r, best_bound=r.objective - 0.1, gap=None)
+            return r
+
+    monkeypatch.setattr(solve_mod, "get_backend", lambda name: Loose())
+    plan = solve(town, time_limit=6.0)
+    cov, eq = plan.summary["stages"][:2]
+    assert cov["best_bound"] == 1.0 and "exceeds" in cov["bound_note"]
+    assert cov["slack"] <= town.config.solver.mip_gap * 1.0 + 1e-12   # the loose bound widens nothing
+    assert eq["best_bound"] is None and "wrong side" in eq["bound_note"] and eq["status"] != "optimal"
+    assert_bounds_valid(plan)
