@@ -248,6 +248,11 @@ def _print_plan(plan, out: Path | None) -> None:
     stage = s["objective_stage"]
     stage = L.t_or(f"stage.{stage}", stage, _state["lang"])
     t.add_row(T("plan.stage_bound_gap"), f"{stage} / {s['best_bound']} / {'-' if gap is None else f'{gap:.3%}'}")
+    kept = [T("plan.kept_skipped" if st["status"] == "skipped" else "plan.kept_time_limit",
+              stage=L.t_or(f"stage.{st['stage']}", st["stage"], _state["lang"]))
+            for st in s.get("stages", []) if st.get("kept_start") and st["status"] in ("skipped", "time_limit")]
+    if kept:
+        t.add_row(T("plan.kept"), "; ".join(kept))
     tm = s["timings"]
     t.add_row(T("plan.times"),
               " / ".join("-" if tm.get(k) is None else f"{tm[k]:.2f}" for k in ("load_s", "build_s", "solve_s", "write_s")))
@@ -302,14 +307,17 @@ def plan(
                                     seed=seed)
             print_warnings(scenario)
             load_s = time.perf_counter() - t0
+            solve_started = time.monotonic()
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None,
                            progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
                            load_seconds=load_s)
             status.update(T("plan.explaining"))
             from .explain import attach_explanations
+            from .solve import after_solve_deadline
 
-            attach_explanations(result)
+            attach_explanations(result, deadline=after_solve_deadline(solve_started,
+                                                                      result.summary["solver"]["time_limit"]))
             if baseline:
                 from .baseline import attach_baseline
 

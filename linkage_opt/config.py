@@ -510,7 +510,7 @@ KEY_DOCS: dict[str, str] = {
     "stability.penalty_per_hour": "Cost-stage penalty per hour given in a new (provider, unit) pairing.",
     "stability.max_new_pairings": "Hard cap on new pairings (blank = no cap).",
     "solver.backend": "`highs` (default), `cbc`, `scip` or `cpsat` (any other name is an input error).",
-    "solver.time_limit": "Seconds for the whole solve (split across stages), more than 0 and at most 2,592,000 (30 days); blank = none.",
+    "solver.time_limit": "Seconds for the whole solve, from its start (model building, every stage, LP rounding, the diagnosis; split across stages): a wall for every backend (docs/operations.md, Time limits); more than 0 and at most 2,592,000 (30 days); blank = none.",
     "solver.mip_gap": "Relative MIP gap at which a stage counts as solved, from 0 to 1.",
     "solver.threads": "Solver threads, 1 to 1024 (blank = solver default).",
     "solver.seed": "Random seed, 0 to 2147483647 (fixed for reproducible plans).",

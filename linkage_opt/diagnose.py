@@ -10,10 +10,16 @@ Only guaranteed needs can make the model infeasible (every other row holds with 
    infeasible; what remains is an irreducible set: infeasible together, feasible if any one is dropped.
 3. **Rules involved.** Each enabled linkage rule is switched off in turn; a rule whose removal reduces
    the shortfall is part of the conflict.
+
+The solve's deadline (``SolverOptions.deadline``, else ``time_limit`` from the call) holds for the whole
+diagnosis: every solve gets only what is left of it, and when too little is left the steps not yet run
+are left out (the rules not tried are not named; the conflict is the short guarantees, not a minimal
+set), with a line saying so.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -22,7 +28,7 @@ import scipy.sparse as sp
 from .errors import fmt_qty
 from .formulation import Formulation, build
 from .solvers import SolverOptions, Status, get_backend
-from .solvers.base import MipProblem
+from .solvers.base import MipProblem, call_deadline, seconds_left
 
 RULE_TEXT = {
     "supervision": "supervision ratio (at least 1 social-worker hour per {k:g} volunteer hours in {cats})",
@@ -39,6 +45,10 @@ RULE_TEXT_ZH = {
 KIND_ZH = {"social_worker": "名社工", "volunteer": "名志愿者", "organization": "个社会组织", "charity": "个慈善批次",
            "program": "个服务项目"}
 MAX_FILTER = 40          # guarantees tested one by one in the deletion filter
+MIN_SOLVE_SECONDS = 0.5  # a step of the diagnosis is not started with less of the time limit left
+NO_TIME = "the time limit left no time to {what}: raise solver.time_limit for a full diagnosis"
+NO_TIME_ZH = {"find the cheapest relaxation": "求最小放宽方案", "try the linkage rules one by one": "逐条检验联动规则",
+              "find a minimal set of conflicting guarantees": "求最小冲突集"}
 
 
 @dataclass
@@ -90,10 +100,15 @@ class Diagnosis:
     rules: list[str] = field(default_factory=list)
     minimal: bool = True
     rules_zh: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)       # what the diagnosis could not do (the time limit)
+    notes_zh: list[str] = field(default_factory=list)
 
     def message(self, lang: str = "en") -> str:
         if lang == "zh":
             return self.message_zh()
+        if not self.conflict and not self.relaxation:   # the diagnosis could not run (time) or failed
+            return "\n".join(["Guaranteed needs cannot all be met (the solver proved that no plan meets them all)."]
+                             + [f"  - {r}" for r in self.rules] + [f"Note: {t}" for t in self.notes])
         lines = ["Guaranteed needs cannot all be met. These requirements conflict"
                  + (" (an irreducible set: drop any one and the rest can be met):" if self.minimal else ":")]
         lines += [f"  - {n.text()}" for n in self.conflict]
@@ -104,11 +119,16 @@ class Diagnosis:
         for n in self.relaxation:
             lines.append(f"  - lower the guarantee of {n.unit_name} ({n.unit_id}) {n.category} by {fmt_qty(n.shortfall)} "
                          f"{n.unit_of_measure} (to {fmt_qty(n.attainable)}), or add that much eligible capacity within reach")
+        lines += [f"Note: {t}" for t in self.notes]
         return "\n".join(lines)
 
     def message_zh(self) -> str:
         from .lang import uom
 
+        if not self.conflict and not self.relaxation:
+            return "\n".join(["兜底保障需求无法全部满足（求解器已证明没有方案能全部满足）。"]
+                             + [f"  - {r}" for r in (self.rules_zh or self.rules)]
+                             + [f"注意：{t}" for t in (self.notes_zh or self.notes)])
         lines = ["兜底保障需求无法全部满足。以下要求相互冲突"
                  + ("（不可再约简：去掉任何一项，其余都能满足）：" if self.minimal else "：")]
         lines += [f"  - {n.text_zh()}" for n in self.conflict]
@@ -120,11 +140,12 @@ class Diagnosis:
             u = uom(n.unit_of_measure, "zh")
             lines.append(f"  - 把 {n.unit_name}（{n.unit_id}）{n.category} 的兜底保障降低 {fmt_qty(n.shortfall)} {u}"
                          f"（降至 {fmt_qty(n.attainable)}），或在服务范围内增加同样多的符合条件的能力")
+        lines += [f"注意：{t}" for t in (self.notes_zh or self.notes)]
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {"conflict": [asdict(n) for n in self.conflict], "relaxation": [asdict(n) for n in self.relaxation],
-                "rules": list(self.rules), "minimal": self.minimal}
+                "rules": list(self.rules), "minimal": self.minimal, "notes": list(self.notes)}
 
 
 def _guaranteed_rows(form: Formulation) -> tuple[np.ndarray, np.ndarray]:
@@ -153,8 +174,9 @@ def elastic_problem(form: Formulation) -> tuple[MipProblem, np.ndarray, np.ndarr
     return prob, needs, rows
 
 
-def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarray, backend, options) -> bool:
-    """Is the model feasible when only the guarantees on ``keep_rows`` are enforced?"""
+def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarray, backend,
+                   options) -> bool | None:
+    """Is the model feasible when only the guarantees on ``keep_rows`` are enforced? None: not known (time)."""
     m = form.model
     lo, hi = m.row_bounds()
     lo = lo.copy()
@@ -164,7 +186,9 @@ def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarra
     prob = MipProblem(c=np.zeros(m.n_cols), A=m.matrix(), row_lo=lo, row_hi=hi, col_lo=lb, col_hi=ub,
                       integrality=m.integrality(), sense="min")
     res = backend.solve(prob, options)
-    return res.status in (Status.OPTIMAL, Status.FEASIBLE)
+    if res.status in (Status.OPTIMAL, Status.FEASIBLE):
+        return True
+    return False if res.status == Status.INFEASIBLE else None
 
 
 def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
@@ -216,7 +240,22 @@ def _rule_variants(form: Formulation) -> dict[str, object]:
 
 def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Diagnosis:
     backend = get_backend(backend_name)
-    opts = SolverOptions(time_limit=options.time_limit, mip_gap=1e-6, threads=options.threads, seed=options.seed)
+    deadline = call_deadline(options, time.monotonic())
+    opts = SolverOptions(mip_gap=1e-6, threads=options.threads, seed=options.seed, deadline=deadline)
+
+    def time_for(what: str) -> bool:
+        left = seconds_left(deadline)
+        if left is None or left >= MIN_SOLVE_SECONDS:
+            return True
+        if NO_TIME.format(what=what) not in notes:
+            notes.append(NO_TIME.format(what=what))
+            notes_zh.append(f"时间限制已用尽，未能{NO_TIME_ZH[what]}：请提高 solver.time_limit 以得到完整诊断")
+        return False
+
+    notes: list[str] = []
+    notes_zh: list[str] = []
+    if not time_for("find the cheapest relaxation"):
+        return Diagnosis([], [], [], minimal=False, notes=notes, notes_zh=notes_zh)
     prob, needs, rows = elastic_problem(form)
     res = backend.solve(prob, opts)
     if not res.has_solution:
@@ -230,6 +269,8 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     rules_involved, rules_zh = [], []
     cfg = form.scenario.config
     for key, variant_cfg in _rule_variants(form).items():
+        if not time_for("try the linkage rules one by one"):
+            break
         variant = build(form.scenario.replace(config=variant_cfg))
         vres = backend.solve(elastic_problem(variant)[0], opts)
         if vres.has_solution and vres.objective < base_short - 1e-7 * max(1.0, base_short):
@@ -247,17 +288,23 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     cand_mask = np.isin(needs, short_needs) | np.isin(needs, competitors)
     cand = np.flatnonzero(cand_mask)
     # the filter needs an infeasible start: competition can also run through chains of providers
-    minimal = len(cand) <= MAX_FILTER and not _feasible_with(form, rows[cand], rows, backend, opts)
+    minimal = (len(cand) <= MAX_FILTER and time_for("find a minimal set of conflicting guarantees")
+               and _feasible_with(form, rows[cand], rows, backend, opts) is False)
     if minimal:
         # deletion filter: try dropping competitors first, then the short ones
         order = sorted(cand, key=lambda i: (i in set(short), int(needs[i])))
         keep = list(order)
         for i in order:
             trial = [j for j in keep if j != i]
-            if not _feasible_with(form, rows[trial], rows, backend, opts):
+            feasible = _feasible_with(form, rows[trial], rows, backend, opts) if time_for(
+                "find a minimal set of conflicting guarantees") else None
+            if feasible is None:      # not known in time: the set so far is not shown to be minimal
+                minimal = False
+                break
+            if not feasible:
                 keep = trial
-        conflict_idx = keep
+        conflict_idx = keep if minimal else list(short)
     else:
         conflict_idx = list(short)
     conflict = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in sorted(conflict_idx)]
-    return Diagnosis(conflict, relaxation, rules_involved, minimal, rules_zh)
+    return Diagnosis(conflict, relaxation, rules_involved, minimal, rules_zh, notes, notes_zh)

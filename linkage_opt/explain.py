@@ -21,6 +21,8 @@ member's dual is reported: one more hour given to that group goes to the member 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -223,8 +225,17 @@ def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float,
             "detail": listed}
 
 
-def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs") -> pd.DataFrame:
-    """Weighted coverage gained per extra unit of capacity, per provider group and for the budget."""
+MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
+
+
+def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs",
+                    deadline: float | None = None) -> pd.DataFrame:
+    """Weighted coverage gained per extra unit of capacity, per provider group and for the budget.
+
+    The values are the duals of an LP (the integers fixed at ``x``) solved within ``MARGINAL_LP_SECONDS``
+    and by ``deadline`` (a ``time.monotonic()`` instant) when given; without time for it the table is
+    empty, like when the LP does not solve.
+    """
     m = form.model
     ints = m.integrality()
     lb, ub = m.bounds()
@@ -236,9 +247,12 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs
     prob = m.problem(term.c, "max", term.offset)
     prob = type(prob)(c=prob.c, A=prob.A, row_lo=prob.row_lo, row_hi=prob.row_hi, col_lo=lb, col_hi=ub,
                       integrality=np.zeros_like(ints), sense="max", offset=prob.offset)
-    res = get_backend(backend_name).solve(prob, SolverOptions(time_limit=120, log=False))
     cols = ["group", "provider_kind", "home_unit", "unit_name", "members", "best_member",
             "coverage_per_unit", "per", "example"]
+    if deadline is not None and deadline - time.monotonic() < 0.5:
+        return pd.DataFrame(columns=cols)
+    res = get_backend(backend_name).solve(prob, SolverOptions(time_limit=MARGINAL_LP_SECONDS, deadline=deadline,
+                                                              log=False))
     if res.status != Status.OPTIMAL or res.row_duals is None:
         return pd.DataFrame(columns=cols)
     duals = np.asarray(res.row_duals, float)
@@ -281,12 +295,16 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs
     return df.sort_values(["coverage_per_unit", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def attach_explanations(plan, backend_name: str | None = None) -> None:
-    """Add ``explanations.csv`` and ``marginal_values.csv`` to a solved plan's files."""
+def attach_explanations(plan, backend_name: str | None = None, deadline: float | None = None) -> None:
+    """Add ``explanations.csv`` and ``marginal_values.csv`` to a solved plan's files.
+
+    ``deadline`` (``time.monotonic()``) bounds the marginal-value LP, the one solve after the plan's; the
+    callers pass ``solve.after_solve_deadline`` so that ``plan`` keeps to its time limit's margin.
+    """
     form = plan.formulation
     x = plan.solution
     backend_name = backend_name or plan.summary["solver"]["name"]
     if backend_name not in ("highs",):
         backend_name = "highs"   # duals come from the HiGHS LP whatever solved the MIP
     plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables())
-    plan.extras["marginal_values.csv"] = marginal_values(form, x, backend_name)
+    plan.extras["marginal_values.csv"] = marginal_values(form, x, backend_name, deadline)

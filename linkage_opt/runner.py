@@ -440,15 +440,17 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     outcome = RunOutcome(period=period, status="running", exit_code=EXIT_ERROR, run_id=run_id, revision=revision,
                          fingerprint=fingerprint)
     try:
-        from .solve import solve
+        from .solve import after_solve_deadline, solve
 
+        solve_started = time.monotonic()
         plan = solve(scenario, backend=backend, time_limit=time_limit, load_seconds=load_s, history=history,
                      progress=lambda msg: ev("run.progress", level=logging.DEBUG, message=msg))
         if explain:
             try:
                 from .explain import attach_explanations
 
-                attach_explanations(plan)
+                attach_explanations(plan, deadline=after_solve_deadline(solve_started,
+                                                                        plan.summary["solver"]["time_limit"]))
             except Exception as exc:  # noqa: BLE001 - explanations are a courtesy; the plan stands without them
                 ev("run.explain_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
         try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
@@ -23,7 +25,9 @@ from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
 from .solvers import SolverOptions, Status, get_backend
-from .solvers.base import MipProblem, SolveResult, relative_gap
+from .solvers.base import MipProblem, SolveResult, call_deadline, max_violation, relative_gap, seconds_left
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,13 +36,24 @@ class StageResult:
     result: SolveResult
     value: float | None        # the stage's own term at the stage's solution
     slack: float | None = None  # how far later stages may move this term (stage_slack); None for the last
+    outcome: str | None = None  # "skipped" (not run: no time left) or "time_limit" (stopped, kept its start)
+
+    @property
+    def ran(self) -> bool:
+        return self.outcome != "skipped"
 
     def as_dict(self) -> dict:
         r = self.result
-        out = {"stage": self.stage, "status": r.status.value, "objective": r.objective, "best_bound": r.best_bound,
-               "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
+        out = {"stage": self.stage, "status": self.outcome or r.status.value, "objective": r.objective,
+               "best_bound": r.best_bound, "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
         if "lp_rounding" in r.extra:   # LP rounding: the stage's answer (accepted) or the full MIP's start
             out["lp_rounding"] = r.extra["lp_rounding"]
+        if r.extra.get("kept_start") or self.outcome:   # the stage's answer is the plan it started from
+            out["kept_start"] = True
+            out["message"] = r.message
+        for key in ("bound_note", "first_start"):
+            if key in r.extra:
+                out[key] = r.extra[key]
         return out
 
 
@@ -109,6 +124,8 @@ def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, f
 
 LP_ROUNDING_MIN_COLUMNS = 20_000   # `auto`: below this HiGHS's own root does better (measured; docs/performance.md)
 LP_ROUNDING_TIME_SHARE = 0.8       # of a stage's time, for the LP and the restricted MIP together
+MIN_STAGE_SECONDS = 0.5   # a stage (or the MIP after LP rounding) that has a start and less time than this is not run
+MIN_STEP_SECONDS = 1.0    # an optional step (a second LP, the RINS step) needs this much time left
 
 
 def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -> bool:
@@ -158,14 +175,16 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     satisfies every row of ``problem``.
     """
     t0 = time.perf_counter()
-    share = None if options.time_limit is None else max(1.0, options.time_limit * LP_ROUNDING_TIME_SHARE)
-    ipm = dataclasses.replace(options, time_limit=share, lp_method="ipm")   # HiGHS's simplex stalls on these LPs
+    now = time.monotonic()
+    end = call_deadline(options, now)    # the stage's deadline; LP rounding may use its first LP_ROUNDING_TIME_SHARE
+    end = None if end is None else now + max(0.0, end - now) * LP_ROUNDING_TIME_SHARE
+    ipm = dataclasses.replace(options, time_limit=None, deadline=end, lp_method="ipm")   # HiGHS's simplex stalls here
     lp = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality), start=None, basis=basis)
     lp_res = backend.solve(lp, ipm)
     if basis is not None and lp_res.status != Status.OPTIMAL:    # the warm start failed: from scratch
-        left = None if share is None else share - (time.perf_counter() - t0)
-        if left is None or left > 1.0:
-            lp_res = backend.solve(dataclasses.replace(lp, basis=None), dataclasses.replace(ipm, time_limit=left))
+        left = seconds_left(end)
+        if left is None or left > MIN_STEP_SECONDS:
+            lp_res = backend.solve(dataclasses.replace(lp, basis=None), ipm)
     if lp_res.status != Status.OPTIMAL or lp_res.x is None:
         return Rounding(None, previous)
     lp_s, warm = time.perf_counter() - t0, lp_res.extra.get("warm_basis", False)
@@ -181,14 +200,15 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
         for i, v, k in zip(ids, values, keep):
             k = k & np.isfinite(v)          # NaN: left free by the rounding
             lo[i[k]] = hi[i[k]] = np.clip(v[k], lo[i[k]], hi[i[k]])
-        left = None if share is None else max(1.0, share - (time.perf_counter() - t0))
-        return backend.solve(dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=start),
-                             dataclasses.replace(ipm, time_limit=left))
+        return backend.solve(dataclasses.replace(problem, col_lo=lo, col_hi=hi, start=start), ipm)
 
     def within_gap(r: SolveResult) -> bool:
         gap = relative_gap(r.objective, bound)
         return gap is not None and gap <= options.mip_gap + 1e-12
 
+    left = seconds_left(end)
+    if left is not None and left < MIN_STAGE_SECONDS:   # no time for the restricted MIP: the LP bound only
+        return Rounding(None, previous, bound, basis, {**info, "restricted_mip": "no time left"})
     res = restricted_mip([np.ones(len(i), bool) for i in ids], previous)
     info["restricted_mip_s"] = round(res.solve_seconds, 3)
     if res.x is None or res.objective is None:
@@ -198,8 +218,8 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     # this reached 1,827,211; without it, HiGHS's search from the restricted plan ended at 2,075,832.
     values = [np.round(res.x[i]) for i in ids]
     agree = [np.abs(lp_res.x[i] - v) <= 1e-6 for i, v in zip(ids, values)]
-    left = None if share is None else share - (time.perf_counter() - t0)
-    if not within_gap(res) and not all(a.all() for a in agree) and (left is None or left > 1.0):
+    left = seconds_left(end)
+    if not within_gap(res) and not all(a.all() for a in agree) and (left is None or left > MIN_STEP_SECONDS):
         rins = restricted_mip(agree, res.x)
         info["rins_s"] = round(rins.solve_seconds, 3)
         if rins.objective is not None and rins.x is not None and (
@@ -236,14 +256,153 @@ def tighter_bound(result: SolveResult, lp_bound: float | None, sense: str) -> So
     return dataclasses.replace(result, best_bound=lp_bound, gap=relative_gap(result.objective, lp_bound))
 
 
+BOUND_TOL = 1e-6   # relative: a bound this close to the wrong side of the plan's value is the value itself
+
+
+def term_range(form: Formulation, name: str) -> tuple[float, float]:
+    """The values objective term ``name`` can take at any plan of ``form``.
+
+    Weighted coverage and the maxmin equity term (the lowest unit ratio) lie in [0, 1] by their
+    definitions (docs/model.md); the floor-mode equity term, minus the shortfalls below the floor, in
+    [-floor * units, 0]. Every term also lies within what its coefficients and the column bounds allow
+    (``offset + sum_j min/max(c_j lo_j, c_j hi_j)``). A solver's bound outside this range is loose, never
+    tighter than the range's end, so it is reported as that end (:func:`checked_bound`).
+    """
+    lo, hi = -math.inf, math.inf
+    if name in form.terms:
+        term = form.terms[name]
+        lb, ub = form.model.bounds()
+        with np.errstate(invalid="ignore"):
+            a, b = term.c * lb, term.c * ub
+        nz = term.c != 0
+        a, b = np.where(nz, a, 0.0), np.where(nz, b, 0.0)
+        lo = float(term.offset + np.minimum(a, b).sum())
+        hi = float(term.offset + np.maximum(a, b).sum())
+        lo, hi = (lo if np.isfinite(lo) else -math.inf), (hi if np.isfinite(hi) else math.inf)
+    if name == "coverage":
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+    elif name == "equity":
+        eq = form.scenario.config.equity
+        if eq.mode == "maxmin":
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        else:
+            n = form.var("s").size if form.has("s") else 0
+            lo, hi = max(lo, -eq.floor * n), min(hi, 0.0)
+    return lo, hi
+
+
+def checked_bound(result: SolveResult, sense: str, value_range: tuple[float, float] | None = None) -> SolveResult:
+    """The result with a bound that can be reported: on the far side of the plan's value, within the term's range.
+
+    * A bound beyond the term's range (``value_range``, see :func:`term_range`) is valid but looser than
+      the range's end, which is reported instead. HiGHS stopped before its root LP is solved reports the
+      bound its presolve gets from the column bounds alone (a coverage bound of 7.6 on a 40-unit scenario,
+      30.73 on a 170-unit district, for a term that cannot exceed 1).
+    * A bound on the wrong side of the returned plan's value (below it for a max term) cannot be valid:
+      within ``BOUND_TOL`` (relative) it is solver tolerance and the value itself is the bound, beyond that
+      it is not reported (None) and a result that claimed optimality is only feasible.
+
+    What was changed is said in ``extra["bound_note"]``.
+    """
+    b = result.best_bound
+    if b is None:
+        return result
+    obj = result.objective
+    note = None
+    if not np.isfinite(b):
+        b, note = None, "the solver reported no finite bound"
+    else:
+        lo, hi = value_range if value_range is not None else (-math.inf, math.inf)
+        if sense == "max" and b > hi:
+            b, note = hi, f"the solver's bound {b:.6g} exceeds the term's largest possible value {hi:.6g}"
+        elif sense == "min" and b < lo:
+            b, note = lo, f"the solver's bound {b:.6g} is below the term's smallest possible value {lo:.6g}"
+        if obj is not None:
+            tol = BOUND_TOL * max(1.0, abs(obj))
+            wrong = obj - b if sense == "max" else b - obj      # > 0: on the wrong side
+            if wrong > tol:
+                note = (f"the solver's bound {b:.9g} lies on the wrong side of the plan's value {obj:.9g}: "
+                        "not a valid bound, not reported")
+                log.warning("%s (%s)", note, result.solver)
+                b = None
+            elif wrong > 0:
+                b = obj
+    if b == result.best_bound:
+        return result
+    status = result.status
+    if b is None and status == Status.OPTIMAL and result.x is not None:
+        status = Status.FEASIBLE
+    extra = {**result.extra, "bound_note": note} if note else dict(result.extra)
+    return dataclasses.replace(result, status=status, best_bound=b, gap=relative_gap(obj, b), extra=extra)
+
+
+def _better(sense: str, a: float, b: float) -> bool:
+    """Is value ``a`` better than ``b`` by more than solver noise?"""
+    tol = 1e-9 * max(1.0, abs(b))
+    return a > b + tol if sense == "max" else a < b - tol
+
+
+def keep_start(result: SolveResult, problem: MipProblem, start: np.ndarray, mip_gap: float) -> SolveResult:
+    """``result`` unless ``start`` (a plan satisfying every row of ``problem``) is better: then the start.
+
+    A stage whose backend found nothing (time limit, a start it did not accept, an error) or something worse
+    than the plan it started from answers with that plan; the solver's bound still bounds the stage, so
+    the start is OPTIMAL when that bound proves it within ``mip_gap``.
+    """
+    value = problem.objective_value(start)
+    if result.has_solution and not _better(problem.sense, value, float(result.objective)):
+        return result
+    bound = result.best_bound
+    gap = relative_gap(value, bound)
+    proven = gap is not None and gap <= mip_gap + 1e-12 and (
+        bound >= value - BOUND_TOL * max(1.0, abs(value)) if problem.sense == "max"
+        else bound <= value + BOUND_TOL * max(1.0, abs(value)))
+    why = (f"{result.solver}: {result.message or result.status.value}" if not result.has_solution
+           else f"{result.solver} returned a worse plan ({result.objective:.9g})")
+    extra = {**result.extra, "kept_start": True, "solver_status": result.status.value}
+    return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE, np.asarray(start, float), value, bound, gap,
+                       result.solver, result.solver_version, result.solve_seconds, f"kept its start; {why}",
+                       extra=extra)
+
+
+def _first_start(form: Formulation, problem: MipProblem, x: np.ndarray | None) -> tuple[np.ndarray | None, str | None]:
+    """``first_start`` settled (equity auxiliaries) and checked against every row of the first stage."""
+    if x is None:
+        return None, None
+    x = np.asarray(x, dtype=float)
+    if x.shape != (problem.n_cols,):
+        note = f"refused: {x.shape} values for {problem.n_cols} columns"
+    else:
+        x = settle_equity(form, x)
+        worst = max_violation(problem, x)
+        if worst <= 1e-6:
+            return x, "used"
+        note = f"refused: it breaks a row, bound or integrality by {worst:.3g}"
+    log.warning("the first stage's start was %s", note)
+    return None, note
+
+
 def solve_formulation(form: Formulation, backend_name: str, options: SolverOptions,
-                      progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, list[StageResult], str]:
-    """Run the stages; return the final (cleaned) solution, per-stage results and the overall status."""
+                      progress: Callable[[str], None] | None = None,
+                      first_start: np.ndarray | None = None) -> tuple[np.ndarray, list[StageResult], str]:
+    """Run the stages; return the final (cleaned) solution, per-stage results and the overall status.
+
+    One deadline, ``options.deadline`` or ``options.time_limit`` from now (the earlier), holds for every
+    solver call below: each stage gets a share of what is left (:func:`stage_time_share`) and returns by
+    its share's end; a stage that has a start and less than ``MIN_STAGE_SECONDS`` left is skipped.
+
+    Each later stage starts from the previous stage's plan and keeps it when its backend finds nothing
+    better (:func:`keep_start`), so no stage after the first ends without a plan. ``first_start`` -- any
+    vector satisfying every row of the model, e.g. a repaired rule-of-thumb plan -- is the first stage's
+    start and its answer if the first stage finds nothing at least as good; one that breaks a row is not
+    used (``stages[0]["first_start"]`` says so). Every reported bound passes :func:`checked_bound`.
+    """
     cfg = form.scenario.config.objective
     backend = get_backend(backend_name)
     A = form.model.matrix()
     stages: list[StageResult] = []
-    t_start = time.perf_counter()
+    deadline = call_deadline(options, time.monotonic())
+    within = dataclasses.replace(options, time_limit=None, deadline=deadline)   # every call: by the deadline
 
     if cfg.mode == "weighted":
         c = np.zeros(form.model.n_cols)
@@ -264,60 +423,106 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     lp_basis = None       # the last LP relaxation's basis (LP rounding), the next one's start
     overall = Status.OPTIMAL
     for i, (name, c, sense, offset) in enumerate(plan_stages):
+        problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
+        value_range = term_range(form, name) if name != "weighted" else None
+        first_note = None
+        if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
+            start = settle_equity(form, x_best)
+        else:
+            start, first_note = _first_start(form, problem, first_start)
+        left = seconds_left(deadline)
+        if start is not None and left is not None and left < MIN_STAGE_SECONDS:
+            # no time for this stage: the plan so far is its answer
+            value = problem.objective_value(start)
+            skipped = SolveResult(Status.FEASIBLE, start, value, None, None, backend_name,
+                                  stages[-1].result.solver_version if stages else backend.version(), 0.0,
+                                  f"skipped: {max(left, 0.0):.2f} s of the time limit left")
+            if first_note:
+                skipped.extra["first_start"] = first_note
+            stages.append(StageResult(name, skipped, value, outcome="skipped"))
+            overall, x_best = Status.FEASIBLE, start
+            continue
         if progress:
             progress(f"solving stage {i + 1}/{len(plan_stages)}: {name}")
-        def stage_options() -> SolverOptions:   # this stage's share of the time still left
-            if options.time_limit is None:
-                return options
-            remaining = options.time_limit - (time.perf_counter() - t_start)
-            return dataclasses.replace(options, time_limit=max(1.0, remaining * stage_time_share(i, len(plan_stages))))
-
-        opts = stage_options()
-        problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
+        stage_end = None if left is None else time.monotonic() + max(0.0, left) * stage_time_share(i, len(plan_stages))
+        opts = dataclasses.replace(within, deadline=stage_end)   # this stage's share of the time still left
         result, t_round, lp_bound, info = None, None, None, None
-        if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
-            problem = dataclasses.replace(problem, start=settle_equity(form, x_best))
-        if use_lp_rounding(form, problem, backend_name):
+        rounding_problem = dataclasses.replace(problem, start=start if x_best is not None else None)
+        if use_lp_rounding(form, rounding_problem, backend_name):
             if progress:
                 progress(f"solving stage {i + 1}/{len(plan_stages)}: {name} (LP rounding)")
             t_round = time.perf_counter()
-            result, start, lp_bound, lp_basis, info = lp_rounding(form, problem, backend, opts,
-                                                                  previous=problem.start, basis=lp_basis)
+            result, r_start, lp_bound, lp_basis, info = lp_rounding(form, rounding_problem, backend, opts,
+                                                                    previous=rounding_problem.start, basis=lp_basis)
             t_round = time.perf_counter() - t_round
-            if result is None:
-                problem = dataclasses.replace(problem, start=start)
-                opts = stage_options()                 # what the rounding left of the stage's time
+            if result is None and r_start is not None and (
+                    start is None or _better(sense, problem.objective_value(r_start), problem.objective_value(start))):
+                start = r_start
         if result is None:
-            result = backend.solve(problem, opts)
+            problem = dataclasses.replace(problem, start=start)
+            left = seconds_left(stage_end)
+            if t_round is not None and start is not None and left is not None and left < MIN_STAGE_SECONDS:
+                result = SolveResult(Status.NO_SOLUTION, None, None, None, None, backend_name,
+                                     backend.version(), 0.0, "no time left for the MIP after LP rounding")
+            else:
+                result = backend.solve(problem, opts)
+                left = seconds_left(deadline)
+                if start is None and not result.has_solution and result.status == Status.NO_SOLUTION and \
+                        left is not None and left >= MIN_STAGE_SECONDS:
+                    # the first stage found no plan in its share: nothing after it can run without one, so it
+                    # gets all the time left (the later stages are then skipped, or get what it leaves)
+                    again = backend.solve(problem, dataclasses.replace(within, deadline=deadline))
+                    again.solve_seconds += result.solve_seconds
+                    again.extra["second_try"] = True
+                    result = again
             if t_round is not None:   # LP rounding ran and gave (at most) the start: count its time too
                 result.solve_seconds += t_round
                 result.extra["lp_rounding"] = {"start_s": round(t_round, 3), "accepted": False, **(info or {})}
                 result = tighter_bound(result, lp_bound, sense)
-        if result.status == Status.INFEASIBLE and i == 0:
+        if result.status == Status.INFEASIBLE and i == 0 and start is None:
             from .diagnose import diagnose
 
-            diagnosis = diagnose(form, backend_name, options)
+            diagnosis = diagnose(form, backend_name, within)
             raise InfeasibleError(diagnosis.message(), diagnosis)
+        result = checked_bound(result, sense, value_range)      # against the solver's own plan
+        if start is not None:
+            result = keep_start(result, problem, start, options.mip_gap)
+        result = checked_bound(result, sense, value_range)      # against the plan kept
+        if first_note:
+            result.extra["first_start"] = first_note
         if not result.has_solution:
-            if x_best is None:
-                if result.status == Status.NO_SOLUTION:
-                    raise SolverError(f"{backend_name} found no plan within the time limit "
-                                      f"({options.time_limit:g} s); raise solver.time_limit")
-                raise SolverError(f"{backend_name} failed at stage {name!r}: {result.status.value} {result.message}")
-            # keep the previous stage's plan; it satisfies every hard constraint
-            overall = Status.FEASIBLE
-            stages.append(StageResult(name, result, None))
-            break
+            if result.status == Status.NO_SOLUTION:
+                limit = "" if options.time_limit is None else f" ({options.time_limit:g} s)"
+                raise SolverError(f"{backend_name} found no plan within the time limit{limit}; "
+                                  "raise solver.time_limit")
+            raise SolverError(f"{backend_name} failed at stage {name!r}: {result.status.value} {result.message}")
         x_best = result.x
         if result.status != Status.OPTIMAL:
             overall = Status.FEASIBLE
         value = result.objective
-        stage = StageResult(name, result, value)
+        outcome = None
+        if result.extra.get("kept_start") and result.status != Status.OPTIMAL and \
+                result.extra.get("solver_status") in (Status.NO_SOLUTION.value, Status.FEASIBLE.value):
+            outcome = "time_limit"
+        stage = StageResult(name, result, value, outcome=outcome)
         stages.append(stage)
         if name != "weighted" and i + 1 < len(plan_stages):
             stage.slack = stage_slack(float(value), result.best_bound, cfg.tolerance, options.mip_gap)
             fixed.append((form.terms[name], float(value), stage.slack))
     return settle_equity(form, clean_solution(form, x_best)), stages, overall.value
+
+
+def writing_margin(time_limit: float | None) -> float | None:
+    """What ``plan`` may take past ``time_limit`` to explain and write the plan: 5 % of it or 10 s, the larger."""
+    return None if time_limit is None else max(0.05 * float(time_limit), 10.0)
+
+
+def after_solve_deadline(started: float, time_limit: float | None) -> float | None:
+    """The ``time.monotonic()`` instant by which the optional solve after the plan's (the marginal-value LP of
+    ``explain.attach_explanations``) must end: half the writing margin past the deadline of a solve begun
+    at ``started``, the other half being left for the tables, workbook, report and files."""
+    margin = writing_margin(time_limit)
+    return None if margin is None else started + float(time_limit) + 0.5 * margin
 
 
 def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
@@ -340,6 +545,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     from .history import apply_history, pairing_changes
     from .load import validate_scenario
 
+    started = time.monotonic()        # the time limit runs from here: building the model counts against it
     # bad input is a ValidationError, with the loader's messages, before anything is built
     option_problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap,
                                              threads=threads, seed=seed, log=log)
@@ -353,6 +559,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     previous_pairs = history.previous_pairs() if history is not None else None
     backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
                                            threads=threads, seed=seed, log=log)
+    options = dataclasses.replace(options, deadline=call_deadline(options, started))
     if progress:
         progress("building the model")
     t0 = time.perf_counter()
@@ -364,7 +571,8 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     solve_s = time.perf_counter() - t1
 
     tables = build_tables(form, x)
-    last = next(s for s in reversed(stages) if s.value is not None) if any(s.value is not None for s in stages) else stages[-1]
+    ran = [s for s in stages if s.ran and s.value is not None]
+    last = ran[-1] if ran else stages[-1]   # the figures of the last stage that ran (later ones were skipped)
     objective = objective_terms(form, x)
     if scenario.config.objective.mode == "weighted":
         objective["weighted"] = stages[0].value

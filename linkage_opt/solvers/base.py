@@ -12,6 +12,8 @@ and gets back a :class:`SolveResult`. Backends know nothing about volunteers or 
 from __future__ import annotations
 
 import enum
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -70,6 +72,8 @@ class SolverOptions:
     seed: int = 0                     # fixed for reproducible plans
     log: bool = False                 # echo the solver's own log to stderr
     lp_method: str | None = None      # "ipm": interior point for the LP (a MIP's root LP); None: the default
+    deadline: float | None = None     # time.monotonic() by which the call must return; None = none. With
+                                      # time_limit too, the earlier of the two applies (see seconds_left)
 
 
 @dataclass
@@ -107,3 +111,55 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not np.isfinite(bound):
         return None
     return abs(objective - bound) / max(1.0, abs(objective))
+
+
+WATCHDOG_GRACE = 1.0   # seconds past a call's deadline after which a backend stops its solver from outside
+
+
+def call_deadline(options: SolverOptions, started: float) -> float | None:
+    """The ``time.monotonic()`` instant by which a backend call begun at ``started`` must return.
+
+    The earlier of ``started + time_limit`` and ``options.deadline``; None when neither is set. Building
+    and handing over the model (arrays, files, subprocesses) count against it, not only the solver's run.
+    """
+    ends = []
+    if options.time_limit is not None and math.isfinite(options.time_limit):
+        ends.append(started + float(options.time_limit))
+    if options.deadline is not None and math.isfinite(options.deadline):
+        ends.append(float(options.deadline))
+    return min(ends) if ends else None
+
+
+def seconds_left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (a ``time.monotonic()`` instant; may be negative), or None for no deadline."""
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def max_violation(problem: MipProblem, x: np.ndarray | None) -> float:
+    """The largest amount by which ``x`` breaks a row, a column bound or integrality of ``problem``.
+
+    A row's violation is relative to ``max(1, |bound|, sum_j |a_ij x_j|)`` (a row of large terms carries
+    their rounding), a column bound's to ``max(1, |bound|)``, integrality is the absolute distance to the
+    nearest integer; ``inf`` for a missing vector, one of the wrong length, or one with a NaN.
+    """
+    if x is None:
+        return math.inf
+    x = np.asarray(x, dtype=float)
+    if x.shape != (problem.n_cols,) or not np.all(np.isfinite(x)):
+        return math.inf
+    worst = 0.0
+
+    def rel(excess: np.ndarray, bound: np.ndarray, size: np.ndarray | float = 1.0) -> float:
+        with np.errstate(invalid="ignore"):
+            v = np.where(np.isfinite(bound), excess / np.maximum(np.maximum(1.0, np.abs(bound)), size), 0.0)
+        return float(np.max(v, initial=0.0))
+
+    if problem.n_rows:
+        act = problem.A @ x
+        size = abs(problem.A) @ np.abs(x)
+        worst = max(rel(problem.row_lo - act, problem.row_lo, size), rel(act - problem.row_hi, problem.row_hi, size))
+    if problem.n_cols:
+        ints = np.asarray(problem.integrality, bool)
+        frac = float(np.max(np.abs(x[ints] - np.round(x[ints])), initial=0.0))
+        worst = max(worst, rel(problem.col_lo - x, problem.col_lo), rel(x - problem.col_hi, problem.col_hi), frac)
+    return worst

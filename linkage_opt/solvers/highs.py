@@ -25,7 +25,10 @@ import time
 
 import numpy as np
 
-from .base import MipProblem, SolveResult, SolverOptions, Status, relative_gap
+from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
+                   seconds_left)
+
+MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 
 
 @contextlib.contextmanager
@@ -152,6 +155,28 @@ def _threads(h, requested: int | None):
             _scheduler["runs"] -= 1
 
 
+@contextlib.contextmanager
+def _watchdog(h, left: float | None):
+    """Cancel ``h``'s run from another thread if it lasts ``WATCHDOG_GRACE`` seconds beyond ``left``.
+
+    HiGHS checks its own ``time_limit`` between iterations of each phase; the interrupt callbacks that
+    ``cancelSolve`` works through are polled as often (simplex, IPM, MIP), so this is a backstop for a
+    phase that overruns its limit, not a second limit. Measured: a district-sized LP (79,070 columns)
+    cancelled 2 s into its simplex or interior point returned within 0.02 s.
+    """
+    if left is None:
+        yield
+        return
+    h.HandleUserInterrupt = True
+    timer = threading.Timer(max(0.0, left) + WATCHDOG_GRACE, h.cancelSolve)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def _empty_problem(problem: MipProblem, version: str, t0: float) -> SolveResult:
     """A model without columns (HiGHS would only say 'model empty'): its rows hold iff 0 lies within their bounds."""
     ok = bool(np.all(problem.row_lo <= 0.0) and np.all(problem.row_hi >= 0.0))
@@ -179,16 +204,29 @@ class HighsBackend:
         return highs_version()
 
     def solve(self, problem: MipProblem, options: SolverOptions) -> SolveResult:
-        """Solve ``problem``; ``solve_seconds`` covers loading the model and the run (split in ``extra``)."""
-        res = self._solve(problem, options, use_start=problem.start is not None)
+        """Solve ``problem``; ``solve_seconds`` covers loading the model and the run (split in ``extra``).
+
+        The time limit and ``options.deadline`` cover loading the model too: HiGHS's ``time_limit`` is set to
+        what is left after ``passModel``, and a watchdog cancels the run (``cancelSolve``, through HiGHS's
+        simplex, IPM and MIP interrupt callbacks) if it is still running ``WATCHDOG_GRACE`` seconds later.
+        """
+        deadline = call_deadline(options, time.monotonic())
+        res = self._solve(problem, options, use_start=problem.start is not None, deadline=deadline)
         if problem.start is not None and res.status == Status.OPTIMAL and res.gap is not None \
                 and res.gap > max(options.mip_gap, 1e-9) * 1.001 + 1e-9:
             # HiGHS 1.16 can report a user-supplied start as optimal when presolve settles the model;
             # a claimed optimum outside the requested gap is not trusted: solve again without the start
-            res = self._solve(problem, options, use_start=False)
+            left = seconds_left(deadline)
+            if left is None or left > MIN_RUN_SECONDS:
+                retry = self._solve(problem, options, use_start=False, deadline=deadline)
+                if retry.has_solution or not res.has_solution:
+                    return retry
+            # no time (or no plan) for a second run: the start is a plan, proven only to its gap
+            res.status, res.message = Status.FEASIBLE, "the start, not proven within the gap"
         return res
 
-    def _solve(self, problem: MipProblem, options: SolverOptions, use_start: bool) -> SolveResult:
+    def _solve(self, problem: MipProblem, options: SolverOptions, use_start: bool,
+               deadline: float | None = None) -> SolveResult:
         import highspy
 
         t0 = time.perf_counter()
@@ -196,7 +234,6 @@ class HighsBackend:
         if problem.n_cols == 0:
             return _empty_problem(problem, version, t0)
         h = new_highs(options.log)
-        h.setOptionValue("time_limit", float("inf") if options.time_limit is None else float(options.time_limit))
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         h.setOptionValue("random_seed", int(options.seed))
         scale = objective_scale_exponent(problem.c)
@@ -218,12 +255,18 @@ class HighsBackend:
             sol.value_valid = True
             h.setSolution(sol)
         t_run = time.perf_counter()
-        with _threads(h, options.threads) as threads_note:
+        left = seconds_left(deadline)
+        if left is not None and left <= MIN_RUN_SECONDS:
+            return SolveResult(Status.NO_SOLUTION, None, None, None, None, self.name, version, t_run - t0,
+                               "no time left to run HiGHS after loading the model",
+                               extra={"build_seconds": t_run - t0, "run_seconds": 0.0})
+        h.setOptionValue("time_limit", float("inf") if left is None else float(left))
+        with _threads(h, options.threads) as threads_note, _watchdog(h, left):
             h.run()
             ms = h.getModelStatus()
             MS = highspy.HighsModelStatus
             if ms == MS.kUnboundedOrInfeasible:
-                st, message = self._infeasible_or_unbounded(h, problem, options, t0)
+                st, message = self._infeasible_or_unbounded(h, problem, deadline)
             else:
                 st, message = self._status(ms), h.modelStatusToString(ms)
         extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run, "objective_scale_exp": scale,
@@ -276,8 +319,7 @@ class HighsBackend:
             return Status.FEASIBLE   # stopped early; the caller makes it NO_SOLUTION when no feasible x came back
         return Status.ERROR
 
-    def _infeasible_or_unbounded(self, h, problem: MipProblem, options: SolverOptions,
-                                 t0: float) -> tuple[Status, str]:
+    def _infeasible_or_unbounded(self, h, problem: MipProblem, deadline: float | None) -> tuple[Status, str]:
         """HiGHS said 'infeasible or unbounded'; decide which by solving with a zero objective on ``h``.
 
         Feasible means unbounded: an LP whose dual is infeasible, or a MIP (rational data) whose relaxation is
@@ -286,9 +328,9 @@ class HighsBackend:
         import highspy
 
         MS = highspy.HighsModelStatus
-        if options.time_limit is not None:
-            remaining = float(options.time_limit) - (time.perf_counter() - t0)
-            if remaining <= 0:
+        remaining = seconds_left(deadline)
+        if remaining is not None:
+            if remaining <= MIN_RUN_SECONDS:
                 return Status.ERROR, "HiGHS: infeasible or unbounded (no time left to tell which)"
             h.setOptionValue("time_limit", remaining)
         n = problem.n_cols
