@@ -261,6 +261,8 @@ def _print_plan(plan, out: Path | None) -> None:
     console.print(t)
     if out is not None:
         console.print(T("plan.written", path=escape(str(out))))
+    if s.get("rule_of_thumb_start", {}).get("best_found"):
+        console.print(T("plan.rule_best"))
 
 
 def _exit_code_for(status: str) -> int:
@@ -373,7 +375,13 @@ def _read_plan_dir(plan_dir: Path) -> dict:
                                                         "restore`")]) from None
         return out
 
-    return read_through(plan_dir, read)
+    try:
+        return read_through(plan_dir, read)
+    except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
+        raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
+                                       f"cannot read the plan file: {type(exc).__name__}",
+                                       hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                              ) from None
 
 
 @app.command()

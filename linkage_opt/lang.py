@@ -238,6 +238,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan.model": {"en": "model", "zh": "模型规模"},
     "plan.model_size": {"en": "{vars} vars, {rows} rows, {ints} integer", "zh": "{vars} 个变量，{rows} 个约束，{ints} 个整数变量"},
     "plan.written": {"en": "Plan written to [bold]{path}[/]", "zh": "方案已写入 [bold]{path}[/]"},
+    "plan.rule_best": {"en": "note: no plan better than the repaired rule of thumb was found in the time given; it is the plan",
+                       "zh": "提示：在给定时间内未找到优于修正后经验做法的方案，本方案即修正后的经验做法"},
     "status.optimal": {"en": "optimal", "zh": "最优"},
     "status.feasible": {"en": "feasible (time limit; see gap)", "zh": "可行（达到时间上限，见间隙）"},
     "status.infeasible": {"en": "infeasible", "zh": "不可行"},

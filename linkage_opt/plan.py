@@ -71,7 +71,13 @@ class Plan:
         plan_dir = Path(plan_dir)
         if not (plan_dir / "summary.json").is_file():
             raise ValidationError([not_a_plan_problem(plan_dir)])
-        return outdir.read_through(plan_dir, cls._read_version)
+        try:
+            return outdir.read_through(plan_dir, cls._read_version)
+        except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
+            raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
+                                           f"cannot read the plan file: {type(exc).__name__}",
+                                           hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                                  ) from None
 
     @classmethod
     def _read_version(cls, plan_dir: Path) -> "Plan":

@@ -567,8 +567,18 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     build_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    x, stages, status = solve_formulation(form, backend_name, options, progress)
+    # the planners' rule of thumb, repaired where it breaks a rule: the first stage's start, so the plan is
+    # never (lexicographically) worse than it; unused when no repair makes it satisfy every requirement
+    from .baseline import repaired_baseline
+
+    rule_start, rule_report = repaired_baseline(form)
+    x, stages, status = solve_formulation(form, backend_name, options, progress,
+                                          first_start=rule_start if rule_report["feasible"] else None)
     solve_s = time.perf_counter() - t1
+    first = stages[0].result.extra if stages else {}
+    rule_report = {**rule_report, "start": first.get("first_start", "not used: " + (
+        "it breaks " + ", ".join(rule_report["blocked_by"]) if rule_report["blocked_by"] else "not needed")),
+        "best_found": bool(rule_report["feasible"] and first.get("first_start") == "used" and first.get("kept_start"))}
 
     tables = build_tables(form, x)
     ran = [s for s in stages if s.ran and s.value is not None]
@@ -592,6 +602,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
                   "integer_variables": int(m.integrality().sum()),
                   "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
         "metrics": plan_metrics(tables, scenario),
+        "rule_of_thumb_start": rule_report,
         "lapsed_lots": lapsed_lots(scenario),     # charity lots expired before the period: left out
         "config": str(scenario.config_path) if scenario.config_path else None,
         "inputs": dict(scenario.input_hashes),

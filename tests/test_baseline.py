@@ -51,3 +51,29 @@ def test_unrepairable_guarantee_is_named():
     _, report = repaired_baseline(build(sc))
     assert not report["feasible"]
     assert report["blocked_by"] == ["guaranteed needs"]
+
+
+def test_two_second_limit_on_a_generated_district_returns_a_checked_plan_no_worse_than_the_rule_of_thumb(tmp_path):
+    """Issue #15: a 2-second limit still gives a plan (exit 1, not 4), checked, at least as good as the
+    repaired rule of thumb, within the limit plus the writing margin."""
+    import json
+    import time
+
+    from typer.testing import CliRunner
+
+    from linkage_opt.cli import app
+    from linkage_opt.generate import generate_command
+
+    generate_command(tmp_path / "sc", preset="real_town", seed=3)
+    t0 = time.monotonic()
+    r = CliRunner().invoke(app, ["plan", str(tmp_path / "sc" / "config.yaml"), "--out", str(tmp_path / "plan"),
+                                 "--time-limit", "2", "--baseline"], terminal_width=160)
+    wall = time.monotonic() - t0
+    assert r.exit_code == 1, r.output
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
+    base = json.loads((tmp_path / "plan" / "baseline.json").read_text(encoding="utf-8"))
+    assert CliRunner().invoke(app, ["check", str(tmp_path / "plan")]).exit_code == 0
+    if base["repair"]["feasible"]:
+        assert summary["metrics"]["weighted_coverage"] >= base["baseline"]["weighted_coverage"] - 1e-9
+    assert summary["timings"]["solve_s"] <= 2 + 10
+    assert wall < 60      # loading, the baseline comparison and writing included, on a busy CI machine
