@@ -75,14 +75,14 @@ def solver_options(scenario: Scenario, **overrides) -> tuple[str, SolverOptions]
     return backend, SolverOptions(**vals)
 
 
-FIRST_STAGE_TIME_WEIGHT = 2.0
+FIRST_STAGE_TIME_WEIGHT = 8.0
 
 
 def stage_time_share(i: int, n_stages: int) -> float:
     """Share of the time left that stage ``i`` (0-based) of ``n_stages`` may use.
 
     The first stage weighs FIRST_STAGE_TIME_WEIGHT, each later one 1, over the stages not yet run (three
-    stages: 1/2, then 1/2 and 1 of what is left). Only the first stage must find a plan from nothing;
+    stages: 8/10, then 1/2 and 1 of what is left). Only the first stage must find a plan from nothing;
     a later one starts from the previous stage's plan and keeps it if its time runs out, and a stage
     that finishes early leaves its time to those after it.
     """
@@ -123,7 +123,7 @@ def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, f
 
 
 LP_ROUNDING_MIN_COLUMNS = 20_000   # `auto`: below this HiGHS's own root does better (measured; docs/performance.md)
-LP_ROUNDING_TIME_SHARE = 0.8       # of a stage's time, for the LP and the restricted MIP together
+LP_ROUNDING_TIME_SHARE = 0.95      # of a stage's time, for the LP and the restricted MIP together
 MIN_STAGE_SECONDS = 0.5   # a stage (or the MIP after LP rounding) that has a start and less time than this is not run
 MIN_STEP_SECONDS = 1.0    # an optional step (a second LP, the RINS step) needs this much time left
 
@@ -353,6 +353,10 @@ def keep_start(result: SolveResult, problem: MipProblem, start: np.ndarray, mip_
     if result.has_solution and not _better(problem.sense, value, float(result.objective)):
         return result
     bound = result.best_bound
+    if bound is not None and np.isfinite(bound) and abs(bound - value) <= BOUND_TOL * max(1.0, abs(value)):
+        # the start is as good as the solver's bound to its tolerance (the solver's own plan was worse only
+        # by float noise): the start is the optimum and bounds itself
+        bound = max(bound, value) if problem.sense == "max" else min(bound, value)
     gap = relative_gap(value, bound)
     proven = gap is not None and gap <= mip_gap + 1e-12 and (
         bound >= value - BOUND_TOL * max(1.0, abs(value)) if problem.sense == "max"

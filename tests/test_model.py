@@ -264,10 +264,10 @@ def test_later_stages_keep_earlier_terms_within_the_recorded_slack():
     assert plan.summary["stages"][-1]["slack"] is None
 
 
-def test_stage_time_shares_give_the_first_stage_half_and_use_all_the_time():
+def test_stage_time_shares_give_the_first_stage_most_and_use_all_the_time():
     from linkage_opt.solve import stage_time_share
 
-    assert stage_time_share(0, 3) == pytest.approx(0.5)
+    assert stage_time_share(0, 3) == pytest.approx(0.8)
     assert stage_time_share(1, 3) == pytest.approx(0.5)
     assert stage_time_share(2, 3) == pytest.approx(1.0)
     assert stage_time_share(0, 1) == pytest.approx(1.0)
