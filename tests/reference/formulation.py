@@ -12,6 +12,7 @@ from reference import rules
 from linkage_opt.linear import Block, LinearModel
 from linkage_opt.reach import (aggregate_providers, build_providers, distance_matrix, member_frame, provider_categories,
                     provider_unit_edges, unit_index)
+from linkage_opt.formulation import _per_unit_load_cost, weighted_needs  # shared: weights and edge parameters
 from linkage_opt.scenario import Scenario
 
 INF = np.inf
@@ -61,92 +62,6 @@ class Formulation:
     @property
     def edges(self) -> pd.DataFrame:
         return self.var("x").index
-
-
-# ---------------------------------------------------------------------------------------------------
-# Needs and their party-led weights
-# ---------------------------------------------------------------------------------------------------
-
-def weighted_needs(scenario: Scenario) -> pd.DataFrame:
-    """Needs with their priority and normalised weight.
-
-    priority_n = w_c * m_tags(u) * m_tier(n)
-    W_n        = priority_n / Q_unit(c)     Q_unit: total need of all categories measured in c's unit
-    weight_n   = W_n / sum_m W_m q_m        so that weighted coverage = sum_n weight_n * covered_n is in [0, 1].
-
-    Within one unit of measure (hours, say) the party's category weights therefore compare need for
-    need, hour for hour: the category ranked higher is served first. Categories in other units (yuan,
-    packages) form their own groups, each weighing in with its categories' weights.
-    """
-    cfg = scenario.config
-    units = unit_index(scenario)
-    nd = scenario.needs
-    q = nd["quantity"].to_numpy(float)
-    cat = nd["category"].astype(str).to_numpy()
-    tier = nd["tier"].astype(str).to_numpy()
-
-    tags = scenario.units["tags"]
-    tag_mult = np.array([np.prod([cfg.tag_multipliers.get(t, 1.0) for t in ts]) if len(ts) else 1.0
-                         for ts in tags], dtype=float)  # one entry per unit, not per need
-    if "history_multiplier" in scenario.units:   # multi-month equity (linkage_opt.history)
-        tag_mult = tag_mult * scenario.units["history_multiplier"].fillna(1.0).to_numpy(float)
-    u = units.get_indexer(nd["unit_id"].astype(str))
-    w_c = np.array([cfg.categories[c].weight for c in cat], dtype=float) if len(cat) else np.zeros(0)
-    m_tier = np.array([cfg.tier_multipliers[t] for t in tier], dtype=float) if len(tier) else np.zeros(0)
-    priority = w_c * tag_mult[u] * m_tier
-    uom = np.array([cfg.categories[c].unit for c in cat], dtype=object) if len(cat) else np.zeros(0, object)
-    Q_c = pd.Series(q).groupby(uom).transform("sum").to_numpy() if len(q) else np.zeros(0)
-    W = np.divide(priority, Q_c, out=np.zeros_like(priority), where=Q_c > 0)
-    total = float(np.sum(W * q))
-    weight = W / total if total > 0 else W
-    return pd.DataFrame({
-        "need_id": nd["need_id"].astype(str).to_numpy(),
-        "u": u,
-        "unit_id": nd["unit_id"].astype(str).to_numpy(),
-        "category": cat,
-        "tier": tier,
-        "q": q,
-        "indivisible": nd["indivisible"].astype(bool).to_numpy(),
-        "priority": priority,
-        "weight": weight,          # per unit of need
-        "coef": weight * q,        # score of meeting the need in full
-    })
-
-
-# ---------------------------------------------------------------------------------------------------
-# Edge attributes
-# ---------------------------------------------------------------------------------------------------
-
-def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Load (provider capacity per unit of need), money cost per unit, and service hours per unit."""
-    cfg = scenario.config
-    cats = e["category"].to_numpy()
-    kind = P["kind"].to_numpy()[e["p"].to_numpy()]
-    d = e["dist_km"].to_numpy(float)
-    hpu = np.array([cfg.categories[c].hours_per_unit for c in cats], float) if len(cats) else np.zeros(0)
-    rate = P["rate"].to_numpy(float)[e["p"].to_numpy()]
-    people = (kind == "social_worker") | (kind == "volunteer")
-    org = kind == "organization"
-    lot = kind == "charity"
-
-    load = np.ones(len(e))
-    load = np.where(people, hpu * (1.0 + cfg.costs.travel_overhead_per_km * d), load)
-    if lot.any():
-        item = P["item"].to_numpy()[e["p"].to_numpy()]
-        lot_kind = P["lot_kind"].to_numpy()[e["p"].to_numpy()]
-        lot_load = np.array([
-            (cfg.categories[c].funds_per_unit if lk == "funds" else cfg.categories[c].items.get(it, 1.0)) or 1.0
-            for c, lk, it in zip(cats[lot], lot_kind[lot], item[lot])
-        ], float)
-        load[lot] = lot_load
-    cost = np.where(people | org, cfg.costs.travel_per_km * d * hpu, 0.0) + np.where(people, rate * load, 0.0)
-    hours = np.where(people, hpu, 0.0)
-
-    lo = e["load_override"].to_numpy(float)
-    co = e["cost_override"].to_numpy(float)
-    load = np.where(np.isfinite(lo), lo, load)
-    cost = np.where(np.isfinite(co), co, cost)
-    return load, cost, hours
 
 
 # ---------------------------------------------------------------------------------------------------
