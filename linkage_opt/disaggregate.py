@@ -147,36 +147,27 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
         "category": pl["category"].to_numpy()[k], "need_id": need_ids[dn[di[~from_x]]],
         "program_id": pl["program_id"].to_numpy()[k], "quantity": amt[~from_x], "load": 0.0, "cost": 0.0})
 
-    # 1c. per program pool: funds given over the instances that use them
+    # 1c. per program pool: funds (lots and the district budget together) over the instances that use them
     budget = []
-    for name, col in (("f_in", "funds"), ("b_in", "funds")):
-        b = m.var(name)
-        if not b.size or not len(pl):
-            continue
-        v = b.take(x)
-        sel = np.flatnonzero(v > EPS)
-        ib = b.index.iloc[sel]
-        dem = yv * pl[col].to_numpy(float)
-        # key: (u, category) as a code shared by supplies and program demands
+    fb, bb = m.var("f_in"), m.var("b_in")
+    if len(pl) and (fb.size or bb.size):
+        fv, bv = fb.take(x), bb.take(x)
+        fs, bs = np.flatnonzero(fv > EPS), np.flatnonzero(bv > EPS)
+        sup = pd.concat([fb.index.iloc[fs][["u", "category", "p"]].assign(amount=fv[fs]),
+                         bb.index.iloc[bs][["u", "category"]].assign(p=-1, amount=bv[bs])], ignore_index=True)
         codes = pd.MultiIndex.from_arrays([pl["u"].to_numpy(), pl["category"].to_numpy()])
         uniq = codes.unique()
-        sk = uniq.get_indexer(pd.MultiIndex.from_arrays([ib["u"].to_numpy(), ib["category"].to_numpy()]))
-        dk = uniq.get_indexer(codes)
-        a, d, amt = fill(sk, v[sel], dk, dem)
-        ia = ib.iloc[a]
-        per_load = ia["load"].to_numpy(float) if "load" in ia else np.ones(len(a))
-        per_cost = ia["cost"].to_numpy(float) if "cost" in ia else np.ones(len(a)) * (name == "b_in")
+        sk = uniq.get_indexer(pd.MultiIndex.from_arrays([sup["u"].to_numpy(), sup["category"].to_numpy()]))
+        a, d, amt = fill(sk, sup["amount"].to_numpy(float), uniq.get_indexer(codes), yv * pl["funds"].to_numpy(float))
+        ia = sup.iloc[a]
+        lot = ia["p"].to_numpy() >= 0
         rows = pd.DataFrame({
             "u": ia["u"].to_numpy(), "category": ia["category"].to_numpy(), "need_id": "",
-            "program_id": pl["program_id"].to_numpy()[d], "quantity": 0.0, "load": amt * per_load, "cost": amt * per_cost})
-        if name == "b_in":
-            budget.append(rows.assign(provider_kind="budget", provider_id="district_budget",
-                                      unit_id=units[rows["u"].to_numpy()]).drop(columns="u"))
-        else:
-            p = ia["p"].to_numpy()
-            owner = np.where(ia["pool"].to_numpy() >= 0, -ia["pool"].to_numpy() - 1, p) if "pool" in ia else p
-            kind = ia["kind"].to_numpy() if "kind" in ia else pkind[p]
-            pieces.append(rows.assign(owner=owner, kind=kind))
+            "program_id": pl["program_id"].to_numpy()[d], "quantity": 0.0, "load": amt, "cost": np.where(lot, 0.0, amt)})
+        budget.append(rows[~lot].assign(provider_kind="budget", provider_id="district_budget",
+                                        unit_id=units[rows["u"].to_numpy()[~lot]]).drop(columns="u"))
+        lp = ia["p"].to_numpy()[lot]
+        pieces.append(rows[lot].assign(owner=lp, kind=pkind[lp]))
 
     rows = pd.concat(pieces, ignore_index=True)
 
