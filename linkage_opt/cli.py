@@ -182,17 +182,10 @@ def print_warnings(scenario) -> None:
 def load_checked(config: Path, **options):
     """The scenario, with the command's solver options checked too: every problem of both in one
     ValidationError (the options first), so that one run of a command lists all there is to fix."""
-    from .config import solver_option_problems
+    from .config import solver_option_problems, with_option_problems
     from .load import load_scenario
 
-    option_problems = solver_option_problems(**options)
-    try:
-        scenario = load_scenario(config)
-    except ValidationError as exc:
-        raise ValidationError(option_problems + exc.problems) from None
-    if option_problems:
-        raise ValidationError(option_problems)
-    return scenario
+    return with_option_problems(solver_option_problems(**options), lambda: load_scenario(config))
 
 
 def run_guarded(fn, *args, **kwargs) -> int:

@@ -267,6 +267,18 @@ OPTION_FLAGS = {"backend": "--backend", "time_limit": "--time-limit", "mip_gap":
                 "seed": "--seed", "log": "--solver-log"}
 
 
+def with_option_problems(option_problems: list[Problem], load):
+    """``load()`` (a scenario), raising every problem of the options and of the scenario in one
+    ValidationError, the options first: one run lists all there is to fix."""
+    try:
+        value = load()
+    except ValidationError as exc:
+        raise ValidationError(option_problems + exc.problems) from None
+    if option_problems:
+        raise ValidationError(option_problems)
+    return value
+
+
 def solver_option_problems(**options) -> list[Problem]:
     """Problems with solver options given on the command line or to ``solve(...)`` (None = not given),
     checked against the same ranges as the config's ``solver:`` section; each names its option."""

@@ -45,6 +45,16 @@ def normalise_header(text: object) -> str:
     return s.lower()
 
 
+def header_label(headers, column: str | None) -> str | None:
+    """``quantity``, or ``quantity (数量)`` when the header the user wrote (``headers[column]``) differs."""
+    if column is None:
+        return None
+    written = headers.get(column)
+    if written is not None and normalise_header(written) != column:
+        return f"{column} ({written})"
+    return column
+
+
 def header_map(table: Table) -> dict[str, str]:
     """Normalised header -> canonical column name (canonical names and their aliases)."""
     out: dict[str, str] = {}
@@ -90,12 +100,7 @@ class RawTable:
 
     def column_label(self, column: str | None) -> str | None:
         """``quantity``, or ``quantity (数量)`` when the user's header differs from the canonical name."""
-        if column is None:
-            return None
-        written = self.headers.get(column)
-        if written is not None and normalise_header(written) != column:
-            return f"{column} ({written})"
-        return column
+        return header_label(self.headers, column)
 
     def problem(self, row: int | None, column: str | None, message: str, hint: str = "",
                 value: object = None) -> Problem:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .config import Config
 from .errors import Problem, ValidationError
-from .readers import normalise_header
+from .readers import header_label
 from .schema import PROVIDER_TABLES, TABLES
 
 
@@ -136,12 +136,7 @@ class TableOrigin:
 
     def label(self, column: str | None) -> str | None:
         """``quantity``, or ``quantity (数量)`` when the user's header differs (as the loader's messages)."""
-        if column is None:
-            return None
-        written = self.headers.get(column)
-        if written is not None and normalise_header(written) != column:
-            return f"{column} ({written})"
-        return column
+        return header_label(self.headers, column)
 
 
 @dataclass(frozen=True)

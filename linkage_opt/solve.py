@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import __version__
-from .config import solver_option_problems
+from .config import solver_option_problems, with_option_problems
 from .errors import InfeasibleError, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
@@ -553,12 +553,8 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     # bad input is a ValidationError, with the loader's messages, before anything is built
     option_problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap,
                                              threads=threads, seed=seed, log=log)
-    try:
-        scenario = validate_scenario(scenario)
-    except ValidationError as exc:
-        raise ValidationError(option_problems + exc.problems) from None
-    if option_problems:
-        raise ValidationError(option_problems)
+    checked = scenario
+    scenario = with_option_problems(option_problems, lambda: validate_scenario(checked))
     scenario = apply_history(scenario, history)
     previous_pairs = history.previous_pairs() if history is not None else None
     backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,

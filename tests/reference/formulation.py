@@ -13,6 +13,7 @@ from linkage_opt.linear import Block, LinearModel
 from linkage_opt.reach import (aggregate_providers, build_providers, distance_matrix, member_frame, provider_categories,
                     provider_unit_edges, unit_index)
 from linkage_opt.formulation import _per_unit_load_cost, weighted_needs  # shared: weights and edge parameters
+from linkage_opt.formulation import _funds_edges, _pool_rows, _pools, expiring_lots  # unchanged by the new model
 from linkage_opt.scenario import Scenario
 
 INF = np.inf
@@ -226,16 +227,6 @@ def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N:
     return pl, out
 
 
-def _pools(placements: pd.DataFrame) -> pd.DataFrame:
-    """(unit, category) pools of program inputs, with which inputs they need at all."""
-    if not len(placements):
-        return pd.DataFrame({"u": pd.Series([], dtype=np.int64), "category": pd.Series([], dtype=object),
-                             "worker_hours": pd.Series([], dtype=float), "volunteer_hours": pd.Series([], dtype=float),
-                             "funds": pd.Series([], dtype=float)})
-    return (placements.groupby(["u", "category"], as_index=False, sort=True)[["worker_hours", "volunteer_hours", "funds"]]
-            .max())
-
-
 def _input_edges(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, PC: pd.DataFrame, pools: pd.DataFrame,
                  provider_kind: str, need_col: str) -> pd.DataFrame:
     """Edges (provider, pool) for people giving hours to programs: skill in the category, unit in reach."""
@@ -250,16 +241,6 @@ def _input_edges(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, PC: pd.Da
     ed["load"] = 1.0 + cfg.costs.travel_overhead_per_km * d
     ed["cost"] = rate * ed["load"].to_numpy() + cfg.costs.travel_per_km * d
     return ed
-
-
-def _funds_edges(P: pd.DataFrame, E: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:
-    """Edges (funds lot, pool): the lot reaches the unit and its category earmark (if any) matches."""
-    need = pools.loc[pools["funds"] > 0, ["u", "category"]]
-    lots = np.flatnonzero((P["kind"].to_numpy() == "charity") & (P["lot_kind"].to_numpy() == "funds"))
-    ed = E.loc[E["p"].isin(lots), ["p", "u"]].merge(need, on="u")
-    em = P["earmark_category"].to_numpy()[ed["p"].to_numpy()] if len(ed) else np.zeros(0, object)
-    ed = ed[(em == "") | (em == ed["category"].to_numpy())]
-    return ed.sort_values(["u", "category", "p"], kind="stable").reset_index(drop=True)
 
 
 def _worker_unit_pairs(P: pd.DataFrame, x_index: pd.DataFrame, w_index: pd.DataFrame) -> pd.DataFrame:
@@ -356,24 +337,6 @@ def _capacity_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Bl
         r = row_of_p[zp]
         keep = r >= 0
         m.add_coefs(r[keep], z.ids[keep], -cap[zp][keep])
-
-
-def _pool_rows(m: LinearModel, name: str, pools: pd.DataFrame, placements: pd.DataFrame, y: Block,
-               inputs: Block | list[Block], col: str) -> None:
-    """sum of inputs given to pool (u, c) == sum over programs k in (u, c) of need_k * y_k."""
-    need = pools.loc[pools[col] > 0, ["u", "category"]].reset_index(drop=True)
-    if not len(need):
-        return
-    rows = m.add_rows(name, need, 0.0, 0.0)
-    key = pd.MultiIndex.from_frame(need[["u", "category"]])
-    for block in inputs if isinstance(inputs, list) else [inputs]:
-        if block.size:
-            r = key.get_indexer(pd.MultiIndex.from_frame(block.index[["u", "category"]]))
-            m.add_coefs(rows.start + r, block.ids, 1.0)
-    per = placements[col].to_numpy(float)
-    r = key.get_indexer(pd.MultiIndex.from_frame(placements[["u", "category"]]))
-    keep = (r >= 0) & (per > 0)
-    m.add_coefs(rows.start + r[keep], y.ids[keep], -per[keep])
 
 
 STRONG_LINKING_MAX_ROWS = 20_000
@@ -517,15 +480,6 @@ def _cost_term(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.nd
                 sel = expiring[f.index["p"].to_numpy()]
                 c[f.ids[sel]] -= pen
     return Term("cost", c, offset, "min")
-
-
-def expiring_lots(scenario: Scenario, P: pd.DataFrame) -> np.ndarray:
-    """Lots whose ``expires`` date falls before the period start + horizon (they lapse if not used now)."""
-    cfg = scenario.config
-    start = pd.Timestamp(cfg.period + "-01")
-    horizon = start + pd.Timedelta(days=cfg.rules.expiry.horizon_days)
-    exp = pd.to_datetime(P["expires"])
-    return ((P["kind"] == "charity") & exp.notna() & (exp < horizon)).to_numpy()
 
 
 def unit_ratios(form: Formulation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

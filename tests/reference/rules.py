@@ -23,6 +23,7 @@ import pandas as pd
 
 from linkage_opt.linear import LinearModel
 from linkage_opt.scenario import Scenario
+from linkage_opt.rules import district_budget, party_branch_capacity  # unchanged by the new model
 
 INF = np.inf
 
@@ -97,26 +98,3 @@ def party_member_share(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> N
     coef = np.where(party, 1.0 - rho, -rho) * vol["h"].to_numpy(float)
     m.add_coefs(rows.start + np.searchsorted(units, vol["u"].to_numpy()), vol["col"], coef)
 
-
-def party_branch_capacity(m: LinearModel, scenario: Scenario) -> None:
-    """sum of program instances in unit u <= party_capacity[u] (where given)."""
-    y = m.var("y")
-    if not y.size:
-        return
-    pc = scenario.units["party_capacity"].to_numpy(float)
-    u = y.index["u"].to_numpy()
-    limited = np.unique(u[np.isfinite(pc[u])])
-    if not len(limited):
-        return
-    rows = m.add_rows("party_branch_capacity",
-                      pd.DataFrame({"u": limited, "unit_id": scenario.units["unit_id"].to_numpy()[limited]}),
-                      -INF, pc[limited])
-    sel = np.flatnonzero(np.isin(u, limited))
-    m.add_coefs(rows.start + np.searchsorted(limited, u[sel]), y.ids[sel], 1.0)
-
-
-def district_budget(m: LinearModel, money: np.ndarray, amount: float) -> None:
-    """sum of district money (fixed costs, paid hours, travel, budget-funded program money) <= amount."""
-    cols = np.flatnonzero(money)
-    rows = m.add_rows("district_budget", pd.DataFrame({"what": ["district_budget"]}), -INF, amount)
-    m.add_coefs(np.full(len(cols), rows.start), cols, money[cols])
