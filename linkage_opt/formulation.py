@@ -79,6 +79,7 @@ class Formulation:
     info: dict = field(default_factory=dict)
     groups: np.ndarray = field(default=None)             # group of each provider class (-1: organization, lot)
     pools: pd.DataFrame = field(default=None)            # pool rows: g, category
+    reach: tuple = field(default=None, repr=False)        # (provider_unit_edges, provider_categories) of the build
 
     def var(self, name: str) -> Block:
         return self.model.var_blocks[name]
@@ -102,7 +103,7 @@ class Formulation:
         """Who may serve which need directly: (provider class p, need n) with load, cost and hours per unit
         of need, ``p, n, u, category, dist_km, load, cost, hours, q, indivisible``. Not model columns (the
         model serves demands, not need rows): the rule of thumb, ``explain`` and ``diagnose`` read it."""
-        return eligible_edges(self.scenario, self.providers, self.needs)
+        return eligible_edges(self.scenario, self.providers, self.needs, self.reach)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -195,16 +196,19 @@ def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) ->
     return load, cost, hours
 
 
-def eligible_edges(scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame) -> pd.DataFrame:
+def eligible_edges(scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame,
+                   reach: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """(provider class, need) pairs a provider may serve directly, with per-unit load, cost and hours.
 
+    ``reach`` is ``(provider_unit_edges, provider_categories)`` when the caller has them (the model's build).
     An indivisible need keeps only the classes with a member who can carry all of it.
     """
-    from .reach import Providers
+    if reach is None:
+        from .reach import Providers
 
-    prov = Providers(P)
-    E = provider_unit_edges(scenario, prov, distance_matrix(scenario))
-    PC = provider_categories(scenario, prov)
+        prov = Providers(P)
+        reach = provider_unit_edges(scenario, prov, distance_matrix(scenario)), provider_categories(scenario, prov)
+    E, PC = reach
     act = N.loc[N["q"].to_numpy() > 0, ["u", "category", "q", "indivisible"]].copy()
     act["n"] = act.index.to_numpy()
     flows = E.merge(PC, on="p", how="inner").merge(act, on=["u", "category"], how="inner")
@@ -229,7 +233,6 @@ def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple]
     (with ``stability.max_new_pairings``) people who served last period are groups of one, because a rule
     or an override is theirs alone. ``solver.aggregate: false`` makes every class its own group.
     """
-    kinds = P["kind"].to_numpy()
     explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
     limited = scenario.config.stability.enabled and scenario.config.stability.max_new_pairings is not None
     aggregate = scenario.config.solver.aggregate
@@ -247,7 +250,6 @@ def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple]
     for p, k in enumerate(keys):
         if k is not None:
             out[p] = codes.setdefault(k, len(codes))
-    del kinds
     return out
 
 
@@ -480,14 +482,14 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     _worker_unit_rows(m, P, x, xi, a)
 
     # -- stability: new (provider, unit) pairings against the previous plan -------------------------
-    stab_hours = _new_pairing_rows(m, scenario, P, group, prev_u, previous_pairs)
+    stab_hours = _new_pairing_rows(m, scenario, P, rep, prev_u, previous_pairs)
 
     # -- five-community linkage rules --------------------------------------------------------------
     money = _money_vector(m, P, placements)
     rules.add_all(m, scenario, P, money)
 
     # -- objective terms ---------------------------------------------------------------------------
-    form = Formulation(scenario, m, P, N, units, terms={}, col_money=money, groups=group, pools=pools)
+    form = Formulation(scenario, m, P, N, units, terms={}, col_money=money, groups=group, pools=pools, reach=(E, PC))
     form.info.update(n_edges=len(E), n_flows=len(flows), n_pools=len(pools), n_groups=n_groups,
                      n_demands=len(dem), n_carriers=len(cand), n_placements=len(placements))
     form.terms["coverage"] = _coverage_term(m, N)
@@ -591,7 +593,7 @@ def _flow_cap(P: pd.DataFrame, block: Block) -> np.ndarray:
     return np.minimum(ix["Q"].to_numpy(float), by_cap)
 
 
-def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, group: np.ndarray,
+def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, rep: np.ndarray,
                       prev_u: list[tuple], previous_pairs: pd.DataFrame | None) -> np.ndarray:
     """Hours per column given in a new (provider, unit) pairing by people who served last period.
 
@@ -603,11 +605,7 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, group
     cfg = scenario.config.stability
     if not cfg.enabled or previous_pairs is None or not len(previous_pairs):
         return hours
-    n_groups = int(group.max()) + 1 if len(group) and group.max() >= 0 else 0
-    rep = np.full(n_groups, -1, np.int64)
-    for p in range(len(P)):
-        if group[p] >= 0 and rep[group[p]] < 0:
-            rep[group[p]] = p
+    n_groups = len(rep)          # rep: a representative class per group (members share previous units)
     cols, pu, per = [], [], []
     for name in ("x", "xi"):
         b = m.var(name)
