@@ -80,6 +80,7 @@ class Formulation:
     groups: np.ndarray = field(default=None)             # group of each provider class (-1: organization, lot)
     pools: pd.DataFrame = field(default=None)            # pool rows: g, category
     reach: tuple = field(default=None, repr=False)        # (provider_unit_edges, provider_categories) of the build
+    rule_of_thumb: tuple | None = field(default=None, repr=False)   # (vector, report) of baseline.rule_of_thumb_start
 
     def var(self, name: str) -> Block:
         return self.model.var_blocks[name]

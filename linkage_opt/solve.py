@@ -569,9 +569,14 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     t1 = time.perf_counter()
     # the planners' rule of thumb, repaired where it breaks a rule: the first stage's start, so the plan is
     # never (lexicographically) worse than it; unused when no repair makes it satisfy every requirement
-    from .baseline import repaired_baseline
+    from .baseline import rule_of_thumb_start
 
-    rule_start, rule_report = repaired_baseline(form)
+    # guarantees placed first (when the repairs leave one short) may take most of the time left: it stops at
+    # its first plan (a zero objective), and without a start a short limit ends with no plan at all
+    now = time.monotonic()
+    left = None if options.deadline is None else max(0.0, options.deadline - now)
+    rule_start, rule_report = rule_of_thumb_start(
+        form, backend_name, dataclasses.replace(options, time_limit=None, deadline=None if left is None else now + 0.6 * left))
     x, stages, status = solve_formulation(form, backend_name, options, progress,
                                           first_start=rule_start if rule_report["feasible"] else None)
     solve_s = time.perf_counter() - t1

@@ -77,3 +77,50 @@ def test_two_second_limit_on_a_generated_district_returns_a_checked_plan_no_wors
         assert summary["metrics"]["weighted_coverage"] >= base["baseline"]["weighted_coverage"] - 1e-9
     assert summary["timings"]["solve_s"] <= 2 + 10
     assert wall < 60      # loading, the baseline comparison and writing included, on a busy CI machine
+
+
+def test_guarantees_first_repairs_what_scaling_cannot():
+    """Issue #15 item 1: repairs alone leave a guarantee short; placing guarantees first (a feasibility
+    solve) and laying the rule of thumb on what is left gives a start that satisfies every row."""
+    from linkage_opt.baseline import guarantee_plan, rule_of_thumb_start
+    from linkage_opt.solvers.base import SolverOptions
+
+    sc = make_scenario(
+        units=[unit("A"), unit("B", x=1.0)],
+        needs=[{"need_id": "ga", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+               {"need_id": "gb", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"}],
+        # the worker (one unit at most) is split over both guarantees, then keeps only A; the volunteer
+        # could have met B alone
+        social_workers=[{"worker_id": "w", "base_unit": "A", "hours": 10, "skills": "general", "max_units": 1}],
+        volunteers=[{"volunteer_id": "v", "home_unit": "B", "hours": 8, "skills": "general", "party_member": True,
+                     "max_km": 0.5}],
+    )
+    form = build(sc)
+    plain, report = repaired_baseline(form)
+    assert not report["feasible"] and report["blocked_by"] == ["guaranteed needs"]
+    base = guarantee_plan(form, "highs", SolverOptions(time_limit=30))
+    assert base is not None and violated_blocks(form, base) == []
+    assert form.need_cover(base) == pytest.approx([1.0, 1.0])
+    vec, report = rule_of_thumb_start(form, "highs", SolverOptions(time_limit=30))
+    assert report["feasible"] and report["guarantees_first"]["used"], report
+    assert violated_blocks(form, vec) == []
+    assert form.need_cover(vec) == pytest.approx([1.0, 1.0])
+    assert form.rule_of_thumb[1] is report        # kept for the --baseline comparison
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_rule_of_thumb_on_top_of_a_plan_keeps_every_row(sc):
+    """Invariant: the rule of thumb laid on any plan that satisfies every row (here the guarantees-only
+    plan) and repaired satisfies every row too, and only adds service."""
+    from linkage_opt.baseline import guarantee_plan
+    from linkage_opt.solvers.base import SolverOptions
+
+    form = build(sc)
+    base = guarantee_plan(form, "highs", SolverOptions(time_limit=30))
+    if base is None:
+        return
+    vec, report = repaired_baseline(form, base)
+    assert report["feasible"], report
+    assert violated_blocks(form, vec) == []
+    assert np.all(form.need_cover(vec) >= form.need_cover(base) - 1e-9)
