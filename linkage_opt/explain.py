@@ -85,6 +85,11 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     rows = []
     unmet_rows = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])]
     need_pos = {nid: i for i, nid in enumerate(N["need_id"])}
+    # looked up once, not per unmet need: the edges of each need, where programs may run, who served what
+    order = np.argsort(xi["n"].to_numpy(), kind="stable")
+    bounds = np.searchsorted(xi["n"].to_numpy()[order], np.arange(len(N) + 1))
+    program_keys = set(zip(y.index["u"].tolist(), y.index["category"].tolist())) if y.size else set()
+    uses = _Uses(alloc, N, need_pos)
     for r in unmet_rows.itertuples(index=False):
         n = need_pos[r.need_id]
         u = int(N["u"].iat[n])
@@ -93,8 +98,8 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
         cat_zh = getattr(cfg.categories[cat], "label", None) or cat
         uom_zh = UOM_ZH.get(cfg.categories[cat].unit, cfg.categories[cat].unit)
         uom = cfg.categories[cat].unit
-        edges = np.flatnonzero(xi["n"].to_numpy() == n)
-        programs_here = y.size and np.any((y.index["u"].to_numpy() == u) & (y.index["category"].to_numpy() == cat))
+        edges = order[bounds[n]:bounds[n + 1]]
+        programs_here = (u, cat) in program_keys
         detail = ""
         if not len(edges) and not programs_here:
             code = "no_provider"
@@ -119,7 +124,7 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             elif not np.any(usable):
                 code = "capacity_exhausted"
                 people = [m for p_ in ep for m in members[p_]]
-                higher = _higher_priority_use(alloc, np.array(people, dtype=object), W[n], N, need_pos, form, r.need_id)
+                higher = _higher_priority_use(uses, people, W[n], form, r.need_id)
                 k = int(n_members[ep].sum())
                 reason = (("the only eligible provider is fully used" if k == 1
                            else f"all {k} eligible providers are fully used")
@@ -195,16 +200,31 @@ def _pct(v: float) -> str:
     return "<1%" if 0 < v < 0.005 else (">99%" if 0.995 <= v < 1 else f"{v:.0%}")
 
 
-def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float, N: pd.DataFrame,
-                         need_pos: dict, form: Formulation, this_need: str) -> dict:
+class _Uses:
+    """People's allocation rows (programs and the budget left out), indexed by provider, with each row's need
+    weight: what :func:`_higher_priority_use` reads for every need whose providers are fully used."""
+
+    def __init__(self, alloc: pd.DataFrame, N: pd.DataFrame, need_pos: dict):
+        rows = alloc[~alloc["provider_kind"].isin(["program", "budget"])].reset_index(drop=True)
+        weight = N["weight"].to_numpy(float)
+        pos = rows["need_id"].map(need_pos)
+        rows["w"] = np.where(pos.notna(), weight[pos.fillna(0).astype(np.int64).to_numpy()], np.nan)
+        self.rows = rows
+        self.by_provider = rows.groupby("provider_id", sort=False).indices
+
+    def of(self, providers: list) -> pd.DataFrame:
+        idx = [self.by_provider[p] for p in dict.fromkeys(providers) if p in self.by_provider]
+        return self.rows.iloc[np.sort(np.concatenate(idx))] if idx else self.rows.iloc[:0]
+
+
+def _higher_priority_use(uses: _Uses, providers: list, w_n: float, form: Formulation, this_need: str) -> dict:
     """How the eligible providers' capacity was used: needs ranked higher, this need, the rest."""
-    mine = alloc[alloc["provider_id"].isin(set(providers)) & ~alloc["provider_kind"].isin(["program", "budget"])]
+    mine = uses.of(providers)
     total = float(mine["load"].sum())
     if total <= 0:
         return {"text": "", "text_zh": "", "detail": ""}
     served = mine[(mine["need_id"] != "") & (mine["need_id"] != this_need)]
-    w = served["need_id"].map(lambda k: N["weight"].iat[need_pos[k]]).to_numpy(float)
-    hi = served[w > w_n * (1 + 1e-9)]
+    hi = served[served["w"].to_numpy(float) > w_n * (1 + 1e-9)]
     here = float(mine.loc[mine["need_id"] == this_need, "load"].sum())
     rest = total - float(hi["load"].sum()) - here
     names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
