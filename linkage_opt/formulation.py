@@ -473,9 +473,13 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
 
     # -- program output and input pools ------------------------------------------------------------
     if y.size:
+        # o <= min(output, Q_uc) * y: an instance serves at most what the demand has, so where the demand
+        # is smaller than one instance's output the LP cannot buy a sliver of an instance for a sliver of
+        # need (valid: o <= Q_uc always, and y >= 1 once o > 0); it closes part of the cost stage's root gap
+        q_here = dem["Q"].to_numpy(float)[placements["d"].to_numpy(np.int64)]
         out_rows = m.add_rows("program_output", placements[["program_id", "unit_id"]], -INF, 0.0)
         m.add_coefs(out_rows.ids, o.ids, 1.0)
-        m.add_coefs(out_rows.ids, y.ids, -placements["output"].to_numpy(float))
+        m.add_coefs(out_rows.ids, y.ids, -np.minimum(placements["output"].to_numpy(float), q_here))
         _pool_rows(m, "pool_funds", in_pools, placements, y, [f_in, b_in], "funds")
 
     # -- linking rows for activation binaries ------------------------------------------------------
