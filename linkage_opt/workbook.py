@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 
+import numpy as np
 import pandas as pd
 
 from . import lang as L
@@ -189,20 +190,34 @@ def _table_sheet(wb, fmt: _Formats, name: str, frame: pd.DataFrame, lang: str, e
         header = L.column(c, lang)
         ws.write_string(0, j, header, fmt.header)
         widths.append(max(8, _width(header)))
-    values = [frame[c].tolist() for c in cols]
     num_fmts = [fmt.num(NUMBER_FORMATS.get(c)) for c in cols]
     n = len(frame)
-    for j in range(len(cols)):
-        col_vals = values[j]
+    for j, c in enumerate(cols):
         nf = num_fmts[j]
-        sample = 0
-        for i in range(n):
-            v = col_vals[i]
-            if hasattr(v, "item"):
-                v = v.item()
-            _write_value(ws, i + 1, j, v, fmt, nf)
-            if i < 500:
-                sample = max(sample, _width(v if not isinstance(v, float) else f"{v:,.2f}"))
+        series = frame[c]
+        numeric = (pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype)) and \
+            not pd.api.types.is_bool_dtype(series.dtype)
+        if numeric:
+            # a numeric column: numbers straight to the sheet (blank for NaN, text for +-inf), no per-cell dispatch
+            vals = series.to_numpy(float)
+            finite = np.isfinite(vals)
+            write_number = ws.write_number
+            for i in np.flatnonzero(finite).tolist():
+                write_number(i + 1, j, vals[i], nf)
+            for i in np.flatnonzero(~finite & ~np.isnan(vals)).tolist():
+                ws.write_string(i + 1, j, "inf" if vals[i] > 0 else "-inf")
+            head = vals[:500]
+            sample = max((_width(f"{v:,.2f}") for v in head[np.isfinite(head)].tolist()), default=0)
+        else:
+            col_vals = series.tolist()
+            sample = 0
+            for i in range(n):
+                v = col_vals[i]
+                if hasattr(v, "item"):
+                    v = v.item()
+                _write_value(ws, i + 1, j, v, fmt, nf)
+                if i < 500:
+                    sample = max(sample, _width(v if not isinstance(v, float) else f"{v:,.2f}"))
         widths[j] = min(60, max(widths[j], sample + 2))
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
