@@ -481,7 +481,9 @@ def compare(form: Formulation, plan: Plan) -> dict:
             "idle_hours", "unmet_need_rows", "money"]
     return {
         "rule": "tier by tier, each provider's capacity split pro rata to the needs it can reach; no programs; "
-                "repaired where it breaks a linkage rule",
+                "repaired where it breaks a linkage rule"
+                + ("; guarantees placed first where repairs alone left one short"
+                   if repair.get("guarantees_first", {}).get("used") else ""),
         "repair": repair,
         "optimized": {k: opt[k] for k in keys},
         "baseline": {k: base[k] for k in keys},
