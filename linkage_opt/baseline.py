@@ -6,6 +6,11 @@ the needs it is eligible for within reach, pro rata to what those needs still la
 over-serve a need are scaled back and the freed capacity is offered again, until nothing changes. An
 indivisible need goes whole to the first eligible provider that can still carry it. No programs, no
 linkage rules, no look-ahead: that is exactly what the optimizer is compared against.
+
+Repaired (:func:`repaired_baseline`) it satisfies every rule; where the repairs leave a guarantee short,
+the guarantees are placed first by a feasibility solve (:func:`guarantee_plan`) and the rule of thumb
+shares out what is left (:func:`rule_of_thumb_start`). That plan starts the first stage of the solve,
+so the optimized plan is never worse, and is what ``--baseline`` compares with.
 """
 
 from __future__ import annotations
