@@ -308,12 +308,17 @@ def plan(
                            progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
                            load_seconds=load_s)
             status.update(T("plan.explaining"))
+            from . import writing as W
             from .explain import attach_explanations
             from .solve import after_solve_deadline
 
+            # the time limit is a wall: the optional outputs are made only while they fit in its margin
+            budget = W.WritingBudget.after(solve_started, result.summary["solver"]["time_limit"])
             attach_explanations(result, deadline=after_solve_deadline(solve_started,
                                                                       result.summary["solver"]["time_limit"]))
-            if baseline:
+            reserve = W.files_estimate(result)
+            if baseline and budget.allows("baseline.json", W.TABLE_S_PER_ROW * W.plan_rows(result), reserve,
+                                          "linkage-opt plan CONFIG --baseline with a longer --time-limit"):
                 from .baseline import attach_baseline
 
                 status.update(T("plan.baseline"))
@@ -321,9 +326,16 @@ def plan(
             status.update(T("plan.workbook"))
             from .report import attach_desk_files
 
-            attach_desk_files(result, scenario, _state["lang"])
+            desk_s = W.SHEET_S_PER_CELL * W.plan_cells(result) + W.REPORT_S_PER_ROW * W.plan_rows(result)
+            if budget.allows("plan.xlsx, report.html", desk_s, reserve, f"linkage-opt report {target}"):
+                attach_desk_files(result, scenario, _state["lang"])
+            if budget.skipped:
+                result.summary["outputs_skipped"] = budget.skipped
             status.update(T("plan.writing"))
             result.write(target)
+        for item in budget.skipped:
+            err_console.print(f"[yellow]{T('err.warning')}[/] " + T("plan.output_skipped", **item), highlight=False,
+                              soft_wrap=True)
         _print_plan(result, target)
         if baseline and "baseline.json" in result.extras:
             from .baseline import print_comparison

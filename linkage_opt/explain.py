@@ -57,8 +57,13 @@ KIND_ZH = {"social_worker": "社工", "volunteer": "志愿者", "organization": 
 PER_ZH = {"hour": "小时", "yuan": "元", "service unit": "个服务单位", "unit of the lot": "个批次单位"}
 
 
-def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per (partly) unmet need: reason code, reason in plain words, and details."""
+def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame],
+                  deadline: float | None = None) -> pd.DataFrame:
+    """One row per (partly) unmet need: reason code, reason in plain words, and details.
+
+    With ``deadline`` (``time.monotonic()``) the needs are explained in order of priority weight until
+    then; the rest get reason code ``not_explained`` (``plan`` keeps to its time limit's margin).
+    """
     sc = form.scenario
     cfg = sc.config
     N = form.needs
@@ -90,8 +95,18 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     bounds = np.searchsorted(xi["n"].to_numpy()[order], np.arange(len(N) + 1))
     program_keys = set(zip(y.index["u"].tolist(), y.index["category"].tolist())) if y.size else set()
     uses = _Uses(alloc, N, need_pos)
+    by_weight = np.argsort(-N["weight"].to_numpy(float)[unmet_rows["need_id"].map(need_pos).to_numpy(np.int64)],
+                           kind="stable") if len(unmet_rows) else np.zeros(0, np.int64)
+    unmet_rows = unmet_rows.iloc[by_weight]            # the weightiest first (back in table order at the end)
     for r in unmet_rows.itertuples(index=False):
         n = need_pos[r.need_id]
+        if deadline is not None and time.monotonic() > deadline:
+            rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
+                         "category": r.category, "tier": r.tier, "need": r.need, "unmet": r.unmet,
+                         "reason_code": "not_explained",
+                         "reason": "not explained: the time limit's margin ran out first (a longer --time-limit explains every need)",
+                         "reason_zh": "未分析：时限的余量已用完（延长 --time-limit 可分析全部需求）", "detail": ""})
+            continue
         u = int(N["u"].iat[n])
         cat = r.category
         unit_label = f"{unit_names.get(r.unit_id, r.unit_id)} ({r.unit_id})"
@@ -166,7 +181,10 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
                      "reason": reason, "reason_zh": reason_zh, "detail": detail})
     cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason", "detail",
             "reason_zh"]
-    return pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=cols)
+    if len(out):     # back in the coverage table's order
+        out = out.iloc[np.argsort(by_weight, kind="stable")].reset_index(drop=True)
+    return out
 
 
 def _capacity_slack(form: Formulation, x: np.ndarray) -> np.ndarray:
@@ -326,5 +344,7 @@ def attach_explanations(plan, backend_name: str | None = None, deadline: float |
     backend_name = backend_name or plan.summary["solver"]["name"]
     if backend_name not in ("highs",):
         backend_name = "highs"   # duals come from the HiGHS LP whatever solved the MIP
-    plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables())
+    # the explanations take at most half of what is left before the deadline, the marginal-value LP the rest
+    half = None if deadline is None else time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
+    plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables(), half)
     plan.extras["marginal_values.csv"] = marginal_values(form, x, backend_name, deadline)

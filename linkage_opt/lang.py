@@ -219,6 +219,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # plan
     "plan.loading": {"en": "loading scenario", "zh": "正在读取场景"},
     "plan.explaining": {"en": "explaining unmet needs", "zh": "正在分析未满足的需求"},
+    "plan.output_skipped": {"en": "{output} not written: it needs about {estimated_s} s and {left_s} s of the time "
+                                  "limit's margin were left; make it with: {later}",
+                            "zh": "未生成 {output}：约需 {estimated_s} 秒，时限余量仅剩 {left_s} 秒；之后可用此命令生成：{later}"},
     "plan.baseline": {"en": "computing the rule-of-thumb baseline", "zh": "正在计算经验分配基线"},
     "plan.workbook": {"en": "writing the workbook and report", "zh": "正在生成工作簿和报告"},
     "plan.writing": {"en": "writing the plan", "zh": "正在写入方案"},
