@@ -63,6 +63,28 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
     if not dcfg.enabled or not len(alloc):
         return _clean(alloc), report
     ctx = _Context(alloc, form, previous_pairs)
+    budget = cfg.rules.budget
+    ctx.headroom = (math.inf if not budget.enabled or budget.amount is None
+                    else (budget.amount - money_before if money_before is not None else 0.0))
+    rows, rep, exempt = _rounded(ctx)
+    saved = float(ctx.alloc["cost"].sum() - rows["cost"].sum())
+    if rep.get("balanced_need_rows", 0) == 0 and saved > 1e-6 and math.isfinite(ctx.headroom):
+        # what rounding down saved may pay for moving guaranteed needs' fractions to paid hours
+        base = ctx.headroom
+        ctx.headroom = base + saved
+        again = _rounded(ctx)
+        money_after = float(again[0]["cost"].sum() - ctx.alloc["cost"].sum())
+        if again[1].get("balanced_need_rows", 0) and money_after <= base + 1e-9:
+            rows, rep, exempt = again
+        ctx.headroom = base
+    rows, rep = _fund_programs(ctx, rows, rep, money_before)
+    rep["kept_exact_groups"] = len(exempt)
+    report.update(rep)
+    return _clean(rows), report
+
+
+def _rounded(ctx: "_Context") -> tuple[pd.DataFrame, dict, set]:
+    """The rounding pass, run again with the groups that broke supervision or the party share kept exact."""
     exempt: set = set()
     for _ in range(6):
         rows, rep = _round_once(ctx, exempt)
@@ -70,10 +92,7 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
         if not broken - exempt:
             break
         exempt |= broken
-    rows, rep = _fund_programs(ctx, rows, rep, money_before)
-    rep["kept_exact_groups"] = len(exempt)
-    report.update(rep)
-    return _clean(rows), report
+    return rows, rep, exempt
 
 
 def _clean(alloc: pd.DataFrame) -> pd.DataFrame:
@@ -159,10 +178,10 @@ class _Context:
 
 
 def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
-    a = ctx.alloc
     rep = {"lost_hours": 0.0, "lost_yuan": 0.0, "lost_items": 0.0, "lost_need_rows": 0, "odd_amounts": 0,
-           "below_min": 0, "stability_lost_load": 0.0}
+           "below_min": 0, "stability_lost_load": 0.0, "balanced_need_rows": 0}
     residual = dict(ctx.residual0)
+    a, amount = _balance_protected(ctx, exempt, residual, rep)
     idx = np.flatnonzero(ctx.handled)
     groups: dict = {}
     for i in idx:
@@ -173,21 +192,96 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
         if key in exempt:
             continue
         rows = np.asarray(rows)
-        out = _round_group(ctx, rows, residual, rep)
+        out = _round_group(ctx, a, amount, rows, residual, rep)
         if out is None:
             continue
         replaced[rows] = True
         new_parts.append(out)
     kept = a[~replaced]
+    kept = kept[(kept["load"].abs() > EPS) | (kept["quantity"].abs() > EPS) | ~ctx.handled[~replaced]]
     res = pd.concat([kept] + new_parts, ignore_index=True) if new_parts else kept.copy()
     return res, rep
 
 
-def _round_group(ctx: _Context, rows: np.ndarray, residual: dict, rep: dict) -> pd.DataFrame | None:
-    a = ctx.alloc
+def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """A guaranteed need served by several dispatch groups in fractions of a step: the fractions moved
+    between the groups (to those with room, the budget permitting) so that each group holds whole steps and
+    the need's total stays exact. Returns the rows and their amounts after the moves."""
+    a = ctx.alloc.copy()
+    amount = ctx.amount.copy()
+    need_rows = np.flatnonzero(ctx.handled & ctx.is_need & ctx.protected & np.isin(ctx.kind, PEOPLE))
+    if not len(need_rows):
+        return a, amount
+    headroom = ctx.headroom
+    step = ctx.cfg.dispatch.step
+    by_sink: dict = {}
+    for i in need_rows:
+        by_sink.setdefault(ctx.sink[i], []).append(i)
+    for sink, rows in by_sink.items():
+        gk: dict = {}
+        for i in rows:
+            gk.setdefault(ctx.gkey[i], []).append(i)
+        if len(gk) < 2 or any(g in exempt for g in gk):
+            continue
+        keys = list(gk)
+        tot = np.array([amount[gk[g]].sum() / step for g in keys])
+        frac = tot - np.floor(tot + SNAP)
+        frac[frac < SNAP] = 0.0
+        if not (frac > 0).any():
+            continue
+        k_up = frac.sum()
+        if abs(k_up - round(k_up)) > SNAP:
+            continue                                  # the need itself is not whole steps: nothing to balance
+        k_up = int(round(k_up))
+        ups, budget_left = [], headroom
+        for j in np.argsort(-frac, kind="stable"):
+            if len(ups) == k_up:
+                break
+            if frac[j] <= 0:
+                continue
+            extra = (1.0 - frac[j]) * step
+            rows_j = gk[keys[j]]
+            l_per, c_per = ctx.l_per[rows_j[0]], ctx.c_per[rows_j[0]]
+            host = max(rows_j, key=lambda i: residual[ctx.pid[i]])
+            if residual[ctx.pid[host]] >= extra * l_per - EPS and budget_left >= extra * c_per - 1e-9:
+                ups.append((j, host, extra))
+                budget_left -= extra * c_per
+        if len(ups) < k_up:
+            continue
+        up_set = {j for j, _, _ in ups}
+        for j, host, extra in ups:
+            _scale_row(ctx, a, amount, host, amount[host] + extra, residual)
+        for j in range(len(keys)):
+            if j in up_set or frac[j] <= 0:
+                continue
+            cut = frac[j] * step
+            for i in sorted(gk[keys[j]], key=lambda i: amount[i]):   # from the smallest rows
+                take = min(cut, amount[i])
+                _scale_row(ctx, a, amount, i, amount[i] - take, residual)
+                cut -= take
+                if cut <= EPS:
+                    break
+        headroom = budget_left
+        rep["balanced_need_rows"] += 1
+    ctx.headroom_after_balance = headroom
+    return a, amount
+
+
+def _scale_row(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, i: int, new: float, residual: dict) -> None:
+    new = max(new, 0.0)
+    old_load = float(a.at[i, "load"])
+    a.at[i, "quantity"] = new * ctx.q_per[i]
+    a.at[i, "load"] = new * ctx.l_per[i]
+    a.at[i, "cost"] = new * ctx.c_per[i]
+    amount[i] = new
+    residual[ctx.pid[i]] += old_load - new * ctx.l_per[i]
+
+
+def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.ndarray, residual: dict,
+                 rep: dict) -> pd.DataFrame | None:
     step = float(ctx.step[rows[0]])
     min_steps = int(math.ceil(ctx.min_amt[rows[0]] / step - SNAP))
-    amt = ctx.amount[rows] / step                     # in steps
+    amt = amount[rows] / step                         # in steps
     sinks, s_inv = np.unique(ctx.sink[rows], return_inverse=True)
     members, m_inv = np.unique(ctx.pid[rows], return_inverse=True)
     tot = np.bincount(s_inv, amt, len(sinks))
@@ -227,6 +321,13 @@ def _round_group(ctx: _Context, rows: np.ndarray, residual: dict, rep: dict) -> 
             d -= add
             if d == 0:
                 break
+    if d > 0:              # members full in fractions of a step: the unprotected rows give up whole steps
+        for sj in np.argsort(-np.where(prot, -1.0, target), kind="stable"):
+            if prot[sj] or d == 0:
+                continue
+            cut = min(int(target[sj]), d)
+            target[sj] -= cut
+            d -= cut
     if d > 0:                                         # no room for a whole step: keep the group exact
         return None
     # min_hours: a member with a few steps hands them on, or is topped up from the largest

@@ -247,11 +247,14 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
-def attach_desk_files(plan, scenario, lang: str = "en") -> None:
-    """plan.xlsx and report.html, in ``lang``, into the plan's files (written atomically with the rest)."""
+def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
+    """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
+    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""
+    from .sheets import attach_sheets
     from .workbook import attach_workbook
 
-    attach_workbook(plan, scenario, lang)
+    attach_sheets(plan, scenario, lang, redact)
+    attach_workbook(plan, scenario, lang, redact)
     attach_report(plan, scenario, lang)
 
 
