@@ -43,6 +43,7 @@ EPS = 1e-9
 SNAP = 1e-6          # an amount within this many steps of a whole number of steps is that number
 DECIMALS = 9         # output amounts are rounded to this many decimals (no 2.999999999999999)
 PEOPLE = ("social_worker", "volunteer")
+COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id", "quantity", "load", "cost"]
 
 
 def denoise(values, decimals: int = DECIMALS) -> np.ndarray:
@@ -68,7 +69,7 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
                     else (budget.amount - money_before if money_before is not None else 0.0))
     rows, rep, exempt = _rounded(ctx)
     saved = float(ctx.alloc["cost"].sum() - rows["cost"].sum())
-    if rep.get("balanced_need_rows", 0) == 0 and saved > 1e-6 and math.isfinite(ctx.headroom):
+    if rep.get("budget_blocked", 0) and saved > 1e-6 and math.isfinite(ctx.headroom):
         # what rounding down saved may pay for moving guaranteed needs' fractions to paid hours
         base = ctx.headroom
         ctx.headroom = base + saved
@@ -78,6 +79,7 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
             rows, rep, exempt = again
         ctx.headroom = base
     rows, rep = _fund_programs(ctx, rows, rep, money_before)
+    rep.pop("budget_blocked", None)
     rep["kept_exact_groups"] = len(exempt)
     report.update(rep)
     return _clean(rows), report
@@ -166,6 +168,10 @@ class _Context:
         self.residual0 = {m: self.capacity[m] - float(used.get(m, 0.0)) for m in self.capacity}
         self.kind = kind
         self.pid = pid
+        self.unit = a["unit_id"].astype(str).to_numpy()
+        self.cat = a["category"].astype(str).to_numpy()
+        self.need = nid
+        self.prog = prog
         self.is_need = is_need
         ch = sc.charity
         self.lot_kind = dict(zip(ch["lot_id"].astype(str), ch["kind"].astype(str))) if len(ch) else {}
@@ -186,7 +192,7 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
     groups: dict = {}
     for i in idx:
         groups.setdefault(ctx.gkey[i], []).append(i)
-    new_parts = []
+    new_parts: list[tuple] = []
     replaced = np.zeros(len(a), bool)
     for key, rows in groups.items():
         if key in exempt:
@@ -196,10 +202,14 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
         if out is None:
             continue
         replaced[rows] = True
-        new_parts.append(out)
+        new_parts.extend(out)
     kept = a[~replaced]
     kept = kept[(kept["load"].abs() > EPS) | (kept["quantity"].abs() > EPS) | ~ctx.handled[~replaced]]
-    res = pd.concat([kept] + new_parts, ignore_index=True) if new_parts else kept.copy()
+    if new_parts:
+        new = pd.DataFrame.from_records(new_parts, columns=COLUMNS)
+        res = pd.concat([kept, new[list(a.columns)]], ignore_index=True)
+    else:
+        res = kept.copy()
     return res, rep
 
 
@@ -247,6 +257,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
                 ups.append((j, host, extra))
                 budget_left -= extra * c_per
         if len(ups) < k_up:
+            rep["budget_blocked"] = rep.get("budget_blocked", 0) + 1
             continue
         up_set = {j for j, _, _ in ups}
         for j, host, extra in ups:
@@ -278,7 +289,8 @@ def _scale_row(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, i: int, new: 
 
 
 def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.ndarray, residual: dict,
-                 rep: dict) -> pd.DataFrame | None:
+                 rep: dict) -> list[tuple] | None:
+    """The group's rows in whole steps (records of ALLOCATION columns), or None to keep them as they are."""
     step = float(ctx.step[rows[0]])
     min_steps = int(math.ceil(ctx.min_amt[rows[0]] / step - SNAP))
     amt = amount[rows] / step                         # in steps
@@ -371,28 +383,25 @@ def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.nd
     val = np.concatenate([np.round(steps_amt), odd_amt]) * step
     # per-sink ratios, from any of the group's rows on that sink
     sink_row = {s: rows[np.flatnonzero(s_inv == s)[0]] for s in range(len(sinks))}
-    out = []
-    for m_j, s_j, v in zip(mi, sj, val):
-        if v <= EPS:
-            continue
+    merged: dict = {}
+    for m_j, s_j, v in zip(mi.tolist(), sj.tolist(), val.tolist()):
+        if v > EPS:
+            merged[(m_j, s_j)] = merged.get((m_j, s_j), 0.0) + v
+    new = []
+    new_load = np.zeros(len(members))
+    for (m_j, s_j), v in merged.items():
         r = sink_row[s_j]
-        out.append((members[m_j], r, v))
-    new = pd.DataFrame([{**a.iloc[r][["provider_kind", "unit_id", "category", "need_id", "program_id"]].to_dict(),
-                         "provider_id": m, "quantity": v * ctx.q_per[r], "load": v * ctx.l_per[r],
-                         "cost": v * ctx.c_per[r]} for m, r, v in out],
-                       columns=list(a.columns))
-    if len(new):
-        new = new.groupby(["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id"],
-                          as_index=False, sort=False)[["quantity", "load", "cost"]].sum()
+        new.append((ctx.kind[r], members[m_j], ctx.unit[r], ctx.cat[r], ctx.need[r], ctx.prog[r],
+                    v * ctx.q_per[r], v * ctx.l_per[r], v * ctx.c_per[r]))
+        new_load[m_j] += v * ctx.l_per[r]
     # bookkeeping: residual capacity, what was lost
-    old_load = pd.Series(a.iloc[rows]["load"].to_numpy(float), index=ctx.pid[rows]).groupby(level=0).sum()
-    new_load = new.groupby("provider_id")["load"].sum() if len(new) else pd.Series(dtype=float)
-    for m in members:
-        delta = float(old_load.get(m, 0.0)) - float(new_load.get(m, 0.0))
+    old_load = np.bincount(m_inv, a["load"].to_numpy(float)[rows], len(members))
+    for j, m in enumerate(members):
+        delta = float(old_load[j] - new_load[j])
         residual[m] += delta
         if ctx.prev is not None and ctx.kind[first_row[m]] in PEOPLE:
             served, pairs = ctx.prev
-            if m in served and (m, str(a.at[first_row[m], "unit_id"])) not in pairs:
+            if m in served and (m, str(ctx.unit[first_row[m]])) not in pairs:
                 rep["stability_lost_load"] += delta
     lost = (tot - target - odd) * step
     kind = ctx.kind[rows[0]]

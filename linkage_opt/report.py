@@ -250,11 +250,12 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
 def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
     """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
     ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""
-    from .sheets import attach_sheets
+    from .sheets import attach_sheets, build_sheets
     from .workbook import attach_workbook
 
-    attach_sheets(plan, scenario, lang, redact)
-    attach_workbook(plan, scenario, lang, redact)
+    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
+    attach_sheets(plan, scenario, lang, redact, sheets=sheets)
+    attach_workbook(plan, scenario, lang, redact, sheets=sheets)
     attach_report(plan, scenario, lang)
 
 

@@ -354,7 +354,7 @@ def task_sheets(plan, scenario=None, lang: str = "en", redact: bool = False, nam
         d = by_unit.get(uid, a.iloc[:0])
         amount, measure = _amount(d, names) if len(d) else (np.zeros(0), [])
         rows = []
-        for (i, r), v, m in zip(d.iterrows(), amount, measure):
+        for r, v, m in zip(d.to_dict("records"), amount, measure):
             if v <= 1e-9:
                 continue
             kind, pid = str(r["provider_kind"]), str(r["provider_id"])
@@ -398,18 +398,22 @@ def rosters(plan, scenario=None, lang: str = "en", redact: bool = False, names: 
     people = a[a["provider_kind"].isin(["social_worker", "volunteer"])] if len(a) else a
     blocks = []
     if len(people):
-        people = people.assign(_h=_hours(people, names))
-        for (kind, pid), d in people.groupby(["provider_kind", people["provider_id"].astype(str)], sort=False):
-            rows = [{"where": names.unit(r["unit_id"]), "town": names.towns.get(str(r["unit_id"]), ""),
-                     "what": _what(r, names), "hours": float(r["_h"])} for _, r in d.iterrows() if r["_h"] > 1e-9]
-            if not rows:
+        hours = _hours(people, names)
+        what = [_what(r, names) for r in people[["provider_kind", "category", "program_id"]].to_dict("records")]
+        per: dict = {}
+        for kind, pid, uid, w, h in zip(people["provider_kind"].astype(str), people["provider_id"].astype(str),
+                                        people["unit_id"].astype(str), what, hours):
+            if h <= 1e-9:
                 continue
-            t = pd.DataFrame(rows).groupby(["where", "town", "what"], sort=False, as_index=False)["hours"].sum()
-            total = float(t["hours"].sum())
-            t["hours"] = [fmt_amount(v) for v in t["hours"]]
+            lines = per.setdefault((kind, pid), {})
+            lines[(uid, w)] = lines.get((uid, w), 0.0) + float(h)
+        period = plan.summary.get("period", "")
+        for (kind, pid), lines in per.items():
+            t = pd.DataFrame([{"where": names.unit(u), "town": names.towns.get(u, ""), "what": w, "hours": fmt_amount(h)}
+                              for (u, w), h in lines.items()], columns=["where", "town", "what", "hours"])
             title = text("roster.title", lang, name=names.person(pid))
-            intro = text("roster.intro", lang, kind=L.kind(kind, lang), name=names.person(pid), period=plan.summary.get(
-                "period", ""), hours=fmt_amount(total))
+            intro = text("roster.intro", lang, kind=L.kind(kind, lang), name=names.person(pid), period=period,
+                         hours=fmt_amount(sum(lines.values())))
             blocks.append(Block(pid, title, intro, t, names.people.get(pid, [])))
     return Sheet("rosters", text("k.rosters", lang), blocks)
 
@@ -424,12 +428,14 @@ def organization_notices(plan, scenario=None, lang: str = "en", redact: bool = F
         orgs += [o for o in dict.fromkeys(a.loc[a["provider_kind"] == "organization", "provider_id"].astype(str))
                  if o not in orgs]
     blocks = []
+    fed = a[(a["program_id"].fillna("").astype(str) != "") & (a["provider_kind"] != "program")] if len(a) else a
+    inputs = {k: d for k, d in fed.groupby([fed["program_id"].astype(str), fed["unit_id"].astype(str)], sort=False)} \
+        if len(fed) else {}
     for oid in orgs:
         rows = []
         mine = progs[progs["org_id"].astype(str) == oid] if len(progs) else progs
-        for _, p in mine.iterrows():
-            inp = a[(a["program_id"].astype(str) == str(p["program_id"])) & (a["unit_id"].astype(str) == str(p["unit_id"]))
-                    & (a["provider_kind"] != "program")]
+        for p in mine.to_dict("records"):
+            inp = inputs.get((str(p["program_id"]), str(p["unit_id"])), fed.iloc[:0])
             w = float(inp.loc[inp["provider_kind"] == "social_worker", "load"].sum())
             v = float(inp.loc[inp["provider_kind"] == "volunteer", "load"].sum())
             f = float(inp.loc[inp["provider_kind"].isin(["charity", "budget"]), "load"].sum())
@@ -600,12 +606,14 @@ def header(col: str, lang: str) -> str:
 FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 
-def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool = False) -> str:
-    """``sheets.html``: the committee page, then a page per unit, person, organization and donor."""
+def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool = False,
+                      sheets: dict | None = None) -> str:
+    """``sheets.html``: the committee page, then a page per unit, person, organization and donor
+    (``sheets``: what :func:`build_sheets` returned for the same arguments, to build them once)."""
     from .report import _env
 
     lang = L.resolve(lang)
-    sheets = build_sheets(plan, scenario, lang, redact)
+    sheets = sheets or build_sheets(plan, scenario, lang, redact)
     s = plan.summary or {}
     kinds = []
     for kind in ("tasks", "rosters", "organizations", "donors"):
@@ -650,10 +658,11 @@ def html_to_pdf(html: str, timeout: float = 90.0) -> tuple[bytes | None, str]:
     return None, "skipped: Chromium wrote no PDF"
 
 
-def attach_sheets(plan, scenario=None, lang: str | None = None, redact: bool = False, pdf: bool = True) -> str:
+def attach_sheets(plan, scenario=None, lang: str | None = None, redact: bool = False, pdf: bool = True,
+                  sheets: dict | None = None) -> str:
     """``sheets.html`` (and ``sheets.pdf`` when Chromium is found) into the plan's files; the outcome is in
     ``summary["sheets"]``."""
-    html = build_sheets_html(plan, scenario, lang, redact)
+    html = build_sheets_html(plan, scenario, lang, redact, sheets)
     plan.extras["sheets.html"] = html
     status = "skipped: not asked"
     if pdf:

@@ -85,7 +85,8 @@ def _txt(key: str, lang: str, **kw) -> str:
     return TEXT_LABELS[key][lang].format(**kw)
 
 
-def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False) -> bytes:
+def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
+                   sheets: dict | None = None) -> bytes:
     """The workbook as bytes (``Plan.write`` puts it beside the CSVs as ``plan.xlsx``)."""
     import xlsxwriter
 
@@ -118,7 +119,7 @@ def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = 
     _table_sheet(wb, fmt, SHEETS["programs"][lang], _localise(plan.programs.head(MAX_SHEET_ROWS), config, lang), lang)
     _table_sheet(wb, fmt, SHEETS["unmet"][lang], _unmet_frame(plan, config, lang), lang,
                  empty_note=_txt("no_unmet", lang))
-    _action_sheets(wb, fmt, plan, scenario, lang, redact)
+    _action_sheets(wb, fmt, plan, scenario, lang, redact, sheets)
     wb.close()
     return buf.getvalue()
 
@@ -137,9 +138,10 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None, redact: 
     return build_workbook(plan, scenario, lang, redact)
 
 
-def attach_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False) -> None:
-    """Add ``plan.xlsx`` to the plan's files."""
-    plan.extras["plan.xlsx"] = build_workbook(plan, scenario, lang, redact)
+def attach_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
+                    sheets: dict | None = None) -> None:
+    """Add ``plan.xlsx`` to the plan's files (``sheets``: the action sheets, when already built)."""
+    plan.extras["plan.xlsx"] = build_workbook(plan, scenario, lang, redact, sheets)
 
 
 # The action sheets (linkage_opt/sheets.py), one worksheet per kind, after the table sheets.
@@ -169,10 +171,10 @@ def _print_setup(ws, last_row: int, last_col: int, landscape: bool, repeat: int 
     ws.set_footer("&C&P / &N")
 
 
-def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool) -> None:
+def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool, sheets: dict | None = None) -> None:
     from .sheets import build_sheets, header
 
-    sheets = build_sheets(plan, scenario, lang, redact)
+    sheets = sheets or build_sheets(plan, scenario, lang, redact)
     c = sheets["committee"]
     ws = wb.add_worksheet(ACTION_SHEETS["committee"][lang])
     ws.write_string(0, 0, c["title"], fmt.title)
