@@ -85,8 +85,23 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     rows = []
     unmet_rows = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])]
     need_pos = {nid: i for i, nid in enumerate(N["need_id"])}
+    from .disaggregate import allocation_rows
+
+    exact = allocation_rows(form, x)       # the model's split, before rounding to dispatchable amounts
+    model_covered = exact[exact["need_id"] != ""].groupby("need_id")["quantity"].sum() if len(exact) else {}
     for r in unmet_rows.itertuples(index=False):
         n = need_pos[r.need_id]
+        if float(model_covered.get(r.need_id, 0.0)) >= r.need - TOL * max(1.0, r.need):
+            step = cfg.dispatch.step
+            rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
+                         "category": r.category, "tier": r.tier, "need": r.need, "unmet": r.unmet,
+                         "reason_code": "dispatch_rounding",
+                         "reason": f"met in the model; rounding the hours and goods to dispatchable amounts "
+                                   f"(steps of {step:g} h, whole items and yuan) left {fmt_qty(r.unmet)} unmet",
+                         "detail": "",
+                         "reason_zh": f"模型中已满足；按可派发数量取整（{step:g} 小时为单位、物资和资金取整）后"
+                                      f"尚缺 {fmt_qty(r.unmet)}"})
+            continue
         u = int(N["u"].iat[n])
         cat = r.category
         unit_label = f"{unit_names.get(r.unit_id, r.unit_id)} ({r.unit_id})"

@@ -133,6 +133,7 @@ TEXT: dict[str, dict[str, str]] = {
     "reason.indivisible": {"en": "indivisible need", "zh": "需求不可拆分"},
     "reason.rule_binding": {"en": "a linkage rule binds", "zh": "联动规则约束"},
     "reason.traded_off": {"en": "traded off", "zh": "权衡取舍"},
+    "reason.dispatch_rounding": {"en": "rounded to dispatchable amounts", "zh": "按可派发数量取整"},
     "b.caption": {"en": "Rule of thumb: {rule}.", "zh": "经验分配规则：逐层级（兜底、基本、提升），每个资源按可达需求的缺口比例分配能力；不含服务项目。"},
     "b.difference": {"en": "Difference", "zh": "差值"},
     "pp": {"en": "pp", "zh": "个百分点"},

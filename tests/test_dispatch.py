@@ -79,6 +79,11 @@ def test_slivers_of_a_class_are_gone():
     assert q.sum() == pytest.approx(12.0)                           # basic need: rounded down to the step
     assert plan.summary["dispatch"]["lost_hours"] == pytest.approx(0.3)
     assert check_plan(sc, plan.tables(), plan.summary) == []
+    from linkage_opt.explain import attach_explanations
+
+    attach_explanations(plan)               # met in the model: unmet only by rounding, and it says so
+    ex = plan.extras["explanations.csv"].set_index("need_id")
+    assert ex.loc["n1", "reason_code"] == "dispatch_rounding" and "0.3" in ex.loc["n1", "reason"]
 
 
 def test_guaranteed_need_keeps_its_total_and_lots_give_whole_items():
