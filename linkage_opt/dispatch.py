@@ -214,19 +214,22 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
 
 
 def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) -> tuple[pd.DataFrame, np.ndarray]:
-    """A guaranteed need served by several dispatch groups in fractions of a step: the fractions moved
-    between the groups (to those with room, the budget permitting) so that each group holds whole steps and
-    the need's total stays exact. Returns the rows and their amounts after the moves."""
+    """A guaranteed need (or a program's worker or volunteer hours in a unit) served by several dispatch
+    groups in fractions of a step: the fractions moved between the groups (to those with room, the budget
+    permitting) so that each group holds whole steps and the total stays exact. Returns the rows and their
+    amounts after the moves."""
     a = ctx.alloc.copy()
     amount = ctx.amount.copy()
-    need_rows = np.flatnonzero(ctx.handled & ctx.is_need & ctx.protected & np.isin(ctx.kind, PEOPLE))
+    need_rows = np.flatnonzero(ctx.handled & ctx.protected & np.isin(ctx.kind, PEOPLE))
     if not len(need_rows):
         return a, amount
     headroom = ctx.headroom
     step = ctx.cfg.dispatch.step
     by_sink: dict = {}
     for i in need_rows:
-        by_sink.setdefault(ctx.sink[i], []).append(i)
+        # a need row takes any people's hours; a program's worker and volunteer hours are two totals
+        key = (ctx.sink[i],) if ctx.is_need[i] else (ctx.sink[i], ctx.unit[i], ctx.kind[i])
+        by_sink.setdefault(key, []).append(i)
     for sink, rows in by_sink.items():
         gk: dict = {}
         for i in rows:
