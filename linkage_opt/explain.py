@@ -82,13 +82,14 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     y = form.model.var("y")
     skill_anywhere = _skill_anywhere(form)
 
-    rows = []
-    unmet_rows = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])]
-    need_pos = {nid: i for i, nid in enumerate(N["need_id"])}
     from .disaggregate import allocation_rows
 
     exact = allocation_rows(form, x)       # the model's split, before rounding to dispatchable amounts
     model_covered = exact[exact["need_id"] != ""].groupby("need_id")["quantity"].sum() if len(exact) else {}
+
+    rows = []
+    unmet_rows = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])]
+    need_pos = {nid: i for i, nid in enumerate(N["need_id"])}
     for r in unmet_rows.itertuples(index=False):
         n = need_pos[r.need_id]
         if float(model_covered.get(r.need_id, 0.0)) >= r.need - TOL * max(1.0, r.need):
