@@ -194,10 +194,14 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
         groups.setdefault(ctx.gkey[i], []).append(i)
     new_parts: list[tuple] = []
     replaced = np.zeros(len(a), bool)
+    units = amount / ctx.step
+    whole = (np.abs(units - np.round(units)) <= SNAP) & ((amount <= EPS) | (amount >= ctx.min_amt - SNAP * ctx.step))
     for key, rows in groups.items():
         if key in exempt:
             continue
         rows = np.asarray(rows)
+        if whole[rows].all():
+            continue                                  # already in whole steps of at least min_hours
         out = _round_group(ctx, a, amount, rows, residual, rep)
         if out is None:
             continue
