@@ -104,6 +104,8 @@ err_console = Console(stderr=True)
 # The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
 _state = {"lang": "en"}
 
+REDACT_HELP = ("Write the action sheets (plan.xlsx, sheets.html, sheets.pdf) without the personal columns "
+               "named by the config's privacy.personal: a plan to share.")
 LANG_HELP = "Language of messages, workbook and report: en or zh (default $LINKAGE_OPT_LANG, else en)."
 
 
@@ -274,6 +276,7 @@ def plan(
     solver_log: bool = typer.Option(False, "--solver-log", help="Show the solver's own log."),
     baseline: bool = typer.Option(False, "--baseline", help="Also compute the rule-of-thumb plan and compare."),
     force: bool = typer.Option(False, "--force", help="Replace an --out folder that is not a linkage-opt plan."),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP),
     lang: Optional[str] = LangOption(),
 ) -> None:
     """Solve a scenario and write the allocation plan (atomically) into --out.
@@ -327,8 +330,8 @@ def plan(
             from .report import attach_desk_files
 
             desk_s = W.SHEET_S_PER_CELL * W.plan_cells(result) + W.REPORT_S_PER_ROW * W.plan_rows(result)
-            if budget.allows("plan.xlsx, report.html", desk_s, reserve, f"linkage-opt report {target}"):
-                attach_desk_files(result, scenario, _state["lang"])
+            if budget.allows("plan.xlsx, report.html, sheets.html", desk_s, reserve, f"linkage-opt report {target}"):
+                attach_desk_files(result, scenario, _state["lang"], redact=redact)
             if budget.skipped:
                 result.summary["outputs_skipped"] = budget.skipped
             status.update(T("plan.writing"))
@@ -644,9 +647,11 @@ def report(
     plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: report.html and plan.xlsx "
                                                             "in the plan folder; a .html path writes the report only)."),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP),
     lang: Optional[str] = LangOption(),
 ) -> None:
-    """Re-write a plan's report.html and plan.xlsx, e.g. in the other language."""
+    """Re-write a plan's report.html, plan.xlsx and action sheets (sheets.html, sheets.pdf), e.g. in the other
+    language."""
     set_lang(lang)
 
     def _do() -> int:
@@ -673,8 +678,17 @@ def report(
             if html_only:
                 return version, [(out, html)]
             folder = version if into_plan else out
-            return version, [(folder / "report.html", html),
-                             (folder / "plan.xlsx", workbook_from_dir(version, _state["lang"], scenario))]
+            from .plan import Plan
+            from .sheets import build_sheets_html, html_to_pdf
+
+            sheets = build_sheets_html(Plan.read(version), scenario, _state["lang"], redact)
+            files = [(folder / "report.html", html),
+                     (folder / "plan.xlsx", workbook_from_dir(version, _state["lang"], scenario, redact)),
+                     (folder / "sheets.html", sheets)]
+            pdf, _ = html_to_pdf(sheets)
+            if pdf is not None:
+                files.append((folder / "sheets.pdf", pdf))
+            return version, files
 
         with hold:
             _, targets = read_through(plan_dir, build)

@@ -158,6 +158,31 @@ class Solver(_Strict):
         return key
 
 
+class Dispatch(_Strict):
+    """Amounts one can hand out: people's hours in whole steps, at least min_hours; goods and money whole."""
+
+    enabled: bool = True
+    step: Annotated[float, Field(gt=0, le=24)] = 0.5          # hours
+    min_hours: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] = 1.0
+
+
+# Column headers that usually hold personal details (matched after header normalisation).
+DEFAULT_PERSONAL = ["姓名", "联系人", "联系电话", "电话", "手机", "手机号", "身份证号", "住址", "邮箱", "微信",
+                    "person_name", "full_name", "contact", "contact_person", "phone", "mobile", "telephone",
+                    "id_number", "address", "email", "wechat"]
+
+
+class Privacy(_Strict):
+    """Which extra input columns hold personal details (shown only on the action sheets that need them)."""
+
+    personal: list[str] = Field(default_factory=lambda: list(DEFAULT_PERSONAL))
+
+    def is_personal(self, column: str) -> bool:
+        from .readers import normalise_header
+
+        return normalise_header(column) in {normalise_header(c) for c in self.personal}
+
+
 class Config(_Strict):
     name: str = "scenario"
     period: str = Field(..., description="Planning period YYYY-MM")
@@ -176,6 +201,8 @@ class Config(_Strict):
     carry_over: CarryOver = CarryOver()
     stability: Stability = Stability()
     solver: Solver = Solver()
+    dispatch: Dispatch = Dispatch()
+    privacy: Privacy = Privacy()
 
     @field_validator("period")
     @classmethod
@@ -528,6 +555,10 @@ KEY_DOCS: dict[str, str] = {
     "solver.seed": "Random seed, 0 to 2147483647 (fixed for reproducible plans).",
     "solver.log": "Show the solver's own log.",
     "solver.lp_rounding": "In each stage: solve the LP relaxation, fix program instances (first stage: rounded down from the LP, with organization engagement rounded up; later stages: as the previous stage's plan has them), solve that smaller MIP, and use its plan as the start -- or as the stage's answer when it is already within `mip_gap` of the LP bound. `auto` does it for models of 20,000 columns or more (where HiGHS's own root is slow); `always`, `never`.",
+    "dispatch.enabled": "Round the plan to amounts one can hand out (`linkage_opt/dispatch.py`): people's hours per unit and category in multiples of `step`, at least `min_hours`; goods in whole items, money in whole yuan. Guaranteed needs, program inputs and indivisible cases keep their exact amounts (a fraction left by them stays with one person: an *odd amount*); what rounding down costs is in `summary.json` `dispatch`, and the objective figures are recomputed from the rounded plan.",
+    "dispatch.step": "Hours are handed out in multiples of this (hours, more than 0, at most 24).",
+    "dispatch.min_hours": "No person gets less than this many hours in a unit and category (or nothing).",
+    "privacy.personal": "Input columns (headers as written, any table) that hold personal details -- names, phone numbers, addresses. They are shown only on the action sheets that need them (a volunteer's roster, the task sheet of the unit they go to, an organization's or donor's notice) and never in `report.html`, the CSVs, `summary.json`, logs or messages; `plan --redact` / `report --redact` write the sheets without them. Default: common Chinese and English names of such columns (`姓名`, `联系人`, `联系电话`, `电话`, `手机`, `phone`, `contact`, ...).",
     "solver.strong_linking": "Per-edge rows `x <= z` tying an organization's flows to its engagement: a tighter LP bound, but one row per edge. `auto` adds them while there are at most 20,000; `always`, `never`.",
     "solver.aggregate": "Merge identical volunteers (and charity lots) into classes before building the model; exact, and the plan lists every person and lot.",
 }

@@ -18,7 +18,13 @@ HEADER = """# The scenario data contract
 A scenario is a **YAML config** plus **tables**. Each table is either a CSV file in one folder
 (`units.csv`, `needs.csv`, ...) or a sheet of the same name in one `.xlsx` workbook; the config's
 `data:` key says which. Required columns must be present; optional columns may be left out or blank;
-any other column is kept (and shown in reports) unless it looks like a misspelt known column.
+any other column is kept unless it looks like a misspelt known column: it appears on the action sheets
+of its own row only (a volunteer's or social worker's roster and the task sheets of the units they go
+to, a unit's task sheet, an organization's or donor's notice; `docs/outputs.md`), never in the CSVs,
+`summary.json` or `report.html`. Columns that hold personal details (names, phone numbers; the config's
+`privacy.personal`, with common Chinese and English headers such as `姓名`, `联系人`, `联系电话` by
+default) are left out of a plan written with `--redact`. A volunteer's `姓名` (or `name`) column names
+them on the sheets.
 
 Accepted spellings, so that files saved from Excel or WPS load as they are:
 
@@ -134,16 +140,18 @@ def config_md() -> str:
 
 def example_rows() -> str:
     ex = {
-        "units": "U01,竹根社区,竹根镇,community,6200,29.402,103.821,,,pilot,4",
+        "units": "U01,竹根社区,Zhugen Community,竹根镇,community,6200,29.402,103.821,,,pilot,4",
         "needs": ",U01,elderly_care,120,guaranteed,false",
         "volunteers": "V001,U01,12,general;elderly_care,是,3",
         "social_workers": "W01,U01,120,mental_health;disability_support,ORG1,3,55,",
-        "organizations": "ORG1,乐山市五通桥区社会工作服务中心,U01,40,20000,,elderly_care",
-        "programs": "P01,ORG1,elderly_care,30,1500,4,8,600,2,",
+        "organizations": "ORG1,乐山市五通桥区社会工作服务中心,Wutongqiao Social Work Centre,U01,40,20000,,elderly_care",
+        "programs": "P01,老年助餐,Meals for elders,ORG1,elderly_care,30,1500,4,8,600,2,",
         "charity": "L01,五通桥区慈善会,funds,50000,,low_income_relief,竹根镇,,2027-01-31",
         "reach": "W01,U05,80,1.2",
     }
-    out = ["## One example row per table\n"]
+    out = ["## One example row per table\n",
+           "Any table may carry extra columns after these, e.g. `volunteers.csv` with `姓名,联系电话` "
+           "(personal: shown on the volunteer's roster and the task sheets of the units they serve only).\n"]
     for name in TABLE_ORDER:
         out.append(f"`{name}.csv`\n\n```csv\n" + ",".join(c.name for c in TABLES[name].columns) + "\n" + ex[name] + "\n```\n")
     return "\n".join(out)

@@ -87,6 +87,11 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     y = form.model.var("y")
     skill_anywhere = _skill_anywhere(form)
 
+    from .disaggregate import allocation_rows
+
+    exact = allocation_rows(form, x)       # the model's split, before rounding to dispatchable amounts
+    model_covered = exact[exact["need_id"] != ""].groupby("need_id")["quantity"].sum() if len(exact) else {}
+
     rows = []
     unmet_rows = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])]
     need_pos = {nid: i for i, nid in enumerate(N["need_id"])}
@@ -106,6 +111,17 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
                          "reason_code": "not_explained",
                          "reason": "not explained: the time limit's margin ran out first (a longer --time-limit explains every need)",
                          "reason_zh": "未分析：时限的余量已用完（延长 --time-limit 可分析全部需求）", "detail": ""})
+            continue
+        if float(model_covered.get(r.need_id, 0.0)) >= r.need - TOL * max(1.0, r.need):
+            step = cfg.dispatch.step
+            rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
+                         "category": r.category, "tier": r.tier, "need": r.need, "unmet": r.unmet,
+                         "reason_code": "dispatch_rounding",
+                         "reason": f"met in the model; rounding the hours and goods to dispatchable amounts "
+                                   f"(steps of {step:g} h, whole items and yuan) left {fmt_qty(r.unmet)} unmet",
+                         "detail": "",
+                         "reason_zh": f"模型中已满足；按可派发数量取整（{step:g} 小时为单位、物资和资金取整）后"
+                                      f"尚缺 {fmt_qty(r.unmet)}"})
             continue
         u = int(N["u"].iat[n])
         cat = r.category

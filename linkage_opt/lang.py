@@ -871,8 +871,10 @@ HELP_ZH: dict[str, str] = {
         "从这个配置文件读取类别下拉列表。",
     "Overwrite an existing file.":
         "覆盖已有文件。",
-    "Re-write a plan's report.html and plan.xlsx, e.g. in the other language.":
-        "重新写出方案的 report.html 和 plan.xlsx，例如换成另一种语言。",
+    "Re-write a plan's report.html, plan.xlsx and action sheets (sheets.html, sheets.pdf), e.g. in the other\nlanguage.":
+        "重新生成方案的 report.html、plan.xlsx 和工作单（sheets.html、sheets.pdf），例如换一种语言。",
+    "Write the action sheets (plan.xlsx, sheets.html, sheets.pdf) without the personal columns named by the config's privacy.personal: a plan to share.":
+        "写出不含个人信息列（配置 privacy.personal 所列）的工作单（plan.xlsx、sheets.html、sheets.pdf），便于分享。",
     "Where to write (default: report.html and plan.xlsx in the plan folder; a .html path writes the report only).":
         "写到哪里（默认：方案文件夹中的 report.html 和 plan.xlsx；给 .html 路径则只写报告）。",
     "Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.\n\nThe same inputs (config, input files, solver options, history) planned before are not planned\nagain unless --force: the earlier run is shown and its exit code returned. Exit codes: 0 optimal,\n1 feasible with a gap, 2 bad input, 3 infeasible, 4 solver/internal error, 5 another run of this\nperiod is in progress, 130 interrupted.":

@@ -529,7 +529,7 @@ def _normalisable(frame: pd.DataFrame, name: str) -> bool:
     return [str(c) for c in frame.columns] == [c for c, _ in PLAN_TABLES[name][1]]
 
 
-BINARY_SUFFIXES = (".xlsx",)
+BINARY_SUFFIXES = (".xlsx", ".pdf")       # kept byte for byte (plan.xlsx, sheets.pdf)
 
 
 def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> dict:

@@ -301,7 +301,12 @@ def clean_solution(form: Formulation, x: np.ndarray) -> np.ndarray:
     return np.clip(x, lb, ub)
 
 
-def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
+def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame | None = None,
+                 dispatch: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The plan tables at solution ``x``, in dispatchable amounts (:mod:`linkage_opt.dispatch`; its report
+    goes into ``dispatch`` when a dict is given)."""
+    from .dispatch import dispatch_rows
+
     sc = form.scenario
     P = form.providers
     N = form.needs
@@ -311,7 +316,10 @@ def build_tables(form: Formulation, x: np.ndarray) -> dict[str, pd.DataFrame]:
     pid = P["provider_id"].to_numpy()
     pkind = P["kind"].to_numpy()
     need_ids = N["need_id"].to_numpy()
-    alloc = allocation_rows(form, x)
+    alloc, rep = dispatch_rows(allocation_rows(form, x), form, previous_pairs,
+                               money_before=float(form.col_money @ x) if form.col_money is not None else None)
+    if dispatch is not None:
+        dispatch.update(rep)
     yb = m.var("y")
     placements = yb.index
     yv = yb.take(x) if yb.size else np.zeros(0)

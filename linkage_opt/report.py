@@ -133,6 +133,7 @@ TEXT: dict[str, dict[str, str]] = {
     "reason.indivisible": {"en": "indivisible need", "zh": "需求不可拆分"},
     "reason.rule_binding": {"en": "a linkage rule binds", "zh": "联动规则约束"},
     "reason.traded_off": {"en": "traded off", "zh": "权衡取舍"},
+    "reason.dispatch_rounding": {"en": "rounded to dispatchable amounts", "zh": "按可派发数量取整"},
     "b.caption": {"en": "Rule of thumb: {rule}.", "zh": "经验分配规则：逐层级（兜底、基本、提升），每个资源按可达需求的缺口比例分配能力；不含服务项目。"},
     "b.difference": {"en": "Difference", "zh": "差值"},
     "pp": {"en": "pp", "zh": "个百分点"},
@@ -247,11 +248,15 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
-def attach_desk_files(plan, scenario, lang: str = "en") -> None:
-    """plan.xlsx and report.html, in ``lang``, into the plan's files (written atomically with the rest)."""
+def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
+    """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
+    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""
+    from .sheets import attach_sheets, build_sheets
     from .workbook import attach_workbook
 
-    attach_workbook(plan, scenario, lang)
+    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
+    attach_sheets(plan, scenario, lang, redact, sheets=sheets)
+    attach_workbook(plan, scenario, lang, redact, sheets=sheets)
     attach_report(plan, scenario, lang)
 
 

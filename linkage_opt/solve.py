@@ -22,6 +22,7 @@ from . import __version__
 from .config import solver_option_problems, with_option_problems
 from .errors import InfeasibleError, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
+from .dispatch import settle_objective
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
 from .solvers import SolverOptions, Status, get_backend
@@ -585,12 +586,14 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
         "it breaks " + ", ".join(rule_report["blocked_by"]) if rule_report["blocked_by"] else "not needed")),
         "best_found": bool(rule_report["feasible"] and first.get("first_start") == "used" and first.get("kept_start"))}
 
-    tables = build_tables(form, x)
+    dispatch: dict = {}
+    tables = build_tables(form, x, previous_pairs, dispatch=dispatch)
     ran = [s for s in stages if s.ran and s.value is not None]
     last = ran[-1] if ran else stages[-1]   # the figures of the last stage that ran (later ones were skipped)
     objective = objective_terms(form, x)
     if scenario.config.objective.mode == "weighted":
         objective["weighted"] = stages[0].value
+    objective = settle_objective(objective, tables, form, dispatch)   # of the plan as handed out
     m = form.model
     summary = {
         "status": status,
@@ -607,6 +610,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
                   "integer_variables": int(m.integrality().sum()),
                   "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
         "metrics": plan_metrics(tables, scenario),
+        "dispatch": dispatch,
         "rule_of_thumb_start": rule_report,
         "lapsed_lots": lapsed_lots(scenario),     # charity lots expired before the period: left out
         "config": str(scenario.config_path) if scenario.config_path else None,

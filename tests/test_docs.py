@@ -36,3 +36,16 @@ def test_model_md_names_every_row_and_column_block_of_the_sample_model():
     m = build(load_scenario(ROOT / "configs" / "zhugen.yaml")).model
     for block in [*m.row_blocks, *m.var_blocks]:
         assert f"`{block}" in text, f"docs/model.md does not mention block {block}"
+
+
+def test_each_example_row_has_a_value_per_header():
+    import csv
+    import io
+    import re
+
+    text = (Path(__file__).parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"`(\w+)\.csv`\n\n```csv\n(.*?)\n```", text, re.S)
+    assert len(blocks) == 8
+    for name, body in blocks:
+        header, row = list(csv.reader(io.StringIO(body)))
+        assert len(row) == len(header), (name, len(header), len(row))

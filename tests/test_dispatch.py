@@ -1,0 +1,129 @@
+"""Dispatchable amounts (linkage_opt/dispatch.py): whole steps, at least min_hours, whole items and yuan,
+totals exact where rules need them, the plan still passes `check`, no float noise."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkage_opt.check import check_plan
+from linkage_opt.config import Config
+from linkage_opt.errors import ValidationError
+from linkage_opt.load import load_scenario
+from linkage_opt.solve import solve
+
+from factories import make_scenario, unit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def zhugen():
+    scenario = load_scenario(ROOT / "configs" / "zhugen.yaml")
+    return scenario, solve(scenario, time_limit=60)
+
+
+def _people_hours(plan, scenario) -> pd.Series:
+    a = plan.allocations
+    p = a[a["provider_kind"].isin(["volunteer", "social_worker"]) & (a["need_id"].fillna("") != "")]
+    hpu = p["category"].map({k: v.hours_per_unit for k, v in scenario.config.categories.items()})
+    return (p["quantity"] * hpu).groupby([p["provider_id"], p["unit_id"], p["category"]]).sum()
+
+
+def _off_step(h: pd.Series, step: float) -> pd.Series:
+    return h[np.abs(h / step - np.round(h / step)) > 1e-6]
+
+
+def test_sample_plan_is_dispatchable_and_passes_check(zhugen):
+    scenario, plan = zhugen
+    d = plan.summary["dispatch"]
+    assert d["enabled"] and d["step_hours"] == 0.5 and d["min_hours"] == 1.0
+    assert check_plan(scenario, plan.tables(), plan.summary) == []
+    h = _people_hours(plan, scenario)
+    off = _off_step(h, 0.5)
+    # only odd amounts (a guaranteed need's fraction no one has room to round) are off the step
+    assert len(off) <= d["odd_amounts"] < 0.1 * len(h)
+    assert (h[h > 1e-9] >= 1.0 - 1e-9).sum() >= len(h[h > 1e-9]) - d["below_min"]
+    assert d["below_min"] <= 1
+    # lots: whole yuan and whole items, everywhere (program money too)
+    lots = plan.allocations[plan.allocations["provider_kind"].isin(["charity", "budget"])]
+    assert np.allclose(lots["load"], np.round(lots["load"]), atol=1e-9)
+    # the objective is that of the plan as handed out; the model's is kept beside it
+    obj, model = plan.summary["objective"], d["model_objective"]
+    wc = float((plan.coverage["weight"] * plan.coverage["covered"]).sum())
+    assert obj["coverage"] == pytest.approx(wc, abs=1e-12)
+    assert model["coverage"] - obj["coverage"] == pytest.approx(d["lost_weighted_coverage"], abs=1e-8)
+    assert 0 <= d["lost_weighted_coverage"] < 0.005
+    assert 0 <= d["lost_hours"] < 0.02 * plan.providers["used"].sum()
+
+
+def test_slivers_of_a_class_are_gone():
+    """Ten identical volunteers share 12.3 hours: order-filling gave one of them 0.3 h; now whole steps >= 1 h."""
+    units = [unit("U1", 0, 0)]
+    needs = [{"need_id": "n1", "unit_id": "U1", "category": "care", "quantity": 12.3, "tier": "basic"}]
+    vols = [{"volunteer_id": f"V{i:02d}", "home_unit": "U1", "hours": 3.0, "skills": ("care",),
+             "party_member": True} for i in range(10)]
+    cfg = {"categories": {"care": {"weight": 1.0}}}
+    sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols)
+    exact = solve(sc.replace(config=sc.config.model_copy(update={"dispatch": sc.config.dispatch.model_copy(
+        update={"enabled": False})})))
+    ex = exact.allocations
+    assert ((ex["quantity"] % 0.5).round(9) != 0).any()            # the model's split has a sliver
+    plan = solve(sc)
+    q = plan.allocations["quantity"]
+    assert np.allclose(q * 2, np.round(q * 2)) and (q >= 1.0).all()
+    assert q.sum() == pytest.approx(12.0)                           # basic need: rounded down to the step
+    assert plan.summary["dispatch"]["lost_hours"] == pytest.approx(0.3)
+    assert check_plan(sc, plan.tables(), plan.summary) == []
+    from linkage_opt.explain import attach_explanations
+
+    attach_explanations(plan)               # met in the model: unmet only by rounding, and it says so
+    ex = plan.extras["explanations.csv"].set_index("need_id")
+    assert ex.loc["n1", "reason_code"] == "dispatch_rounding" and "0.3" in ex.loc["n1", "reason"]
+
+
+def test_guaranteed_need_keeps_its_total_and_lots_give_whole_items():
+    units = [unit("U1", 0, 0)]
+    needs = [{"need_id": "g", "unit_id": "U1", "category": "care", "quantity": 7.3, "tier": "guaranteed"},
+             {"need_id": "aid", "unit_id": "U1", "category": "aid", "quantity": 9.5, "tier": "basic"}]
+    vols = [{"volunteer_id": f"V{i}", "home_unit": "U1", "hours": 4.0, "skills": ("care",), "party_member": True}
+            for i in range(3)]
+    lots = [{"lot_id": "L1", "donor": "超市", "kind": "goods", "quantity": 20, "item": "rice"}]
+    cfg = {"categories": {"care": {"weight": 1.0}, "aid": {"unit": "packages", "items": {"rice": 1.0}}}}
+    sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols, charity=lots)
+    plan = solve(sc)
+    cov = plan.coverage.set_index("need_id")
+    assert cov.loc["g", "covered"] == pytest.approx(7.3)          # exact: a guarantee
+    assert plan.summary["dispatch"]["odd_amounts"] == 1            # its 0.3 h stays with one person
+    v = plan.allocations[plan.allocations["provider_kind"] == "volunteer"]
+    assert (v["quantity"] >= 1.0).all()
+    assert len(_off_step(v.set_index("provider_id")["quantity"], 0.5)) == 1
+    rice = plan.allocations[plan.allocations["provider_kind"] == "charity"]
+    assert rice["load"].tolist() == [9.0]                          # whole items (9.5 needed: 9 handed out)
+    assert plan.summary["dispatch"]["lost_items"] == pytest.approx(0.5)
+    assert check_plan(sc, plan.tables(), plan.summary) == []
+
+
+def test_dispatch_config_keys():
+    base = {"period": "2026-12", "data": "d", "categories": {"care": {}}}
+    cfg = Config.model_validate({**base, "dispatch": {"step": 0.25, "min_hours": 2}})
+    assert (cfg.dispatch.step, cfg.dispatch.min_hours, cfg.dispatch.enabled) == (0.25, 2, True)
+    for bad in ({"step": 0}, {"stepp": 1}, {"min_hours": -1}):
+        with pytest.raises(Exception):
+            Config.model_validate({**base, "dispatch": bad})
+
+
+def test_no_float_noise_in_any_csv(tmp_path, zhugen):
+    scenario, plan = zhugen
+    from linkage_opt.explain import attach_explanations
+
+    attach_explanations(plan)
+    plan.write(tmp_path / "p")
+    noise = re.compile(r"\d\.\d*(?:0{6,}[1-9]|9{6,})\d*")
+    for f in (tmp_path / "p").glob("*.csv"):
+        text = f.read_text(encoding="utf-8-sig")
+        assert not noise.search(text), (f.name, noise.search(text).group(0))
