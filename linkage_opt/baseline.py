@@ -477,7 +477,7 @@ def compare(form: Formulation, plan: Plan) -> dict:
     from .solve import plan_metrics
 
     xb, repair = form.rule_of_thumb if form.rule_of_thumb is not None else repaired_baseline(form)
-    base_tables = build_tables(form, xb)
+    base_tables = build_tables(form, xb, rounded=False)     # the yardstick unrounded: never lowered by rounding
     base = plan_metrics(base_tables, form.scenario)
     base["money"] = float(form.col_money @ xb)
     opt = dict(plan.summary["metrics"])
