@@ -79,7 +79,8 @@ class Axis:
 
     @property
     def key(self) -> str:
-        return f"{self.target}{self.op}"
+        """The axis's column in the sweep table: ``rules.budget.amount``, ``volunteers.hours*=``."""
+        return self.target if self.op == "=" else f"{self.target}{self.op}"
 
     def change(self, value: str) -> str:
         return f"{self.target}{self.op}{value}"
@@ -230,7 +231,7 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
                .reset_index())
         rec["coverage"] = {c: agg[c].tolist() for c in agg.columns}
     except InfeasibleError as exc:
-        rec.update(status="infeasible", error=str(exc).strip().splitlines()[0] if str(exc).strip() else "infeasible")
+        rec.update(status="infeasible", error=str(exc).strip() or "infeasible")
     except ValidationError as exc:
         rec["error"] = "; ".join(str(p) for p in exc.problems)
     except LinkageError as exc:
@@ -277,6 +278,9 @@ def _option_problems(workers, sample, perturb_weights, scheduler, grid) -> list[
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 256):
         out.append(Problem("--workers", None, None, "the number of workers must be a whole number from 1 to 256",
                            value=workers, hint="e.g. --workers 2"))
+    if workers is not None and scheduler != "local":
+        out.append(Problem("--workers", None, None, "--workers applies to --scheduler local only", value=workers,
+                           hint="the workers of a scheduler are started with `dask worker ADDRESS`"))
     if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 1):
         out.append(Problem("--sample", None, None, "the sample size must be a whole number of at least 1",
                            value=sample, hint="e.g. --sample 50"))
@@ -343,8 +347,10 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
         for v in a.values:
             try:
                 apply_change(base, parse_change(a.change(v)))
-            except ValidationError as exc:
-                bad += [dataclasses.replace(p, file="--grid") if p.file == "--set" else p for p in exc.problems]
+            except ValidationError as exc:    # the first value that fails names the axis's problem
+                bad += [dataclasses.replace(p, file="--grid" + p.file[len("--set"):]) if p.file.startswith("--set")
+                        else p for p in exc.problems]
+                break
     if bad:
         raise ValidationError(bad)
 
