@@ -139,7 +139,8 @@ def weight_variants(config, amount: float, samples: int, seed: int = 0) -> list[
         if w.sum() > 0:
             w = w * (base.sum() / w.sum())
         w = np.where(amount == 0, base, w)
-        changes = tuple(f"categories.{c}.weight={float(x)!r}" for c, x in zip(cats, w))
+        # a weight left as it is is no change: zero perturbation makes every sample the base (one solve)
+        changes = tuple(f"categories.{c}.weight={float(x)!r}" for c, x, b in zip(cats, w, base) if float(x) != float(b))
         out.append(Variant(k + 1, changes, {"sample": k, **{f"weight.{c}": float(x) for c, x in zip(cats, w)}}))
     return out
 
@@ -448,7 +449,7 @@ def _connect(scheduler: str, workers: int | None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
         return Client(cluster), cluster
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
