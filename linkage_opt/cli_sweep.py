@@ -90,7 +90,7 @@ def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, worke
     from .outdir import check_output_folder
     from .sweep import sweep
 
-    check_output_folder(target)          # a file, FIFO or device is refused before anything is loaded
+    check_output_folder(target, "the sweep folder ")     # a file, FIFO or device is refused before anything is loaded
     # the bar over variants appears once the inputs and options are checked (its first call)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=False)

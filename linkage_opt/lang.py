@@ -675,7 +675,7 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"e\.g\. --perturb-weights 0\.2 \(each weight within ±20 %\)", "如 --perturb-weights 0.2（每个权重变动不超过 ±20%）"),
     (r"--perturb-weights and --grid cannot be combined", "--perturb-weights 与 --grid 不能同时使用"),
     (r"sweep the grid, or perturb the weights of one scenario", "请扫描维度网格，或对一个场景扰动权重"),
-    (r"unknown scheduler {v}", "未知的调度器 {v}"),
+    (r"{v} is not a scheduler", "{v} 不是调度器"),
     (r"local \(a cluster of worker processes on this machine\) or tcp://HOST:PORT",
      "local（在本机启动一组计算进程）或 tcp://HOST:PORT"),
     (r"cannot reach the scheduler (?P<a>\S+) or it has no workers \((?P<e>[^)]*)\)",
@@ -1009,6 +1009,26 @@ HELP_ZH: dict[str, str] = {
         "规划一个区的社会资源如何到达各社区和村（五社联动）。",
     "Examples:\n\n  linkage-opt validate configs/zhugen.yaml\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30":
         "示例：\n\n  linkage-opt validate configs/zhugen.yaml\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --lang zh\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30",
+    "Plan many variants of a scenario on Dask and tabulate them: a grid of changes, or perturbed weights.\n\nWrites a sweep folder: one row per variant in sweep.csv and sweep.xlsx, trade-off charts in sweep.html,\nand each finished variant in variants/ (reused by a re-run). Exit codes: 0 every variant planned,\n1 some variants failed (see their error), 2 bad input or option, 4 internal error, 130 interrupted\n(finished variants kept).":
+        "在 Dask 上计算一个场景的多个变体并列表比较：按修改的网格，或按扰动后的权重。\n\n写出扫描文件夹：sweep.csv 和 sweep.xlsx 中每个变体一行，sweep.html 中是权衡曲线，\nvariants/ 中保存每个已完成的变体（重新运行时复用）。退出码：0 全部变体已计算，\n1 部分变体失败（见其错误信息），2 输入或选项有误，4 内部错误，130 被中断（已完成的变体保留）。",
+    "An axis: KEY=V1,V2,... in the syntax of whatif --set (*=, +=, table filters); repeatable: every combination is one variant.":
+        "一个扫描维度：KEY=V1,V2,...，写法同 whatif --set（*=、+=、表筛选）；可重复：每种组合为一个变体。",
+    "Solve this many variants drawn at random from the grid (with --perturb-weights: the number of samples, default 20).":
+        "从网格中随机抽取这么多个变体来计算（与 --perturb-weights 一起用：样本数，默认 20）。",
+    "Move every category weight by up to this share (e.g. 0.2) in each sample and report how stable each unit's coverage and rank are.":
+        "每个样本中把各类别权重最多变动这个比例（如 0.2），并报告各单位满足率和排名的稳定程度。",
+    "Random seed of --sample and --perturb-weights.":
+        "--sample 和 --perturb-weights 的随机种子。",
+    "Sweep folder (default sweeps/<config name>); the variants finished in it before are reused.":
+        "扫描文件夹（默认 sweeps/<配置文件名>）；其中已完成的变体会被复用。",
+    "local (worker processes on this machine) or the address of a running Dask scheduler, tcp://HOST:PORT.":
+        "local（在本机启动计算进程）或正在运行的 Dask 调度器地址 tcp://HOST:PORT。",
+    "Worker processes of the local cluster (default 2).":
+        "本地集群的计算进程数（默认 2）。",
+    "Seconds for each variant's solve (default: the config's).":
+        "每个变体求解的时间上限（秒，默认：配置文件中的）。",
+    "Write into an --out folder that is not a sweep folder.":
+        "写入一个不是扫描文件夹的 --out 文件夹。",
     "Print the version and exit.":
         "显示版本并退出。",
     "Number of volunteers (overrides the preset).":

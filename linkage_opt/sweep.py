@@ -297,7 +297,7 @@ def _option_problems(workers, sample, perturb_weights, scheduler, grid) -> list[
                            hint="give --grid KEY=V1,V2,... (repeatable) or --perturb-weights A --sample N"))
     if not isinstance(scheduler, str) or not (scheduler == "local" or re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+",
                                                                                 scheduler)):
-        out.append(Problem("--scheduler", None, None, f"unknown scheduler {scheduler!r}", value=None,
+        out.append(Problem("--scheduler", None, None, f"{scheduler!r} is not a scheduler",
                            hint="local (a cluster of worker processes on this machine) or tcp://HOST:PORT"))
     return out
 

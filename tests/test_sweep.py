@@ -247,7 +247,7 @@ def run(*args: str):
     (["--grid", "volunteers.hours*=1,2", "--workers", "0"], "--workers: the number of workers must be"),
     (["--grid", "volunteers.hours*=1,2", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"],
      "--workers applies to --scheduler local only"),
-    (["--grid", "volunteers.hours*=1,2", "--scheduler", "nowhere"], "unknown scheduler 'nowhere'"),
+    (["--grid", "volunteers.hours*=1,2", "--scheduler", "nowhere"], "'nowhere' is not a scheduler"),
     (["--grid", "volunteers.hours*=1,2", "--time-limit", "0"], "--time-limit"),
 ])
 def test_bad_grid_or_option_exits_2_with_a_located_message(tiny_scenario, tmp_path, args, expected):
@@ -262,12 +262,22 @@ def test_bad_grid_or_option_exits_2_with_a_located_message(tiny_scenario, tmp_pa
 
 
 def test_bad_grid_in_chinese_and_an_out_that_is_a_file(tiny_scenario, tmp_path):
+    from linkage_opt import lang as L
+
+    L._MISSES.clear()
     r = run(str(tiny_scenario), "--grid", "volunteers.hours*=0.5,x", "--out", str(tmp_path / "s"), "--lang", "zh")
     assert r.exit_code == 2 and "发现 1 处输入问题" in r.output and "不是数字" in r.output
+    for args in (["--grid", "volunteers.hours"], ["--grid", "volunteers.hours*=1,1"], [],
+                 ["--perturb-weights", "0.2", "--grid", "volunteers.hours*=1,2"], ["--perturb-weights", "1.5"],
+                 ["--grid", "volunteers.hours*=1,2", "--workers", "0", "--sample", "0", "--scheduler", "nowhere"]):
+        r = run(str(tiny_scenario), "--out", str(tmp_path / "s"), "--lang", "zh", *args)
+        assert r.exit_code == 2 and "发现" in r.output, r.output
+    assert not L._MISSES, L._MISSES                   # every sweep problem reads in Chinese
     f = tmp_path / "notes.txt"
     f.write_text("keep", encoding="utf-8")
     r = run(str(tiny_scenario), "--grid", "volunteers.hours*=1,2", "--out", str(f))
     assert r.exit_code == 2 and "is a regular file, not a folder" in r.output and f.read_text() == "keep"
+    assert "it is created if missing" in r.output
     other = tmp_path / "other"
     other.mkdir()
     (other / "mine.txt").write_text("x")
