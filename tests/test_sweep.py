@@ -27,7 +27,7 @@ from linkage_opt.robustness import robustness
 from linkage_opt.sweep import (STORE, Variant, grid_variants, parse_axis, read_store, scenario_digest,
                                variant_fingerprint, weight_variants)
 
-from conftest import TINY_TABLES, write_scenario
+from conftest import write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,6 +98,19 @@ def test_fingerprints_follow_the_inputs_not_the_files(tmp_path):
     assert fp == variant_fingerprint(d, ["volunteers.hours*=0.5"], {"threads": 1, "time_limit": 60})
     assert fp != variant_fingerprint(d, ["volunteers.hours*=0.6"], {"time_limit": 60, "threads": 1})
     assert fp != variant_fingerprint(d, ["volunteers.hours*=0.5"], {"time_limit": 30, "threads": 1})
+
+
+def test_a_scenario_travels_pickled_validated_and_read_only(tmp_path):
+    import pickle
+
+    s = lo.load_scenario(scarce(tmp_path))
+    back = pickle.loads(pickle.dumps(s))
+    assert back.is_validated and scenario_digest(back) == scenario_digest(s)
+    assert dict(back.origins) == dict(s.origins) and dict(back.input_hashes) == dict(s.input_hashes)
+    with pytest.raises(TypeError):
+        back.needs["quantity"] = 0
+    changed = s.replace(needs=s.needs.assign(quantity=-1.0))       # not validated: solve() checks it again
+    assert not pickle.loads(pickle.dumps(changed)).is_validated
 
 
 def test_weight_samples_keep_the_total_and_stay_within_the_perturbation(tmp_path):
@@ -345,6 +358,8 @@ def dask_cluster(tmp_path_factory, request):
     where = tmp_path_factory.mktemp("dask-cluster")
     procs: list[subprocess.Popen] = []
 
+    logs: list = []
+
     def stop():
         for p in reversed(procs):
             if p.poll() is None:
@@ -355,9 +370,11 @@ def dask_cluster(tmp_path_factory, request):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        for f in logs:
+            f.close()
 
     request.addfinalizer(stop)
-    logs = [open(where / f"{name}.log", "w") for name in ("scheduler", "worker1", "worker2")]
+    logs += [open(where / f"{name}.log", "w") for name in ("scheduler", "worker1", "worker2")]  # noqa: SIM115
     procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                    "--port", str(port), "--no-dashboard"], cwd=where, env=env(),
                                   stdout=logs[0], stderr=subprocess.STDOUT))
