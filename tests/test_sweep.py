@@ -397,6 +397,7 @@ def dask_cluster(tmp_path_factory, request):
     return address, workers
 
 
+@pytest.mark.cluster
 def test_a_sweep_runs_on_a_real_scheduler_and_two_workers(tmp_path, dask_cluster):
     address, workers = dask_cluster
     cfg = scarce(tmp_path)
