@@ -554,7 +554,10 @@ def _result(variants, records, reused, folder, meta, started, interrupted) -> Sw
     rows = []
     for v in variants:
         rec = records.get(v.fingerprint)
-        row = {"variant": v.number, "label": "; ".join(v.changes) if v.changes else "base", **v.inputs}
+        label = "; ".join(v.changes) if v.changes else "base"
+        if v.inputs.get("sample"):          # a weight sample: its weights are the weight.* columns
+            label = f"sample {v.inputs['sample']}"
+        row = {"variant": v.number, "label": label, **v.inputs}
         if rec is None:
             row.update(status="not run", fingerprint=v.fingerprint, reused=False)
         else:
