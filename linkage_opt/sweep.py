@@ -47,7 +47,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InfeasibleError, LinkageError, OutputPathError, Problem, ValidationError
+from .errors import InfeasibleError, LinkageError, OutputPathError, Problem, SolverError, ValidationError
 
 STORE = "variants"
 META = "sweep.json"
@@ -446,15 +446,20 @@ def _connect(scheduler: str, workers: int | None):
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
+        except Exception as exc:  # noqa: BLE001 - e.g. a script without the __main__ guard the processes need
+            raise SolverError(f"cannot start the local Dask cluster ({type(exc).__name__}: {exc}); from a script, "
+                              "call the sweep under `if __name__ == '__main__':` (its worker processes are "
+                              "spawned)") from None
         return Client(cluster), cluster
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ValidationError([Problem("--scheduler", None, None, f"cannot reach the scheduler {scheduler} or "
                                        f"it has no workers ({type(exc).__name__})",
                                        hint="start one with `dask scheduler` and `dask worker ADDRESS`, "
