@@ -54,7 +54,8 @@ def main() -> int:
         runs.append({"workers": n, "wall_s": round(wall, 1), "variants": len(t),
                      "statuses": t["status"].value_counts().to_dict(),
                      "solve_s_sum": round(float(t["seconds"].sum()), 1),
-                     "coverage": [round(float(v), 4) for v in t["weighted_coverage"]],
+                     "coverage": [None if v is None or v != v else round(float(v), 4) for v in t["weighted_coverage"]],
+                     "errors": sorted({str(e).splitlines()[0] for e in t["error"] if e}),
                      "peak_mb_per_worker": {str(w["worker"]): w["peak_mb"] for w in res.workers.to_dict("records")}})
         r = runs[-1]
         print(f"{n} worker(s): {r['wall_s']:.1f} s wall, {r['solve_s_sum']:.1f} s of variant solves, "
