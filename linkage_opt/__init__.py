@@ -15,6 +15,7 @@ from .load import load_scenario  # noqa: E402
 from .plan import Plan  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 from .solve import solve  # noqa: E402  (binds the function over the submodule of the same name)
+from .sweep import SweepResult, sweep  # noqa: E402  (likewise; dask is imported only when a sweep runs)
 
 __all__ = [
     "__version__",
@@ -26,7 +27,9 @@ __all__ = [
     "Problem",
     "Scenario",
     "SolverError",
+    "SweepResult",
     "ValidationError",
     "load_scenario",
     "solve",
+    "sweep",
 ]

@@ -705,6 +705,10 @@ from .cli_runs import register as _register_runs  # noqa: E402  - run, runs list
 
 _register_runs(app)
 
+from .cli_sweep import register as _register_sweep  # noqa: E402  - sweep (variants on Dask)
+
+_register_sweep(app)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -246,6 +246,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.optimal": {"en": "optimal", "zh": "最优"},
     "status.feasible": {"en": "feasible (time limit; see gap)", "zh": "可行（达到时间上限，见间隙）"},
     "status.infeasible": {"en": "infeasible", "zh": "不可行"},
+    "status.failed": {"en": "failed", "zh": "失败"},
+    "status.not run": {"en": "not run", "zh": "未运行"},
     "stage.coverage": {"en": "coverage", "zh": "覆盖"},
     "stage.equity": {"en": "equity", "zh": "公平"},
     "stage.cost": {"en": "cost", "zh": "成本"},
@@ -289,6 +291,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "whatif.variant": {"en": "variant", "zh": "变体"},
     "whatif.status": {"en": "status", "zh": "状态"},
     "whatif.pt": {"en": "pt", "zh": "个百分点"},
+    # sweep
+    "sweep.running": {"en": "planning variants", "zh": "正在计算各个变体"},
+    "sweep.title": {"en": "Sweep: {n} variants", "zh": "多方案扫描：共 {n} 个变体"},
+    "sweep.col.variant": {"en": "#", "zh": "序号"},
+    "sweep.col.changes": {"en": "changes", "zh": "修改"},
+    "sweep.col.status": {"en": "status", "zh": "状态"},
+    "sweep.col.coverage": {"en": "weighted coverage", "zh": "加权满足率"},
+    "sweep.col.rule": {"en": "rule of thumb", "zh": "经验分配"},
+    "sweep.col.min_ratio": {"en": "lowest unit", "zh": "最低单位"},
+    "sweep.col.guaranteed": {"en": "guaranteed met", "zh": "兜底已满足"},
+    "sweep.col.money": {"en": "money (yuan)", "zh": "资金（元）"},
+    "sweep.col.gap": {"en": "gap", "zh": "间隙"},
+    "sweep.col.seconds": {"en": "s", "zh": "秒"},
+    "sweep.reused_mark": {"en": " (reused)", "zh": "（复用）"},
+    "sweep.more": {"en": "{n} more variants in sweep.csv", "zh": "另有 {n} 个变体，见 sweep.csv"},
+    "sweep.counts": {"en": "{n} variants: {solved} solved, {reused} reused, {failed} failed; {seconds} s",
+                     "zh": "共 {n} 个变体：求解 {solved} 个，复用 {reused} 个，失败 {failed} 个；用时 {seconds} 秒"},
+    "sweep.worker": {"en": "worker {worker}: {n} variants, peak memory {mb} MB",
+                     "zh": "计算节点 {worker}：{n} 个变体，内存峰值 {mb} MB"},
+    "sweep.robustness": {"en": "Robustness: {samples} samples (weights within ±{pctw}); {changing} of {units} units change "
+                               "rank in some sample; widest range of a unit's coverage {widest}",
+                         "zh": "稳健性：共 {samples} 个样本（权重变动不超过 ±{pctw}）；{units} 个单位中有 {changing} 个在某些样本中"
+                               "排名变化；单位满足率的最大变动幅度 {widest}"},
+    "sweep.robust_unit": {"en": "  {unit}: {lo} .. {hi} (base {base}); rank {rank} ({worst}..{best})",
+                          "zh": "  {unit}：{lo} .. {hi}（基准 {base}）；排名 {rank}（{worst}..{best}）"},
+    "sweep.written": {"en": "Sweep written to [bold]{path}[/] (sweep.csv, sweep.xlsx, sweep.html)",
+                      "zh": "扫描结果已写入 [bold]{path}[/]（sweep.csv、sweep.xlsx、sweep.html）"},
+    "sweep.interrupted": {"en": "interrupted; the {n} finished variants are kept in {path} (a re-run reuses them)",
+                          "zh": "已中断；已完成的 {n} 个变体保存在 {path} 中（重新运行时会复用）"},
     # generate
     "generate.running": {"en": "generating", "zh": "正在生成"},
     "generate.wrote": {"en": "wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}",
@@ -625,6 +656,40 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"give a table column \(volunteers\.hours\) or a config path \(rules\.budget\.amount\)",
      "请给出表的列（如 volunteers.hours）或配置路径（如 rules.budget.amount）"),
     (r"use = to set it", "请用 = 直接设置"),
+    # sweeps (--grid, --perturb-weights, --scheduler, the sweep folder)
+    (r"cannot read the grid {v}", "无法读取扫描维度 {v}"),
+    (r"write KEY=V1,V2,\.\.\., KEY\*=F1,F2,\.\.\. or KEY\+=A1,A2,\.\.\., e\.g\. (?P<ex>.+)",
+     "写作 KEY=V1,V2,...、KEY*=F1,F2,... 或 KEY+=A1,A2,...，如 {ex}"),
+    (r"the grid {v} has an empty value", "扫描维度 {v} 中有空值"),
+    (r"separate the values with commas, e\.g\. (?P<ex>.+)", "各取值用逗号分隔，如 {ex}"),
+    (r"the grid {v} lists a value twice", "扫描维度 {v} 中有重复的取值"),
+    (r"give each value once", "每个取值只写一次"),
+    (r"the grid sweeps (?P<k>\S+) twice", "扫描维度 {k} 出现了两次"),
+    (r"give each KEY once, with all its values", "每个 KEY 只写一次，列出它的全部取值"),
+    (r"nothing to sweep", "没有要扫描的内容"),
+    (r"give --grid KEY=V1,V2,\.\.\. \(repeatable\) or --perturb-weights A --sample N",
+     "请给出 --grid KEY=V1,V2,...（可重复）或 --perturb-weights A --sample N"),
+    (r"the number of workers must be a whole number from 1 to 256", "计算节点数必须是 1 到 256 的整数"),
+    (r"--workers applies to --scheduler local only", "--workers 只适用于 --scheduler local"),
+    (r"the workers of a scheduler are started with `dask worker ADDRESS`", "调度器的计算节点用 `dask worker ADDRESS` 启动"),
+    (r"e\.g\. (?P<ex>--\S+ \S+)", "如 {ex}"),
+    (r"the sample size must be a whole number of at least 1", "样本数必须是不小于 1 的整数"),
+    (r"the perturbation must be from 0 to less than 1", "扰动幅度必须不小于 0 且小于 1"),
+    (r"e\.g\. --perturb-weights 0\.2 \(each weight within ±20 %\)", "如 --perturb-weights 0.2（每个权重变动不超过 ±20%）"),
+    (r"--perturb-weights and --grid cannot be combined", "--perturb-weights 与 --grid 不能同时使用"),
+    (r"sweep the grid, or perturb the weights of one scenario", "请扫描维度网格，或对一个场景扰动权重"),
+    (r"{v} is not a scheduler", "{v} 不是调度器"),
+    (r"local \(a cluster of worker processes on this machine\) or tcp://HOST:PORT",
+     "local（在本机启动一组计算进程）或 tcp://HOST:PORT"),
+    (r"cannot reach the scheduler (?P<a>\S+) or it has no workers \((?P<e>[^)]*)\)",
+     "无法连接调度器 {a}，或它没有计算节点（{e}）"),
+    (r"start one with `dask scheduler` and `dask worker ADDRESS`, or use --scheduler local",
+     "请用 `dask scheduler` 和 `dask worker ADDRESS` 启动，或使用 --scheduler local"),
+    (r"the sweep folder {v} exists and is (?P<noun>a [\w ()]+?), not a folder", "扫描文件夹 {v} 已存在，是{noun}，不是文件夹"),
+    (r"the sweep folder {v} is a symbolic link to {w}, which does not exist", "扫描文件夹 {v} 是指向 {w} 的符号链接，而 {w} 不存在"),
+    (r"the sweep folder {v} exists and is not a linkage-opt sweep folder", "扫描文件夹 {v} 已存在，且不是 linkage-opt 扫描文件夹"),
+    (r"choose another --out or pass --force", "请换一个 --out 或加 --force"),
+    (r"cannot write the sweep folder {v}", "无法写入扫描文件夹 {v}"),
     # the monthly run
     (r"period must look like 2026-12 \(YYYY-MM\), or be 'current' or 'next'",
      "规划月份应写作 2026-12（YYYY-MM），或写 current / next"),
@@ -949,6 +1014,26 @@ HELP_ZH: dict[str, str] = {
         "规划一个区的社会资源如何到达各社区和村（五社联动）。",
     "Examples:\n\n  linkage-opt validate configs/zhugen.yaml\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30":
         "示例：\n\n  linkage-opt validate configs/zhugen.yaml\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --lang zh\n\n  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30",
+    "Plan many variants of a scenario on Dask and tabulate them: a grid of changes, or perturbed weights.\n\nWrites a sweep folder: one row per variant in sweep.csv and sweep.xlsx, trade-off charts in sweep.html,\nand each finished variant in variants/ (reused by a re-run). Exit codes: 0 every variant planned,\n1 some variants failed (see their error), 2 bad input or option, 4 internal error, 130 interrupted\n(finished variants kept).":
+        "在 Dask 上计算一个场景的多个变体并列表比较：按修改的网格，或按扰动后的权重。\n\n写出扫描文件夹：sweep.csv 和 sweep.xlsx 中每个变体一行，sweep.html 中是权衡曲线，\nvariants/ 中保存每个已完成的变体（重新运行时复用）。退出码：0 全部变体已计算，\n1 部分变体失败（见其错误信息），2 输入或选项有误，4 内部错误，130 被中断（已完成的变体保留）。",
+    "An axis: KEY=V1,V2,... in the syntax of whatif --set (*=, +=, table filters); repeatable: every combination is one variant.":
+        "一个扫描维度：KEY=V1,V2,...，写法同 whatif --set（*=、+=、表筛选）；可重复：每种组合为一个变体。",
+    "Solve this many variants drawn at random from the grid (with --perturb-weights: the number of samples, default 20).":
+        "从网格中随机抽取这么多个变体来计算（与 --perturb-weights 一起用：样本数，默认 20）。",
+    "Move every category weight by up to this share (e.g. 0.2) in each sample and report how stable each unit's coverage and rank are.":
+        "每个样本中把各类别权重最多变动这个比例（如 0.2），并报告各单位满足率和排名的稳定程度。",
+    "Random seed of --sample and --perturb-weights.":
+        "--sample 和 --perturb-weights 的随机种子。",
+    "Sweep folder (default sweeps/<config name>); the variants finished in it before are reused.":
+        "扫描文件夹（默认 sweeps/<配置文件名>）；其中已完成的变体会被复用。",
+    "local (worker processes on this machine) or the address of a running Dask scheduler, tcp://HOST:PORT.":
+        "local（在本机启动计算进程）或正在运行的 Dask 调度器地址 tcp://HOST:PORT。",
+    "Worker processes of the local cluster (default 2).":
+        "本地集群的计算进程数（默认 2）。",
+    "Seconds for each variant's solve (default: the config's).":
+        "每个变体求解的时间上限（秒，默认：配置文件中的）。",
+    "Write into an --out folder that is not a sweep folder.":
+        "写入一个不是扫描文件夹的 --out 文件夹。",
     "Print the version and exit.":
         "显示版本并退出。",
     "Number of volunteers (overrides the preset).":

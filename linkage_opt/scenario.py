@@ -175,6 +175,13 @@ class Scenario:
         if validated:
             object.__setattr__(self, "_checked", (self.config, dict(self.tables)))
 
+    def __reduce__(self):
+        """Pickled as plain parts (the read-only views are rebuilt), so that a scenario travels with a task
+        to another process or machine (``linkage_opt.sweep``); a validated scenario arrives validated."""
+        return (_rebuild, (self.config, {n: pd.DataFrame(f) for n, f in self.tables.items()}, self.config_path,
+                           dict(self.input_hashes), dict(self.sources), dict(self.origins), self.warnings,
+                           self.is_validated))
+
     @property
     def is_validated(self) -> bool:
         """True when this config and these very tables were validated (by the loader, or by ``solve``)."""
@@ -234,6 +241,10 @@ class Scenario:
             for pid in self.tables[table][col]:
                 out[str(pid)] = kind
         return out
+
+
+def _rebuild(config, tables, config_path, input_hashes, sources, origins, warnings, validated) -> Scenario:
+    return Scenario(config, tables, config_path, input_hashes, sources, origins, warnings, validated=validated)
 
 
 def period_start(period: str) -> pd.Timestamp:
