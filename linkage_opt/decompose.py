@@ -346,6 +346,16 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
                 for mid, cap in zip(ms, caps):
                     out["use"][mid] = max(0.0, float(a) * (cap / tot if tot > 0 else 1.0 / len(ms)))
         out["money"] = float(form.col_money @ x)
+        out["duals"], out["budget_dual"] = {}, 0.0
+        if res.row_duals is not None:   # marginal values, in global coverage per unit of capacity / per yuan
+            if "capacity" in m.row_blocks and m.row_blocks["capacity"].size:
+                rows = m.row_blocks["capacity"]
+                for p, dv in zip(rows.index["p"].to_numpy(), res.row_duals[rows.ids]):
+                    if abs(dv) > 0:
+                        for mid in P["members"].iloc[p]:
+                            out["duals"][mid] = abs(float(dv)) * share
+            if "district_budget" in m.row_blocks and m.row_blocks["district_budget"].size:
+                out["budget_dual"] = abs(float(res.row_duals[m.row_blocks["district_budget"].ids[0]])) * share
     else:
         out["status"] = res.status.value
     out.update(seconds=time.perf_counter() - t0, peak_mb=_peak_mb(), pid=os.getpid(),
@@ -376,8 +386,8 @@ def solve_part(task: PartTask, options: dict) -> dict:
 # Coordination: shares of the shared resources
 # ---------------------------------------------------------------------------------------------------
 
-def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[str, tuple[int, ...]],
-                      rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
+def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: pd.Series,
+                      parts: dict[str, tuple[int, ...]], rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
                       say: Callable[[str], None]) -> tuple[list[dict], dict]:
     """Step 1: rounds of the parts' priced LPs (subgradient on the Lagrangian dual of the shared rows).
 
@@ -397,8 +407,8 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, parts: d
             per_part.setdefault(p, []).append(pid)
     pi = {pid: 0.0 for pid in shared}     # price of the whole capacity (coverage); lambda = pi / C
     pi_b = 0.0
-    n_rounds = 4 if rounds is None else max(1, int(rounds))
-    history, best, best_round = [], math.inf, 0
+    n_rounds = 5 if rounds is None else max(1, int(rounds))
+    history, best, best_round, lower, theta = [], math.inf, 0, -math.inf, 0.3
     priced_runs: list[list[dict]] = []
     first = None
     for k in range(n_rounds):
@@ -406,6 +416,27 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, parts: d
         if k == 0:
             res = runner.map(relax_part, full, lp_limit, seed)
             first = res
+        elif k == 1:
+            # the parts at proportional shares of round 0's uses: a plan of the global LP (a lower bound on
+            # the Lagrangian dual, the Polyak target) and the marginal values that start the prices
+            say("relaxation round 2 (shares)")
+            shares, budgets, owner, _ = coordinate(scenario, parts, first)
+            at_shares = part_tasks(scenario, labels, parts, [t.label for t in full], capacity=shares,
+                                   budgets=budgets, owner=owner)
+            res = runner.map(relax_part, at_shares, lp_limit, seed)
+            if all(r["status"] in ("optimal", "no_needs") for r in res):
+                lower = sum(t.share * r["bound"] for t, r in zip(at_shares, res))
+                for pid in shared:
+                    vals = [res[p].get("duals", {}).get(pid, 0.0) for p in shared[pid]]
+                    pi[pid] = cap[pid] * float(np.mean(vals)) if vals else 0.0
+                if budget:
+                    pi_b = budget * float(np.mean([r.get("budget_dual", 0.0) for r in res]))
+            history.append({"round": k, "kind": "shares", "feasible_lp_value": lower if np.isfinite(lower) else None,
+                            "seconds": round(time.monotonic() - t0, 3)})
+            took = time.monotonic() - t0
+            if end is not None and time.monotonic() + took > end:
+                break
+            continue
         else:
             say(f"relaxation round {k + 1}")
             jobs = []
@@ -425,6 +456,8 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, parts: d
         g_b = (sum(r["money"] for r in res) - budget) / budget if budget else 0.0
         if ok and value < best:
             best, best_round = value, k
+        elif k > 1:
+            theta *= 0.5          # no better bound: shorter steps
         over = sum(1 for x in g.values() if x > 1e-6)
         history.append({"round": k, "bound": value if ok else None, "overused": over,
                         "budget_overuse": g_b, "seconds": round(time.monotonic() - t0, 3)})
@@ -435,8 +468,10 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, parts: d
         norm = sum(x * x for x in sub.values()) + (g_b * g_b if budget and (g_b > 0 or pi_b > 0) else 0.0)
         if norm <= 1e-12:
             break                       # no shared row is overused: the relaxation is feasible, the bound tight
-        step = (value - 0.97 * best) / norm if np.isfinite(best) else 0.0
-        step = max(step, 0.03 * best / norm)
+        if k == 0:
+            continue            # round 1 (at shares) sets the first prices
+        target = lower if np.isfinite(lower) else 0.97 * best
+        step = theta * max(value - target, 0.01 * value) / norm
         for pid, x in sub.items():
             pi[pid] = max(0.0, pi[pid] + step * x)
         if budget:
@@ -695,7 +730,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         lp_limit = None if time_limit is None else max(1.0, RELAXATION_TIME_SHARE * time_limit * n_workers / len(names))
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
-        relaxed, lagrange = lagrangian_rounds(runner, full, scenario, parts, rounds, relax_end, lp_limit,
+        relaxed, lagrange = lagrangian_rounds(runner, full, scenario, labels, parts, rounds, relax_end, lp_limit,
                                               int(seed or 0), say)
         relax_wall = time.perf_counter() - t1
         del full
