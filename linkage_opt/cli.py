@@ -566,7 +566,8 @@ def whatif(
 def generate(
     out: Path = typer.Argument(..., help="Folder for the generated scenario (new, empty, or an earlier generated one)."),
     preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units); "
-                                         "realistic rolls: real_town (22), real_district (170), real_city (2,000)."),
+                                         "realistic rolls: real_town (22), real_district (170), real_city (2,000), province (30,000; "
+                                         "written county by county, planned with plan --decompose)."),
     units: Optional[int] = typer.Option(None, help="Number of units (overrides the preset)."),
     volunteers: Optional[int] = typer.Option(None, help="Number of volunteers (overrides the preset)."),
     workers: Optional[int] = typer.Option(None, help="Number of social workers (overrides the preset)."),
