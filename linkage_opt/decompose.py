@@ -43,7 +43,7 @@ from .scenario import Scenario, lapsed_lots
 
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
-RELAXATION_TIME_SHARE = 0.3   # of the time limit, for the relaxation step (its LPs in parallel)
+RELAXATION_TIME_SHARE = 0.4   # of the time limit, for the relaxation rounds (their LPs in parallel)
 MIN_PART_SECONDS = 5.0        # the smallest time limit a part's solve is given
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
 
@@ -214,25 +214,41 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
     lapsed = set(lapsed_lots(scenario))
     owner = owner or {}
 
-    def members(pid_col: pd.Series, p: int) -> np.ndarray:
-        ids = pid_col.astype(str).to_numpy()
-        return np.fromiter((p in parts.get(i, ()) and owner.get(i, p) == p for i in ids), bool, len(ids))
+    def rows_by_part(pid_col: pd.Series) -> dict[int, np.ndarray]:
+        """Part -> positions of the rows of a provider table that part may use (one pass over the table)."""
+        got: dict[int, list[int]] = {}
+        for i, pid in enumerate(pid_col.astype(str).to_numpy()):
+            mine = owner.get(pid)
+            for p in ((mine,) if mine is not None else parts.get(pid, ())):
+                got.setdefault(p, []).append(i)
+        return {p: np.asarray(ix, np.int64) for p, ix in got.items()}
+
+    c_all = scenario.charity[~scenario.charity["lot_id"].astype(str).isin(lapsed)]
+    index = {"volunteers": rows_by_part(scenario.volunteers["volunteer_id"]),
+             "social_workers": rows_by_part(scenario.social_workers["worker_id"]),
+             "organizations": rows_by_part(scenario.organizations["org_id"]),
+             "charity": rows_by_part(c_all["lot_id"])}
+    none = np.zeros(0, np.int64)
+    unit_pos = pd.Index(uid)
+    need_part = code[unit_pos.get_indexer(nd["unit_id"].astype(str))]
+    needs_by_part = pd.Series(np.arange(len(nd))).groupby(need_part).apply(lambda s: s.to_numpy()).to_dict() \
+        if len(nd) else {}
 
     tasks = []
     for p, name in enumerate(names):
         in_part = code == p
         caps = (capacity or {}).get(p, {})
         tables: dict[str, pd.DataFrame] = {}
-        v = scenario.volunteers[members(scenario.volunteers["volunteer_id"], p)]
-        w = scenario.social_workers[members(scenario.social_workers["worker_id"], p)]
-        o = scenario.organizations[members(scenario.organizations["org_id"], p)]
-        c = scenario.charity
-        c = c[members(c["lot_id"], p) & ~c["lot_id"].astype(str).isin(lapsed)]
+        v = scenario.volunteers.iloc[index["volunteers"].get(p, none)]
+        w = scenario.social_workers.iloc[index["social_workers"].get(p, none)]
+        o = scenario.organizations.iloc[index["organizations"].get(p, none)]
+        c = c_all.iloc[index["charity"].get(p, none)]
         homes = set(v["home_unit"].astype(str)) | set(w["base_unit"].astype(str)) | set(o["base_unit"].astype(str))
-        keep_units = in_part | np.isin(uid, list(homes))
+        keep_units = in_part.copy()
+        keep_units[unit_pos.get_indexer(list(homes))] = True
         part_ids = set(uid[in_part])
         tables["units"] = _plain(units[keep_units])
-        tables["needs"] = _plain(nd[in_part[pd.Index(uid).get_indexer(nd["unit_id"].astype(str))]])
+        tables["needs"] = _plain(nd.iloc[needs_by_part.get(p, none)])
 
         def with_caps(frame: pd.DataFrame, id_col: str, cap_col: str) -> pd.DataFrame:
             frame = _plain(frame)
@@ -426,6 +442,7 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: 
             res = runner.map(relax_part, at_shares, lp_limit, seed)
             if all(r["status"] in ("optimal", "no_needs") for r in res):
                 lower = sum(t.share * r["bound"] for t, r in zip(at_shares, res))
+            if any(r["status"] == "optimal" for r in res):
                 for pid in shared:
                     vals = [res[p].get("duals", {}).get(pid, 0.0) for p in shared[pid]]
                     pi[pid] = cap[pid] * float(np.mean(vals)) if vals else 0.0
@@ -445,8 +462,10 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: 
                 jobs.append((t, prices))
             res = runner.map(_relax_job, jobs, lp_limit, seed, (pi_b / budget) if budget else 0.0)
             priced_runs.append(res)
-        value = sum(r["value"] for r in res) + sum(pi.values()) + (pi_b if budget else 0.0)
-        ok = all(r["status"] in ("optimal", "no_needs") for r in res)
+        # a part whose LP was not solved counts with value_p <= s_p (coverage <= 1, the priced terms >= 0)
+        value = sum(r["value"] if r["status"] in ("optimal", "no_needs") else t.share for r, t in zip(res, full)) \
+            + sum(pi.values()) + (pi_b if budget else 0.0)
+        ok = any(r["status"] == "optimal" for r in res)
         total_use: dict[str, float] = {}
         for r in res:
             for pid, u in r["use"].items():
@@ -727,7 +746,9 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         t1 = time.perf_counter()
         full = part_tasks(scenario, labels, parts, names)
         build_tasks_s = time.perf_counter() - t1
-        lp_limit = None if time_limit is None else max(1.0, RELAXATION_TIME_SHARE * time_limit * n_workers / len(names))
+        # one part's LP may take the whole relaxation budget (a part whose LP is not solved counts with its
+        # trivial bound, its weight share)
+        lp_limit = None if time_limit is None else max(MIN_PART_SECONDS, RELAXATION_TIME_SHARE * time_limit)
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
         relaxed, lagrange = lagrangian_rounds(runner, full, scenario, labels, parts, rounds, relax_end, lp_limit,
