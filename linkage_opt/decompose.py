@@ -379,6 +379,25 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     return out
 
 
+def part_time_limits(tasks: list[PartTask], time_limit: float | None, fixed: float | None, started: float,
+                     n_workers: int) -> list[float | None]:
+    """Each part's time limit: ``fixed`` when given; otherwise what the time limit leaves (less
+    MERGE_RESERVE) times the workers, shared in proportion to the parts' need rows, at most what is left
+    and at least MIN_PART_SECONDS; None without a time limit."""
+    if fixed is not None or time_limit is None:
+        return [fixed] * len(tasks)
+    left = max(0.0, time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit)
+    size = np.array([max(1, len(t.tables["needs"])) if len(t.tables["needs"]) else 0 for t in tasks], float)
+    total = size.sum() or 1.0
+    return [float(min(max(left, MIN_PART_SECONDS), max(MIN_PART_SECONDS, left * n_workers * sz / total)))
+            for sz in size]
+
+
+def _solve_job(job: tuple, options: dict) -> dict:
+    task, limit = job
+    return solve_part(task, {**options, "time_limit": limit})
+
+
 def solve_part(task: PartTask, options: dict) -> dict:
     """Step 3 for one part: the ordinary lexicographic solve of the part's scenario."""
     from .errors import InfeasibleError, SolverError
@@ -761,15 +780,18 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         tasks = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
         coordinate_s = time.perf_counter() - t2
         # step 3: the part plans
-        if part_time_limit is None and time_limit is not None:
-            left = time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit
-            waves = math.ceil(len(names) / n_workers)
-            part_time_limit = max(MIN_PART_SECONDS, left / max(1, waves))
-        opts = {"backend": backend, "time_limit": part_time_limit, "mip_gap": mip_gap, "threads": 1, "seed": seed}
+        limits = part_time_limits(tasks, time_limit, part_time_limit, started, n_workers)
+        if limits[0] is not None:
+            part_time_limit = {"min": round(min(limits), 2), "max": round(max(limits), 2)}
+        opts = {"backend": backend, "time_limit": None, "mip_gap": mip_gap, "threads": 1, "seed": seed}
         say(f"solving {len(names)} parts on {n_workers} worker(s)"
-            + (f", {part_time_limit:.1f} s each" if part_time_limit else ""))
+            + (f", {part_time_limit['min']:.1f}-{part_time_limit['max']:.1f} s each" if part_time_limit else ""))
         t3 = time.perf_counter()
-        solved = runner.map(solve_part, tasks, opts)
+        order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].tables["needs"]))   # the largest first
+        got = runner.map(_solve_job, [(tasks[i], limits[i]) for i in order], opts)
+        solved = [None] * len(tasks)
+        for i, r in zip(order, got):
+            solved[i] = r
         solve_wall = time.perf_counter() - t3
         failed = [i for i, r in enumerate(solved) if r["status"] == "failed"]
         repaired: list[str] = []
@@ -778,13 +800,15 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             t5 = time.perf_counter()
             shares, budgets = _pool_unused(scenario, parts, shares, budgets, owner, solved, failed)
             retry = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
-            retry_opts = dict(opts)
-            if part_time_limit is not None:   # a part that found no plan in its time gets what is left (twice at least)
-                left = None if time_limit is None else \
-                    time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit
-                waves = math.ceil(len(failed) / n_workers)
-                retry_opts["time_limit"] = max(2.0 * part_time_limit, (left or 0.0) / waves)
-            again = runner.map(solve_part, [retry[i] for i in failed], retry_opts)
+            jobs = []
+            for i in failed:   # a part that found no plan in its time gets what is left (twice its time at least)
+                lim = limits[i]
+                if lim is not None:
+                    left = None if time_limit is None else \
+                        time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit
+                    lim = max(2.0 * lim, (left or 0.0) / math.ceil(len(failed) / n_workers))
+                jobs.append((retry[i], lim))
+            again = runner.map(_solve_job, jobs, opts)
             for i, r in zip(failed, again):
                 r["seconds"] += solved[i]["seconds"]
                 solved[i] = r
