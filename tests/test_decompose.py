@@ -152,3 +152,15 @@ def test_province_like_run_streams_consistent_files_in_bounded_memory(tmp_path):
     sc = lo.load_scenario(cfg)      # and it loads as one scenario
     assert len(sc.units) == n
     assert set(sc.units["county"]) == set(U["county"])
+
+
+def test_python_api_with_a_scheduler_address():
+    from distributed import LocalCluster
+
+    sc = two_towns(100.0, budget=1e7, lot=1e6)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        plan = lo.solve(sc, decompose="town", scheduler=cluster.scheduler_address, time_limit=60)
+    d = plan.summary["decomposition"]
+    assert d["scheduler"] == cluster.scheduler_address and d["workers"] == 1
+    assert check_plan(sc, plan.tables(), plan.summary) == []
+    assert plan.formulation is None and len(plan.coverage) == len(sc.needs)
