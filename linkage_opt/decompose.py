@@ -881,6 +881,9 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             "status": s["status"], "coverage_in_part": obj.get("coverage"), "coverage_global": t.share * obj.get("coverage", 0.0),
             "money": obj.get("money"), "solve_s": round(s["seconds"], 3),
             "gap": sm.get("gap"), "worker_pid": s["pid"], "worker_peak_mb": round(s["peak_mb"], 1),
+            "time_limit": (sm.get("solver") or {}).get("time_limit"),
+            "stages": [f"{st['stage']}:{st['status']}:{st['solve_s']:.1f}s" for st in sm.get("stages", [])],
+            "first_start": ((sm.get("rule_of_thumb_start") or {}).get("start")),
         })
     relax_times = [r["seconds"] for r in relaxed]
     solve_times = [s["seconds"] for s in solved]
