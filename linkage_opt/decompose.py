@@ -44,6 +44,7 @@ from .scenario import Scenario, lapsed_lots
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
 RELAXATION_TIME_SHARE = 0.4   # of the time limit, for the relaxation rounds (their LPs in parallel)
+RELAXATION_LATE_SHARE = 0.6   # ... but the first priced round (the first bound below 1) may end by this share
 MIN_PART_SECONDS = 5.0        # the smallest time limit a part's solve is given
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
 
@@ -470,8 +471,9 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: 
             history.append({"round": k, "kind": "shares", "feasible_lp_value": lower if np.isfinite(lower) else None,
                             "seconds": round(time.monotonic() - t0, 3)})
             took = time.monotonic() - t0
-            if end is not None and time.monotonic() + took > end:
-                break
+            if end is not None and time.monotonic() + took > end and (
+                    late is None or time.monotonic() + took > late):
+                break           # (the first priced round, which gives the bound, may run until ``late``)
             continue
         else:
             say(f"relaxation round {k + 1}")
@@ -515,7 +517,8 @@ def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: 
         if budget:
             pi_b = max(0.0, pi_b + step * g_b)
         took = time.monotonic() - t0
-        if end is not None and time.monotonic() + took > end:
+        if end is not None and time.monotonic() + took > end and (
+                k >= 1 or late is None or time.monotonic() + 2 * took > late):
             break
     if priced_runs:   # the priced rounds' uses, averaged (ergodic primal recovery), decide the split
         out = []
@@ -770,8 +773,9 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         lp_limit = None if time_limit is None else max(MIN_PART_SECONDS, RELAXATION_TIME_SHARE * time_limit)
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
+        late = None if time_limit is None else started + RELAXATION_LATE_SHARE * time_limit
         relaxed, lagrange = lagrangian_rounds(runner, full, scenario, labels, parts, rounds, relax_end, lp_limit,
-                                              int(seed or 0), say)
+                                              int(seed or 0), say, late)
         relax_wall = time.perf_counter() - t1
         del full
         # step 2: coordination
