@@ -423,8 +423,9 @@ def solve_part(task: PartTask, options: dict) -> dict:
 # ---------------------------------------------------------------------------------------------------
 
 def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: pd.Series,
-                      parts: dict[str, tuple[int, ...]], rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
-                      say: Callable[[str], None]) -> tuple[list[dict], dict]:
+                      parts: dict[str, tuple[int, ...]], rounds: int | None, end: float | None,
+                      lp_limit: float | None, seed: int, say: Callable[[str], None],
+                      late: float | None = None) -> tuple[list[dict], dict]:
     """Step 1: rounds of the parts' priced LPs (subgradient on the Lagrangian dual of the shared rows).
 
     Round 0 has every price 0 (each part with every shared resource at full capacity and the whole budget).
