@@ -32,7 +32,7 @@ import math
 import os
 import resource
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -251,7 +251,7 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
         tables["units"] = _plain(units[keep_units])
         tables["needs"] = _plain(nd.iloc[needs_by_part.get(p, none)])
 
-        def with_caps(frame: pd.DataFrame, id_col: str, cap_col: str) -> pd.DataFrame:
+        def with_caps(frame: pd.DataFrame, id_col: str, cap_col: str, caps: dict = caps) -> pd.DataFrame:
             frame = _plain(frame)
             if caps and len(frame):
                 ids = frame[id_col].astype(str)

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_scenario
+from factories import make_scenario, unit
 from typer.testing import CliRunner
 
 import linkage_opt as lo
 from linkage_opt.check import check_plan
 from linkage_opt.cli import app
 from linkage_opt.decompose import makespan, split_capacity
-
-from conftest import write_scenario
-from factories import make_scenario, unit
 
 
 def two_towns(gap_km: float, budget: float, lot: float = 4000.0, radius: float = 3.0):
