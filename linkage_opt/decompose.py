@@ -46,6 +46,7 @@ SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down
 RELAXATION_TIME_SHARE = 0.4   # of the time limit, for the relaxation rounds (their LPs in parallel)
 RELAXATION_LATE_SHARE = 0.6   # ... but the first priced round (the first bound below 1) may end by this share
 MIN_PART_SECONDS = 5.0        # the smallest time limit a part's solve is given
+RETRY_MIN_SECONDS = 30.0      # ... and a part solved again (repair) at least this (the time limit may be overrun)
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
 
 
@@ -811,7 +812,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
                 if lim is not None:
                     left = None if time_limit is None else \
                         time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit
-                    lim = max(2.0 * lim, (left or 0.0) / math.ceil(len(failed) / n_workers))
+                    lim = max(2.0 * lim, RETRY_MIN_SECONDS, (left or 0.0) / math.ceil(len(failed) / n_workers))
                 jobs.append((retry[i], lim))
             again = runner.map(_solve_job, jobs, opts)
             for i, r in zip(failed, again):
