@@ -277,6 +277,12 @@ def plan(
     baseline: bool = typer.Option(False, "--baseline", help="Also compute the rule-of-thumb plan and compare."),
     force: bool = typer.Option(False, "--force", help="Replace an --out folder that is not a linkage-opt plan."),
     redact: bool = typer.Option(False, "--redact", help=REDACT_HELP),
+    decompose: Optional[str] = typer.Option(None, "--decompose", help="Plan the parts of a units column (town, "
+                                            "county, ...) separately on Dask and merge them (docs/model.md)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --decompose: a Dask scheduler address "
+                                            "(tcp://host:8786); default a local cluster of --workers processes."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="With --decompose: local worker processes "
+                                          "(default 2; 0 = in this process)."),
     lang: Optional[str] = LangOption(),
 ) -> None:
     """Solve a scenario and write the allocation plan (atomically) into --out.
@@ -309,7 +315,9 @@ def plan(
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None,
                            progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
-                           load_seconds=load_s)
+                           load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
+            if decompose:
+                return _write_decomposed(result, scenario, target, baseline, status, redact)
             status.update(T("plan.explaining"))
             from . import writing as W
             from .explain import attach_explanations
@@ -347,6 +355,42 @@ def plan(
         return _exit_code_for(result.status)
 
     raise typer.Exit(run_guarded(_do))
+
+
+def _write_decomposed(result, scenario, target: Path, baseline: bool, status, redact: bool = False) -> int:
+    """A decomposed plan: checked against every rule (linkage_opt.check) before it is written; no marginal
+    values (there is no single model) and no rule-of-thumb comparison. Exit 4 when the check fails."""
+    import time
+
+    from .check import check_plan
+
+    status.update("checking the merged plan")
+    t0 = time.perf_counter()
+    violations = check_plan(scenario, result.tables(), result.summary)
+    result.summary["decomposition"]["check"] = {"violations": len(violations), "seconds": round(time.perf_counter() - t0, 3),
+                                                "first": [str(v) for v in violations[:20]]}
+    if len(scenario.units) <= DESK_FILES_MAX_UNITS:
+        from .report import attach_desk_files
+
+        status.update(T("plan.workbook"))
+        attach_desk_files(result, scenario, _state["lang"], redact=redact)
+    status.update(T("plan.writing"))
+    result.write(target)
+    _print_plan(result, target)
+    d = result.summary["decomposition"]
+    console.print(f"decomposed by {d['by']}: {d['parts']} parts on {d['workers']} worker(s); global bound "
+                  f"{d['bound']:.6f}, gap {result.summary['gap']:.3%}; check: {len(violations)} violation(s)",
+                  highlight=False)
+    if baseline:
+        console.print("--baseline is not computed for decomposed plans", highlight=False)
+    if violations:
+        for v in violations[:10]:
+            err_console.print(str(v), highlight=False)
+        return 4
+    return _exit_code_for(result.status)
+
+
+DESK_FILES_MAX_UNITS = 3000   # decomposed plans of more units are written without plan.xlsx and report.html
 
 
 def _read_plan_dir(plan_dir: Path) -> dict:
@@ -537,7 +581,8 @@ def whatif(
 def generate(
     out: Path = typer.Argument(..., help="Folder for the generated scenario (new, empty, or an earlier generated one)."),
     preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units); "
-                                         "realistic rolls: real_town (22), real_district (170), real_city (2,000)."),
+                                         "realistic rolls: real_town (22), real_district (170), real_city (2,000), province (30,000; "
+                                         "written county by county, planned with plan --decompose)."),
     units: Optional[int] = typer.Option(None, help="Number of units (overrides the preset)."),
     volunteers: Optional[int] = typer.Option(None, help="Number of volunteers (overrides the preset)."),
     workers: Optional[int] = typer.Option(None, help="Number of social workers (overrides the preset)."),

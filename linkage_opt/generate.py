@@ -77,11 +77,14 @@ PRESETS: dict[str, dict] = {
     "real_town": {"units": 22, "volunteers": 550, "workers": 12, "orgs": 4, "lots": 14},
     "real_district": {"units": 170, "volunteers": 4250, "workers": 94, "orgs": 26, "lots": 102},
     "real_city": {"units": 2000, "volunteers": 50000, "workers": 1100, "orgs": 300, "lots": 1200},
+    # a province like Sichuan: ~167 counties, ~1,430 towns; planned with `plan --decompose town|county`
+    "province": {"units": 30000, "volunteers": 750000, "workers": 16600, "orgs": 4600, "lots": 18000},
 }
-REALISTIC_PRESETS = ("real_town", "real_district", "real_city")
+REALISTIC_PRESETS = ("real_town", "real_district", "real_city", "province")
 # Providers per unit when only --units is given (the district preset's proportions).
 PER_UNIT = {"volunteers": 25.0, "workers": 0.75, "orgs": 0.2, "lots": 2.5}
 MAX_UNITS = 20_000            # the model keeps a units x units distance matrix
+MAX_REALISTIC_UNITS = 40_000  # realistic rolls stream county by county; so many units need `plan --decompose`
 GENERATOR = "linkage_opt.generate"
 GENERATOR_VERSION = 1
 
@@ -242,9 +245,12 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
             raise ValueError(f"--{k} must be a whole number, got {v!r}")
     if sizes["units"] < 1:
         raise ValueError(f"--units must be at least 1, got {sizes['units']}")
-    if sizes["units"] > MAX_UNITS:
-        raise ValueError(f"--units {sizes['units']:,} is more than {MAX_UNITS:,}: the model keeps a units x units "
-                         "distance matrix; split the area into several scenarios")
+    limit = MAX_REALISTIC_UNITS if realistic else MAX_UNITS
+    if sizes["units"] > limit:
+        raise ValueError(f"--units {sizes['units']:,} is more than {limit:,}: the model keeps a units x units "
+                         "distance matrix; split the area into several scenarios"
+                         + ("" if realistic else ", or write realistic rolls (--realistic) and plan them with "
+                            "`plan --decompose town`"))
     for k in ("volunteers", "workers", "orgs", "lots"):
         if sizes[k] < 0:
             raise ValueError(f"--{k} cannot be negative, got {sizes[k]}")
@@ -295,9 +301,10 @@ def generate(out_dir: str | Path, *, units: int, volunteers: int, workers: int, 
     rolls with :func:`linkage_opt.generate_real.generate_realistic`; otherwise the classic generator runs.
     Returns the config path. Deterministic: same arguments, same bytes.
     """
-    sizes = resolve_sizes(None, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots)
     if realistic is None:
         realistic = preset_name in REALISTIC_PRESETS
+    sizes = resolve_sizes(None, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots,
+                          realistic=bool(realistic))
     if realistic:
         return _real().generate_realistic(out_dir, seed=seed, preset_name=preset_name, **sizes)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(8)]

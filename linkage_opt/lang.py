@@ -920,8 +920,14 @@ HELP_ZH: dict[str, str] = {
         "按随机种子生成结构逼真的合成场景（乡镇、村、技能、党员）。",
     "Folder for the generated scenario (new, empty, or an earlier generated one).":
         "生成场景的文件夹（新的、空的，或之前生成过的）。",
-    "town (~15 units), district (200 units) or city (2,000 units); realistic rolls: real_town (22), real_district (170), real_city (2,000).":
-        "town（约 15 个单位）、district（200 个单位）或 city（2,000 个单位）；逼真名册：real_town（22）、real_district（170）、real_city（2,000）。",
+    "town (~15 units), district (200 units) or city (2,000 units); realistic rolls: real_town (22), real_district (170), real_city (2,000), province (30,000; written county by county, planned with plan --decompose).":
+        "town（约 15 个单位）、district（200 个单位）或 city（2,000 个单位）；逼真名册：real_town（22）、real_district（170）、real_city（2,000）、province（30,000；逐县写出，用 plan --decompose 规划）。",
+    "Plan the parts of a units column (town, county, ...) separately on Dask and merge them (docs/model.md).":
+        "按单位表的某一列（town、county 等）分片，在 Dask 上分别规划后合并（见 docs/model.md）。",
+    "With --decompose: a Dask scheduler address (tcp://host:8786); default a local cluster of --workers processes.":
+        "配合 --decompose：Dask 调度器地址（tcp://host:8786）；默认在本机启动 --workers 个进程。",
+    "With --decompose: local worker processes (default 2; 0 = in this process).":
+        "配合 --decompose：本机工作进程数（默认 2；0 表示在当前进程中逐个求解）。",
     "Realistic rolls with --units (implied by the real_* presets): individual skills, skewed hours, clustered towns, a binding budget.":
         "配合 --units 生成逼真名册（real_* 预设自带）：个人技能组合、偏态时长、成簇的乡镇、有约束力的预算。",
     "Number of units (overrides the preset).":

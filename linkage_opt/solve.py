@@ -20,7 +20,7 @@ import numpy as np
 
 from . import __version__
 from .config import solver_option_problems, with_option_problems
-from .errors import InfeasibleError, SolverError, ValidationError
+from .errors import InfeasibleError, Problem, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .dispatch import settle_objective
 from .plan import Plan, build_tables, clean_solution
@@ -533,7 +533,8 @@ def after_solve_deadline(started: float, time_limit: float | None) -> float | No
 def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
           mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
           log: bool | None = None, progress: Callable[[str], None] | None = None,
-          load_seconds: float | None = None, history=None) -> Plan:
+          load_seconds: float | None = None, history=None, decompose: str | None = None,
+          scheduler: str | None = None, workers: int | None = None) -> Plan:
     """Plan a scenario.
 
     Raises :class:`ValidationError` for bad input before anything is built: an option out of range
@@ -546,7 +547,20 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     ``history`` (:class:`linkage_opt.history.History`) carries earlier periods: carry-over and
     multi-month equity are applied to the scenario, and the previous plan's pairings to the stability
     penalty, each as switched on in the config.
+
+    ``decompose="town"`` (or any units column) plans the parts of that column separately on Dask
+    (:func:`linkage_opt.decompose.solve_decomposed`: ``scheduler`` an address, else a LocalCluster of
+    ``workers`` processes; ``workers=0`` in this process) and merges them into one plan.
     """
+    if decompose:   # one plan over many districts: parts solved on Dask (linkage_opt.decompose, docs/model.md)
+        if history is not None:
+            raise ValidationError([Problem("--decompose", None, None, "decomposed plans do not take a history "
+                                           "(carry-over, stability)", hint="plan without --decompose, or without history")])
+        from .decompose import solve_decomposed
+
+        return solve_decomposed(scenario, decompose, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
+                                seed=seed, scheduler=scheduler, workers=workers, progress=progress,
+                                load_seconds=load_seconds)
     from .history import apply_history, pairing_changes
     from .load import validate_scenario
 

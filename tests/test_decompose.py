@@ -1,0 +1,164 @@
+"""Decomposed plans (linkage_opt.decompose): same optimum as the monolithic model when the coupling rows are
+slack, every global row held when they bind, a valid global bound, the CLI and the Python API."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import write_scenario
+from factories import make_scenario, unit
+from typer.testing import CliRunner
+
+import linkage_opt as lo
+from linkage_opt.check import check_plan
+from linkage_opt.cli import app
+from linkage_opt.decompose import makespan, split_capacity
+
+
+def two_towns(gap_km: float, budget: float, lot: float = 4000.0, radius: float = 3.0):
+    """Two towns of three units each, ``gap_km`` apart: local volunteers and workers, one funds lot and one
+    goods lot without earmarks (usable in both towns), the district budget paying the workers."""
+    units, needs, vols, workers = [], [], [], []
+    for t, (town, x0) in enumerate((("A", 0.0), ("B", gap_km))):
+        for i in range(3):
+            uid = f"{town}{i}"
+            units.append(unit(uid, x0 + i * 1.0, 0.0, town=town))
+            needs += [
+                {"need_id": f"{uid}-e", "unit_id": uid, "category": "elderly_care", "quantity": 20.0 + 7 * i,
+                 "tier": "guaranteed" if i == 0 else "basic"},
+                {"need_id": f"{uid}-m", "unit_id": uid, "category": "mental_health", "quantity": 6.0 + 3 * t,
+                 "tier": "improvement"},
+                {"need_id": f"{uid}-r", "unit_id": uid, "category": "relief", "quantity": 900.0 + 150 * i, "tier": "basic"},
+                {"need_id": f"{uid}-a", "unit_id": uid, "category": "material_aid", "quantity": 5.0 + i, "tier": "basic"},
+            ]
+            vols.append({"volunteer_id": f"V{uid}", "home_unit": uid, "hours": 9.0 + 2 * i, "skills": ("general",),
+                         "party_member": i != 1, "max_km": radius})
+        workers.append({"worker_id": f"W{town}", "base_unit": f"{town}1", "hours": 30.0,
+                        "skills": ("mental_health", "elderly_care"), "cost_per_hour": 40.0, "max_km": radius})
+    charity = [{"lot_id": "L-funds", "donor": "D", "kind": "funds", "quantity": lot, "category": "relief"},
+               {"lot_id": "L-rice", "donor": "D", "kind": "goods", "quantity": 14.0, "item": "rice", "category": ""}]
+    cfg = {"rules": {"budget": {"enabled": True, "amount": budget}}, "solver": {"mip_gap": 0.0}}
+    return make_scenario(cfg, units=units, needs=needs, volunteers=vols, social_workers=workers, charity=charity)
+
+
+def test_slack_coupling_gives_the_monolithic_optimum():
+    # towns 100 km apart: only the two lots and an ample budget are shared, and their rows are slack
+    sc = two_towns(100.0, budget=1e7, lot=1e6)
+    mono = lo.solve(sc, mip_gap=0.0)
+    dec = lo.solve(sc, mip_gap=0.0, decompose="town", workers=0)
+    assert dec.summary["objective"]["coverage"] == pytest.approx(mono.summary["objective"]["coverage"], abs=1e-6)
+    assert check_plan(sc, dec.tables(), dec.summary) == []
+    d = dec.summary["decomposition"]
+    assert d["parts"] == 2 and d["by"] == "town"
+    # the Lagrangian bound is a valid bound: never below the monolithic optimum
+    assert dec.summary["best_bound"] >= mono.summary["objective"]["coverage"] - 1e-6
+    assert 0.0 <= dec.summary["gap"] < 0.05   # the LP bound: the gap is the integrality gap only
+
+
+def test_binding_budget_and_shared_people_hold_globally():
+    # towns 2 km apart with 3 km radii: people reach the other town; the budget and the funds lot bind
+    sc = two_towns(2.0, budget=900.0, lot=2500.0)
+    mono = lo.solve(sc, mip_gap=0.0)
+    dec = lo.solve(sc, mip_gap=0.0, decompose="town", workers=0)
+    assert check_plan(sc, dec.tables(), dec.summary) == []
+    assert dec.summary["objective"]["money"] <= 900.0 + 1e-6
+    budgets = [r["budget"] for r in dec.summary["decomposition"]["part_table"]]
+    assert sum(budgets) <= 900.0 + 1e-6
+    used = dec.providers.set_index("provider_id")["used"]
+    assert used["L-funds"] <= 2500.0 + 1e-6
+    shared = [p for p in ("VA0", "VA1", "VA2", "VB0", "VB1", "VB2", "WA", "WB")
+              if dec.allocations[dec.allocations["provider_id"] == p]["unit_id"].str[0].nunique() > 1]
+    for p in shared:   # a person serving both towns stays within their hours
+        cap = sc.volunteers.set_index("volunteer_id")["hours"].get(p, sc.social_workers.set_index("worker_id")["hours"].get(p))
+        assert used[p] <= cap + 1e-6
+    mono_cov = mono.summary["objective"]["coverage"]
+    assert dec.summary["objective"]["coverage"] <= mono_cov + 1e-6
+    assert dec.summary["best_bound"] >= mono_cov - 1e-6      # valid global bound
+
+
+def test_split_capacity_never_exceeds_the_total():
+    s = split_capacity(10.0, {0: 8.0, 1: 8.0, 2: 0.0})
+    assert sum(s.values()) <= 10.0 and s[0] == pytest.approx(5.0) and s[2] == 0.0
+    s = split_capacity(10.0, {0: 2.0, 1: 4.0})            # slack shared equally on top of the uses
+    assert s == {0: pytest.approx(4.0), 1: pytest.approx(6.0)}
+    s = split_capacity(7.0, {0: 1.0, 1: 1.0, 2: 1.0}, integral=True)
+    assert sum(s.values()) == 7.0 and all(float(v).is_integer() for v in s.values())
+    assert makespan([5, 4, 3, 3], 2) == 8 and makespan([5, 4, 3, 3], 8) == 5
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args), terminal_width=200)
+
+
+def test_bad_column_exits_2_naming_the_columns(tmp_path):
+    cfg = write_scenario(tmp_path / "s")
+    r = run("plan", str(cfg), "--out", str(tmp_path / "p"), "--decompose", "county", "--workers", "0")
+    assert r.exit_code == 2, r.output
+    assert "county" in r.output and "town" in r.output      # names the column, lists the usable ones
+
+
+def test_cli_on_dask_then_check(tmp_path):
+    cfg = write_scenario(tmp_path / "s")
+    out = tmp_path / "p"
+    r = run("plan", str(cfg), "--out", str(out), "--decompose", "town", "--workers", "2", "--time-limit", "60")
+    assert r.exit_code in (0, 1), r.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    d = summary["decomposition"]
+    assert d["parts"] == 2 and d["workers"] == 2 and d["check"]["violations"] == 0
+    assert set(d["projected_wall_s"]) >= {"1", "2"} and d["peak_mb_by_worker"]
+    assert summary["best_bound"] >= summary["objective"]["coverage"] - 1e-9
+    r = run("check", str(out))
+    assert r.exit_code == 0, r.output
+
+
+# --- the province preset: written county by county ---------------------------------------------------
+
+def test_province_preset_is_registered_and_allowed():
+    from linkage_opt.generate import PRESETS, REALISTIC_PRESETS, resolve_sizes
+
+    assert "province" in REALISTIC_PRESETS
+    assert PRESETS["province"]["units"] == 30000 and PRESETS["province"]["volunteers"] == 750000
+    assert resolve_sizes("province", realistic=True) == PRESETS["province"]
+    with pytest.raises(ValueError, match="--decompose"):        # classic rolls keep the old limit
+        resolve_sizes(None, units=30000)
+
+
+def test_province_like_run_streams_consistent_files_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    from linkage_opt.generate_real import generate_realistic
+
+    n = 720   # four counties of a province-like roll, 25 volunteers a unit
+    sizes = {"units": n, "volunteers": 25 * n, "workers": 400, "orgs": 110, "lots": 430}
+    tracemalloc.start()
+    cfg = generate_realistic(tmp_path / "prov", seed=5, preset_name=None, **sizes)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the volunteers table alone is ~0.9 MB of CSV; what is held is one county and the unit skeleton
+    assert peak < 40 * 2**20, peak
+    data = cfg.parent / "data"
+    U = pd.read_csv(data / "units.csv", dtype=str)
+    V = pd.read_csv(data / "volunteers.csv", dtype=str)
+    N = pd.read_csv(data / "needs.csv", dtype=str)
+    W = pd.read_csv(data / "social_workers.csv", dtype=str)
+    assert len(U) == n and U["unit_id"].is_unique and U["county"].nunique() == 4
+    assert len(V) == 25 * n and V["volunteer_id"].is_unique and V["home_unit"].isin(U["unit_id"]).all()
+    assert N["need_id"].is_unique and N["unit_id"].isin(U["unit_id"]).all()
+    assert W["base_unit"].isin(U["unit_id"]).all()
+    sc = lo.load_scenario(cfg)      # and it loads as one scenario
+    assert len(sc.units) == n
+    assert set(sc.units["county"]) == set(U["county"])
+
+
+def test_python_api_with_a_scheduler_address():
+    from distributed import LocalCluster
+
+    sc = two_towns(100.0, budget=1e7, lot=1e6)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        plan = lo.solve(sc, decompose="town", scheduler=cluster.scheduler_address, time_limit=60)
+    d = plan.summary["decomposition"]
+    assert d["scheduler"] == cluster.scheduler_address and d["workers"] == 1
+    assert check_plan(sc, plan.tables(), plan.summary) == []
+    assert plan.formulation is None and len(plan.coverage) == len(sc.needs)
