@@ -251,10 +251,11 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
         per = busy.groupby(["p", "u"], as_index=False)["h"].sum()
         if base is not None:      # the units base gives a worker come first and are never dropped
             bw = sorted(_base_pairs(form, base))
-            per = pd.concat([per, pd.DataFrame({"p": [p for p, _ in bw], "u": [uu for _, uu in bw], "h": 1e18})],
-                            ignore_index=True).groupby(["p", "u"], as_index=False)["h"].sum()
+            extra = pd.DataFrame({"p": np.array([p for p, _ in bw], np.int64), "u": np.array([uu for _, uu in bw], np.int64),
+                                  "h": np.full(len(bw), 1e18)})
+            per = pd.concat([per, extra], ignore_index=True).groupby(["p", "u"], as_index=False)["h"].sum()
         per["rank"] = per.groupby("p")["h"].rank(ascending=False, method="first")
-        drop = per[per["rank"] > mu[per["p"].to_numpy()]]
+        drop = per[per["rank"] > mu[per["p"].to_numpy(np.int64)]]
         if len(drop):
             key = set(zip(drop["p"], drop["u"]))
             gone = busy[[(p, uu) in key for p, uu in zip(busy["p"], busy["u"])]]

@@ -19,11 +19,11 @@ def test_outputs_that_do_not_fit_the_margin_are_left_out_and_named(tmp_path, mon
     assert r.exit_code in (0, 1), r.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     skipped = summary["outputs_skipped"]
-    assert [s["output"] for s in skipped] == ["plan.xlsx, report.html"]
+    assert [s["output"] for s in skipped] == ["plan.xlsx, report.html, sheets.html"]
     assert skipped[0]["later"] == f"linkage-opt report {out}"
-    assert not (out / "plan.xlsx").exists() and not (out / "report.html").exists()
+    assert not any((out / f).exists() for f in ("plan.xlsx", "report.html", "sheets.html"))
     assert (out / "allocations.csv").exists() and (out / "explanations.csv").exists()
-    assert "plan.xlsx, report.html not written" in r.output
+    assert "plan.xlsx, report.html, sheets.html not written" in r.output
     # and the command named makes them afterwards
     assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
     assert (out / "plan.xlsx").exists() and (out / "report.html").exists()
