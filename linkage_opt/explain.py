@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import fmt_qty
 from .formulation import Formulation
 from .lang import UOM_ZH
-from .solvers import SolverOptions, Status, get_backend
+from .solvers import DEFAULT_BACKEND, SolverOptions, Status, get_backend, with_feature
 
 TOL = 1e-6
 
@@ -228,7 +228,7 @@ def _higher_priority_use(alloc: pd.DataFrame, providers: np.ndarray, w_n: float,
 MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
 
 
-def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs",
+def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAULT_BACKEND,
                     deadline: float | None = None) -> pd.DataFrame:
     """Weighted coverage gained per extra unit of capacity, per provider group and for the budget.
 
@@ -304,7 +304,6 @@ def attach_explanations(plan, backend_name: str | None = None, deadline: float |
     form = plan.formulation
     x = plan.solution
     backend_name = backend_name or plan.summary["solver"]["name"]
-    if backend_name not in ("highs",):
-        backend_name = "highs"   # duals come from the HiGHS LP whatever solved the MIP
+    backend_name = with_feature("duals", backend_name)   # duals come from an LP with duals whatever solved the MIP
     plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables())
     plan.extras["marginal_values.csv"] = marginal_values(form, x, backend_name, deadline)

@@ -24,7 +24,7 @@ from .errors import InfeasibleError, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
-from .solvers import SolverOptions, Status, get_backend
+from .solvers import SolverOptions, Status, features, get_backend
 from .solvers.base import MipProblem, SolveResult, call_deadline, max_violation, relative_gap, seconds_left
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -
     """Whether ``lp_rounding`` runs for this stage (a later stage has ``problem.start``: it fixes only ``y``)."""
     mode = form.scenario.config.solver.lp_rounding
     fixed = ("y",) if problem.start is not None else ("y", "z_org")
-    if mode == "never" or backend_name != "highs" or not problem.n_integer or not any(
+    if mode == "never" or not features(backend_name).lp_rounding or not problem.n_integer or not any(
             form.has(n) and form.var(n).size for n in fixed):
         return False
     return mode == "always" or problem.n_cols >= LP_ROUNDING_MIN_COLUMNS

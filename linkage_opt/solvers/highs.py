@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
+from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
                    seconds_left)
 
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
@@ -192,6 +192,7 @@ class HighsBackend:
     """The default backend; see the module docstring for output and thread handling."""
 
     name = "highs"
+    features = Features(lp_rounding=True, warm_basis=True, duals=True)
 
     def available(self) -> bool:
         try:

@@ -32,7 +32,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
+from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
                    seconds_left)
 
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
@@ -67,6 +67,7 @@ class ScipBackend:
     """SCIP as bundled with OR-Tools (the 'scip' backend)."""
 
     name = "scip"
+    features = Features()
 
     def available(self) -> bool:
         try:
@@ -183,6 +184,7 @@ class CpSatBackend:
     """OR-Tools CP-SAT for all-integer models (the 'cpsat' backend)."""
 
     name = "cpsat"
+    features = Features()
 
     def available(self) -> bool:
         try:

@@ -51,7 +51,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, max_violation,
+from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, max_violation,
                    relative_gap, seconds_left)
 
 CBC_KILL_GRACE = 2.0     # seconds between the watchdog's SIGINT and SIGKILL
@@ -125,6 +125,7 @@ class CbcBackend:
     """CBC, the executable bundled with PuLP (the 'cbc' backend); see the module docstring."""
 
     name = "cbc"
+    features = Features()
 
     def available(self) -> bool:
         try:
