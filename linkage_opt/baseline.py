@@ -18,6 +18,7 @@ from rich.table import Table
 from .formulation import Formulation, settle_equity
 from .plan import Plan, build_tables
 from .reach import member_frame
+from .rules import RULES, budget, party_share, supervision
 from .schema import TIERS
 
 ROUNDS = 50
@@ -148,10 +149,9 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
 
 # Row blocks of the model in the planner's words, for what a repair could not mend.
 RULE_WORDS = {
-    "coverage": "guaranteed needs", "supervision_ratio": "supervision ratio", "party_member_share": "party-member share",
-    "district_budget": "district budget", "worker_units": "a social worker's max_units",
-    "party_branch_capacity": "party-branch capacity", "capacity": "capacity", "member_capacity": "capacity",
-    "new_pairings": "stability: new pairings",
+    "coverage": "guaranteed needs", "worker_units": "a social worker's max_units", "capacity": "capacity",
+    "member_capacity": "capacity", "new_pairings": "stability: new pairings",
+    **{rule.KEY: rule.TEXTS["en"]["name"] for rule in RULES},
 }
 
 
@@ -229,7 +229,7 @@ def repaired_baseline(form: Formulation) -> tuple[np.ndarray, dict]:
                     hv_case = 0.0
                 units[sel_v] *= max(0.0, allowed - hv_case) / hv if hv > 0 else 0.0
         if fixed_rows:
-            repairs["supervision_ratio"] = fixed_rows
+            repairs[supervision.KEY] = fixed_rows
     if r.party_share.enabled and r.party_share.min_share > 0:
         rho = r.party_share.min_share
         party = P["party"].to_numpy()[idx["p"].to_numpy()]
@@ -252,7 +252,7 @@ def repaired_baseline(form: Formulation) -> tuple[np.ndarray, dict]:
                 ho_case = 0.0
             units[here & ~party] *= max(0.0, allowed - ho_case) / ho if ho > 0 else 0.0
         if fixed_units:
-            repairs["party_member_share"] = fixed_units
+            repairs[party_share.KEY] = fixed_units
     vec = to_model_vector(form, idx, units, xi_val)
     if r.budget.enabled and r.budget.amount is not None:
         money = float(form.col_money @ vec)
@@ -286,7 +286,7 @@ def repaired_baseline(form: Formulation) -> tuple[np.ndarray, dict]:
                 f = max(0.0, 1.0 - (money - r.budget.amount) / variable)
                 units = units * f
                 vec = to_model_vector(form, idx, units, xi_val)
-            repairs["district_budget"] = {"organizations_disengaged": dropped}
+            repairs[budget.KEY] = {"organizations_disengaged": dropped}
     blocked = sorted({RULE_WORDS.get(b, b) for b in violated_blocks(form, vec)})
     return vec, {"feasible": not blocked, "repairs": repairs, "blocked_by": blocked}
 
