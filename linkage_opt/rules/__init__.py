@@ -8,7 +8,8 @@ share one name; what a rule module provides is :class:`~linkage_opt.rules.base.R
 * :mod:`.supervision`        -- social workers lead volunteers (supervision ratio);
 * :mod:`.party_share`        -- party-member volunteers lead by example (share of volunteer hours);
 * :mod:`.party_capacity`     -- a unit's party branch coordinates at most ``party_capacity`` instances;
-* :mod:`.budget`             -- district spending within ``rules.budget.amount``.
+* :mod:`.budget`             -- district spending within ``rules.budget.amount``;
+* :mod:`.max_hours_per_unit` -- no volunteer gives more than ``hours`` in one unit.
 
 To add a rule: write one module here (copy the smallest, :mod:`.party_capacity`), add it to
 :data:`RULES`, and test it (``tests/test_rules_registry.py``); see docs/model.md, "How to add a rule".
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import budget, party_capacity, party_share, supervision
+from . import budget, max_hours_per_unit, party_capacity, party_share, supervision
 from .base import NO_AGGREGATION, Aggregation, PlanFacts, Rule, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ..linear import LinearModel
     from ..scenario import Scenario
 
-RULES: tuple[Rule, ...] = (supervision, party_share, party_capacity, budget)
+RULES: tuple[Rule, ...] = (supervision, party_share, party_capacity, budget, max_hours_per_unit)
 BY_KEY: dict[str, Rule] = {r.KEY: r for r in RULES}
 
 __all__ = ["BY_KEY", "NO_AGGREGATION", "RULES", "Aggregation", "PlanFacts", "Rule", "RuleSettings", "UnmetContext",
