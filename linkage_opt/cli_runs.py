@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from . import cli_common as _common
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -33,9 +35,7 @@ runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publ
 
 
 def _guard(fn) -> int:
-    """Messages and exit codes as the rest of the CLI (linkage_opt.cli.report_error)."""
-    from .cli import report_error
-
+    """Messages and exit codes as the rest of the CLI (linkage_opt.cli_common.report_error)."""
     try:
         return int(fn() or 0)
     except typer.Exit:
@@ -44,13 +44,10 @@ def _guard(fn) -> int:
         err_console.print(T("runs.interrupted"), highlight=False)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI boundary
-        return report_error(exc)
+        return _common.report_error(exc, err_console)
 
 
-def T(key: str, **kw) -> str:
-    from .cli import T as _t
-
-    return _t(key, **kw)
+T = _common.T
 
 
 def _lang_option():
@@ -58,10 +55,8 @@ def _lang_option():
     return typer.Option(None, "--lang", help="Language of messages: en or zh.")
 
 
-def _set_lang(lang: str | None) -> None:
-    from .cli import set_lang
-
-    set_lang(lang)
+def _set_lang(lang: str | None) -> str:
+    return _common.set_lang(lang, err_console)
 
 
 def _jsonable(obj):
@@ -120,9 +115,7 @@ def run_command(
         err_console.print(f"[red]error:[/] --log-format must be one of {', '.join(FORMATS)}", highlight=False)
         raise typer.Exit(2)
     setup_logging(log_format)
-    from .cli import set_lang
-
-    lang = set_lang(lang)
+    lang = _set_lang(lang)
 
     def _do() -> int:
         from .runner import run_period
@@ -145,10 +138,9 @@ def run_command(
 def _report_outcome(outcome) -> int:
     from types import SimpleNamespace
 
-    from .cli import T, _print_plan, report_error
 
     if outcome.error is not None:
-        code = report_error(outcome.error)
+        code = _common.report_error(outcome.error, err_console)
         if outcome.run_id:
             err_console.print(T("run.recorded", run_id=outcome.run_id, status=outcome.status), highlight=False)
         return outcome.exit_code if outcome.exit_code is not None else code
@@ -156,7 +148,7 @@ def _report_outcome(outcome) -> int:
         console.print(outcome.message, highlight=False)
     if outcome.summary is not None:
         try:
-            _print_plan(SimpleNamespace(summary=outcome.summary), None)
+            _common.print_plan(SimpleNamespace(summary=outcome.summary), None, console)
         except (KeyError, TypeError):
             pass
     where = T("run.where", path=outcome.plan_dir) if outcome.plan_dir else ""

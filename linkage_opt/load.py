@@ -670,3 +670,19 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     tables = {t: checks[t].frame() for t in TABLE_ORDER}
     return Scenario(config, tables, scenario.config_path, scenario.input_hashes, scenario.sources, scenario.origins,
                     scenario.warnings, validated=True)
+
+
+def load_recorded_scenario(config, plan_dir: Path):
+    """``(scenario, None)`` from the config a plan records, or ``(None, why)`` when it cannot be loaded."""
+    if not config:
+        return None, "summary.json names no config"
+    path = Path(config)
+    candidates = [path] if path.is_absolute() else [path] + [base / path for base in
+                                                             (plan_dir, *plan_dir.resolve().parents[:3])]
+    for cand in candidates:
+        if cand.is_file():
+            try:
+                return load_scenario(cand), None
+            except Exception as exc:          # a changed or broken config: still report the plan
+                return None, f"{cand}: {type(exc).__name__}: {exc}"
+    return None, f"{config} not found"

@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .config import solver_option_problems, with_option_problems
 from .errors import InfeasibleError, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity

@@ -130,7 +130,7 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None) -> bytes
 
     plan = Plan.read(plan_dir)
     if scenario is None:
-        from .report import load_recorded_scenario
+        from .load import load_recorded_scenario
 
         scenario, _ = load_recorded_scenario(plan.summary.get("config"), Path(plan_dir))
     return build_workbook(plan, scenario, lang)
