@@ -257,7 +257,6 @@ def repaired_baseline(form: Formulation) -> tuple[np.ndarray, dict]:
     if r.budget.enabled and r.budget.amount is not None:
         money = float(form.col_money @ vec)
         if money > r.budget.amount + 1e-6:
-            cost = idx["cost"].to_numpy(float)
             orgs = P["fixed_cost"].to_numpy(float)
             z = form.var("z_org") if form.has("z_org") else None
             fixed_total = float(form.col_money[z.ids] @ vec[z.ids]) if z is not None and z.size else 0.0

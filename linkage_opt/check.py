@@ -180,9 +180,8 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
                 V.append(Violation("reference", where, "row serves neither a need nor a program"))
             if kind in ("social_worker", "volunteer") and not skilled(kind, r, cat):
                 V.append(Violation("skill", where, "provider may not serve this category"))
-            if kind == "charity":
-                if r["kind"] != "funds" or (r["category"] and r["category"] != cat):
-                    V.append(Violation("earmark", where, "lot may not fund this program"))
+            if kind == "charity" and (r["kind"] != "funds" or (r["category"] and r["category"] != cat)):
+                V.append(Violation("earmark", where, "lot may not fund this program"))
             h = float(a["load"]) / (1 + cfg.costs.travel_overhead_per_km * d) if kind in ("social_worker", "volunteer") else 0.0
         if kind in ("social_worker", "volunteer"):
             hours[(kind, unit, cat)] += h
@@ -207,9 +206,8 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
             V.append(Violation("coverage", f"need {nid}", f"covered {c:.6g} exceeds need {q:.6g}"))
         if n["tier"] == "guaranteed" and c < q * (1 - tol) - tol:
             V.append(Violation("guarantee", f"need {nid}", f"guaranteed {q:.6g}, covered only {c:.6g}"))
-        if n["indivisible"] and c > tol:
-            if len(rows_per_need[nid]) != 1 or not _close(c, q):
-                V.append(Violation("indivisible", f"need {nid}", f"served by {rows_per_need[nid]} covering {c:.6g} of {q:.6g}"))
+        if n["indivisible"] and c > tol and (len(rows_per_need[nid]) != 1 or not _close(c, q)):
+            V.append(Violation("indivisible", f"need {nid}", f"served by {rows_per_need[nid]} covering {c:.6g} of {q:.6g}"))
 
     # programs
     progs = scenario.programs.set_index("program_id") if len(scenario.programs) else None

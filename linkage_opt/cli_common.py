@@ -24,7 +24,7 @@ def set_lang(value: str | None, err_console: Console) -> str:
     except ValueError:
         err_console.print(L.t("err.bad_lang", "en", value=value) + " / " + L.t("err.bad_lang", "zh", value=value),
                           highlight=False)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     return state["lang"]
 
 

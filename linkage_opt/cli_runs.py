@@ -11,6 +11,7 @@ already planned exits with that run's code (0 or 1).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import signal
@@ -65,10 +66,8 @@ def _jsonable(obj):
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
     if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             obj = obj.item()
-        except (TypeError, ValueError):
-            pass
     if isinstance(obj, float) and not math.isfinite(obj):
         return None if obj != obj else ("inf" if obj > 0 else "-inf")
     if isinstance(obj, Path):
@@ -146,10 +145,8 @@ def _report_outcome(outcome) -> int:
     if outcome.reused:
         console.print(outcome.message, highlight=False)
     if outcome.summary is not None:
-        try:
+        with contextlib.suppress(KeyError, TypeError):
             _common.print_plan(SimpleNamespace(summary=outcome.summary), None, console)
-        except (KeyError, TypeError):
-            pass
     where = T("run.where", path=outcome.plan_dir) if outcome.plan_dir else ""
     if not outcome.reused:
         console.print(T("run.published", run_id=outcome.run_id, status=outcome.status, where=where), highlight=False)

@@ -276,7 +276,7 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
     if bud is not None and bud.size:
         out.append({"group": "district budget", "group_zh": "区级预算", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
                     "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
-    df = pd.DataFrame(out, columns=cols[:-1] + ["group_zh"])
+    df = pd.DataFrame(out, columns=[*cols[:-1], "group_zh"])
     step = np.where(df["per"] == "yuan", 1000.0, 10.0)
     df["example"] = [f"+{s:g} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
                      for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]

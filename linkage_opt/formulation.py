@@ -304,7 +304,6 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     PC = provider_categories(scenario, prov)
     nP = len(P)
     kind = P["kind"].to_numpy()
-    cap = P["capacity"].to_numpy(float)
     party = P["party"].to_numpy(bool)
     prev_u = previous_units(P, units, previous_pairs) if stab.enabled else [()] * nP
     group = provider_groups(scenario, P, prev_u, per_class=agg.per_class)
@@ -903,7 +902,7 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
     loose; settling them keeps every row satisfied and makes the reported equity exact.
     """
     x = x.copy()
-    units, ratio = unit_ratios(form, x)
+    _units, ratio = unit_ratios(form, x)
     if form.has("t"):
         x[form.var("t").ids] = float(np.clip(ratio.min(), 0.0, 1.0)) if len(ratio) else 0.0
     if form.has("s_eq"):
@@ -914,7 +913,7 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
 
 def equity_value(form: Formulation, x: np.ndarray) -> float:
     """The equity term at x from the unit ratios: min ratio (maxmin) or minus the shortfalls (floor)."""
-    units, ratio = unit_ratios(form, x)
+    _units, ratio = unit_ratios(form, x)
     eq = form.scenario.config.equity
     if eq.mode == "maxmin":
         return float(ratio.min()) if len(ratio) else 1.0

@@ -11,6 +11,7 @@ The canonical form of the tables is described in :mod:`linkage_opt.scenario`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -525,10 +526,8 @@ def load_scenario(config_path: str | Path) -> Scenario:
     except ValidationError as exc:
         problems.extend(exc.problems)
     if config is not None:   # a regular file within the limit: it was just read
-        try:
+        with contextlib.suppress(OSError, ValueError, limits.TooLarge):
             hashes[cfg_file] = hashlib.sha256(limits.read_limited(config_path, limits.MAX_CONFIG_BYTES)).hexdigest()
-        except (OSError, ValueError, limits.TooLarge):
-            pass
     ctx = _context_from(config) if config is not None else _salvage_context(config_path)
     if ctx.data is None:
         raise ValidationError(problems)

@@ -258,7 +258,7 @@ class CbcBackend:
             args += ["-mips", start]
         args += ["-solve", "-solution", os.path.join(tmp, "solution.txt")]
         if shutil.which("stdbuf"):   # line-buffered output: a stopped CBC's log is not lost in its buffer
-            args = [shutil.which("stdbuf"), "-oL"] + args
+            args = [shutil.which("stdbuf"), "-oL", *args]
         return args
 
     @staticmethod
