@@ -154,7 +154,7 @@ class Config(_Strict):
     )
     reach: Reach = Reach()
     costs: Costs = Costs()
-    rules: Rules = Rules()  # type: ignore[valid-type]  # built from the rule registry
+    rules: Rules = Rules()  # built from the rule registry (linkage_opt.rules.RULES)
     objective: Objective = Objective()
     equity: Equity = Equity()
     carry_over: CarryOver = CarryOver()
@@ -299,7 +299,7 @@ def parse_config(raw: object, source: str) -> Config:
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc)
             if err["type"] == "extra_forbidden":
-                hint = _did_you_mean(loc[-1], _fields_at(Config, loc)).strip(" ()") or "remove it, or check its indentation"
+                hint = _did_you_mean(str(loc[-1]), _fields_at(Config, loc)).strip(" ()") or "remove it, or check its indentation"
                 msg = f"unknown key {key!r}"
             elif err["type"] == "missing":
                 msg, hint = f"missing required key {key!r}", "add it; see docs/data.md"

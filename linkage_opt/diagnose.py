@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .config import Config
 from .errors import fmt_qty
 from .formulation import Formulation, build
 from .rules import BY_KEY, active_rules
@@ -215,7 +216,7 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
                      sc.config.categories[cat].unit, q, attainable, q - attainable, direct, program, counts)
 
 
-def _rule_variants(form: Formulation) -> dict[str, object]:
+def _rule_variants(form: Formulation) -> dict[str, Config]:
     """Per active rule (linkage_opt.rules), the config with that rule switched off."""
     cfg = form.scenario.config
     r = cfg.rules

@@ -94,10 +94,18 @@ class UnmetContext:
 
 
 class Rule(Protocol):
-    KEY: str
-    Settings: type[RuleSettings]
-    KEY_DOCS: dict[str, str]
-    TEXTS: dict[str, dict[str, str]]
+    # read-only members (a module's names satisfy them; ``Settings`` may be any RuleSettings subclass)
+    @property
+    def KEY(self) -> str: ...
+
+    @property
+    def Settings(self) -> type[RuleSettings]: ...
+
+    @property
+    def KEY_DOCS(self) -> dict[str, str]: ...
+
+    @property
+    def TEXTS(self) -> dict[str, dict[str, str]]: ...
 
     def active(self, cfg: Config) -> bool: ...
 

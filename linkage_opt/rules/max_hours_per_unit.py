@@ -91,12 +91,13 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
                        unit_id=scenario.units["unit_id"].to_numpy()[keys["u"].to_numpy()])
     rows = m.add_rows(KEY, keys, -np.inf, n * cap)
     idx = pd.MultiIndex.from_frame(keys[["p", "u"]])
-    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["p", "u"]])), vol["col"], vol["h"])
+    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["p", "u"]])), vol["col"].to_numpy(),
+                vol["h"].to_numpy(float))
 
 
 def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:
     cap = scenario.config.rules.max_hours_per_unit.hours
-    out = []
+    out: list[tuple[str, str]] = []
     for (kind, pid, unit), h in sorted(facts.person_hours.items()):
         if kind == "volunteer" and h > cap * (1 + facts.tol) + 1e-5:
             out.append((f"volunteer {pid} in unit {unit}", f"gives {h:.6g} hours > {cap:g}"))

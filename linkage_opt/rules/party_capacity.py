@@ -67,10 +67,10 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
 def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:
     if not len(facts.programs):
         return []
-    out = []
+    out: list[tuple[str, str]] = []
     for unit, inst in facts.programs.groupby("unit_id")["instances"].sum().items():
-        cap = facts.units.loc[unit, "party_capacity"]
-        if pd.notna(cap) and inst > cap + facts.tol:
+        cap = float(facts.units["party_capacity"].get(unit, np.nan))
+        if np.isfinite(cap) and inst > cap + facts.tol:
             out.append((f"unit {unit}", f"{inst:g} instances > {cap:g}"))
     return out
 

@@ -63,12 +63,12 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
     rows = m.add_rows(KEY, pd.DataFrame({"u": units, "unit_id": scenario.units["unit_id"].to_numpy()[units]}), 0.0, INF)
     party = vol["party"].to_numpy(bool)
     coef = np.where(party, 1.0 - rho, -rho) * vol["h"].to_numpy(float)
-    m.add_coefs(rows.start + np.searchsorted(units, vol["u"].to_numpy()), vol["col"], coef)
+    m.add_coefs(rows.start + np.searchsorted(units, vol["u"].to_numpy()), vol["col"].to_numpy(), coef)
 
 
 def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:
     rho = scenario.config.rules.party_share.min_share
-    out = []
+    out: list[tuple[str, str]] = []
     for unit in facts.units.index:
         party, other = facts.vol_hours[(unit, True)], facts.vol_hours[(unit, False)]
         if party + other > 1e-6 and party < rho * (party + other) - 1e-5:

@@ -70,7 +70,8 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
     keys = vol[["u", "category"]].drop_duplicates().sort_values(["u", "category"]).reset_index(drop=True)
     rows = m.add_rows(KEY, keys.assign(unit_id=scenario.units["unit_id"].to_numpy()[keys["u"]]), 0.0, INF)
     idx = pd.MultiIndex.from_frame(keys)
-    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["u", "category"]])), vol["col"], -vol["h"])
+    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["u", "category"]])), vol["col"].to_numpy(),
+                -vol["h"].to_numpy(float))
     wk = service_hours(m, P, "social_worker")
     r = idx.get_indexer(pd.MultiIndex.from_frame(wk[["u", "category"]])) if len(wk) else np.zeros(0, np.int64)
     keep = r >= 0
@@ -80,7 +81,7 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
 def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:
     cfg = scenario.config
     k = cfg.rules.supervision.volunteer_hours_per_worker_hour
-    out = []
+    out: list[tuple[str, str]] = []
     for unit in facts.units.index:
         for cat in cfg.supervised_categories:
             vh = facts.hours[("volunteer", unit, cat)]
