@@ -735,7 +735,7 @@ def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, y: Bloc
     y <= ymax * z. The capacity row already forces a capped organization's flows to zero when z = 0; the
     per-flow rows tighten the LP (the strong facility-location form; one per demand an organization
     reaches), so ``solver.strong_linking: auto`` adds them while there are at most STRONG_LINKING_MAX_ROWS
-    (on OR-Library capa, 100,000 of them made the root LP alone outlast a 120 s limit). An organization
+    (on OR-Library capa they made the root LP alone outlast the time limit: docs/performance.md). An organization
     without a capacity always gets them: then they are what enforces engagement."""
     if not z.size:
         return

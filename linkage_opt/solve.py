@@ -158,7 +158,7 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     workers' unit assignments) stay integer in a much smaller MIP. Fixing the workers' assignments too,
     rounded from the LP, made the realistic district's restricted problem infeasible (a volunteer case
     kept in a supervised category lost its supervising worker), while leaving them free solved it to
-    optimality in 33 s:
+    optimality (docs/performance.md):
 
     * first stage (``previous`` is None): ``y`` rounded down from the LP and ``z_org`` up. Rounding ``y``
       down only lowers program output and the inputs it needs; engaging an organization only adds
@@ -166,13 +166,13 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
       and nothing is returned);
     * later stages: ``y`` as the previous stage's plan ``previous`` has it (rounding the LP would break the
       rows that keep earlier stages' values), engagements free so that an organization whose programs
-      are not needed is not paid for (fixing them too gave a 1.6% dearer cost stage on the district;
+      are not needed is not paid for (fixing them too gave a dearer cost stage on the district;
       docs/performance.md). ``previous`` is the restricted MIP's start, so what comes back is never worse.
 
     A restricted plan not yet within the gap gets one RINS step (below). The LP relaxation of ``problem``
     gives the bound either way: by interior point + crossover, or by
-    primal simplex from ``basis``, the previous stage's LP basis, when given (the equity LP on the
-    district: 4.8 s against 33 s; the interior point runs if the warm start fails). Whatever this returns
+    primal simplex from ``basis``, the previous stage's LP basis, when given (several times faster on
+    the district's equity LP, docs/performance.md; the interior point runs if the warm start fails). Whatever this returns
     satisfies every row of ``problem``.
     """
     t0 = time.perf_counter()

@@ -9,7 +9,7 @@ string); that case is settled by solving again with a zero objective. SCIP logs 
 model_builder cannot take a Python log callback, so with ``log`` file descriptor 1 is pointed at stderr
 during the solve. A start (``MipProblem.start``) is handed over as a solution hint, which SCIP tries as a
 first solution. Time: SCIP gets what is left of the call's time after the model is built; it honours
-its own limit (presolve included: a 40-unit coverage stage given 3 s returned after 3.07 s), while
+its own limit, presolve included (docs/performance.md, "Measurements the code relies on"), while
 ``interrupt_solve`` does not stop it in OR-Tools 9.15, so there is no watchdog.
 
 CP-SAT: exact integer arithmetic, so it takes only models that are integer already -- every column
