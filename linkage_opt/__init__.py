@@ -8,23 +8,24 @@
 """
 
 from ._version import __version__
-from .errors import InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError, ValidationError
+from .errors import (InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError,
+                     ValidationError)
 from .load import load_scenario
 from .plan import Plan
 from .scenario import Scenario
 from .solve import solve  # (binds the function over the submodule of the same name)
 
 __all__ = [
-                     "InfeasibleError",
-                     "LinkageError",
-                     "OutputError",
-                     "OutputPathError",
-                     "Plan",
-                     "Problem",
-                     "Scenario",
-                     "SolverError",
-                     "ValidationError",
-                     "__version__",
-                     "load_scenario",
-                     "solve",
+    "__version__",
+    "InfeasibleError",
+    "LinkageError",
+    "OutputError",
+    "OutputPathError",
+    "Plan",
+    "Problem",
+    "Scenario",
+    "SolverError",
+    "ValidationError",
+    "load_scenario",
+    "solve",
 ]

@@ -196,7 +196,7 @@ def repaired_baseline(form: Formulation) -> tuple[np.ndarray, dict]:
             gone = busy[[(p, uu) in key for p, uu in zip(busy["p"], busy["u"])]]
             units[gone.loc[~gone["case"], "e"].to_numpy(np.int64)] = 0.0
             xi_val[gone.loc[gone["case"], "e"].to_numpy(np.int64)] = 0.0
-            repairs["max_units"] = len(drop)
+            repairs["max_units"] = int(len(drop))
 
     vol = kind == "volunteer"
     xi_vol = (xi_ix["kind"].to_numpy() == "volunteer") & (xi_val > 0.5) if xi.size else np.zeros(0, bool)

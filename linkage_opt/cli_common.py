@@ -62,8 +62,9 @@ def report_error(exc: BaseException, err_console: Console) -> int:
 
 
 def print_plan(plan, out: Path | None, console: Console) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from rich.markup import escape
 
     s = plan.summary
     met = s["metrics"]

@@ -481,7 +481,7 @@ def _classes(V: dict) -> int:
             bits |= has.astype(np.int64) << j
     radius = np.where(np.isfinite(V["max_km"]), V["max_km"], G.MAX_KM["volunteer"])
     key = pd.DataFrame({"h": V["_home"], "r": radius, "p": V["party_member"], "b": bits})
-    return len(key.drop_duplicates())
+    return int(len(key.drop_duplicates()))
 
 
 def _workers(rng, U: pd.DataFrame, n: int, offset: int, O: pd.DataFrame, widths: dict) -> dict:

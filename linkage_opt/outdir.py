@@ -51,9 +51,8 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from .errors import OutputError, OutputPathError
 
@@ -205,7 +204,7 @@ _LOCKS: dict[str, object] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-def folder_lock(folder) -> object:
+def folder_lock(folder) -> "object":
     """This process's one :class:`filelock.FileLock` for ``folder/.lock``.
 
     One object per lock file, so that a thread already holding it (the monthly run holds its period

@@ -361,7 +361,7 @@ def _metrics_from_coverage(cov, stats, floor) -> dict:
     g = cov[cov["tier"] == "guaranteed"]
     has = stats[stats["wn"] > 0]
     return {"weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
-            "guaranteed_needs": len(g),
+            "guaranteed_needs": int(len(g)),
             "guaranteed_met": int((g["unmet"] <= TOL * np.maximum(1.0, g["need"])).sum()),
             "units_below_equity_floor": int((has["ratio"] < floor - 1e-9).sum()),
             "min_unit_ratio": float(has["ratio"].min()) if len(has) else 1.0,

@@ -13,9 +13,8 @@ import datetime as _dt
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -610,7 +609,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
         "package_version": __version__,
         "scenario": scenario.config.name,
         "period": scenario.config.period,
-        "created_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
     if previous_pairs is not None and scenario.config.stability.enabled:
         summary["stability"] = pairing_changes(previous_pairs, tables["allocations"], scenario)
@@ -642,12 +641,12 @@ def plan_metrics(tables: dict, scenario: Scenario) -> dict:
         "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
         "plain_coverage_by_category": {c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
                                        for c, d in cov.groupby("category")},
-        "guaranteed_needs": len(g),
+        "guaranteed_needs": int(len(g)),
         "guaranteed_met": int((g["unmet"] <= 1e-6 * np.maximum(1.0, g["need"])).sum()),
         "units_below_equity_floor": int((ratios < floor - 1e-9).sum()),
         "min_unit_ratio": float(ratios.min()) if len(ratios) else 1.0,
         "idle_hours": float((people["capacity"] - people["used"]).clip(lower=0).sum()),
-        "total_need_rows": len(cov),
+        "total_need_rows": int(len(cov)),
         "unmet_need_rows": int((cov["unmet"] > 1e-6 * np.maximum(1.0, cov["need"])).sum()),
         "total_need": float(need),
     }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
-from test_properties import scenarios
 
 from linkage_opt.baseline import baseline_solution, repaired_baseline, violated_blocks
 from linkage_opt.formulation import build
+
+from factories import make_scenario, unit
+from test_properties import scenarios
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
