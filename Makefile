@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all bench install clean
+.PHONY: demo test lint test-all bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,15 @@ demo: $(STAMP)
 	$(BIN)/linkage-opt validate configs/zhugen.yaml
 	$(BIN)/linkage-opt plan configs/zhugen.yaml --out plans/zhugen --baseline
 
-## Install, then run the whole default test suite (slow tests excluded; `make test-all` includes them).
-test: $(STAMP)
+## Install, then lint (ruff), type-check (mypy), check the import contracts (import-linter), and run the whole
+## default test suite (slow tests excluded; `make test-all` includes them).
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check linkage_opt tests cli.py benchmarks
+	$(BIN)/mypy linkage_opt
+	$(BIN)/lint-imports
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

@@ -327,7 +327,7 @@ def sweep(args) -> int:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
-    ax.plot(e, t, "o", color="#1f77b4", label="build time (min of %d)" % args.repeat)
+    ax.plot(e, t, "o", color="#1f77b4", label=f"build time (min of {args.repeat})")
     xs = np.linspace(0, e.max() * 1.05, 50)
     ax.plot(xs, slope * xs + intercept, "-", color="#d62728",
             label=f"least squares: {slope * 1000:.3f} s per 1,000 edges + {intercept:.2f} s (R² = {r2:.3f})")

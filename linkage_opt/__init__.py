@@ -7,15 +7,14 @@
     >>> plan.write("plans/zhugen")
 """
 
-__version__ = "0.1.0"
-
-from .errors import (InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError,  # noqa: E402
+from ._version import __version__
+from .errors import (InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError,
                      ValidationError)
-from .load import load_scenario  # noqa: E402
-from .plan import Plan  # noqa: E402
-from .scenario import Scenario  # noqa: E402
-from .solve import solve  # noqa: E402  (binds the function over the submodule of the same name)
-from .sweep import SweepResult, sweep  # noqa: E402  (likewise; dask is imported only when a sweep runs)
+from .load import load_scenario
+from .plan import Plan
+from .scenario import Scenario
+from .solve import solve  # (binds the function over the submodule of the same name)
+from .sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
 
 __all__ = [
     "__version__",

@@ -25,6 +25,7 @@ from rich.table import Table
 from .formulation import Formulation, settle_equity
 from .plan import Plan, build_tables
 from .reach import member_frame
+from .rules import RULES, budget, party_share, supervision
 from .schema import TIERS
 from .solvers.base import Status
 
@@ -177,10 +178,9 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
 
 # Row blocks of the model in the planner's words, for what a repair could not mend.
 RULE_WORDS = {
-    "coverage": "guaranteed needs", "supervision_ratio": "supervision ratio", "party_member_share": "party-member share",
-    "district_budget": "district budget", "worker_units": "a social worker's max_units",
-    "party_branch_capacity": "party-branch capacity", "capacity": "capacity", "member_capacity": "capacity",
-    "new_pairings": "stability: new pairings",
+    "coverage": "guaranteed needs", "worker_units": "a social worker's max_units", "capacity": "capacity",
+    "member_capacity": "capacity", "new_pairings": "stability: new pairings",
+    **{rule.KEY: rule.TEXTS["en"]["name"] for rule in RULES},
 }
 
 
@@ -307,7 +307,7 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
         sel = vol & (ke >= 0)
         units[sel] *= factor[ke[sel]]
         if broken.any():
-            repairs["supervision_ratio"] = int(broken.sum())
+            repairs[supervision.KEY] = int(broken.sum())
     if r.party_share.enabled and r.party_share.min_share > 0:
         # per unit: other volunteers' hours <= party members' hours * (1 - rho) / rho
         rho = r.party_share.min_share
@@ -332,12 +332,11 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
         sel = vol & ~party
         units[sel] *= factor[u[sel]]
         if broken.any():
-            repairs["party_member_share"] = int(broken.sum())
+            repairs[party_share.KEY] = int(broken.sum())
     vec = combine(form, to_model_vector(form, idx, units, xi_val), base)
     if r.budget.enabled and r.budget.amount is not None:
         money = float(form.col_money @ vec)
         if money > r.budget.amount + 1e-6:
-            cost = idx["cost"].to_numpy(float)
             orgs = P["fixed_cost"].to_numpy(float)
             z = form.var("z_org") if form.has("z_org") else None
             fixed_total = float(form.col_money[z.ids] @ vec[z.ids]) if z is not None and z.size else 0.0
@@ -371,7 +370,7 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
                 f = max(0.0, 1.0 - (money - r.budget.amount) / variable)
                 units = units * f
                 vec = combine(form, to_model_vector(form, idx, units, xi_val), base)
-            repairs["district_budget"] = {"organizations_disengaged": dropped}
+            repairs[budget.KEY] = {"organizations_disengaged": dropped}
     blocked = sorted({RULE_WORDS.get(b, b) for b in violated_blocks(form, vec)})
     return vec, {"feasible": not blocked, "repairs": repairs, "blocked_by": blocked}
 

@@ -3,7 +3,8 @@
 This module re-derives every rule from the raw scenario tables with plain, row-by-row logic (it does
 not import the formulation): eligibility (reach, skills, earmarks, items, lots lapsed before the
 plan's period), capacities, guarantees,
-indivisibility, program instances and inputs, the linkage rules, and the objective figures in
+indivisibility, program instances and inputs, the linkage rules (each rule module's own ``check``, on
+facts gathered here from the plan's rows, :class:`linkage_opt.rules.PlanFacts`), and the objective figures in
 ``summary.json``. The property-based tests run it on random scenarios; planners can run it with
 ``linkage-opt check``.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .rules import RULES, PlanFacts
 from .scenario import Scenario, lapsed_lots
 from .schema import GENERAL
 
@@ -129,6 +131,7 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
     rows_per_need: dict[str, list[str]] = defaultdict(list)
     hours = defaultdict(float)   # (kind, unit, category) -> service hours
     vol_hours = defaultdict(float)  # (unit, party?) -> hours
+    person_hours = defaultdict(float)  # (kind, provider, unit) -> service hours
     money = 0.0
 
     for i, a in alloc.iterrows():
@@ -177,12 +180,12 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
                 V.append(Violation("reference", where, "row serves neither a need nor a program"))
             if kind in ("social_worker", "volunteer") and not skilled(kind, r, cat):
                 V.append(Violation("skill", where, "provider may not serve this category"))
-            if kind == "charity":
-                if r["kind"] != "funds" or (r["category"] and r["category"] != cat):
-                    V.append(Violation("earmark", where, "lot may not fund this program"))
+            if kind == "charity" and (r["kind"] != "funds" or (r["category"] and r["category"] != cat)):
+                V.append(Violation("earmark", where, "lot may not fund this program"))
             h = float(a["load"]) / (1 + cfg.costs.travel_overhead_per_km * d) if kind in ("social_worker", "volunteer") else 0.0
         if kind in ("social_worker", "volunteer"):
             hours[(kind, unit, cat)] += h
+            person_hours[(kind, pid, unit)] += h
         if kind == "volunteer":
             vol_hours[(unit, bool(r["party_member"]))] += h
 
@@ -203,9 +206,8 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
             V.append(Violation("coverage", f"need {nid}", f"covered {c:.6g} exceeds need {q:.6g}"))
         if n["tier"] == "guaranteed" and c < q * (1 - tol) - tol:
             V.append(Violation("guarantee", f"need {nid}", f"guaranteed {q:.6g}, covered only {c:.6g}"))
-        if n["indivisible"] and c > tol:
-            if len(rows_per_need[nid]) != 1 or not _close(c, q):
-                V.append(Violation("indivisible", f"need {nid}", f"served by {rows_per_need[nid]} covering {c:.6g} of {q:.6g}"))
+        if n["indivisible"] and c > tol and (len(rows_per_need[nid]) != 1 or not _close(c, q)):
+            V.append(Violation("indivisible", f"need {nid}", f"served by {rows_per_need[nid]} covering {c:.6g} of {q:.6g}"))
 
     # programs
     progs = scenario.programs.set_index("program_id") if len(scenario.programs) else None
@@ -241,33 +243,13 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dic
                 V.append(Violation("program_inputs", where, f"{col}: given {amount:.6g}, needs {need:.6g}"))
         money += float(p["fixed_cost"])
 
-    # linkage rules
-    r = cfg.rules
-    if r.supervision.enabled:
-        k = r.supervision.volunteer_hours_per_worker_hour
-        for unit in units.index:
-            for cat in cfg.supervised_categories:
-                vh = hours[("volunteer", unit, cat)]
-                wh = hours[("social_worker", unit, cat)]
-                if vh > k * wh * (1 + tol) + 1e-5:
-                    V.append(Violation("supervision_ratio", f"unit {unit} {cat}",
-                                       f"{vh:.6g} volunteer hours need >= {vh / k:.6g} worker hours, got {wh:.6g}"))
-    if r.party_share.enabled and r.party_share.min_share > 0:
-        rho = r.party_share.min_share
-        for unit in units.index:
-            party, other = vol_hours[(unit, True)], vol_hours[(unit, False)]
-            if party + other > 1e-6 and party < rho * (party + other) - 1e-5:
-                V.append(Violation("party_member_share", f"unit {unit}",
-                                   f"party members give {party:.6g} of {party + other:.6g} volunteer hours (< {rho:.0%})"))
-    if r.party_capacity.enabled and len(programs_out):
-        per_unit = programs_out.groupby("unit_id")["instances"].sum()
-        for unit, inst in per_unit.items():
-            cap = units.loc[unit, "party_capacity"]
-            if pd.notna(cap) and inst > cap + tol:
-                V.append(Violation("party_branch_capacity", f"unit {unit}", f"{inst:g} instances > {cap:g}"))
+    # linkage rules: each rule's own check (linkage_opt.rules), on what the plan's tables give
     money += float(tables["providers"]["fixed_cost"].sum())
-    if r.budget.enabled and r.budget.amount is not None and money > r.budget.amount * (1 + tol) + 1e-4:
-        V.append(Violation("district_budget", "district", f"spends {money:.6g} > budget {r.budget.amount:.6g}"))
+    facts = PlanFacts(units=units, programs=programs_out, money=money, tol=tol, hours=hours, vol_hours=vol_hours,
+                      person_hours=person_hours)
+    for rule in RULES:
+        if rule.active(cfg):
+            V.extend(Violation(rule.KEY, where, detail) for where, detail in rule.check(scenario, facts))
 
     # the summary's figures, recomputed
     if summary is not None:

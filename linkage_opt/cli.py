@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from . import __version__
+from ._version import __version__
+from . import cli_common as _common
 from . import lang as L
-from .errors import InfeasibleError, LinkageError, OutputError, Problem, ValidationError, fmt_qty
+from .errors import Problem, ValidationError, fmt_qty
 
 EPILOG = (
     "Examples:\n\n"
@@ -101,8 +102,8 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-# The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
-_state = {"lang": "en"}
+# The language of this invocation's messages: shared with linkage_opt.cli_runs (linkage_opt.cli_common).
+_state = _common.state
 
 REDACT_HELP = ("Write the action sheets (plan.xlsx, sheets.html, sheets.pdf) without the personal columns "
                "named by the config's privacy.personal: a plan to share.")
@@ -115,18 +116,10 @@ def LangOption():
 
 def set_lang(value: str | None) -> str:
     """Fix this invocation's language; a bad value is a usage error (exit 2)."""
-    try:
-        _state["lang"] = L.resolve(value)
-    except ValueError:
-        err_console.print(L.t("err.bad_lang", "en", value=value) + " / " + L.t("err.bad_lang", "zh", value=value),
-                          highlight=False)
-        raise typer.Exit(2)
-    return _state["lang"]
+    return _common.set_lang(value, err_console)
 
 
-def T(key: str, **kw) -> str:
-    """A message in this invocation's language."""
-    return L.t(key, _state["lang"], **kw)
+T = _common.T
 
 
 def _version_callback(value: bool) -> None:
@@ -146,30 +139,7 @@ def _root(
 
 def report_error(exc: BaseException) -> int:
     """Print an error the user can act on; return the exit code. Never a traceback for our own errors."""
-    if isinstance(exc, ValidationError):
-        n = len(exc.problems)
-        err_console.print("[bold red]" + T("err.problems", n=n, s="s" if n != 1 else "") + "[/]")
-        for p in exc.problems:
-            err_console.print("  - " + L.problem_str(p, _state["lang"]), markup=False, highlight=False,
-                              soft_wrap=True)
-        return exc.exit_code
-    if isinstance(exc, InfeasibleError):
-        err_console.print("[bold red]" + T("err.infeasible") + "[/]")
-        text = exc.diagnosis.message(_state["lang"]) if getattr(exc, "diagnosis", None) is not None else str(exc)
-        err_console.print(text, markup=False, highlight=False)
-        return exc.exit_code
-    if isinstance(exc, OutputError):     # disk full, read-only, not a folder: nothing was changed
-        from rich.markup import escape
-
-        err_console.print(f"[bold red]{T('err.error')}[/] " + escape(L.problem_text(str(exc), _state["lang"])),
-                          highlight=False, soft_wrap=True)
-        return exc.exit_code
-    if isinstance(exc, LinkageError):
-        err_console.print(f"[bold red]{T('err.error')}[/] {exc}", highlight=False)
-        return exc.exit_code
-    err_console.print(f"[bold red]{T('err.internal')}[/] {type(exc).__name__}: {exc}", highlight=False)
-    err_console.print(T("err.report"), highlight=False)
-    return 4
+    return _common.report_error(exc, err_console)
 
 
 def print_warnings(scenario) -> None:
@@ -221,43 +191,7 @@ def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), l
 
 
 def _print_plan(plan, out: Path | None) -> None:
-    from rich.table import Table
-
-    from rich.markup import escape
-
-    s = plan.summary
-    met = s["metrics"]
-    t = Table(title=escape(T("plan.title", scenario=s["scenario"], period=s["period"])), show_header=False,
-              title_justify="left")
-    t.add_column(style="bold")
-    t.add_column(justify="right")
-    status = s["status"]
-    t.add_row(T("plan.status"), L.t_or(f"status.{status}", status, _state["lang"]))
-    t.add_row(T("plan.coverage"), f"{met['weighted_coverage']:.2%}")
-    t.add_row(T("plan.guaranteed"), f"{met['guaranteed_met']} / {met['guaranteed_needs']}")
-    t.add_row(T("plan.min_ratio"), f"{met['min_unit_ratio']:.2%}")
-    t.add_row(T("plan.below_floor"), str(met["units_below_equity_floor"]))
-    t.add_row(T("plan.money"), f"{s['objective']['money']:,.2f}")
-    t.add_row(T("plan.idle"), f"{met['idle_hours']:,.1f}")
-    gap = s.get("gap")
-    stage = s["objective_stage"]
-    stage = L.t_or(f"stage.{stage}", stage, _state["lang"])
-    t.add_row(T("plan.stage_bound_gap"), f"{stage} / {s['best_bound']} / {'-' if gap is None else f'{gap:.3%}'}")
-    kept = [T("plan.kept_skipped" if st["status"] == "skipped" else "plan.kept_time_limit",
-              stage=L.t_or(f"stage.{st['stage']}", st["stage"], _state["lang"]))
-            for st in s.get("stages", []) if st.get("kept_start") and st["status"] in ("skipped", "time_limit")]
-    if kept:
-        t.add_row(T("plan.kept"), "; ".join(kept))
-    tm = s["timings"]
-    t.add_row(T("plan.times"),
-              " / ".join("-" if tm.get(k) is None else f"{tm[k]:.2f}" for k in ("load_s", "build_s", "solve_s", "write_s")))
-    t.add_row(T("plan.model"), T("plan.model_size", vars=f"{s['model']['variables']:,}",
-                                 rows=f"{s['model']['constraints']:,}", ints=f"{s['model']['integer_variables']:,}"))
-    console.print(t)
-    if out is not None:
-        console.print(T("plan.written", path=escape(str(out))))
-    if s.get("rule_of_thumb_start", {}).get("best_found"):
-        console.print(T("plan.rule_best"))
+    _common.print_plan(plan, out, console)
 
 
 def _exit_code_for(status: str) -> int:
@@ -704,7 +638,8 @@ def report(
 
         from .outdir import check_output_folder, inspect_folder, read_through, writer_lock
         from .plan import write_file_atomic
-        from .report import load_recorded_scenario, report_from_dir
+        from .load import load_recorded_scenario
+        from .report import report_from_dir
         from .workbook import workbook_from_dir
 
         p = _read_plan_dir(plan_dir)    # a clear error when it is not a plan folder

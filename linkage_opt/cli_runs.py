@@ -11,6 +11,7 @@ already planned exits with that run's code (0 or 1).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import signal
@@ -20,6 +21,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from . import cli_common as _common
 
 console = Console()
 err_console = Console(stderr=True)
@@ -33,9 +36,7 @@ runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publ
 
 
 def _guard(fn) -> int:
-    """Messages and exit codes as the rest of the CLI (linkage_opt.cli.report_error)."""
-    from .cli import report_error
-
+    """Messages and exit codes as the rest of the CLI (linkage_opt.cli_common.report_error)."""
     try:
         return int(fn() or 0)
     except typer.Exit:
@@ -44,13 +45,10 @@ def _guard(fn) -> int:
         err_console.print(T("runs.interrupted"), highlight=False)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI boundary
-        return report_error(exc)
+        return _common.report_error(exc, err_console)
 
 
-def T(key: str, **kw) -> str:
-    from .cli import T as _t
-
-    return _t(key, **kw)
+T = _common.T
 
 
 def _lang_option():
@@ -58,10 +56,8 @@ def _lang_option():
     return typer.Option(None, "--lang", help="Language of messages: en or zh.")
 
 
-def _set_lang(lang: str | None) -> None:
-    from .cli import set_lang
-
-    set_lang(lang)
+def _set_lang(lang: str | None) -> str:
+    return _common.set_lang(lang, err_console)
 
 
 def _jsonable(obj):
@@ -71,10 +67,8 @@ def _jsonable(obj):
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
     if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             obj = obj.item()
-        except (TypeError, ValueError):
-            pass
     if isinstance(obj, float) and not math.isfinite(obj):
         return None if obj != obj else ("inf" if obj > 0 else "-inf")
     if isinstance(obj, Path):
@@ -120,9 +114,7 @@ def run_command(
         err_console.print(f"[red]error:[/] --log-format must be one of {', '.join(FORMATS)}", highlight=False)
         raise typer.Exit(2)
     setup_logging(log_format)
-    from .cli import set_lang
-
-    lang = set_lang(lang)
+    lang = _set_lang(lang)
 
     def _do() -> int:
         from .runner import run_period
@@ -145,20 +137,17 @@ def run_command(
 def _report_outcome(outcome) -> int:
     from types import SimpleNamespace
 
-    from .cli import T, _print_plan, report_error
 
     if outcome.error is not None:
-        code = report_error(outcome.error)
+        code = _common.report_error(outcome.error, err_console)
         if outcome.run_id:
             err_console.print(T("run.recorded", run_id=outcome.run_id, status=outcome.status), highlight=False)
         return outcome.exit_code if outcome.exit_code is not None else code
     if outcome.reused:
         console.print(outcome.message, highlight=False)
     if outcome.summary is not None:
-        try:
-            _print_plan(SimpleNamespace(summary=outcome.summary), None)
-        except (KeyError, TypeError):
-            pass
+        with contextlib.suppress(KeyError, TypeError):
+            _common.print_plan(SimpleNamespace(summary=outcome.summary), None, console)
     where = T("run.where", path=outcome.plan_dir) if outcome.plan_dir else ""
     if not outcome.reused:
         console.print(T("run.published", run_id=outcome.run_id, status=outcome.status, where=where), highlight=False)

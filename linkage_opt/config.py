@@ -11,14 +11,15 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError, create_model, field_validator, model_validator
 
 from . import limits
 from .errors import Problem, ValidationError
 from .limits import KIND_WORDS, TooLarge, path_kind, read_limited, size_text
+from .rules import RULES
 from .schema import TABLES, TIERS
 
 
@@ -62,38 +63,20 @@ class Costs(_Strict):
     volunteer_cost_per_hour: NonNegFloat = 0.0  # e.g. meal/transport subsidy, paid by the district
 
 
-class Supervision(_Strict):
-    enabled: bool = True
-    volunteer_hours_per_worker_hour: PositiveFloat = 10.0   # k: at least 1 worker-hour per k volunteer-hours
-    categories: list[str] | None = None                     # default: the professional categories
-
-
-class PartyShare(_Strict):
-    enabled: bool = True
-    min_share: Annotated[float, Field(ge=0, le=1)] = 0.2    # rho: share of a unit's volunteer hours by party members
-
-
-class PartyCapacity(_Strict):
-    enabled: bool = True
-
-
-class Budget(_Strict):
-    enabled: bool = True
-    amount: NonNegFloat | None = None         # yuan; None = unlimited
-
-
 class Expiry(_Strict):
     enabled: bool = True
     horizon_days: int = Field(31, ge=0, le=limits.MAX_DAYS)   # lots lapsing within this many days after the start
     penalty_per_unit: NonNegFloat = 0.01      # cost-stage penalty per unit of such a lot left unused
 
 
-class Rules(_Strict):
-    supervision: Supervision = Supervision()
-    party_share: PartyShare = PartyShare()
-    party_capacity: PartyCapacity = PartyCapacity()
-    budget: Budget = Budget()
-    expiry: Expiry = Expiry()
+def _rules_model() -> type[BaseModel]:
+    """``rules``: one section per linkage rule of the registry (``rules.<key>``), and ``expiry``."""
+    fields: dict[str, Any] = {rule.KEY: (rule.Settings, rule.Settings()) for rule in RULES}
+    return create_model("Rules", __base__=_Strict, __doc__="The linkage rules, one section per rule (linkage_opt.rules).",
+                        **fields, expiry=(Expiry, Expiry()))
+
+
+Rules: Any = _rules_model()
 
 
 Stage = Literal["coverage", "equity", "cost"]
@@ -195,7 +178,7 @@ class Config(_Strict):
     )
     reach: Reach = Reach()
     costs: Costs = Costs()
-    rules: Rules = Rules()
+    rules: Rules = Rules()  # built from the rule registry (linkage_opt.rules.RULES)
     objective: Objective = Objective()
     equity: Equity = Equity()
     carry_over: CarryOver = CarryOver()
@@ -342,7 +325,7 @@ def parse_config(raw: object, source: str) -> Config:
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc)
             if err["type"] == "extra_forbidden":
-                hint = _did_you_mean(loc[-1], _fields_at(Config, loc)).strip(" ()") or "remove it, or check its indentation"
+                hint = _did_you_mean(str(loc[-1]), _fields_at(Config, loc)).strip(" ()") or "remove it, or check its indentation"
                 msg = f"unknown key {key!r}"
             elif err["type"] == "missing":
                 msg, hint = f"missing required key {key!r}", "add it; see docs/data.md"
@@ -523,14 +506,7 @@ KEY_DOCS: dict[str, str] = {
     "costs.travel_per_km": "Travel allowance in yuan per km per hour of service.",
     "costs.travel_overhead_per_km": "Extra provider hours per hour of service per km travelled.",
     "costs.volunteer_cost_per_hour": "Subsidy per volunteer hour paid by the district.",
-    "rules.supervision.enabled": "Social workers lead volunteers: the supervision-ratio rule.",
-    "rules.supervision.volunteer_hours_per_worker_hour": "`k`: at least one social-worker hour per `k` volunteer hours in a unit and supervised category.",
-    "rules.supervision.categories": "Supervised categories (default: the professional ones).",
-    "rules.party_share.enabled": "Party-member volunteers lead by example: the party-member-share rule.",
-    "rules.party_share.min_share": "`rho`: least share of a unit's volunteer hours given by party members.",
-    "rules.party_capacity.enabled": "A unit's party branch coordinates at most `party_capacity` program instances.",
-    "rules.budget.enabled": "Cap district spending (fixed costs, paid hours, travel, budget-funded program money).",
-    "rules.budget.amount": "District budget in yuan; blank = unlimited.",
+    **{f"rules.{rule.KEY}.{k}": v for rule in RULES for k, v in rule.KEY_DOCS.items()},
     "rules.expiry.enabled": "Use lots that lapse soon first.",
     "rules.expiry.horizon_days": "Lots whose `expires` date falls within this many days of the period start count as expiring.",
     "rules.expiry.penalty_per_unit": "Cost-stage penalty per unit of an expiring lot left unused.",

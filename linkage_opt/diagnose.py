@@ -25,23 +25,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .config import Config
 from .errors import fmt_qty
 from .formulation import Formulation, build
+from .rules import BY_KEY, active_rules, text as rule_text
 from .solvers import SolverOptions, Status, get_backend
 from .solvers.base import MipProblem, call_deadline, seconds_left
 
-RULE_TEXT = {
-    "supervision": "supervision ratio (at least 1 social-worker hour per {k:g} volunteer hours in {cats})",
-    "party_share": "party-member share (at least {rho:.0%} of a unit's volunteer hours by party members)",
-    "party_capacity": "party-branch capacity (program instances a unit's party branch can coordinate)",
-    "budget": "district budget ({amount:,.0f} yuan)",
-}
-RULE_TEXT_ZH = {
-    "supervision": "督导比例（{cats}中每 {k:g} 小时志愿服务至少需 1 小时社工督导）",
-    "party_share": "党员志愿者占比（各单位志愿服务时长中党员不少于 {rho:.0%}）",
-    "party_capacity": "党组织统筹能力（各单位党组织可统筹的服务项目场次）",
-    "budget": "区级预算（{amount:,.0f} 元）",
-}
 KIND_ZH = {"social_worker": "名社工", "volunteer": "名志愿者", "organization": "个社会组织", "charity": "个慈善批次",
            "program": "个服务项目"}
 MAX_FILTER = 40          # guarantees tested one by one in the deletion filter
@@ -225,16 +215,14 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
                      sc.config.categories[cat].unit, q, attainable, q - attainable, direct, program, counts)
 
 
-def _rule_variants(form: Formulation) -> dict[str, object]:
+def _rule_variants(form: Formulation) -> dict[str, Config]:
+    """Per active rule (linkage_opt.rules), the config with that rule switched off."""
     cfg = form.scenario.config
     r = cfg.rules
     out = {}
-    for key in ("supervision", "party_share", "party_capacity", "budget"):
-        rule = getattr(r, key)
-        if not rule.enabled:
-            continue
-        rules = r.model_copy(update={key: rule.model_copy(update={"enabled": False})})
-        out[key] = cfg.model_copy(update={"rules": rules})
+    for rule in active_rules(cfg):
+        off = getattr(r, rule.KEY).model_copy(update={"enabled": False})
+        out[rule.KEY] = cfg.model_copy(update={"rules": r.model_copy(update={rule.KEY: off})})
     return out
 
 
@@ -274,11 +262,8 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
         variant = build(form.scenario.replace(config=variant_cfg))
         vres = backend.solve(elastic_problem(variant)[0], opts)
         if vres.has_solution and vres.objective < base_short - 1e-7 * max(1.0, base_short):
-            s = cfg.rules.supervision
-            params = dict(k=s.volunteer_hours_per_worker_hour, cats=", ".join(cfg.supervised_categories) or "-",
-                          rho=cfg.rules.party_share.min_share, amount=cfg.rules.budget.amount or 0.0)
-            rules_involved.append(RULE_TEXT[key].format(**params))
-            rules_zh.append(RULE_TEXT_ZH[key].format(**params))
+            rules_involved.append(rule_text(BY_KEY[key], "conflict", cfg, "en"))
+            rules_zh.append(rule_text(BY_KEY[key], "conflict", cfg, "zh"))
 
     # candidates: the short guarantees and guaranteed needs competing for the same providers
     xn, xp = form.edges["n"].to_numpy(), form.edges["p"].to_numpy()

@@ -9,7 +9,8 @@ one row):
    per (unit, category) program pool, the inputs given over the program instances that use them;
 2. per pool, those rows over the provider classes that gave hours to the pool (``s``);
 3. per class, its rows over its members, in member order, within what each member's indivisible cases
-   (``xi``, already per member) leave of their hours.
+   (``xi``, already per member) leave of their hours; or, when a rule limits each person's hours per
+   unit (:class:`linkage_opt.rules.Aggregation`, ``per_class``), evenly over its identical members.
 
 Each is exact because what is split is interchangeable in every row of the model: need rows of one
 demand have the same load and cost per unit; the classes of one pool, and the members of one class,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import rules
 from .reach import member_frame
 
 EPS = 1e-9
@@ -193,6 +195,9 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     residual = mf["capacity"].to_numpy(float).copy()
     if len(carried):
         np.subtract.at(residual, carried["member"].to_numpy(), (carried["load"] * carried["q"]).to_numpy(float))
+    # a rule limiting each person's hours per unit keeps members identical and their flows per class:
+    # spread evenly (linkage_opt.rules.Aggregation.per_class); otherwise fill members in order
+    even = rules.aggregation(form.scenario).per_class
     owner = rows["owner"].to_numpy()
     multi = P["n_members"].to_numpy()[owner] > 1
     single = rows[~multi]
@@ -206,15 +211,25 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
         out.append(cr[zero].assign(provider_kind=pkind[cr["owner"].to_numpy()[zero]],
                                    provider_id=mf["provider_id"].to_numpy()[first_member]))
         nz = np.flatnonzero(~zero)
-        in_class = np.flatnonzero(P["n_members"].to_numpy()[mf["p"].to_numpy()] > 1)
-        a, d, amt = fill(mf["p"].to_numpy()[in_class], np.maximum(residual[in_class], 0.0),
-                         cr["owner"].to_numpy()[nz], load[nz])
+        if even:
+            # every member of a class gets the same share of each of its rows (a per-person rule holds)
+            owner_nz = cr["owner"].to_numpy()[nz]
+            n = P["n_members"].to_numpy()[owner_nz]
+            d = np.repeat(np.arange(len(nz)), n)
+            member = np.repeat(np.searchsorted(mf["p"].to_numpy(), owner_nz), n) + (
+                np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
+            share = 1.0 / n[d]
+        else:
+            in_class = np.flatnonzero(P["n_members"].to_numpy()[mf["p"].to_numpy()] > 1)
+            a, d, amt = fill(mf["p"].to_numpy()[in_class], np.maximum(residual[in_class], 0.0),
+                             cr["owner"].to_numpy()[nz], load[nz])
+            member = in_class[a]
+            share = amt / load[nz[d]]
         part = cr.iloc[nz[d]].copy()
-        share = amt / load[nz[d]]
         for col in ("quantity", "load", "cost"):
             part[col] = part[col].to_numpy(float) * share
         part["provider_kind"] = pkind[part["owner"].to_numpy()]
-        part["provider_id"] = mf["provider_id"].to_numpy()[in_class[a]]
+        part["provider_id"] = mf["provider_id"].to_numpy()[member]
         out.append(part)
     direct = pd.concat(out, ignore_index=True)
     direct["unit_id"] = units[direct["u"].to_numpy()] if len(direct) else []

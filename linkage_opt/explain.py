@@ -6,9 +6,9 @@ Reasons are computed from the model and the plan, never guessed. For each need l
 ``capacity_exhausted``   every eligible provider is fully used, and by which needs ranked higher
                          (priority per hour of the provider's capacity);
 ``indivisible``          the need must go whole to one provider, and none has that much left;
-``rule_binding``         eligible capacity is left, but a linkage rule row is tight (supervision ratio,
-                         party-member share, party-branch capacity, district budget) or a worker's
-                         ``max_units``;
+``rule_binding``         eligible capacity is left, but a linkage rule row is tight (each rule of
+                         :data:`linkage_opt.rules.RULES` says whether its tight rows explain the need)
+                         or a worker's ``max_units``;
 ``traded_off``           capacity was left but giving it here would lower priority-weighted coverage,
                          equity or cost elsewhere beyond the lexicographic tolerance (ties).
 
@@ -29,7 +29,8 @@ import pandas as pd
 from .errors import fmt_qty
 from .formulation import Formulation
 from .lang import UOM_ZH
-from .solvers import SolverOptions, Status, get_backend
+from .rules import UnmetContext, active_rules, budget as budget_rule, text as rule_text
+from .solvers import DEFAULT_BACKEND, SolverOptions, Status, get_backend, with_feature
 
 TOL = 1e-6
 
@@ -77,11 +78,7 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     n_members = P["n_members"].to_numpy()
     W = N["weight"].to_numpy(float)
 
-    sup = _tight_rows(form, x, "supervision_ratio")
-    sup_keys = set(zip(sup["u"], sup["category"])) if len(sup) else set()
-    share_units = set(_tight_rows(form, x, "party_member_share").get("u", pd.Series(dtype=int)))
-    pcap_units = set(_tight_rows(form, x, "party_branch_capacity").get("u", pd.Series(dtype=int)))
-    budget_tight = len(_tight_rows(form, x, "district_budget")) > 0
+    tight = {rule.KEY: _tight_rows(form, x, rule.KEY) for rule in active_rules(cfg)}
     wu = _tight_rows(form, x, "worker_units")
     max_units_workers = set(wu["p"]) if len(wu) else set()
     y = form.model.var("y")
@@ -166,21 +163,12 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             else:
                 code = "rule_binding"
                 binding, binding_zh = [], []
-                kinds = P["kind"].to_numpy()[ep[usable]]
-                if (u, cat) in sup_keys and np.any(kinds == "volunteer"):
-                    ratio = cfg.rules.supervision.volunteer_hours_per_worker_hour
-                    binding.append(f"supervision ratio in {cat} (1 social-worker hour per {ratio:g} volunteer hours)")
-                    binding_zh.append(f"{cat_zh}的督导比例（每 {ratio:g} 小时志愿服务需 1 小时社工督导）")
-                if u in share_units and np.any(kinds == "volunteer"):
-                    share = cfg.rules.party_share.min_share
-                    binding.append(f"party-member share of volunteer hours (at least {share:.0%})")
-                    binding_zh.append(f"党员志愿者时长占比（不低于 {share:.0%}）")
-                if u in pcap_units and programs_here:
-                    binding.append("party-branch capacity for program instances")
-                    binding_zh.append("党组织统筹服务项目的能力")
-                if budget_tight and (np.any(P["rate"].to_numpy(float)[ep[usable]] > 0) or programs_here):
-                    binding.append("district budget")
-                    binding_zh.append("区级预算")
+                ctx = UnmetContext(u=u, category=cat, kinds=P["kind"].to_numpy()[ep[usable]], classes=ep[usable],
+                                   rates=P["rate"].to_numpy(float)[ep[usable]], programs_here=bool(programs_here))
+                for rule in active_rules(cfg):
+                    if rule.explains(ctx, tight[rule.KEY]):
+                        binding.append(rule_text(rule, "binding", cfg, "en", category=cat, category_zh=cat_zh))
+                        binding_zh.append(rule_text(rule, "binding", cfg, "zh", category=cat, category_zh=cat_zh))
                 if any(p in max_units_workers for p in ep[usable]):
                     binding.append("a social worker's max_units")
                     binding_zh.append("社工最多服务单位数")
@@ -282,7 +270,7 @@ def _higher_priority_use(uses: _Uses, providers: list, w_n: float, form: Formula
 MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
 
 
-def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs",
+def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAULT_BACKEND,
                     deadline: float | None = None) -> pd.DataFrame:
     """Weighted coverage gained per extra unit of capacity, per provider group and for the budget.
 
@@ -336,11 +324,11 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = "highs
             out.append({"group": f"{r.kind} {r.provider_id}", "group_zh": f"{KIND_ZH[r.kind]} {r.provider_id}",
                         "provider_kind": r.kind, "home_unit": "", "unit_name": "",
                         "members": int(r.n), "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
-    bud = m.row_blocks.get("district_budget")
+    bud = m.row_blocks.get(budget_rule.KEY) if budget_rule.active(sc.config) else None
     if bud is not None and bud.size:
         out.append({"group": "district budget", "group_zh": "区级预算", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
                     "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
-    df = pd.DataFrame(out, columns=cols[:-1] + ["group_zh"])
+    df = pd.DataFrame(out, columns=[*cols[:-1], "group_zh"])
     step = np.where(df["per"] == "yuan", 1000.0, 10.0)
     df["example"] = [f"+{s:g} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
                      for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
@@ -358,8 +346,7 @@ def attach_explanations(plan, backend_name: str | None = None, deadline: float |
     form = plan.formulation
     x = plan.solution
     backend_name = backend_name or plan.summary["solver"]["name"]
-    if backend_name not in ("highs",):
-        backend_name = "highs"   # duals come from the HiGHS LP whatever solved the MIP
+    backend_name = with_feature("duals", backend_name)   # duals come from an LP with duals whatever solved the MIP
     # the explanations take at most half of what is left before the deadline, the marginal-value LP the rest
     half = None if deadline is None else time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
     plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables(), half)

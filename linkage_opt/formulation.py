@@ -225,14 +225,15 @@ def eligible_edges(scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame,
 # Groups of people: who is interchangeable once their hours are given to a category
 # ---------------------------------------------------------------------------------------------------
 
-def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple]) -> np.ndarray:
+def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple], per_class: bool = False) -> np.ndarray:
     """Group id per provider class (-1 for organizations and lots).
 
     Volunteer classes with the same home unit, radius, party flag, hourly rate and previous-period units
     form one group: once a member's hours are given to a category they are interchangeable in every row
     (reach, travel, cost, party share, stability). Social workers, people with explicit ``reach`` rows and
     (with ``stability.max_new_pairings``) people who served last period are groups of one, because a rule
-    or an override is theirs alone. ``solver.aggregate: false`` makes every class its own group.
+    or an override is theirs alone. ``solver.aggregate: false``, and a rule limiting each person's hours
+    per unit (``per_class``, :class:`linkage_opt.rules.Aggregation`), make every class its own group.
     """
     explicit = set(scenario.reach["provider_id"].astype(str)) if len(scenario.reach) else set()
     limited = scenario.config.stability.enabled and scenario.config.stability.max_new_pairings is not None
@@ -241,7 +242,7 @@ def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple]
     for p, row in enumerate(P.itertuples(index=False)):
         if row.kind not in PEOPLE:
             keys.append(None)
-        elif (not aggregate or row.kind == "social_worker" or any(mid in explicit for mid in row.members)
+        elif (not aggregate or per_class or row.kind == "social_worker" or any(mid in explicit for mid in row.members)
               or (limited and prev_units[p])):
             keys.append(("solo", p))
         else:
@@ -280,11 +281,12 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     units = unit_index(scenario)
     prov = build_providers(scenario)
     stab = cfg.stability
-    keep_solo = set()
+    agg = rules.aggregation(scenario)       # what the active rules need kept apart (linkage_opt.rules)
+    keep_solo = set(agg.individual)
     if stab.enabled and stab.max_new_pairings is not None and previous_pairs is not None and len(previous_pairs):
-        keep_solo = set(previous_pairs["provider_id"].astype(str))
+        keep_solo |= set(previous_pairs["provider_id"].astype(str))
     if cfg.solver.aggregate:
-        prov = aggregate_providers(scenario, prov, previous_pairs, keep_individual=keep_solo)
+        prov = aggregate_providers(scenario, prov, previous_pairs, keep_individual=keep_solo, keep_apart=agg.attributes)
     P = prov.frame
     N = weighted_needs(scenario)
     q_n = N["q"].to_numpy(float)
@@ -296,10 +298,9 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     PC = provider_categories(scenario, prov)
     nP = len(P)
     kind = P["kind"].to_numpy()
-    cap = P["capacity"].to_numpy(float)
     party = P["party"].to_numpy(bool)
     prev_u = previous_units(P, units, previous_pairs) if stab.enabled else [()] * nP
-    group = provider_groups(scenario, P, prev_u)
+    group = provider_groups(scenario, P, prev_u, per_class=agg.per_class)
     n_groups = int(group.max()) + 1 if len(group) and group.max() >= 0 else 0
     rep = np.full(n_groups, -1, np.int64)                 # a representative class per group
     for p in range(nP - 1, -1, -1):
@@ -732,7 +733,7 @@ def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, y: Bloc
     y <= ymax * z. The capacity row already forces a capped organization's flows to zero when z = 0; the
     per-flow rows tighten the LP (the strong facility-location form; one per demand an organization
     reaches), so ``solver.strong_linking: auto`` adds them while there are at most STRONG_LINKING_MAX_ROWS
-    (on OR-Library capa, 100,000 of them made the root LP alone outlast a 120 s limit). An organization
+    (on OR-Library capa they made the root LP alone outlast the time limit: docs/performance.md). An organization
     without a capacity always gets them: then they are what enforces engagement."""
     if not z.size:
         return
@@ -899,7 +900,7 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
     loose; settling them keeps every row satisfied and makes the reported equity exact.
     """
     x = x.copy()
-    units, ratio = unit_ratios(form, x)
+    _units, ratio = unit_ratios(form, x)
     if form.has("t"):
         x[form.var("t").ids] = float(np.clip(ratio.min(), 0.0, 1.0)) if len(ratio) else 0.0
     if form.has("s_eq"):
@@ -910,7 +911,7 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
 
 def equity_value(form: Formulation, x: np.ndarray) -> float:
     """The equity term at x from the unit ratios: min ratio (maxmin) or minus the shortfalls (floor)."""
-    units, ratio = unit_ratios(form, x)
+    _units, ratio = unit_ratios(form, x)
     eq = form.scenario.config.equity
     if eq.mode == "maxmin":
         return float(ratio.min()) if len(ratio) else 1.0

@@ -820,7 +820,7 @@ class _CsvSink:
 
     def __init__(self, path: Path, columns: list[str]):
         self.columns = columns
-        self.fh: IO[str] = open(path, "w", encoding="utf-8", newline="")
+        self.fh: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - held until close()
         self.fh.write(",".join(columns) + "\n")
 
     def write(self, cols: dict, chunk: int = CHUNK_ROWS) -> int:

@@ -12,6 +12,7 @@ keys) stay in English so that scripts and ``linkage-opt check`` read every plan 
 from __future__ import annotations
 
 import os
+import re as _re
 
 LANGS = ("en", "zh")
 DEFAULT = "en"
@@ -422,7 +423,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 # Chinese and fails on any untranslated segment.
 # ---------------------------------------------------------------------------------------------------
 
-import re as _re
 
 _Q = r"(?P<{}>'[^']*'|\"[^\"]*\"|\S+)"
 

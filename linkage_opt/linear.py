@@ -9,6 +9,7 @@ building costs a few numpy operations per block, never a Python loop per element
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -109,7 +110,7 @@ class LinearModel:
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         return _cat(self._row_lo), _cat(self._row_hi)
 
-    def problem(self, c: np.ndarray, sense: str, offset: float = 0.0, A: sp.csr_matrix | None = None,
+    def problem(self, c: np.ndarray, sense: Literal["min", "max"], offset: float = 0.0, A: sp.csr_matrix | None = None,
                 extra_rows: list[tuple[np.ndarray, float, float]] | None = None, name: str = "linkage") -> MipProblem:
         """The model with objective ``c`` (and optional extra dense rows, e.g. fixed stage optima)."""
         A = self.matrix() if A is None else A

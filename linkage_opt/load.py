@@ -11,6 +11,7 @@ The canonical form of the tables is described in :mod:`linkage_opt.scenario`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -525,10 +526,8 @@ def load_scenario(config_path: str | Path) -> Scenario:
     except ValidationError as exc:
         problems.extend(exc.problems)
     if config is not None:   # a regular file within the limit: it was just read
-        try:
+        with contextlib.suppress(OSError, ValueError, limits.TooLarge):
             hashes[cfg_file] = hashlib.sha256(limits.read_limited(config_path, limits.MAX_CONFIG_BYTES)).hexdigest()
-        except (OSError, ValueError, limits.TooLarge):
-            pass
     ctx = _context_from(config) if config is not None else _salvage_context(config_path)
     if ctx.data is None:
         raise ValidationError(problems)
@@ -670,3 +669,19 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     tables = {t: checks[t].frame() for t in TABLE_ORDER}
     return Scenario(config, tables, scenario.config_path, scenario.input_hashes, scenario.sources, scenario.origins,
                     scenario.warnings, validated=True)
+
+
+def load_recorded_scenario(config, plan_dir: Path):
+    """``(scenario, None)`` from the config a plan records, or ``(None, why)`` when it cannot be loaded."""
+    if not config:
+        return None, "summary.json names no config"
+    path = Path(config)
+    candidates = [path] if path.is_absolute() else [path] + [base / path for base in
+                                                             (plan_dir, *plan_dir.resolve().parents[:3])]
+    for cand in candidates:
+        if cand.is_file():
+            try:
+                return load_scenario(cand), None
+            except Exception as exc:          # a changed or broken config: still report the plan
+                return None, f"{cand}: {type(exc).__name__}: {exc}"
+    return None, f"{config} not found"

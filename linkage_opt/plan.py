@@ -6,6 +6,7 @@ Output contract (``docs/outputs.md``): ``allocations.csv``, ``coverage.csv``, ``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -252,10 +253,8 @@ def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -
         raise outdir.os_failure(path, exc, earlier=earlier, subject="the file") from None
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
     if fsync:
         _fsync_dir(path.parent)
 
@@ -313,9 +312,6 @@ def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame 
     N = form.needs
     m = form.model
     units = sc.units
-    unit_ids = units["unit_id"].astype(str).to_numpy()
-    pid = P["provider_id"].to_numpy()
-    pkind = P["kind"].to_numpy()
     need_ids = N["need_id"].to_numpy()
     if rounded:
         alloc, rep = dispatch_rows(allocation_rows(form, x), form, previous_pairs,

@@ -140,7 +140,7 @@ def build_providers(scenario: Scenario) -> Providers:
 
 
 def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.DataFrame | None = None,
-                        keep_individual: set | frozenset = frozenset()) -> Providers:
+                        keep_individual: set | frozenset = frozenset(), keep_apart: tuple[str, ...] = ()) -> Providers:
     """Merge identical volunteers, and identical charity lots, into classes. Exact:
 
     * volunteers with the same home, radius, party flag, served categories (skills, with `general`
@@ -150,7 +150,9 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
     * an indivisible need goes whole to one *member* (the model's ``xi`` block has one binary per
       candidate member), so classes are formed whether or not their members could carry one;
     * providers with explicit ``reach`` rows, and those named in ``keep_individual`` (people whose
-      pairings a rule limits one by one), stay individual.
+      pairings a rule limits one by one), stay individual;
+    * volunteers differing in a column named in ``keep_apart`` stay in different classes (the rules'
+      needs, :func:`linkage_opt.rules.aggregation`: e.g. ``capacity`` for a per-person cap).
     """
     P = prov.frame
     if not len(P):
@@ -179,7 +181,7 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
             keys.append(("solo", row.provider_id))
         elif row.kind == "volunteer":
             keys.append(("v", row.home, float(row.radius_km), bool(row.party), served(row.skills), float(row.rate),
-                         prev.get(row.provider_id, ())))
+                         prev.get(row.provider_id, ()), *(getattr(row, a) for a in keep_apart)))
         else:
             expiring = bool(cfg.rules.expiry.enabled and pd.notna(row.expires) and row.expires < horizon)
             keys.append(("l", row.lot_kind, row.item, row.earmark_category, row.earmark_town, row.earmark_unit, expiring))

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .load import load_recorded_scenario
 
 HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
 MAP_LABEL_MAX = 80           # name every unit on the map up to this many; else only the worst-covered
@@ -282,24 +283,6 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     if problem:
         ctx["notes"].append(text("no_scenario", lang, why=problem))
     return _render(ctx)
-
-
-def load_recorded_scenario(config, plan_dir: Path):
-    """``(scenario, None)`` from the config a plan records, or ``(None, why)`` when it cannot be loaded."""
-    if not config:
-        return None, "summary.json names no config"
-    from .load import load_scenario
-
-    path = Path(config)
-    candidates = [path] if path.is_absolute() else [path] + [base / path for base in
-                                                             (plan_dir, *plan_dir.resolve().parents[:3])]
-    for cand in candidates:
-        if cand.is_file():
-            try:
-                return load_scenario(cand), None
-            except Exception as exc:          # a changed or broken config: still report the plan
-                return None, f"{cand}: {type(exc).__name__}: {exc}"
-    return None, f"{config} not found"
 
 
 # ---------------------------------------------------------------------------------------------------

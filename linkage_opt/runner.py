@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import InfeasibleError, LinkageError, Problem, ValidationError
 from .ledger import (DEFAULT_LEDGER_NAME, SUCCESS, Ledger, LedgerError, LedgerUsageError, RunNotFoundError,
                      canonical_json, restore_plan, sha256_bytes, sha256_file, utc_now)

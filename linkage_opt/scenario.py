@@ -25,7 +25,7 @@ import inspect
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,7 @@ class ReadOnlyFrame(pd.DataFrame):
     it any later change of the frame it was built from.
     """
 
-    _metadata: list[str] = []
+    _metadata: ClassVar[list[str]] = []
 
     @property
     def _constructor(self):
@@ -156,7 +156,7 @@ class Scenario:
     validated: InitVar[bool] = False
     _checked: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self, validated: bool = False) -> None:
+    def __post_init__(self, validated: bool) -> None:
         if not isinstance(self.tables, Mapping):
             raise ValidationError([Problem("Scenario", None, None, "tables must be a mapping of table name to "
                                            "DataFrame", hint="build scenarios with load_scenario")])

@@ -18,14 +18,14 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .config import solver_option_problems, with_option_problems
 from .errors import InfeasibleError, Problem, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
 from .dispatch import settle_objective
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
-from .solvers import SolverOptions, Status, get_backend
+from .solvers import SolverOptions, Status, features, get_backend
 from .solvers.base import MipProblem, SolveResult, call_deadline, max_violation, relative_gap, seconds_left
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -
     """Whether ``lp_rounding`` runs for this stage (a later stage has ``problem.start``: it fixes only ``y``)."""
     mode = form.scenario.config.solver.lp_rounding
     fixed = ("y",) if problem.start is not None else ("y", "z_org")
-    if mode == "never" or backend_name != "highs" or not problem.n_integer or not any(
+    if mode == "never" or not features(backend_name).lp_rounding or not problem.n_integer or not any(
             form.has(n) and form.var(n).size for n in fixed):
         return False
     return mode == "always" or problem.n_cols >= LP_ROUNDING_MIN_COLUMNS
@@ -158,7 +158,7 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     workers' unit assignments) stay integer in a much smaller MIP. Fixing the workers' assignments too,
     rounded from the LP, made the realistic district's restricted problem infeasible (a volunteer case
     kept in a supervised category lost its supervising worker), while leaving them free solved it to
-    optimality in 33 s:
+    optimality (docs/performance.md):
 
     * first stage (``previous`` is None): ``y`` rounded down from the LP and ``z_org`` up. Rounding ``y``
       down only lowers program output and the inputs it needs; engaging an organization only adds
@@ -166,13 +166,13 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
       and nothing is returned);
     * later stages: ``y`` as the previous stage's plan ``previous`` has it (rounding the LP would break the
       rows that keep earlier stages' values), engagements free so that an organization whose programs
-      are not needed is not paid for (fixing them too gave a 1.6% dearer cost stage on the district;
+      are not needed is not paid for (fixing them too gave a dearer cost stage on the district;
       docs/performance.md). ``previous`` is the restricted MIP's start, so what comes back is never worse.
 
     A restricted plan not yet within the gap gets one RINS step (below). The LP relaxation of ``problem``
     gives the bound either way: by interior point + crossover, or by
-    primal simplex from ``basis``, the previous stage's LP basis, when given (the equity LP on the
-    district: 4.8 s against 33 s; the interior point runs if the warm start fails). Whatever this returns
+    primal simplex from ``basis``, the previous stage's LP basis, when given (several times faster on
+    the district's equity LP, docs/performance.md; the interior point runs if the warm start fails). Whatever this returns
     satisfies every row of ``problem``.
     """
     t0 = time.perf_counter()

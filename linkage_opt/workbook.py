@@ -133,7 +133,7 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None, redact: 
 
     plan = Plan.read(plan_dir)
     if scenario is None:
-        from .report import load_recorded_scenario
+        from .load import load_recorded_scenario
 
         scenario, _ = load_recorded_scenario(plan.summary.get("config"), Path(plan_dir))
     return build_workbook(plan, scenario, lang, redact)

@@ -35,9 +35,9 @@ def test_party_share_is_repaired_by_scaling_non_party_hours():
     )
     form = build(sc)
     raw = baseline_solution(form)
-    assert "party_member_share" in violated_blocks(form, raw)       # 4 party hours against 10 others
+    assert "party_share" in violated_blocks(form, raw)       # 4 party hours against 10 others
     vec, report = repaired_baseline(form)
-    assert report["feasible"] and report["repairs"] == {"party_member_share": 1}
+    assert report["feasible"] and report["repairs"] == {"party_share": 1}
     # 4 party hours allow 4 others: 8 of 20 hours met
     assert form.terms["coverage"].value(vec) == pytest.approx(8 / 20)
 

@@ -486,7 +486,7 @@ def test_every_problem_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         cell("reach", 2, "unit_id", "U8"),
     ))
     cfg = build(case, tmp_path / "scenario")
-    code, out, err = run_validate(cfg, in_process=True, monkeypatch=monkeypatch)
+    code, _out, err = run_validate(cfg, in_process=True, monkeypatch=monkeypatch)
     assert code == 2
     assert "6 input problems found" in err, err
     expected = [

@@ -244,7 +244,7 @@ def test_comment_rows_are_skipped_and_rows_keep_their_numbers(tmp_path):
     cfg = write_scenario(tmp_path / "sc", tables=mutated(mutate))
     f = tmp_path / "sc" / "data" / "needs.csv"
     lines = f.read_text(encoding="utf-8-sig").splitlines()
-    f.write_text("\n".join([lines[0], "# notes: one row per need"] + lines[1:]) + "\n", encoding="utf-8")
+    f.write_text("\n".join([lines[0], "# notes: one row per need", *lines[1:]]) + "\n", encoding="utf-8")
     r = run("validate", str(cfg))
     assert r.exit_code == 2
     assert "row 4, column quantity" in r.output    # header 1, comment 2, first need 3, the bad one 4
@@ -331,8 +331,7 @@ def test_every_help_text_has_chinese_and_help_speaks_it(monkeypatch):
     import typer
 
     def walk(a):
-        for c in a.registered_commands:
-            yield c
+        yield from a.registered_commands
         for g in a.registered_groups:
             yield from walk(g.typer_instance)
 

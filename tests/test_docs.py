@@ -4,6 +4,7 @@ from pathlib import Path
 
 from linkage_opt.config import KEY_DOCS, Config
 from linkage_opt.docgen import _walk, render
+from linkage_opt.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +24,7 @@ def test_model_md_names_every_row_block_the_code_builds():
     for block in ("coverage", "service", "arrivals", "pool_balance", "capacity", "member_capacity", "program_output",
                   "pool_funds", "org_link_flow", "org_link_case", "org_link_program", "worker_units", "worker_link_flow",
                   "worker_link_case",
-                  "supervision_ratio", "party_member_share", "party_branch_capacity", "district_budget", "equity",
+                  *(rule.KEY for rule in RULES), "equity",
                   "new_pairing_link", "new_pairings"):
         assert f"`{block}`" in text, f"docs/model.md does not mention row block {block}"
 

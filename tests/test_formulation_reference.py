@@ -26,7 +26,7 @@ SKILLS = [("general",), ("elderly_care",), ("mental_health",), ("general", "ment
 
 def _stages(form, sc):
     backend, options = solver_options(sc, mip_gap=0.0, time_limit=60)
-    x, stages, status = solve_formulation(form, backend, options)
+    _x, stages, status = solve_formulation(form, backend, options)
     return {s.stage: s.value for s in stages}, status
 
 

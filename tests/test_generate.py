@@ -154,7 +154,7 @@ def test_resolve_sizes_and_command_errors(tmp_path):
     assert resolve_sizes(None, units=40) == {"units": 40, "volunteers": 1000, "workers": 30, "orgs": 8, "lots": 100}
     with pytest.raises(ValueError, match="unknown preset"):
         generate_command(tmp_path / "x", "county")
-    with pytest.raises(ValueError, match="--preset .* or at least --units"):
+    with pytest.raises(ValueError, match=r"--preset .* or at least --units"):
         generate_command(tmp_path / "x")
     with pytest.raises(ValueError, match="--units must be at least 1"):
         generate_command(tmp_path / "x", units=0)

@@ -92,11 +92,11 @@ def test_a_failing_migration_leaves_the_ledger_as_it_was(tmp_path):
     with Ledger(path) as lg:
         lg.insert_run(run_id="2026-11-r1", period="2026-11", revision=1)
     nxt = len(MIGRATIONS) + 1
-    broken = MIGRATIONS + [Migration(nxt, "broken", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))]
+    broken = [*MIGRATIONS, Migration(nxt, "broken", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))]
     with pytest.raises(LedgerError, match="cannot be used"):
         Ledger(path, migrations=broken)
     # nothing of the new migration stayed: the corrected one creates the same table without a clash
-    fixed = MIGRATIONS + [Migration(nxt, "extra table", ("CREATE TABLE extra (x INTEGER)",))]
+    fixed = [*MIGRATIONS, Migration(nxt, "extra table", ("CREATE TABLE extra (x INTEGER)",))]
     with Ledger(path, migrations=fixed) as lg:
         assert lg.schema_version() == nxt
         assert lg.get_run("2026-11-r1")["status"] == "running"

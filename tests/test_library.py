@@ -162,7 +162,7 @@ def test_plan_read_of_a_missing_or_damaged_folder_is_a_typed_error(tmp_path, tin
     with pytest.raises(lo.ValidationError, match="cannot read the plan file"):
         lo.Plan.read(tmp_path / "p")
     (tmp_path / "p" / "allocations.csv").unlink()
-    with pytest.raises(lo.ValidationError, match="allocations.csv: cannot read the plan file: FileNotFoundError"):
+    with pytest.raises(lo.ValidationError, match=r"allocations\.csv: cannot read the plan file: FileNotFoundError"):
         lo.Plan.read(tmp_path / "p")
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from conftest import TINY_TABLES, write_scenario
 from linkage_opt.errors import ValidationError
-from linkage_opt.load import load_scenario, parse_bool, parse_number
+from linkage_opt.load import _Bad, load_scenario, parse_bool, parse_number
 from linkage_opt.scenario import empty_table, planar_coordinates
 from linkage_opt.schema import TABLES
 from linkage_opt.summary import print_summary, summarize
@@ -179,7 +179,7 @@ def test_number_spellings(text, value):
 
 @pytest.mark.parametrize("text", ["1,2", "12kg", "NaN", "inf", "1,20,0", "", "十二", "1.2.3"])
 def test_bad_numbers(text):
-    with pytest.raises(Exception):
+    with pytest.raises(_Bad):
         parse_number(text)
 
 

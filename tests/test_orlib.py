@@ -23,7 +23,8 @@ spec = importlib.util.spec_from_file_location("orlib", ROOT / "benchmarks" / "or
 orlib = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(orlib)
 
-OPTIMA = list(csv.DictReader(open(DATA / "optima.csv", encoding="utf-8")))
+with open(DATA / "optima.csv", encoding="utf-8") as _fh:
+    OPTIMA = list(csv.DictReader(_fh))
 GAP = [r for r in OPTIMA if r["file"].startswith("gap")]
 CFLP = [r for r in OPTIMA if r["file"].startswith("cap")]
 

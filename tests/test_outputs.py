@@ -457,7 +457,7 @@ def start(tmp_path: Path, args: list[str], hook: Path, pause_at: str = "", no_re
         env["LO_TEST_NO_RENAMEAT2"] = "1"
     err = tmp_path / f"{name}.err"
     proc = subprocess.Popen([sys.executable, str(helper), *args], cwd=tmp_path, env=env,
-                            stdout=open(tmp_path / f"{name}.out", "w"), stderr=open(err, "w"))
+                            stdout=open(tmp_path / f"{name}.out", "w"), stderr=open(err, "w"))  # noqa: SIM115 - the child owns them
     return proc, err
 
 

@@ -161,7 +161,7 @@ def test_aggregating_identical_providers_does_not_change_the_optimum(sc, copies)
     if len(vols):
         # odd copies spell `general` as `general;elderly_care` (the same served categories): they merge too
         def spelled(skills, k):
-            return tuple(skills) + ("elderly_care",) if k % 2 and "general" in skills and "elderly_care" not in skills \
+            return (*tuple(skills), "elderly_care") if k % 2 and "general" in skills and "elderly_care" not in skills \
                 else skills
         vols = pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}",
                                       skills=[spelled(s, k) for s in vols["skills"]]) for k in range(copies)],

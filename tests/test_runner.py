@@ -175,7 +175,7 @@ def test_a_held_lock_stops_a_second_run_with_the_holders_pid(cfg, tmp_path):
             run_period(cfg, "2026-12", runs, wait=0)
         assert e.value.exit_code == 5
         t0 = time.monotonic()
-        with pytest.raises(RunInProgressError, match="waited 0.3 s"):
+        with pytest.raises(RunInProgressError, match=r"waited 0\.3 s"):
             run_period(cfg, "2026-12", runs, wait=0.3)
         assert time.monotonic() - t0 >= 0.3
         r = CliRunner().invoke(app, ["run", str(cfg), "--period", "2026-12", "--runs", str(runs)])
@@ -244,7 +244,7 @@ def start(tmp_path: Path, args: list[str], hook: Path | None, name: str) -> tupl
         env["LINKAGE_OPT_TEST_HOOK_DIR"] = str(hook)
     out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
     proc = subprocess.Popen([sys.executable, str(helper), *args], cwd=tmp_path, env=env,
-                            stdout=open(out, "w"), stderr=open(err, "w"))
+                            stdout=open(out, "w"), stderr=open(err, "w"))  # noqa: SIM115 - the child owns them
     return proc, out, err
 
 
@@ -318,7 +318,7 @@ def test_concurrent_runs_of_one_period_never_both_plan(cfg, tmp_path):
     try:
         wait_for(lambda: any(hook.glob("ready-*")), what="one run to hold the lock mid-write")
         # a third run that may wait: it waits for the holder, then finds the same inputs planned
-        waiter = start(tmp_path, args + ["--wait", "60", "--log-format", "json"], None, "waiter")
+        waiter = start(tmp_path, [*args, "--wait", "60", "--log-format", "json"], None, "waiter")
         winner_pid = int(next(hook.glob("ready-*")).name.split("-")[1])
         loser = next(p for p in procs if p[0].pid != winner_pid)
         winner = next(p for p in procs if p[0].pid == winner_pid)

@@ -76,6 +76,38 @@ def test_importing_the_package_loads_no_solver_library():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_backends_declare_features_and_have_what_they_declare(backend):
+    from linkage_opt.solvers import Features, features
+
+    f = features(backend)
+    assert isinstance(f, Features)
+    if not (f.duals or f.warm_basis):
+        return                  # nothing more declared (CP-SAT takes no continuous LP)
+    lp = problem([1, 2], [[1, 1]], [1], [INF], [0, 0], [INF, INF], False)     # min x + 2y, x + y >= 1
+    r = get_backend(backend).solve(lp, SolverOptions())
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(1.0)
+    if f.duals:
+        assert r.row_duals is not None and r.row_duals[0] == pytest.approx(1.0)
+    if f.warm_basis:
+        assert r.extra.get("basis") is not None
+        again = get_backend(backend).solve(dataclasses.replace(lp, basis=r.extra["basis"]), SolverOptions())
+        assert again.objective == pytest.approx(1.0) and again.extra.get("warm_basis")
+
+
+def test_callers_ask_for_features_not_names():
+    from linkage_opt.solvers import with_feature
+
+    assert with_feature("duals", "cbc") == "highs" and with_feature("duals", "highs") == "highs"
+    assert with_feature("duals", "not a backend") == "highs"
+    root = Path(__file__).resolve().parents[1] / "linkage_opt"
+    for path in root.rglob("*.py"):
+        if path.parent.name == "solvers":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert '!= "highs"' not in text and '== "highs"' not in text and 'in ("highs"' not in text, path
+
+
 # -- known optima, senses, offsets ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend", BACKENDS)

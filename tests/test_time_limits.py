@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import itertools
 import os
 import stat
 import sys
@@ -277,7 +278,7 @@ def test_a_stage_whose_start_is_not_taken_is_never_worse(u40, backend, monkeypat
     _, options = solver_options(u40, backend=backend, time_limit=6.0)
     x, stages, status = solve_formulation(form, backend, options)
     assert status in ("feasible", "optimal")
-    for prev, st in zip(stages, stages[1:]):
+    for prev, st in itertools.pairwise(stages):
         term = form.terms[st.stage]
         before = term.value(solve_mod.settle_equity(form, prev.result.x))
         assert (st.value >= before - 1e-9) if term.sense == "max" else (st.value <= before + 1e-9), st.stage
@@ -328,7 +329,7 @@ def test_first_start_is_the_answer_when_the_first_stage_finds_nothing(monkeypatc
 
     monkeypatch.setattr(solve_mod, "get_backend", lambda name: NothingFirst())
     zeros = np.zeros(form.model.n_cols)
-    x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30), first_start=zeros)
+    _x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30), first_start=zeros)
     assert calls[0] is not None and np.allclose(calls[0], solve_mod.settle_equity(form, zeros))   # the MIP start
     first = stages[0].as_dict()
     assert first["status"] == "time_limit" and first["kept_start"] and first["first_start"] == "used"
@@ -339,7 +340,7 @@ def test_first_start_is_the_answer_when_the_first_stage_finds_nothing(monkeypatc
 def test_first_start_does_not_hold_back_a_better_plan():
     sc = _open_scenario()
     form = build(sc)
-    x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30),
+    _x, stages, _status = solve_formulation(form, "highs", SolverOptions(time_limit=30),
                                           first_start=np.zeros(form.model.n_cols))
     assert stages[0].value > 0.5 and not stages[0].as_dict().get("kept_start")
     assert stages[0].as_dict()["first_start"] == "used"
@@ -351,7 +352,7 @@ def test_a_first_start_that_breaks_a_row_is_refused():
                                "tier": "guaranteed"}],
                        volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 8, "skills": "general"}])
     form = build(sc)
-    x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30),
+    _x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30),
                                           first_start=np.zeros(form.model.n_cols))   # the guarantee is not met
     assert stages[0].as_dict()["first_start"].startswith("refused")
     assert status == "optimal" and stages[0].value > 0

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .base import Backend, MipProblem, SolveResult, SolverOptions, Status
+from .base import Backend, Features, MipProblem, SolveResult, SolverOptions, Status
 
-__all__ = ["Backend", "MipProblem", "SolveResult", "SolverOptions", "Status", "get_backend", "available_backends",
-           "BACKENDS", "DEFAULT_BACKEND"]
+__all__ = ["Backend", "Features", "MipProblem", "SolveResult", "SolverOptions", "Status", "get_backend", "available_backends",
+           "BACKENDS", "DEFAULT_BACKEND", "features", "with_feature"]
 
 DEFAULT_BACKEND = "highs"
 
@@ -53,6 +53,21 @@ def get_backend(name: str | None = DEFAULT_BACKEND) -> Backend:
     if key not in BACKENDS:
         raise ValueError(f"unknown solver backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     return BACKENDS[key]()
+
+
+def features(name: str | None = DEFAULT_BACKEND) -> Features:
+    """What backend ``name`` offers (its class attribute ``features``)."""
+    return get_backend(name).features
+
+
+def with_feature(feature: str, name: str | None = DEFAULT_BACKEND) -> str:
+    """``name`` when that backend has ``feature`` (a field of :class:`Features`), else the first backend that does."""
+    try:
+        if getattr(features(name), feature):
+            return (name or DEFAULT_BACKEND).strip().lower()
+    except ValueError:      # not a backend's name (a result's solver name, say): any backend with the feature
+        pass
+    return next(key for key in BACKENDS if getattr(features(key), feature))
 
 
 def available_backends() -> list[str]:

@@ -96,8 +96,19 @@ class SolveResult:
         return self.x is not None and self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
 
+@dataclass(frozen=True)
+class Features:
+    """What a backend offers beyond solving a MIP, declared as the class attribute ``features`` (callers ask
+    for a feature, never for a backend by name)."""
+
+    lp_rounding: bool = False   # fast LP relaxations with vertex solutions, and MIP starts: ``solver.lp_rounding``
+    warm_basis: bool = False    # an LP starts from an earlier LP's basis (``MipProblem.basis``, ``extra["basis"]``)
+    duals: bool = False         # LP row and column duals (``SolveResult.row_duals``): marginal values
+
+
 class Backend(Protocol):
     name: str
+    features: Features
 
     def available(self) -> bool: ...
 

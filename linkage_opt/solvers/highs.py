@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
+from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
                    seconds_left)
 
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
@@ -90,8 +90,8 @@ def objective_scale_exponent(c: np.ndarray) -> int:
     The coverage term's coefficients are tiny (weights sum to 1 over thousands of need rows: 1e-5 to
     1e-2), below the scale of HiGHS's absolute dual feasibility tolerance (1e-7) by only a few orders,
     and the cost term's are large (yuan). Scaling the objective so that its largest coefficient is near
-    OBJECTIVE_TARGET halved the simplex iterations of the generated 60-unit coverage LP (12.5 s -> 6.3 s)
-    and let the district one finish (docs/performance.md). A power of two is exact in floating point,
+    OBJECTIVE_TARGET halved the simplex iterations of the generated 60-unit coverage LP and let the
+    district one finish (figures in docs/performance.md). A power of two is exact in floating point,
     HiGHS reports objective, bound and duals in the model's own units, and the optimum is unchanged.
     """
     nz = np.abs(c[np.isfinite(c)]) if len(c) else np.zeros(0)
@@ -161,8 +161,8 @@ def _watchdog(h, left: float | None):
 
     HiGHS checks its own ``time_limit`` between iterations of each phase; the interrupt callbacks that
     ``cancelSolve`` works through are polled as often (simplex, IPM, MIP), so this is a backstop for a
-    phase that overruns its limit, not a second limit. Measured: a district-sized LP (79,070 columns)
-    cancelled 2 s into its simplex or interior point returned within 0.02 s.
+    phase that overruns its limit, not a second limit; a cancelled district-sized LP returns at once
+    (docs/performance.md, "Measurements the code relies on").
     """
     if left is None:
         yield
@@ -192,6 +192,7 @@ class HighsBackend:
     """The default backend; see the module docstring for output and thread handling."""
 
     name = "highs"
+    features = Features(lp_rounding=True, warm_basis=True, duals=True)
 
     def available(self) -> bool:
         try:

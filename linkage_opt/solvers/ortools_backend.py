@@ -9,7 +9,7 @@ string); that case is settled by solving again with a zero objective. SCIP logs 
 model_builder cannot take a Python log callback, so with ``log`` file descriptor 1 is pointed at stderr
 during the solve. A start (``MipProblem.start``) is handed over as a solution hint, which SCIP tries as a
 first solution. Time: SCIP gets what is left of the call's time after the model is built; it honours
-its own limit (presolve included: a 40-unit coverage stage given 3 s returned after 3.07 s), while
+its own limit, presolve included (docs/performance.md, "Measurements the code relies on"), while
 ``interrupt_solve`` does not stop it in OR-Tools 9.15, so there is no watchdog.
 
 CP-SAT: exact integer arithmetic, so it takes only models that are integer already -- every column
@@ -32,7 +32,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
+from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
                    seconds_left)
 
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
@@ -67,6 +67,7 @@ class ScipBackend:
     """SCIP as bundled with OR-Tools (the 'scip' backend)."""
 
     name = "scip"
+    features = Features()
 
     def available(self) -> bool:
         try:
@@ -183,6 +184,7 @@ class CpSatBackend:
     """OR-Tools CP-SAT for all-integer models (the 'cpsat' backend)."""
 
     name = "cpsat"
+    features = Features()
 
     def available(self) -> bool:
         try:

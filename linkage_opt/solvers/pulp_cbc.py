@@ -1,16 +1,15 @@
 """COIN-OR CBC: the portable backend, run as the CBC executable that PuLP 2.x/3.x bundle.
 
 The model goes to CBC as an MPS file written by HiGHS from the arrays (C++, no Python object per row
-or column: the district's 79,070-column coverage stage is written in 0.3 s, where building PuLP's
-model took longer than many solves), always as a minimisation without offset (a maximisation is written
+or column; building PuLP's model took longer than many solves: docs/performance.md), always as a minimisation without offset (a maximisation is written
 as ``min -c @ x``; the offset is added back here), so that no reader's handling of ``OBJSENSE`` or of an
 objective constant matters. Columns are ``c0, c1, ...`` in order, which is how CBC's solution file is
 read back. A start (``MipProblem.start``) is handed over as a CBC solution file with ``-mips``. Every file
 of that exchange (MPS, start, solution, log) lives in a temporary directory removed afterwards.
 
 The time limit is a wall, not a wish. CBC's own ``-sec`` (elapsed time) is checked only between
-branch-and-bound nodes: its root LP, cuts and heuristics can run far past it (a 170-unit district ran
-21 min with 300 s). So CBC gets what is left of the call's time after the model file is written, and a
+branch-and-bound nodes: its root LP, cuts and heuristics can run far past it (docs/performance.md,
+"Measurements the code relies on"). So CBC gets what is left of the call's time after the model file is written, and a
 watchdog sends it SIGINT ``WATCHDOG_GRACE`` seconds after the call's deadline (CBC then stops and writes
 its best solution, if it is in the tree search) and kills it ``CBC_KILL_GRACE`` seconds after that. A
 killed CBC writes no solution: the call returns NO_SOLUTION (the caller keeps the previous stage's plan).
@@ -51,7 +50,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, MipProblem, SolveResult, SolverOptions, Status, call_deadline, max_violation,
+from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, max_violation,
                    relative_gap, seconds_left)
 
 CBC_KILL_GRACE = 2.0     # seconds between the watchdog's SIGINT and SIGKILL
@@ -125,6 +124,7 @@ class CbcBackend:
     """CBC, the executable bundled with PuLP (the 'cbc' backend); see the module docstring."""
 
     name = "cbc"
+    features = Features()
 
     def available(self) -> bool:
         try:
@@ -247,7 +247,7 @@ class CbcBackend:
             args += ["-mips", start]
         args += ["-solve", "-solution", os.path.join(tmp, "solution.txt")]
         if shutil.which("stdbuf"):   # line-buffered output: a stopped CBC's log is not lost in its buffer
-            args = [shutil.which("stdbuf"), "-oL"] + args
+            args = [shutil.which("stdbuf"), "-oL", *args]
         return args
 
     @staticmethod

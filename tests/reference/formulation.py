@@ -506,7 +506,7 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
     loose; settling them keeps every row satisfied and makes the reported equity exact.
     """
     x = x.copy()
-    units, ratio = unit_ratios(form, x)
+    _units, ratio = unit_ratios(form, x)
     if form.has("t"):
         x[form.var("t").ids] = float(np.clip(ratio.min(), 0.0, 1.0)) if len(ratio) else 0.0
     if form.has("s"):
@@ -517,7 +517,7 @@ def settle_equity(form: Formulation, x: np.ndarray) -> np.ndarray:
 
 def equity_value(form: Formulation, x: np.ndarray) -> float:
     """The equity term at x from the unit ratios: min ratio (maxmin) or minus the shortfalls (floor)."""
-    units, ratio = unit_ratios(form, x)
+    _units, ratio = unit_ratios(form, x)
     eq = form.scenario.config.equity
     if eq.mode == "maxmin":
         return float(ratio.min()) if len(ratio) else 1.0

@@ -3,12 +3,12 @@
 One function per rule; each adds one labelled row block to the model:
 
 * :func:`supervision_ratio`   -- social workers lead volunteers: in supervised categories, at least one
-  worker-hour per ``k`` volunteer-hours in each unit (``rules.supervision``);
+  worker-hour per ``k`` volunteer-hours in each unit (``rules.supervision``, rows ``supervision``);
 * :func:`party_member_share`  -- party-member volunteers lead by example: at least share ``rho`` of a
-  unit's volunteer hours (``rules.party_share``);
-* :func:`party_branch_capacity` -- a unit's party branch coordinates at most ``party_capacity``
+  unit's volunteer hours (``rules.party_share``, rows ``party_share``);
+* ``party_capacity`` (the package's :mod:`linkage_opt.rules.party_capacity`) -- a unit's party branch coordinates at most ``party_capacity``
   program instances (``rules.party_capacity``);
-* :func:`district_budget`     -- government-purchase spending (fixed costs, paid hours, travel,
+* ``budget`` (the package's :func:`linkage_opt.rules.budget.district_budget`) -- government-purchase spending (fixed costs, paid hours, travel,
   budget-funded program money) stays within ``rules.budget.amount``.
 
 Eligibility rules (goods lots only serve categories that use their item, earmarks) live in
@@ -23,7 +23,8 @@ import pandas as pd
 
 from linkage_opt.linear import LinearModel
 from linkage_opt.scenario import Scenario
-from linkage_opt.rules import district_budget, party_branch_capacity  # unchanged by the new model
+from linkage_opt.rules.budget import district_budget  # unchanged by the new model
+from linkage_opt.rules.party_capacity import add_rows as party_capacity_rows
 
 INF = np.inf
 
@@ -35,7 +36,7 @@ def add_all(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndarr
     if r.party_share.enabled and r.party_share.min_share > 0:
         party_member_share(m, scenario, P)
     if r.party_capacity.enabled:
-        party_branch_capacity(m, scenario)
+        party_capacity_rows(m, scenario, P, money)
     if r.budget.enabled and r.budget.amount is not None:
         district_budget(m, money, r.budget.amount)
 
@@ -76,7 +77,7 @@ def supervision_ratio(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> No
     if not len(vol):
         return
     keys = vol[["u", "category"]].drop_duplicates().sort_values(["u", "category"]).reset_index(drop=True)
-    rows = m.add_rows("supervision_ratio", keys.assign(unit_id=scenario.units["unit_id"].to_numpy()[keys["u"]]), 0.0, INF)
+    rows = m.add_rows("supervision", keys.assign(unit_id=scenario.units["unit_id"].to_numpy()[keys["u"]]), 0.0, INF)
     idx = pd.MultiIndex.from_frame(keys)
     m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["u", "category"]])), vol["col"], -vol["h"])
     wk = service_hours(m, P, "social_worker")
@@ -92,7 +93,7 @@ def party_member_share(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> N
     if not len(vol):
         return
     units = np.unique(vol["u"].to_numpy())
-    rows = m.add_rows("party_member_share",
+    rows = m.add_rows("party_share",
                       pd.DataFrame({"u": units, "unit_id": scenario.units["unit_id"].to_numpy()[units]}), 0.0, INF)
     party = P["party"].to_numpy()[vol["p"].to_numpy()]
     coef = np.where(party, 1.0 - rho, -rho) * vol["h"].to_numpy(float)
