@@ -8,8 +8,7 @@
 """
 
 from ._version import __version__
-from .errors import (InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError,
-                     ValidationError)
+from .errors import InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError, ValidationError
 from .load import load_scenario
 from .plan import Plan
 from .scenario import Scenario
@@ -17,18 +16,18 @@ from .solve import solve  # (binds the function over the submodule of the same n
 from .sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
 
 __all__ = [
-    "__version__",
-    "InfeasibleError",
-    "LinkageError",
-    "OutputError",
-    "OutputPathError",
-    "Plan",
-    "Problem",
-    "Scenario",
-    "SolverError",
-    "SweepResult",
-    "ValidationError",
-    "load_scenario",
-    "solve",
-    "sweep",
+                     "InfeasibleError",
+                     "LinkageError",
+                     "OutputError",
+                     "OutputPathError",
+                     "Plan",
+                     "Problem",
+                     "Scenario",
+                     "SolverError",
+                     "SweepResult",
+                     "ValidationError",
+                     "__version__",
+                     "load_scenario",
+                     "solve",
+                     "sweep",
 ]

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from ._version import __version__
 from . import cli_common as _common
 from . import lang as L
+from ._version import __version__
 from .errors import Problem, ValidationError, fmt_qty
 
 EPILOG = (
@@ -130,7 +129,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Optional[bool] = typer.Option(
+    version: bool | None = typer.Option(
         None, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
@@ -168,12 +167,12 @@ def run_guarded(fn, *args, **kwargs) -> int:
     except KeyboardInterrupt:
         err_console.print(T("err.interrupted"))
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI boundary: every error becomes a message and a code
+    except Exception as exc:
         return report_error(exc)
 
 
 @app.command()
-def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), lang: Optional[str] = LangOption()) -> None:
+def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), lang: str | None = LangOption()) -> None:
     """Load and check a scenario; print what was loaded. Exit 2 with every problem listed if anything is wrong."""
     set_lang(lang)
 
@@ -201,23 +200,23 @@ def _exit_code_for(status: str) -> int:
 @app.command()
 def plan(
     config: Path = typer.Argument(..., help="Scenario config YAML."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the plan (default plans/<config name>)."),
-    backend: Optional[str] = typer.Option(None, help="Solver backend: highs (default), cbc, scip, cpsat."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
-    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap, e.g. 0.001."),
-    threads: Optional[int] = typer.Option(None, help="Solver threads."),
-    seed: Optional[int] = typer.Option(None, help="Solver random seed."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the plan (default plans/<config name>)."),
+    backend: str | None = typer.Option(None, help="Solver backend: highs (default), cbc, scip, cpsat."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
+    mip_gap: float | None = typer.Option(None, "--mip-gap", help="Relative MIP gap, e.g. 0.001."),
+    threads: int | None = typer.Option(None, help="Solver threads."),
+    seed: int | None = typer.Option(None, help="Solver random seed."),
     solver_log: bool = typer.Option(False, "--solver-log", help="Show the solver's own log."),
     baseline: bool = typer.Option(False, "--baseline", help="Also compute the rule-of-thumb plan and compare."),
     force: bool = typer.Option(False, "--force", help="Replace an --out folder that is not a linkage-opt plan."),
     redact: bool = typer.Option(False, "--redact", help=REDACT_HELP),
-    decompose: Optional[str] = typer.Option(None, "--decompose", help="Plan the parts of a units column (town, "
+    decompose: str | None = typer.Option(None, "--decompose", help="Plan the parts of a units column (town, "
                                             "county, ...) separately on Dask and merge them (docs/model.md)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --decompose: a Dask scheduler address "
+    scheduler: str | None = typer.Option(None, "--scheduler", help="With --decompose: a Dask scheduler address "
                                             "(tcp://host:8786); default a local cluster of --workers processes."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="With --decompose: local worker processes "
+    workers: int | None = typer.Option(None, "--workers", help="With --decompose: local worker processes "
                                           "(default 2; 0 = in this process)."),
-    lang: Optional[str] = LangOption(),
+    lang: str | None = LangOption(),
 ) -> None:
     """Solve a scenario and write the allocation plan (atomically) into --out.
 
@@ -230,9 +229,8 @@ def plan(
     def _do() -> int:
         import time
 
-        from .solve import solve
-
         from .outdir import check_output_folder
+        from .solve import solve
 
         target = out or Path("plans") / config.stem
         check_output_folder(target)     # a file, FIFO or device is refused, --force or not (nothing opened)
@@ -373,10 +371,10 @@ def _read_plan_dir(plan_dir: Path) -> dict:
 @app.command()
 def explain(
     plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
-    unit: Optional[str] = typer.Option(None, "--unit", help="Only this unit (id or name)."),
-    category: Optional[str] = typer.Option(None, "--category", help="Only this category."),
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit (id or name)."),
+    category: str | None = typer.Option(None, "--category", help="Only this category."),
     top: int = typer.Option(10, help="How many marginal values to show."),
-    lang: Optional[str] = LangOption(),
+    lang: str | None = LangOption(),
 ) -> None:
     """Why needs are unmet, and what one more hour or yuan would buy (from the model, not guessed)."""
     set_lang(lang)
@@ -428,8 +426,8 @@ def explain(
 @app.command()
 def check(
     plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Scenario config (default: the one recorded in summary.json)."),
-    lang: Optional[str] = LangOption(),
+    config: Path | None = typer.Option(None, "--config", help="Scenario config (default: the one recorded in summary.json)."),
+    lang: str | None = LangOption(),
 ) -> None:
     """Re-check a plan against its scenario independently of the model: exit 0 valid, 1 violations found."""
     set_lang(lang)
@@ -462,10 +460,10 @@ def whatif(
     config: Path = typer.Argument(..., help="Scenario config YAML."),
     set_: list[str] = typer.Option(..., "--set", help="A change, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4 (repeatable: one variant each)."),
     combine: bool = typer.Option(False, "--combine", help="Also plan all changes together."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the comparison as CSV here."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit"),
-    backend: Optional[str] = typer.Option(None),
-    lang: Optional[str] = LangOption(),
+    out: Path | None = typer.Option(None, "--out", help="Write the comparison as CSV here."),
+    time_limit: float | None = typer.Option(None, "--time-limit"),
+    backend: str | None = typer.Option(None),
+    lang: str | None = LangOption(),
 ) -> None:
     """Plan variants and tabulate each metric's change against the base plan."""
     set_lang(lang)
@@ -514,18 +512,18 @@ def whatif(
 @app.command()
 def generate(
     out: Path = typer.Argument(..., help="Folder for the generated scenario (new, empty, or an earlier generated one)."),
-    preset: Optional[str] = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units); "
+    preset: str | None = typer.Option(None, help="town (~15 units), district (200 units) or city (2,000 units); "
                                          "realistic rolls: real_town (22), real_district (170), real_city (2,000), province (30,000; "
                                          "written county by county, planned with plan --decompose)."),
-    units: Optional[int] = typer.Option(None, help="Number of units (overrides the preset)."),
-    volunteers: Optional[int] = typer.Option(None, help="Number of volunteers (overrides the preset)."),
-    workers: Optional[int] = typer.Option(None, help="Number of social workers (overrides the preset)."),
-    orgs: Optional[int] = typer.Option(None, help="Number of social organizations (overrides the preset)."),
-    lots: Optional[int] = typer.Option(None, help="Number of charity lots (overrides the preset)."),
+    units: int | None = typer.Option(None, help="Number of units (overrides the preset)."),
+    volunteers: int | None = typer.Option(None, help="Number of volunteers (overrides the preset)."),
+    workers: int | None = typer.Option(None, help="Number of social workers (overrides the preset)."),
+    orgs: int | None = typer.Option(None, help="Number of social organizations (overrides the preset)."),
+    lots: int | None = typer.Option(None, help="Number of charity lots (overrides the preset)."),
     seed: int = typer.Option(0, help="Random seed: the same seed writes the same files, byte for byte."),
     realistic: bool = typer.Option(False, "--realistic", help="Realistic rolls with --units (implied by the real_* "
                                    "presets): individual skills, skewed hours, clustered towns, a binding budget."),
-    lang: Optional[str] = LangOption(),
+    lang: str | None = LangOption(),
 ) -> None:
     """Write a seeded synthetic scenario with realistic structure (towns, villages, skills, party members)."""
     set_lang(lang)
@@ -552,10 +550,10 @@ app.add_typer(weights_app, name="weights")
 @weights_app.command("ahp")
 def weights_ahp(
     pairwise: Path = typer.Argument(..., help="Pairwise comparison YAML (Saaty 1-9 scale), see docs/ahp.md."),
-    write: Optional[Path] = typer.Option(None, "--write", help="Write the weights into this scenario config."),
-    out: Optional[Path] = typer.Option(None, "--out", help="With --write: write the updated config here instead."),
+    write: Path | None = typer.Option(None, "--write", help="Write the weights into this scenario config."),
+    out: Path | None = typer.Option(None, "--out", help="With --write: write the updated config here instead."),
     threshold: float = typer.Option(0.1, help="Largest consistency ratio accepted."),
-    lang: Optional[str] = LangOption(),
+    lang: str | None = LangOption(),
 ) -> None:
     """Derive category weights from a party committee's pairwise comparisons (principal eigenvector).
 
@@ -593,8 +591,8 @@ def weights_ahp(
 @app.command()
 def template(
     out: Path = typer.Argument(..., help="The .xlsx file to write."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Take the category drop-down from this config."),
-    lang: Optional[str] = LangOption(),
+    config: Path | None = typer.Option(None, "--config", help="Take the category drop-down from this config."),
+    lang: str | None = LangOption(),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Write a blank input workbook: every sheet, headers, a notes row, drop-down lists (tiers, kinds, categories)."""
@@ -624,10 +622,10 @@ def template(
 @app.command()
 def report(
     plan_dir: Path = typer.Argument(..., help="A plan folder written by `linkage-opt plan`."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: report.html and plan.xlsx "
+    out: Path | None = typer.Option(None, "--out", help="Where to write (default: report.html and plan.xlsx "
                                                             "in the plan folder; a .html path writes the report only)."),
     redact: bool = typer.Option(False, "--redact", help=REDACT_HELP),
-    lang: Optional[str] = LangOption(),
+    lang: str | None = LangOption(),
 ) -> None:
     """Re-write a plan's report.html, plan.xlsx and action sheets (sheets.html, sheets.pdf), e.g. in the other
     language."""
@@ -636,9 +634,9 @@ def report(
     def _do() -> int:
         import contextlib
 
+        from .load import load_recorded_scenario
         from .outdir import check_output_folder, inspect_folder, read_through, writer_lock
         from .plan import write_file_atomic
-        from .load import load_recorded_scenario
         from .report import report_from_dir
         from .workbook import workbook_from_dir
 
@@ -696,7 +694,7 @@ def main() -> None:
         app()
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         sys.exit(report_error(exc))
 
 

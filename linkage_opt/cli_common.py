@@ -62,9 +62,8 @@ def report_error(exc: BaseException, err_console: Console) -> int:
 
 
 def print_plan(plan, out: Path | None, console: Console) -> None:
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     s = plan.summary
     met = s["metrics"]

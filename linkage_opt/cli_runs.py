@@ -16,7 +16,6 @@ import json
 import math
 import signal
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -44,7 +43,7 @@ def _guard(fn) -> int:
     except KeyboardInterrupt:
         err_console.print(T("runs.interrupted"), highlight=False)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI boundary
+    except Exception as exc:
         return _common.report_error(exc, err_console)
 
 
@@ -95,10 +94,10 @@ def run_command(
     force: bool = typer.Option(False, "--force", help="Plan again even if these exact inputs were planned already."),
     wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for another run of the same period (default: exit 5 at once)."),
     log_format: str = typer.Option("text", "--log-format", help="Log lines on stderr: text, or json (one object per line)."),
-    backend: Optional[str] = typer.Option(None, help="Solver backend (default: the config's)."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve (default: the config's)."),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of plan.xlsx, report.html and messages: en or zh "
+    backend: str | None = typer.Option(None, help="Solver backend (default: the config's)."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve (default: the config's)."),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of plan.xlsx, report.html and messages: en or zh "
                                                             "(default $LINKAGE_OPT_LANG, else en)."),
 ) -> None:
     """Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.
@@ -185,10 +184,10 @@ def _first_line(text: str | None, width: int = 70) -> str:
 @runs_app.command("list")
 def runs_list(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    period: Optional[str] = typer.Option(None, "--period", "-p", help="Only this period (YYYY-MM)."),
+    period: str | None = typer.Option(None, "--period", "-p", help="Only this period (YYYY-MM)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = _lang_option(),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Every recorded run, oldest first. A run whose process died shows as [magenta]interrupted[/]."""
     _set_lang(lang)
@@ -227,8 +226,8 @@ def runs_show(
     run_id: str = typer.Argument(..., help="Run id, e.g. 2026-12-r3."),
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = _lang_option(),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """One run: status, inputs fingerprint, history used, headline figures, and whether its folder is intact."""
     _set_lang(lang)
@@ -312,10 +311,9 @@ def runs_show(
 
 def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, dict]:
     """A plan by run id (from the ledger) or by plan folder path: (label, {table: frame, 'summary': dict})."""
-    from .plan import read_plan_csv
-
     from .ledger import PLAN_TABLES, Ledger, LedgerUsageError, RunNotFoundError
     from .outdir import read_through
+    from .plan import read_plan_csv
     from .runner import check_runs_folder, ledger_path_for
 
     p = Path(ref)
@@ -374,8 +372,8 @@ def runs_diff(
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     limit: int = typer.Option(40, "--limit", min=1, help="Rows shown per table (JSON: all)."),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = _lang_option(),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """What changed from plan A to plan B.
 
@@ -447,8 +445,8 @@ def runs_publish(
     run_id: str = typer.Argument(..., help="Run id to publish, e.g. 2026-12-r2."),
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
     wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for a run of that period to finish."),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = _lang_option(),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Make a recorded optimal or feasible run the published plan of its period (e.g. to roll back).
 
@@ -471,9 +469,9 @@ def runs_publish(
 def runs_restore(
     run_id: str = typer.Argument(..., help="Run id whose plan folder to rebuild from the ledger."),
     runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    to: Optional[Path] = typer.Option(None, "--to", help="Write here instead of the run's own folder (must not exist)."),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: Optional[str] = _lang_option(),
+    to: Path | None = typer.Option(None, "--to", help="Write here instead of the run's own folder (must not exist)."),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Rebuild a plan folder byte for byte from the ledger; every file is checked against its recorded sha256."""
     _set_lang(lang)

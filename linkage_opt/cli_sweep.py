@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,23 +24,23 @@ def sweep_command(
     config: Path = typer.Argument(..., help="Scenario config YAML."),
     grid: list[str] = typer.Option([], "--grid", help="An axis: KEY=V1,V2,... in the syntax of whatif --set (*=, +=, "
                                    "table filters); repeatable: every combination is one variant."),
-    sample: Optional[int] = typer.Option(None, "--sample", help="Solve this many variants drawn at random from the "
+    sample: int | None = typer.Option(None, "--sample", help="Solve this many variants drawn at random from the "
                                          "grid (with --perturb-weights: the number of samples, default 20)."),
-    perturb_weights: Optional[float] = typer.Option(None, "--perturb-weights", help="Move every category weight by up "
+    perturb_weights: float | None = typer.Option(None, "--perturb-weights", help="Move every category weight by up "
                                                     "to this share (e.g. 0.2) in each sample and report how stable "
                                                     "each unit's coverage and rank are."),
     seed: int = typer.Option(0, "--seed", help="Random seed of --sample and --perturb-weights."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Sweep folder (default sweeps/<config name>); the "
+    out: Path | None = typer.Option(None, "--out", "-o", help="Sweep folder (default sweeps/<config name>); the "
                                        "variants finished in it before are reused."),
     scheduler: str = typer.Option("local", "--scheduler", help="local (worker processes on this machine) or the "
                                   "address of a running Dask scheduler, tcp://HOST:PORT."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes of the local cluster (default 2)."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for each variant's solve "
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes of the local cluster (default 2)."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for each variant's solve "
                                                "(default: the config's)."),
-    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap, e.g. 0.001."),
-    backend: Optional[str] = typer.Option(None, help="Solver backend: highs (default), cbc, scip, cpsat."),
+    mip_gap: float | None = typer.Option(None, "--mip-gap", help="Relative MIP gap, e.g. 0.001."),
+    backend: str | None = typer.Option(None, help="Solver backend: highs (default), cbc, scip, cpsat."),
     force: bool = typer.Option(False, "--force", help="Write into an --out folder that is not a sweep folder."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages, workbook and report: en or zh "
+    lang: str | None = typer.Option(None, "--lang", help="Language of messages, workbook and report: en or zh "
                                        "(default $LINKAGE_OPT_LANG, else en)."),
 ) -> None:
     """Plan many variants of a scenario on Dask and tabulate them: a grid of changes, or perturbed weights.
@@ -122,8 +121,8 @@ def _print_result(result) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .cli import T, _state, console
     from . import lang as L
+    from .cli import T, _state, console
 
     t = result.table
     table = Table(title=T("sweep.title", n=len(t)), title_justify="left")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError, create_model, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from . import limits
 from .errors import Problem, ValidationError
@@ -216,7 +217,7 @@ class Config(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _cross(self) -> "Config":
+    def _cross(self) -> Config:
         missing = [t for t in TIERS if t not in self.tier_multipliers]
         unknown = [t for t in self.tier_multipliers if t not in TIERS]
         if unknown:
@@ -377,7 +378,7 @@ class ConfigLoader(yaml.SafeLoader):
                 try:
                     key = self.construct_object(key_node, deep=True)
                     hash(key)
-                except Exception:  # noqa: BLE001 - the constructor itself reports a bad key below
+                except Exception:
                     continue
                 line = key_node.start_mark.line + 1
                 if key in first:

@@ -28,7 +28,8 @@ import scipy.sparse as sp
 from .config import Config
 from .errors import fmt_qty
 from .formulation import Formulation, build
-from .rules import BY_KEY, active_rules, text as rule_text
+from .rules import BY_KEY, active_rules
+from .rules import text as rule_text
 from .solvers import SolverOptions, Status, get_backend
 from .solvers.base import MipProblem, call_deadline, seconds_left
 

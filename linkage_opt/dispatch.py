@@ -85,7 +85,7 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
     return _clean(rows), report
 
 
-def _rounded(ctx: "_Context") -> tuple[pd.DataFrame, dict, set]:
+def _rounded(ctx: _Context) -> tuple[pd.DataFrame, dict, set]:
     """The rounding pass, run again with the groups that broke supervision or the party share kept exact."""
     exempt: set = set()
     for _ in range(6):
@@ -131,7 +131,7 @@ class _Context:
         nid = a["need_id"].fillna("").astype(str).to_numpy()
         prog = a["program_id"].fillna("").astype(str).to_numpy()
         is_need = nid != ""
-        self.handled = (np.isin(kind, PEOPLE + ("charity",)) & (p >= 0)
+        self.handled = (np.isin(kind, (*PEOPLE, "charity")) & (p >= 0)
                         & ~np.array([indiv.get(n, False) for n in nid], bool))
         # amount: hours for people, yuan or items for lots
         hpu = np.array([cfg.categories[c].hours_per_unit if c in cfg.categories else 1.0
@@ -234,7 +234,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
         # a need row takes any people's hours; a program's worker and volunteer hours are two totals
         key = (ctx.sink[i],) if ctx.is_need[i] else (ctx.sink[i], ctx.unit[i], ctx.kind[i])
         by_sink.setdefault(key, []).append(i)
-    for sink, rows in by_sink.items():
+    for rows in by_sink.values():
         gk: dict = {}
         for i in rows:
             gk.setdefault(ctx.gkey[i], []).append(i)
@@ -267,7 +267,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
             rep["budget_blocked"] = rep.get("budget_blocked", 0) + 1
             continue
         up_set = {j for j, _, _ in ups}
-        for j, host, extra in ups:
+        for _j, host, extra in ups:
             _scale_row(ctx, a, amount, host, amount[host] + extra, residual)
         for j in range(len(keys)):
             if j in up_set or frac[j] <= 0:

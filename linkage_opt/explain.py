@@ -29,7 +29,9 @@ import pandas as pd
 from .errors import fmt_qty
 from .formulation import Formulation
 from .lang import UOM_ZH
-from .rules import UnmetContext, active_rules, budget as budget_rule, text as rule_text
+from .rules import UnmetContext, active_rules
+from .rules import budget as budget_rule
+from .rules import text as rule_text
 from .solvers import DEFAULT_BACKEND, SolverOptions, Status, get_backend, with_feature
 
 TOL = 1e-6
@@ -212,7 +214,7 @@ def _capacity_slack(form: Formulation, x: np.ndarray) -> np.ndarray:
 
 
 def _skill_anywhere(form: Formulation) -> dict[str, int]:
-    from .reach import provider_categories, Providers
+    from .reach import Providers, provider_categories
 
     pc = provider_categories(form.scenario, Providers(form.providers))
     return pc.groupby("category")["p"].nunique().to_dict()

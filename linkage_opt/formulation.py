@@ -44,8 +44,15 @@ import pandas as pd
 
 from . import rules
 from .linear import Block, LinearModel
-from .reach import (aggregate_providers, build_providers, distance_matrix, member_frame, provider_categories,
-                    provider_unit_edges, unit_index)
+from .reach import (
+    aggregate_providers,
+    build_providers,
+    distance_matrix,
+    member_frame,
+    provider_categories,
+    provider_unit_edges,
+    unit_index,
+)
 from .scenario import Scenario
 
 INF = np.inf

@@ -46,9 +46,10 @@ import json
 import math
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from .errors import LinkageError, OutputError
 
@@ -88,7 +89,7 @@ _WRITE_FAILURE_TEXTS = (("disk is full", 13), ("readonly", 8), ("read-only", 8),
                         ("unable to open database", 14))
 
 
-def _write_failure(path: Path, exc: sqlite3.Error) -> "LedgerWriteError | None":
+def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
     """A :class:`LedgerWriteError` for an SQLite error that means the disk or file refuses writes, else None."""
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
@@ -237,7 +238,7 @@ LIST_COLUMNS = ("run_id", "period", "revision", "status", "started_at", "finishe
 
 def utc_now() -> str:
     """ISO 8601 UTC with milliseconds, e.g. ``2026-11-25T02:00:01.123Z`` (sorts as text)."""
-    t = _dt.datetime.now(_dt.timezone.utc)
+    t = _dt.datetime.now(_dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
@@ -322,7 +323,7 @@ class Ledger:
             self._conn.close()
             self._conn = None
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc) -> None:

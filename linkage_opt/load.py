@@ -146,7 +146,7 @@ def _salvage_context(path: Path) -> _Context:
             loader.dispose()
         if _too_big(raw):
             return _Context(None, {}, None)
-    except Exception:  # noqa: BLE001 - the config's own problems are already reported
+    except Exception:
         return _Context(None, {}, None)
     if not isinstance(raw, dict):
         return _Context(None, {}, None)
@@ -657,7 +657,7 @@ def validate_scenario(scenario: Scenario) -> Scenario:
         config = parse_config(dumped, source)
     except ValidationError as exc:
         problems.extend(exc.problems)
-    except Exception:  # noqa: BLE001 - a config that cannot even be dumped
+    except Exception:
         problems.append(Problem(source, None, None, "the scenario's config is not a linkage-opt Config",
                                 hint="build it with linkage_opt.config.parse_config or load_scenario"))
     ctx = _context_from(config) if config is not None else _Context(None, {}, None)

@@ -39,7 +39,7 @@ def log_event(event: str, *, level: int = logging.INFO, run_id: str | None = Non
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    t = _dt.datetime.fromtimestamp(record.created, tz=_dt.timezone.utc)
+    t = _dt.datetime.fromtimestamp(record.created, tz=_dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 

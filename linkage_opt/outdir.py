@@ -51,8 +51,9 @@ import stat
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from .errors import OutputError, OutputPathError
 
@@ -204,7 +205,7 @@ _LOCKS: dict[str, object] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-def folder_lock(folder) -> "object":
+def folder_lock(folder) -> object:
     """This process's one :class:`filelock.FileLock` for ``folder/.lock``.
 
     One object per lock file, so that a thread already holding it (the monthly run holds its period

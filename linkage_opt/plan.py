@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import outdir
 from .disaggregate import allocation_rows
+from .errors import Problem, ValidationError
 from .formulation import Formulation
 from .reach import member_frame
-from . import outdir
-from .errors import Problem, ValidationError
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
                       "quantity", "load", "cost"]
@@ -63,7 +63,7 @@ class Plan:
                 "programs": self.programs}
 
     @classmethod
-    def read(cls, plan_dir: str | Path) -> "Plan":
+    def read(cls, plan_dir: str | Path) -> Plan:
         """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
         reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution.
 
@@ -81,7 +81,7 @@ class Plan:
                                   ) from None
 
     @classmethod
-    def _read_version(cls, plan_dir: Path) -> "Plan":
+    def _read_version(cls, plan_dir: Path) -> Plan:
         ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
                "unit_name": str, "category": str}
         current = plan_dir

@@ -485,7 +485,7 @@ class WorkbookSource:
             self.error = Problem(self.shown, None, None, "cannot open the workbook: not a valid .xlsx file",
                                  hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'",
                                  value=type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on corrupt files
+        except Exception as exc:
             self.error = Problem(self.shown, None, None, f"cannot open the workbook: {type(exc).__name__}",
                                  hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'")
 
@@ -525,7 +525,7 @@ class WorkbookSource:
             records = bounded_records(ws.iter_rows(values_only=True), cell_text)
         except _Oversize as exc:
             return None, [Problem(self.shown, exc.row, None, exc.message, hint=exc.hint, sheet=sheet)]
-        except Exception as exc:  # noqa: BLE001 - a corrupt sheet is an input problem, not a crash
+        except Exception as exc:
             return None, [Problem(self.shown, None, None, f"cannot read the sheet: {type(exc).__name__}",
                                   sheet=sheet, hint="re-save the workbook from Excel/WPS")]
         if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):

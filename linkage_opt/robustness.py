@@ -64,7 +64,7 @@ def robustness(table: pd.DataFrame, records: dict, variants) -> Robustness:
                                                  1.0))
     key = ["unit_id", "unit_name", "category"]
     g = every.groupby(key, sort=True)["ratio"].agg(min_ratio="min", max_ratio="max", samples="count").reset_index()
-    uc = base[key + ["need", "base_ratio"]].merge(g, on=key, how="left")
+    uc = base[[*key, "need", "base_ratio"]].merge(g, on=key, how="left")
     uc["range"] = (uc["max_ratio"] - uc["min_ratio"]).round(RATIO_DECIMALS)
     uc = uc[cols_uc]
 

@@ -39,8 +39,19 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import InfeasibleError, LinkageError, Problem, ValidationError
-from .ledger import (DEFAULT_LEDGER_NAME, SUCCESS, Ledger, LedgerError, LedgerUsageError, RunNotFoundError,
-                     canonical_json, restore_plan, sha256_bytes, sha256_file, utc_now)
+from .ledger import (
+    DEFAULT_LEDGER_NAME,
+    SUCCESS,
+    Ledger,
+    LedgerError,
+    LedgerUsageError,
+    RunNotFoundError,
+    canonical_json,
+    restore_plan,
+    sha256_bytes,
+    sha256_file,
+    utc_now,
+)
 from .logging_setup import log_event
 from .outdir import LOCK_NAME, folder_lock, inspect_folder, os_failure
 from .plan import write_file_atomic
@@ -413,7 +424,7 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
                   "threads": opts.threads, "seed": opts.seed}
     except ValidationError as exc:
         return _record_failure(ledger, base_row, runs_dir, period_dir, "failed", EXIT_BAD_INPUT, exc, ev)
-    except Exception as exc:  # noqa: BLE001 - a loader bug is still a recorded run
+    except Exception as exc:
         return _record_failure(ledger, base_row, runs_dir, period_dir, "failed", EXIT_ERROR, exc, ev)
     load_s = time.perf_counter() - t0
 
@@ -451,13 +462,13 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
 
                 attach_explanations(plan, deadline=after_solve_deadline(solve_started,
                                                                         plan.summary["solver"]["time_limit"]))
-            except Exception as exc:  # noqa: BLE001 - explanations are a courtesy; the plan stands without them
+            except Exception as exc:
                 ev("run.explain_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
         try:
             from .report import attach_desk_files
 
             attach_desk_files(plan, scenario, lang)
-        except Exception as exc:  # noqa: BLE001 - plan.xlsx and report.html are views; the plan stands without them
+        except Exception as exc:
             ev("run.desk_files_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
         plan.write(plan_dir, overwrite=False)
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
@@ -476,7 +487,7 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         return _finish_failure(ledger, outcome, "failed", EXIT_BAD_INPUT, exc, ev)
     except LinkageError as exc:
         return _finish_failure(ledger, outcome, "failed", exc.exit_code, exc, ev)
-    except Exception as exc:  # noqa: BLE001 - recorded, then reported by the CLI as an internal error
+    except Exception as exc:
         return _finish_failure(ledger, outcome, "failed", EXIT_ERROR, exc, ev, internal=True)
     except BaseException as exc:        # KeyboardInterrupt, SIGTERM turned into one by the CLI
         with _suppress_all():

@@ -22,10 +22,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar, Mapping
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,6 @@ from .config import Config
 from .errors import Problem, ValidationError
 from .readers import header_label
 from .schema import PROVIDER_TABLES, TABLES
-
 
 READ_ONLY = ("scenario tables are read-only: make a changed copy (frame = scenario.needs.copy(); ...) and "
              "a new scenario with scenario.replace(needs=frame)")
@@ -225,7 +225,7 @@ class Scenario:
     def period(self) -> str:
         return self.config.period
 
-    def replace(self, *, config: Config | None = None, **tables: pd.DataFrame) -> "Scenario":
+    def replace(self, *, config: Config | None = None, **tables: pd.DataFrame) -> Scenario:
         """A new scenario with some tables (or the config) replaced; used by what-ifs and carry-over."""
         new_tables = dict(self.tables)
         for name, frame in tables.items():

@@ -296,7 +296,7 @@ class _Names:
         return ""
 
 
-def _hours(frame: pd.DataFrame, names: "_Names") -> np.ndarray:
+def _hours(frame: pd.DataFrame, names: _Names) -> np.ndarray:
     """Service hours of people's rows (quantity x hours per unit; program inputs: load / travel factor)."""
     config = names.config
     hpu = np.array([config.categories[c].hours_per_unit if config is not None and c in config.categories else 1.0

@@ -13,16 +13,17 @@ import datetime as _dt
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from ._version import __version__
 from .config import solver_option_problems, with_option_problems
+from .dispatch import settle_objective
 from .errors import InfeasibleError, Problem, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
-from .dispatch import settle_objective
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
 from .solvers import SolverOptions, Status, features, get_backend
@@ -633,7 +634,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
         "package_version": __version__,
         "scenario": scenario.config.name,
         "period": scenario.config.period,
-        "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
     }
     if previous_pairs is not None and scenario.config.stability.enabled:
         summary["stability"] = pairing_changes(previous_pairs, tables["allocations"], scenario)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich import box
 from rich.table import Table
 
 from .scenario import Scenario

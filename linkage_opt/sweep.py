@@ -40,9 +40,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -224,7 +224,7 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
                    money=plan.summary["objective"]["money"], gap=plan.summary.get("gap"))
         try:
             rec["rule_of_thumb_coverage"] = compare(plan.formulation, plan)["baseline"]["weighted_coverage"]
-        except Exception:  # noqa: BLE001 - the comparison is a courtesy; the variant's plan stands
+        except Exception:
             rec["rule_of_thumb_coverage"] = None
         cov = plan.coverage
         agg = (cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
@@ -237,7 +237,7 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
         rec["error"] = "; ".join(str(p) for p in exc.problems)
     except LinkageError as exc:
         rec["error"] = str(exc)
-    except Exception as exc:  # noqa: BLE001 - recorded with the variant; the sweep goes on
+    except Exception as exc:
         rec["error"] = f"{type(exc).__name__}: {exc}"
     rec["seconds"] = round(time.perf_counter() - t0, 3)
     rec["worker"] = _where()
@@ -451,7 +451,7 @@ def _connect(scheduler: str, workers: int | None):
                 warnings.simplefilter("ignore")
                 cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=logging.ERROR)
-        except Exception as exc:  # noqa: BLE001 - e.g. a script without the __main__ guard the processes need
+        except Exception as exc:
             raise SolverError(f"cannot start the local Dask cluster ({type(exc).__name__}: {exc}); from a script, "
                               "call the sweep under `if __name__ == '__main__':` (its worker processes are "
                               "spawned)") from None
@@ -505,7 +505,7 @@ def _run(base, variants, solver, folder, scheduler, workers, client, progress, m
                     fp = fp_of[fut.key]
                     try:
                         rec = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a worker died or the task was lost: record it
+                    except Exception as exc:
                         rec = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "seconds": None,
                                "worker": None, "worker_peak_mb": None}
                     rec.update(fingerprint=fp, store_version=STORE_VERSION, changes=list(by_fp[fp].changes),

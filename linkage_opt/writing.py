@@ -37,7 +37,7 @@ class WritingBudget:
     @classmethod
     def after(cls, solve_started: float, time_limit: float | None) -> WritingBudget:
         margin = writing_margin(time_limit)
-        return cls(None if margin is None else solve_started + float(time_limit) + margin)
+        return cls(None if margin is None or time_limit is None else solve_started + float(time_limit) + margin)
 
     def left(self) -> float | None:
         return None if self.end is None else self.end - time.monotonic()

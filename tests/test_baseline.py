@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
+from test_properties import scenarios
 
 from linkage_opt.baseline import baseline_solution, repaired_baseline, violated_blocks
 from linkage_opt.formulation import build
-
-from factories import make_scenario, unit
-from test_properties import scenarios
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,7 +95,7 @@ def test_guarantees_first_repairs_what_scaling_cannot():
                      "max_km": 0.5}],
     )
     form = build(sc)
-    plain, report = repaired_baseline(form)
+    _, report = repaired_baseline(form)
     assert not report["feasible"] and report["blocked_by"] == ["guaranteed needs"]
     base = guarantee_plan(form, "highs", SolverOptions(time_limit=30))
     assert base is not None and violated_blocks(form, base) == []

@@ -12,15 +12,15 @@ import copy
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from conftest import TINY_TABLES, write_scenario
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import TINY_TABLES, write_scenario
 from linkage_opt import cli
 
 BROKEN = Path(__file__).parent / "broken"

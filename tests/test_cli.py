@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_scenario
 from typer.testing import CliRunner
 
 from linkage_opt.cli import app
-
-from conftest import write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_FILES = {"allocations.csv", "coverage.csv", "providers.csv", "programs.csv", "summary.json",

@@ -3,6 +3,7 @@ headers, sheet names and values, and `--lang zh|en` on the CLI."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -12,11 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from conftest import TINY_TABLES, write_scenario
 from typer.testing import CliRunner
 
-import copy
-
-from conftest import TINY_TABLES, write_scenario
 from linkage_opt import lang as L
 from linkage_opt.cli import app
 from linkage_opt.load import load_scenario

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydantic
 import pytest
+from factories import make_scenario, unit
 
 from linkage_opt.check import check_plan
 from linkage_opt.config import Config
-from linkage_opt.errors import ValidationError
 from linkage_opt.load import load_scenario
 from linkage_opt.solve import solve
-
-from factories import make_scenario, unit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,12 +112,12 @@ def test_dispatch_config_keys():
     cfg = Config.model_validate({**base, "dispatch": {"step": 0.25, "min_hours": 2}})
     assert (cfg.dispatch.step, cfg.dispatch.min_hours, cfg.dispatch.enabled) == (0.25, 2, True)
     for bad in ({"step": 0}, {"stepp": 1}, {"min_hours": -1}):
-        with pytest.raises(Exception):
+        with pytest.raises(pydantic.ValidationError):
             Config.model_validate({**base, "dispatch": bad})
 
 
 def test_no_float_noise_in_any_csv(tmp_path, zhugen):
-    scenario, plan = zhugen
+    _, plan = zhugen
     from linkage_opt.explain import attach_explanations
 
     attach_explanations(plan)

@@ -8,18 +8,17 @@ bite, and indivisible needs exercise the per-member carrier block.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference.formulation import build as build_reference
+from test_properties import scenarios
 
 from linkage_opt.check import check_plan
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.formulation import build
 from linkage_opt.solve import BOUND_TOL, solve, solve_formulation, solver_options
-from reference.formulation import build as build_reference
-from test_properties import scenarios
 
 SKILLS = [("general",), ("elderly_care",), ("mental_health",), ("general", "mental_health"), ("elderly_care", "mental_health")]
 

@@ -244,7 +244,7 @@ def test_real_presets_are_registered_and_sized():
     assert set(REALISTIC_PRESETS) <= set(PRESETS)
     assert PRESETS["real_district"] == {"units": 170, "volunteers": 4250, "workers": 94, "orgs": 26, "lots": 102}
     assert PRESETS["real_city"] == {"units": 2000, "volunteers": 50000, "workers": 1100, "orgs": 300, "lots": 1200}
-    assert generate_real.REAL_PRESETS == {k: PRESETS[k] for k in REALISTIC_PRESETS}
+    assert {k: PRESETS[k] for k in REALISTIC_PRESETS} == generate_real.REAL_PRESETS
     # custom realistic sizes follow real_district's proportions
     assert resolve_sizes(None, units=170, realistic=True) == PRESETS["real_district"]
     with pytest.raises(ValueError, match="realistic presets"):

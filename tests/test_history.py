@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from factories import make_scenario, unit
 
 from linkage_opt.check import check_plan
 from linkage_opt.history import History, apply_history
 from linkage_opt.solve import solve
-
-from factories import make_scenario, unit
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import write_scenario
+from factories import make_scenario, unit
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -12,9 +14,6 @@ from linkage_opt import cli
 from linkage_opt.check import check_plan
 from linkage_opt.scenario import lapsed_lots
 from linkage_opt.solve import solve
-
-from conftest import write_scenario
-from factories import make_scenario, unit
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

@@ -9,10 +9,24 @@ import pandas as pd
 import pytest
 
 from linkage_opt import ledger as ledger_mod
-from linkage_opt.ledger import (MIGRATIONS, PLAN_TABLES, Ledger, LedgerError, Migration, restore_plan, sha256_file,
-                                verify_plan_dir)
-from linkage_opt.plan import (ALLOCATION_COLUMNS, COVERAGE_COLUMNS, PROGRAM_COLUMNS, PROVIDER_COLUMNS, write_csv,
-                              write_json)
+from linkage_opt.ledger import (
+    MIGRATIONS,
+    PLAN_TABLES,
+    Ledger,
+    LedgerError,
+    Migration,
+    restore_plan,
+    sha256_file,
+    verify_plan_dir,
+)
+from linkage_opt.plan import (
+    ALLOCATION_COLUMNS,
+    COVERAGE_COLUMNS,
+    PROGRAM_COLUMNS,
+    PROVIDER_COLUMNS,
+    write_csv,
+    write_json,
+)
 
 
 def tables_fixture() -> dict[str, pd.DataFrame]:

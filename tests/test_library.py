@@ -7,14 +7,13 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from conftest import TINY_TABLES, write_scenario
 from rich.console import Console
 from typer.testing import CliRunner
 
 import linkage_opt as lo
 from linkage_opt import cli
 from linkage_opt.scenario import ReadOnlyFrame
-
-from conftest import TINY_TABLES, write_scenario
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import write_scenario
 
 from linkage_opt import limits
 from linkage_opt.errors import ValidationError
 from linkage_opt.load import load_scenario
-
-from conftest import write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,9 +11,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_TABLES, write_scenario
 from rich.console import Console
 
-from conftest import TINY_TABLES, write_scenario
 from linkage_opt.errors import ValidationError
 from linkage_opt.load import _Bad, load_scenario, parse_bool, parse_number
 from linkage_opt.scenario import empty_table, planar_coordinates

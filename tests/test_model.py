@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from factories import make_scenario, unit
 
 from linkage_opt.check import check_plan
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.explain import explain_unmet
 from linkage_opt.solve import solve
-
-from factories import make_scenario, unit
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import write_scenario
 from typer.testing import CliRunner
 
 import linkage_opt as lo
@@ -30,8 +31,6 @@ from linkage_opt import lang as L
 from linkage_opt.cli import app
 from linkage_opt.errors import LinkageError, OutputError, OutputPathError
 from linkage_opt.ledger import Ledger, LedgerWriteError
-
-from conftest import write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -569,7 +568,7 @@ def test_readers_always_see_one_complete_plan_while_writers_replace_it(solved, t
         try:
             for i in range(6):
                 tagged(solved, f"{tag}{i}").write(out)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     def reader() -> None:
@@ -579,7 +578,7 @@ def test_readers_always_see_one_complete_plan_while_writers_replace_it(solved, t
                 tags = set(p.coverage["unit_name"]) | {p.summary["scenario"]}
                 assert len(tags) == 1, tags                            # never two plans mixed
                 seen.update(tags)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 errors.append(exc)
                 return
 

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import zipfile
-from pathlib import Path
 
-import openpyxl
 import pytest
-import yaml
+from conftest import PHONE_U1, PHONE_V1, PHONE_W1, desk_tables, write_scenario
 from typer.testing import CliRunner
 
 from linkage_opt import sheets as S
@@ -19,8 +16,6 @@ from linkage_opt.errors import ValidationError
 from linkage_opt.load import load_scenario
 from linkage_opt.report import build_report
 from linkage_opt.workbook import build_workbook
-
-from conftest import PHONE_L1, PHONE_U1, PHONE_V1, PHONE_W1, desk_tables, write_scenario
 
 PERSONAL = (PHONE_V1, PHONE_W1, PHONE_U1, "张小红", "王芳", "赵书记")
 

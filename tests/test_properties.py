@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkage_opt.check import check_plan
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.solve import solve
-
-from factories import make_scenario, unit
 
 CATS = ["elderly_care", "mental_health", "relief", "material_aid"]
 TIERS = ["guaranteed", "basic", "improvement"]

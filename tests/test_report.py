@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_TABLES, write_scenario
+from factories import make_scenario, unit
 
 from linkage_opt import report as R
 from linkage_opt.baseline import attach_baseline
@@ -19,9 +21,6 @@ from linkage_opt.explain import attach_explanations
 from linkage_opt.load import load_scenario
 from linkage_opt.plan import Plan
 from linkage_opt.solve import solve
-
-from conftest import TINY_TABLES, write_scenario
-from factories import make_scenario, unit
 
 XSS = "<script>alert(1)</script>"
 XSS_ORG = '"><img src=x onerror=alert(2)>'

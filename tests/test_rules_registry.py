@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_properties import scenarios
 
 from linkage_opt import rules
 from linkage_opt.check import check_plan
@@ -20,9 +22,6 @@ from linkage_opt.load import load_scenario
 from linkage_opt.rules import RULES
 from linkage_opt.rules.base import LANGS, TEXT_KINDS
 from linkage_opt.solve import solve
-
-from factories import make_scenario, unit
-from test_properties import scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
 OFF = {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}
@@ -69,10 +68,10 @@ def test_every_active_rule_adds_its_row_block_under_its_key():
 
 
 def test_old_row_names_are_gone_and_the_config_rejects_unknown_rules():
+    from factories import BASE_CONFIG
+
     from linkage_opt.config import parse_config
     from linkage_opt.errors import ValidationError
-
-    from factories import BASE_CONFIG
 
     with pytest.raises(ValidationError):
         parse_config({**BASE_CONFIG, "rules": {"max_hours_per_uint": {"hours": 3}}}, "test-config")

@@ -18,16 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_scenario
 from typer.testing import CliRunner
 
 from linkage_opt.cli_runs import app
 from linkage_opt.errors import ValidationError
 from linkage_opt.ledger import Ledger
 from linkage_opt.logging_setup import log_event, reset_logging, setup_logging
-from linkage_opt.runner import (REVISION_RE, RunInProgressError, diff_plans, list_runs, resolve_period, run_period,
-                                run_state, shift_period)
-
-from conftest import write_scenario
+from linkage_opt.runner import (
+    REVISION_RE,
+    RunInProgressError,
+    diff_plans,
+    list_runs,
+    resolve_period,
+    run_period,
+    run_state,
+    shift_period,
+)
 
 TABLES = ("allocations.csv", "coverage.csv", "providers.csv", "programs.csv")
 

@@ -19,15 +19,22 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import write_scenario
 from typer.testing import CliRunner
 
 import linkage_opt as lo
 from linkage_opt.cli import app
 from linkage_opt.robustness import robustness
-from linkage_opt.sweep import (STORE, Variant, grid_variants, parse_axis, read_store, scenario_digest,
-                               variant_fingerprint, weight_variants)
-
-from conftest import write_scenario
+from linkage_opt.sweep import (
+    STORE,
+    Variant,
+    grid_variants,
+    parse_axis,
+    read_store,
+    scenario_digest,
+    variant_fingerprint,
+    weight_variants,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,7 +152,7 @@ def test_sweep_writes_one_row_per_variant_as_csv_xlsx_and_html(tmp_path, client)
         assert col in t.columns
     assert set(t["status"]) <= {"optimal", "feasible"}
     # more volunteer hours never lower coverage; the optimizer is never below the rule of thumb
-    for budget, g in t.groupby("rules.budget.amount"):
+    for _budget, g in t.groupby("rules.budget.amount"):
         g = g.sort_values("volunteers.hours*=")
         assert g["weighted_coverage"].is_monotonic_increasing
     assert (t["weighted_coverage"] >= t["rule_of_thumb_coverage"] - 1e-9).all()

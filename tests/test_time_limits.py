@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from factories import make_scenario, unit
 
 from linkage_opt.check import check_plan
 from linkage_opt.diagnose import diagnose
@@ -23,12 +24,17 @@ from linkage_opt.errors import SolverError
 from linkage_opt.formulation import build
 from linkage_opt.generate import generate_command
 from linkage_opt.load import load_scenario
-from linkage_opt.solve import (checked_bound, keep_start, solve, solve_formulation, solver_options, stage_problem,
-                               term_range)
+from linkage_opt.solve import (
+    checked_bound,
+    keep_start,
+    solve,
+    solve_formulation,
+    solver_options,
+    stage_problem,
+    term_range,
+)
 from linkage_opt.solvers import MipProblem, SolverOptions, Status, available_backends, get_backend
-from linkage_opt.solvers.base import SolveResult, WATCHDOG_GRACE, max_violation
-
-from factories import make_scenario, unit
+from linkage_opt.solvers.base import WATCHDOG_GRACE, SolveResult, max_violation
 
 solve_mod = importlib.import_module("linkage_opt.solve")   # the module (the package exports the function solve)
 

@@ -11,8 +11,20 @@ from collections.abc import Callable
 
 from .base import Backend, Features, MipProblem, SolveResult, SolverOptions, Status
 
-__all__ = ["Backend", "Features", "MipProblem", "SolveResult", "SolverOptions", "Status", "get_backend", "available_backends",
-           "BACKENDS", "DEFAULT_BACKEND", "features", "with_feature"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "Backend",
+    "Features",
+    "MipProblem",
+    "SolveResult",
+    "SolverOptions",
+    "Status",
+    "available_backends",
+    "features",
+    "get_backend",
+    "with_feature",
+]
 
 DEFAULT_BACKEND = "highs"
 

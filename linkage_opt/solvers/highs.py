@@ -25,8 +25,17 @@ import time
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
-                   seconds_left)
+from .base import (
+    WATCHDOG_GRACE,
+    Features,
+    MipProblem,
+    SolveResult,
+    SolverOptions,
+    Status,
+    call_deadline,
+    relative_gap,
+    seconds_left,
+)
 
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 

@@ -32,8 +32,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, relative_gap,
-                   seconds_left)
+from .base import (
+    WATCHDOG_GRACE,
+    Features,
+    MipProblem,
+    SolveResult,
+    SolverOptions,
+    Status,
+    call_deadline,
+    relative_gap,
+    seconds_left,
+)
 
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 
@@ -74,7 +83,7 @@ class ScipBackend:
             from ortools.linear_solver.python import model_builder_helper as mbh
 
             return bool(mbh.ModelSolverHelper("scip").solver_is_supported())
-        except Exception:  # noqa: BLE001 - any failure means "not available"
+        except Exception:
             return False
 
     def version(self) -> str:

@@ -50,8 +50,18 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import (WATCHDOG_GRACE, Features, MipProblem, SolveResult, SolverOptions, Status, call_deadline, max_violation,
-                   relative_gap, seconds_left)
+from .base import (
+    WATCHDOG_GRACE,
+    Features,
+    MipProblem,
+    SolveResult,
+    SolverOptions,
+    Status,
+    call_deadline,
+    max_violation,
+    relative_gap,
+    seconds_left,
+)
 
 CBC_KILL_GRACE = 2.0     # seconds between the watchdog's SIGINT and SIGKILL
 MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
@@ -129,7 +139,7 @@ class CbcBackend:
     def available(self) -> bool:
         try:
             return bool(self._executable())
-        except Exception:  # noqa: BLE001 - any failure means "not available"
+        except Exception:
             return False
 
     def version(self) -> str:

@@ -8,13 +8,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from reference import rules
+from linkage_opt.formulation import (  # shared: weights and edge parameters  # unchanged by the new model
+    _funds_edges,
+    _per_unit_load_cost,
+    _pool_rows,
+    _pools,
+    expiring_lots,
+    weighted_needs,
+)
 from linkage_opt.linear import Block, LinearModel
-from linkage_opt.reach import (aggregate_providers, build_providers, distance_matrix, member_frame, provider_categories,
-                    provider_unit_edges, unit_index)
-from linkage_opt.formulation import _per_unit_load_cost, weighted_needs  # shared: weights and edge parameters
-from linkage_opt.formulation import _funds_edges, _pool_rows, _pools, expiring_lots  # unchanged by the new model
+from linkage_opt.reach import (
+    aggregate_providers,
+    build_providers,
+    distance_matrix,
+    member_frame,
+    provider_categories,
+    provider_unit_edges,
+    unit_index,
+)
 from linkage_opt.scenario import Scenario
+from reference import rules
 
 INF = np.inf
 
