@@ -950,7 +950,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
 
 
 def _version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 

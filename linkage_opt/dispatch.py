@@ -427,7 +427,8 @@ def _is_goods(ctx: _Context, r: int) -> bool:
 
 
 def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
-    """The dispatch groups to keep exact because rounding broke supervision or the party-member share."""
+    """The dispatch groups to keep exact because rounding broke supervision, the party-member share or a
+    volunteer's hours cap in a unit."""
     cfg = ctx.cfg
     broken: set = set()
     people1 = _hours_frame(ctx, rows)
@@ -451,6 +452,16 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
                 if tot > 1e-6 and party < rho * tot - 1e-7:
                     broken |= {g for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
                                if g[0] == "volunteer" and g[1] == u and ctx.party.get(ctx.pid[i], False)}
+    cap = getattr(r, "max_hours_per_unit", None)
+    if cap is not None and cap.enabled and cap.hours is not None:
+        # rules.max_hours_per_unit: a volunteer whom rounding took past the cap in a unit keeps exact amounts there
+        v1 = people1[people1["provider_kind"] == "volunteer"]
+        if len(v1):
+            per = v1.groupby(["provider_id", "unit_id"])["hours"].sum()
+            over = {(p, u) for (p, u), h in per.items() if h > cap.hours + 1e-7}
+            if over:
+                broken |= {g for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
+                           if g[0] == "volunteer" and (ctx.pid[i], g[1]) in over}
     return broken
 
 

@@ -170,7 +170,7 @@ def scenario_digest(scenario) -> str:
 
 def variant_fingerprint(base_digest: str, changes: Iterable[str], solver: dict) -> str:
     """sha256 of one variant's inputs: the base scenario, its changes (in order), the solver options, the version."""
-    from . import __version__
+    from ._version import __version__
     from .ledger import canonical_json
 
     doc = {"store_version": STORE_VERSION, "package_version": __version__, "base": base_digest,
