@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .formulation import Formulation, settle_equity
-from .plan import Plan, build_tables
+from .plan import Plan, build_tables, clean_solution
 from .reach import member_frame
 from .rules import RULES, budget, party_share, supervision
 from .schema import TIERS
@@ -433,19 +433,10 @@ def guarantee_plan(form: Formulation, backend_name: str, options) -> np.ndarray 
     for col_hi in (no_programs, hi):
         res = backend.solve(dataclasses.replace(base, col_hi=col_hi), options)
         if res.x is not None and not violated_blocks(form, res.x):
-            return settle_equity(form, clean_plan(form, res.x))
+            return settle_equity(form, clean_solution(form, res.x))
         if res.status != Status.INFEASIBLE:      # out of time, or the solver failed: no start
             return None
     return None
-
-
-def clean_plan(form: Formulation, x: np.ndarray) -> np.ndarray:
-    """Integers rounded (the solver's within-tolerance values), as the model's columns want them."""
-    x = x.copy()
-    integer = form.model.integrality()
-    x[integer] = np.round(x[integer])
-    lb, ub = form.model.bounds()
-    return np.clip(x, lb, ub)
 
 
 def rule_of_thumb_start(form: Formulation, backend_name: str, options) -> tuple[np.ndarray, dict]:

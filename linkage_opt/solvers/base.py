@@ -124,6 +124,7 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
+MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 WATCHDOG_GRACE = 1.0   # seconds past a call's deadline after which a backend stops its solver from outside
 
 

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from .base import (
+    MIN_RUN_SECONDS,
     WATCHDOG_GRACE,
     Features,
     MipProblem,
@@ -36,8 +37,6 @@ from .base import (
     relative_gap,
     seconds_left,
 )
-
-MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from .base import (
+    MIN_RUN_SECONDS,
     WATCHDOG_GRACE,
     Features,
     MipProblem,
@@ -43,8 +44,6 @@ from .base import (
     relative_gap,
     seconds_left,
 )
-
-MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 
 _INTEGRAL_TOL = 1e-9   # a coefficient this close to an integer is that integer (float noise, not scaling)
 _CP_INF = 2.0 ** 62    # CP-SAT works in int64; larger column bounds are refused as unbounded

@@ -51,6 +51,7 @@ from dataclasses import replace
 import numpy as np
 
 from .base import (
+    MIN_RUN_SECONDS,
     WATCHDOG_GRACE,
     Features,
     MipProblem,
@@ -64,7 +65,6 @@ from .base import (
 )
 
 CBC_KILL_GRACE = 2.0     # seconds between the watchdog's SIGINT and SIGKILL
-MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
 FEASIBILITY_TOL = 1e-6   # a stopped run's solution must satisfy every row and bound to this (relative)
 
 _RESULT = re.compile(r"^Result - (.*)$", re.M)
