@@ -33,7 +33,7 @@ def sweep_command(
                                             "`weights ahp`): each sample moves every judgement by at most one "
                                             "Saaty step and takes the weights it gives; same report as "
                                             "--perturb-weights."),
-    seed: int = typer.Option(0, "--seed", help="Random seed of --sample, --perturb-weights and --perturb-ahp."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of --sample and --perturb-weights."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Sweep folder (default sweeps/<config name>); the "
                                        "variants finished in it before are reused."),
     scheduler: str = typer.Option("local", "--scheduler", help="local (worker processes on this machine) or the "

@@ -5,12 +5,13 @@ Parts share only a few resources: the district budget, people whose reach crosse
 charity lots whose earmarks (or lack of them) let several parts use them, and organizations reaching
 several parts. The plan is made in three steps (``docs/model.md``, "Decomposed plans"):
 
-1. **Relaxation** (one Dask task per part): the LP relaxation of the weighted-coverage stage of the part
-   *with every shared resource it may use at full capacity* and the whole budget. Its optimum bounds the
-   part's share of any global plan, so the sum over parts is a valid **global upper bound** on weighted
-   coverage; its solution says how much of each shared resource the part would use.
-2. **Coordination** (here): each shared resource's capacity is divided among the parts that may use it in
-   proportion to those uses (the slack, when there is any, equally); an organization with a fixed cost
+1. **Relaxation rounds** (one Dask task per part per round): the LP relaxation of the weighted-coverage
+   stage of the part with the structure of full shared capacities, first at full capacities, then at
+   shares of the shared rows and the budget. Each solved LP gives a supergradient cut of the part's LP
+   value function; the **coordinating LP** over those cuts (:func:`master_bound`) is a valid **global
+   upper bound** on weighted coverage, and its shares steer the next round.
+2. **Coordination** (here): each shared resource's capacity is divided among the parts that may use it as
+   in the last round's shares (the slack, when there is any, equally); an organization with a fixed cost
    and a social worker with ``max_units`` go whole to the part that would use them most, so that no
    fixed cost is paid twice and no unit limit is exceeded.
 3. **Part plans** (one Dask task per part): each part is a scenario of its own -- its units, the

@@ -1030,6 +1030,10 @@ HELP_ZH: dict[str, str] = {
         "每个样本中把各类别权重最多变动这个比例（如 0.2），并报告各单位满足率和排名的稳定程度。",
     "Random seed of --sample and --perturb-weights.":
         "--sample 和 --perturb-weights 的随机种子。",
+    "An AHP judgements file (the input of `weights ahp`): each sample moves every judgement by at most one Saaty "
+    "step and takes the weights it gives; same report as --perturb-weights.":
+        "AHP 判断矩阵文件（`weights ahp` 的输入）：每个样本把每个判断最多移动萨蒂标度的一级，采用由此得到的权重；"
+        "报告同 --perturb-weights。",
     "Sweep folder (default sweeps/<config name>); the variants finished in it before are reused.":
         "扫描文件夹（默认 sweeps/<配置文件名>）；其中已完成的变体会被复用。",
     "local (worker processes on this machine) or the address of a running Dask scheduler, tcp://HOST:PORT.":
