@@ -29,6 +29,10 @@ def sweep_command(
     perturb_weights: float | None = typer.Option(None, "--perturb-weights", help="Move every category weight by up "
                                                     "to this share (e.g. 0.2) in each sample and report how stable "
                                                     "each unit's coverage and rank are."),
+    perturb_ahp: Path | None = typer.Option(None, "--perturb-ahp", help="An AHP judgements file (the input of "
+                                            "`weights ahp`): each sample moves every judgement by at most one "
+                                            "Saaty step and takes the weights it gives; same report as "
+                                            "--perturb-weights."),
     seed: int = typer.Option(0, "--seed", help="Random seed of --sample and --perturb-weights."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Sweep folder (default sweeps/<config name>); the "
                                        "variants finished in it before are reused."),
@@ -62,7 +66,7 @@ def sweep_command(
             previous = None
         try:
             return _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, workers, time_limit,
-                          mip_gap, backend, force)
+                          mip_gap, backend, force, perturb_ahp)
         except KeyboardInterrupt:
             from .cli import T, err_console
             from .sweep import STORE
@@ -81,7 +85,7 @@ def sweep_command(
 
 
 def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, workers, time_limit, mip_gap, backend,
-           force) -> int:
+           force, perturb_ahp=None) -> int:
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -104,7 +108,7 @@ def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, worke
     try:
         result = sweep(config, grid, sample=sample, perturb_weights=perturb_weights, seed=seed, out=target,
                        scheduler=scheduler, workers=workers, time_limit=time_limit, mip_gap=mip_gap,
-                       backend=backend, lang=_state["lang"], force=force, progress=progress)
+                       backend=backend, lang=_state["lang"], force=force, progress=progress, perturb_ahp=perturb_ahp)
     finally:
         if tasks:
             bar.stop()

@@ -5,12 +5,13 @@ Parts share only a few resources: the district budget, people whose reach crosse
 charity lots whose earmarks (or lack of them) let several parts use them, and organizations reaching
 several parts. The plan is made in three steps (``docs/model.md``, "Decomposed plans"):
 
-1. **Relaxation** (one Dask task per part): the LP relaxation of the weighted-coverage stage of the part
-   *with every shared resource it may use at full capacity* and the whole budget. Its optimum bounds the
-   part's share of any global plan, so the sum over parts is a valid **global upper bound** on weighted
-   coverage; its solution says how much of each shared resource the part would use.
-2. **Coordination** (here): each shared resource's capacity is divided among the parts that may use it in
-   proportion to those uses (the slack, when there is any, equally); an organization with a fixed cost
+1. **Relaxation rounds** (one Dask task per part per round): the LP relaxation of the weighted-coverage
+   stage of the part with the structure of full shared capacities, first at full capacities, then at
+   shares of the shared rows and the budget. Each solved LP gives a supergradient cut of the part's LP
+   value function; the **coordinating LP** over those cuts (:func:`master_bound`) is a valid **global
+   upper bound** on weighted coverage, and its shares steer the next round.
+2. **Coordination** (here): each shared resource's capacity is divided among the parts that may use it as
+   in the last round's shares (the slack, when there is any, equally); an organization with a fixed cost
    and a social worker with ``max_units`` go whole to the part that would use them most, so that no
    fixed cost is paid twice and no unit limit is exceeded.
 3. **Part plans** (one Dask task per part): each part is a scenario of its own -- its units, the
@@ -45,7 +46,6 @@ from .scenario import Scenario, lapsed_lots
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
 RELAXATION_TIME_SHARE = 0.4   # of the time limit, for the relaxation rounds (their LPs in parallel)
-RELAXATION_LATE_SHARE = 0.6   # ... but the first priced round (the first bound below 1) may end by this share
 MIN_PART_SECONDS = 5.0        # the smallest time limit a part's solve is given
 RETRY_MIN_SECONDS = 30.0      # ... and a part solved again (repair) at least this (the time limit may be overrun)
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
@@ -193,10 +193,12 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int, ...]], names: list[str],
                capacity: dict[int, dict[str, float]] | None = None, budgets: dict[int, float] | None = None,
-               owner: dict[str, int] | None = None) -> list[PartTask]:
+               owner: dict[str, int] | None = None, relax_fixed_costs: bool = False) -> list[PartTask]:
     """One :class:`PartTask` per part. ``capacity[p][provider_id]`` replaces that provider's capacity in part
-    ``p`` (None: every provider at full capacity); ``owner[pid] = p`` gives a provider to part ``p`` alone;
-    ``budgets[p]`` is the part's budget (None: the whole budget)."""
+    ``p`` (None: every provider at full capacity); a provider whose share there is 0 is left out of the part;
+    ``owner[pid] = p`` gives a provider to part ``p`` alone; ``budgets[p]`` is the part's budget (None: the
+    whole budget). ``relax_fixed_costs`` sets the fixed cost of every organization several parts may use to 0
+    (the relaxation rounds: a global plan pays it once, each part would pay it again)."""
     from .formulation import weighted_needs
 
     cfg = scenario.config
@@ -220,6 +222,8 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
         for i, pid in enumerate(pid_col.astype(str).to_numpy()):
             mine = owner.get(pid)
             for p in ((mine,) if mine is not None else parts.get(pid, ())):
+                if capacity is not None and capacity.get(p, {}).get(pid, 1.0) <= 0.0:
+                    continue        # no share of it here: the part cannot use it
                 got.setdefault(p, []).append(i)
         return {p: np.asarray(ix, np.int64) for p, ix in got.items()}
 
@@ -264,7 +268,11 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
         if len(w):
             w["org_id"] = [x if x in org_ids else "" for x in w["org_id"].fillna("").astype(str)]
         tables["social_workers"] = w
-        tables["organizations"] = with_caps(o, "org_id", "capacity")
+        o = with_caps(o, "org_id", "capacity")
+        if relax_fixed_costs and len(o):
+            several = np.array([len(parts.get(x, ())) > 1 for x in o["org_id"].astype(str)], bool)
+            o["fixed_cost"] = np.where(several, 0.0, o["fixed_cost"].to_numpy(float))
+        tables["organizations"] = o
         pr = scenario.programs
         pr = _plain(pr[pr["org_id"].astype(str).isin(org_ids)])
         if len(pr):
@@ -296,7 +304,8 @@ def _peak_mb() -> float:
 
 
 def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, prices: dict | None = None,
-               budget_price: float = 0.0) -> dict:
+               budget_price: float = 0.0, rhs: dict[str, float] | None = None,
+               budget_rhs: float | None = None) -> dict:
     """Step 1 for one part: the coverage stage's LP relaxation with full shared capacities, each shared
     resource's use priced at ``prices[provider_id]`` (global coverage per hour, yuan or item) and money at
     ``budget_price`` (coverage per yuan): ``max share * coverage - prices . use - budget_price * money``.
@@ -304,7 +313,13 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     Returns ``value`` (that maximum, in global coverage units: with the prices times the capacities added
     over all parts it bounds the global weighted coverage), ``bound`` (the part's coverage at that LP
     solution, in the part's weights), what each provider would use (class use split over members by
-    capacity), engagement values and money."""
+    capacity), engagement values and money.
+
+    With ``rhs`` (member id -> share) the model keeps the structure of the full capacities (variable bounds,
+    candidate carriers) and only the right-hand sides of those members' class capacity rows become the sums
+    of their shares (``budget_rhs``: the budget row's); this is the value function ``G_part(shares)`` of
+    :func:`value_function_bound`, and ``duals`` (member id -> marginal value of one unit of its capacity, in
+    global coverage) are its supergradient."""
     from .formulation import build
     from .solve import stage_problem
     from .solvers import SolverOptions, Status, get_backend
@@ -340,6 +355,18 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
         c -= priced / share
     problem = stage_problem(form, c, "max", term.offset, [], sc.config.objective.tolerance)
     lp = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality))
+    if rhs is not None or budget_rhs is not None:
+        hi = np.array(lp.row_hi, float, copy=True)
+        if rhs and "capacity" in m.row_blocks and m.row_blocks["capacity"].size:
+            rows = m.row_blocks["capacity"]
+            for rid, p in zip(rows.ids, rows.index["p"].to_numpy()):
+                ms = P["members"].iloc[p]
+                if any(mid in rhs for mid in ms):
+                    caps = P["member_caps"].iloc[p]
+                    hi[rid] = float(sum(rhs.get(mid, cap) for mid, cap in zip(ms, caps)))
+        if budget_rhs is not None and "district_budget" in m.row_blocks and m.row_blocks["district_budget"].size:
+            hi[m.row_blocks["district_budget"].ids[0]] = float(budget_rhs)
+        lp = dataclasses.replace(lp, row_hi=hi)
     backend = get_backend("highs")
     res = backend.solve(lp, SolverOptions(time_limit=time_limit, threads=1, seed=seed, lp_method="ipm"))
     if res.status == Status.OPTIMAL and res.x is not None:
@@ -421,133 +448,188 @@ def solve_part(task: PartTask, options: dict) -> dict:
 # Coordination: shares of the shared resources
 # ---------------------------------------------------------------------------------------------------
 
-def lagrangian_rounds(runner, full: list[PartTask], scenario: Scenario, labels: pd.Series,
-                      parts: dict[str, tuple[int, ...]], rounds: int | None, end: float | None,
-                      lp_limit: float | None, seed: int, say: Callable[[str], None],
-                      late: float | None = None) -> tuple[list[dict], dict]:
-    """Step 1: rounds of the parts' priced LPs (subgradient on the Lagrangian dual of the shared rows).
+def _shared_members(scenario: Scenario, parts: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """Provider id -> its parts, for the providers with a finite, positive capacity that several parts may
+    use: the coupling capacity rows."""
+    cap = _capacities(scenario)
+    return {pid: ps for pid, ps in parts.items() if len(ps) > 1 and np.isfinite(cap.get(pid, np.inf))
+            and cap.get(pid, 0.0) > 0}
 
-    Round 0 has every price 0 (each part with every shared resource at full capacity and the whole budget).
-    After round ``k`` with prices ``lambda``, ``L(lambda) = sum_p value_p + sum_r lambda_r C_r + lambda_B B``
-    bounds the global weighted coverage (weak duality); prices move by a Polyak step on the relative
-    overuse ``(sum_p use_pr - C_r) / C_r``. Returns the relaxation results whose uses coordinate the
-    split (averaged over the priced rounds) and a report with the best bound and each round's."""
+
+@dataclass
+class Cut:
+    """A supergradient cut of one part's LP value function from one round at shares:
+    ``G_p(t, b) <= value + sum_r dual_r (t_r - share_r) + budget_dual (b - budget)``, in global coverage."""
+    part: int
+    value: float
+    duals: dict[str, float]
+    shares: dict[str, float]
+    budget_dual: float = 0.0
+    budget: float = 0.0
+
+
+def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tuple[int, ...]],
+                 cap: dict[str, float], budget: float | None) -> tuple[float, dict[int, dict[str, float]],
+                                                                        list[float] | None]:
+    """The coordinating LP: ``max sum_p v_p`` over shares ``t`` of the shared capacities (``sum_p t_rp <=
+    cap_r``) and of the budget, with ``v_p`` at most part ``p``'s full-capacity LP value and at most every cut
+    of part ``p``. Each ``G_p`` is concave and lies below its cuts and its full-capacity value, and a global
+    plan restricted to part ``p`` is feasible for ``G_p`` at its own uses, so the optimum is an **upper
+    bound on the global weighted coverage** (that of the LP and so of the MIP); with more cuts it tends to
+    the global LP's optimum (Kelley's cutting planes on the resource-directive master). Returns that bound
+    (at most 1), the master's shares of the rows that some cut prices (part -> provider id -> share) and its
+    budget shares (None without a budget row)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    n = len(full_value)
+    priced = sorted({pid for c in cuts for pid, y in c.duals.items() if y > 0 and pid in shared})
+    pairs = [(pid, p) for pid in priced for p in shared[pid]]
+    col = {pr: i for i, pr in enumerate(pairs)}
+    nb = n if budget is not None else 0
+    n_t, v0 = len(pairs), len(pairs) + nb
+    nv = v0 + n
+    rows, cols, vals, rhs = [], [], [], []
+    r = 0
+    for pid in priced:                     # sum_p t_rp <= cap_r
+        for p in shared[pid]:
+            rows.append(r)
+            cols.append(col[(pid, p)])
+            vals.append(1.0)
+        rhs.append(cap[pid])
+        r += 1
+    if nb:                                  # sum_p b_p <= budget
+        rows += [r] * n
+        cols += list(range(n_t, n_t + n))
+        vals += [1.0] * n
+        rhs.append(float(budget))
+        r += 1
+    for c in cuts:                          # v_p - y . t_p - y_B b_p <= value - y . s - y_B s_B
+        const = c.value
+        rows.append(r)
+        cols.append(v0 + c.part)
+        vals.append(1.0)
+        for pid, y in c.duals.items():
+            if y > 0 and (pid, c.part) in col:
+                rows.append(r)
+                cols.append(col[(pid, c.part)])
+                vals.append(-y)
+                const -= y * c.shares.get(pid, 0.0)
+        if nb and c.budget_dual > 0:
+            rows.append(r)
+            cols.append(n_t + c.part)
+            vals.append(-c.budget_dual)
+            const -= c.budget_dual * c.budget
+        rhs.append(const)
+        r += 1
+    A = coo_matrix((vals, (rows, cols)), shape=(r, nv)).tocsr()
+    obj = np.zeros(nv)
+    obj[v0:] = -1.0
+    bounds = [(0.0, cap[pid]) for pid, _ in pairs] + [(0.0, float(budget or 0.0))] * nb \
+        + [(None, float(f)) for f in full_value]
+    res = linprog(obj, A_ub=A, b_ub=np.asarray(rhs, float), bounds=bounds, method="highs")
+    if res.status != 0 or res.x is None:
+        return min(1.0, float(sum(full_value))), {}, None
+    x = res.x
+    shares: dict[int, dict[str, float]] = {}
+    for (pid, p), v in zip(pairs, x[:n_t]):
+        shares.setdefault(p, {})[pid] = float(max(0.0, v))
+    bud = [float(max(0.0, v)) for v in x[n_t:n_t + nb]] if nb else None
+    return float(min(1.0, -res.fun)), shares, bud
+
+
+def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[str, tuple[int, ...]],
+                 rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
+                 say: Callable[[str], None]) -> tuple[list[dict], list[dict], dict]:
+    """Step 1: the parts' coverage-stage LPs, first at full capacities (what each part would use, and its
+    most), then in rounds at shares of the shared capacities and the budget. Every round adds one cut per
+    solved part to the coordinating LP (:func:`master_bound`), whose optimum is the global bound and whose
+    shares, averaged with the last round's, are the next round's. Returns the full-capacity round, the
+    final shares as relaxation-like results (``use``: the share, ``money``: the budget share) for
+    :func:`coordinate`, and a report with each round's bound."""
     cfg = scenario.config
     cap = _capacities(scenario)
-    shared = {pid: ps for pid, ps in parts.items() if len(ps) > 1 and np.isfinite(cap.get(pid, np.inf))
-              and cap.get(pid, 0.0) > 0}
-    budget = cfg.rules.budget.amount if cfg.rules.budget.enabled and cfg.rules.budget.amount is not None else None
-    per_part: dict[int, list[str]] = {}
-    for pid, ps in shared.items():
-        for p in ps:
-            per_part.setdefault(p, []).append(pid)
-    pi = {pid: 0.0 for pid in shared}     # price of the whole capacity (coverage); lambda = pi / C
-    pi_b = 0.0
-    n_rounds = 5 if rounds is None else max(1, int(rounds))
-    history, best, best_round, lower, theta = [], math.inf, 0, -math.inf, 0.3
-    priced_runs: list[list[dict]] = []
-    first = None
-    for k in range(n_rounds):
-        t0 = time.monotonic()
-        if k == 0:
-            res = runner.map(relax_part, full, lp_limit, seed)
-            first = res
-        elif k == 1:
-            # the parts at proportional shares of round 0's uses: a plan of the global LP (a lower bound on
-            # the Lagrangian dual, the Polyak target) and the marginal values that start the prices
-            say("relaxation round 2 (shares)")
-            shares, budgets, owner, _ = coordinate(scenario, parts, first)
-            at_shares = part_tasks(scenario, labels, parts, [t.label for t in full], capacity=shares,
-                                   budgets=budgets, owner=owner)
-            res = runner.map(relax_part, at_shares, lp_limit, seed)
-            if all(r["status"] in ("optimal", "no_needs") for r in res):
-                lower = sum(t.share * r["bound"] for t, r in zip(at_shares, res))
-            if any(r["status"] == "optimal" for r in res):
-                for pid in shared:
-                    vals = [res[p].get("duals", {}).get(pid, 0.0) for p in shared[pid]]
-                    pi[pid] = cap[pid] * float(np.mean(vals)) if vals else 0.0
-                if budget:
-                    pi_b = budget * float(np.mean([r.get("budget_dual", 0.0) for r in res]))
-            history.append({"round": k, "kind": "shares", "feasible_lp_value": lower if np.isfinite(lower) else None,
-                            "seconds": round(time.monotonic() - t0, 3)})
-            took = time.monotonic() - t0
-            if end is not None and time.monotonic() + took > end and (
-                    late is None or time.monotonic() + took > late):
-                break           # (the first priced round, which gives the bound, may run until ``late``)
-            continue
-        else:
-            say(f"relaxation round {k + 1}")
-            jobs = []
-            for p, t in enumerate(full):
-                prices = {pid: pi[pid] / cap[pid] for pid in per_part.get(p, ()) if pi[pid] > 0}
-                jobs.append((t, prices))
-            res = runner.map(_relax_job, jobs, lp_limit, seed, (pi_b / budget) if budget else 0.0)
-            priced_runs.append(res)
-        # a part whose LP was not solved counts with value_p <= s_p (coverage <= 1, the priced terms >= 0)
-        value = sum(r["value"] if r["status"] in ("optimal", "no_needs") else t.share for r, t in zip(res, full)) \
-            + sum(pi.values()) + (pi_b if budget else 0.0)
-        ok = any(r["status"] == "optimal" for r in res)
-        total_use: dict[str, float] = {}
-        for r in res:
-            for pid, u in r["use"].items():
-                if pid in shared:
-                    total_use[pid] = total_use.get(pid, 0.0) + u
-        g = {pid: (total_use.get(pid, 0.0) - cap[pid]) / cap[pid] for pid in shared}
-        g_b = (sum(r["money"] for r in res) - budget) / budget if budget else 0.0
-        if ok and value < best:
-            best, best_round = value, k
-        elif k > 1:
-            theta *= 0.5          # no better bound: shorter steps
-        over = sum(1 for x in g.values() if x > 1e-6)
-        history.append({"round": k, "bound": value if ok else None, "overused": over,
-                        "budget_overuse": g_b, "seconds": round(time.monotonic() - t0, 3)})
-        if not ok:
-            break
-        # Polyak step towards a target a little below the best bound so far
-        sub = {pid: x for pid, x in g.items() if x > 0 or pi[pid] > 0}
-        norm = sum(x * x for x in sub.values()) + (g_b * g_b if budget and (g_b > 0 or pi_b > 0) else 0.0)
-        if norm <= 1e-12:
-            break                       # no shared row is overused: the relaxation is feasible, the bound tight
-        if k == 0:
-            continue            # round 1 (at shares) sets the first prices
-        target = lower if np.isfinite(lower) else 0.97 * best
-        step = theta * max(value - target, 0.01 * value) / norm
-        for pid, x in sub.items():
-            pi[pid] = max(0.0, pi[pid] + step * x)
-        if budget:
-            pi_b = max(0.0, pi_b + step * g_b)
-        took = time.monotonic() - t0
-        if end is not None and time.monotonic() + took > end and (
-                k >= 1 or late is None or time.monotonic() + 2 * took > late):
-            break
-    if priced_runs:   # the priced rounds' uses, averaged (ergodic primal recovery), decide the split
-        out = []
-        for p in range(len(full)):
-            runs = [run[p] for run in priced_runs if run[p]["status"] in ("optimal", "no_needs")]
-            if not runs:
-                out.append(first[p])
+    shared = _shared_members(scenario, parts)
+    budget = float(cfg.rules.budget.amount) if cfg.rules.budget.enabled and cfg.rules.budget.amount is not None \
+        else None
+    n = len(full)
+    n_rounds = 2 if rounds is None else max(0, int(rounds))
+    t0 = time.monotonic()
+    first = runner.map(relax_part, full, lp_limit, seed)
+    took = time.monotonic() - t0
+    times = [[r["seconds"] for r in first]]
+    peaks: dict[int, float] = {}
+    solved = [r["status"] in ("optimal", "no_needs") for r in first]
+    full_value = [r["value"] if ok else t.share for r, t, ok in zip(first, full, solved)]
+    cuts: list[Cut] = []
+
+    def add_cuts(res: list[dict], shares: list[dict[str, float]] | None, budgets: list[float] | None) -> None:
+        for p, r in enumerate(res):
+            peaks[r["pid"]] = max(peaks.get(r["pid"], 0.0), r["peak_mb"])
+            if r["status"] != "optimal":
                 continue
-            use: dict[str, float] = {}
-            score: dict[str, float] = {}
-            for r in runs:
-                for pid, u in r["use"].items():
-                    use[pid] = use.get(pid, 0.0) + u / len(runs)
-                for pid, u in r["score"].items():
-                    score[pid] = score.get(pid, 0.0) + u / len(runs)
-            out.append({**first[p], "use": use, "score": score, "money": sum(r["money"] for r in runs) / len(runs),
-                        "bound": runs[-1]["bound"],
-                        "seconds": sum(run[p]["seconds"] for run in priced_runs) + first[p]["seconds"],
-                        "peak_mb": max(run[p]["peak_mb"] for run in priced_runs)})
-    else:
-        out = first
-    bound = best if np.isfinite(best) else 1.0
-    return out, {"bound": float(bound), "best_round": best_round, "rounds": history,
-                 "shared_capacity_rows": len(shared), "budget_row": budget is not None}
+            duals = {pid: y for pid, y in r.get("duals", {}).items() if pid in shared}
+            sh = {pid: (cap[pid] if shares is None else shares[p].get(pid, 0.0)) for pid in duals}
+            b = (budget or 0.0) if budgets is None else budgets[p]
+            cuts.append(Cut(p, r["value"], duals, sh, r.get("budget_dual", 0.0), b))
+
+    add_cuts(first, None, None)
+    t1 = time.monotonic()
+    bound, best_t, best_b = master_bound(cuts, full_value, shared, cap, budget)
+    history: list[dict] = [{"round": 0, "kind": "full capacities", "bound": bound, "seconds": round(took, 3),
+                            "master_s": round(time.monotonic() - t1, 3), "cuts": len(cuts),
+                            "not_solved": sum(not ok for ok in solved)}]
+    best, best_round = bound, 0
+    shares: list[dict[str, float]] = [{} for _ in range(n)]
+    for pid, ps in shared.items():
+        for p, v in split_capacity(cap[pid], {p: first[p]["use"].get(pid, 0.0) for p in ps}).items():
+            shares[p][pid] = v
+    budgets = None
+    if budget is not None:
+        got = split_capacity(budget, {p: first[p]["money"] for p in range(n)})
+        budgets = [got[p] for p in range(n)]
+    uses = [r["use"] for r in first]
+    for k in range(1, n_rounds + 1):
+        if k > 1:   # the next shares: half the master's (for the rows some cut prices), half the last ones
+            for pid, ps in shared.items():
+                if any(pid in best_t.get(p, {}) for p in ps):
+                    mix = {p: 0.5 * shares[p].get(pid, 0.0) + 0.5 * best_t.get(p, {}).get(pid, 0.0) for p in ps}
+                    got = split_capacity(cap[pid], mix)
+                else:
+                    got = split_capacity(cap[pid], {p: uses[p].get(pid, 0.0) for p in ps})
+                for p, v in got.items():
+                    shares[p][pid] = v
+            if budgets is not None and best_b is not None and budget is not None:
+                got = split_capacity(budget, {p: 0.5 * budgets[p] + 0.5 * best_b[p] for p in range(n)})
+                budgets = [got[p] for p in range(n)]
+        if end is not None and time.monotonic() + took > end:
+            break
+        say(f"relaxation round {k + 1} (at shares)")
+        t0 = time.monotonic()
+        res = runner.map(_shares_job, [(full[p], shares[p], None if budgets is None else budgets[p]) for p in range(n)],
+                         lp_limit, seed)
+        took = time.monotonic() - t0
+        times.append([r["seconds"] for r in res])
+        add_cuts(res, shares, budgets)
+        uses = [r["use"] if r["status"] == "optimal" else uses[p] for p, r in enumerate(res)]
+        t1 = time.monotonic()
+        bound, best_t, best_b = master_bound(cuts, full_value, shared, cap, budget)
+        if bound < best:
+            best, best_round = bound, k
+        history.append({"round": k, "kind": "shares", "bound": bound, "seconds": round(took, 3),
+                        "master_s": round(time.monotonic() - t1, 3), "cuts": len(cuts),
+                        "at_shares_lp": round(sum(r["value"] for r in res if r["status"] in ("optimal", "no_needs")), 6),
+                        "not_solved": sum(r["status"] not in ("optimal", "no_needs") for r in res)})
+    split = [{**first[p], "use": shares[p], "score": {}, "money": 0.0 if budgets is None else budgets[p]}
+             for p in range(n)]
+    report = {"bound": float(best), "best_round": best_round, "rounds": history, "task_seconds": times,
+              "peaks": peaks, "shared_capacity_rows": len(shared), "budget_row": budget is not None}
+    return first, split, report
 
 
-def _relax_job(job: tuple, lp_limit: float | None, seed: int, budget_price: float) -> dict:
-    task, prices = job
-    return relax_part(task, lp_limit, seed, prices, budget_price)
+def _shares_job(job: tuple, lp_limit: float | None, seed: int) -> dict:
+    task, rhs, budget_rhs = job
+    return relax_part(task, lp_limit, seed, rhs=rhs, budget_rhs=budget_rhs)
 
 
 def split_capacity(total: float, uses: dict[int, float], integral: bool = False) -> dict[int, float]:
@@ -766,21 +848,20 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         # step 1: relaxations with full shared capacities, in parallel
         say(f"relaxing {len(names)} parts by {by} on {n_workers} worker(s)")
         t1 = time.perf_counter()
-        full = part_tasks(scenario, labels, parts, names)
+        full = part_tasks(scenario, labels, parts, names, relax_fixed_costs=True)
         build_tasks_s = time.perf_counter() - t1
         # one part's LP may take the whole relaxation budget (a part whose LP is not solved counts with its
         # trivial bound, its weight share)
         lp_limit = None if time_limit is None else max(MIN_PART_SECONDS, RELAXATION_TIME_SHARE * time_limit)
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
-        late = None if time_limit is None else started + RELAXATION_LATE_SHARE * time_limit
-        relaxed, lagrange = lagrangian_rounds(runner, full, scenario, labels, parts, rounds, relax_end, lp_limit,
-                                              int(seed or 0), say, late)
+        relaxed, split, lagrange = share_rounds(runner, full, scenario, parts, rounds, relax_end, lp_limit,
+                                                int(seed or 0), say)
         relax_wall = time.perf_counter() - t1
         del full
         # step 2: coordination
         t2 = time.perf_counter()
-        shares, budgets, owner, coord = coordinate(scenario, parts, relaxed)
+        shares, budgets, owner, coord = coordinate(scenario, parts, split)
         tasks = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
         coordinate_s = time.perf_counter() - t2
         # step 3: the part plans
@@ -874,14 +955,16 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     merge_s = time.perf_counter() - t4
 
     part_rows = []
-    for t, r, s in zip(tasks, relaxed, solved):
+    round_times = lagrange.pop("task_seconds")
+    relax_times = [sum(ts) for ts in zip(*round_times)]
+    for t, r, s, r_s in zip(tasks, relaxed, solved, relax_times):
         sm = s["summary"] or {}
         obj = sm.get("objective", {})
         part_rows.append({
             "part": t.label, "units": t.n_units, "needs": int(len(t.tables["needs"])),
             "volunteers": int(len(t.tables["volunteers"])), "shared_providers": t.n_shared,
             "weight_share": t.share, "budget": (budgets or {}).get(names.index(t.label)),
-            "relaxation_coverage": r["bound"], "relaxation_status": r["status"], "relaxation_s": round(r["seconds"], 3),
+            "relaxation_coverage": r["bound"], "relaxation_status": r["status"], "relaxation_s": round(r_s, 3),
             "status": s["status"], "coverage_in_part": obj.get("coverage"), "coverage_global": t.share * obj.get("coverage", 0.0),
             "money": obj.get("money"), "solve_s": round(s["seconds"], 3),
             "gap": sm.get("gap"), "worker_pid": s["pid"], "worker_peak_mb": round(s["peak_mb"], 1),
@@ -889,16 +972,17 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             "stages": [f"{st['stage']}:{st['status']}:{st['solve_s']:.1f}s" for st in sm.get("stages", [])],
             "first_start": ((sm.get("rule_of_thumb_start") or {}).get("start")),
         })
-    relax_times = [r["seconds"] for r in relaxed]
     solve_times = [s["seconds"] for s in solved]
     serial = partition_s + build_tasks_s + coordinate_s + merge_s
     peak_by_worker: dict[int, float] = {}
-    for r in list(relaxed) + list(solved):
+    for pid, mb in lagrange.pop("peaks").items():
+        peak_by_worker[pid] = max(peak_by_worker.get(pid, 0.0), mb)
+    for r in solved:
         peak_by_worker[r["pid"]] = max(peak_by_worker.get(r["pid"], 0.0), r["peak_mb"])
     projection = {}
     n = 1
     while True:
-        projection[str(n)] = round(serial + makespan(relax_times, n) + makespan(solve_times, n), 2)
+        projection[str(n)] = round(serial + sum(makespan(ts, n) for ts in round_times) + makespan(solve_times, n), 2)
         if n >= len(names):
             break
         n = min(n * 2, len(names))
@@ -917,14 +1001,17 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         "stages": [],
         "decomposition": {
             "by": by, "parts": len(names), "workers": n_workers, "scheduler": scheduler or "LocalCluster",
-            "bound": bound, "bound_method": "Lagrangian relaxation of the shared capacities and the budget over "
-                                            "the parts' coverage-stage LPs (docs/model.md, Decomposed plans)",
+            "bound": bound, "bound_method": "value-function bound: the parts' coverage-stage LPs at shares of the "
+                                            "shared capacities and the budget, plus the largest marginal value of "
+                                            "each shared row times what the shares leave of it (docs/model.md, "
+                                            "Decomposed plans)",
             "lagrangian": lagrange,
             "coordination": {**coord, "repaired_parts": repaired}, "part_time_limit": part_time_limit,
             "timings": {"partition_s": round(partition_s, 3), "tasks_s": round(build_tasks_s, 3),
                         "relaxation_wall_s": round(relax_wall, 3), "coordinate_s": round(coordinate_s, 3),
                         "solve_wall_s": round(solve_wall, 3), "merge_s": round(merge_s, 3), "total_s": round(total_s, 3)},
-            "critical_path_s": round(serial + max(relax_times, default=0.0) + max(solve_times, default=0.0), 3),
+            "critical_path_s": round(serial + sum(max(ts, default=0.0) for ts in round_times)
+                                     + max(solve_times, default=0.0), 3),
             "projected_wall_s": projection,
             "peak_mb_by_worker": {str(k): round(v, 1) for k, v in peak_by_worker.items()},
             "part_table": part_rows,

@@ -118,6 +118,48 @@ def parse_axis(text: str) -> Axis:
     return Axis(text, m["target"], m["op"], values)
 
 
+SAATY_STEPS = tuple([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])   # 1/9 .. 1 .. 9
+
+
+def saaty_step(value: float, step: int) -> float:
+    """``value`` (on Saaty's scale or a reciprocal) moved ``step`` places along 1/9, 1/8, ..., 1, 2, ..., 9
+    (clipped at the ends)."""
+    i = int(np.argmin([abs(np.log(value) - np.log(s)) for s in SAATY_STEPS]))
+    return SAATY_STEPS[min(len(SAATY_STEPS) - 1, max(0, i + step))]
+
+
+def ahp_variants(config, criteria: list[str], matrix: np.ndarray, samples: int, seed: int = 0) -> list[Variant]:
+    """The base (variant 1, sample 0: the config's weights) and ``samples`` variants whose AHP judgements are
+    each moved by at most one Saaty step (up, down or kept, equally likely; the reciprocal alike): the
+    weights of the criteria are the principal eigenvector of the moved matrix, scaled to the total the
+    config gives those criteria (the other categories keep theirs)."""
+    from .ahp import ahp_weights
+
+    cats = list(config.categories)
+    base = {c: float(config.categories[c].weight) for c in cats}
+    total = sum(base[c] for c in criteria)
+    rng = np.random.default_rng(seed)
+    n = len(criteria)
+    out = [Variant(1, (), {"sample": 0, **{f"weight.{c}": base[c] for c in cats}})]
+    for k in range(1, samples + 1):
+        A = np.ones((n, n))
+        moved = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                step = int(rng.integers(-1, 2))
+                A[i, j] = saaty_step(float(matrix[i, j]), step)
+                A[j, i] = 1.0 / A[i, j]
+                moved += A[i, j] != float(matrix[i, j])
+        w = ahp_weights(list(criteria), A).weights
+        new = dict(base)
+        for c in criteria:
+            new[c] = float(total * w[c])
+        changes = tuple(f"categories.{c}.weight={new[c]!r}" for c in cats if new[c] != base[c])
+        out.append(Variant(k + 1, changes, {"sample": k, "judgements_moved": int(moved),
+                                            **{f"weight.{c}": new[c] for c in cats}}))
+    return out
+
+
 def grid_variants(axes: Sequence[Axis], sample: int | None = None, seed: int = 0) -> list[Variant]:
     """Every combination of the axes' values (the first axis varying slowest), or ``sample`` of them."""
     combos = list(itertools.product(*[a.values for a in axes])) if axes else [()]
@@ -275,8 +317,16 @@ class SweepResult:
 # The sweep
 # ---------------------------------------------------------------------------------------------------
 
-def _option_problems(workers, sample, perturb_weights, scheduler, grid) -> list[Problem]:
+def _option_problems(workers, sample, perturb_weights, scheduler, grid, perturb_ahp=None) -> list[Problem]:
     out = []
+    if perturb_ahp is not None:
+        if perturb_weights is not None:
+            out.append(Problem("--perturb-ahp", None, None, Msg("--perturb-ahp and --perturb-weights cannot be combined"),
+                               hint=Msg("perturb the weights, or the AHP judgements they come from")))
+        if grid:
+            out.append(Problem("--perturb-ahp", None, None, Msg("--perturb-ahp and --grid cannot be combined"),
+                               hint=Msg("sweep the grid, or perturb the judgements of one scenario")))
+
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 256):
         out.append(Problem("--workers", None, None, Msg("the number of workers must be a whole number from 1 to 256"),
                            value=workers, hint=Msg("e.g. --workers 2")))
@@ -286,7 +336,9 @@ def _option_problems(workers, sample, perturb_weights, scheduler, grid) -> list[
     if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 1):
         out.append(Problem("--sample", None, None, Msg("the sample size must be a whole number of at least 1"),
                            value=sample, hint=Msg("e.g. --sample 50")))
-    if perturb_weights is not None:
+    if perturb_ahp is not None:
+        pass
+    elif perturb_weights is not None:
         if not isinstance(perturb_weights, (int, float)) or not 0 <= float(perturb_weights) < 1:
             out.append(Problem("--perturb-weights", None, None, Msg("the perturbation must be from 0 to less than 1"),
                                value=perturb_weights, hint=Msg("e.g. --perturb-weights 0.2 (each weight within ±20 %)")))
@@ -307,12 +359,14 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
           seed: int = 0, out=None, scheduler: str = "local", workers: int | None = None, client=None,
           time_limit: float | None = None, backend: str | None = None, mip_gap: float | None = None,
           lang: str = "en", force: bool = False,
-          progress: Callable[[int, int, dict], None] | None = None) -> SweepResult:
+          progress: Callable[[int, int, dict], None] | None = None,
+          perturb_ahp: str | Path | None = None) -> SweepResult:
     """Solve every variant of ``scenario`` (a :class:`~linkage_opt.Scenario` or a config path) on Dask.
 
     ``grid``: axes as ``KEY=V1,V2,...`` (what-if syntax, ``*=``/``+=``, table filters); ``sample``: that many
     variants drawn at random from the grid (with ``perturb_weights``: the number of perturbed samples, default
-    20). ``out``: the sweep folder (finished variants are reused from it; None: nothing written).
+    20; ``perturb_ahp``: an AHP judgements file, ``linkage-opt weights ahp``'s input, whose judgements each
+    sample moves by at most one Saaty step, :func:`ahp_variants`). ``out``: the sweep folder (finished variants are reused from it; None: nothing written).
     ``scheduler``: ``"local"`` (a LocalCluster of ``workers`` processes, default 2) or ``"tcp://HOST:PORT"``;
     ``client``: a :class:`distributed.Client` to use instead. ``progress(done, total, record)`` is called as
     each variant finishes (``record`` None for the reused ones, reported first).
@@ -328,7 +382,7 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
     from .whatif import apply_change, parse_change
 
     started = time.perf_counter()
-    problems = _option_problems(workers, sample, perturb_weights, scheduler, list(grid))
+    problems = _option_problems(workers, sample, perturb_weights, scheduler, list(grid), perturb_ahp)
     problems += solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap)
     axes: list[Axis] = []
     for text in grid:
@@ -336,6 +390,17 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
             axes.append(parse_axis(text))
         except ValidationError as exc:
             problems += exc.problems
+    ahp_criteria: list[str] = []
+    ahp_matrix = np.ones((0, 0))
+    if perturb_ahp is not None:
+        from .ahp import AhpInputError, load_pairwise
+
+        try:
+            ahp_criteria, ahp_matrix = load_pairwise(perturb_ahp)
+        except AhpInputError as exc:
+            problems += [Problem(str(perturb_ahp), None, None, msg,
+                                 hint=Msg("the judgements file of `linkage-opt weights ahp` (docs/ahp.md)"))
+                         for msg in exc.problems]
     keys = [a.key for a in axes]
     for k in sorted({k for k in keys if keys.count(k) > 1}):
         problems.append(_grid_problem(k, f"the grid sweeps {k} twice", "give each KEY once, with all its values"))
@@ -343,6 +408,13 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
         base = with_option_problems(problems, lambda: validate_scenario(scenario))
     else:
         base = with_option_problems(problems, lambda: load_scenario(scenario))
+    unknown = [c for c in ahp_criteria if c not in base.config.categories]
+    if unknown:
+        raise ValidationError([Problem(str(perturb_ahp), None, None,
+                                       Msg("AHP criteria that are not categories of the config: {names}",
+                                           names=", ".join(unknown)),
+                                       hint=Msg("the criteria must be the config's category names: {names}",
+                                                names=", ".join(base.config.categories)))])
     # every value of every axis applied alone: a bad key, column or value is exit 2 before anything runs
     bad = []
     for a in axes:
@@ -359,7 +431,9 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
     solver = {"backend": backend, "time_limit": time_limit if time_limit is not None else (
         base.config.solver.time_limit or DEFAULT_TIME_LIMIT), "mip_gap": mip_gap, "threads": 1}
     solver = {k: v for k, v in solver.items() if v is not None}
-    if perturb_weights is not None:
+    if perturb_ahp is not None:
+        variants = ahp_variants(base.config, ahp_criteria, ahp_matrix, sample or 20, seed)
+    elif perturb_weights is not None:
         variants = weight_variants(base.config, float(perturb_weights), sample or 20, seed)
     else:
         variants = grid_variants(axes, sample, seed)
@@ -367,7 +441,8 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
     variants = [dataclasses.replace(v, fingerprint=variant_fingerprint(digest, v.changes, solver)) for v in variants]
     meta = {"scenario": base.config.name, "period": base.config.period,
             "config": str(base.config_path) if base.config_path else None,
-            "grid": [a.text for a in axes], "sample": sample, "perturb_weights": perturb_weights, "seed": seed,
+            "grid": [a.text for a in axes], "sample": sample, "perturb_weights": perturb_weights,
+            "perturb_ahp": None if perturb_ahp is None else str(perturb_ahp), "seed": seed,
             "solver": solver, "scheduler": scheduler if client is None else "client", "base_digest": digest}
 
     folder = Path(out) if out is not None else None
@@ -528,7 +603,7 @@ def _run(base, variants, solver, folder, scheduler, workers, client, progress, m
             _write_summary(folder, result, lang, base, quick=True)
         raise
     result = _result(variants, records, reused, folder, meta, started, interrupted=interrupted)
-    if meta.get("perturb_weights") is not None:
+    if meta.get("perturb_weights") is not None or meta.get("perturb_ahp") is not None:
         from .robustness import robustness
 
         result.robustness = robustness(result.table, records, variants)

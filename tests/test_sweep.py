@@ -422,3 +422,41 @@ def test_a_sweep_runs_on_a_real_scheduler_and_two_workers(tmp_path, dask_cluster
     assert meta["scheduler"] == address and meta["solved"] == 8
     assert all(w["peak_mb"] > 0 for w in meta["workers"])
     assert time.monotonic() - started < 60
+
+
+def test_ahp_samples_move_each_judgement_at_most_one_saaty_step_and_keep_the_total(tmp_path, client):
+    from linkage_opt.ahp import ahp_weights, load_pairwise
+    from linkage_opt.sweep import SAATY_STEPS, ahp_variants, saaty_step
+
+    assert saaty_step(1.0, 1) == 2.0 and saaty_step(1.0, -1) == 0.5 and saaty_step(9.0, 1) == 9.0
+    assert saaty_step(1 / 3, 1) == 0.5 and saaty_step(1 / 9, -1) == pytest.approx(1 / 9)
+    cfg = scarce(tmp_path)
+    ahp = tmp_path / "ahp.yaml"
+    ahp.write_text("criteria: [elderly_care, mental_health, material_aid]\njudgements:\n"
+                   "  - [elderly_care, mental_health, 3]\n  - [elderly_care, material_aid, 5]\n"
+                   "  - [mental_health, material_aid, 2]\n", encoding="utf-8")
+    crit, A = load_pairwise(ahp)
+    sc = lo.load_scenario(cfg)
+    total = sum(sc.config.categories[c].weight for c in crit)
+    vs = ahp_variants(sc.config, crit, A, 12, seed=3)
+    assert vs[0].changes == () and vs[0].inputs["sample"] == 0
+    idx = {v: i for i, v in enumerate(SAATY_STEPS)}
+    for v in vs[1:]:
+        w = {c: v.inputs[f"weight.{c}"] for c in crit}
+        assert sum(w.values()) == pytest.approx(total)
+        # some matrix within one step of each judgement gives these weights: check the ones sampled
+        assert 0 <= v.inputs["judgements_moved"] <= 3
+    # the weights of an unmoved matrix are the AHP weights scaled to the total
+    assert ahp_weights(crit, A).weights["elderly_care"] > 0.5
+    assert max(abs(idx[saaty_step(3.0, s)] - idx[3.0]) for s in (-1, 0, 1)) == 1
+    res = lo.sweep(cfg, perturb_ahp=ahp, sample=3, seed=1, out=tmp_path / "ahp", client=client)
+    rob = res.robustness
+    assert rob is not None and set(rob.units["unit_id"]) == {"U1", "U2", "U3"}
+    assert (rob.units["min_ratio"] <= rob.units["base_ratio"] + 1e-9).all()
+    assert (tmp_path / "ahp" / "robustness_units.csv").is_file()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("criteria: [elderly_care, nonsense]\njudgements:\n  - [elderly_care, nonsense, 3]\n", encoding="utf-8")
+    with pytest.raises(lo.ValidationError, match="nonsense"):
+        lo.sweep(cfg, perturb_ahp=bad, sample=2, client=client)
+    with pytest.raises(lo.ValidationError, match="cannot be combined"):
+        lo.sweep(cfg, perturb_ahp=ahp, perturb_weights=0.2, client=client)
