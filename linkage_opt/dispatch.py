@@ -63,7 +63,11 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
               "odd_amounts": 0, "below_min": 0, "kept_exact_groups": 0, "stability_lost_load": 0.0}
     if not dcfg.enabled or not len(alloc):
         return _clean(alloc), report
+    alloc, moved, spent = _consolidate(_Context(alloc, form, previous_pairs), money_before)
+    if money_before is not None:
+        money_before += spent
     ctx = _Context(alloc, form, previous_pairs)
+    report["consolidated_rows"] = moved
     budget = cfg.rules.budget
     ctx.headroom = (math.inf if not budget.enabled or budget.amount is None
                     else (budget.amount - money_before if money_before is not None else 0.0))
@@ -83,6 +87,118 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
     rep["kept_exact_groups"] = len(exempt)
     report.update(rep)
     return _clean(rows), report
+
+
+def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFrame, int, float]:
+    """Service that rounding would drop because its whole dispatch group holds less than ``min_hours`` in a
+    (unit, category) -- two volunteers with 0.5 h each on a 1-h need, or 0.8 volunteer hours supervised by
+    0.2 worker hours -- moved to a person of another group already serving there, when the rules allow it:
+
+    * a volunteer's hours go to another volunteer or to a social worker (supervision only gains), if the
+      unit's party-member share still holds after the move; a worker's hours go only to a worker, or to a
+      volunteer if the category is not supervised;
+    * the receiver has room in their capacity and under ``rules.max_hours_per_unit``, and the budget pays
+      for any dearer hours.
+
+    Only divisible, non-guaranteed need rows move (protected rows keep their exact amounts); coverage and
+    every total are unchanged. Returns the rows, how many were moved and the money the moves added."""
+    a = ctx.alloc.copy()
+    movable = ctx.handled & ctx.is_need & ~ctx.protected & np.isin(ctx.kind, PEOPLE)
+    if not movable.any():
+        return a, 0, 0.0
+    cfg = ctx.cfg
+    r = cfg.rules
+    people = ctx.handled & np.isin(ctx.kind, PEOPLE)
+    cap_rule = getattr(r, "max_hours_per_unit", None)
+    cap = cap_rule.hours if cap_rule is not None and cap_rule.enabled and cap_rule.hours is not None else math.inf
+    party_rule = r.party_share.enabled and r.party_share.min_share > 0
+    supervised = set(cfg.supervised_categories) if r.supervision.enabled else set()
+    budget = r.budget
+    headroom = (math.inf if not budget.enabled or budget.amount is None
+                else (budget.amount - money_before if money_before is not None else 0.0))
+    residual = dict(ctx.residual0)
+    unit_hours: dict = {}
+    for i in np.flatnonzero(people):
+        unit_hours[(ctx.pid[i], ctx.unit[i])] = unit_hours.get((ctx.pid[i], ctx.unit[i]), 0.0) + ctx.amount[i]
+
+    def party(i: int) -> bool:
+        return ctx.kind[i] == "volunteer" and bool(ctx.party.get(ctx.pid[i], False))
+
+    vol_hours: dict = {}                              # per unit: [volunteer hours, party-member hours]
+    for i in np.flatnonzero(people & (ctx.kind == "volunteer")):
+        vh = vol_hours.setdefault(ctx.unit[i], [0.0, 0.0])
+        vh[0] += ctx.amount[i]
+        vh[1] += ctx.amount[i] if party(i) else 0.0
+
+    def share_change(rows: list, taker: int) -> tuple[float, float] | None:
+        """The unit's (volunteer, party) hours after the move, or None if the party share would break."""
+        tot, par = vol_hours.get(ctx.unit[taker], [0.0, 0.0])
+        for i in rows:
+            if ctx.kind[i] == "volunteer":
+                tot -= ctx.amount[i]
+                par -= ctx.amount[i] if party(i) else 0.0
+            if ctx.kind[taker] == "volunteer":
+                tot += ctx.amount[i]
+                par += ctx.amount[i] if party(taker) else 0.0
+        if party_rule and tot > 1e-6 and par < r.party_share.min_share * tot - 1e-7:
+            return None
+        return tot, par
+
+    def may_take(giver: int, taker: int) -> bool:
+        if ctx.kind[giver] == "social_worker" and ctx.kind[taker] == "volunteer":
+            return ctx.cat[giver] not in supervised    # supervision would lose worker hours
+        return True
+
+    buckets: dict = {}
+    for i in np.flatnonzero(people):
+        g = ctx.gkey[i]
+        buckets.setdefault((g[1], g[2]), {}).setdefault(g, []).append(i)
+    moved, spent = 0, 0.0
+    for groups in buckets.values():
+        if len(groups) < 2:
+            continue
+        total = {g: float(ctx.amount[rows].sum()) for g, rows in groups.items()}
+        small = [g for g, rows in groups.items()
+                 if EPS < total[g] < ctx.min_amt[rows[0]] - SNAP * ctx.step[rows[0]] and movable[rows].all()]
+        for g in sorted(small, key=lambda k: total[k]):
+            rows = groups[g]
+            amt = total[g]
+            if amt <= EPS:
+                continue
+            for k in sorted((k for k in groups if k != g and total[k] > EPS), key=lambda k: -total[k]):
+                host_row = max(groups[k], key=lambda i: residual[ctx.pid[i]])
+                host = ctx.pid[host_row]
+                l_per, c_per = ctx.l_per[host_row], ctx.c_per[host_row]
+                extra = float(sum(ctx.amount[i] * (c_per - ctx.c_per[i]) for i in rows))
+                after = share_change(rows, host_row)
+                if (after is None or not all(may_take(i, host_row) for i in rows)
+                        or residual[host] < amt * l_per - EPS
+                        or extra > headroom + 1e-9
+                        or (ctx.kind[host_row] == "volunteer"
+                            and unit_hours.get((host, ctx.unit[host_row]), 0.0) + amt > cap + 1e-9)):
+                    continue
+                for i in rows:
+                    residual[ctx.pid[i]] += float(a.at[i, "load"])
+                    a.at[i, "provider_kind"] = ctx.kind[host_row]
+                    a.at[i, "provider_id"] = host
+                    a.at[i, "load"] = ctx.amount[i] * l_per
+                    a.at[i, "cost"] = ctx.amount[i] * c_per
+                residual[host] -= amt * l_per
+                vol_hours[ctx.unit[host_row]] = list(after)
+                unit_hours[(host, ctx.unit[host_row])] = unit_hours.get((host, ctx.unit[host_row]), 0.0) + amt
+                headroom -= max(extra, 0.0)
+                spent += extra
+                total[k] += amt
+                total[g] = 0.0
+                groups[k] = groups[k] + rows
+                moved += len(rows)
+                break
+    if not moved:
+        return a, 0, 0.0
+    keys = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id"]
+    merged = a.fillna({"need_id": "", "program_id": ""}).groupby(keys, sort=False, as_index=False)[
+        ["quantity", "load", "cost"]].sum()
+    return merged[list(a.columns)], moved, spent
 
 
 def _rounded(ctx: _Context) -> tuple[pd.DataFrame, dict, set]:
@@ -218,17 +334,25 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
 
 
 def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) -> tuple[pd.DataFrame, np.ndarray]:
-    """A guaranteed need (or a program's worker or volunteer hours in a unit) served by several dispatch
-    groups in fractions of a step: the fractions moved between the groups (to those with room, the budget
-    permitting) so that each group holds whole steps and the total stays exact. Returns the rows and their
-    amounts after the moves."""
+    """A need row (or a program's worker or volunteer hours in a unit) served by several dispatch groups in
+    fractions of a step: the fractions moved between the groups (to those with room under their capacity
+    and ``rules.max_hours_per_unit``, the budget permitting) so that each group holds whole steps. The total
+    stays exact for guaranteed needs and program inputs; for other needs it keeps its whole steps (rounding
+    each group down on its own would lose up to a step per group). Returns the rows and their amounts after
+    the moves."""
     a = ctx.alloc.copy()
     amount = ctx.amount.copy()
-    need_rows = np.flatnonzero(ctx.handled & ctx.protected & np.isin(ctx.kind, PEOPLE))
+    people = ctx.handled & np.isin(ctx.kind, PEOPLE)
+    need_rows = np.flatnonzero(people & (ctx.protected | ctx.is_need))
     if not len(need_rows):
         return a, amount
     headroom = ctx.headroom
     step = ctx.cfg.dispatch.step
+    cap_rule = getattr(ctx.cfg.rules, "max_hours_per_unit", None)
+    cap = cap_rule.hours if cap_rule is not None and cap_rule.enabled and cap_rule.hours is not None else math.inf
+    unit_hours: dict = {}
+    for i in np.flatnonzero(people & (ctx.kind == "volunteer")):
+        unit_hours[(ctx.pid[i], ctx.unit[i])] = unit_hours.get((ctx.pid[i], ctx.unit[i]), 0.0) + amount[i]
     by_sink: dict = {}
     for i in need_rows:
         # a need row takes any people's hours; a program's worker and volunteer hours are two totals
@@ -246,10 +370,13 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
         frac[frac < SNAP] = 0.0
         if not (frac > 0).any():
             continue
+        exact = bool(ctx.protected[rows[0]])
         k_up = frac.sum()
-        if abs(k_up - round(k_up)) > SNAP:
+        if exact and abs(k_up - round(k_up)) > SNAP:
             continue                                  # the need itself is not whole steps: nothing to balance
-        k_up = int(round(k_up))
+        k_up = int(round(k_up)) if exact else int(math.floor(k_up + SNAP))
+        if k_up == 0:
+            continue
         ups, budget_left = [], headroom
         for j in np.argsort(-frac, kind="stable"):
             if len(ups) == k_up:
@@ -260,15 +387,22 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
             rows_j = gk[keys[j]]
             l_per, c_per = ctx.l_per[rows_j[0]], ctx.c_per[rows_j[0]]
             host = max(rows_j, key=lambda i: residual[ctx.pid[i]])
-            if residual[ctx.pid[host]] >= extra * l_per - EPS and budget_left >= extra * c_per - 1e-9:
+            if (residual[ctx.pid[host]] >= extra * l_per - EPS and budget_left >= extra * c_per - 1e-9
+                    and (ctx.kind[host] != "volunteer"
+                         or unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra <= cap + 1e-9)):
                 ups.append((j, host, extra))
                 budget_left -= extra * c_per
         if len(ups) < k_up:
-            rep["budget_blocked"] = rep.get("budget_blocked", 0) + 1
-            continue
+            if exact:
+                rep["budget_blocked"] = rep.get("budget_blocked", 0) + 1
+                continue
+            if not ups:
+                continue
         up_set = {j for j, _, _ in ups}
         for _j, host, extra in ups:
             _scale_row(ctx, a, amount, host, amount[host] + extra, residual)
+            if ctx.kind[host] == "volunteer":
+                unit_hours[(ctx.pid[host], ctx.unit[host])] = unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra
         for j in range(len(keys)):
             if j in up_set or frac[j] <= 0:
                 continue

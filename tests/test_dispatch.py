@@ -126,3 +126,56 @@ def test_no_float_noise_in_any_csv(tmp_path, zhugen):
     for f in (tmp_path / "p").glob("*.csv"):
         text = f.read_text(encoding="utf-8-sig")
         assert not noise.search(text), (f.name, noise.search(text).group(0))
+
+
+@pytest.mark.parametrize("aggregate", [True, False])
+@pytest.mark.parametrize("party", [False, True])
+def test_service_split_below_min_hours_is_moved_to_one_person_not_dropped(aggregate, party):
+    """A 1-h need served as 0.8 volunteer hours supervised by 0.2 worker hours (or split over three
+    volunteers capped at 1 h each): rounding each person to whole 0.5-h steps of at least 1 h would drop it
+    all. Dispatch moves the hours to one person already serving there, within the rules, and keeps it."""
+    config = {"rules": {"supervision": {"enabled": True, "volunteer_hours_per_worker_hour": 4},
+                        "party_share": {"enabled": party, "min_share": 0.3}, "budget": {"enabled": False},
+                        "max_hours_per_unit": {"enabled": True, "hours": 1.0}},
+              "objective": {"mode": "lexicographic"}, "solver": {"mip_gap": 0.0, "aggregate": aggregate}}
+    needs = [{"need_id": "n", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic"}]
+    vols = [{"volunteer_id": f"v{k}", "home_unit": "U0", "hours": 4.0, "skills": ("mental_health",),
+             "party_member": party} for k in range(3)]
+    workers = [{"worker_id": f"w{i}", "base_unit": "U0", "hours": 5.0, "skills": ("mental_health",)} for i in range(2)]
+    sc = make_scenario(config, units=[unit("U0", x=0, y=0, town="T1"), unit("U1", x=1, y=1, town="T1")],
+                       needs=needs, volunteers=vols, social_workers=workers)
+    plan = solve(sc, mip_gap=0.0)
+    alloc = plan.tables()["allocations"]
+    assert plan.summary["objective"]["coverage"] == pytest.approx(1.0, abs=1e-6)
+    assert alloc["quantity"].sum() == pytest.approx(1.0)
+    per_person = alloc.groupby("provider_id")["quantity"].sum()
+    assert (per_person >= 1.0 - 1e-9).all(), per_person     # nobody below min_hours
+    assert not check_plan(sc, plan.tables(), plan.summary)
+
+
+def test_a_need_split_in_fractions_of_a_step_keeps_its_whole_steps():
+    """Eight hours spread by the model over six volunteers in fractions of a step (no classes): rounding
+    each down alone would lose 2.5 h; the fractions are moved between them so the need keeps whole steps,
+    within the cap of 2 h per volunteer in a unit."""
+    config = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
+                        "budget": {"enabled": False}, "max_hours_per_unit": {"enabled": True, "hours": 2.0}},
+              "objective": {"mode": "lexicographic"}, "solver": {"mip_gap": 0.0, "aggregate": False}}
+    needs = [{"need_id": "n4", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic"},
+             {"need_id": "n5", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic",
+              "indivisible": True},
+             {"need_id": "n6", "unit_id": "U0", "category": "elderly_care", "quantity": 8.0, "tier": "basic"}]
+    vols = [{"volunteer_id": f"a{k}", "home_unit": "U0", "hours": 4.0, "skills": ("general", "mental_health")}
+            for k in range(3)] + [{"volunteer_id": f"b{k}", "home_unit": "U0", "hours": 10.0, "skills": ("general",)}
+                                  for k in range(3)]
+    sc = make_scenario(config, units=[unit("U0", x=0, y=0, town="T1"), unit("U1", x=1, y=1, town="T1")],
+                       needs=needs, volunteers=vols)
+    plan = solve(sc, mip_gap=0.0)
+    alloc = plan.tables()["allocations"]
+    assert not check_plan(sc, plan.tables(), plan.summary)
+    hours = alloc.groupby(["provider_id", "unit_id"])["quantity"].sum()
+    assert (hours <= 2.0 + 1e-9).all() and (hours >= 1.0 - 1e-9).all()
+    steps = alloc["quantity"] / 0.5
+    assert np.allclose(steps, np.round(steps))
+    # at most one step lost (before: 2.5 h); the model covered all 10 h
+    assert alloc["quantity"].sum() >= 10.0 - 0.5 - 1e-9
+    assert plan.summary["dispatch"]["lost_hours"] <= 0.5 + 1e-9
