@@ -309,7 +309,7 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     capacity), engagement values and money."""
     from .formulation import build
     from .solve import stage_problem
-    from .solvers import SolverOptions, Status, get_backend
+    from .solvers import SolverOptions, Status, get_backend, with_feature
 
     t0 = time.perf_counter()
     out = {"label": task.label, "bound": 1.0, "value": task.share, "use": {}, "score": {}, "money": 0.0,
@@ -342,7 +342,8 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
         c -= priced / share
     problem = stage_problem(form, c, "max", term.offset, [], sc.config.objective.tolerance)
     lp = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality))
-    backend = get_backend("highs")
+    # fast vertex LP relaxations (interior point with crossover): asked for as a feature, not a backend's name
+    backend = get_backend(with_feature("lp_rounding"))
     res = backend.solve(lp, SolverOptions(time_limit=time_limit, threads=1, seed=seed, lp_method="ipm"))
     if res.status == Status.OPTIMAL and res.x is not None:
         x = np.asarray(res.x, float)
