@@ -9,7 +9,7 @@
 
 from ._version import __version__
 from .errors import InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError, ValidationError
-from .load import load_scenario
+from .load import load_scenario, scenario_from_frames
 from .plan import Plan
 from .scenario import Scenario
 from .solve import solve  # (binds the function over the submodule of the same name)
@@ -28,6 +28,7 @@ __all__ = [
                      "ValidationError",
                      "__version__",
                      "load_scenario",
+                     "scenario_from_frames",
                      "solve",
                      "sweep",
 ]

@@ -121,6 +121,9 @@ def set_lang(value: str | None) -> str:
 
 
 T = _common.T
+# the steps of writing.attach_outputs, as the status line shows them
+PROGRESS = {"explaining": "explaining unmet needs", "baseline": "computing the rule-of-thumb baseline",
+            "workbook": "writing the workbook and report", "writing": "writing the plan"}
 
 
 def _version_callback(value: bool) -> None:
@@ -248,40 +251,17 @@ def plan(
                                     seed=seed)
             print_warnings(scenario)
             load_s = time.perf_counter() - t0
-            solve_started = time.monotonic()
             result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                            seed=seed, log=solver_log or None,
                            progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
                            load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
             if decompose:
                 return _write_decomposed(result, scenario, target, baseline, status, redact)
-            status.update(T("explaining unmet needs"))
-            from . import writing as W
-            from .explain import attach_explanations
-            from .solve import after_solve_deadline
-
-            # the time limit is a wall: the optional outputs are made only while they fit in its margin
-            budget = W.WritingBudget.after(solve_started, result.summary["solver"]["time_limit"])
-            attach_explanations(result, deadline=after_solve_deadline(solve_started,
-                                                                      result.summary["solver"]["time_limit"]))
-            reserve = W.files_estimate(result)
-            if baseline and budget.allows("baseline.json", W.TABLE_S_PER_ROW * W.plan_rows(result), reserve,
-                                          "linkage-opt plan CONFIG --baseline with a longer --time-limit"):
-                from .baseline import attach_baseline
-
-                status.update(T("computing the rule-of-thumb baseline"))
-                attach_baseline(result, scenario)
-            status.update(T("writing the workbook and report"))
-            from .report import attach_desk_files
-
-            desk_s = W.SHEET_S_PER_CELL * W.plan_cells(result) + W.REPORT_S_PER_ROW * W.plan_rows(result)
-            if budget.allows("plan.xlsx, report.html, sheets.html", desk_s, reserve, f"linkage-opt report {target}"):
-                attach_desk_files(result, scenario, _state["lang"], redact=redact)
-            if budget.skipped:
-                result.summary["outputs_skipped"] = budget.skipped
-            status.update(T("writing the plan"))
-            result.write(target)
-        for item in budget.skipped:
+            # the one list of outputs (linkage_opt.writing.attach_outputs), within the time limit's margin
+            result.write(target, desk=True, lang=_state["lang"], scenario=scenario, baseline=baseline, redact=redact,
+                         progress=lambda step: status.update(T(PROGRESS[step])))
+        skipped = result.summary.get("outputs_skipped", [])
+        for item in skipped:
             err_console.print(f"[yellow]{T('warning:')}[/] " + T("{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}", **item), highlight=False,
                               soft_wrap=True)
         _print_plan(result, target)
@@ -306,13 +286,8 @@ def _write_decomposed(result, scenario, target: Path, baseline: bool, status, re
     violations = check_plan(scenario, result.tables(), result.summary)
     result.summary["decomposition"]["check"] = {"violations": len(violations), "seconds": round(time.perf_counter() - t0, 3),
                                                 "first": [str(v) for v in violations[:20]]}
-    if len(scenario.units) <= DESK_FILES_MAX_UNITS:
-        from .report import attach_desk_files
-
-        status.update(T("writing the workbook and report"))
-        attach_desk_files(result, scenario, _state["lang"], redact=redact)
-    status.update(T("writing the plan"))
-    result.write(target)
+    result.write(target, desk=True, lang=_state["lang"], scenario=scenario, redact=redact,
+                 progress=lambda step: status.update(T(PROGRESS[step])))
     _print_plan(result, target)
     d = result.summary["decomposition"]
     console.print(f"decomposed by {d['by']}: {d['parts']} parts on {d['workers']} worker(s); global bound "
@@ -327,49 +302,17 @@ def _write_decomposed(result, scenario, target: Path, baseline: bool, status, re
     return _exit_code_for(result.status)
 
 
-DESK_FILES_MAX_UNITS = 3000   # decomposed plans of more units are written without plan.xlsx and report.html
-
-
 def _read_plan_dir(plan_dir: Path) -> dict:
-    """The files of one version of a plan folder (read again if a writer replaced it meanwhile)."""
-    import json
+    """The files of one version of a plan folder, by the one reader of plan folders (:meth:`Plan.read`):
+    ``summary``, the four tables and, when written, ``explanations`` and ``marginal_values``."""
+    from .plan import Plan
 
-    from .outdir import read_through
-    from .plan import not_a_plan_problem, read_plan_csv
-
-    if not (plan_dir / "summary.json").is_file():
-        raise ValidationError([not_a_plan_problem(plan_dir)])
-
-    def read(version: Path) -> dict:
-        try:
-            out = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
-        except (FileNotFoundError, NotADirectoryError):   # replaced meanwhile: read_through reads again
-            raise
-        except (OSError, ValueError) as exc:   # not JSON, not UTF-8, unreadable
-            raise ValidationError([Problem(str(version / "summary.json"), None, None,
-                                           Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                           hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
-                                  ) from None
-        for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
-            f = version / f"{name}.csv"
-            if f.exists():
-                try:
-                    out[name] = read_plan_csv(f, keep_default_na=False,
-                                              dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
-                except (FileNotFoundError, NotADirectoryError):
-                    raise
-                except (OSError, ValueError) as exc:   # pandas' ParserError is a ValueError
-                    raise ValidationError([Problem(str(f), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                                   hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]) from None
-        return out
-
-    try:
-        return read_through(plan_dir, read)
-    except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
-        raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
-                                       Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                       hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
-                              ) from None
+    plan = Plan.read(plan_dir)
+    out: dict = {"summary": plan.summary, **plan.tables()}
+    for name in ("explanations", "marginal_values"):
+        if f"{name}.csv" in plan.extras:
+            out[name] = plan.extras[f"{name}.csv"]
+    return out
 
 
 @app.command()

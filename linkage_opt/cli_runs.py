@@ -312,24 +312,13 @@ def runs_show(
 def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, dict]:
     """A plan by run id (from the ledger) or by plan folder path: (label, {table: frame, 'summary': dict})."""
     from .ledger import PLAN_TABLES, Ledger, LedgerUsageError, RunNotFoundError
-    from .outdir import read_through
-    from .plan import read_plan_csv
+    from .plan import Plan
     from .runner import check_runs_folder, ledger_path_for
 
     p = Path(ref)
     if p.is_dir() and (p / "summary.json").exists():
-        def read(version: Path) -> dict:       # every file from one version of the plan folder
-            out: dict = {"summary": json.loads((version / "summary.json").read_text(encoding="utf-8"))}
-            for name, (_, cols) in PLAN_TABLES.items():
-                f = version / f"{name}.csv"
-                if not f.exists():
-                    raise LedgerUsageError(f"{p} has no {name}.csv")
-                out[name] = read_plan_csv(f, keep_default_na=False,
-                                          na_values={c: [""] for c, k in cols if k != "str"},
-                                          dtype={c: str for c, k in cols if k == "str"})
-            return out
-
-        return str(p), read_through(p, read)
+        plan = Plan.read(p)        # the one reader of plan folders: every file from one version of it
+        return str(p), {**plan.tables(), "summary": plan.summary}
     check_runs_folder(runs)
     path = ledger_path_for(runs, ledger)
     if not path.exists():

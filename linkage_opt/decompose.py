@@ -322,7 +322,7 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     global coverage) are its supergradient."""
     from .formulation import build
     from .solve import stage_problem
-    from .solvers import SolverOptions, Status, get_backend
+    from .solvers import SolverOptions, Status, get_backend, with_feature
 
     t0 = time.perf_counter()
     out = {"label": task.label, "bound": 1.0, "value": task.share, "use": {}, "score": {}, "money": 0.0,
@@ -367,7 +367,8 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
         if budget_rhs is not None and "district_budget" in m.row_blocks and m.row_blocks["district_budget"].size:
             hi[m.row_blocks["district_budget"].ids[0]] = float(budget_rhs)
         lp = dataclasses.replace(lp, row_hi=hi)
-    backend = get_backend("highs")
+    # fast vertex LP relaxations (interior point with crossover): asked for as a feature, not a backend's name
+    backend = get_backend(with_feature("lp_rounding"))
     res = backend.solve(lp, SolverOptions(time_limit=time_limit, threads=1, seed=seed, lp_method="ipm"))
     if res.status == Status.OPTIMAL and res.x is not None:
         x = np.asarray(res.x, float)

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 
 from .errors import LinkageError, OutputError
 from .i18n import Msg
+from .plan import COLUMN_KINDS, read_plan_table
 
 if TYPE_CHECKING:                 # pandas is imported where used: `runs list` and a lock refusal stay quick
     import pandas as pd
@@ -107,21 +108,9 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
 # Must match linkage_opt.plan's *_COLUMNS (tests/test_ledger.py checks); a new column is a migration.
 # ---------------------------------------------------------------------------------------------------
 
+# the plan tables' SQL tables, with their columns' kinds as every reader of a plan types them
 PLAN_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "allocations": ("plan_allocations", [
-        ("provider_kind", "str"), ("provider_id", "str"), ("unit_id", "str"), ("category", "str"),
-        ("need_id", "str"), ("program_id", "str"), ("quantity", "float"), ("load", "float"), ("cost", "float")]),
-    "coverage": ("plan_coverage", [
-        ("need_id", "str"), ("unit_id", "str"), ("unit_name", "str"), ("category", "str"), ("tier", "str"),
-        ("need", "float"), ("covered", "float"), ("unmet", "float"), ("coverage_ratio", "float"),
-        ("weight", "float"), ("priority", "float")]),
-    "providers": ("plan_providers", [
-        ("provider_kind", "str"), ("provider_id", "str"), ("capacity", "float"), ("used", "float"),
-        ("utilization", "float"), ("fixed_cost", "float")]),
-    "programs": ("plan_programs", [
-        ("program_id", "str"), ("org_id", "str"), ("unit_id", "str"), ("category", "str"), ("instances", "int"),
-        ("output", "float"), ("delivered", "float"), ("fixed_cost", "float")]),
-}
+    name: (f"plan_{name}", cols) for name, cols in COLUMN_KINDS.items()}
 TABLE_FILES = {name: f"{name}.csv" for name in PLAN_TABLES}
 SUMMARY_FILE = "summary.json"
 
@@ -479,11 +468,7 @@ class Ledger:
         if verbatim is None:
             return None
         if verbatim[0] is not None:
-            from .plan import read_plan_csv
-
-            return read_plan_csv(text=verbatim[0], keep_default_na=False,
-                                 na_values={c: [""] for c, kind in cols if kind != "str"},
-                               dtype={c: str for c, kind in cols if kind == "str"})
+            return read_plan_table(name, text=verbatim[0])
         names = [c for c, _ in cols]
         rows = self.conn.execute(f"SELECT {', '.join(names)} FROM {table} WHERE run_id = :r ORDER BY row_no",
                                  {"r": run_id}).fetchall()

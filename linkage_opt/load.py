@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from . import limits
 from .config import Config, ConfigLoader, _too_big, load_config, parse_config, read_config_text
 from .errors import Problem, ValidationError
 from .i18n import Msg
-from .readers import RawTable, normalise_header, open_source
+from .readers import FolderSource, FrameSource, RawTable, WorkbookSource, normalise_header, open_source, value_text
 from .scenario import Scenario, TableOrigin, empty_table, planar_coordinates
 from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
 
@@ -149,6 +150,11 @@ def _salvage_context(path: Path) -> _Context:
             return _Context(None, {}, None)
     except Exception:
         return _Context(None, {}, None)
+    return _salvage_raw(raw)
+
+
+def _salvage_raw(raw: object) -> _Context:
+    """What can still be used from a config document (a parsed mapping) that failed validation."""
     if not isinstance(raw, dict):
         return _Context(None, {}, None)
     data = raw.get("data") if isinstance(raw.get("data"), str) and raw.get("data") else None
@@ -534,6 +540,13 @@ def load_scenario(config_path: str | Path) -> Scenario:
     problems.extend(found)
     if source is None:
         raise ValidationError(problems)
+    return _read_source(source, config, ctx, problems, hashes, config_path)
+
+
+def _read_source(source: FolderSource | WorkbookSource | FrameSource, config: Config | None, ctx: _Context,
+                 problems: list[Problem], hashes: dict[str, str], config_path: Path | None) -> Scenario:
+    """Read every table from ``source``, check them (:func:`_check_tables`) and build the Scenario; raise
+    :class:`ValidationError` with ``problems`` (the config's, found before) and the tables' problems."""
     raws: dict[str, RawTable | None] = {}
     read_problems: dict[str, list[Problem]] = {}
     try:
@@ -554,6 +567,45 @@ def load_scenario(config_path: str | Path) -> Scenario:
                               dict(checks[t].raw.headers), checks[t].raw.header_row)
                for t in TABLE_ORDER if t in checks}
     return Scenario(config, tables, config_path, hashes, sources, origins, tuple(warnings), validated=True)
+
+
+def scenario_from_frames(config: Mapping[str, object] | Config, tables: Mapping[str, pd.DataFrame]) -> Scenario:
+    """A scenario built in memory: ``config`` a mapping as the YAML file would give (or a
+    :class:`~linkage_opt.config.Config`), ``tables`` table name -> pandas DataFrame (the tables of
+    docs/data.md; the optional ones may be left out). The frames may hold text as a file would
+    (``"1,200"``, ``"是"``, ``"2026-12-31"``, headers in Chinese) or typed values (numbers, booleans,
+    timestamps, tuples for list columns).
+
+    Validated as :func:`load_scenario` validates files -- the same rules and messages, every problem in one
+    :class:`ValidationError` -- with the table's name where a file's name would be and the row a CSV of
+    the frame would have (its header is row 1, the frame's first row is row 2, whatever the index):
+    ``needs, row 3, column quantity: must not be negative``. The config's problems name ``config``.
+    ``config["data"]`` is not needed (the tables are given) and is ignored.
+    """
+    problems: list[Problem] = []
+    config_obj: Config | None = None
+    raw: object = config.model_dump() if isinstance(config, Config) else config
+    if isinstance(raw, Mapping):
+        raw = dict(raw)
+        raw.setdefault("data", "")
+    try:
+        config_obj = parse_config(raw, FRAMES_CONFIG)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    ctx = _context_from(config_obj) if config_obj is not None else _salvage_raw(raw)
+    if not isinstance(tables, Mapping):
+        raise ValidationError([*problems, Problem("tables", None, None, "tables must be a mapping of table name "
+                                                  "to DataFrame", value=type(tables).__name__)])
+    for name in tables:
+        if name not in TABLES:
+            guess = _did_you_mean(str(name), TABLE_ORDER)
+            problems.append(Problem("tables", None, None, f"unknown table {name!r}",
+                                    hint=(f"did you mean {guess!r}? " if guess else "")
+                                    + f"the tables are {', '.join(TABLE_ORDER)}"))
+    return _read_source(FrameSource(dict(tables)), config_obj, ctx, problems, {}, None)
+
+
+FRAMES_CONFIG = "config"   # how problems of scenario_from_frames's config name it
 
 
 def _check_tables(raws: dict[str, RawTable | None], read_problems: dict[str, list[Problem]], ctx: _Context,
@@ -590,33 +642,7 @@ def _check_tables(raws: dict[str, RawTable | None], read_problems: dict[str, lis
 
 # -- a scenario built or changed in Python: validated again, as the loader validates files ---------
 
-def _as_text(value) -> str:
-    """A canonical cell back as the text a user would have typed (the loader parses it the same way)."""
-    if value is None or value is pd.NaT:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return ""
-        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return repr(v)
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (tuple, list, set, frozenset, np.ndarray)):
-        return ";".join(_as_text(v) for v in value)
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+_as_text = value_text   # a canonical cell back as the text a user would have typed
 
 
 def _raw_from_frame(table: str, frame: pd.DataFrame, origin: TableOrigin | None, source: str | None) -> RawTable:

@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,25 @@ PROGRAM_COLUMNS = ["program_id", "org_id", "unit_id", "category", "instances", "
                    "fixed_cost"]
 TABLE_FILES = {"allocations": "allocations.csv", "coverage": "coverage.csv", "providers": "providers.csv",
                "programs": "programs.csv"}
+# the kind of each column of the four tables: how every reader of a plan (read_plan_table) types them
+COLUMN_KINDS: dict[str, list[tuple[str, str]]] = {
+    "allocations": [("provider_kind", "str"), ("provider_id", "str"), ("unit_id", "str"), ("category", "str"),
+                    ("need_id", "str"), ("program_id", "str"), ("quantity", "float"), ("load", "float"),
+                    ("cost", "float")],
+    "coverage": [("need_id", "str"), ("unit_id", "str"), ("unit_name", "str"), ("category", "str"), ("tier", "str"),
+                 ("need", "float"), ("covered", "float"), ("unmet", "float"), ("coverage_ratio", "float"),
+                 ("weight", "float"), ("priority", "float")],
+    "providers": [("provider_kind", "str"), ("provider_id", "str"), ("capacity", "float"), ("used", "float"),
+                  ("utilization", "float"), ("fixed_cost", "float")],
+    "programs": [("program_id", "str"), ("org_id", "str"), ("unit_id", "str"), ("category", "str"),
+                 ("instances", "int"), ("output", "float"), ("delivered", "float"), ("fixed_cost", "float")],
+}
+# the other files a plan folder may hold that Plan.read reads back (reports, `explain`, `check` use them)
+EXTRA_CSV_FILES = ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv")
+EXTRA_JSON_FILES = ("baseline.json",)
+ID_COLUMNS = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
+              "unit_name": str, "category": str}
+DAMAGED_HINT = Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`")
 
 EPS = 1e-9
 
@@ -50,6 +70,8 @@ class Plan:
     extras: dict = field(default_factory=dict)
     formulation: object = field(default=None, repr=False, compare=False)  # the model it came from (not written)
     solution: object = field(default=None, repr=False, compare=False)     # the solver's column values
+    # time.monotonic() when solve began: the time limit's writing margin runs from it (linkage_opt.writing)
+    solve_started: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -68,8 +90,11 @@ class Plan:
         """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
         reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution.
 
-        Every file comes from one version of the plan, even while a writer replaces it. Raises
-        :class:`~linkage_opt.errors.ValidationError` when ``plan_dir`` is not a plan folder."""
+        The one reader of plan folders (``explain``, ``check``, ``report``, ``runs diff`` and the reports all
+        read through it): every file comes from one version of the plan, even while a writer replaces it;
+        the tables typed by :data:`COLUMN_KINDS` (:func:`read_plan_table`). Raises
+        :class:`~linkage_opt.errors.ValidationError` when ``plan_dir`` is not a plan folder or a file of it
+        is missing or damaged."""
         plan_dir = Path(plan_dir)
         if not (plan_dir / "summary.json").is_file():
             raise ValidationError([not_a_plan_problem(plan_dir)])
@@ -78,39 +103,51 @@ class Plan:
         except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
             raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
                                            Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                           hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
+                                           hint=DAMAGED_HINT)]
                                   ) from None
 
     @classmethod
     def _read_version(cls, plan_dir: Path) -> Plan:
-        ids = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
-               "unit_name": str, "category": str}
         current = plan_dir
         try:
-            tables = {}
+            tables: dict[str, pd.DataFrame] = {}
             for name, file in TABLE_FILES.items():
                 current = plan_dir / file
-                tables[name] = read_plan_csv(current, dtype=ids)
+                tables[name] = read_plan_table(name, current)
             current = plan_dir / "summary.json"
             summary = json.loads(current.read_text(encoding="utf-8"))
             extras: dict = {}
-            for name in ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv"):
+            for name in EXTRA_CSV_FILES:
                 current = plan_dir / name
                 if current.exists():
-                    extras[name] = read_plan_csv(current, dtype={k: v for k, v in ids.items()})
-            current = plan_dir / "baseline.json"
-            if current.exists():
-                extras["baseline.json"] = json.loads(current.read_text(encoding="utf-8"))
+                    extras[name] = read_plan_csv(current, dtype=dict(ID_COLUMNS))
+            for name in EXTRA_JSON_FILES:
+                current = plan_dir / name
+                if current.exists():
+                    extras[name] = json.loads(current.read_text(encoding="utf-8"))
         except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
             raise
         except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors
             raise ValidationError([Problem(str(current), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                           hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
-                                  ) from None
-        return cls(**tables, summary=summary, extras=extras)
+                                           hint=DAMAGED_HINT)]) from None
+        return cls(tables["allocations"], tables["coverage"], tables["providers"], tables["programs"],
+                   summary=summary, extras=extras)
 
-    def write(self, out_dir: str | Path, *, overwrite: bool = True) -> Path:
+    def write(self, out_dir: str | Path, *, overwrite: bool = True, desk: bool = False, lang: str | None = None,
+              scenario=None, explain: bool | None = None, baseline: bool = False, redact: bool = False,
+              progress: Callable[[str], None] | None = None,
+              on_error: Callable[[str, Exception], None] | None = None) -> Path:
         """Write the plan folder ``out_dir`` atomically: a reader sees the earlier plan or this one, complete.
+
+        The plan's own files (the CSVs, ``summary.json``) and its ``extras`` are always written. ``desk=True``
+        writes what ``linkage-opt plan`` writes: the explanations and marginal values, ``plan.xlsx``,
+        ``report.html`` and the action sheets in ``lang`` (``--lang``, else ``$LINKAGE_OPT_LANG``, else
+        English), each while it fits in the time limit's writing margin -- the one list of outputs of
+        :func:`linkage_opt.writing.attach_outputs`, which the command and the monthly runner call through this
+        method too. ``explain`` (default: as ``desk``) the explanations alone; ``baseline`` the rule-of-thumb
+        comparison (``plan --baseline``); ``redact`` the sheets without personal columns (``plan --redact``).
+        The desk files describe ``scenario``, by default the one the plan was solved for; ``progress`` and
+        ``on_error`` are :func:`~linkage_opt.writing.attach_outputs`'s.
 
         Every file is written into a temporary sibling and fsynced first. With ``overwrite`` (the
         default) ``out_dir`` becomes a symbolic link to a hidden sibling ``.<name>.v-*`` holding the
@@ -123,6 +160,18 @@ class Plan:
         :class:`~linkage_opt.errors.OutputError` (exit 4) when the disk is full, the file system is
         read-only or permission is denied. Either way no plan was changed.
         """
+        explain = desk if explain is None else explain
+        if desk or explain or baseline:
+            from .writing import attach_outputs
+
+            scenario = scenario if scenario is not None else getattr(self.formulation, "scenario", None)
+            if scenario is None and (desk or baseline):
+                raise ValidationError([Problem(str(out_dir), None, None, "this plan carries no scenario for its "
+                                               "desk files", hint="pass scenario=, the scenario it was planned for")])
+            attach_outputs(self, scenario, out_dir, lang=lang, explain=explain, desk=desk, baseline=baseline,
+                           redact=redact, progress=progress, on_error=on_error)
+        if progress is not None:
+            progress("writing")
         t0 = time.perf_counter()
         summary = dict(self.summary)
         summary["timings"] = dict(summary.get("timings", {}))
@@ -221,6 +270,15 @@ def read_plan_csv(path=None, *, text: str | None = None, **kwargs) -> pd.DataFra
             if s.map(lambda v: isinstance(v, str) and v.startswith(TEXT_QUOTE)).any():
                 frame[col] = s.map(unescape_cell)
     return frame
+
+
+def read_plan_table(name: str, path=None, *, text: str | None = None) -> pd.DataFrame:
+    """One of the four plan tables (``allocations``, ...) from its CSV file or text, each column typed by
+    :data:`COLUMN_KINDS`: ids and names as text (``""`` when blank), numbers as numbers (NaN when blank)."""
+    cols = COLUMN_KINDS[name]
+    return read_plan_csv(path, text=text, keep_default_na=False,
+                         na_values={c: [""] for c, kind in cols if kind != "str"},
+                         dtype={c: str for c, kind in cols if kind == "str"})
 
 
 _usual_permissions = outdir.usual_permissions   # the file and folder helpers live in outdir.py now

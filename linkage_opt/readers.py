@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import limits
@@ -534,6 +535,76 @@ class WorkbookSource:
     def close(self) -> None:
         if self.book is not None:
             self.book.close()
+
+
+def value_text(value: object) -> str:
+    """A cell of a pandas frame as the text a user would have typed (the loader parses it as it parses a
+    file's cell): blanks (None, NaN, NaT) as ``""``, whole floats without ``.0``, booleans true/false, dates
+    as ISO, lists and tuples joined with ``;``."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return ""
+        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list, set, frozenset, np.ndarray)):
+        return ";".join(value_text(v) for v in value)
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+class FrameSource:
+    """The tables of a scenario given as pandas DataFrames (:func:`linkage_opt.load.scenario_from_frames`),
+    read as :class:`FolderSource` reads CSV files: every cell as text (:func:`value_text`), the column
+    names as the header row (row 1; the frame's first row is row 2, whatever its index), so that the
+    loader checks them with the same rules and messages. A problem names the table where a file's
+    would name the file: ``needs, row 3, column quantity``."""
+
+    def __init__(self, tables: dict[str, object]):
+        self.tables = tables
+        self.hashes: dict[str, str] = {}
+        self.warnings: list[Problem] = []
+
+    def read(self, table: str) -> tuple[RawTable | None, list[Problem]]:
+        spec = TABLES[table]
+        frame = self.tables.get(table)
+        if frame is None:
+            if spec.optional:
+                return None, []
+            return None, [Problem(table, None, None, f"the {table} table is missing",
+                                  hint=f"give tables[{table!r}] as a pandas DataFrame with the columns of "
+                                       "docs/data.md")]
+        if not isinstance(frame, pd.DataFrame):
+            return None, [Problem(table, None, None, f"the {table} table is not a pandas DataFrame",
+                                  hint="give each table as a pandas DataFrame", value=type(frame).__name__)]
+        columns = list(frame.columns)
+        rows = [[value_text(c) for c in columns]]
+        rows += [[value_text(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+        try:
+            records = bounded_records(rows)
+        except _Oversize as exc:
+            return None, [Problem(table, exc.row, None, exc.message, hint=exc.hint)]
+        if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
+            return None, []
+        return _build(spec, table, None, records)
+
+    def close(self) -> None:
+        pass
 
 
 def open_source(config_dir: Path, data: str, overrides: dict[str, str], config_file: str

@@ -452,26 +452,18 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     outcome = RunOutcome(period=period, status="running", exit_code=EXIT_ERROR, run_id=run_id, revision=revision,
                          fingerprint=fingerprint)
     try:
-        from .solve import after_solve_deadline, solve
+        from .solve import solve
 
-        solve_started = time.monotonic()
         plan = solve(scenario, backend=backend, time_limit=time_limit, load_seconds=load_s, history=history,
                      progress=lambda msg: ev("run.progress", level=logging.DEBUG, message=msg))
-        if explain:
-            try:
-                from .explain import attach_explanations
 
-                attach_explanations(plan, deadline=after_solve_deadline(solve_started,
-                                                                        plan.summary["solver"]["time_limit"]))
-            except Exception as exc:
-                ev("run.explain_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
-        try:
-            from .report import attach_desk_files
+        def output_failed(output: str, exc: Exception) -> None:   # the plan is written and published without it
+            ev(OUTPUT_FAILED_EVENTS[output], level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
 
-            attach_desk_files(plan, scenario, lang)
-        except Exception as exc:
-            ev("run.desk_files_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
-        plan.write(plan_dir, overwrite=False)
+        # the one list of outputs of `linkage-opt plan` (linkage_opt.writing.attach_outputs); the desk files
+        # describe the scenario as loaded (before carry-over), as before
+        plan.write(plan_dir, overwrite=False, desk=True, lang=lang, scenario=scenario, explain=explain,
+                   on_error=output_failed)
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")
         exit_code = EXIT_OPTIMAL if plan.status == "optimal" else EXIT_FEASIBLE
@@ -509,6 +501,11 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     outcome.summary = plan.summary
     outcome.plan = plan
     return outcome
+
+
+# the warning event of an optional output that failed (the run still publishes its plan)
+OUTPUT_FAILED_EVENTS = {"explanations": "run.explain_failed", "baseline": "run.baseline_failed",
+                        "desk": "run.desk_files_failed"}
 
 
 class _suppress_all:

@@ -637,7 +637,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     }
     if previous_pairs is not None and scenario.config.stability.enabled:
         summary["stability"] = pairing_changes(previous_pairs, tables["allocations"], scenario)
-    return Plan(**tables, summary=summary, formulation=form, solution=x)
+    return Plan(**tables, summary=summary, formulation=form, solution=x, solve_started=started)
 
 
 def objective_terms(form: Formulation, x: np.ndarray) -> dict:
