@@ -471,8 +471,16 @@ def compare(form: Formulation, plan: Plan) -> dict:
     base_tables = build_tables(form, xb, rounded=False)     # the yardstick unrounded: never lowered by rounding
     base = plan_metrics(base_tables, form.scenario)
     base["money"] = float(form.col_money @ xb)
-    opt = dict(plan.summary["metrics"])
-    opt["money"] = plan.summary["objective"]["money"]
+    delivered = dict(plan.summary["metrics"])
+    delivered["money"] = plan.summary["objective"]["money"]
+    if plan.solution is not None:
+        # like for like: the optimized plan in the model's exact amounts too (rounding to dispatchable
+        # amounts, linkage_opt.dispatch, would lower either plan; the delivered figures are kept beside)
+        x = np.asarray(plan.solution, float)
+        opt = plan_metrics(build_tables(form, x, rounded=False), form.scenario)
+        opt["money"] = float(form.col_money @ x)
+    else:
+        opt = delivered
     keys = ["weighted_coverage", "guaranteed_met", "guaranteed_needs", "units_below_equity_floor", "min_unit_ratio",
             "idle_hours", "unmet_need_rows", "money"]
     return {
@@ -480,8 +488,10 @@ def compare(form: Formulation, plan: Plan) -> dict:
                 "repaired where it breaks a linkage rule"
                 + ("; guarantees placed first where repairs alone left one short"
                    if repair.get("guarantees_first", {}).get("used") else ""),
+        "amounts": "exact" if plan.solution is not None else "optimized dispatched, rule of thumb exact",
         "repair": repair,
         "optimized": {k: opt[k] for k in keys},
+        "optimized_dispatched": {k: delivered[k] for k in keys},
         "baseline": {k: base[k] for k in keys},
         "difference": {k: opt[k] - base[k] for k in keys},
         "baseline_coverage": base_tables["coverage"],
@@ -526,4 +536,8 @@ def print_comparison(cmp: dict, console: Console, lang: str | None = None) -> No
         o, b, d = cmp["optimized"][key], cmp["baseline"][key], cmp["difference"][key]
         dfmt = fmt.replace("{:", "{:+") if "%" not in fmt else "{:+.2%}"
         t.add_row(label, fmt.format(o), fmt.format(b), dfmt.format(d))
+    if "optimized_dispatched" in cmp and cmp.get("amounts") == "exact":
+        t.caption = L.t("both plans in the model's exact amounts; the optimized plan rounded to dispatchable "
+                        "amounts has weighted coverage {coverage}", lang,
+                        coverage=f"{cmp['optimized_dispatched']['weighted_coverage']:.2%}")
     console.print(t)
