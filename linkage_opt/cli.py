@@ -387,9 +387,13 @@ def explain(
             err_console.print(T("err.no_explanations"), highlight=False)
             return 2
         ex = p["explanations"]
+        cov = p["coverage"]
         if unit:
+            known = list(dict.fromkeys([*cov["unit_id"].astype(str), *cov["unit_name"].astype(str)]))
+            _known_or_exit("--unit", unit, known, "unit")
             ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
         if category:
+            _known_or_exit("--category", category, sorted(set(cov["category"].astype(str))), "category")
             ex = ex[ex["category"] == category]
         from rich.markup import escape
 
@@ -405,12 +409,14 @@ def explain(
         console.print(t)
         mv = p.get("marginal_values")
         if mv is not None and len(mv):
+            mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
+        if mv is not None and len(mv):
             if unit:
                 mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]
             t2 = Table(title=T("explain.mv_title"), title_justify="left")
             for key in ("group", "members", "per", "effect"):
                 t2.add_column(T(f"explain.{key}"))
-            per_zh = {"hour": "小时", "yuan": "元", "service unit": "服务单位", "unit of the lot": "批次单位"}
+            per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
             for r in mv.head(top).to_dict("records"):
                 if zh and r.get("group_zh"):
                     t2.add_row(escape(str(r["group_zh"])), str(r["members"]), per_zh.get(r["per"], r["per"]),
@@ -421,6 +427,26 @@ def explain(
         return 0
 
     raise typer.Exit(run_guarded(_do))
+
+
+def _effect(mv):
+    """The effect shown for each marginal-value row, in points of weighted coverage (+10 h, +1,000 yuan...)."""
+    import numpy as np
+
+    step = np.where(mv["per"].astype(str) == "yuan", 1000.0, 10.0)
+    return mv["coverage_per_unit"].astype(float).to_numpy() * step * 100
+
+
+def _known_or_exit(option: str, value: str, known: list[str], noun: str) -> None:
+    """A value of ``--unit``/``--category`` that the plan does not have: exit 2 with the nearest one."""
+    if value in known:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.4)
+    raise ValidationError([Problem(option, None, None, f"no {noun} {value!r} in this plan",
+                                   hint=f"did you mean {close[0]!r}?" if close else
+                                   f"one of: {', '.join(known[:8])}" + (", ..." if len(known) > 8 else ""))])
 
 
 @app.command()
@@ -482,11 +508,13 @@ def whatif(
             df = run_whatif(scenario, set_, combine=combine,
                             progress=lambda m: status.update(L.problem_text(m, _state["lang"])),
                             time_limit=time_limit, backend=backend)
+        print_yardstick(df, scenario)
         t = Table(title=T("whatif.title"), title_justify="left")
         t.add_column(T("whatif.variant"))
         t.add_column(T("whatif.status"))
         for key, label, _ in METRICS:
-            t.add_column(L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
+            t.add_column(T("whatif.own_score") if key == "weighted_coverage"
+                         else L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
         for _, r in df.iterrows():
             cells = []
             for key, _, fmt in METRICS:
@@ -498,8 +526,8 @@ def whatif(
                     d = r[f"delta_{key}"]
                     cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
                                                       else f" ({d * 100:+.2f} {T('whatif.pt')})"))
-            t.add_row(str(r["variant"]), str(r["status"]), *cells)
-        console.print(t)
+            t.add_row(T("whatif.base") if r["variant"] == "base" else str(r["variant"]), L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
+        _common.print_table(t, console)
         if out:
             from .plan import csv_bytes, write_file_atomic
 
@@ -507,6 +535,38 @@ def whatif(
         return 0
 
     raise typer.Exit(run_guarded(_do))
+
+
+def print_yardstick(df, scenario) -> None:
+    """``whatif``'s first table: every variant on the fixed yardstick (measures that do not move with the
+    weights), the change against the base in brackets, and each variant's weighted score under its own
+    weights as its own row; then the note that explains it."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .compare import text as ctext
+    from .compare import yardstick_rows
+    from .whatif import yardstick_of
+
+    lang = _state["lang"]
+    sticks = [yardstick_of(r) for r in df.to_dict("records")]
+    shown = [(str(v), s) for v, s in zip(df["variant"], sticks) if s is not None]
+    if not shown:
+        return
+    rows = yardstick_rows([s for _, s in shown], lang, lambda c: L.category_label(scenario.config, c, lang))
+    t = Table(title=ctext("y.title", lang), title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column(T("diff.figure"), no_wrap=True)
+    for name, _ in shown:
+        t.add_column(escape(T("whatif.base") if name == "base" else name), justify="right", overflow="fold")
+    base_is_first = shown[0][0] == "base"
+    for label, cells in rows:
+        out = [cells[0]]
+        for c in cells[1:]:
+            out.append(c if not base_is_first or c == cells[0] else f"{c} [dim]({T('whatif.was')} {cells[0]})[/]")
+        t.add_row(escape(label), *out)
+    _common.print_table(t, console)
+    console.print(ctext("y.note", lang), style="dim", highlight=False)
 
 
 @app.command()

@@ -267,6 +267,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "metric.idle_hours": {"en": "idle volunteer/worker hours", "zh": "志愿者/社工闲置时长"},
     "metric.unmet_need_rows": {"en": "needs not fully met", "zh": "未完全满足的需求数"},
     "metric.money": {"en": "money spent (yuan)", "zh": "资金支出（元）"},
+    "metric.status": {"en": "status", "zh": "求解状态"},
     # explain
     "explain.unmet_title": {"en": "Unmet needs ({n})", "zh": "未满足的需求（{n} 项）"},
     "explain.unit": {"en": "unit", "zh": "单位"},
@@ -292,6 +293,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "whatif.variant": {"en": "variant", "zh": "变体"},
     "whatif.status": {"en": "status", "zh": "状态"},
     "whatif.pt": {"en": "pt", "zh": "个百分点"},
+    "whatif.base": {"en": "base", "zh": "基准方案"},
+    "whatif.was": {"en": "base", "zh": "基准"},
+    "whatif.own_score": {"en": "weighted score (own weights)", "zh": "加权得分（各自权重）"},
     # sweep
     "sweep.running": {"en": "planning variants", "zh": "正在计算各个变体"},
     "sweep.title": {"en": "Sweep: {n} variants", "zh": "多方案扫描：共 {n} 个变体"},
@@ -353,7 +357,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "runs.title": {"en": "Runs in {runs}  (★ published)", "zh": "{runs} 中的运行（★ 已发布）"},
     "runs.col.run": {"en": "run", "zh": "运行"},
     "runs.col.state": {"en": "state", "zh": "状态"},
-    "runs.col.started": {"en": "started (UTC)", "zh": "开始时间（UTC）"},
+    "runs.col.started": {"en": "started", "zh": "开始时间"},
     "runs.col.exit": {"en": "exit", "zh": "退出码"},
     "runs.col.inputs": {"en": "inputs", "zh": "输入"},
     "runs.col.message": {"en": "message", "zh": "信息"},
@@ -412,6 +416,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "diff.pairings": {"en": "Pairings: {added} added, {removed} removed, {kept} kept",
                       "zh": "结对：新增 {added}，取消 {removed}，保留 {kept}"},
     "diff.more": {"en": "{n} more (--limit, or --json for all)", "zh": "还有 {n} 行（用 --limit，或 --json 查看全部）"},
+    "diff.in_words": {"en": "What changed, in words", "zh": "变化说明"},
     "files.written": {"en": "also written: {files}", "zh": "同时写入：{files}"},
 }
 
@@ -611,6 +616,7 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"unknown key {v}", "未知的键 {v}"),
     (r"missing required key {v}", "缺少必填键 {v}"),
     (r"period must look like 2026-12 \(YYYY-MM\), got {v}", "规划月份应写作 2026-12（YYYY-MM），实际为 {v}"),
+    (r"unknown time zone {v}, e\.g\. Asia/Shanghai", "未知的时区 {v}，例如 Asia/Shanghai"),
     (r"at least one category is needed", "至少需要一个服务类别"),
     (r"category name {v}: use letters, digits, _ or -", "类别名 {v}：只能用字母、数字、_ 或 -"),
     (r"unknown table {v}", "未知的表 {v}"),
@@ -747,6 +753,9 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"give one or more values separated by ';'", "请填写一个或多个取值，用分号 ; 分隔"),
     (r"write one of (?P<list>.+)", "请填写以下之一：{list}"),
     (r"did you mean {v}", "是否想写 {v}"),
+    (r"no unit {v} in this plan", "本方案中没有单位 {v}"),
+    (r"no category {v} in this plan", "本方案中没有类别 {v}"),
+    (r"one of: (?P<list>.+)", "可选：{list}"),
     (r"it must be one of (?P<list>.+) \(from (?P<src>[^()]+)\)", "必须是以下之一：{list}（来自 {src}）"),
     (r"it must be one of (?P<list>.+)", "必须是以下之一：{list}"),
     (r"keep one of them", "只保留其中一列"),

@@ -65,7 +65,7 @@ class Plan:
     @classmethod
     def read(cls, plan_dir: str | Path) -> Plan:
         """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
-        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution.
+        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``, ``changes.json``). No model or solution.
 
         Every file comes from one version of the plan, even while a writer replaces it. Raises
         :class:`~linkage_opt.errors.ValidationError` when ``plan_dir`` is not a plan folder."""
@@ -97,9 +97,10 @@ class Plan:
                 current = plan_dir / name
                 if current.exists():
                     extras[name] = read_plan_csv(current, dtype={k: v for k, v in ids.items()})
-            current = plan_dir / "baseline.json"
-            if current.exists():
-                extras["baseline.json"] = json.loads(current.read_text(encoding="utf-8"))
+            for name in ("baseline.json", "changes.json"):
+                current = plan_dir / name
+                if current.exists():
+                    extras[name] = json.loads(current.read_text(encoding="utf-8"))
         except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
             raise
         except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .compare import fmt_time, timezone_of
 from .load import load_recorded_scenario
 
 HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
@@ -197,11 +198,13 @@ def fmt_qty(v) -> str:
 
 
 def fmt_value(v) -> str:
-    """An objective value or bound: 6 significant digits, thousands separated."""
+    """An objective value or bound: thousands separated, two decimals at most (never 1.23e+06)."""
     if v is None:
         return "–"
     v = float(v)
-    return f"{v:,.6g}" if math.isfinite(v) else "–"
+    if not math.isfinite(v):
+        return "–"
+    return f"{v:,.0f}" if abs(v - round(v)) < 0.005 else f"{v:,.2f}"
 
 
 def fmt_gap(v) -> str:
@@ -314,7 +317,7 @@ def _context(plan, scenario, lang: str) -> dict:
         "col": lambda name: L.column(name, lang),
         "scenario_name": summary.get("scenario") or getattr(config, "name", "") or "",
         "period": summary.get("period") or getattr(config, "period", "") or "",
-        "created_at": summary.get("created_at", ""),
+        "created_at": fmt_time(summary.get("created_at"), timezone_of(config)) if summary.get("created_at") else "",
         "config_path": summary.get("config", ""),
         "solver": _solver_line(summary),
         "version": summary.get("package_version", ""),

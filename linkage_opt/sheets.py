@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .compare import fmt_time, timezone_of
 from .schema import TABLES
 
 TEXT: dict[str, dict[str, str]] = {
@@ -559,6 +560,7 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
         spend.append(text("c.dispatch", lang, step=fmt_amount(dsp.get("step_hours", 0.5)),
                           min=fmt_amount(dsp.get("min_hours", 1.0)), hours=fmt_amount(dsp.get("lost_hours", 0.0))))
     sections.append({"title": text("c.spend", lang), "paragraphs": spend, "items": []})
+    sections += since_last(plan, lang, names)
     solver = s.get("solver") or {}
     model = s.get("model") or {}
     appendix = [
@@ -571,6 +573,23 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
     ]
     return {"title": text("committee.title", lang, scenario=s.get("scenario", ""), period=s.get("period", "")),
             "sections": sections, "appendix_title": text("c.appendix", lang), "appendix": appendix}
+
+
+def since_last(plan, lang: str, names: _Names | None = None) -> list[dict]:
+    """The committee page's "since the last published plan" section, from the plan's ``changes.json``
+    (written by ``linkage-opt run``; none for a plan with no published plan before it)."""
+    from .compare import describe, has_changes
+    from .compare import text as ctext
+
+    ch = plan.extras.get("changes.json")
+    if not isinstance(ch, dict):
+        return []
+    title = ctext("since", lang, ref=ch.get("a", ""))
+    if not has_changes(ch):
+        return [{"title": title, "paragraphs": [ctext("none", lang)], "items": []}]
+    unit_names = dict(names.units) if names is not None else None
+    return [{"title": f"{title} · {sec['title']}", "paragraphs": [], "items": sec["items"]}
+            for sec in describe(ch, lang, limit=8, unit_names=unit_names)]
 
 
 def _short(s: str, n: int = 90) -> str:
@@ -626,7 +645,7 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
         lang=lang, title=text("title", lang), committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK,
         none=text("none", lang), redacted=text("redacted", lang) if redact else "",
         details_label=text("col.details", lang),
-        footer=text("footer", lang, version=s.get("package_version", ""), created=s.get("created_at", "")))
+        footer=text("footer", lang, version=s.get("package_version", ""), created=fmt_time(s.get("created_at"), timezone_of(getattr(scenario, "config", None)))))
 
 
 def find_chromium() -> str | None:

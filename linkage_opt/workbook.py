@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .compare import fmt_time, timezone_of
 from .plan import FORMULA_STARTS, TABLE_FILES
 
 SHEETS = {
@@ -100,7 +101,7 @@ def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = 
     config = scenario.config if scenario is not None else None
     capped = [(SHEETS[k][lang], len(getattr(plan, k)), TABLE_FILES[k])     # in the order of the sheets
               for k in ("coverage", "allocations", "providers", "programs") if len(getattr(plan, k)) > MAX_SHEET_ROWS]
-    _summary_sheet(wb, fmt, plan, lang, capped)
+    _summary_sheet(wb, fmt, plan, lang, capped, timezone_of(config))
     cov = _localise(plan.coverage.head(MAX_SHEET_ROWS), config, lang)
     ws = _table_sheet(wb, fmt, SHEETS["coverage"][lang], cov, lang)
     if len(cov) and "coverage_ratio" in cov.columns:
@@ -369,7 +370,7 @@ def _unmet_frame(plan, config, lang: str) -> pd.DataFrame:
     return _localise(frame.reset_index(drop=True), config, lang)
 
 
-def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=()) -> None:
+def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=(), tz: str | None = None) -> None:
     ws = wb.add_worksheet(SHEETS["summary"][lang])
     s = plan.summary
     met = s.get("metrics", {})
@@ -386,7 +387,7 @@ def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=()) -> None:
         "money": obj.get("money"), "idle_hours": met.get("idle_hours"),
         "objective_stage": L.t_or(f"stage.{s.get('objective_stage')}", s.get("objective_stage"), lang), "best_bound": s.get("best_bound"), "gap": s.get("gap"),
         "solver": " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v),
-        "created_at": s.get("created_at"), "config": s.get("config"),
+        "created_at": fmt_time(s.get("created_at"), tz) if s.get("created_at") else None, "config": s.get("config"),
     }
     header = (L.column("metric", lang), L.column("value", lang))
     ws.write_string(0, 0, header[0], fmt.header)
