@@ -75,7 +75,7 @@ def two_months(tmp_path_factory):
 # ---------------------------------------------------------------------------------------------------
 
 def test_changes_json_names_the_last_published_plan_and_the_input_changes(two_months):
-    runs, nov, dec = two_months
+    runs, _, _ = two_months
     assert not (runs / "2026-11" / "r1" / "changes.json").exists()     # nothing was published before
     ch = json.loads((runs / "2026-12" / "r1" / "changes.json").read_text(encoding="utf-8"))
     assert (ch["a"], ch["b"]) == ("2026-11-r1", "2026-12-r1")
