@@ -410,6 +410,8 @@ def explain(
         mv = p.get("marginal_values")
         if mv is not None and len(mv):
             mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
+            if not len(mv):
+                console.print(f"[bold]{T('explain.mv_title')}[/]: {T('explain.mv_none')}", highlight=False)
         if mv is not None and len(mv):
             if unit:
                 mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]

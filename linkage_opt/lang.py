@@ -277,6 +277,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "explain.why": {"en": "why", "zh": "原因"},
     "explain.mv_title": {"en": "Marginal value of more capacity (weighted coverage)",
                          "zh": "增加能力的边际价值（加权满足率）"},
+    "explain.mv_none": {"en": "no extra hour, yuan or item would raise the weighted coverage",
+                        "zh": "增加任何时长、资金或物资都不会提高加权满足率"},
     "explain.group": {"en": "group", "zh": "资源组"},
     "explain.members": {"en": "members", "zh": "人数"},
     "explain.per": {"en": "per extra", "zh": "每增加"},
