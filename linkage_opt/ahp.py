@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .i18n import Msg
+
 # Saaty's random consistency index by matrix size (Saaty 1980, The Analytic Hierarchy Process, McGraw-Hill).
 RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,
                 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
@@ -64,7 +66,7 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
         raise AhpInputError([f"{path}: give `criteria:` (a list of at least two categories) and `matrix:` or `judgements:`"])
     crit = [str(c) for c in raw["criteria"]]
     if len(set(crit)) != len(crit):
-        problems.append(f"{path}: criteria: a category is listed twice")
+        problems.append(Msg("{path}: criteria: a category is listed twice", path=path))
     n = len(crit)
     A = np.ones((n, n))
     if "matrix" in raw:
@@ -76,55 +78,53 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
                 try:
                     A[i, j] = _value(M[i][j])
                 except (ValueError, ZeroDivisionError):
-                    problems.append(f"{path}: matrix row {i + 1}, column {j + 1}: {M[i][j]!r} is not a number")
+                    problems.append(Msg("{path}: matrix row {v}, column {v2}: {j!r} is not a number", path=path, v=i + 1, v2=j + 1, j=M[i][j]))
                     continue
                 if i == j and A[i, j] != 1:
-                    problems.append(f"{path}: matrix row {i + 1}, column {j + 1}: the diagonal must be 1")
+                    problems.append(Msg("{path}: matrix row {v}, column {v2}: the diagonal must be 1", path=path, v=i + 1, v2=j + 1))
                 elif not _on_scale(A[i, j]):
-                    problems.append(f"{path}: matrix row {i + 1}, column {j + 1}: {M[i][j]!r} is not on Saaty's 1-9 "
-                                    "scale (1..9 or 1/2..1/9)")
+                    problems.append(Msg("{path}: matrix row {v}, column {v2}: {j!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)", path=path, v=i + 1, v2=j + 1, j=M[i][j]))
         for i in range(n):
             for j in range(i + 1, n):
                 if abs(A[i, j] * A[j, i] - 1) > 1e-3:
-                    problems.append(f"{path}: matrix row {i + 1}, column {j + 1} and row {j + 1}, column {i + 1}: "
-                                    f"{A[i, j]:g} and {A[j, i]:g} are not reciprocal (their product must be 1)")
+                    problems.append(Msg("{path}: matrix row {v}, column {v2} and row {v2}, column {v}: {a:g} and {a2:g} are not reciprocal (their product must be 1)", path=path, v=i + 1, v2=j + 1, a=A[i, j], a2=A[j, i]))
     elif "judgements" in raw:
         seen: dict[frozenset, int] = {}
         for k, item in enumerate(raw["judgements"] or [], start=1):
             if not isinstance(item, list) or len(item) != 3:
-                problems.append(f"{path}: judgement {k}: write [a, b, value]")
+                problems.append(Msg("{path}: judgement {k}: write [a, b, value]", path=path, k=k))
                 continue
             a, b, v = str(item[0]), str(item[1]), item[2]
             bad = [c for c in (a, b) if c not in crit]
             for c in bad:
                 m = difflib.get_close_matches(c, crit, n=1)
-                problems.append(f"{path}: judgement {k}: unknown criterion {c!r}" + (f" (did you mean {m[0]!r}?)" if m else ""))
+                problems.append(Msg("{path}: judgement {k}: unknown criterion {c!r}", path=path, k=k, c=c) + (Msg(" (did you mean {m!r}?)", m=m[0]) if m else ""))
             if bad:
                 continue
             if a == b:
-                problems.append(f"{path}: judgement {k}: compares {a!r} with itself")
+                problems.append(Msg("{path}: judgement {k}: compares {a!r} with itself", path=path, k=k, a=a))
                 continue
             key = frozenset((a, b))
             if key in seen:
-                problems.append(f"{path}: judgement {k}: the pair {a}/{b} was already judged in judgement {seen[key]}")
+                problems.append(Msg("{path}: judgement {k}: the pair {a}/{b} was already judged in judgement {key}", path=path, k=k, a=a, b=b, key=seen[key]))
                 continue
             seen[key] = k
             try:
                 val = _value(v)
             except (ValueError, ZeroDivisionError):
-                problems.append(f"{path}: judgement {k}: {v!r} is not a number")
+                problems.append(Msg("{path}: judgement {k}: {v!r} is not a number", path=path, k=k, v=v))
                 continue
             if not _on_scale(val):
-                problems.append(f"{path}: judgement {k}: {v!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)")
+                problems.append(Msg("{path}: judgement {k}: {v!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)", path=path, k=k, v=v))
                 continue
             i, j = crit.index(a), crit.index(b)
             A[i, j], A[j, i] = val, 1.0 / val
         for i in range(n):
             for j in range(i + 1, n):
                 if frozenset((crit[i], crit[j])) not in seen:
-                    problems.append(f"{path}: judgements: the pair {crit[i]}/{crit[j]} is missing (every pair once)")
+                    problems.append(Msg("{path}: judgements: the pair {i}/{j} is missing (every pair once)", path=path, i=crit[i], j=crit[j]))
     else:
-        problems.append(f"{path}: give `matrix:` or `judgements:`")
+        problems.append(Msg("{path}: give `matrix:` or `judgements:`", path=path))
     if problems:
         raise AhpInputError(problems)
     return crit, A

@@ -516,13 +516,13 @@ LABELS = {
 def print_comparison(cmp: dict, console: Console, lang: str | None = None) -> None:
     from . import lang as L
 
-    t = Table(title=L.t("base.title", lang), title_justify="left")
-    t.add_column(L.t("base.metric", lang))
-    t.add_column(L.t("base.optimized", lang), justify="right")
-    t.add_column(L.t("base.rule", lang), justify="right")
-    t.add_column(L.t("base.difference", lang), justify="right")
+    t = Table(title=L.t("Optimized plan vs rule of thumb", lang), title_justify="left")
+    t.add_column(L.t("metric", lang))
+    t.add_column(L.t("optimized", lang), justify="right")
+    t.add_column(L.t("rule of thumb", lang), justify="right")
+    t.add_column(L.t("difference", lang), justify="right")
     for key, (_, fmt) in LABELS.items():
-        label = L.t(f"metric.{key}", lang)
+        label = L.label("metric", key, lang)
         o, b, d = cmp["optimized"][key], cmp["baseline"][key], cmp["difference"][key]
         dfmt = fmt.replace("{:", "{:+") if "%" not in fmt else "{:+.2%}"
         t.add_row(label, fmt.format(o), fmt.format(b), dfmt.format(d))

@@ -16,6 +16,7 @@ from . import cli_common as _common
 from . import lang as L
 from ._version import __version__
 from .errors import Problem, ValidationError, fmt_qty
+from .i18n import Msg
 
 EPILOG = (
     "Examples:\n\n"
@@ -28,24 +29,25 @@ class LocalisedGroup(TyperGroup):
     """The root command group: with ``--lang zh`` (or LINKAGE_OPT_LANG=zh) every --help is in Chinese.
 
     The language is read from the raw arguments before they are parsed, so ``--help`` (which is printed
-    while parsing) is already translated; the help texts live in :data:`linkage_opt.lang.HELP_ZH`.
+    while parsing) is already translated; the help texts are translated by the gettext catalog (:mod:`linkage_opt.i18n`).
     """
 
     def parse_args(self, ctx, args):
         import typer.rich_utils as ru
 
-        zh = _peek_lang(args) == "zh"
-        for name, text in L.TYPER_PANELS_ZH.items():   # process-wide strings of typer: set both ways
-            setattr(ru, name, text if zh else _TYPER_PANELS_EN[name])
-        if zh:
-            localise_help(self)
+        _common.state["root"] = ""          # a new invocation (tests run many in one process)
+        lang = _peek_lang(args) or "en"
+        for name, text in L.typer_panels(lang).items():   # process-wide strings of typer: set both ways
+            setattr(ru, name, text if lang != "en" else _TYPER_PANELS_EN[name])
+        if lang != "en":
+            localise_help(self, lang)
         return super().parse_args(ctx, args)
 
 
 def _typer_panels_en() -> dict:
     import typer.rich_utils as ru
 
-    return {name: getattr(ru, name) for name in L.TYPER_PANELS_ZH}
+    return {name: getattr(ru, name) for name in L.TYPER_PANELS}
 
 
 _TYPER_PANELS_EN = _typer_panels_en()
@@ -64,27 +66,27 @@ def _peek_lang(args) -> str | None:
         return None
 
 
-def localise_help(command) -> None:
+def localise_help(command, lang: str = "zh") -> None:
     """Translate the help texts of ``command`` and everything under it (the click objects of this call)."""
-    command.help = L.help_zh(command.help)
+    command.help = L.help_text(command.help, lang)
     if getattr(command, "short_help", None):
-        command.short_help = L.help_zh(command.short_help)
+        command.short_help = L.help_text(command.short_help, lang)
     if getattr(command, "epilog", None):
-        command.epilog = L.help_zh(command.epilog)
+        command.epilog = L.help_text(command.epilog, lang)
     for p in command.params:
         if getattr(p, "help", None):
-            p.help = L.help_zh(p.help)
+            p.help = L.help_text(p.help, lang)
     original = command.get_help_option
 
     def get_help_option(ctx, _original=original):   # --help itself is made on demand
         opt = _original(ctx)
         if opt is not None and getattr(opt, "help", None):
-            opt.help = L.help_zh(opt.help)
+            opt.help = L.help_text(opt.help, lang)
         return opt
 
     command.get_help_option = get_help_option
     for sub in (getattr(command, "commands", None) or {}).values():
-        localise_help(sub)
+        localise_help(sub, lang)
 
 
 app = typer.Typer(
@@ -132,8 +134,11 @@ def _root(
     version: bool | None = typer.Option(
         None, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
     ),
+    lang: str | None = LangOption(),
 ) -> None:
     """linkage-opt: five-community linkage resource planning."""
+    if lang is not None:       # `linkage-opt --lang zh plan ...`: every subcommand's default
+        _common.set_root_lang(lang, err_console)
 
 
 def report_error(exc: BaseException) -> int:
@@ -146,7 +151,7 @@ def print_warnings(scenario) -> None:
     from .scenario import scenario_warnings
 
     for p in scenario_warnings(scenario):
-        err_console.print(f"[yellow]{T('err.warning')}[/] " + L.problem_str(p, _state["lang"]), highlight=False,
+        err_console.print(f"[yellow]{T('warning:')}[/] " + L.problem_str(p, _state["lang"]), highlight=False,
                           soft_wrap=True)
 
 
@@ -165,7 +170,7 @@ def run_guarded(fn, *args, **kwargs) -> int:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        err_console.print(T("err.interrupted"))
+        err_console.print(T("interrupted; nothing was written"))
         return 130
     except Exception as exc:
         return report_error(exc)
@@ -183,7 +188,7 @@ def validate(config: Path = typer.Argument(..., help="Scenario config YAML."), l
         scenario = load_scenario(config)
         print_summary(scenario, console, _state["lang"])
         print_warnings(scenario)
-        console.print(T("validate.ok"))
+        console.print(T("[green]OK[/]: the scenario is valid."))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -235,10 +240,10 @@ def plan(
         target = out or Path("plans") / config.stem
         check_output_folder(target)     # a file, FIFO or device is refused, --force or not (nothing opened)
         if target.exists() and not force and any(target.iterdir()) and not (target / "summary.json").exists():
-            err_console.print(f"[red]{T('err.error')}[/] " + T("err.not_a_plan_out", path=target), highlight=False)
+            err_console.print(f"[red]{T('error:')}[/] " + T("{path} exists and is not a linkage-opt plan; choose another --out or pass --force", path=target), highlight=False)
             return 2
         t0 = time.perf_counter()
-        with console.status(T("plan.loading")) as status:
+        with console.status(T("loading scenario")) as status:
             scenario = load_checked(config, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                     seed=seed)
             print_warnings(scenario)
@@ -250,7 +255,7 @@ def plan(
                            load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
             if decompose:
                 return _write_decomposed(result, scenario, target, baseline, status, redact)
-            status.update(T("plan.explaining"))
+            status.update(T("explaining unmet needs"))
             from . import writing as W
             from .explain import attach_explanations
             from .solve import after_solve_deadline
@@ -264,9 +269,9 @@ def plan(
                                           "linkage-opt plan CONFIG --baseline with a longer --time-limit"):
                 from .baseline import attach_baseline
 
-                status.update(T("plan.baseline"))
+                status.update(T("computing the rule-of-thumb baseline"))
                 attach_baseline(result, scenario)
-            status.update(T("plan.workbook"))
+            status.update(T("writing the workbook and report"))
             from .report import attach_desk_files
 
             desk_s = W.SHEET_S_PER_CELL * W.plan_cells(result) + W.REPORT_S_PER_ROW * W.plan_rows(result)
@@ -274,10 +279,10 @@ def plan(
                 attach_desk_files(result, scenario, _state["lang"], redact=redact)
             if budget.skipped:
                 result.summary["outputs_skipped"] = budget.skipped
-            status.update(T("plan.writing"))
+            status.update(T("writing the plan"))
             result.write(target)
         for item in budget.skipped:
-            err_console.print(f"[yellow]{T('err.warning')}[/] " + T("plan.output_skipped", **item), highlight=False,
+            err_console.print(f"[yellow]{T('warning:')}[/] " + T("{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}", **item), highlight=False,
                               soft_wrap=True)
         _print_plan(result, target)
         if baseline and "baseline.json" in result.extras:
@@ -304,9 +309,9 @@ def _write_decomposed(result, scenario, target: Path, baseline: bool, status, re
     if len(scenario.units) <= DESK_FILES_MAX_UNITS:
         from .report import attach_desk_files
 
-        status.update(T("plan.workbook"))
+        status.update(T("writing the workbook and report"))
         attach_desk_files(result, scenario, _state["lang"], redact=redact)
-    status.update(T("plan.writing"))
+    status.update(T("writing the plan"))
     result.write(target)
     _print_plan(result, target)
     d = result.summary["decomposition"]
@@ -342,8 +347,8 @@ def _read_plan_dir(plan_dir: Path) -> dict:
             raise
         except (OSError, ValueError) as exc:   # not JSON, not UTF-8, unreadable
             raise ValidationError([Problem(str(version / "summary.json"), None, None,
-                                           f"cannot read the plan file: {type(exc).__name__}",
-                                           hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                                           Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                                           hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
                                   ) from None
         for name in ("allocations", "coverage", "providers", "programs", "explanations", "marginal_values"):
             f = version / f"{name}.csv"
@@ -354,17 +359,16 @@ def _read_plan_dir(plan_dir: Path) -> dict:
                 except (FileNotFoundError, NotADirectoryError):
                     raise
                 except (OSError, ValueError) as exc:   # pandas' ParserError is a ValueError
-                    raise ValidationError([Problem(str(f), None, None, f"cannot read the plan file: {type(exc).__name__}",
-                                                   hint="the plan folder is damaged: plan again, or `linkage-opt runs "
-                                                        "restore`")]) from None
+                    raise ValidationError([Problem(str(f), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                                                   hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]) from None
         return out
 
     try:
         return read_through(plan_dir, read)
     except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
         raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
-                                       f"cannot read the plan file: {type(exc).__name__}",
-                                       hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                                       Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                                       hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
                               ) from None
 
 
@@ -384,7 +388,7 @@ def explain(
 
         p = _read_plan_dir(plan_dir)
         if "explanations" not in p:
-            err_console.print(T("err.no_explanations"), highlight=False)
+            err_console.print(T("this plan has no explanations.csv; re-run `linkage-opt plan`"), highlight=False)
             return 2
         ex = p["explanations"]
         cov = p["coverage"]
@@ -398,9 +402,9 @@ def explain(
         from rich.markup import escape
 
         zh = _state["lang"] == "zh"
-        t = Table(title=T("explain.unmet_title", n=len(ex)), title_justify="left", show_lines=False)
+        t = Table(title=T("Unmet needs ({n})", n=len(ex)), title_justify="left", show_lines=False)
         for key in ("unit", "category", "tier", "unmet_need", "why"):
-            t.add_column(T(f"explain.{key}"), overflow="fold")
+            t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
         for r in ex.to_dict("records"):
             reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
             t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"), escape(str(r["category"])),
@@ -411,13 +415,14 @@ def explain(
         if mv is not None and len(mv):
             mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
             if not len(mv):
-                console.print(f"[bold]{T('explain.mv_title')}[/]: {T('explain.mv_none')}", highlight=False)
+                console.print("[bold]" + T("Marginal value of more capacity (weighted coverage)") + "[/]: "
+                              + T("no extra hour, yuan or item would raise the weighted coverage"), highlight=False)
         if mv is not None and len(mv):
             if unit:
                 mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]
-            t2 = Table(title=T("explain.mv_title"), title_justify="left")
+            t2 = Table(title=T("Marginal value of more capacity (weighted coverage)"), title_justify="left")
             for key in ("group", "members", "per", "effect"):
-                t2.add_column(T(f"explain.{key}"))
+                t2.add_column(L.label("explain", key, _state["lang"]))
             per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
             for r in mv.head(top).to_dict("records"):
                 if zh and r.get("group_zh"):
@@ -446,9 +451,10 @@ def _known_or_exit(option: str, value: str, known: list[str], noun: str) -> None
     import difflib
 
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.4)
-    raise ValidationError([Problem(option, None, None, f"no {noun} {value!r} in this plan",
-                                   hint=f"did you mean {close[0]!r}?" if close else
-                                   f"one of: {', '.join(known[:8])}" + (", ..." if len(known) > 8 else ""))])
+    listing = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+    raise ValidationError([Problem(option, None, None, Msg("no {noun} {value!r} in this plan", noun=Msg(noun), value=value),
+                                   hint=Msg("did you mean {close!r}?", close=close[0]) if close else
+                                   Msg("one of: {listing}", listing=listing))])
 
 
 @app.command()
@@ -467,7 +473,7 @@ def check(
         p = _read_plan_dir(plan_dir)
         cfg_path = config or (Path(p["summary"]["config"]) if p["summary"].get("config") else None)
         if cfg_path is None:
-            err_console.print(T("err.no_config"), highlight=False)
+            err_console.print(T("give --config: the plan does not record its config"), highlight=False)
             return 2
         scenario = load_scenario(cfg_path)
         tables = {k: p[k] for k in ("allocations", "coverage", "providers", "programs")}
@@ -475,9 +481,9 @@ def check(
         if violations:
             for v in violations:
                 err_console.print(f"  - {v}", markup=False, highlight=False)
-            err_console.print(T("check.violations", n=len(violations)))
+            err_console.print(T("[red]{n} violation(s)[/]", n=len(violations)))
             return 1
-        console.print(T("check.ok"))
+        console.print(T("[green]OK[/]: every capacity, reach, skill, earmark, guarantee and rule holds; the summary's objective terms recompute from the tables."))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -506,16 +512,16 @@ def whatif(
 
             check_output_file(out)       # before planning: a FIFO, device or folder is refused
         scenario = load_checked(config, backend=backend, time_limit=time_limit)
-        with console.status(T("whatif.planning")) as status:
+        with console.status(T("planning variants")) as status:
             df = run_whatif(scenario, set_, combine=combine,
                             progress=lambda m: status.update(L.problem_text(m, _state["lang"])),
                             time_limit=time_limit, backend=backend)
         print_yardstick(df, scenario)
-        t = Table(title=T("whatif.title"), title_justify="left")
-        t.add_column(T("whatif.variant"))
-        t.add_column(T("whatif.status"))
+        t = Table(title=T("What-if: change against the base plan"), title_justify="left")
+        t.add_column(T("variant"))
+        t.add_column(T("status", context="whatif.status"))
         for key, label, _ in METRICS:
-            t.add_column(T("whatif.own_score") if key == "weighted_coverage"
+            t.add_column(T("weighted score (own weights)") if key == "weighted_coverage"
                          else L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
         for _, r in df.iterrows():
             cells = []
@@ -527,8 +533,9 @@ def whatif(
                 else:
                     d = r[f"delta_{key}"]
                     cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
-                                                      else f" ({d * 100:+.2f} {T('whatif.pt')})"))
-            t.add_row(T("whatif.base") if r["variant"] == "base" else str(r["variant"]), L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
+                                                      else f" ({d * 100:+.2f} {T('pt')})"))
+            t.add_row(T("base") if r["variant"] == "base" else str(r["variant"]),
+                      L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
         _common.print_table(t, console)
         if out:
             from .plan import csv_bytes, write_file_atomic
@@ -558,14 +565,15 @@ def print_yardstick(df, scenario) -> None:
         return
     rows = yardstick_rows([s for _, s in shown], lang, lambda c: L.category_label(scenario.config, c, lang))
     t = Table(title=ctext("y.title", lang), title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column(T("diff.figure"), no_wrap=True)
+    t.add_column(T("figure"), no_wrap=True)
     for name, _ in shown:
-        t.add_column(escape(T("whatif.base") if name == "base" else name), justify="right", overflow="fold")
+        t.add_column(escape(T("base") if name == "base" else name), justify="right", overflow="fold")
     base_is_first = shown[0][0] == "base"
+    was = T("base", context="whatif.was")
     for label, cells in rows:
         out = [cells[0]]
         for c in cells[1:]:
-            out.append(c if not base_is_first or c == cells[0] else f"{c} [dim]({T('whatif.was')} {cells[0]})[/]")
+            out.append(c if not base_is_first or c == cells[0] else f"{c} [dim]({was} {cells[0]})[/]")
         t.add_row(escape(label), *out)
     _common.print_table(t, console)
     console.print(ctext("y.note", lang), style="dim", highlight=False)
@@ -594,12 +602,12 @@ def generate(
         from .generate import generate_command
 
         try:
-            with console.status(T("generate.running")):
+            with console.status(T("generating")):
                 path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed, realistic=realistic)
         except ValueError as exc:
             raise ValidationError([Problem("generate", None, None, str(exc),
-                                           hint="e.g. linkage-opt generate --preset district --seed 1 scenarios/district")]) from None
-        console.print(T("generate.wrote", path=path))
+                                           hint=Msg("e.g. linkage-opt generate --preset district --seed 1 scenarios/district"))]) from None
+        console.print(T("wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}", path=path))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -633,18 +641,18 @@ def weights_ahp(
         except AhpInputError as exc:
             raise ValidationError([Problem(str(pairwise), None, None, p) for p in exc.problems]) from None
         result = ahp_weights(criteria, matrix, threshold=threshold)
-        t = Table(title=T("ahp.title"), title_justify="left", show_header=False)
+        t = Table(title=T("AHP weights"), title_justify="left", show_header=False)
         for k, v in format_result(result):
             t.add_row(L.t_or(f"ahp.{k}", k, _state["lang"]), v)
         console.print(t)
         if not result.consistent:
-            err_console.print(T("ahp.refused", cr=result.cr, threshold=threshold), highlight=False)
+            err_console.print(T("[red]refused:[/] consistency ratio {cr:.3f} exceeds {threshold:g}; revise the most inconsistent judgements:", cr=result.cr, threshold=threshold), highlight=False)
             for a, b, given, implied, ratio in result.inconsistent_pairs[:3]:
-                err_console.print(T("ahp.pair", a=a, b=b, given=given, implied=implied, ratio=ratio), highlight=False)
+                err_console.print(T("  - {a} vs {b}: judged {given:.3g}, the other judgements imply {implied:.3g} ({ratio:.2f}x off)", a=a, b=b, given=given, implied=implied, ratio=ratio), highlight=False)
             return 2
         if write is not None:
             path = write_weights(write, result.weights, out)
-            console.print(T("ahp.written", path=path or out or write))
+            console.print(T("weights written to [bold]{path}[/]", path=path or out or write))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -664,18 +672,18 @@ def template(
         from .template import write_template
 
         if out.suffix.lower() != ".xlsx":
-            raise ValidationError([Problem(str(out), None, None, "the template must be an .xlsx file",
-                                           hint="give a name ending in .xlsx")])
+            raise ValidationError([Problem(str(out), None, None, Msg("the template must be an .xlsx file"),
+                                           hint=Msg("give a name ending in .xlsx"))])
         if out.exists() and not force:
-            raise ValidationError([Problem(str(out), None, None, "the file exists",
-                                           hint="choose another name or pass --force")])
+            raise ValidationError([Problem(str(out), None, None, Msg("the file exists"),
+                                           hint=Msg("choose another name or pass --force"))])
         cfg = None
         if config is not None:
             from .config import load_config
 
             cfg = load_config(config)
         write_template(out, _state["lang"], cfg)
-        console.print(T("template.written", path=out, name=out.name))
+        console.print(T("template written to [bold]{path}[/]: fill it in, set `data: {name}` in a config, then run linkage-opt validate", path=out, name=out.name))
         return 0
 
     raise typer.Exit(run_guarded(_do))
@@ -735,7 +743,7 @@ def report(
             for path, data in targets:
                 write_file_atomic(path, data)
         shown = [str(Path(plan_dir) / path.name) if into_plan else str(path) for path, _ in targets]
-        console.print(T("report.written", path=", ".join(shown)))
+        console.print(T("report written to [bold]{path}[/]", path=", ".join(shown)))
         return 0
 
     raise typer.Exit(run_guarded(_do))

@@ -42,7 +42,7 @@ def _guard(fn) -> int:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        err_console.print(T("runs.interrupted"), highlight=False)
+        err_console.print(T("interrupted; the run is recorded as failed and nothing was published"), highlight=False)
         return 130
     except Exception as exc:
         return _common.report_error(exc, err_console)
@@ -141,18 +141,18 @@ def _report_outcome(outcome) -> int:
     if outcome.error is not None:
         code = _common.report_error(outcome.error, err_console)
         if outcome.run_id:
-            err_console.print(T("run.recorded", run_id=outcome.run_id, status=outcome.status), highlight=False)
+            err_console.print(T("recorded as run [bold]{run_id}[/] ({status})", run_id=outcome.run_id, status=outcome.status), highlight=False)
         return outcome.exit_code if outcome.exit_code is not None else code
     if outcome.reused:
         console.print(outcome.message, highlight=False)
     if outcome.summary is not None:
         with contextlib.suppress(KeyError, TypeError):
             _common.print_plan(SimpleNamespace(summary=outcome.summary), None, console)
-    where = T("run.where", path=outcome.plan_dir) if outcome.plan_dir else ""
+    where = T(" in [bold]{path}[/]", path=outcome.plan_dir) if outcome.plan_dir else ""
     if not outcome.reused:
-        console.print(T("run.published", run_id=outcome.run_id, status=outcome.status, where=where), highlight=False)
+        console.print(T("run [bold]{run_id}[/]: {status}, published{where}", run_id=outcome.run_id, status=outcome.status, where=where), highlight=False)
     else:
-        console.print(T("run.reused", run_id=outcome.run_id, where=where), highlight=False)
+        console.print(T("run [bold]{run_id}[/]{where}", run_id=outcome.run_id, where=where), highlight=False)
     return outcome.exit_code
 
 
@@ -214,16 +214,16 @@ def runs_list(
             _print_json(rows)
             return 0
         if not rows:
-            console.print(T("runs.none", runs=runs), highlight=False)
+            console.print(T("no runs recorded in {runs}", runs=runs), highlight=False)
             return 0
         from rich import box
 
-        t = Table(title=T("runs.title", runs=runs), title_justify="left", box=box.SIMPLE_HEAD)
+        t = Table(title=T("Runs in {runs}  (★ published)", runs=runs), title_justify="left", box=box.SIMPLE_HEAD)
         for col, kw in (("run", {"no_wrap": True}), ("state", {"no_wrap": True}),
                         ("started", {"no_wrap": True}),
                         ("exit", {"justify": "right", "no_wrap": True}), ("inputs", {"no_wrap": True}),
                         ("message", {"overflow": "fold", "min_width": 16})):
-            t.add_column(T(f"runs.col.{col}"), **kw)
+            t.add_column(_common.label("runs.col", col), **kw)
         for r in rows:
             st = r["state"]
             t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
@@ -270,51 +270,51 @@ def runs_show(
                        plan_dir_path=str(plan_dir) if plan_dir else None)
             _print_json(out)
             return 0
-        t = Table(title=T("runs.run", run_id=run_id), show_header=False, title_justify="left")
+        t = Table(title=T("Run {run_id}", run_id=run_id), show_header=False, title_justify="left")
         t.add_column(style="bold")
         t.add_column(overflow="fold")
         st = run["state"]
-        t.add_row(T("runs.row.state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("runs.published_mark") if run["published"] else ""))
-        t.add_row(T("runs.row.period_revision"), f"{run['period']} / r{run['revision']}")
+        t.add_row(T("state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("  ★ published") if run["published"] else ""))
+        t.add_row(T("period / revision"), f"{run['period']} / r{run['revision']}")
         tz = _run_timezone(run)
-        t.add_row(T("runs.row.started_finished"), f"{_short_time(run['started_at'], tz)} / "
-                                                   f"{_short_time(run['finished_at'], tz)}")
-        t.add_row(T("runs.row.took"), _duration(run))
-        t.add_row(T("runs.row.exit_code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
+        t.add_row(T("started / finished"), f"{_short_time(run['started_at'], tz)} / "
+                                           f"{_short_time(run['finished_at'], tz)}")
+        t.add_row(T("took (s)"), _duration(run))
+        t.add_row(T("exit code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
         if plan_dir is None:
-            t.add_row(T("runs.row.plan_folder"), "-")
+            t.add_row(T("plan folder"), "-")
         else:
-            t.add_row(T("runs.row.plan_folder"), f"{plan_dir}" + ("" if plan_dir.is_dir() else T("runs.not_present")))
-        t.add_row(T("runs.row.config"), run.get("config_path") or "-")
-        t.add_row(T("runs.row.fingerprint"), run.get("input_fingerprint") or "-")
+            t.add_row(T("plan folder"), f"{plan_dir}" + ("" if plan_dir.is_dir() else T("  (not present)")))
+        t.add_row(T("config"), run.get("config_path") or "-")
+        t.add_row(T("input fingerprint"), run.get("input_fingerprint") or "-")
         if fp_doc:
-            t.add_row(T("runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
-            t.add_row(T("runs.row.solver"), json.dumps(fp_doc.get("solver")))
-            t.add_row(T("runs.row.package_version"), str(fp_doc.get("package_version")))
+            t.add_row(T("inputs", context="runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
+            t.add_row(T("solver"), json.dumps(fp_doc.get("solver")))
+            t.add_row(T("package version"), str(fp_doc.get("package_version")))
         if history:
-            t.add_row(T("runs.row.history"), T("runs.history_value", previous=history.get("previous") or "-",
+            t.add_row(T("history used"), T("previous plan {previous}; coverage of {coverage}", previous=history.get("previous") or "-",
                                                  coverage=", ".join(history.get("coverage") or []) or "-"))
-        t.add_row(T("runs.row.process"), T("runs.process_value", pid=run.get("pid"), host=run.get("host")))
+        t.add_row(T("process"), T("pid {pid} on {host}", pid=run.get("pid"), host=run.get("host")))
         if run.get("message"):
-            t.add_row(T("runs.row.message"), run["message"])
+            t.add_row(T("message"), run["message"])
         if summary:
             m = summary.get("metrics", {})
             o = summary.get("objective", {})
             if "weighted_coverage" in m:
-                t.add_row(T("runs.row.weighted_coverage"), f"{m['weighted_coverage']:.2%}")
+                t.add_row(T("weighted coverage"), f"{m['weighted_coverage']:.2%}")
             if "guaranteed_met" in m:
-                t.add_row(T("runs.row.guaranteed"), f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
+                t.add_row(T("guaranteed needs met"), f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
             if "min_unit_ratio" in m:
-                t.add_row(T("runs.row.min_ratio"), f"{m['min_unit_ratio']:.2%}")
+                t.add_row(T("min unit coverage ratio"), f"{m['min_unit_ratio']:.2%}")
             if "money" in o:
-                t.add_row(T("runs.row.money"), f"{o['money']:,.2f}")
+                t.add_row(T("money (yuan)"), f"{o['money']:,.2f}")
             stab = summary.get("stability")
             if isinstance(stab, dict):
-                t.add_row(T("runs.row.stability"), T("runs.stability_value", kept=stab.get("kept", 0), changed=stab.get("changed", 0)))
+                t.add_row(T("stability"), T("{kept} pairings kept, {changed} changed", kept=stab.get("kept", 0), changed=stab.get("changed", 0)))
         if files:
             bad = {n: s for n, s in files.items() if s != "ok"}
-            t.add_row(T("runs.row.files"), T("runs.files_ok") if not bad else
-                      "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("runs.files_bad"))
+            t.add_row(T("files"), T("all intact") if not bad else
+                      "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"))
         console.print(t)
         return 0
 
@@ -399,7 +399,7 @@ def _signed(v, pct: bool = False) -> str:
 
     if v is None:
         return "-"
-    s = f"{v * 100:+.2f} {T('whatif.pt')}" if pct else fmt_signed(v).replace("−", "-")
+    s = f"{v * 100:+.2f} {T('pt')}" if pct else fmt_signed(v).replace("−", "-")
     return f"[green]{s}[/]" if v > 0 else f"[red]{s}[/]" if v < 0 else s
 
 
@@ -437,12 +437,12 @@ def runs_diff(
         console.print(f"[bold]{la}[/] → [bold]{lb}[/]", highlight=False)
         labels = ch.get("labels") or {}
         rows = yardstick_rows(sticks, lang, lambda c: (labels.get(c) or {}).get(lang) or c)
-        _table(ctext("y.title", lang), (T("diff.figure"), "A", "B"), [(k, *v) for k, v in rows], len(rows), left=1)
+        _table(ctext("y.title", lang), (T("figure"), "A", "B"), [(k, *v) for k, v in rows], len(rows), left=1)
         console.print(ctext("y.note", lang), style="dim", highlight=False)
         from rich.markup import escape
 
         words = describe(ch, lang, limit=limit)
-        console.print(f"[bold]{T('diff.in_words')}[/]", highlight=False)
+        console.print("[bold]" + T("What changed, in words") + "[/]", highlight=False)
         if not words:
             console.print("  " + ctext("none", lang), highlight=False)
         for sec in words:
@@ -451,7 +451,7 @@ def runs_diff(
                 console.print(f"    • {escape(item)}", highlight=False)
         metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
         if metrics:
-            _table(T("diff.headline"), (T("diff.figure"), "A", "B", T("diff.change")),
+            _table(T("Headline figures"), (T("figure"), "A", "B", T("change")),
                    [(L.t_or(f"metric.{k}", k, lang), _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT),
                      _signed(v["delta"], k in PCT)) for k, v in metrics], limit, left=1)
         lot_uom = {p["provider_id"]: p["uom"] for p in ch["inputs"]["providers"]}
@@ -465,20 +465,20 @@ def runs_diff(
             uom = "hours" if kind in ("volunteer", "social_worker") else lot_uom.get(pid, "")
             return L.kind(kind, lang) + (f" ({L.uom(uom, lang)})" if uom else "")
 
-        _table(T("diff.coverage", n=len(d["coverage"])),
-               tuple(T(f"diff.cov.{i}") for i in range(7)),
+        _table(T("Coverage by unit and category: {n} changed", n=len(d["coverage"])),
+               tuple(_common.label("diff.cov", i) for i in range(7)),
                [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], _cat(r["category"]),
                  f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
                  _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
                 for r in d["coverage"]], limit)
-        _table(T("diff.providers", n=len(d["providers"])),
-               tuple(T(f"diff.prov.{i}") for i in range(6)),
-               [(_kind(r["provider_kind"], r["provider_id"]), r["provider_id"] + (T("diff.only_in", side=r["only_in"].upper()) if r["only_in"] else ""),
-                 _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("diff.unlimited"),
+        _table(T("Capacity used by provider: {n} changed", n=len(d["providers"])),
+               tuple(_common.label("diff.prov", i) for i in range(6)),
+               [(_kind(r["provider_kind"], r["provider_id"]), r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
+                 _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("unlimited"),
                  _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
         pr = d["pairings"]
-        _table(T("diff.pairings", added=len(pr["added"]), removed=len(pr["removed"]), kept=pr["kept"]),
-               ("", T("diff.prov.0"), T("diff.prov.1"), T("diff.cov.0")),
+        _table(T("Pairings: {added} added, {removed} removed, {kept} kept", added=len(pr["added"]), removed=len(pr["removed"]), kept=pr["kept"]),
+               ("", _common.label("diff.prov", 0), _common.label("diff.prov", 1), _common.label("diff.cov", 0)),
                [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
                + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]], limit,
                left=4)
@@ -500,7 +500,7 @@ def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
     for r in rows[:limit]:
         t.add_row(*r)
     if len(rows) > limit:
-        t.caption = T("diff.more", n=len(rows) - limit)
+        t.caption = T("{n} more (--limit, or --json for all)", n=len(rows) - limit)
     _common.print_table(t, console)
 
 
@@ -526,7 +526,7 @@ def runs_publish(
         from .runner import publish_run
 
         run = publish_run(run_id, runs, ledger, wait=wait)
-        console.print(T("runs.published", run_id=run["run_id"], period=run["period"], path=run["plan_dir"]),
+        console.print(T("[green]published[/] {run_id} for {period} ({path})", run_id=run["run_id"], period=run["period"], path=run["plan_dir"]),
                       highlight=False)
         return 0
 
@@ -548,7 +548,7 @@ def runs_restore(
         from .runner import restore_run
 
         report = restore_run(run_id, runs, to=to, ledger_path=ledger)
-        console.print(T("runs.restored", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
+        console.print(T("[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
         return 0
 
     raise typer.Exit(_guard(_do))

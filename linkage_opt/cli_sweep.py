@@ -71,7 +71,7 @@ def sweep_command(
                 n = sum(1 for p in (target / STORE).iterdir() if p.suffix == ".json")
             except OSError:
                 n = 0
-            err_console.print(T("sweep.interrupted", n=n, path=target), highlight=False)
+            err_console.print(T("interrupted; the {n} finished variants are kept in {path} (a re-run reuses them)", n=n, path=target), highlight=False)
             return 130
         finally:
             if previous is not None:
@@ -98,7 +98,7 @@ def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, worke
     def progress(done: int, total: int, rec) -> None:
         if not tasks:
             bar.start()
-            tasks.append(bar.add_task(T("sweep.running"), total=total))
+            tasks.append(bar.add_task(T("planning variants", context="sweep.running"), total=total))
         bar.update(tasks[0], completed=done, total=total)
 
     try:
@@ -109,7 +109,7 @@ def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, worke
         if tasks:
             bar.stop()
     _print_result(result)
-    console.print(T("sweep.written", path=escape(str(target))))
+    console.print(T("Sweep written to [bold]{path}[/] (sweep.csv, sweep.xlsx, sweep.html)", path=escape(str(target))))
     return 0 if result.failed == 0 else 1
 
 
@@ -125,10 +125,10 @@ def _print_result(result) -> None:
     from .cli import T, _state, console
 
     t = result.table
-    table = Table(title=T("sweep.title", n=len(t)), title_justify="left")
+    table = Table(title=T("Sweep: {n} variants", n=len(t)), title_justify="left")
     for key in ("variant", "changes", "status", "coverage", "rule", "min_ratio", "guaranteed", "money", "gap",
                 "seconds"):
-        table.add_column(T(f"sweep.col.{key}"), justify="right" if key not in ("changes", "status") else "left",
+        table.add_column(L.label("sweep.col", key, _state["lang"]), justify="right" if key not in ("changes", "status") else "left",
                          overflow="fold")
 
     def pct(v):
@@ -137,7 +137,7 @@ def _print_result(result) -> None:
     for r in t.head(SHOWN_ROWS).to_dict("records"):
         status = L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"])
         if r.get("reused"):
-            status += T("sweep.reused_mark")
+            status += T(" (reused)")
         g = "-" if r.get("guaranteed_needs") is None or r["guaranteed_needs"] != r["guaranteed_needs"] else \
             f"{int(r['guaranteed_met'])} / {int(r['guaranteed_needs'])}"
         money = "-" if r.get("money") is None or r["money"] != r["money"] else f"{float(r['money']):,.0f}"
@@ -147,30 +147,30 @@ def _print_result(result) -> None:
                       pct(r.get("rule_of_thumb_coverage")), pct(r.get("min_unit_ratio")), g, money, gap, secs)
     console.print(table)
     if len(t) > SHOWN_ROWS:
-        console.print(T("sweep.more", n=len(t) - SHOWN_ROWS))
+        console.print(T("{n} more variants in sweep.csv", n=len(t) - SHOWN_ROWS))
     notes = [r for r in t.to_dict("records") if r["status"] in ("failed", "infeasible") and r.get("error")]
     for r in notes[:SHOWN_NOTES]:
         status = L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"])
         console.print(f"  #{r['variant']} {status}: " + escape(str(r["error"]).splitlines()[0][:300]),
                       highlight=False, soft_wrap=True)
     if len(notes) > SHOWN_NOTES:
-        console.print(T("sweep.more", n=len(notes) - SHOWN_NOTES))
+        console.print(T("{n} more variants in sweep.csv", n=len(notes) - SHOWN_NOTES))
     m = result.meta
-    console.print(T("sweep.counts", n=len(t), solved=result.solved, reused=result.reused, failed=result.failed,
+    console.print(T("{n} variants: {solved} solved, {reused} reused, {failed} failed; {seconds} s", n=len(t), solved=result.solved, reused=result.reused, failed=result.failed,
                     seconds=f"{result.seconds:.1f}"), highlight=False)
     for w in result.workers.to_dict("records"):
-        console.print(T("sweep.worker", worker=escape(str(w["worker"])), n=int(w["variants"]),
+        console.print(T("worker {worker}: {n} variants, peak memory {mb} MB", worker=escape(str(w["worker"])), n=int(w["variants"]),
                         mb="-" if w["peak_mb"] is None or w["peak_mb"] != w["peak_mb"] else f"{float(w['peak_mb']):,.0f}"),
                       highlight=False)
     rob = result.robustness
     if rob is not None:
         s = rob.summary
-        console.print(T("sweep.robustness", samples=s.get("samples", 0), changing=s.get("units_changing_rank", 0),
+        console.print(T("Robustness: {samples} samples (weights within ±{pctw}); {changing} of {units} units change rank in some sample; widest range of a unit's coverage {widest}", samples=s.get("samples", 0), changing=s.get("units_changing_rank", 0),
                         units=s.get("units", 0), widest=pct(s.get("largest_unit_range")),
                         pctw=f"{float(m.get('perturb_weights') or 0):.0%}"), highlight=False)
         for r in rob.units.head(5).to_dict("records"):
             if r["range"] > 0 or r["rank_changed"]:
-                console.print(T("sweep.robust_unit", unit=escape(f"{r['unit_name']} ({r['unit_id']})"),
+                console.print(T("  {unit}: {lo} .. {hi} (base {base}); rank {rank} ({worst}..{best})", unit=escape(f"{r['unit_name']} ({r['unit_id']})"),
                                 lo=pct(r["min_ratio"]), hi=pct(r["max_ratio"]), base=pct(r["base_ratio"]),
                                 rank=int(r["base_rank"]), worst=int(r["worst_rank"]), best=int(r["best_rank"])),
                               highlight=False)

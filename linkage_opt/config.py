@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from . import limits
 from .errors import Problem, ValidationError
+from .i18n import Msg
 from .limits import KIND_WORDS, TooLarge, path_kind, read_limited, size_text
 from .rules import RULES
 from .schema import TABLES, TIERS
@@ -329,8 +330,8 @@ def solver_option_problems(**options) -> list[Problem]:
 def parse_config(raw: object, source: str) -> Config:
     """Validate a parsed YAML document; every problem is collected into one ValidationError."""
     if not isinstance(raw, dict):
-        raise ValidationError([Problem(source, None, None, "the config must be a YAML mapping (key: value lines)",
-                                       hint="see configs/zhugen.yaml for an example", value=type(raw).__name__)])
+        raise ValidationError([Problem(source, None, None, Msg("the config must be a YAML mapping (key: value lines)"),
+                                       hint=Msg("see configs/zhugen.yaml for an example"), value=type(raw).__name__)])
     try:
         return Config.model_validate(raw)
     except PydanticValidationError as exc:
@@ -339,12 +340,12 @@ def parse_config(raw: object, source: str) -> Config:
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc)
             if err["type"] == "extra_forbidden":
-                hint = _did_you_mean(str(loc[-1]), _fields_at(Config, loc)).strip(" ()") or "remove it, or check its indentation"
-                msg = f"unknown key {key!r}"
+                hint = _did_you_mean(str(loc[-1]), _fields_at(Config, loc)).strip(" ()") or Msg("remove it, or check its indentation")
+                msg: str = Msg("unknown key {key!r}", key=key)
             elif err["type"] == "missing":
-                msg, hint = f"missing required key {key!r}", "add it; see docs/data.md"
+                msg, hint = Msg("missing required key {key!r}", key=key), Msg("add it; see docs/data.md")
             else:
-                msg = f"{key}: {err['msg']}" if key else err["msg"]
+                msg = Msg("{key}: {err}", key=key, err=err['msg']) if key else err["msg"]
                 hint = _key_hints().get(key, "see docs/data.md for the allowed values")
             value = err.get("input") if err["type"] != "missing" else None
             if isinstance(value, dict | list):
@@ -423,29 +424,29 @@ def read_config_text(path: Path) -> str:
     kind = path_kind(path)
     if kind is None:
         if "\0" in shown:
-            raise ValidationError([Problem(shown.replace("\0", "\\0"), None, None, "the path contains a NUL byte",
-                                           hint="give the path of the config file")])
-        raise ValidationError([Problem(shown, None, None, "config file not found",
-                                       hint="check the path; configs/zhugen.yaml is the bundled example")])
+            raise ValidationError([Problem(shown.replace("\0", "\\0"), None, None, Msg("the path contains a NUL byte"),
+                                           hint=Msg("give the path of the config file"))])
+        raise ValidationError([Problem(shown, None, None, Msg("config file not found"),
+                                       hint=Msg("check the path; configs/zhugen.yaml is the bundled example"))])
     if kind != "file":
-        raise ValidationError([Problem(shown, None, None, f"the config is {KIND_WORDS[kind]}, not a file",
-                                       hint="give the path of a YAML config file")])
+        raise ValidationError([Problem(shown, None, None, Msg("the config is {kind}, not a file", kind=KIND_WORDS[kind]),
+                                       hint=Msg("give the path of a YAML config file"))])
     try:
         data = read_limited(path, limits.MAX_CONFIG_BYTES)
     except TooLarge:
         raise ValidationError([Problem(shown, None, None,
-                                       f"the config is larger than {size_text(limits.MAX_CONFIG_BYTES)}, the limit",
-                                       hint="a config holds settings only; the tables go in the data folder")]) from None
+                                       Msg("the config is larger than {size}, the limit", size=size_text(limits.MAX_CONFIG_BYTES)),
+                                       hint=Msg("a config holds settings only; the tables go in the data folder"))]) from None
     except OSError as exc:
-        raise ValidationError([Problem(shown, None, None, f"cannot read the config: {exc.strerror or exc}",
-                                       hint="check that the file is readable")]) from None
+        raise ValidationError([Problem(shown, None, None, Msg("cannot read the config: {error}", error=exc.strerror or exc),
+                                       hint=Msg("check that the file is readable"))]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise ValidationError([Problem(shown, line, None,
-                                       f"cannot read the config: invalid UTF-8 at byte offset {exc.start:,}",
-                                       hint="save it as UTF-8 text")]) from None
+                                       Msg("cannot read the config: invalid UTF-8 at byte offset {start:,}", start=exc.start),
+                                       hint=Msg("save it as UTF-8 text"))]) from None
 
 
 def parse_yaml(text: str, source: str) -> object:
@@ -456,25 +457,25 @@ def parse_yaml(text: str, source: str) -> object:
         raw = loader.get_single_data()
     except _TooDeep as exc:
         raise ValidationError([Problem(source, exc.line, None,
-                                       f"the config is nested more than {limits.MAX_CONFIG_DEPTH} levels deep",
-                                       hint="see configs/zhugen.yaml for the shape of a config")]) from None
+                                       Msg("the config is nested more than {max_config_depth} levels deep", max_config_depth=limits.MAX_CONFIG_DEPTH),
+                                       hint=Msg("see configs/zhugen.yaml for the shape of a config"))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         col = str(mark.column + 1) if mark is not None else None
-        raise ValidationError([Problem(source, row, col, f"not valid YAML: {getattr(exc, 'problem', None) or 'syntax error'}",
-                                       hint="check indentation and quoting on that line")]) from None
+        raise ValidationError([Problem(source, row, col, Msg("not valid YAML: {error}", error=getattr(exc, 'problem', None) or 'syntax error'),
+                                       hint=Msg("check indentation and quoting on that line"))]) from None
     except RecursionError:
-        raise ValidationError([Problem(source, None, None, "the config refers to itself (a recursive YAML alias)",
-                                       hint="remove the alias")]) from None
+        raise ValidationError([Problem(source, None, None, Msg("the config refers to itself (a recursive YAML alias)"),
+                                       hint=Msg("remove the alias"))]) from None
     finally:
         loader.dispose()
-    problems = [Problem(source, line, None, f"duplicate key {key!r} (first on row {first})",
-                        hint="keep one of them: YAML would silently use the last", value=None)
+    problems = [Problem(source, line, None, Msg("duplicate key {key!r} (first on row {first})", key=key, first=first),
+                        hint=Msg("keep one of them: YAML would silently use the last"), value=None)
                 for key, first, line in loader.duplicates]
     why = _too_big(raw)
     if why:
-        problems.append(Problem(source, None, None, why, hint="see configs/zhugen.yaml for the shape of a config"))
+        problems.append(Problem(source, None, None, why, hint=Msg("see configs/zhugen.yaml for the shape of a config")))
         raise ValidationError(problems)
     if problems:
         try:
@@ -490,8 +491,8 @@ def load_config(path: str | Path) -> Config:
     try:
         path = Path(path)
     except TypeError:
-        raise ValidationError([Problem(repr(path), None, None, "the config path must be a file path",
-                                       hint="give a str or pathlib.Path")]) from None
+        raise ValidationError([Problem(repr(path), None, None, Msg("the config path must be a file path"),
+                                       hint=Msg("give a str or pathlib.Path"))]) from None
     text = read_config_text(path)
     return parse_config(parse_yaml(text, str(path)), str(path))
 

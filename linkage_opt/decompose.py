@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, ValidationError
+from .i18n import Msg
 from .scenario import Scenario, lapsed_lots
 
 DEFAULT_WORKERS = 2
@@ -64,15 +65,12 @@ def partition(scenario: Scenario, column: str) -> pd.Series:
     usable = [c for c in units.columns if c not in ("x_km", "y_km", "lat", "lon", "population", "party_capacity",
                                                     "tags", "name") and units[c].astype(str).str.len().gt(0).any()]
     if column not in units.columns:
-        raise ValidationError([Problem(origin, None, column, f"--decompose {column}: the units table has no column "
-                                       f"{column!r}", hint="split by one of its columns: " + ", ".join(usable))])
+        raise ValidationError([Problem(origin, None, column, Msg("--decompose {column}: the units table has no column {column!r}", column=column), hint=Msg("split by one of its columns: ") + ", ".join(usable))])
     labels = units[column].fillna("").astype(str).str.strip()
     blank = np.flatnonzero(labels.to_numpy() == "")
     if len(blank):
         uid = units["unit_id"].astype(str).iloc[int(blank[0])]
-        raise ValidationError([Problem(origin, None, column, f"--decompose {column}: {len(blank)} unit(s) have no "
-                                       f"{column} (first {uid!r})", hint="fill the column for every unit, or split "
-                                       "by another: " + ", ".join(usable))])
+        raise ValidationError([Problem(origin, None, column, Msg("--decompose {column}: {n} unit(s) have no {column} (first {uid!r})", column=column, n=len(blank), uid=uid), hint=Msg("fill the column for every unit, or split by another: ") + ", ".join(usable))])
     return pd.Series(labels.to_numpy(), index=units.index, name=column)
 
 
@@ -749,8 +747,8 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     started = time.monotonic()
     problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap, seed=seed)
     if workers is not None and workers < 0:
-        problems.append(Problem("--workers", None, None, f"--workers must be 0 or more, got {workers}",
-                                hint="0 runs the parts in this process, one after another"))
+        problems.append(Problem("--workers", None, None, Msg("--workers must be 0 or more, got {workers}", workers=workers),
+                                hint=Msg("0 runs the parts in this process, one after another")))
     if problems:
         raise ValidationError(problems)
     scenario = validate_scenario(scenario)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import Msg, ngettext, render, resolve
+from .i18n import _ as gettext
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One input problem, located as the user sees it: file (and sheet), spreadsheet row, column."""
+    """One input problem, located as the user sees it: file (and sheet), spreadsheet row, column.
+
+    ``message`` and ``hint`` are :class:`~linkage_opt.i18n.Msg`: a message id and its parameters, which read as
+    English text and are rendered in another language by :meth:`render` at output time."""
 
     file: str
     row: int | None          # spreadsheet row number (header is row 1, first data row is row 2)
@@ -17,23 +23,37 @@ class Problem:
     value: object = None
     sheet: str | None = None
 
-    def location(self) -> str:
+    @property
+    def msgid(self) -> str:
+        """The message id of ``message`` (its English text with ``{name}`` placeholders)."""
+        return self.message.msgid if isinstance(self.message, Msg) else self.message
+
+    @property
+    def params(self) -> dict:
+        return dict(self.message.params) if isinstance(self.message, Msg) else {}
+
+    def location(self, lang: str = "en") -> str:
         where = self.file
         if self.sheet:
-            where += f" [sheet {self.sheet}]"
+            where += gettext(" [sheet {sheet}]", lang).format(sheet=self.sheet)
         if self.row is not None:
-            where += f", row {self.row}"
+            where += gettext(", row {row}", lang).format(row=self.row)
         if self.column:
-            where += f", column {self.column}"
+            where += gettext(", column {column}", lang).format(column=self.column)
         return where
 
-    def __str__(self) -> str:
-        text = f"{self.location()}: {self.message}"
+    def render(self, lang: str | None = None) -> str:
+        """The problem in ``lang``: location, message, value and hint."""
+        lang = resolve(lang)
+        text = self.location(lang) + gettext(": ", lang) + render(self.message, lang)
         if self.value is not None and self.value != "":
-            text += f" (value: {self.value!r})"
+            text += gettext(" (value: {value})", lang).format(value=repr(self.value))
         if self.hint:
-            text += f" -- hint: {self.hint}"
+            text += gettext(" -- hint: {hint}", lang).format(hint=render(self.hint, lang))
         return text
+
+    def __str__(self) -> str:
+        return self.render("en")
 
 
 class LinkageError(Exception):
@@ -50,7 +70,7 @@ class ValidationError(LinkageError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         n = len(self.problems)
-        head = f"{n} input problem{'s' if n != 1 else ''} found"
+        head = ngettext("{n} input problem found", "{n} input problems found", n, "en").format(n=n)
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 

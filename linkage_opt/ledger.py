@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import LinkageError, OutputError
+from .i18n import Msg
 
 if TYPE_CHECKING:                 # pandas is imported where used: `runs list` and a lock refusal stay quick
     import pandas as pd
@@ -98,8 +99,7 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
         primary = next((c for t, c in _WRITE_FAILURE_TEXTS if t in text), None)
     if primary is None:
         return None
-    return LedgerWriteError(f"cannot write the run ledger {str(path)!r}; {_WRITE_FAILURES[primary]} ({exc}); "
-                            "nothing was recorded; no plan was changed")
+    return LedgerWriteError(Msg("cannot write the run ledger {path!r}; {primary} ({exc}); nothing was recorded; no plan was changed", path=str(path), primary=_WRITE_FAILURES[primary], exc=exc))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -282,19 +282,18 @@ class Ledger:
         except FileNotFoundError:
             st = None
         except OSError as exc:
-            raise os_failure(self.path, exc, earlier=False, subject="the run ledger") from None
+            raise os_failure(self.path, exc, earlier=False, subject=Msg("the run ledger")) from None
         if st is not None and not stat.S_ISREG(st.st_mode):     # a FIFO would hang SQLite: never opened
             kind = "a folder" if stat.S_ISDIR(st.st_mode) else kind_of(st.st_mode)
-            raise LedgerUsageError(f"the run ledger {str(self.path)!r} is {kind}, not a file; give --ledger "
-                                   "a file (it is created if missing) or --runs a folder")
+            raise LedgerUsageError(Msg("the run ledger {path!r} is {kind}, not a file; give --ledger a file (it is created if missing) or --runs a folder", path=str(self.path), kind=kind))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise os_failure(self.path.parent, exc, earlier=False, subject="the runs folder") from None
+            raise os_failure(self.path.parent, exc, earlier=False, subject=Msg("the runs folder")) from None
         try:
             conn = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise _write_failure(self.path, exc) or LedgerError(f"cannot open the run ledger {self.path}: {exc}") from None
+            raise _write_failure(self.path, exc) or LedgerError(Msg("cannot open the run ledger {path}: {exc}", path=self.path, exc=exc)) from None
         self._conn = conn
         try:
             self.journal_mode = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
@@ -305,8 +304,7 @@ class Ledger:
             conn.close()
             self._conn = None
             raise _write_failure(self.path, exc) or LedgerError(
-                f"the run ledger {self.path} cannot be used: {exc} "
-                "(restore it from a backup, or move it aside to start a new one)") from None
+                Msg("the run ledger {path} cannot be used: {exc} (restore it from a backup, or move it aside to start a new one)", path=self.path, exc=exc)) from None
         except BaseException:
             conn.close()
             self._conn = None
@@ -315,7 +313,7 @@ class Ledger:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise LedgerError("the ledger is closed")
+            raise LedgerError(Msg("the ledger is closed"))
         return self._conn
 
     def close(self) -> None:
@@ -355,15 +353,14 @@ class Ledger:
     def _migrate(self) -> None:
         versions = [m.version for m in self.migrations]
         if versions != list(range(1, len(versions) + 1)):
-            raise LedgerError(f"migrations must be numbered 1, 2, 3, ... in order, got {versions}")
+            raise LedgerError(Msg("migrations must be numbered 1, 2, 3, ... in order, got {versions}", versions=versions))
         self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                           "version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, "
                           "applied_at VARCHAR(32) NOT NULL)")
         with self.transaction() as c:
             current = c.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
             if current > len(self.migrations):
-                raise LedgerError(f"the run ledger {self.path} has schema version {current}, newer than this "
-                                  f"linkage-opt knows ({len(self.migrations)}); upgrade linkage-opt")
+                raise LedgerError(Msg("the run ledger {path} has schema version {current}, newer than this linkage-opt knows ({n}); upgrade linkage-opt", path=self.path, current=current, n=len(self.migrations)))
             for m in self.migrations[current:]:
                 for stmt in m.statements:
                     c.execute(stmt)
@@ -411,7 +408,7 @@ class Ledger:
                             {"s": status, "e": int(exit_code), "m": message, "j": summary_json,
                              "f": finished_at or utc_now(), "r": run_id})
             if cur.rowcount != 1:
-                raise LedgerError(f"no run {run_id!r} in the ledger")
+                raise LedgerError(Msg("no run {run_id!r} in the ledger", run_id=run_id))
             for name, frame in prepared["rows"].items():
                 _insert_rows(c, run_id, name, frame)
             if prepared["files"]:
@@ -426,9 +423,9 @@ class Ledger:
         """Make ``run_id`` the published plan of its period (the others of the period are unpublished)."""
         run = self.get_run(run_id)
         if run is None:
-            raise RunNotFoundError(f"no run {run_id!r} in the ledger {self.path}")
+            raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=self.path))
         if run["status"] not in SUCCESS:
-            raise LedgerUsageError(f"run {run_id} is {run['status']}; only an optimal or feasible run can be published")
+            raise LedgerUsageError(Msg("run {run_id} is {run}; only an optimal or feasible run can be published", run_id=run_id, run=run['status']))
         with self.transaction() as c:
             self._publish(c, run_id)
         return self.get_run(run_id)
@@ -563,7 +560,7 @@ def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> d
             try:
                 content = data.decode("utf-8")
             except UnicodeDecodeError:
-                raise LedgerError(f"plan file {fname} is not UTF-8 text; it cannot be kept in the ledger") from None
+                raise LedgerError(Msg("plan file {fname} is not UTF-8 text; it cannot be kept in the ledger", fname=fname)) from None
         out[fname] = (sha256_bytes(data), len(data), content)
     return {"rows": rows, "files": out, "blobs": blobs}
 
@@ -616,13 +613,13 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
 
     run = ledger.get_run(run_id)
     if run is None:
-        raise RunNotFoundError(f"no run {run_id!r} in the ledger {ledger.path}")
+        raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=ledger.path))
     records = ledger.plan_files(run_id)
     if not records:
-        raise LedgerUsageError(f"run {run_id} ({run['status']}) has no recorded plan to restore")
+        raise LedgerUsageError(Msg("run {run_id} ({run}) has no recorded plan to restore", run_id=run_id, run=run['status']))
     target = Path(target)
     if os.path.lexists(target):          # a folder, file, FIFO or link: never opened, never replaced
-        raise LedgerUsageError(f"{target} exists; restore into a new folder (--to) or move it aside first")
+        raise LedgerUsageError(Msg("{target} exists; restore into a new folder (--to) or move it aside first", target=target))
     by_file = {TABLE_FILES[n]: n for n in PLAN_TABLES}
     status: dict[str, str] = {}
 
@@ -643,8 +640,7 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
             status[rec["name"]] = "ok" if sha256_file(path) == rec["sha256"] else "mismatch"
         bad = [n for n, s in status.items() if s != "ok"]
         if bad:
-            raise LedgerError(f"restoring {run_id}: {', '.join(bad)} did not reproduce the recorded sha256; "
-                              "nothing was written")
+            raise LedgerError(Msg("restoring {run_id}: {bad} did not reproduce the recorded sha256; nothing was written", run_id=run_id, bad=', '.join(bad)))
 
     # a new real folder, written in a temporary sibling under the parent's lock, then renamed into place
     write_folder(target, fill, replace=False)

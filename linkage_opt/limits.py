@@ -13,6 +13,8 @@ import os
 import stat
 from pathlib import Path
 
+from .i18n import Msg
+
 MIB = 1024 * 1024
 
 # Files
@@ -64,8 +66,8 @@ def path_kind(path: Path | str) -> str | None:
     return "other"
 
 
-KIND_WORDS = {"folder": "a folder", "device": "a device", "fifo": "a named pipe (FIFO)", "socket": "a socket",
-              "other": "not a regular file"}
+KIND_WORDS = {"folder": Msg("a folder"), "device": Msg("a device"), "fifo": Msg("a named pipe (FIFO)"),
+              "socket": Msg("a socket"), "other": Msg("not a regular file")}
 
 
 class TooLarge(Exception):

@@ -26,6 +26,7 @@ import pandas as pd
 from . import limits
 from .config import Config, ConfigLoader, _too_big, load_config, parse_config, read_config_text
 from .errors import Problem, ValidationError
+from .i18n import Msg
 from .readers import RawTable, normalise_header, open_source
 from .scenario import Scenario, TableOrigin, empty_table, planar_coordinates
 from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
@@ -34,7 +35,7 @@ TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "是的", "对")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "不是", "错")
 _TRUE = frozenset(TRUE_WORDS) | {"1.0"}
 _FALSE = frozenset(FALSE_WORDS) | {"0.0"}
-BOOL_HINT = "write one of " + ", ".join(f"{t}/{f}" for t, f in zip(TRUE_WORDS, FALSE_WORDS))
+BOOL_HINT = Msg("write one of ") + ", ".join(f"{t}/{f}" for t, f in zip(TRUE_WORDS, FALSE_WORDS))
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋　：／\u2212", "0123456789.,-+ :/-")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -62,13 +63,13 @@ def parse_number(text: str) -> float:
     elif _GROUPED_NUMBER.fullmatch(t):
         v = float(t.replace(",", "").replace(" ", ""))
     elif t.lower() in _NON_FINITE:
-        raise _Bad("not a finite number", "give a number, or leave the cell blank where a blank is allowed")
+        raise _Bad(Msg("not a finite number"), Msg("give a number, or leave the cell blank where a blank is allowed"))
     elif re.fullmatch(r"[+-]?\d+,\d{1,2}", t):
-        raise _Bad("not a number", "use '.' for decimals; commas only separate thousands (1,200)")
+        raise _Bad(Msg("not a number"), Msg("use '.' for decimals; commas only separate thousands (1,200)"))
     else:
-        raise _Bad("not a number", "write digits only, e.g. 1200, 1,200 or 12.5 (no units or text)")
+        raise _Bad(Msg("not a number"), Msg("write digits only, e.g. 1200, 1,200 or 12.5 (no units or text)"))
     if not math.isfinite(v):
-        raise _Bad("not a finite number", "give a number of ordinary size")
+        raise _Bad(Msg("not a finite number"), Msg("give a number of ordinary size"))
     return v
 
 
@@ -78,21 +79,21 @@ def parse_bool(text: str) -> bool:
         return True
     if t in _FALSE:
         return False
-    raise _Bad("not a yes/no value", BOOL_HINT)
+    raise _Bad(Msg("not a yes/no value"), BOOL_HINT)
 
 
 def parse_date(text: str) -> pd.Timestamp:
     t = text.translate(_FULLWIDTH).strip()
     m = _DATE.fullmatch(t) or _DATE_ZH.fullmatch(t)
     if not m:
-        raise _Bad("not a date", "write dates as YYYY-MM-DD (e.g. 2026-12-31) or YYYY/MM/DD")
+        raise _Bad(Msg("not a date"), Msg("write dates as YYYY-MM-DD (e.g. 2026-12-31) or YYYY/MM/DD"))
     try:
         day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise _Bad("not a real date", "check the month and day") from None
+        raise _Bad(Msg("not a real date"), Msg("check the month and day")) from None
     if not limits.MIN_DATE <= day <= limits.MAX_DATE:
-        raise _Bad(f"the date is outside {limits.MIN_DATE.isoformat()} .. {limits.MAX_DATE.isoformat()}",
-                   "give the real date (a lot that never expires: leave expires blank)")
+        raise _Bad(Msg("the date is outside {isoformat} .. {isoformat2}", isoformat=limits.MIN_DATE.isoformat(), isoformat2=limits.MAX_DATE.isoformat()),
+                   Msg("give the real date (a lot that never expires: leave expires blank)"))
     return pd.Timestamp(day)
 
 
@@ -205,13 +206,13 @@ class _TableCheck:
                 explained.add(target)
                 written = raw.headers.get(extra, extra)
                 self.problems.append(Problem(raw.file, raw.header_row, written,
-                                             f"unknown column {written!r} (did you mean {target!r}?)",
-                                             hint=f"rename the header to {target!r}", sheet=raw.sheet))
+                                             Msg("unknown column {written!r} (did you mean {target!r}?)", written=written, target=target),
+                                             hint=Msg("rename the header to {target!r}", target=target), sheet=raw.sheet))
         for c in missing:
             if c.required and c.name not in explained:
-                accepted = f" (or {' / '.join(c.aliases)})" if c.aliases else ""
-                self.problems.append(Problem(raw.file, raw.header_row, c.name, f"missing required column {c.name!r}",
-                                             hint=f"add a column headed {c.name!r}{accepted}", sheet=raw.sheet))
+                accepted = Msg(" (or {aliases})", aliases=' / '.join(c.aliases)) if c.aliases else ""
+                self.problems.append(Problem(raw.file, raw.header_row, c.name, Msg("missing required column {name!r}", name=c.name),
+                                             hint=Msg("add a column headed {name!r}{accepted}", name=c.name, accepted=accepted), sheet=raw.sheet))
 
     # cell level
     def coerce(self) -> None:
@@ -234,22 +235,22 @@ class _TableCheck:
             if not text:
                 if col.required:
                     bad.add(i)
-                    self.add(i, col.name, "required value is blank",
-                             hint=f"{col.name} is required: {col.doc}" if col.doc else f"{col.name} is required")
+                    self.add(i, col.name, Msg("required value is blank"),
+                             hint=Msg("{name} is required: {doc}", name=col.name, doc=col.doc) if col.doc else Msg("{name} is required", name=col.name))
                 continue
             try:
                 if col.type in ("float", "int"):
                     v = fast[i] if fast is not None and math.isfinite(fast[i]) else parse_number(text)
                     if not abs(v) <= limits.MAX_NUMBER:
-                        raise _Bad(f"is larger than the limit of {limits.MAX_NUMBER:g}",
-                                   f"give an ordinary amount; numbers up to {limits.MAX_NUMBER:g} are accepted")
+                        raise _Bad(Msg("is larger than the limit of {max_number:g}", max_number=limits.MAX_NUMBER),
+                                   Msg("give an ordinary amount; numbers up to {max_number:g} are accepted", max_number=limits.MAX_NUMBER))
                     if col.type == "int" and not float(v).is_integer():
-                        raise _Bad("must be a whole number", "write a whole number such as 3")
+                        raise _Bad(Msg("must be a whole number"), Msg("write a whole number such as 3"))
                     if col.min is not None and v < col.min:
                         if col.min == 0:
-                            raise _Bad("must not be negative", "give 0 or more")
-                        raise _Bad(f"must be at least {col.min:g}",
-                                   f"give {col.min:g} or more" + ("" if col.required else ", or leave it blank"))
+                            raise _Bad(Msg("must not be negative"), Msg("give 0 or more"))
+                        raise _Bad(Msg("must be at least {min:g}", min=col.min),
+                                   Msg("give {min:g} or more", min=col.min) + ("" if col.required else Msg(", or leave it blank")))
                     out[i] = float(v)
                 elif col.type == "bool":
                     out[i] = parse_bool(text)
@@ -258,15 +259,15 @@ class _TableCheck:
                     low = CHOICE_ALIASES.get(text.strip(), low)
                     if low not in col.choices:
                         guess = _did_you_mean(low, col.choices)
-                        raise _Bad(f"{text!r} is not one of {', '.join(col.choices)}",
-                                   (f"did you mean {guess!r}? " if guess else "") + f"write one of {', '.join(col.choices)}")
+                        raise _Bad(Msg("{text!r} is not one of {choices}", text=text, choices=', '.join(col.choices)),
+                                   (Msg("did you mean {guess!r}? ", guess=guess) if guess else "") + Msg("write one of {choices}", choices=', '.join(col.choices)))
                     out[i] = low
                 elif col.type == "date":
                     out[i] = parse_date(text)
                 elif col.type == "list":
                     out[i] = parse_list(text)
                     if col.required and not out[i]:
-                        raise _Bad("required value is blank", "give one or more values separated by ';'")
+                        raise _Bad(Msg("required value is blank"), Msg("give one or more values separated by ';'"))
                 else:
                     out[i] = text
             except _Bad as exc:
@@ -284,15 +285,15 @@ class _TableCheck:
                 continue
             if v in first:
                 self.bad.setdefault(key, set()).add(i)
-                self.add(i, key, f"duplicate {key} {v!r} (first on row {self.raw.rows[first[v]]})",
-                         hint=f"each {key} must be unique in the table", value=v)
+                self.add(i, key, Msg("duplicate {key} {v!r} (first on row {rows})", key=key, v=v, rows=self.raw.rows[first[v]]),
+                         hint=Msg("each {key} must be unique in the table", key=key), value=v)
             else:
                 first[v] = i
 
     def check_rows(self) -> None:
         if self.n == 0 and not self.spec.may_be_empty:
-            self.problems.append(Problem(self.raw.file, None, None, f"the {self.spec.name} table has no rows",
-                                         hint="add at least one row below the header", sheet=self.raw.sheet))
+            self.problems.append(Problem(self.raw.file, None, None, Msg("the {name} table has no rows", name=self.spec.name),
+                                         hint=Msg("add at least one row below the header"), sheet=self.raw.sheet))
 
     def frame(self) -> pd.DataFrame:
         cols: dict[str, pd.Series] = {}
@@ -351,9 +352,9 @@ def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str
             if el in known_set:
                 continue
             guess = _did_you_mean(el, options)
-            hint = f"did you mean {guess!r}? " if guess else ""
-            hint += f"it must be one of {_listing(options)}" + (f" (from {where})" if where else "")
-            chk.add(i, col.name, f"unknown {noun} {el!r}", hint, value=el if isinstance(v, tuple) else v)
+            hint = Msg("did you mean {guess!r}? ", guess=guess) if guess else ""
+            hint += Msg("it must be one of {listing}", listing=_listing(options)) + (Msg(" (from {where})", where=where) if where else "")
+            chk.add(i, col.name, Msg("unknown {noun} {el!r}", noun=Msg(noun), el=el), hint, value=el if isinstance(v, tuple) else v)
             bad.add(i)
             break
 
@@ -370,7 +371,7 @@ def _check_references(checks: dict[str, _TableCheck], ctx: _Context, unreadable:
         providers = None if got is None or providers is None else providers + got
     targets = {"units": (units, "unit", refs.where("units")), "towns": (towns, "town", refs.where("units")),
                "organizations": (orgs, "organization", refs.where("organizations")),
-               "categories": (cats, "category", "the config's categories"),
+               "categories": (cats, "category", Msg("the config's categories")),
                "providers": (providers, "provider", "volunteers, social_workers, organizations, charity")}
     for table, chk in checks.items():
         if table == "units":
@@ -380,10 +381,10 @@ def _check_references(checks: dict[str, _TableCheck], ctx: _Context, unreadable:
                 known, noun, where = targets[col.ref]
                 _ref_check(chk, col, known, noun, where)
         if table in ("volunteers", "social_workers") and "skills" in chk.present:
-            _ref_check(chk, chk.spec.column("skills"), cats, "skill", "the config's categories, or general",
+            _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories, or general"),
                        extra_ok=(GENERAL,))
         if table == "organizations" and "skills" in chk.present:
-            _ref_check(chk, chk.spec.column("skills"), cats, "skill", "the config's categories")
+            _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories"))
 
 
 def _check_provider_ids(checks: dict[str, _TableCheck]) -> None:
@@ -401,9 +402,8 @@ def _check_provider_ids(checks: dict[str, _TableCheck]) -> None:
                 continue
             if v in first and first[v][0] != table:
                 other, row = first[v]
-                chk.add(i, col, f"provider id {v!r} is also used in {checks[other].raw.source}, row {row}",
-                        hint="reach refers to providers by id: volunteer, social worker, organization and lot "
-                             "ids must all differ", value=v)
+                chk.add(i, col, Msg("provider id {v!r} is also used in {source}, row {row}", v=v, source=checks[other].raw.source, row=row),
+                        hint=Msg("reach refers to providers by id: volunteer, social worker, organization and lot ids must all differ"), value=v)
             else:
                 first.setdefault(v, (table, chk.raw.rows[i]))
 
@@ -419,12 +419,12 @@ def _check_units(chk: _TableCheck) -> None:
         for a, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
             val = v[a][i]
             if not math.isnan(val) and not (lo <= val <= hi):
-                chk.add(i, a, f"{a} must be between {lo} and {hi}", "give degrees in decimal form, e.g. 30.2741",
+                chk.add(i, a, Msg("{a} must be between {lo} and {hi}", a=a, lo=lo, hi=hi), Msg("give degrees in decimal form, e.g. 30.2741"),
                         value=chk.cell(i, a))
         for a, b in (("lat", "lon"), ("x_km", "y_km")):
             if math.isnan(v[a][i]) != math.isnan(v[b][i]):
                 given, other = (a, b) if not math.isnan(v[a][i]) else (b, a)
-                chk.add(i, other, f"{given} is given without {other}", f"give both {a} and {b}, or neither")
+                chk.add(i, other, Msg("{given} is given without {other}", given=given, other=other), Msg("give both {a} and {b}, or neither", a=a, b=b))
         if not math.isnan(xs[i]) and not math.isnan(ys[i]):
             use_xy[i] = True
         elif not math.isnan(lat[i]) and not math.isnan(lon[i]) and (-90 <= lat[i] <= 90) and (-180 <= lon[i] <= 180):
@@ -432,9 +432,8 @@ def _check_units(chk: _TableCheck) -> None:
     if use_xy.any() and use_ll.any():
         i = int(np.flatnonzero(use_xy)[0])
         j = int(np.flatnonzero(use_ll)[0])
-        chk.add(i, "x_km", f"this unit is placed by x_km/y_km but others (first on row {chk.raw.rows[j]}) only by lat/lon",
-                "distances between the two kinds would be meaningless: give every unit lat/lon, or every unit "
-                "x_km/y_km", value=chk.cell(i, "x_km"))
+        chk.add(i, "x_km", Msg("this unit is placed by x_km/y_km but others (first on row {j}) only by lat/lon", j=chk.raw.rows[j]),
+                Msg("distances between the two kinds would be meaningless: give every unit lat/lon, or every unit x_km/y_km"), value=chk.cell(i, "x_km"))
     px, py = planar_coordinates(np.where(use_ll, lat, np.nan), np.where(use_ll, lon, np.nan))
     v["x_km"] = list(np.where(use_xy, xs, px))
     v["y_km"] = list(np.where(use_xy, ys, py))
@@ -444,8 +443,8 @@ def _check_needs(chk: _TableCheck) -> None:
     v = chk.values
     for i in range(chk.n):
         if v["indivisible"][i] and chk.ok(i, "quantity") and "quantity" in chk.present and v["quantity"][i] <= 0:
-            chk.add(i, "quantity", "an indivisible need must have quantity > 0",
-                    "give the quantity, or set indivisible to false", value=chk.cell(i, "quantity"))
+            chk.add(i, "quantity", Msg("an indivisible need must have quantity > 0"),
+                    Msg("give the quantity, or set indivisible to false"), value=chk.cell(i, "quantity"))
     # need ids: given ones kept; blank ones generated as <unit_id>/<category>/<tier>, with #<row> on collision
     taken = {x for x in v["need_id"] if x}
     ids = list(v["need_id"])
@@ -478,20 +477,20 @@ def _check_charity(chk: _TableCheck, ctx: _Context, units: _TableCheck | None) -
         kind, item = v["kind"][i], v["item"][i]
         if kind == "goods":
             if not item:
-                chk.add(i, "item", "a goods lot needs an item",
-                        f"name the item, e.g. one of {_listing(sorted(items))}" if items
-                        else "name the item and list it under a category's items in the config")
+                chk.add(i, "item", Msg("a goods lot needs an item"),
+                        Msg("name the item, e.g. one of {listing}", listing=_listing(sorted(items))) if items
+                        else Msg("name the item and list it under a category's items in the config"))
             elif ctx.categories is not None and item not in items:
                 guess = _did_you_mean(item, list(items))
-                chk.add(i, "item", f"no category uses item {item!r}",
-                        (f"did you mean {guess!r}? " if guess else "")
-                        + "add it to a category's items in the config (categories.<name>.items)", value=item)
+                chk.add(i, "item", Msg("no category uses item {item!r}", item=item),
+                        (Msg("did you mean {guess!r}? ", guess=guess) if guess else "")
+                        + Msg("add it to a category's items in the config (categories.<name>.items)"), value=item)
         elif kind == "funds" and item:
-            chk.add(i, "item", "a funds lot must not have an item", "clear the item, or set kind to goods", value=item)
+            chk.add(i, "item", Msg("a funds lot must not have an item"), Msg("clear the item, or set kind to goods"), value=item)
         u, town = v["unit_id"][i], v["town"][i]
         if u and town and chk.ok(i, "unit_id") and chk.ok(i, "town") and u in unit_town and unit_town[u] != town:
-            chk.add(i, "town", f"earmarked unit {u!r} is in town {unit_town[u]!r}, not {town!r}",
-                    "the lot could serve no unit: fix the town or the unit earmark, or clear one", value=town)
+            chk.add(i, "town", Msg("earmarked unit {u!r} is in town {u2!r}, not {town!r}", u=u, u2=unit_town[u], town=town),
+                    Msg("the lot could serve no unit: fix the town or the unit earmark, or clear one"), value=town)
 
 
 def _check_reach(chk: _TableCheck) -> None:
@@ -502,8 +501,7 @@ def _check_reach(chk: _TableCheck) -> None:
         if not all(pair):
             continue
         if pair in first:
-            chk.add(i, "unit_id", f"provider {pair[0]!r} and unit {pair[1]!r} are listed twice (first on row "
-                    f"{chk.raw.rows[first[pair]]})", "keep one row per provider and unit", value=pair[1])
+            chk.add(i, "unit_id", Msg("provider {pair!r} and unit {pair2!r} are listed twice (first on row {rows})", pair=pair[0], pair2=pair[1], rows=chk.raw.rows[first[pair]]), Msg("keep one row per provider and unit"), value=pair[1])
         else:
             first[pair] = i
 
@@ -515,8 +513,8 @@ def load_scenario(config_path: str | Path) -> Scenario:
     try:
         config_path = Path(config_path)
     except TypeError:
-        raise ValidationError([Problem(repr(config_path), None, None, "the config path must be a file path",
-                                       hint="give a str or pathlib.Path")]) from None
+        raise ValidationError([Problem(repr(config_path), None, None, Msg("the config path must be a file path"),
+                                       hint=Msg("give a str or pathlib.Path"))]) from None
     cfg_file = str(config_path)
     problems: list[Problem] = []
     hashes: dict[str, str] = {}
@@ -645,8 +643,8 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     changed with ``scenario.replace`` or ``dataclasses.replace`` is never planned unchecked.
     """
     if not isinstance(scenario, Scenario):
-        raise ValidationError([Problem("solve", None, None, f"expected a Scenario, got {type(scenario).__name__}",
-                                       hint="load one with linkage_opt.load_scenario(config_path)")])
+        raise ValidationError([Problem("solve", None, None, Msg("expected a Scenario, got {error}", error=type(scenario).__name__),
+                                       hint=Msg("load one with linkage_opt.load_scenario(config_path)"))])
     if scenario.is_validated:
         return scenario
     source = str(scenario.config_path) if scenario.config_path is not None else "the config"
@@ -658,8 +656,8 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     except ValidationError as exc:
         problems.extend(exc.problems)
     except Exception:
-        problems.append(Problem(source, None, None, "the scenario's config is not a linkage-opt Config",
-                                hint="build it with linkage_opt.config.parse_config or load_scenario"))
+        problems.append(Problem(source, None, None, Msg("the scenario's config is not a linkage-opt Config"),
+                                hint=Msg("build it with linkage_opt.config.parse_config or load_scenario")))
     ctx = _context_from(config) if config is not None else _Context(None, {}, None)
     raws = {t: _raw_from_frame(t, scenario.tables[t], scenario.origins.get(t), scenario.sources.get(t))
             for t in TABLE_ORDER}

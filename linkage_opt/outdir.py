@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .errors import OutputError, OutputPathError
+from .i18n import Msg
 
 LOCK_NAME = ".lock"          # the same file the monthly run locks its period folder with
 LOCK_TIMEOUT = 600.0         # seconds a writer waits for another writer of the same parent folder
@@ -84,20 +85,20 @@ def quote(path) -> str:
     return repr(str(path))
 
 
-KINDS = ((stat.S_ISREG, "a regular file"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-         (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+KINDS = ((stat.S_ISREG, Msg("a regular file")), (stat.S_ISFIFO, Msg("a named pipe (FIFO)")),
+         (stat.S_ISCHR, Msg("a character device")), (stat.S_ISBLK, Msg("a block device")), (stat.S_ISSOCK, Msg("a socket")))
 
 
 def kind_of(mode: int) -> str:
     for test, name in KINDS:
         if test(mode):
             return name
-    return "a special file"
+    return Msg("a special file")
 
 
-REASONS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
-           errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-           errno.EPERM: "permission denied", errno.EIO: "an input/output error"}
+REASONS = {errno.ENOSPC: Msg("the disk is full"), errno.EDQUOT: Msg("the disk quota is exceeded"),
+           errno.EROFS: Msg("the file system is read-only"), errno.EACCES: Msg("permission denied"),
+           errno.EPERM: Msg("permission denied"), errno.EIO: Msg("an input/output error")}
 # errors that say the path itself cannot be used (a bad option: exit 2)
 PATH_ERRNOS = {errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST, errno.EISDIR}
 
@@ -106,19 +107,18 @@ def describe_os_error(exc: OSError) -> str:
     """``the disk is full (No space left on device)``: what happened, in words, then the system's text."""
     detail = exc.strerror or str(exc) or type(exc).__name__
     reason = REASONS.get(exc.errno)
-    return f"{reason} ({detail})" if reason else detail
+    return Msg("{reason} ({detail})", reason=reason, detail=detail) if reason else detail
 
 
-def os_failure(path, exc: OSError, *, earlier: bool, subject: str = "the plan") -> OutputError:
+def os_failure(path, exc: OSError, *, earlier: bool, subject: str = Msg("the plan")) -> OutputError:
     """The :class:`OutputError` for an OS error while writing ``path`` (nothing having been changed)."""
     q = quote(path)
     if exc.errno in PATH_ERRNOS:
-        return OutputPathError(f"{q} cannot be written ({exc.strerror or exc}); nothing was changed; "
-                               "give the path of a folder whose parents are folders")
-    tail = f"{q} still holds the earlier plan" if earlier else f"{q} was not created"
+        return OutputPathError(Msg("{q} cannot be written ({error}); nothing was changed; give the path of a folder whose parents are folders", q=q, error=exc.strerror or exc))
+    tail = Msg("{q} still holds the earlier plan", q=q) if earlier else Msg("{q} was not created", q=q)
     if subject != "the plan":
-        tail = f"{q} is as it was" if earlier else f"{q} was not created"
-    return OutputError(f"cannot write {subject} {q}; {describe_os_error(exc)}; no plan was changed; {tail}")
+        tail = Msg("{q} is as it was", q=q) if earlier else Msg("{q} was not created", q=q)
+    return OutputError(Msg("cannot write {subject} {q}; {describe_os_error}; no plan was changed; {tail}", subject=subject, q=q, describe_os_error=describe_os_error(exc), tail=tail))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -151,8 +151,7 @@ def inspect_folder(path, what: str = "") -> tuple[Path, str]:
     shown = path
     target = _absolute(path)
     if not target.name:
-        raise OutputPathError(f"{what}{quote(shown)} cannot be a plan folder; nothing was changed; "
-                              "give the path of a folder")
+        raise OutputPathError(Msg("{what}{path} cannot be a plan folder; nothing was changed; give the path of a folder", what=what, path=quote(shown)))
     for _ in range(MAX_LINK_HOPS):
         try:
             st = os.lstat(target)
@@ -163,18 +162,16 @@ def inspect_folder(path, what: str = "") -> tuple[Path, str]:
         if stat.S_ISDIR(st.st_mode):
             return target, "dir"
         if not stat.S_ISLNK(st.st_mode):
-            hint = "it is created if missing" if what else "new, or a plan folder to replace"
-            raise OutputPathError(f"{what}{quote(shown)} exists and is {kind_of(st.st_mode)}, not a folder; "
-                                  f"nothing was changed; give the path of a folder ({hint})")
+            hint = Msg("it is created if missing") if what else Msg("new, or a plan folder to replace")
+            raise OutputPathError(Msg("{what}{path} exists and is {kind_of}, not a folder; nothing was changed; give the path of a folder ({hint})", what=what, path=quote(shown), kind_of=kind_of(st.st_mode), hint=hint))
         if _is_our_link(target):
             return target, "ours"
         link = os.readlink(target)          # someone else's link: follow it, one hop at a time
         nxt = Path(os.path.normpath(os.path.join(os.path.realpath(target.parent), link)))
         if not os.path.lexists(nxt):
-            raise OutputPathError(f"{what}{quote(shown)} is a symbolic link to {quote(link)}, which does not "
-                                  "exist; nothing was changed; give the path of a folder")
+            raise OutputPathError(Msg("{what}{path} is a symbolic link to {path2}, which does not exist; nothing was changed; give the path of a folder", what=what, path=quote(shown), path2=quote(link)))
         target = nxt
-    raise OutputPathError(f"{what}{quote(shown)} is a loop of symbolic links; nothing was changed")
+    raise OutputPathError(Msg("{what}{path} is a loop of symbolic links; nothing was changed", what=what, path=quote(shown)))
 
 
 def check_output_folder(path, what: str = "") -> None:
@@ -189,12 +186,11 @@ def check_output_file(path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise os_failure(path, exc, earlier=False, subject="the file") from None
+        raise os_failure(path, exc, earlier=False, subject=Msg("the file")) from None
     if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):     # a link itself is replaced, never opened
         return
     kind = "a folder" if stat.S_ISDIR(st.st_mode) else kind_of(st.st_mode)
-    raise OutputPathError(f"{quote(path)} exists and is {kind}, not a regular file; nothing was changed; "
-                          "give the path of a file")
+    raise OutputPathError(Msg("{path} exists and is {kind}, not a regular file; nothing was changed; give the path of a file", path=quote(path), kind=kind))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -232,9 +228,7 @@ def writer_lock(folder: Path, shown, timeout: float | None = None) -> Iterator[f
         lock = folder_lock(folder)
         lock.acquire(timeout=timeout)
     except Timeout:
-        raise OutputError(f"cannot write the plan {quote(shown)}; another process has held the lock "
-                          f"{quote(Path(folder) / LOCK_NAME)} for {timeout:g} s; no plan was changed; "
-                          "try again later") from None
+        raise OutputError(Msg("cannot write the plan {path}; another process has held the lock {path2} for {timeout:g} s; no plan was changed; try again later", path=quote(shown), path2=quote(Path(folder) / LOCK_NAME), timeout=timeout)) from None
     except OSError as exc:
         raise os_failure(shown, exc, earlier=os.path.lexists(shown)) from None
     try:
@@ -411,8 +405,7 @@ def write_folder(path, fill: Callable[[Path], None], *, replace: bool = True,
 
 
 def _exists(shown: Path) -> OutputPathError:
-    return OutputPathError(f"{quote(shown)} exists; nothing was changed; a new folder is written only where "
-                           "nothing exists yet")
+    return OutputPathError(Msg("{path} exists; nothing was changed; a new folder is written only where nothing exists yet", path=quote(shown)))
 
 
 def _write_locked(shown: Path, target: Path, state: str, fill, replace: bool) -> None:

@@ -21,6 +21,7 @@ from . import outdir
 from .disaggregate import allocation_rows
 from .errors import Problem, ValidationError
 from .formulation import Formulation
+from .i18n import Msg
 from .reach import member_frame
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
@@ -76,8 +77,8 @@ class Plan:
             return outdir.read_through(plan_dir, cls._read_version)
         except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
             raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
-                                           f"cannot read the plan file: {type(exc).__name__}",
-                                           hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+                                           Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                                           hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
                                   ) from None
 
     @classmethod
@@ -104,8 +105,8 @@ class Plan:
         except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
             raise
         except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors
-            raise ValidationError([Problem(str(current), None, None, f"cannot read the plan file: {type(exc).__name__}",
-                                           hint="the plan folder is damaged: plan again, or `linkage-opt runs restore`")]
+            raise ValidationError([Problem(str(current), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                                           hint=Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`"))]
                                   ) from None
         return cls(**tables, summary=summary, extras=extras)
 
@@ -146,8 +147,8 @@ class Plan:
 
 
 def not_a_plan_problem(plan_dir) -> Problem:
-    return Problem(str(plan_dir), None, None, "not a linkage-opt plan folder (no summary.json)",
-                   hint="give the --out folder of `linkage-opt plan`")
+    return Problem(str(plan_dir), None, None, Msg("not a linkage-opt plan folder (no summary.json)"),
+                   hint=Msg("give the --out folder of `linkage-opt plan`"))
 
 
 # Cells that a spreadsheet would run as a formula (OWASP "CSV injection"), and the quote that defuses them.
@@ -251,7 +252,7 @@ def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise outdir.os_failure(path, exc, earlier=earlier, subject="the file") from None
+        raise outdir.os_failure(path, exc, earlier=earlier, subject=Msg("the file")) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import limits
 from .errors import Problem
+from .i18n import Msg
 from .limits import KIND_WORDS, TooLarge, path_kind, read_limited, size_text
 from .schema import COMMENT_PREFIX, TABLE_LABELS, TABLES, Table
 
@@ -113,8 +114,8 @@ def _shorten(text: str, n: int = 200) -> str:
 
 
 def _long_cell(file: str, row: int, column: str | None, sheet: str | None, length: int) -> Problem:
-    return Problem(file, row, column, f"the cell is longer than {limits.MAX_CELL_CHARS:,} characters ({length:,})",
-                   hint=f"shorten it: a cell holds at most {limits.MAX_CELL_CHARS:,} characters", sheet=sheet)
+    return Problem(file, row, column, Msg("the cell is longer than {max_cell_chars:,} characters ({length:,})", max_cell_chars=limits.MAX_CELL_CHARS, length=length),
+                   hint=Msg("shorten it: a cell holds at most {max_cell_chars:,} characters", max_cell_chars=limits.MAX_CELL_CHARS), sheet=sheet)
 
 
 def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, list[str]]]
@@ -126,8 +127,8 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
                if any(c.strip() for c in cells) and not (cells and cells[0].lstrip().startswith(COMMENT_PREFIX))]
     expected = ", ".join(c.name for c in table.columns if c.required)
     if not records:
-        return None, [Problem(file, None, None, "the table is empty: no header row",
-                              hint=f"the first row must hold the column names, e.g. {expected}", sheet=sheet)]
+        return None, [Problem(file, None, None, Msg("the table is empty: no header row"),
+                              hint=Msg("the first row must hold the column names, e.g. {expected}", expected=expected), sheet=sheet)]
     header_row, header_cells = records[0]
     mapping = header_map(table)
     known = [c.name for c in table.columns]
@@ -144,18 +145,16 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
         name = mapping.get(norm, norm)
         if name in seen:
             problems.append(Problem(file, header_row, name,
-                                    f"column {name!r} appears twice (headers {seen[name]!r} and {written_s!r})",
-                                    hint="keep one of them", value=written_s, sheet=sheet))
+                                    Msg("column {name!r} appears twice (headers {name2!r} and {written_s!r})", name=name, name2=seen[name], written_s=written_s),
+                                    hint=Msg("keep one of them"), value=written_s, sheet=sheet))
             continue
         seen[name] = written_s
         columns.append((pos, name, written_s))
     if not any(name in known or _close(name, list(mapping)) for _, name, _ in columns):
         # Not this table at all (another file, or a file that is no table): say so without echoing it.
         return None, [Problem(file, header_row, None,
-                              f"this is not the {table.name} table: none of its column headers is a "
-                              f"{table.name} column",
-                              hint=f"the first row must hold the column names, e.g. {expected}; check which file "
-                                   "the config names", sheet=sheet)]
+                              Msg("this is not the {name} table: none of its column headers is a {name} column", name=table.name),
+                              hint=Msg("the first row must hold the column names, e.g. {expected}; check which file the config names", expected=expected), sheet=sheet)]
     n_header = len(header_cells)
     data: dict[str, list[str]] = {name: [] for _, name, _ in columns}
     rows: list[int] = []
@@ -165,8 +164,8 @@ def _build(table: Table, file: str, sheet: str | None, records: list[tuple[int, 
         extra = [c for c in cells[n_header:] if c.strip()]
         if extra:
             problems.append(Problem(file, n, None,
-                                    f"the row has {len(cells)} cells but the header has {n_header} columns",
-                                    hint="a value with a comma must be quoted, or a header is missing",
+                                    Msg("the row has {n} cells but the header has {n_header} columns", n=len(cells), n_header=n_header),
+                                    hint=Msg("a value with a comma must be quoted, or a header is missing"),
                                     value=_shorten(extra[0]), sheet=sheet))
         rows.append(n)
         for pos, name, _ in columns:
@@ -203,19 +202,18 @@ def bounded_records(rows, to_text=None) -> list[tuple[int, list[str]]]:
     total = 0
     for n, row in enumerate(rows, start=1):
         if n > limits.MAX_TABLE_ROWS:
-            raise _Oversize(n, f"the table has more than {limits.MAX_TABLE_ROWS:,} rows",
-                            "split the table, or remove the empty rows at its end")
+            raise _Oversize(n, Msg("the table has more than {max_table_rows:,} rows", max_table_rows=limits.MAX_TABLE_ROWS),
+                            Msg("split the table, or remove the empty rows at its end"))
         width = len(row)
         if width > limits.MAX_TABLE_COLUMNS:
             while width and (row[width - 1] is None or row[width - 1] == ""):
                 width -= 1
             if width > limits.MAX_TABLE_COLUMNS:
-                raise _Oversize(n, f"the row has a value in column {width:,}, past the limit of "
-                                   f"{limits.MAX_TABLE_COLUMNS:,} columns", "remove the cells far to the right")
+                raise _Oversize(n, Msg("the row has a value in column {width:,}, past the limit of {max_table_columns:,} columns", width=width, max_table_columns=limits.MAX_TABLE_COLUMNS), Msg("remove the cells far to the right"))
             row = row[:width]
         total += width
         if total > limits.MAX_TABLE_CELLS:
-            raise _Oversize(n, f"the table has more than {limits.MAX_TABLE_CELLS:,} cells", "split the table")
+            raise _Oversize(n, Msg("the table has more than {max_table_cells:,} cells", max_table_cells=limits.MAX_TABLE_CELLS), Msg("split the table"))
         out.append((n, [to_text(v) for v in row] if to_text is not None else list(row)))
     return out
 
@@ -259,9 +257,9 @@ def decode_text(data: bytes) -> tuple[str | None, str, int | None]:
         encoding, name, start, other = "gb18030", "GBK/GB18030", 0, "UTF-8"
         offset = gb.start
     row = _row_at(data[start:offset].decode(encoding))
-    reason = f"invalid {name} at byte offset {offset:,} (0x{data[offset]:02X})"
+    reason = Msg("invalid {name} at byte offset {offset:,} (0x{offset2:02X})", name=name, offset=offset, offset2=data[offset])
     if other:
-        reason += f"; the file is not {other} text either"
+        reason += Msg("; the file is not {other} text either", other=other)
     return None, reason, row
 
 
@@ -366,31 +364,29 @@ class FolderSource:
                 return None, []
             present = sorted(p.name for p in self.folder.glob("*.csv"))
             guess = _close(path.name, present)
-            hint = (f"did you mean {guess!r}? " if guess else "") + (
-                f"CSV files found: {', '.join(present)}" if present else "the folder has no CSV files")
+            hint = (Msg("did you mean {guess!r}? ", guess=guess) if guess else "") + (
+                Msg("CSV files found: {present}", present=', '.join(present)) if present else Msg("the folder has no CSV files"))
             if table not in self.overrides:
-                hint += f"; name the file {path.name} or set tables: {{{table}: <file>}} in the config"
-            return None, [Problem(shown, None, None, f"the {table} table is missing: file not found", hint=hint)]
+                hint += Msg("; name the file {name} or set tables: {{{table}: <file>}} in the config", name=path.name, table=table)
+            return None, [Problem(shown, None, None, Msg("the {table} table is missing: file not found", table=table), hint=hint)]
         if kind != "file":   # never opened: a FIFO would block, a device never end
-            return None, [Problem(shown, None, None, f"the {table} table is {KIND_WORDS[kind]}, not a CSV file",
-                                  hint=f"give a CSV file for the {table} table (tables: in the config names it)")]
+            return None, [Problem(shown, None, None, Msg("the {table} table is {kind}, not a CSV file", table=table, kind=KIND_WORDS[kind]),
+                                  hint=Msg("give a CSV file for the {table} table (tables: in the config names it)", table=table))]
         try:
             data = read_limited(path, limits.MAX_TABLE_BYTES)
         except TooLarge:
-            return None, [Problem(shown, None, None, f"the file is larger than {size_text(limits.MAX_TABLE_BYTES)}, "
-                                                     "the limit for one table",
-                                  hint="check that this is the table meant; see 'Limits' in docs/operations.md")]
+            return None, [Problem(shown, None, None, Msg("the file is larger than {size}, the limit for one table", size=size_text(limits.MAX_TABLE_BYTES)),
+                                  hint=Msg("check that this is the table meant; see 'Limits' in docs/operations.md"))]
         except OSError as exc:
-            return None, [Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}",
-                                  hint="check that the file is readable and not locked by another program")]
+            return None, [Problem(shown, None, None, Msg("cannot read the file: {error}", error=exc.strerror or exc),
+                                  hint=Msg("check that the file is readable and not locked by another program"))]
         self.hashes[shown] = hashlib.sha256(data).hexdigest()
         text, how, row = decode_text(data)
         if text is None:
-            hint = "save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file"
+            hint = Msg("save it from Excel/WPS as 'CSV UTF-8' (or CSV), one table per file")
             if row is not None:
-                hint = ("the bytes there are damaged or in another encoding (no other encoding is guessed): "
-                        "fix that cell, or save the file again as 'CSV UTF-8'")
-            return None, [Problem(shown, row, None, f"cannot read the file as CSV: {how}", hint=hint)]
+                hint = (Msg("the bytes there are damaged or in another encoding (no other encoding is guessed): fix that cell, or save the file again as 'CSV UTF-8'"))
+            return None, [Problem(shown, row, None, Msg("cannot read the file as CSV: {how}", how=how), hint=hint)]
         try:
             records = parse_csv_text(text)
         except _Oversize as exc:
@@ -398,11 +394,10 @@ class FolderSource:
         except CsvRowError as exc:
             if "field larger than field limit" in str(exc):
                 return None, [Problem(shown, exc.row, None,
-                                      f"a cell is longer than {limits.MAX_CELL_CHARS:,} characters",
-                                      hint=f"shorten it (a cell holds at most {limits.MAX_CELL_CHARS:,} characters); "
-                                           "a quote that is never closed also makes the rest of the file one cell")]
-            return None, [Problem(shown, exc.row, None, f"cannot parse the CSV: {exc}",
-                                  hint="check quoting: a value with a comma or a quote must be quoted")]
+                                      Msg("a cell is longer than {max_cell_chars:,} characters", max_cell_chars=limits.MAX_CELL_CHARS),
+                                      hint=Msg("shorten it (a cell holds at most {max_cell_chars:,} characters); a quote that is never closed also makes the rest of the file one cell", max_cell_chars=limits.MAX_CELL_CHARS))]
+            return None, [Problem(shown, exc.row, None, Msg("cannot parse the CSV: {exc}", exc=exc),
+                                  hint=Msg("check quoting: a value with a comma or a quote must be quoted"))]
         if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
             return None, []
         return _build(spec, shown, None, records)
@@ -422,7 +417,7 @@ def workbook_problem(data: bytes) -> tuple[str, str] | None:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return None
-    hint = "a real workbook is far smaller: re-save it from Excel/WPS; see 'Limits' in docs/operations.md"
+    hint = Msg("a real workbook is far smaller: re-save it from Excel/WPS; see 'Limits' in docs/operations.md")
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.MAX_WORKBOOK_MEMBERS:
@@ -464,13 +459,12 @@ class WorkbookSource:
         try:
             data = read_limited(path, limits.MAX_WORKBOOK_BYTES)
         except TooLarge:
-            self.error = Problem(self.shown, None, None, f"the workbook is larger than "
-                                                         f"{size_text(limits.MAX_WORKBOOK_BYTES)}, the limit",
-                                 hint="check that this is the workbook meant; see 'Limits' in docs/operations.md")
+            self.error = Problem(self.shown, None, None, Msg("the workbook is larger than {size}, the limit", size=size_text(limits.MAX_WORKBOOK_BYTES)),
+                                 hint=Msg("check that this is the workbook meant; see 'Limits' in docs/operations.md"))
             return
         except OSError as exc:
-            self.error = Problem(self.shown, None, None, f"cannot read the workbook: {exc.strerror or exc}",
-                                 hint="check that the file is readable (close it in Excel/WPS if locked)")
+            self.error = Problem(self.shown, None, None, Msg("cannot read the workbook: {error}", error=exc.strerror or exc),
+                                 hint=Msg("check that the file is readable (close it in Excel/WPS if locked)"))
             return
         self.hashes[self.shown] = hashlib.sha256(data).hexdigest()
         too_big = workbook_problem(data)
@@ -482,12 +476,12 @@ class WorkbookSource:
 
             self.book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, EOFError) as exc:
-            self.error = Problem(self.shown, None, None, "cannot open the workbook: not a valid .xlsx file",
-                                 hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'",
+            self.error = Problem(self.shown, None, None, Msg("cannot open the workbook: not a valid .xlsx file"),
+                                 hint=Msg("save it from Excel/WPS as 'Excel Workbook (*.xlsx)'"),
                                  value=type(exc).__name__)
         except Exception as exc:
-            self.error = Problem(self.shown, None, None, f"cannot open the workbook: {type(exc).__name__}",
-                                 hint="save it from Excel/WPS as 'Excel Workbook (*.xlsx)'")
+            self.error = Problem(self.shown, None, None, Msg("cannot open the workbook: {error}", error=type(exc).__name__),
+                                 hint=Msg("save it from Excel/WPS as 'Excel Workbook (*.xlsx)'"))
 
     def _sheet(self, name: str, table: str | None = None) -> str | None:
         names = self.book.sheetnames
@@ -513,10 +507,10 @@ class WorkbookSource:
                 return None, []
             names = self.book.sheetnames
             guess = _close(wanted, names)
-            hint = (f"did you mean {guess!r}? " if guess else "") + f"sheets found: {', '.join(names)}"
+            hint = (Msg("did you mean {guess!r}? ", guess=guess) if guess else "") + Msg("sheets found: {names}", names=', '.join(names))
             if table not in self.overrides:
-                hint += f"; name a sheet {table!r} or set tables: {{{table}: <sheet>}} in the config"
-            return None, [Problem(self.shown, None, None, f"the {table} table is missing: no sheet {wanted!r}",
+                hint += Msg("; name a sheet {table!r} or set tables: {{{table}: <sheet>}} in the config", table=table)
+            return None, [Problem(self.shown, None, None, Msg("the {table} table is missing: no sheet {wanted!r}", table=table, wanted=wanted),
                                   hint=hint)]
         try:
             ws = self.book[sheet]
@@ -526,16 +520,15 @@ class WorkbookSource:
         except _Oversize as exc:
             return None, [Problem(self.shown, exc.row, None, exc.message, hint=exc.hint, sheet=sheet)]
         except Exception as exc:
-            return None, [Problem(self.shown, None, None, f"cannot read the sheet: {type(exc).__name__}",
-                                  sheet=sheet, hint="re-save the workbook from Excel/WPS")]
+            return None, [Problem(self.shown, None, None, Msg("cannot read the sheet: {error}", error=type(exc).__name__),
+                                  sheet=sheet, hint=Msg("re-save the workbook from Excel/WPS"))]
         if spec.optional and not any(any(c.strip() for c in cells) for _, cells in records):
             return None, []
         state = getattr(ws, "sheet_state", "visible")
         if state in ("hidden", "veryHidden"):   # read, but said: what is planned should be visible
             self.warnings.append(Problem(self.shown, None, None,
-                                         f"the sheet is hidden in the workbook; it was read as the {table} table",
-                                         hint="unhide it in Excel/WPS (or remove it) so that what is planned "
-                                              "can be seen", sheet=sheet))
+                                         Msg("the sheet is hidden in the workbook; it was read as the {table} table", table=table),
+                                         hint=Msg("unhide it in Excel/WPS (or remove it) so that what is planned can be seen"), sheet=sheet))
         return _build(spec, self.shown, sheet, records)
 
     def close(self) -> None:
@@ -550,21 +543,20 @@ def open_source(config_dir: Path, data: str, overrides: dict[str, str], config_f
     shown = display_path(path)
     kind = path_kind(path)
     if kind is None:
-        return None, [Problem(config_file, None, "data", f"data folder or workbook not found: {shown}",
-                              hint="data is relative to the config file's folder", value=data)]
+        return None, [Problem(config_file, None, "data", Msg("data folder or workbook not found: {shown}", shown=shown),
+                              hint=Msg("data is relative to the config file's folder"), value=data)]
     if kind == "folder":
         return FolderSource(path, overrides), []
-    hint = "give a folder of CSV files or an .xlsx workbook"
+    hint = Msg("give a folder of CSV files or an .xlsx workbook")
     if kind != "file":   # never opened
-        return None, [Problem(config_file, None, "data", f"data is {KIND_WORDS[kind]}, not a folder or an .xlsx "
-                                                         f"workbook: {shown}", hint=hint, value=data)]
+        return None, [Problem(config_file, None, "data", Msg("data is {kind}, not a folder or an .xlsx workbook: {shown}", kind=KIND_WORDS[kind], shown=shown), hint=hint, value=data)]
     if kind == "file":
         if path.suffix.lower() in EXCEL_SUFFIXES:
             src = WorkbookSource(path, overrides)
             return (None, [src.error]) if src.error else (src, [])
         if path.suffix.lower() == ".xls":
-            hint = "old .xls workbooks are not read: save it as .xlsx (Excel Workbook)"
+            hint = Msg("old .xls workbooks are not read: save it as .xlsx (Excel Workbook)")
         elif path.suffix.lower() == ".csv":
-            hint = "give the folder that holds the CSV files, not one file"
-    return None, [Problem(config_file, None, "data", f"data must be a folder or an .xlsx workbook: {shown}",
+            hint = Msg("give the folder that holds the CSV files, not one file")
+    return None, [Problem(config_file, None, "data", Msg("data must be a folder or an .xlsx workbook: {shown}", shown=shown),
                           hint=hint, value=data)]

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import InfeasibleError, LinkageError, Problem, ValidationError
+from .i18n import Msg
 from .ledger import (
     DEFAULT_LEDGER_NAME,
     SUCCESS,
@@ -78,7 +79,7 @@ class RunInProgressError(LinkageError):
         who = ""
         if pid:
             who = f" (pid {pid}" + (f" on {host}" if host and host != socket.gethostname() else "") + ")"
-        tail = f"; waited {waited:g} s" if waited else "; pass --wait SECONDS to wait for it"
+        tail = Msg("; waited {waited:g} s", waited=waited) if waited else Msg("; pass --wait SECONDS to wait for it")
         super().__init__(f"another run of {period} is in progress{who}{tail}")
 
 
@@ -119,7 +120,7 @@ def resolve_period(text: str, today: _dt.date | None = None) -> str:
         return shift_period(f"{today.year:04d}-{today.month:02d}", 1)
     if not PERIOD_RE.fullmatch(t):
         raise ValidationError([Problem("--period", None, None,
-                                       "period must look like 2026-12 (YYYY-MM), or be 'current' or 'next'",
+                                       Msg("period must look like 2026-12 (YYYY-MM), or be 'current' or 'next'"),
                                        value=text)])
     return t
 
@@ -363,7 +364,7 @@ def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "run
             raise RunInProgressError(period, _holder(period_dir), wait) from None
         waited = time.monotonic() - t0
     except OSError as exc:                   # read-only or full, before anything was recorded (Timeout, an
-        raise os_failure(runs_dir, exc, earlier=True, subject="the runs folder") from None  # OSError, is above)
+        raise os_failure(runs_dir, exc, earlier=True, subject=Msg("the runs folder")) from None  # OSError, is above)
     try:
         _write_owner(period_dir, {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()})
         removed = clean_temporary(period_dir)
@@ -418,8 +419,8 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         if backend_name.lower() not in BACKENDS:    # bad input, before anything is planned
             raise ValidationError([Problem("--backend" if backend else str(config_path), None,
                                            None if backend else "solver.backend",
-                                           f"unknown solver backend {backend_name!r}",
-                                           hint=f"choose one of: {', '.join(BACKENDS)}")])
+                                           Msg("unknown solver backend {backend_name!r}", backend_name=backend_name),
+                                           hint=Msg("choose one of: {backends}", backends=', '.join(BACKENDS)))])
         solver = {"backend": backend_name.lower(), "time_limit": opts.time_limit, "mip_gap": opts.mip_gap,
                   "threads": opts.threads, "seed": opts.seed}
     except ValidationError as exc:
@@ -478,7 +479,7 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")
         exit_code = EXIT_OPTIMAL if plan.status == "optimal" else EXIT_FEASIBLE
-        message = f"{plan.status}; weighted coverage {plan.summary['metrics']['weighted_coverage']:.4f}"
+        message = Msg("{status}; weighted coverage {summary:.4f}", status=plan.status, summary=plan.summary['metrics']['weighted_coverage'])
         try:
             ledger.finish_run(run_id, status=plan.status, exit_code=exit_code, message=message,
                               summary_json=summary_text, tables=plan.tables(), files=files, publish=True)
@@ -614,13 +615,11 @@ def _reuse(ledger: Ledger, run: dict, runs_dir: Path, period_dir: Path, ev: _Eve
     note = ""
     if plan_dir is not None and not (plan_dir / "summary.json").exists():
         if plan_dir.exists():
-            note = f"; its folder {plan_dir} is incomplete (not touched)"
+            note = Msg("; its folder {plan_dir} is incomplete (not touched)", plan_dir=plan_dir)
         else:
             restore_plan(ledger, run["run_id"], plan_dir)
-            note = "; its plan folder was missing and has been restored from the ledger"
-    message = (f"{run['period']} was already planned with the same inputs: {run['run_id']} "
-               f"({run['status']}{', published' if run['published'] else ', not the published revision'})"
-               f"{note}; pass --force to plan again")
+            note = Msg("; its plan folder was missing and has been restored from the ledger")
+    message = (Msg("{run} was already planned with the same inputs: {run2} ({run3}{v}){note}; pass --force to plan again", run=run['period'], run2=run['run_id'], run3=run['status'], v=', published' if run['published'] else ', not the published revision', note=note))
     ev("run.reused", message=message, status=run["status"], exit_code=run["exit_code"],
        plan_dir=str(plan_dir) if plan_dir else None, published=run["published"])
     summary = json.loads(run["summary_json"]) if run.get("summary_json") else None
@@ -658,7 +657,7 @@ def _with_period_lock(runs_dir: Path, period: str, wait: float, fn):
     except Timeout:
         raise RunInProgressError(period, _holder(period_dir), wait) from None
     except OSError as exc:
-        raise os_failure(runs_dir, exc, earlier=True, subject="the runs folder") from None
+        raise os_failure(runs_dir, exc, earlier=True, subject=Msg("the runs folder")) from None
     try:
         return fn(period_dir)
     finally:
@@ -673,15 +672,14 @@ def publish_run(run_id: str, runs_dir: str | Path = "runs", ledger_path: str | P
     with Ledger(ledger_path_for(runs_dir, ledger_path)) as ledger:
         run = ledger.get_run(run_id)
         if run is None:
-            raise RunNotFoundError(f"no run {run_id!r} in the ledger {ledger.path}")
+            raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=ledger.path))
         if run["status"] not in SUCCESS:
-            raise LedgerUsageError(f"run {run_id} is {run['status']}; only an optimal or feasible run can be published")
+            raise LedgerUsageError(Msg("run {run_id} is {run}; only an optimal or feasible run can be published", run_id=run_id, run=run['status']))
 
         def _do(period_dir: Path) -> dict:
             plan_dir = resolve_plan_dir(run, runs_dir)
             if plan_dir is None or not (plan_dir / "summary.json").exists():
-                raise LedgerUsageError(f"the plan folder of {run_id} is missing; restore it first "
-                                  f"(linkage-opt runs restore {run_id})")
+                raise LedgerUsageError(Msg("the plan folder of {run_id} is missing; restore it first (linkage-opt runs restore {run_id})", run_id=run_id))
             published = ledger.publish(run_id)
             write_published_pointer(period_dir, published)
             log_event("run.published", run_id=run_id, period=run["period"], message=f"{run_id} published")
@@ -698,12 +696,12 @@ def restore_run(run_id: str, runs_dir: str | Path = "runs", to: str | Path | Non
     with Ledger(ledger_path_for(runs_dir, ledger_path)) as ledger:
         run = ledger.get_run(run_id)
         if run is None:
-            raise RunNotFoundError(f"no run {run_id!r} in the ledger {ledger.path}")
+            raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=ledger.path))
         if to is not None:
             return restore_plan(ledger, run_id, to)
         target = resolve_plan_dir(run, runs_dir)
         if target is None:
-            raise LedgerUsageError(f"run {run_id} has no plan folder")
+            raise LedgerUsageError(Msg("run {run_id} has no plan folder", run_id=run_id))
         return _with_period_lock(runs_dir, run["period"], wait, lambda _d: restore_plan(ledger, run_id, target))
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .config import Config
 from .errors import Problem, ValidationError
+from .i18n import Msg
 from .readers import header_label
 from .schema import PROVIDER_TABLES, TABLES
 
@@ -158,15 +159,13 @@ class Scenario:
 
     def __post_init__(self, validated: bool) -> None:
         if not isinstance(self.tables, Mapping):
-            raise ValidationError([Problem("Scenario", None, None, "tables must be a mapping of table name to "
-                                           "DataFrame", hint="build scenarios with load_scenario")])
+            raise ValidationError([Problem("Scenario", None, None, Msg("tables must be a mapping of table name to DataFrame"), hint=Msg("build scenarios with load_scenario"))])
         bad = [n for n, f in self.tables.items() if not isinstance(f, pd.DataFrame)]
         missing = [n for n in TABLES if n not in self.tables]
         if bad or missing:
-            what = (f"table {bad[0]!r} is not a DataFrame" if bad else f"the scenario is missing table {missing[0]!r}")
+            what = (Msg("table {bad!r} is not a DataFrame", bad=bad[0]) if bad else Msg("the scenario is missing table {missing!r}", missing=missing[0]))
             raise ValidationError([Problem("Scenario", None, None, what,
-                                           hint="every table of docs/data.md, as a pandas DataFrame "
-                                                "(linkage_opt.scenario.empty_table for an empty one)")])
+                                           hint=Msg("every table of docs/data.md, as a pandas DataFrame (linkage_opt.scenario.empty_table for an empty one)"))])
         object.__setattr__(self, "tables", MappingProxyType({n: read_only(f) for n, f in self.tables.items()}))
         object.__setattr__(self, "input_hashes", MappingProxyType(dict(self.input_hashes)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -279,9 +278,8 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
     for i, (lid, expires) in enumerate(zip(c["lot_id"].astype(str), pd.to_datetime(c["expires"]))):
         if lid in lapsed:
             out.append(Problem(origin.file, origin.row(i, len(c)), origin.label("expires"),
-                               f"lot {lid!r} lapsed on {expires.date().isoformat()}, before the period {period} "
-                               "starts: it is left out of the plan",
-                               hint="correct its expires date, or remove the lot", sheet=origin.sheet))
+                               Msg("lot {lid!r} lapsed on {isoformat}, before the period {period} starts: it is left out of the plan", lid=lid, isoformat=expires.date().isoformat(), period=period),
+                               hint=Msg("correct its expires date, or remove the lot"), sheet=origin.sheet))
     return out
 
 

@@ -24,6 +24,7 @@ from .config import solver_option_problems, with_option_problems
 from .dispatch import settle_objective
 from .errors import InfeasibleError, Problem, SolverError, ValidationError
 from .formulation import Formulation, Term, build, equity_value, settle_equity
+from .i18n import Msg
 from .plan import Plan, build_tables, clean_solution
 from .scenario import Scenario, lapsed_lots
 from .solvers import SolverOptions, Status, features, get_backend
@@ -313,19 +314,18 @@ def checked_bound(result: SolveResult, sense: str, value_range: tuple[float, flo
     obj = result.objective
     note = None
     if not np.isfinite(b):
-        b, note = None, "the solver reported no finite bound"
+        b, note = None, Msg("the solver reported no finite bound")
     else:
         lo, hi = value_range if value_range is not None else (-math.inf, math.inf)
         if sense == "max" and b > hi:
-            b, note = hi, f"the solver's bound {b:.6g} exceeds the term's largest possible value {hi:.6g}"
+            b, note = hi, Msg("the solver's bound {b:.6g} exceeds the term's largest possible value {hi:.6g}", b=b, hi=hi)
         elif sense == "min" and b < lo:
-            b, note = lo, f"the solver's bound {b:.6g} is below the term's smallest possible value {lo:.6g}"
+            b, note = lo, Msg("the solver's bound {b:.6g} is below the term's smallest possible value {lo:.6g}", b=b, lo=lo)
         if obj is not None:
             tol = BOUND_TOL * max(1.0, abs(obj))
             wrong = obj - b if sense == "max" else b - obj      # > 0: on the wrong side
             if wrong > tol:
-                note = (f"the solver's bound {b:.9g} lies on the wrong side of the plan's value {obj:.9g}: "
-                        "not a valid bound, not reported")
+                note = (Msg("the solver's bound {b:.9g} lies on the wrong side of the plan's value {obj:.9g}: not a valid bound, not reported", b=b, obj=obj))
                 log.warning("%s (%s)", note, result.solver)
                 b = None
             elif wrong > 0:
@@ -364,8 +364,8 @@ def keep_start(result: SolveResult, problem: MipProblem, start: np.ndarray, mip_
     proven = gap is not None and gap <= mip_gap + 1e-12 and (
         bound >= value - BOUND_TOL * max(1.0, abs(value)) if problem.sense == "max"
         else bound <= value + BOUND_TOL * max(1.0, abs(value)))
-    why = (f"{result.solver}: {result.message or result.status.value}" if not result.has_solution
-           else f"{result.solver} returned a worse plan ({result.objective:.9g})")
+    why = (Msg("{solver}: {error}", solver=result.solver, error=result.message or result.status.value) if not result.has_solution
+           else Msg("{solver} returned a worse plan ({objective:.9g})", solver=result.solver, objective=result.objective))
     extra = {**result.extra, "kept_start": True, "solver_status": result.status.value}
     return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE, np.asarray(start, float), value, bound, gap,
                        result.solver, result.solver_version, result.solve_seconds, f"kept its start; {why}",
@@ -378,13 +378,13 @@ def _first_start(form: Formulation, problem: MipProblem, x: np.ndarray | None) -
         return None, None
     x = np.asarray(x, dtype=float)
     if x.shape != (problem.n_cols,):
-        note = f"refused: {x.shape} values for {problem.n_cols} columns"
+        note = Msg("refused: {shape} values for {n_cols} columns", shape=x.shape, n_cols=problem.n_cols)
     else:
         x = settle_equity(form, x)
         worst = max_violation(problem, x)
         if worst <= 1e-6:
             return x, "used"
-        note = f"refused: it breaks a row, bound or integrality by {worst:.3g}"
+        note = Msg("refused: it breaks a row, bound or integrality by {worst:.3g}", worst=worst)
     log.warning("the first stage's start was %s", note)
     return None, note
 
@@ -556,8 +556,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     """
     if decompose:   # one plan over many districts: parts solved on Dask (linkage_opt.decompose, docs/model.md)
         if history is not None:
-            raise ValidationError([Problem("--decompose", None, None, "decomposed plans do not take a history "
-                                           "(carry-over, stability)", hint="plan without --decompose, or without history")])
+            raise ValidationError([Problem("--decompose", None, None, Msg("decomposed plans do not take a history (carry-over, stability)"), hint=Msg("plan without --decompose, or without history"))])
         from .decompose import solve_decomposed
 
         return solve_decomposed(scenario, decompose, backend=backend, time_limit=time_limit, mip_gap=mip_gap,

@@ -118,27 +118,27 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
         return L.plural(count, word, lang)
 
     s = summarize(scenario)
-    console.print(T("sum.scenario", name=escape(s["name"]), period=s["period"]), highlight=False)
+    console.print(T("[bold]Scenario {name}[/] · period {period}", name=escape(s["name"]), period=s["period"]), highlight=False)
 
     u = s["units"]
-    t = _table(T("sum.units_title", total=f"{u['total']:,}", communities=_n(u["communities"], "community"),
+    t = _table(T("Units: {total} ({communities}, {villages})", total=f"{u['total']:,}", communities=_n(u["communities"], "community"),
                  villages=_n(u["villages"], "village")),
-               T("sum.town"), T("sum.communities"), T("sum.villages"), T("sum.population"))
+               T("town"), T("communities"), T("villages"), T("population"))
     for town, d in u["by_town"].items():
         t.add_row(escape(town), _fmt(d["communities"]), _fmt(d["villages"]), _fmt(d["population"]))
-    t.add_row(f"[bold]{T('sum.total')}[/]", _fmt(u["communities"]), _fmt(u["villages"]), _fmt(u["population"]))
+    t.add_row(f"[bold]{T('total')}[/]", _fmt(u["communities"]), _fmt(u["villages"]), _fmt(u["population"]))
     console.print(t)
     if u["with_coordinates"] < u["total"]:
-        console.print(T("sum.no_coords", units=_n(u["total"] - u["with_coordinates"], "unit")), highlight=False)
+        console.print(T("{units} without coordinates: reachable within their town only", units=_n(u["total"] - u["with_coordinates"], "unit")), highlight=False)
 
     n = s["needs"]
-    t = _table(T("sum.needs_tier_title", rows=_n(n["rows"], "row"), units=_n(n["units"], "unit")),
-               T("sum.tier"), T("sum.rows"), T("sum.units"), T("sum.indivisible"))
+    t = _table(T("Needs by tier: {rows} in {units}", rows=_n(n["rows"], "row"), units=_n(n["units"], "unit")),
+               T("tier"), T("rows"), T("units"), T("indivisible"))
     for tier, d in n["by_tier"].items():
         t.add_row(L.tier(tier, lang), _fmt(d["rows"]), _fmt(d["units"]), _fmt(d["indivisible"]))
     console.print(t)
-    t = _table(T("sum.needs_cat_title"), T("sum.category"), T("sum.unit"), *(L.tier(x, lang) for x in TIERS),
-               T("sum.total"), left=2)
+    t = _table(T("Needs by category (in the category's unit)"), T("category"), T("unit", context="sum.unit"), *(L.tier(x, lang) for x in TIERS),
+               T("total"), left=2)
     t.columns[0].min_width = min(28, max((len(c) for c in n["by_category"]), default=8))
     t.columns[0].overflow = "fold"
     for cat, d in n["by_category"].items():
@@ -147,26 +147,26 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
     console.print(t)
 
     p = s["providers"]
-    t = _table(T("sum.providers"), T("sum.kind"), T("sum.count"), T("sum.hours"))
+    t = _table(T("Providers"), T("kind"), T("count"), T("hours"))
     vol = p["volunteers"]
-    t.add_row(T("sum.volunteers"), _fmt(vol["count"]), _fmt(vol["hours"]))
-    t.add_row(T("sum.party"), _fmt(vol["party_members"]), _fmt(vol["party_member_hours"]))
-    t.add_row(T("sum.workers"), _fmt(p["social_workers"]["count"]), _fmt(p["social_workers"]["hours"]))
+    t.add_row(T("volunteers"), _fmt(vol["count"]), _fmt(vol["hours"]))
+    t.add_row(T("  of whom party members"), _fmt(vol["party_members"]), _fmt(vol["party_member_hours"]))
+    t.add_row(T("social workers"), _fmt(p["social_workers"]["count"]), _fmt(p["social_workers"]["hours"]))
     org = p["organizations"]
-    t.add_row(T("sum.orgs", n=org["serving_directly"]), _fmt(org["count"]), "-")
-    t.add_row(T("sum.programs"), _fmt(p["programs"]["count"]), "-")
+    t.add_row(T("organizations ({n} serving directly)", n=org["serving_directly"]), _fmt(org["count"]), "-")
+    t.add_row(T("programs"), _fmt(p["programs"]["count"]), "-")
     console.print(t)
 
     c = s["charity"]
-    t = _table(T("sum.charity_title", lots=_n(c["lots"], "lot")), T("sum.resource"), T("sum.lots"), T("sum.quantity"))
-    t.add_row(T("sum.funds"), _fmt(c["funds"]["lots"]), _fmt(c["funds"]["yuan"]))
+    t = _table(T("Charity: {lots}", lots=_n(c["lots"], "lot")), T("resource"), T("lots"), T("quantity"))
+    t.add_row(T("funds (yuan)"), _fmt(c["funds"]["lots"]), _fmt(c["funds"]["yuan"]))
     for item, d in c["goods"]["items"].items():
-        t.add_row(T("sum.goods", item=escape(item)), _fmt(d["lots"]), _fmt(d["quantity"]))
+        t.add_row(T("goods: {item}", item=escape(item)), _fmt(d["lots"]), _fmt(d["quantity"]))
     console.print(t)
     if c["lots"]:
-        console.print(T("sum.earmarked", earmarked=_n(c["earmarked"], "lot"), expiring=_n(c["with_expiry"], "lot")),
+        console.print(T("{earmarked} earmarked, {expiring} with an expiry date", earmarked=_n(c["earmarked"], "lot"), expiring=_n(c["with_expiry"], "lot")),
                       highlight=False)
 
     r = s["reach"]
-    console.print(T("sum.reach", rows=_n(r["rows"], "reach_row"), providers=_n(r["providers"], "provider"))
-                  + ("" if r["rows"] else T("sum.reach_default")), highlight=False)
+    console.print(T("Reach: {rows} for {providers}", rows=_n(r["rows"], "reach_row"), providers=_n(r["providers"], "provider"))
+                  + ("" if r["rows"] else T(" (reach follows distance, skills and earmarks)")), highlight=False)

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InfeasibleError, LinkageError, OutputPathError, Problem, SolverError, ValidationError
+from .i18n import Msg
 
 STORE = "variants"
 META = "sweep.json"
@@ -277,28 +278,28 @@ class SweepResult:
 def _option_problems(workers, sample, perturb_weights, scheduler, grid) -> list[Problem]:
     out = []
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 256):
-        out.append(Problem("--workers", None, None, "the number of workers must be a whole number from 1 to 256",
-                           value=workers, hint="e.g. --workers 2"))
+        out.append(Problem("--workers", None, None, Msg("the number of workers must be a whole number from 1 to 256"),
+                           value=workers, hint=Msg("e.g. --workers 2")))
     if workers is not None and scheduler != "local":
-        out.append(Problem("--workers", None, None, "--workers applies to --scheduler local only", value=workers,
-                           hint="the workers of a scheduler are started with `dask worker ADDRESS`"))
+        out.append(Problem("--workers", None, None, Msg("--workers applies to --scheduler local only"), value=workers,
+                           hint=Msg("the workers of a scheduler are started with `dask worker ADDRESS`")))
     if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 1):
-        out.append(Problem("--sample", None, None, "the sample size must be a whole number of at least 1",
-                           value=sample, hint="e.g. --sample 50"))
+        out.append(Problem("--sample", None, None, Msg("the sample size must be a whole number of at least 1"),
+                           value=sample, hint=Msg("e.g. --sample 50")))
     if perturb_weights is not None:
         if not isinstance(perturb_weights, (int, float)) or not 0 <= float(perturb_weights) < 1:
-            out.append(Problem("--perturb-weights", None, None, "the perturbation must be from 0 to less than 1",
-                               value=perturb_weights, hint="e.g. --perturb-weights 0.2 (each weight within ±20 %)"))
+            out.append(Problem("--perturb-weights", None, None, Msg("the perturbation must be from 0 to less than 1"),
+                               value=perturb_weights, hint=Msg("e.g. --perturb-weights 0.2 (each weight within ±20 %)")))
         if grid:
-            out.append(Problem("--perturb-weights", None, None, "--perturb-weights and --grid cannot be combined",
-                               hint="sweep the grid, or perturb the weights of one scenario"))
+            out.append(Problem("--perturb-weights", None, None, Msg("--perturb-weights and --grid cannot be combined"),
+                               hint=Msg("sweep the grid, or perturb the weights of one scenario")))
     elif not grid:
-        out.append(Problem("--grid", None, None, "nothing to sweep",
-                           hint="give --grid KEY=V1,V2,... (repeatable) or --perturb-weights A --sample N"))
+        out.append(Problem("--grid", None, None, Msg("nothing to sweep"),
+                           hint=Msg("give --grid KEY=V1,V2,... (repeatable) or --perturb-weights A --sample N")))
     if not isinstance(scheduler, str) or not (scheduler == "local" or re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+",
                                                                                 scheduler)):
-        out.append(Problem("--scheduler", None, None, f"{scheduler!r} is not a scheduler",
-                           hint="local (a cluster of worker processes on this machine) or tcp://HOST:PORT"))
+        out.append(Problem("--scheduler", None, None, Msg("{scheduler!r} is not a scheduler", scheduler=scheduler),
+                           hint=Msg("local (a cluster of worker processes on this machine) or tcp://HOST:PORT")))
     return out
 
 
@@ -380,7 +381,7 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
     except OSError as exc:
         from .outdir import os_failure
 
-        raise os_failure(folder, exc, earlier=False, subject="the sweep folder") from None
+        raise os_failure(folder, exc, earlier=False, subject=Msg("the sweep folder")) from None
     with writer_lock(folder, folder):
         return _run(base, variants, solver, folder, scheduler, workers, client, progress, meta, lang, started)
 
@@ -397,8 +398,7 @@ def _check_sweep_folder(folder: Path, force: bool) -> None:
         return
     entries = [p for p in where.iterdir() if p.name != ".lock"]
     if entries and not is_sweep_folder(where):
-        raise OutputPathError(f"the sweep folder {str(folder)!r} exists and is not a linkage-opt sweep folder; "
-                              "nothing was changed; choose another --out or pass --force")
+        raise OutputPathError(Msg("the sweep folder {folder!r} exists and is not a linkage-opt sweep folder; nothing was changed; choose another --out or pass --force", folder=str(folder)))
 
 
 def _store_path(folder: Path, fingerprint: str) -> Path:
@@ -460,10 +460,8 @@ def _connect(scheduler: str, workers: int | None):
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ValidationError([Problem("--scheduler", None, None, f"cannot reach the scheduler {scheduler} or "
-                                       f"it has no workers ({type(exc).__name__})",
-                                       hint="start one with `dask scheduler` and `dask worker ADDRESS`, "
-                                            "or use --scheduler local")]) from None
+        raise ValidationError([Problem("--scheduler", None, None, Msg("cannot reach the scheduler {scheduler} or it has no workers ({error})", scheduler=scheduler, error=type(exc).__name__),
+                                       hint=Msg("start one with `dask scheduler` and `dask worker ADDRESS`, or use --scheduler local"))]) from None
     return client, None
 
 

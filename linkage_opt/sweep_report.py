@@ -88,8 +88,7 @@ def _tradeoff_charts(result, lang: str) -> list[dict]:
 
     from .report import _figure, _rc, _svg
 
-    t = result.table
-    ok = t[t["status"].isin(["optimal", "feasible"])]
+    ok = result.table[result.table["status"].isin(["optimal", "feasible"])]
     charts = []
     for col in _axis_columns(result):
         if col == "sample" or col.startswith("weight."):

@@ -22,6 +22,7 @@ import yaml
 from .compare import yardstick
 from .config import Config
 from .errors import InfeasibleError, Problem, ValidationError
+from .i18n import Msg
 from .scenario import Scenario
 from .schema import TABLES
 
@@ -49,9 +50,8 @@ class Change:
 def parse_change(text: str) -> Change:
     m = _CHANGE.match(text)
     if not m:
-        raise ValidationError([Problem("--set", None, None, f"cannot read the change {text!r}",
-                                       hint="write TARGET=VALUE, TARGET*=FACTOR or TARGET+=AMOUNT, "
-                                            "e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4")])
+        raise ValidationError([Problem("--set", None, None, Msg("cannot read the change {text!r}", text=text),
+                                       hint=Msg("write TARGET=VALUE, TARGET*=FACTOR or TARGET+=AMOUNT, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4"))])
     return Change(text, m["target"], m["op"], m["value"])
 
 
@@ -59,8 +59,8 @@ def _number(change: Change) -> float:
     try:
         return float(change.value)
     except ValueError:
-        raise ValidationError([Problem("--set", None, None, f"{change.text!r}: {change.value!r} is not a number",
-                                       hint="*= and += take a number")]) from None
+        raise ValidationError([Problem("--set", None, None, Msg("{text!r}: {value!r} is not a number", text=change.text, value=change.value),
+                                       hint=Msg("*= and += take a number"))]) from None
 
 
 def apply_change(scenario: Scenario, change: Change) -> Scenario:
@@ -78,17 +78,17 @@ def _apply_table(scenario: Scenario, change: Change, m: re.Match) -> Scenario:
         import difflib
 
         close = difflib.get_close_matches(column, list(frame.columns), n=1)
-        raise ValidationError([Problem("--set", None, None, f"{change.text!r}: table {table} has no column {column!r}",
-                                       hint=f"did you mean {close[0]!r}?" if close else "see docs/data.md")])
+        raise ValidationError([Problem("--set", None, None, Msg("{text!r}: table {table} has no column {column!r}", text=change.text, table=table, column=column),
+                                       hint=Msg("did you mean {close!r}?", close=close[0]) if close else Msg("see docs/data.md"))])
     rows = np.ones(len(frame), bool)
     if m["col"]:
         if m["col"] not in frame.columns:
-            raise ValidationError([Problem("--set", None, None, f"{change.text!r}: no column {m['col']!r} to filter on",
-                                           hint="filter as table[column=value].column")])
+            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no column {m!r} to filter on", text=change.text, m=m['col']),
+                                           hint=Msg("filter as table[column=value].column"))])
         rows = frame[m["col"]].astype(str).to_numpy() == m["val"]
         if not rows.any():
-            raise ValidationError([Problem("--set", None, None, f"{change.text!r}: no {table} row has {m['col']}={m['val']}",
-                                           hint="check the id")])
+            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no {table} row has {m}={m2}", text=change.text, table=table, m=m['col'], m2=m['val']),
+                                           hint=Msg("check the id"))])
     col_type = next((c.type for c in spec.columns if c.name == column), "str")
     if change.op == "=":
         if col_type in ("float", "int"):
@@ -100,15 +100,15 @@ def _apply_table(scenario: Scenario, change: Change, m: re.Match) -> Scenario:
         frame.loc[rows, column] = value
     else:
         if col_type not in ("float", "int"):
-            raise ValidationError([Problem("--set", None, None, f"{change.text!r}: {table}.{column} is not numeric",
-                                           hint="*= and += apply to numeric columns")])
+            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: {table}.{column} is not numeric", text=change.text, table=table, column=column),
+                                           hint=Msg("*= and += apply to numeric columns"))])
         num = _number(change)
         vals = frame[column].to_numpy(float)
         frame[column] = np.where(rows, vals * num if change.op == "*=" else vals + num, vals)
         lo = next((c.min for c in spec.columns if c.name == column), None)
         if lo is not None and (frame[column] < lo).any():
-            raise ValidationError([Problem("--set", None, None, f"{change.text!r} makes {table}.{column} negative",
-                                           hint=f"{column} must be >= {lo:g}")])
+            raise ValidationError([Problem("--set", None, None, Msg("{text!r} makes {table}.{column} negative", text=change.text, table=table, column=column),
+                                           hint=Msg("{column} must be >= {lo:g}", column=column, lo=lo))])
     return scenario.replace(**{table: frame})
 
 
@@ -118,21 +118,21 @@ def _apply_config(scenario: Scenario, change: Change) -> Scenario:
     node = raw
     for k in keys[:-1]:
         if not isinstance(node, dict) or k not in node:
-            raise ValidationError([Problem("--set", None, None, f"{change.text!r}: no config key {change.target!r}",
-                                           hint="give a table column (volunteers.hours) or a config path (rules.budget.amount)")])
+            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no config key {target!r}", text=change.text, target=change.target),
+                                           hint=Msg("give a table column (volunteers.hours) or a config path (rules.budget.amount)"))])
         node = node[k]
     last = keys[-1]
     if not isinstance(node, dict) or (last not in node and change.op != "="):
-        raise ValidationError([Problem("--set", None, None, f"{change.text!r}: no config key {change.target!r}",
-                                       hint="see docs/data.md for config keys")])
+        raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no config key {target!r}", text=change.text, target=change.target),
+                                       hint=Msg("see docs/data.md for config keys"))])
     if change.op == "=":
         node[last] = yaml.safe_load(change.value)
     else:
         num = _number(change)
         cur = node[last]
         if not isinstance(cur, (int, float)) or isinstance(cur, bool):
-            raise ValidationError([Problem("--set", None, None, f"{change.text!r}: {change.target} is not a number",
-                                           hint="use = to set it")])
+            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: {target} is not a number", text=change.text, target=change.target),
+                                           hint=Msg("use = to set it"))])
         node[last] = cur * num if change.op == "*=" else cur + num
     from .config import parse_config
 
