@@ -14,7 +14,7 @@
   input file has to be kept: a plan is enough.
 * :func:`describe`: the changes as sentences in English or Chinese (the committee page, ``runs diff``).
 
-Texts: :data:`TEXT`, both languages for every key.
+Texts: :data:`TEXT`, English message ids (``N_``) whose Chinese is in the catalog.
 """
 
 from __future__ import annotations
@@ -25,59 +25,53 @@ from collections.abc import Callable
 import pandas as pd
 
 from . import lang as L
+from .i18n import N_
 from .schema import TIERS
 
 PEOPLE = ("volunteer", "social_worker")
 TOL = 1e-6
 
-TEXT: dict[str, dict[str, str]] = {
-    "since": {"en": "Since the last published plan ({ref})", "zh": "与上次发布的方案（{ref}）相比"},
-    "none": {"en": "No changes in coverage, assignments or inputs.", "zh": "满足情况、人员安排和输入数据均无变化。"},
-    "units_title": {"en": "Coverage", "zh": "满足情况"},
-    "gained": {"en": "{unit} gained: {what}.", "zh": "{unit}满足情况改善：{what}。"},
-    "lost": {"en": "{unit} lost: {what}.", "zh": "{unit}满足情况下降：{what}。"},
-    "cat_change": {"en": "{category} {a} → {b} {uom} ({ra} → {rb})", "zh": "{category} {a} → {b} {uom}（{ra} → {rb}）"},
-    "cat_change_same": {"en": "{category} {a} → {b} {uom} (still {ra})", "zh": "{category} {a} → {b} {uom}（仍为 {ra}）"},
-    "because": {"en": " Because: {causes}.", "zh": "原因：{causes}。"},
-    "people_title": {"en": "Assignments", "zh": "人员安排"},
-    "moved": {"en": "{kind} {id} changed units: {a} → {b}.", "zh": "{kind} {id} 服务单位变化：{a} → {b}。"},
-    "nowhere": {"en": "none", "zh": "无"},
-    "inputs_title": {"en": "Input changes", "zh": "输入数据变化"},
-    "need_added": {"en": "need added: {unit} · {category} {q} {uom} ({tier})",
-                   "zh": "新增需求：{unit} · {category} {q} {uom}（{tier}）"},
-    "need_carried": {"en": "need carried over: {unit} · {category} {q} {uom} ({tier})",
-                     "zh": "结转需求：{unit} · {category} {q} {uom}（{tier}）"},
-    "need_removed": {"en": "need removed: {unit} · {category} {q} {uom} ({tier})",
-                     "zh": "取消需求：{unit} · {category} {q} {uom}（{tier}）"},
-    "need_changed": {"en": "need changed: {unit} · {category} {a} → {b} {uom}",
-                     "zh": "需求变化：{unit} · {category} {a} → {b} {uom}"},
-    "tier_changed": {"en": "need tier changed: {unit} · {category} {a} → {b}",
-                     "zh": "需求层级变化：{unit} · {category} {a} → {b}"},
-    "provider_added": {"en": "{kind} {id} added ({q} {uom})", "zh": "新增{kind} {id}（{q} {uom}）"},
-    "provider_removed": {"en": "{kind} {id} removed (had {q} {uom})", "zh": "{kind} {id} 退出（原有 {q} {uom}）"},
-    "capacity_changed": {"en": "{kind} {id}: {a} → {b} {uom}", "zh": "{kind} {id}：{a} → {b} {uom}"},
-    "budget_changed": {"en": "budget {a} → {b} yuan", "zh": "预算 {a} → {b} 元"},
-    "budget_unlimited": {"en": "no cap", "zh": "不设上限"},
-    "weight_changed": {"en": "weight of {category} {a} → {b}", "zh": "{category}权重 {a} → {b}"},
-    "tier_weight_changed": {"en": "tier multiplier of {tier} {a} → {b}", "zh": "{tier}层级系数 {a} → {b}"},
-    "more": {"en": "… and {n} more", "zh": "……另有 {n} 项"},
+# The words of comparisons: English message ids, translated through the catalog (linkage_opt/i18n.py).
+TEXT: dict[str, str] = {
+    "since": N_("Since the last published plan ({ref})"),
+    "none": N_("No changes in coverage, assignments or inputs."),
+    "units_title": N_("Coverage"),
+    "gained": N_("{unit} gained: {what}."),
+    "lost": N_("{unit} lost: {what}."),
+    "cat_change": N_("{category} {a} → {b} {uom} ({ra} → {rb})"),
+    "cat_change_same": N_("{category} {a} → {b} {uom} (still {ra})"),
+    "because": N_(" Because: {causes}."),
+    "people_title": N_("Assignments"),
+    "moved": N_("{kind} {id} changed units: {a} → {b}."),
+    "nowhere": N_("none"),
+    "inputs_title": N_("Input changes"),
+    "need_added": N_("need added: {unit} · {category} {q} {uom} ({tier})"),
+    "need_carried": N_("need carried over: {unit} · {category} {q} {uom} ({tier})"),
+    "need_removed": N_("need removed: {unit} · {category} {q} {uom} ({tier})"),
+    "need_changed": N_("need changed: {unit} · {category} {a} → {b} {uom}"),
+    "tier_changed": N_("need tier changed: {unit} · {category} {a} → {b}"),
+    "provider_added": N_("{kind} {id} added ({q} {uom})"),
+    "provider_removed": N_("{kind} {id} removed (had {q} {uom})"),
+    "capacity_changed": N_("{kind} {id}: {a} → {b} {uom}"),
+    "budget_changed": N_("budget {a} → {b} yuan"),
+    "budget_unlimited": N_("no cap"),
+    "weight_changed": N_("weight of {category} {a} → {b}"),
+    "tier_weight_changed": N_("tier multiplier of {tier} {a} → {b}"),
+    "more": N_("… and {n} more"),
     # the fixed yardstick
-    "y.title": {"en": "Fixed yardstick (does not move with the weights)", "zh": "固定尺度（不随权重变化）"},
-    "y.tier": {"en": "coverage, {tier}", "zh": "{tier}满足率"},
-    "y.category": {"en": "coverage, {category}", "zh": "{category}满足率"},
-    "y.guaranteed": {"en": "guaranteed needs met", "zh": "兜底需求满足"},
-    "y.lowest": {"en": "lowest unit ratio", "zh": "单位最低满足率"},
-    "y.score": {"en": "weighted score (own weights)", "zh": "加权得分（各自权重）"},
-    "y.note": {"en": "Coverage within a category is covered / need in its own unit of measure; a tier's and a unit's "
-                     "coverage is the plain mean over its categories, so these figures do not move when weights change. "
-                     "The weighted score uses each variant's own weights: compare it within a variant, not across.",
-               "zh": "类别满足率 = 已满足量 / 需求量（按该类别自己的计量单位）；层级和单位的满足率为其各类别满足率的简单平均，"
-                     "因此不随权重变化。加权得分按各方案自己的权重计算，只宜在方案内部参考，不宜跨方案比较。"},
+    "y.title": N_("Fixed yardstick (does not move with the weights)"),
+    "y.tier": N_("coverage, {tier}"),
+    "y.category": N_("coverage, {category}"),
+    "y.guaranteed": N_("guaranteed needs met"),
+    "y.lowest": N_("lowest unit ratio"),
+    "y.score": N_("weighted score (own weights)"),
+    "y.note": N_("Coverage within a category is covered / need in its own unit of measure; a tier's and a unit's coverage is the plain mean over its categories, so these figures do not move when weights change. The weighted score uses each variant's own weights: compare it within a variant, not across."),
 }
 
 
 def text(key: str, lang: str, /, **kw) -> str:
-    return TEXT[key][lang].format(**kw) if kw else TEXT[key][lang]
+    """The comparison text ``key`` in ``lang``, formatted with ``kw``."""
+    return L.t(TEXT[key], lang, **kw)
 
 
 # ---------------------------------------------------------------------------------------------------
