@@ -133,6 +133,27 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+class Translator:
+    """The project's translations in one language, as ``jinja2.ext.i18n`` takes them
+    (``env.install_gettext_translations(Translator(lang))``): the templates' ``_()``, ``ngettext()`` and
+    ``pgettext()`` look their words up in the catalog (and record a miss as :func:`_` does)."""
+
+    def __init__(self, lang: str | None = None):
+        self.lang = resolve(lang)
+
+    def gettext(self, msgid: str) -> str:
+        return _(msgid, self.lang)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n, self.lang)
+
+    def pgettext(self, context: str, msgid: str) -> str:
+        return pgettext(context, msgid, self.lang)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n, self.lang)
+
+
 _FORMATTER = string.Formatter()
 
 
