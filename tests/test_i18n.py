@@ -162,3 +162,27 @@ def test_plural_forms(lang):
 
     assert L.plural(1, "unit", lang) == ("1 unit" if lang == "en" else "1 个单位")
     assert L.plural(1200, "unit", lang) == ("1,200 units" if lang == "en" else "1,200 个单位")
+
+
+def _display_width(line: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+@pytest.mark.parametrize("columns", [160, 80])
+def test_chinese_help_wraps_to_the_terminal_width_not_at_80(monkeypatch, columns):
+    """A long Chinese help line (plan --decompose: 87 columns of text, 118 with its option) stays whole at COLUMNS=160 and wraps,
+    with no line wider than the terminal, at COLUMNS=80."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    r = CliRunner().invoke(app, ["--lang", "zh", "plan", "--help"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert max(_display_width(line) for line in lines) <= columns
+    help_zh = i18n._("Plan the parts of a units column (town, county, ...) separately on Dask and merge them "
+                     "(docs/model.md).", "zh")
+    assert _display_width(help_zh) > 80
+    whole = [line for line in lines if help_zh in line]
+    assert bool(whole) == (columns == 160), (columns, help_zh)
+    if columns == 80:       # wrapped: its first words are on one line, its last on another
+        assert any(help_zh[:8] in line for line in lines) and any(help_zh[-8:] in line for line in lines)
