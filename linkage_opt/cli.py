@@ -396,9 +396,13 @@ def explain(
             known = list(dict.fromkeys([*cov["unit_id"].astype(str), *cov["unit_name"].astype(str)]))
             _known_or_exit("--unit", unit, known, "unit")
             ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
+        labels = _category_labels(p.get("summary"))
         if category:
-            _known_or_exit("--category", category, sorted(set(cov["category"].astype(str))), "category")
-            ex = ex[ex["category"] == category]
+            keys = sorted(set(cov["category"].astype(str)))
+            by_label = {w: k for k in keys for w in (labels.get(k) or {}).values() if w not in keys}
+            key = by_label.get(category, category)        # 养老服务 for elderly_care
+            _known_or_exit("--category", key, keys, "category", labels)
+            ex = ex[ex["category"] == key]
         from rich.markup import escape
 
         zh = _state["lang"] == "zh"
@@ -407,7 +411,8 @@ def explain(
             t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
         for r in ex.to_dict("records"):
             reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
-            t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"), escape(str(r["category"])),
+            t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
+                      escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
                       L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
                       f"[bold]{r['reason_code']}[/]: {escape(str(reason))}")
         console.print(t)
@@ -444,16 +449,39 @@ def _effect(mv):
     return mv["coverage_per_unit"].astype(float).to_numpy() * step * 100
 
 
-def _known_or_exit(option: str, value: str, known: list[str], noun: str) -> None:
-    """A value of ``--unit``/``--category`` that the plan does not have: exit 2 with the nearest one."""
+def _category_labels(summary: dict | None) -> dict[str, dict[str, str]]:
+    """category -> {"zh": label, "en": label_en} from the config the plan records (empty when it cannot be read)."""
+    path = (summary or {}).get("config")
+    if not path:
+        return {}
+    try:
+        from .config import load_config
+
+        cats = load_config(path).categories
+    except Exception:        # moved or changed since: the keys alone
+        return {}
+    return {k: {lang: v for lang, v in (("zh", c.label), ("en", c.label_en)) if v} for k, c in cats.items()}
+
+
+def _known_or_exit(option: str, value: str, known: list[str], noun: str,
+                   labels: dict[str, dict[str, str]] | None = None) -> None:
+    """A value of ``--unit``/``--category`` that the plan does not have: exit 2 with the nearest one, values
+    shown in the user's language (a category's label)."""
     if value in known:
         return
     import difflib
 
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.4)
-    listing = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+    from .i18n import ByLang
+
+    labels = labels or {}
+    words = {k: ByLang({lang: (labels.get(k) or {}).get(lang) or k for lang in L.LANGS}) for k in known}
+    close = difflib.get_close_matches(value, [*known, *(w.render(lang) for w in words.values() for lang in L.LANGS)],
+                                      n=1, cutoff=0.4)
+    guess = next((k for k, w in words.items() if close and close[0] in (k, *(w.render(x) for x in L.LANGS))), None)
+    listing = ByLang({lang: ", ".join(words[k].render(lang) for k in known[:8]) + (", ..." if len(known) > 8 else "")
+                      for lang in L.LANGS})
     raise ValidationError([Problem(option, None, None, Msg("no {noun} {value!r} in this plan", noun=Msg(noun), value=value),
-                                   hint=Msg("did you mean {close!r}?", close=close[0]) if close else
+                                   hint=Msg("did you mean {close!r}?", close=words[guess]) if guess else
                                    Msg("one of: {listing}", listing=listing))])
 
 

@@ -220,6 +220,25 @@ class Cat(Msg):
         return (Cat, tuple(self.params["parts"]))
 
 
+class ByLang(Msg):
+    """A value written differently in each language, not a message of the catalog: a list of allowed values
+    is the keys in English and the planners' words in Chinese (``elderly_care`` / ``养老服务``), as the input
+    template's drop-downs offer them. ``texts`` maps a language to its text; English is required."""
+
+    def __new__(cls, texts: dict[str, str]):
+        self = str.__new__(cls, texts["en"])
+        self.msgid = ""
+        self.params = {"texts": dict(texts)}
+        return self
+
+    def render(self, lang: str | None = None) -> str:
+        texts = self.params["texts"]
+        return texts.get(resolve(lang), texts["en"])
+
+    def __reduce__(self):
+        return (ByLang, (self.params["texts"],))
+
+
 def join(parts, sep: str = "; ") -> Msg:
     """Messages joined by a separator that is itself translated (``; `` is ``；`` in Chinese)."""
     parts = [p for p in parts if p]
