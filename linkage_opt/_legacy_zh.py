@@ -198,6 +198,7 @@ PROBLEMS_ZH: list[tuple[_re.Pattern, str]] = [(_p(a), b) for a, b in (
     (r"unknown key {v}", "未知的键 {v}"),
     (r"missing required key {v}", "缺少必填键 {v}"),
     (r"period must look like 2026-12 \(YYYY-MM\), got {v}", "规划月份应写作 2026-12（YYYY-MM），实际为 {v}"),
+    (r"unknown time zone {v}, e\.g\. Asia/Shanghai", "未知的时区 {v}，例如 Asia/Shanghai"),
     (r"at least one category is needed", "至少需要一个服务类别"),
     (r"category name {v}: use letters, digits, _ or -", "类别名 {v}：只能用字母、数字、_ 或 -"),
     (r"unknown table {v}", "未知的表 {v}"),

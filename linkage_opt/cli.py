@@ -334,10 +334,18 @@ def explain(
             err_console.print(T("this plan has no explanations.csv; re-run `linkage-opt plan`"), highlight=False)
             return 2
         ex = p["explanations"]
+        cov = p["coverage"]
         if unit:
+            known = list(dict.fromkeys([*cov["unit_id"].astype(str), *cov["unit_name"].astype(str)]))
+            _known_or_exit("--unit", unit, known, "unit")
             ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
+        labels = _category_labels(p.get("summary"))
         if category:
-            ex = ex[ex["category"] == category]
+            keys = sorted(set(cov["category"].astype(str)))
+            by_label = {w: k for k in keys for w in (labels.get(k) or {}).values() if w not in keys}
+            key = by_label.get(category, category)        # 养老服务 for elderly_care
+            _known_or_exit("--category", key, keys, "category", labels)
+            ex = ex[ex["category"] == key]
         from rich.markup import escape
 
         zh = _state["lang"] == "zh"
@@ -346,18 +354,24 @@ def explain(
             t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
         for r in ex.to_dict("records"):
             reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
-            t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"), escape(str(r["category"])),
+            t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
+                      escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
                       L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
                       f"[bold]{r['reason_code']}[/]: {escape(str(reason))}")
         console.print(t)
         mv = p.get("marginal_values")
+        if mv is not None and len(mv):
+            mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
+            if not len(mv):
+                console.print("[bold]" + T("Marginal value of more capacity (weighted coverage)") + "[/]: "
+                              + T("no extra hour, yuan or item would raise the weighted coverage"), highlight=False)
         if mv is not None and len(mv):
             if unit:
                 mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]
             t2 = Table(title=T("Marginal value of more capacity (weighted coverage)"), title_justify="left")
             for key in ("group", "members", "per", "effect"):
                 t2.add_column(L.label("explain", key, _state["lang"]))
-            per_zh = {"hour": "小时", "yuan": "元", "service unit": "服务单位", "unit of the lot": "批次单位"}
+            per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
             for r in mv.head(top).to_dict("records"):
                 if zh and r.get("group_zh"):
                     t2.add_row(escape(str(r["group_zh"])), str(r["members"]), per_zh.get(r["per"], r["per"]),
@@ -368,6 +382,50 @@ def explain(
         return 0
 
     raise typer.Exit(run_guarded(_do))
+
+
+def _effect(mv):
+    """The effect shown for each marginal-value row, in points of weighted coverage (+10 h, +1,000 yuan...)."""
+    import numpy as np
+
+    step = np.where(mv["per"].astype(str) == "yuan", 1000.0, 10.0)
+    return mv["coverage_per_unit"].astype(float).to_numpy() * step * 100
+
+
+def _category_labels(summary: dict | None) -> dict[str, dict[str, str]]:
+    """category -> {"zh": label, "en": label_en} from the config the plan records (empty when it cannot be read)."""
+    path = (summary or {}).get("config")
+    if not path:
+        return {}
+    try:
+        from .config import load_config
+
+        cats = load_config(path).categories
+    except Exception:        # moved or changed since: the keys alone
+        return {}
+    return {k: {lang: v for lang, v in (("zh", c.label), ("en", c.label_en)) if v} for k, c in cats.items()}
+
+
+def _known_or_exit(option: str, value: str, known: list[str], noun: str,
+                   labels: dict[str, dict[str, str]] | None = None) -> None:
+    """A value of ``--unit``/``--category`` that the plan does not have: exit 2 with the nearest one, values
+    shown in the user's language (a category's label)."""
+    if value in known:
+        return
+    import difflib
+
+    from .i18n import ByLang
+
+    labels = labels or {}
+    words = {k: ByLang({lang: (labels.get(k) or {}).get(lang) or k for lang in L.LANGS}) for k in known}
+    close = difflib.get_close_matches(value, [*known, *(w.render(lang) for w in words.values() for lang in L.LANGS)],
+                                      n=1, cutoff=0.4)
+    guess = next((k for k, w in words.items() if close and close[0] in (k, *(w.render(x) for x in L.LANGS))), None)
+    listing = ByLang({lang: ", ".join(words[k].render(lang) for k in known[:8]) + (", ..." if len(known) > 8 else "")
+                      for lang in L.LANGS})
+    raise ValidationError([Problem(option, None, None, Msg("no {noun} {value!r} in this plan", noun=Msg(noun), value=value),
+                                   hint=Msg("did you mean {close!r}?", close=words[guess]) if guess else
+                                   Msg("one of: {listing}", listing=listing))])
 
 
 @app.command()
@@ -429,11 +487,13 @@ def whatif(
             df = run_whatif(scenario, set_, combine=combine,
                             progress=lambda m: status.update(L.problem_text(m, _state["lang"])),
                             time_limit=time_limit, backend=backend)
+        print_yardstick(df, scenario)
         t = Table(title=T("What-if: change against the base plan"), title_justify="left")
         t.add_column(T("variant"))
         t.add_column(T("status", context="whatif.status"))
         for key, label, _ in METRICS:
-            t.add_column(L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
+            t.add_column(T("weighted score (own weights)") if key == "weighted_coverage"
+                         else L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
         for _, r in df.iterrows():
             cells = []
             for key, _, fmt in METRICS:
@@ -445,8 +505,9 @@ def whatif(
                     d = r[f"delta_{key}"]
                     cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
                                                       else f" ({d * 100:+.2f} {T('pt')})"))
-            t.add_row(str(r["variant"]), str(r["status"]), *cells)
-        console.print(t)
+            t.add_row(T("base") if r["variant"] == "base" else str(r["variant"]),
+                      L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
+        _common.print_table(t, console)
         if out:
             from .plan import csv_bytes, write_file_atomic
 
@@ -454,6 +515,39 @@ def whatif(
         return 0
 
     raise typer.Exit(run_guarded(_do))
+
+
+def print_yardstick(df, scenario) -> None:
+    """``whatif``'s first table: every variant on the fixed yardstick (measures that do not move with the
+    weights), the change against the base in brackets, and each variant's weighted score under its own
+    weights as its own row; then the note that explains it."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .compare import text as ctext
+    from .compare import yardstick_rows
+    from .whatif import yardstick_of
+
+    lang = _state["lang"]
+    sticks = [yardstick_of(r) for r in df.to_dict("records")]
+    shown = [(str(v), s) for v, s in zip(df["variant"], sticks) if s is not None]
+    if not shown:
+        return
+    rows = yardstick_rows([s for _, s in shown], lang, lambda c: L.category_label(scenario.config, c, lang))
+    t = Table(title=ctext("y.title", lang), title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column(T("figure"), no_wrap=True)
+    for name, _ in shown:
+        t.add_column(escape(T("base") if name == "base" else name), justify="right", overflow="fold")
+    base_is_first = shown[0][0] == "base"
+    was = T("base", context="whatif.was")
+    for label, cells in rows:
+        out = [cells[0]]
+        for c in cells[1:]:
+            out.append(c if not base_is_first or c == cells[0] else f"{c} [dim]({was} {cells[0]})[/]")
+        t.add_row(escape(label), *out)
+    _common.print_table(t, console)
+    console.print(ctext("y.note", lang), style="dim", highlight=False)
 
 
 @app.command()

@@ -110,3 +110,35 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
         console.print(T("Plan written to [bold]{path}[/]", path=escape(str(out))))
     if s.get("rule_of_thumb_start", {}).get("best_found"):
         console.print(T("note: no plan better than the repaired rule of thumb was found in the time given; it is the plan"))
+
+
+def print_table(table, console: Console) -> None:
+    """Print a rich table, or -- when it is wider than the terminal (80 columns, say) -- the same content
+    stacked: one block per row, the first cell as its heading and every other cell as ``header: value``."""
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    cols = table.columns
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if len(cols) <= 2 or natural <= console.width:
+        console.print(table)
+        return
+    if table.title:
+        console.print(table.title, style="bold", highlight=False)
+    headers = [Text.from_markup(c.header) if isinstance(c.header, str) else c.header for c in cols]
+    cells = [list(c.cells) for c in cols]
+    for i in range(table.row_count):
+        row = [cells[j][i] if i < len(cells[j]) else "" for j in range(len(cols))]
+        first = Text.from_markup(row[0]) if isinstance(row[0], str) else row[0]
+        console.print(first, style="bold", highlight=False)
+        for h, v in zip(headers[1:], row[1:]):
+            value = Text.from_markup(v) if isinstance(v, str) else v
+            if isinstance(value, Text) and not value.plain.strip():
+                continue
+            line = Text("  ")
+            line.append_text(h if isinstance(h, Text) else Text(str(h)))
+            line.append(": ")
+            line.append_text(value if isinstance(value, Text) else Text(str(value)))
+            console.print(line, highlight=False)
+    if table.caption:
+        console.print(table.caption, style="dim", highlight=False)

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import cli_common as _common
+from . import lang as L
 
 console = Console()
 err_console = Console(stderr=True)
@@ -163,8 +164,21 @@ STATE_STYLE = {"optimal": "green", "feasible": "yellow", "infeasible": "red", "f
                "running": "cyan", "interrupted": "magenta"}
 
 
-def _short_time(text: str | None) -> str:
-    return text[:16].replace("T", " ") if text else "-"
+def _short_time(text: str | None, tz: str | None = None) -> str:
+    """A recorded (UTC) time in the configured time zone (``timezone:`` of the run's config; Asia/Shanghai)."""
+    from .compare import fmt_time
+
+    return fmt_time(text, tz) if text else "-"
+
+
+def _run_timezone(run: dict) -> str | None:
+    from .compare import timezone_of
+
+    try:
+        doc = json.loads(run["fingerprint_doc"]) if run.get("fingerprint_doc") else {}
+    except ValueError:
+        doc = {}
+    return timezone_of(doc.get("config") or {})
 
 
 def _duration(row: dict) -> str:
@@ -215,7 +229,7 @@ def runs_list(
             t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
                       _short_time(r["started_at"]), "" if r["exit_code"] is None else str(r["exit_code"]),
                       (r["input_fingerprint"] or "")[:8], _first_line(r["message"]))
-        console.print(t)
+        _common.print_table(t, console)
         return 0
 
     raise typer.Exit(_guard(_do))
@@ -262,7 +276,9 @@ def runs_show(
         st = run["state"]
         t.add_row(T("state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("  ★ published") if run["published"] else ""))
         t.add_row(T("period / revision"), f"{run['period']} / r{run['revision']}")
-        t.add_row(T("started / finished (UTC)"), f"{run['started_at']} / {run['finished_at'] or '-'}")
+        tz = _run_timezone(run)
+        t.add_row(T("started / finished"), f"{_short_time(run['started_at'], tz)} / "
+                                           f"{_short_time(run['finished_at'], tz)}")
         t.add_row(T("took (s)"), _duration(run))
         t.add_row(T("exit code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
         if plan_dir is None:
@@ -318,7 +334,9 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
     p = Path(ref)
     if p.is_dir() and (p / "summary.json").exists():
         plan = Plan.read(p)        # the one reader of plan folders: every file from one version of it
-        return str(p), {**plan.tables(), "summary": plan.summary}
+        tables = {**plan.tables(), "summary": plan.summary}
+        tables["config"] = _recorded_config(tables["summary"])
+        return str(p), tables
     check_runs_folder(runs)
     path = ledger_path_for(runs, ledger)
     if not path.exists():
@@ -331,26 +349,46 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
         if len(tables) < len(PLAN_TABLES):
             raise LedgerUsageError(f"run {ref} ({run['status']}) has no plan to compare")
         tables["summary"] = json.loads(run["summary_json"]) if run.get("summary_json") else None
+        tables["config"] = (json.loads(run["fingerprint_doc"]).get("config") if run.get("fingerprint_doc")
+                            else _recorded_config(tables["summary"]))
     return ref, tables
+
+
+def _recorded_config(summary: dict | None) -> dict | None:
+    """The config a plan folder names in its summary.json, as a dict (None when it cannot be read)."""
+    path = (summary or {}).get("config")
+    if not path:
+        return None
+    try:
+        from .config import load_config
+
+        return load_config(path).model_dump(mode="json")
+    except Exception:
+        return None
 
 
 PCT = ("weighted_coverage", "min_unit_ratio")
 
 
 def _fmt(v, pct: bool = False) -> str:
+    """A figure as people read it: 24,000 and 9,805.34, never 2.4e+04 or 9805.342962505638."""
+    from .compare import fmt_number
+
     if v is None:
         return "-"
     if isinstance(v, str):
         return v
     if pct:
         return f"{v:.2%}"
-    return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    return fmt_number(v)
 
 
 def _signed(v, pct: bool = False) -> str:
+    from .compare import fmt_signed
+
     if v is None:
         return "-"
-    s = f"{v * 100:+.2f} pt" if pct else f"{v:+,.4g}"
+    s = f"{v * 100:+.2f} {T('pt')}" if pct else fmt_signed(v).replace("−", "-")
     return f"[green]{s}[/]" if v > 0 else f"[red]{s}[/]" if v < 0 else s
 
 
@@ -372,29 +410,59 @@ def runs_diff(
     _set_lang(lang)
 
     def _do() -> int:
+        from .compare import changes, describe, yardstick, yardstick_rows
+        from .compare import text as ctext
         from .runner import diff_plans
 
         la, a = load_plan(run_a, runs, ledger)
         lb, b = load_plan(run_b, runs, ledger)
         d = diff_plans(a, b)
+        sticks = [yardstick(a["coverage"]), yardstick(b["coverage"])]
+        ch = changes(a, b, a.get("config"), b.get("config"), ref_a=la, ref_b=lb)
         if as_json:
-            _print_json({"a": la, "b": lb, **d})
+            _print_json({"a": la, "b": lb, **d, "yardstick": {"a": sticks[0], "b": sticks[1]}, "changes": ch})
             return 0
+        lang = _common.state["lang"]
         console.print(f"[bold]{la}[/] → [bold]{lb}[/]", highlight=False)
+        labels = ch.get("labels") or {}
+        rows = yardstick_rows(sticks, lang, lambda c: (labels.get(c) or {}).get(lang) or c)
+        _table(ctext("y.title", lang), (T("figure"), "A", "B"), [(k, *v) for k, v in rows], len(rows), left=1)
+        console.print(ctext("y.note", lang), style="dim", highlight=False)
+        from rich.markup import escape
+
+        words = describe(ch, lang, limit=limit)
+        console.print("[bold]" + T("What changed, in words") + "[/]", highlight=False)
+        if not words:
+            console.print("  " + ctext("none", lang), highlight=False)
+        for sec in words:
+            console.print(f"  [bold]{escape(sec['title'])}[/]", highlight=False)
+            for item in sec["items"]:
+                console.print(f"    • {escape(item)}", highlight=False)
         metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
         if metrics:
             _table(T("Headline figures"), (T("figure"), "A", "B", T("change")),
-                   [(k, _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT), _signed(v["delta"], k in PCT))
-                    for k, v in metrics], limit, left=1)
+                   [(L.t_or(f"metric.{k}", k, lang), _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT),
+                     _signed(v["delta"], k in PCT)) for k, v in metrics], limit, left=1)
+        lot_uom = {p["provider_id"]: p["uom"] for p in ch["inputs"]["providers"]}
+
+        def _cat(cat: str) -> str:        # a category's label and its unit of measure
+            spec = labels.get(cat) or {}
+            uom = L.uom(spec.get("unit") or "", lang)
+            return f"{spec.get(lang) or cat} ({uom})" if uom else (spec.get(lang) or cat)
+
+        def _kind(kind: str, pid: str) -> str:
+            uom = "hours" if kind in ("volunteer", "social_worker") else lot_uom.get(pid, "")
+            return L.kind(kind, lang) + (f" ({L.uom(uom, lang)})" if uom else "")
+
         _table(T("Coverage by unit and category: {n} changed", n=len(d["coverage"])),
                tuple(_common.label("diff.cov", i) for i in range(7)),
-               [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], r["category"],
+               [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], _cat(r["category"]),
                  f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
                  _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
                 for r in d["coverage"]], limit)
         _table(T("Capacity used by provider: {n} changed", n=len(d["providers"])),
                tuple(_common.label("diff.prov", i) for i in range(6)),
-               [(r["provider_kind"], r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
+               [(_kind(r["provider_kind"], r["provider_id"]), r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
                  _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("unlimited"),
                  _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
         pr = d["pairings"]
@@ -422,7 +490,7 @@ def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
         t.add_row(*r)
     if len(rows) > limit:
         t.caption = T("{n} more (--limit, or --json for all)", n=len(rows) - limit)
-    console.print(t)
+    _common.print_table(t, console)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -188,6 +188,19 @@ class Config(_Strict):
     solver: Solver = Solver()
     dispatch: Dispatch = Dispatch()
     privacy: Privacy = Privacy()
+    timezone: str = "Asia/Shanghai"             # times shown in reports, sheets and the CLI (IANA name)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        v = str(v).strip()
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}, e.g. Asia/Shanghai") from None
+        return v
 
     @field_validator("period")
     @classmethod
@@ -537,6 +550,7 @@ KEY_DOCS: dict[str, str] = {
     "dispatch.step": "Hours are handed out in multiples of this (hours, more than 0, at most 24).",
     "dispatch.min_hours": "No person gets less than this many hours in a unit and category (or nothing).",
     "privacy.personal": "Input columns (headers as written, any table) that hold personal details -- names, phone numbers, addresses. They are shown only on the action sheets that need them (a volunteer's roster, the task sheet of the unit they go to, an organization's or donor's notice) and never in `report.html`, the CSVs, `summary.json`, logs or messages; `plan --redact` / `report --redact` write the sheets without them. Default: common Chinese and English names of such columns (`姓名`, `联系人`, `联系电话`, `电话`, `手机`, `phone`, `contact`, ...).",
+    "timezone": "Time zone (IANA name) of the times shown in `report.html`, `plan.xlsx`, the action sheets and `runs show` (`runs list`, which reads no config, uses Asia/Shanghai); the ledger and `summary.json` keep UTC.",
     "solver.strong_linking": "Per-edge rows `x <= z` tying an organization's flows to its engagement: a tighter LP bound, but one row per edge. `auto` adds them while there are at most 20,000; `always`, `never`.",
     "solver.aggregate": "Merge identical volunteers (and charity lots) into classes before building the model; exact, and the plan lists every person and lot.",
 }

@@ -107,8 +107,14 @@ class OutputPathError(OutputError):
 
 
 def fmt_qty(v: float) -> str:
-    """A quantity as planners write it: 18,000 rather than 1.8e+04; 12.5 rather than 12.500000."""
+    """A quantity as planners write it: 18,000 rather than 1.8e+04; 12.5 rather than 12.500000; at most two
+    decimals, never scientific notation (0.00001 is 0)."""
     v = float(v)
+    if v != v:
+        return "-"
+    if v in (float("inf"), float("-inf")):
+        return "∞" if v > 0 else "-∞"
     if abs(v) >= 1000:
         return f"{v:,.0f}"
-    return f"{v:.4g}"
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -57,7 +57,7 @@ def _tight_rows(form: Formulation, x: np.ndarray, block: str) -> pd.DataFrame:
 
 # Chinese wording of units of measure, provider kinds and marginal-value units (``reason_zh`` etc.).
 KIND_ZH = {"social_worker": "社工", "volunteer": "志愿者", "organization": "社会组织", "charity": "慈善批次"}
-PER_ZH = {"hour": "小时", "yuan": "元", "service unit": "个服务单位", "unit of the lot": "个批次单位"}
+PER_ZH = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "个服务单位", "unit of the lot": "个批次单位"}
 
 
 def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame],
@@ -321,8 +321,11 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
                         "group_zh": f"{names[home]}的{KIND_ZH[kind]}", "provider_kind": kind,
                         "home_unit": uids[home], "unit_name": names[home], "members": int(g["n"].sum()),
                         "best_member": best["provider_id"], "coverage_per_unit": float(best["dual"]), "per": "hour"})
+        lot_kinds = dict(zip(sc.charity["lot_id"].astype(str), sc.charity["kind"].astype(str))) if len(sc.charity) else {}
         for r in frame[~frame["kind"].isin(["social_worker", "volunteer"])].itertuples(index=False):
-            per = {"organization": "service unit", "charity": "unit of the lot"}[r.kind]
+            # each lot in its own unit: yuan for a funds lot, items for goods
+            per = "service unit" if r.kind == "organization" else (
+                "yuan" if lot_kinds.get(str(r.provider_id)) == "funds" else "item")
             out.append({"group": f"{r.kind} {r.provider_id}", "group_zh": f"{KIND_ZH[r.kind]} {r.provider_id}",
                         "provider_kind": r.kind, "home_unit": "", "unit_name": "",
                         "members": int(r.n), "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
@@ -332,9 +335,9 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
                     "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
     df = pd.DataFrame(out, columns=[*cols[:-1], "group_zh"])
     step = np.where(df["per"] == "yuan", 1000.0, 10.0)
-    df["example"] = [f"+{s:g} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
+    df["example"] = [f"+{s:,.0f} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
                      for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
-    df["example_zh"] = [f"增加 {s:g} {PER_ZH[per]} -> 加权满足率提高 {v * s * 100:.3f} 个百分点"
+    df["example_zh"] = [f"增加 {s:,.0f} {PER_ZH[per]} -> 加权满足率提高 {v * s * 100:.3f} 个百分点"
                         for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
     return df.sort_values(["coverage_per_unit", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
 

@@ -133,6 +133,27 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+class Translator:
+    """The project's translations in one language, as ``jinja2.ext.i18n`` takes them
+    (``env.install_gettext_translations(Translator(lang))``): the templates' ``_()``, ``ngettext()`` and
+    ``pgettext()`` look their words up in the catalog (and record a miss as :func:`_` does)."""
+
+    def __init__(self, lang: str | None = None):
+        self.lang = resolve(lang)
+
+    def gettext(self, msgid: str) -> str:
+        return _(msgid, self.lang)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n, self.lang)
+
+    def pgettext(self, context: str, msgid: str) -> str:
+        return pgettext(context, msgid, self.lang)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n, self.lang)
+
+
 _FORMATTER = string.Formatter()
 
 
@@ -197,6 +218,25 @@ class Cat(Msg):
 
     def __reduce__(self):
         return (Cat, tuple(self.params["parts"]))
+
+
+class ByLang(Msg):
+    """A value written differently in each language, not a message of the catalog: a list of allowed values
+    is the keys in English and the planners' words in Chinese (``elderly_care`` / ``养老服务``), as the input
+    template's drop-downs offer them. ``texts`` maps a language to its text; English is required."""
+
+    def __new__(cls, texts: dict[str, str]):
+        self = str.__new__(cls, texts["en"])
+        self.msgid = ""
+        self.params = {"texts": dict(texts)}
+        return self
+
+    def render(self, lang: str | None = None) -> str:
+        texts = self.params["texts"]
+        return texts.get(resolve(lang), texts["en"])
+
+    def __reduce__(self):
+        return (ByLang, (self.params["texts"],))
 
 
 def join(parts, sep: str = "; ") -> Msg:

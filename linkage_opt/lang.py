@@ -43,6 +43,14 @@ def t(msgid: str, lang: str | None = None, /, *, context: str | None = None, **k
     return text.format(**{k: render(v, lang) if isinstance(v, Msg) else v for k, v in kw.items()}) if kw else text
 
 
+def tr(entry: str | tuple[str, str], lang: str | None = None, /, **kw) -> str:
+    """A word of a table marked with ``N_`` (a message id) or ``C_`` (a context and a message id) in ``lang``,
+    formatted with ``kw``: the tables of the report, the sheets and comparisons."""
+    if isinstance(entry, tuple):
+        return t(entry[1], lang, context=entry[0], **kw)
+    return t(entry, lang, **kw)
+
+
 def label(family: str, code: object, lang: str | None = None, fallback: str | None = None) -> str:
     """The word for ``code`` in a family of codes (``status``, ``stage``, ``metric``, ...) in ``lang``; the
     ``fallback`` (else the code itself) when the code is unknown (a new status, say)."""
@@ -219,6 +227,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "idle_hours": N_("idle volunteer/worker hours"),
         "unmet_need_rows": N_("needs not fully met"),
         "money": N_("money spent (yuan)"),
+        "status": N_("status"),
     },
     "explain": {
         "unit": C_("explain.unit", "unit"),
@@ -252,7 +261,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
     "runs.col": {
         "run": N_("run"),
         "state": N_("state"),
-        "started": N_("started (UTC)"),
+        "started": N_("started"),
         "exit": N_("exit"),
         "inputs": N_("inputs"),
         "message": N_("message"),

@@ -452,6 +452,14 @@ class Ledger:
                                 "ORDER BY revision DESC", {"p": period, "t": True}).fetchone()
         return _run_dict(RUN_COLUMNS, row) if row else None
 
+    def last_published(self, period: str, exclude: str | None = None) -> dict | None:
+        """The last published plan as of ``period``: the published run of ``period`` itself (a plan of the
+        month published before this one), else that of the newest earlier period; never ``exclude``."""
+        row = self.conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE period <= :p AND published = :t "
+                                "AND run_id <> :x ORDER BY period DESC, revision DESC",
+                                {"p": period, "t": True, "x": exclude or ""}).fetchone()
+        return _run_dict(RUN_COLUMNS, row) if row else None
+
     # -- plans ----------------------------------------------------------------------------------------
     def plan_files(self, run_id: str) -> list[dict]:
         rows = self.conn.execute("SELECT name, sha256, size_bytes, content, data FROM plan_files WHERE run_id = :r "

@@ -18,7 +18,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +27,10 @@ import pandas as pd
 from . import limits
 from .config import Config, ConfigLoader, _too_big, load_config, parse_config, read_config_text
 from .errors import Problem, ValidationError
-from .i18n import Msg
+from .i18n import ByLang, Msg
 from .readers import FolderSource, FrameSource, RawTable, WorkbookSource, normalise_header, open_source, value_text
 from .scenario import Scenario, TableOrigin, empty_table, planar_coordinates
-from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, Column, Table
+from .schema import CHOICE_ALIASES, GENERAL, PROVIDER_TABLES, TABLE_ORDER, TABLES, TIERS, Column, Table
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "是的", "对")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "不是", "错")
@@ -113,6 +113,23 @@ def _listing(options, limit: int = 12) -> str:
     return shown + (f", ... ({len(opts)} in all)" if len(opts) > limit else "")
 
 
+def _enum_word(value: str, lang: str) -> str:
+    """An enum value as the input template's drop-down offers it in ``lang`` (兜底保障 for guaranteed)."""
+    from . import lang as L
+
+    return L.tier(value, lang) if value in TIERS else L.kind(value, lang)
+
+
+def _enum_aliases(choices) -> dict[str, str]:
+    """The Chinese words of an enum's values (the drop-down's) -> the values."""
+    return {_enum_word(c, "zh"): c for c in choices}
+
+
+def _enum_listing(choices) -> ByLang:
+    """Allowed values as the user writes them: the keys in English, the drop-down's words in Chinese."""
+    return ByLang({"en": ", ".join(choices), "zh": "、".join(_enum_word(c, "zh") for c in choices)})
+
+
 def _missing_value(col: Column):
     if col.type in ("float", "int"):
         return float(col.default) if col.default is not None else math.nan
@@ -132,10 +149,14 @@ class _Context:
     data: str | None
     overrides: dict[str, str]
     categories: dict[str, set[str]] | None    # category -> goods items; None when the config is unusable
+    # category -> its label in Chinese (``label``) and English (``label_en``): accepted for the key in the tables
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _context_from(config: Config) -> _Context:
-    return _Context(config.data, dict(config.tables), {n: set(c.items) for n, c in config.categories.items()})
+    labels = {n: {k: v for k, v in (("zh", getattr(c, "label", None)), ("en", getattr(c, "label_en", None))) if v}
+              for n, c in config.categories.items()}
+    return _Context(config.data, dict(config.tables), {n: set(c.items) for n, c in config.categories.items()}, labels)
 
 
 def _salvage_context(path: Path) -> _Context:
@@ -164,9 +185,14 @@ def _salvage_raw(raw: object) -> _Context:
     categories = None
     if isinstance(cats, dict) and cats:
         categories = {}
+        labels: dict[str, dict[str, str]] = {}
         for name, c in cats.items():
             items = c.get("items") if isinstance(c, dict) else None
             categories[str(name)] = {str(i) for i in items} if isinstance(items, dict) else set()
+            if isinstance(c, dict):
+                labels[str(name)] = {k: str(c[f]) for k, f in (("zh", "label"), ("en", "label_en"))
+                                     if isinstance(c.get(f), str) and c.get(f)}
+        return _Context(data, overrides, categories, labels)
     return _Context(data, overrides, categories)
 
 
@@ -262,11 +288,13 @@ class _TableCheck:
                     out[i] = parse_bool(text)
                 elif col.type == "enum":
                     low = text.lower()
-                    low = CHOICE_ALIASES.get(text.strip(), low)
+                    low = CHOICE_ALIASES.get(text.strip(), _enum_aliases(col.choices).get(text.strip(), low))
                     if low not in col.choices:
                         guess = _did_you_mean(low, col.choices)
-                        raise _Bad(Msg("{text!r} is not one of {choices}", text=text, choices=', '.join(col.choices)),
-                                   (Msg("did you mean {guess!r}? ", guess=guess) if guess else "") + Msg("write one of {choices}", choices=', '.join(col.choices)))
+                        choices = _enum_listing(col.choices)
+                        raise _Bad(Msg("{text!r} is not one of {choices}", text=text, choices=choices),
+                                   (Msg("did you mean {guess!r}? ", guess=_enum_listing((guess,))) if guess else "")
+                                   + Msg("write one of {choices}", choices=choices))
                     out[i] = low
                 elif col.type == "date":
                     out[i] = parse_date(text)
@@ -344,11 +372,23 @@ class _Refs:
 
 
 def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str, where: str,
-               extra_ok: tuple[str, ...] = ()) -> None:
+               extra_ok: tuple[str, ...] = (), labels: dict[str, dict[str, str]] | None = None) -> None:
+    """Every value of ``col`` is one of ``known`` (or ``extra_ok``). ``labels``: key -> {lang: label} (the
+    config's category labels): a label is accepted for its key (养老服务 for elderly_care) and stored as the key,
+    and the hint lists the values in the user's language."""
     if known is None or col.name not in chk.present:
         return
     known_set = set(known) | set(extra_ok)
     options = list(known) + list(extra_ok)
+    labels = labels or {}
+    aliases = {w: k for k in known for w in (labels.get(k) or {}).values() if w not in known_set}
+    if aliases:
+        chk.values[col.name] = [tuple(aliases.get(e, e) for e in v) if isinstance(v, tuple) else aliases.get(v, v)
+                                for v in chk.values[col.name]]
+
+    def shown(values: list[str]) -> ByLang:
+        return ByLang({lang: _listing([(labels.get(o) or {}).get(lang) or o for o in values]) for lang in ("en", "zh")})
+
     bad = chk.bad.setdefault(col.name, set())
     for i, v in enumerate(chk.values[col.name]):
         if i in bad:
@@ -357,9 +397,10 @@ def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str
         for el in elements:
             if el in known_set:
                 continue
-            guess = _did_you_mean(el, options)
-            hint = Msg("did you mean {guess!r}? ", guess=guess) if guess else ""
-            hint += Msg("it must be one of {listing}", listing=_listing(options)) + (Msg(" (from {where})", where=where) if where else "")
+            guess = _did_you_mean(el, options) or _did_you_mean(el, list(aliases))
+            guess = aliases.get(guess, guess) if guess else guess
+            hint = Msg("did you mean {guess!r}? ", guess=shown([guess])) if guess else ""
+            hint += Msg("it must be one of {listing}", listing=shown(options)) + (Msg(" (from {where})", where=where) if where else "")
             chk.add(i, col.name, Msg("unknown {noun} {el!r}", noun=Msg(noun), el=el), hint, value=el if isinstance(v, tuple) else v)
             bad.add(i)
             break
@@ -385,12 +426,12 @@ def _check_references(checks: dict[str, _TableCheck], ctx: _Context, unreadable:
         for col in chk.spec.columns:
             if col.ref is not None:
                 known, noun, where = targets[col.ref]
-                _ref_check(chk, col, known, noun, where)
+                _ref_check(chk, col, known, noun, where, labels=ctx.labels if col.ref == "categories" else None)
         if table in ("volunteers", "social_workers") and "skills" in chk.present:
             _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories, or general"),
-                       extra_ok=(GENERAL,))
+                       extra_ok=(GENERAL,), labels=ctx.labels)
         if table == "organizations" and "skills" in chk.present:
-            _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories"))
+            _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories"), labels=ctx.labels)
 
 
 def _check_provider_ids(checks: dict[str, _TableCheck]) -> None:

@@ -49,7 +49,7 @@ COLUMN_KINDS: dict[str, list[tuple[str, str]]] = {
 }
 # the other files a plan folder may hold that Plan.read reads back (reports, `explain`, `check` use them)
 EXTRA_CSV_FILES = ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv")
-EXTRA_JSON_FILES = ("baseline.json",)
+EXTRA_JSON_FILES = ("baseline.json", "changes.json")
 ID_COLUMNS = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
               "unit_name": str, "category": str}
 DAMAGED_HINT = Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`")
@@ -88,7 +88,7 @@ class Plan:
     @classmethod
     def read(cls, plan_dir: str | Path) -> Plan:
         """A plan folder written by :meth:`write`, back as a Plan (tables, summary, and the extras that
-        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``). No model or solution.
+        reports use: ``explanations.csv``, ``marginal_values.csv``, ``baseline.json``, ``changes.json``). No model or solution.
 
         The one reader of plan folders (``explain``, ``check``, ``report``, ``runs diff`` and the reports all
         read through it): every file comes from one version of the plan, even while a writer replaces it;

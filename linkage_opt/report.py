@@ -28,6 +28,9 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .compare import fmt_time, timezone_of
+from .i18n import N_
+from .lang import C_
 from .load import load_recorded_scenario
 
 HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
@@ -43,116 +46,71 @@ CMAP = "RdYlGn"
 FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
          "WenQuanYi Micro Hei", "Arial Unicode MS"]
 
-# Report words. Every key has both languages (tests/test_report.py checks it).
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Allocation plan report", "zh": "资源配置方案报告"},
-    "period": {"en": "Period", "zh": "规划期"},
-    "created": {"en": "Created", "zh": "生成时间"},
-    "config": {"en": "Config", "zh": "配置文件"},
-    "solver": {"en": "Solver", "zh": "求解器"},
-    "contents": {"en": "Contents", "zh": "目录"},
-    "h.headline": {"en": "Headline figures", "zh": "核心指标"},
-    "h.heatmap": {"en": "Coverage by unit and category", "zh": "各单位分类别满足率"},
-    "h.map": {"en": "Map of units", "zh": "单位分布图"},
-    "h.guaranteed": {"en": "Guaranteed needs", "zh": "兜底保障需求"},
-    "h.providers": {"en": "Provider utilisation", "zh": "资源利用情况"},
-    "h.unmet": {"en": "Unmet needs and why", "zh": "未满足需求及原因"},
-    "h.baseline": {"en": "Optimized plan vs rule of thumb", "zh": "优化方案与经验分配对比"},
-    "k.status": {"en": "Status", "zh": "求解状态"},
-    "k.weighted_coverage": {"en": "Weighted coverage", "zh": "加权满足率"},
-    "k.guaranteed": {"en": "Guaranteed needs met", "zh": "兜底需求已满足"},
-    "k.min_unit_ratio": {"en": "Lowest unit coverage", "zh": "单位最低满足率"},
-    "k.below_floor": {"en": "Units below equity floor ({floor})", "zh": "低于公平底线（{floor}）的单位"},
-    "k.money": {"en": "Money spent (yuan)", "zh": "资金支出（元）"},
-    "k.idle_hours": {"en": "Idle worker/volunteer hours", "zh": "社工/志愿者闲置时长"},
-    "k.unmet_rows": {"en": "Needs not fully met", "zh": "未完全满足的需求"},
-    "k.objective": {"en": "Objective ({stage} stage)", "zh": "目标值（{stage}阶段）"},
-    "k.bound": {"en": "Best bound", "zh": "最优界"},
-    "k.gap": {"en": "Gap", "zh": "相对间隙"},
-    "k.objective_terms": {"en": "Objective terms", "zh": "各目标项"},
-    "status.optimal": {"en": "optimal", "zh": "最优"},
-    "status.feasible": {"en": "feasible (time limit)", "zh": "可行（达到时间上限）"},
-    "status.infeasible": {"en": "infeasible", "zh": "无可行解"},
-    "stage.coverage": {"en": "coverage", "zh": "覆盖"},
-    "stage.equity": {"en": "equity", "zh": "公平"},
-    "stage.cost": {"en": "cost", "zh": "成本"},
-    "stage.weighted": {"en": "weighted", "zh": "加权"},
-    "term.coverage": {"en": "coverage", "zh": "加权满足率"},
-    "term.equity": {"en": "equity", "zh": "公平"},
-    "term.cost": {"en": "cost stage value", "zh": "成本阶段值"},
-    "term.money": {"en": "money (yuan)", "zh": "资金（元）"},
-    "term.expiry_penalty": {"en": "expiry penalty", "zh": "过期惩罚"},
-    "term.stability_penalty": {"en": "stability penalty", "zh": "稳定性惩罚"},
-    "heat.caption": {"en": "Share of each need met, per unit (rows) and category (columns); blank: no need. "
-                             "Rows sorted from the worst-covered unit; the last column is the unit's "
-                             "priority-weighted coverage.",
-                     "zh": "各单位（行）各类别（列）需求的满足比例；空白表示无此需求。按单位满足率从低到高排序；"
-                           "最后一列为单位的优先度加权满足率。"},
-    "heat.capped": {"en": "Showing the {shown} worst-covered of {total} units.",
-                    "zh": "仅显示满足率最低的 {shown} 个单位（共 {total} 个）。"},
-    "heat.unit_ratio": {"en": "Unit (weighted)", "zh": "单位加权"},
-    "heat.below_floor": {"en": "below the equity floor ({floor})", "zh": "低于公平底线（{floor}）"},
-    "legend.coverage": {"en": "Coverage ratio", "zh": "满足率"},
-    "map.caption": {"en": "Units by position (km east/north of the centre); marker size: priority-weighted need; "
-                            "colour: the unit's weighted coverage.",
-                    "zh": "单位位置（距中心东向/北向公里数）；圆点大小：优先度加权需求量；颜色：单位加权满足率。"},
-    "map.labels_capped": {"en": "Names shown for the {n} worst-covered units only.",
-                          "zh": "仅标注满足率最低的 {n} 个单位名称。"},
-    "map.none": {"en": "The units have no coordinates (lat/lon or x_km/y_km); no map.",
-                 "zh": "单位没有坐标（经纬度或 x_km/y_km），无法绘制分布图。"},
-    "map.x": {"en": "km east", "zh": "东向（公里）"},
-    "map.y": {"en": "km north", "zh": "北向（公里）"},
-    "g.summary": {"en": "{met} of {total} guaranteed needs met in full.", "zh": "兜底保障需求 {total} 项，已全额满足 {met} 项。"},
-    "g.none": {"en": "No guaranteed needs in this scenario.", "zh": "本情景没有兜底保障需求。"},
-    "g.status": {"en": "Status", "zh": "状态"},
-    "g.met": {"en": "met", "zh": "已满足"},
-    "g.not_met": {"en": "NOT met", "zh": "未满足"},
-    "capped_rows": {"en": "Showing {shown} of {total} rows.", "zh": "显示 {total} 行中的 {shown} 行。"},
-    "p.caption": {"en": "Capacity used per kind of provider (hours for people, service units for organizations, "
-                          "yuan or items for charity lots).",
-                  "zh": "各类资源的能力使用情况（人员为小时，社会组织为服务单位，慈善资源为元或件）。"},
-    "p.kind": {"en": "Kind", "zh": "资源类型"},
-    "p.count": {"en": "Providers", "zh": "数量"},
-    "p.idle": {"en": "Idle", "zh": "闲置"},
-    "p.unlimited": {"en": "unlimited", "zh": "不限"},
-    "p.charity_funds": {"en": "charity funds", "zh": "慈善资金"},
-    "p.charity_goods": {"en": "charity goods", "zh": "慈善物资"},
-    "p.used_pct": {"en": "Share of capacity used", "zh": "能力使用比例"},
-    "p.units_caption": {"en": "Social-worker and volunteer hours used, per unit served (incl. hours given to programs).",
-                        "zh": "各服务单位使用的社工与志愿者时长（含投入服务项目的时长）。"},
-    "p.units_capped": {"en": "The {shown} units receiving the most hours, of {total}.",
-                       "zh": "仅显示获得时长最多的 {shown} 个单位（共 {total} 个）。"},
-    "p.hours": {"en": "hours", "zh": "小时"},
-    "p.idle_caption": {"en": "Social workers and volunteers with the most idle hours ({shown} of {total} with any).",
-                       "zh": "闲置时长最多的社工和志愿者（共 {total} 人有闲置，显示 {shown} 人）。"},
-    "u.none": {"en": "Every need is met in full.", "zh": "所有需求均已全额满足。"},
-    "u.summary": {"en": "{n} needs are not fully met.", "zh": "共有 {n} 项需求未完全满足。"},
-    "u.no_explanations": {"en": "No explanations.csv in this plan: reasons are not shown.",
-                          "zh": "本方案没有 explanations.csv，不显示原因。"},
-    "reason.no_provider": {"en": "no provider within reach", "zh": "服务范围内无资源"},
-    "reason.capacity_exhausted": {"en": "capacity exhausted", "zh": "资源能力已用尽"},
-    "reason.indivisible": {"en": "indivisible need", "zh": "需求不可拆分"},
-    "reason.rule_binding": {"en": "a linkage rule binds", "zh": "联动规则约束"},
-    "reason.traded_off": {"en": "traded off", "zh": "权衡取舍"},
-    "reason.dispatch_rounding": {"en": "rounded to dispatchable amounts", "zh": "按可派发数量取整"},
-    "b.caption": {"en": "Rule of thumb: {rule}.", "zh": "经验分配规则：逐层级（兜底、基本、提升），每个资源按可达需求的缺口比例分配能力；不含服务项目。"},
-    "b.difference": {"en": "Difference", "zh": "差值"},
-    "pp": {"en": "pp", "zh": "个百分点"},
-    "b.chart": {"en": "Coverage by category: optimized plan vs rule of thumb.", "zh": "分类别满足率：优化方案与经验分配。"},
-    "b.none": {"en": "No baseline in this plan (plan with --baseline to compare with the rule of thumb).",
-               "zh": "本方案未包含经验分配对比（使用 --baseline 生成）。"},
-    "m.weighted_coverage": {"en": "Weighted coverage", "zh": "加权满足率"},
-    "m.guaranteed_met": {"en": "Guaranteed needs met", "zh": "兜底需求已满足"},
-    "m.guaranteed_needs": {"en": "Guaranteed needs", "zh": "兜底需求总数"},
-    "m.units_below_equity_floor": {"en": "Units below equity floor", "zh": "低于公平底线的单位"},
-    "m.min_unit_ratio": {"en": "Lowest unit coverage", "zh": "单位最低满足率"},
-    "m.idle_hours": {"en": "Idle worker/volunteer hours", "zh": "社工/志愿者闲置时长"},
-    "m.unmet_need_rows": {"en": "Needs not fully met", "zh": "未完全满足的需求"},
-    "m.money": {"en": "Money spent (yuan)", "zh": "资金支出（元）"},
-    "no_scenario": {"en": "The scenario could not be loaded ({why}): no map, category ids instead of names.",
-                    "zh": "无法加载情景（{why}）：不显示分布图，类别以编号显示。"},
-    "footer": {"en": "Generated by linkage-opt {version}. Self-contained: no network needed to view.",
-               "zh": "由 linkage-opt {version} 生成。本文件自包含，查看无需联网。"},
+# The report's words looked up by code (its template marks its own words with _() and pgettext()): English
+# message ids whose Chinese is in the catalog.
+TEXT: dict[str, str | tuple[str, str]] = {
+    "title": N_("Allocation plan report"),
+    "period": N_("Period"),
+    "config": N_("Config"),
+    "solver": N_("Solver"),
+    "k.status": N_("Status"),
+    "k.weighted_coverage": N_("Weighted coverage"),
+    "k.guaranteed": N_("Guaranteed needs met"),
+    "k.min_unit_ratio": N_("Lowest unit coverage"),
+    "k.below_floor": N_("Units below equity floor ({floor})"),
+    "k.money": N_("Money spent (yuan)"),
+    "k.idle_hours": N_("Idle worker/volunteer hours"),
+    "k.unmet_rows": N_("Needs not fully met"),
+    "k.objective": N_("Objective ({stage} stage)"),
+    "k.bound": N_("Best bound"),
+    "k.gap": N_("Gap"),
+    "status.optimal": N_("optimal"),
+    "status.feasible": N_("feasible (time limit)"),
+    "status.infeasible": N_("infeasible"),
+    "stage.coverage": N_("coverage"),
+    "stage.equity": N_("equity"),
+    "stage.cost": N_("cost"),
+    "stage.weighted": N_("weighted"),
+    "term.coverage": C_("report.term.coverage", "coverage"),
+    "term.equity": N_("equity"),
+    "term.cost": N_("cost stage value"),
+    "term.money": N_("money (yuan)"),
+    "term.expiry_penalty": N_("expiry penalty"),
+    "term.stability_penalty": N_("stability penalty"),
+    "heat.capped": N_("Showing the {shown} worst-covered of {total} units."),
+    "heat.below_floor": N_("below the equity floor ({floor})"),
+    "legend.coverage": N_("Coverage ratio"),
+    "map.labels_capped": N_("Names shown for the {n} worst-covered units only."),
+    "map.none": N_("The units have no coordinates (lat/lon or x_km/y_km); no map."),
+    "map.x": N_("km east"),
+    "map.y": N_("km north"),
+    "capped_rows": N_("Showing {shown} of {total} rows."),
+    "p.unlimited": N_("unlimited"),
+    "p.charity_funds": N_("charity funds"),
+    "p.charity_goods": N_("charity goods"),
+    "p.used_pct": N_("Share of capacity used"),
+    "p.units_capped": N_("The {shown} units receiving the most hours, of {total}."),
+    "p.hours": C_("report.p.hours", "hours"),
+    "reason.no_provider": N_("no provider within reach"),
+    "reason.capacity_exhausted": N_("capacity exhausted"),
+    "reason.indivisible": N_("indivisible need"),
+    "reason.rule_binding": N_("a linkage rule binds"),
+    "reason.traded_off": N_("traded off"),
+    "reason.dispatch_rounding": N_("rounded to dispatchable amounts"),
+    "b.caption": N_("Rule of thumb: tier by tier, each provider's capacity split pro rata to the needs it can reach; "
+                    "no programs; repaired where it breaks a linkage rule."),
+    "b.caption_first": N_("Guarantees were placed first where repairs alone left one short."),
+    "pp": N_("pp"),
+    "m.weighted_coverage": N_("Weighted coverage"),
+    "m.guaranteed_met": N_("Guaranteed needs met"),
+    "m.guaranteed_needs": C_("report.m.guaranteed_needs", "Guaranteed needs"),
+    "m.units_below_equity_floor": N_("Units below equity floor"),
+    "m.min_unit_ratio": N_("Lowest unit coverage"),
+    "m.idle_hours": N_("Idle worker/volunteer hours"),
+    "m.unmet_need_rows": N_("Needs not fully met"),
+    "m.money": N_("Money spent (yuan)"),
+    "no_scenario": N_("The scenario could not be loaded ({why}): no map, category ids instead of names."),
+    "footer": N_("Generated by linkage-opt {version}. Self-contained: no network needed to view."),
 }
 
 BASELINE_FORMATS = {
@@ -163,7 +121,7 @@ BASELINE_FORMATS = {
 
 
 def text(key: str, lang: str, /, **kw) -> str:
-    return TEXT[key][lang].format(**kw) if kw else TEXT[key][lang]
+    return L.tr(TEXT[key], lang, **kw)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -197,11 +155,13 @@ def fmt_qty(v) -> str:
 
 
 def fmt_value(v) -> str:
-    """An objective value or bound: 6 significant digits, thousands separated."""
+    """An objective value or bound: thousands separated, two decimals at most (never 1.23e+06)."""
     if v is None:
         return "–"
     v = float(v)
-    return f"{v:,.6g}" if math.isfinite(v) else "–"
+    if not math.isfinite(v):
+        return "–"
+    return f"{v:,.0f}" if abs(v - round(v)) < 0.005 else f"{v:,.2f}"
 
 
 def fmt_gap(v) -> str:
@@ -310,11 +270,10 @@ def _context(plan, scenario, lang: str) -> dict:
 
     ctx = {
         "lang": lang,
-        "T": lambda key, **kw: text(key, lang, **kw),
         "col": lambda name: L.column(name, lang),
         "scenario_name": summary.get("scenario") or getattr(config, "name", "") or "",
         "period": summary.get("period") or getattr(config, "period", "") or "",
-        "created_at": summary.get("created_at", ""),
+        "created_at": fmt_time(summary.get("created_at"), timezone_of(config)) if summary.get("created_at") else "",
         "config_path": summary.get("config", ""),
         "solver": _solver_line(summary),
         "version": summary.get("package_version", ""),
@@ -782,27 +741,38 @@ def _baseline(cmp, base_cov, cov: pd.DataFrame, cat_label, lang: str) -> dict | 
                                      out=np.zeros(len(base)), where=base["need"].to_numpy() > 0), 1.0).tolist()
             chart = _grouped_bars([cat_label(c) for c in opt.index], a, b, L.column("optimized", lang),
                                   L.column("baseline", lang), "base")
-    rule = cmp.get("rule", "")
-    return {"rows": rows, "chart": chart, "caption": text("b.caption", lang, rule=rule)}
+    caption = text("b.caption", lang)
+    if ((cmp.get("repair") or {}).get("guarantees_first") or {}).get("used"):
+        caption += ("" if lang == "zh" else " ") + text("b.caption_first", lang)
+    return {"rows": rows, "chart": chart, "caption": caption}
 
 
 # ---------------------------------------------------------------------------------------------------
 # Rendering
 # ---------------------------------------------------------------------------------------------------
 
-_ENV = None
+_ENVS: dict[str, object] = {}
 
 
-def _env():
-    global _ENV
-    if _ENV is None:
+def _env(lang: str | None = None):
+    """The templates' jinja2 environment for ``lang``: autoescaped, with ``jinja2.ext.i18n`` and the
+    project's translations installed (``_()``, ``pgettext()``, ``ngettext()`` in the templates; their
+    parameters are ``str.format`` fields, ``_("{n} needs").format(n=...)``, as in the code)."""
+    from .i18n import Translator
+
+    lang = L.resolve(lang)
+    env = _ENVS.get(lang)
+    if env is None:
         import jinja2
 
-        _ENV = jinja2.Environment(
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
             autoescape=True,                  # every name in the page is user input
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return _ENV
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"])
+        env.install_gettext_translations(Translator(lang), newstyle=False)  # type: ignore[attr-defined]
+        _ENVS[lang] = env
+    return env
 
 
 def _render(ctx: dict) -> str:
@@ -814,4 +784,4 @@ def _render(ctx: dict) -> str:
             for k in keys:
                 if part.get(k):
                     part[k] = Markup(part[k])     # matplotlib's SVG: its text is XML-escaped by matplotlib
-    return _env().get_template("report.html.j2").render(**ctx)
+    return _env(ctx["lang"]).get_template("report.html.j2").render(**ctx)

@@ -459,6 +459,10 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
 
         def output_failed(output: str, exc: Exception) -> None:   # the plan is written and published without it
             ev(OUTPUT_FAILED_EVENTS[output], level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
+        try:
+            attach_changes(plan, scenario, ledger, period, run_id)
+        except Exception as exc:
+            ev("run.changes_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
 
         # the one list of outputs of `linkage-opt plan` (linkage_opt.writing.attach_outputs); the desk files
         # describe the scenario as loaded (before carry-over), as before
@@ -514,6 +518,36 @@ class _suppress_all:
 
     def __exit__(self, *exc):
         return exc[0] is not None and issubclass(exc[0], Exception)
+
+
+CHANGES_FILE = "changes.json"
+
+
+def attach_changes(plan, scenario, ledger: Ledger, period: str, run_id: str | None = None) -> dict | None:
+    """``changes.json``: what changed since the last published plan (:meth:`Ledger.last_published`), for the
+    committee page and ``runs diff``; nothing when no plan was published before."""
+    from .compare import changes
+    from .ledger import PLAN_TABLES
+
+    prev = ledger.last_published(period, exclude=run_id)
+    if prev is None:
+        return None
+    tables = ledger.plan_tables(prev["run_id"])
+    if len(tables) < len(PLAN_TABLES):
+        return None
+    fp = json.loads(prev["fingerprint_doc"]) if prev.get("fingerprint_doc") else {}
+    ch = changes(tables, plan.tables(), fp.get("config"), scenario.config.model_dump(mode="json"),
+                 ref_a=prev["run_id"], ref_b=run_id or period, lot_uoms=lot_uoms(scenario))
+    plan.extras[CHANGES_FILE] = ch
+    return ch
+
+
+def lot_uoms(scenario) -> dict[str, str]:
+    """Each charity lot's unit of measure: yuan for funds, items for goods."""
+    c = scenario.charity
+    if c is None or not len(c):
+        return {}
+    return {str(i): "yuan" if k == "funds" else "items" for i, k in zip(c["lot_id"], c["kind"])}
 
 
 def _stability_counts(summary: dict) -> dict | None:

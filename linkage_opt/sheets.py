@@ -35,93 +35,83 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .compare import fmt_time, timezone_of
+from .i18n import N_
+from .lang import C_
 from .schema import TABLES
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Action sheets", "zh": "工作单"},
-    "k.tasks": {"en": "Task sheets", "zh": "任务单"},
-    "k.rosters": {"en": "Rosters", "zh": "人员排班"},
-    "k.organizations": {"en": "Organization notices", "zh": "机构通知"},
-    "k.donors": {"en": "Donor notices", "zh": "捐赠去向"},
-    "k.committee": {"en": "Committee summary", "zh": "党委摘要"},
-    "task.title": {"en": "Task sheet: {unit}", "zh": "任务单：{unit}"},
-    "task.intro": {"en": "What arrives in {unit} ({town}) in {period}, and from whom.",
-                   "zh": "{period} {town}{unit}将收到的服务和物资及其提供方。"},
-    "roster.title": {"en": "Roster: {name}", "zh": "排班表：{name}"},
-    "roster.intro": {"en": "{kind} {name}: where to go and what to do in {period} ({hours} hours in all).",
-                     "zh": "{kind}{name}：{period}服务安排（共 {hours} 小时）。"},
-    "org.title": {"en": "Notice to {name}", "zh": "致{name}的通知"},
-    "org.intro": {"en": "The programs {name} runs in {period}, where, and what it receives for them.",
-                  "zh": "{name}{period}承接的服务项目、实施单位及所配套的人员和资金。"},
-    "donor.title": {"en": "Where the donation of {name} went", "zh": "{name}捐赠去向"},
-    "donor.intro": {"en": "Each lot given by {name}, and the units and needs it serves in {period}.",
-                    "zh": "{name}捐赠的每一批资源在{period}用于哪些单位和需求。"},
-    "committee.title": {"en": "Summary for the party committee: {scenario}, {period}",
-                        "zh": "党委汇报摘要：{scenario}（{period}）"},
-    "c.met": {"en": "Met", "zh": "满足情况"},
-    "c.met_text": {"en": "{full} of {total} needs are met in full, {part} in part; priority-weighted coverage is {wc}.",
-                   "zh": "共 {total} 项需求，全额满足 {full} 项，部分满足 {part} 项；按优先度加权的满足率为 {wc}。"},
-    "c.guaranteed_all": {"en": "Every guaranteed (兜底) need is met: {met} of {total}.",
-                         "zh": "兜底保障需求全部满足：{met} / {total}。"},
-    "c.guaranteed_some": {"en": "Guaranteed needs met: {met} of {total}.", "zh": "兜底保障需求满足 {met} / {total}。"},
-    "c.unmet": {"en": "Not met, and why", "zh": "未满足需求及原因"},
-    "c.unmet_none": {"en": "Every need is met in full.", "zh": "所有需求均已全额满足。"},
-    "c.unmet_text": {"en": "{n} needs are not fully met; the largest:", "zh": "共 {n} 项需求未完全满足，缺口最大的是："},
-    "c.reasons": {"en": "Reasons: {reasons}.", "zh": "原因：{reasons}。"},
-    "c.equity": {"en": "Equity", "zh": "公平性"},
-    "c.equity_text": {"en": "The lowest unit coverage is {low} ({unit}); {below} units are below the equity floor of {floor}.",
-                      "zh": "单位最低满足率为 {low}（{unit}）；低于公平底线 {floor} 的单位有 {below} 个。"},
-    "c.below_list": {"en": "Below the floor: {units}.", "zh": "低于底线的单位：{units}。"},
-    "c.spend": {"en": "Spending", "zh": "资金使用"},
-    "c.spend_budget": {"en": "District money spent: {money} yuan of a budget of {budget} yuan ({share}).",
-                       "zh": "区级资金支出 {money} 元，预算 {budget} 元（使用 {share}）。"},
-    "c.spend_nobudget": {"en": "District money spent: {money} yuan (no budget cap).",
-                         "zh": "区级资金支出 {money} 元（未设预算上限）。"},
-    "c.charity": {"en": "Charity funds used: {funds} yuan; goods handed out: {goods} items.",
-                  "zh": "使用慈善资金 {funds} 元，发放物资 {goods} 件。"},
-    "c.dispatch": {"en": "Hours are handed out in steps of {step} h, at least {min} h per person and unit; "
-                         "rounding set aside {hours} hours.",
-                   "zh": "服务时长按 {step} 小时为单位安排，每人每单位至少 {min} 小时；取整共留出 {hours} 小时。"},
-    "c.appendix": {"en": "Appendix: solver figures", "zh": "附录：求解信息"},
-    "a.status": {"en": "Status", "zh": "求解状态"},
-    "a.objective": {"en": "Objective terms", "zh": "目标项"},
-    "a.bound": {"en": "Best bound / gap", "zh": "最优界 / 相对间隙"},
-    "a.solver": {"en": "Solver", "zh": "求解器"},
-    "a.model": {"en": "Model size", "zh": "模型规模"},
-    "a.model_text": {"en": "{v} variables, {r} constraints", "zh": "{v} 个变量，{r} 个约束"},
-    "col.block": {"en": "For", "zh": "对象"},
-    "col.from": {"en": "From", "zh": "提供方"},
-    "col.kind": {"en": "Kind", "zh": "类型"},
-    "col.what": {"en": "What", "zh": "内容"},
-    "col.tier": {"en": "Tier", "zh": "保障层级"},
-    "col.amount": {"en": "Amount", "zh": "数量"},
-    "col.unit_of": {"en": "Unit of measure", "zh": "单位"},
-    "col.contact": {"en": "Contact", "zh": "联系方式"},
-    "col.where": {"en": "Where", "zh": "服务地点"},
-    "col.town": {"en": "Town", "zh": "乡镇"},
-    "col.hours": {"en": "Hours", "zh": "时长（小时）"},
-    "col.program": {"en": "Program", "zh": "服务项目"},
-    "col.instances": {"en": "Instances", "zh": "场次"},
-    "col.inputs": {"en": "Inputs received", "zh": "配套投入"},
-    "col.lot": {"en": "Lot", "zh": "批次"},
-    "col.details": {"en": "Details", "zh": "联系信息"},
-    "hours": {"en": "hours", "zh": "小时"},
-    "yuan": {"en": "yuan", "zh": "元"},
-    "items": {"en": "items", "zh": "件"},
-    "program_input": {"en": "for program {program}", "zh": "用于项目“{program}”"},
-    "inputs_text": {"en": "{w} worker hours, {v} volunteer hours, {f} yuan", "zh": "社工 {w} 小时，志愿者 {v} 小时，资金 {f} 元"},
-    "direct": {"en": "direct service", "zh": "直接服务"},
-    "budget": {"en": "district budget", "zh": "区级预算"},
-    "none": {"en": "Nothing planned.", "zh": "本期无安排。"},
-    "redacted": {"en": "Shareable copy: personal details removed.", "zh": "可分享版本：已去除个人信息。"},
-    "footer": {"en": "linkage-opt {version}, {created}", "zh": "linkage-opt {version}，{created}"},
+TEXT: dict[str, str | tuple[str, str]] = {
+    "title": N_("Action sheets"),
+    "k.tasks": N_("Task sheets"),
+    "k.rosters": N_("Rosters"),
+    "k.organizations": N_("Organization notices"),
+    "k.donors": N_("Donor notices"),
+    "k.committee": N_("Committee summary"),
+    "task.title": N_("Task sheet: {unit}"),
+    "task.intro": N_("What arrives in {unit} ({town}) in {period}, and from whom."),
+    "roster.title": N_("Roster: {name}"),
+    "roster.intro": N_("{kind} {name}: where to go and what to do in {period} ({hours} hours in all)."),
+    "org.title": N_("Notice to {name}"),
+    "org.intro": N_("The programs {name} runs in {period}, where, and what it receives for them."),
+    "donor.title": N_("Where the donation of {name} went"),
+    "donor.intro": N_("Each lot given by {name}, and the units and needs it serves in {period}."),
+    "committee.title": N_("Summary for the party committee: {scenario}, {period}"),
+    "c.met": N_("Met"),
+    "c.met_text": N_("{full} of {total} needs are met in full, {part} in part; priority-weighted coverage is {wc}."),
+    "c.guaranteed_all": N_("Every guaranteed (兜底) need is met: {met} of {total}."),
+    "c.guaranteed_some": N_("Guaranteed needs met: {met} of {total}."),
+    "c.unmet": N_("Not met, and why"),
+    "c.unmet_none": N_("Every need is met in full."),
+    "c.unmet_text": N_("{n} needs are not fully met; the largest:"),
+    "c.reasons": N_("Reasons: {reasons}."),
+    "c.equity": N_("Equity"),
+    "c.equity_text": N_("The lowest unit coverage is {low} ({unit}); {below} units are below the equity floor of {floor}."),
+    "c.below_list": N_("Below the floor: {units}."),
+    "c.spend": N_("Spending"),
+    "c.spend_budget": N_("District money spent: {money} yuan of a budget of {budget} yuan ({share})."),
+    "c.spend_nobudget": N_("District money spent: {money} yuan (no budget cap)."),
+    "c.charity": N_("Charity funds used: {funds} yuan; goods handed out: {goods} items."),
+    "c.dispatch": N_("Hours are handed out in steps of {step} h, at least {min} h per person and unit; rounding set aside {hours} hours."),
+    "c.appendix": N_("Appendix: solver figures"),
+    "a.status": N_("Status"),
+    "a.objective": C_("sheets.a.objective", "Objective terms"),
+    "a.bound": N_("Best bound / gap"),
+    "a.solver": N_("Solver"),
+    "a.model": N_("Model size"),
+    "a.model_text": N_("{v} variables, {r} constraints"),
+    "col.block": N_("For"),
+    "col.from": N_("From"),
+    "col.kind": C_("sheets.col.kind", "Kind"),
+    "col.what": N_("What"),
+    "col.tier": N_("Tier"),
+    "col.amount": N_("Amount"),
+    "col.unit_of": N_("Unit of measure"),
+    "col.contact": N_("Contact"),
+    "col.where": N_("Where"),
+    "col.town": N_("Town"),
+    "col.hours": N_("Hours"),
+    "col.program": C_("sheets.col.program", "Program"),
+    "col.instances": N_("Instances"),
+    "col.inputs": N_("Inputs received"),
+    "col.lot": N_("Lot"),
+    "col.details": N_("Details"),
+    "hours": C_("sheets.hours", "hours"),
+    "yuan": N_("yuan"),
+    "items": N_("items"),
+    "program_input": N_("for program {program}"),
+    "inputs_text": N_("{w} worker hours, {v} volunteer hours, {f} yuan"),
+    "direct": N_("direct service"),
+    "budget": N_("district budget"),
+    "none": N_("Nothing planned."),
+    "redacted": N_("Shareable copy: personal details removed."),
+    "footer": N_("linkage-opt {version}, {created}"),
 }
 
 NAME_COLUMNS = ("姓名", "名字", "name", "person_name", "full_name")   # a person's name among the extra columns
 
 
 def text(key: str, lang: str, /, **kw) -> str:
-    return TEXT[key][lang].format(**kw) if kw else TEXT[key][lang]
+    return L.tr(TEXT[key], lang, **kw)
 
 
 @dataclass
@@ -518,7 +508,8 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
                              f"{names.measure(r['category'])} — {_short(reason)}")
             from .report import TEXT as RT
             counts = e["reason_code"].astype(str).value_counts()
-            reasons = ", ".join(f"{RT.get(f'reason.{k}', {}).get(lang, k)} ({v})" for k, v in counts.items())
+            reasons = ", ".join(f"{L.tr(RT[f'reason.{k}'], lang) if f'reason.{k}' in RT else k} ({v})"
+                                for k, v in counts.items())
             paras.append(text("c.reasons", lang, reasons=reasons))
         else:
             c = cov[unmet > tol].sort_values("unmet", ascending=False).head(5)
@@ -559,6 +550,7 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
         spend.append(text("c.dispatch", lang, step=fmt_amount(dsp.get("step_hours", 0.5)),
                           min=fmt_amount(dsp.get("min_hours", 1.0)), hours=fmt_amount(dsp.get("lost_hours", 0.0))))
     sections.append({"title": text("c.spend", lang), "paragraphs": spend, "items": []})
+    sections += since_last(plan, lang, names)
     solver = s.get("solver") or {}
     model = s.get("model") or {}
     appendix = [
@@ -571,6 +563,23 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
     ]
     return {"title": text("committee.title", lang, scenario=s.get("scenario", ""), period=s.get("period", "")),
             "sections": sections, "appendix_title": text("c.appendix", lang), "appendix": appendix}
+
+
+def since_last(plan, lang: str, names: _Names | None = None) -> list[dict]:
+    """The committee page's "since the last published plan" section, from the plan's ``changes.json``
+    (written by ``linkage-opt run``; none for a plan with no published plan before it)."""
+    from .compare import describe, has_changes
+    from .compare import text as ctext
+
+    ch = plan.extras.get("changes.json")
+    if not isinstance(ch, dict):
+        return []
+    title = ctext("since", lang, ref=ch.get("a", ""))
+    if not has_changes(ch):
+        return [{"title": title, "paragraphs": [ctext("none", lang)], "items": []}]
+    unit_names = dict(names.units) if names is not None else None
+    return [{"title": f"{title} · {sec['title']}", "paragraphs": [], "items": sec["items"]}
+            for sec in describe(ch, lang, limit=8, unit_names=unit_names)]
 
 
 def _short(s: str, n: int = 90) -> str:
@@ -622,11 +631,11 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
             {"key": b.key, "title": b.title, "intro": b.intro, "details": b.details,
              "headers": [header(c, lang) for c in b.table.columns],
              "rows": b.table.astype(str).values.tolist()} for b in sh.blocks]})
-    return _env().get_template("sheets.html.j2").render(
+    return _env(lang).get_template("sheets.html.j2").render(
         lang=lang, title=text("title", lang), committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK,
         none=text("none", lang), redacted=text("redacted", lang) if redact else "",
         details_label=text("col.details", lang),
-        footer=text("footer", lang, version=s.get("package_version", ""), created=s.get("created_at", "")))
+        footer=text("footer", lang, version=s.get("package_version", ""), created=fmt_time(s.get("created_at"), timezone_of(getattr(scenario, "config", None)))))
 
 
 def find_chromium() -> str | None:

@@ -14,48 +14,43 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .i18n import N_
+from .lang import C_
 
 UNIT_RANGE_MAX = 40          # units in the robustness chart (the widest ranges)
 TABLE_MAX_ROWS = 500         # variant rows in the page (the CSV and workbook hold them all)
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Sweep report", "zh": "多方案扫描报告"},
-    "scenario": {"en": "Scenario", "zh": "场景"},
-    "period": {"en": "Period", "zh": "规划月份"},
-    "counts": {"en": "{n} variants: {solved} solved now, {reused} reused, {failed} failed, {not_run} not run",
-               "zh": "共 {n} 个变体：本次求解 {solved} 个，复用 {reused} 个，失败 {failed} 个，未运行 {not_run} 个"},
-    "solver": {"en": "Solver per variant: {solver}", "zh": "每个变体的求解设置：{solver}"},
-    "workers": {"en": "Workers", "zh": "计算节点"},
-    "worker": {"en": "worker", "zh": "节点"},
-    "variants": {"en": "variants", "zh": "变体数"},
-    "peak_mb": {"en": "peak memory (MB)", "zh": "内存峰值（MB）"},
-    "seconds": {"en": "seconds", "zh": "秒"},
-    "h.tradeoffs": {"en": "Trade-offs", "zh": "权衡曲线"},
-    "h.variants": {"en": "Variants", "zh": "各变体"},
-    "h.robustness": {"en": "Robustness of the priorities", "zh": "优先权重的稳健性"},
-    "optimized": {"en": "optimized plan", "zh": "优化方案"},
-    "rule": {"en": "rule of thumb", "zh": "经验分配"},
-    "coverage": {"en": "weighted coverage", "zh": "加权满足率"},
-    "no_chart": {"en": "No numeric grid axis to chart.", "zh": "没有可绘图的数值型扫描维度。"},
-    "capped": {"en": "Showing {shown} of {total} rows; sweep.csv has them all.",
-               "zh": "显示 {total} 行中的 {shown} 行；完整数据见 sweep.csv。"},
-    "rob.summary": {"en": "{samples} samples (the base and weights moved by up to ±{pct}); {changing} of {units} units "
-                          "change rank in at least one sample; the widest range of a unit's coverage is {widest}.",
-                    "zh": "共 {samples} 个样本（基准方案及权重变动不超过 ±{pct} 的样本）；{units} 个单位中有 {changing} 个"
-                          "至少在一个样本中排名变化；单位满足率的最大变动幅度为 {widest}。"},
-    "rob.caption": {"en": "Each unit's coverage (judged with the base weights) across the samples: the bar spans the "
-                          "lowest to the highest, the dot is the base plan. Widest ranges first.",
-                    "zh": "各单位在各样本中的满足率（按基准权重计算）：横条为最低到最高，圆点为基准方案。按变动幅度从大到小排列。"},
-    "rob.unit": {"en": "unit", "zh": "单位"},
-    "rob.base": {"en": "base", "zh": "基准"},
-    "rob.range": {"en": "range", "zh": "变动幅度"},
-    "rob.ranks": {"en": "rank: base (worst..best)", "zh": "排名：基准（最差..最好）"},
-    "rob.changed": {"en": "samples ranking it differently", "zh": "排名不同的样本数"},
+TEXT: dict[str, str | tuple[str, str]] = {
+    "title": N_("Sweep report"),
+    "scenario": N_("Scenario"),
+    "period": C_("sweep.period", "Period"),
+    "counts": N_("{n} variants: {solved} solved now, {reused} reused, {failed} failed, {not_run} not run"),
+    "solver": N_("Solver per variant: {solver}"),
+    "workers": N_("Workers"),
+    "worker": N_("worker"),
+    "variants": N_("variants"),
+    "peak_mb": N_("peak memory (MB)"),
+    "seconds": N_("seconds"),
+    "h.tradeoffs": N_("Trade-offs"),
+    "h.variants": N_("Variants"),
+    "h.robustness": N_("Robustness of the priorities"),
+    "optimized": N_("optimized plan"),
+    "rule": N_("rule of thumb"),
+    "coverage": N_("weighted coverage"),
+    "no_chart": N_("No numeric grid axis to chart."),
+    "capped": N_("Showing {shown} of {total} rows; sweep.csv has them all."),
+    "rob.summary": N_("{samples} samples (the base and weights moved by up to ±{pct}); {changing} of {units} units change rank in at least one sample; the widest range of a unit's coverage is {widest}."),
+    "rob.caption": N_("Each unit's coverage (judged with the base weights) across the samples: the bar spans the lowest to the highest, the dot is the base plan. Widest ranges first."),
+    "rob.unit": N_("unit"),
+    "rob.base": C_("sweep.rob.base", "base"),
+    "rob.range": N_("range"),
+    "rob.ranks": N_("rank: base (worst..best)"),
+    "rob.changed": N_("samples ranking it differently"),
 }
 
 
 def text(key: str, lang: str, **kw) -> str:
-    return TEXT[key][L.resolve(lang)].format(**kw)
+    return L.tr(TEXT[key], lang, **kw)
 
 
 def _pct(v) -> str:
@@ -196,7 +191,7 @@ def sweep_html(result, lang: str = "en", scenario=None) -> str:
         "capped": text("capped", lang, shown=len(shown), total=len(t)) if len(t) > len(shown) else "",
         "h_robustness": text("h.robustness", lang), "robustness": rob_ctx,
     }
-    return _env().get_template("sweep.html.j2").render(**ctx)
+    return _env(ctx["lang"]).get_template("sweep.html.j2").render(**ctx)
 
 
 def sweep_workbook(result, lang: str = "en") -> bytes:
@@ -210,18 +205,18 @@ def sweep_workbook(result, lang: str = "en") -> bytes:
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False, "nan_inf_to_errors": True})
     fmt = _Formats(wb)
-    _table_sheet(wb, fmt, SHEETS["variants"][lang], result.table, lang)
-    _table_sheet(wb, fmt, SHEETS["workers"][lang], result.workers, lang)
+    _table_sheet(wb, fmt, L.tr(SHEETS["variants"], lang), result.table, lang)
+    _table_sheet(wb, fmt, L.tr(SHEETS["workers"], lang), result.workers, lang)
     if result.robustness is not None:
-        _table_sheet(wb, fmt, SHEETS["units"][lang], result.robustness.units, lang)
-        _table_sheet(wb, fmt, SHEETS["unit_categories"][lang], result.robustness.unit_categories, lang)
+        _table_sheet(wb, fmt, L.tr(SHEETS["units"], lang), result.robustness.units, lang)
+        _table_sheet(wb, fmt, L.tr(SHEETS["unit_categories"], lang), result.robustness.unit_categories, lang)
     wb.close()
     return buf.getvalue()
 
 
-SHEETS = {
-    "variants": {"en": "Sweep", "zh": "扫描结果"},
-    "workers": {"en": "Workers", "zh": "计算节点"},
-    "units": {"en": "Unit stability", "zh": "单位稳定性"},
-    "unit_categories": {"en": "Unit categories", "zh": "单位分类别"},
+SHEETS: dict[str, str | tuple[str, str]] = {
+    "variants": N_("Sweep"),
+    "workers": N_("Workers"),
+    "units": N_("Unit stability"),
+    "unit_categories": N_("Unit categories"),
 }

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .compare import yardstick
 from .config import Config
 from .errors import InfeasibleError, Problem, ValidationError
 from .i18n import Msg
@@ -139,8 +140,31 @@ def _apply_config(scenario: Scenario, change: Change) -> Scenario:
     return scenario.replace(config=cfg)
 
 
+def flat_yardstick(ys: dict) -> dict:
+    """The fixed yardstick (:func:`linkage_opt.compare.yardstick`) as flat columns: ``coverage_<tier>``,
+    ``coverage_cat_<category>``, ``guaranteed_met_fixed``, ``lowest_unit_ratio_fixed``, ``weighted_score``."""
+    out: dict = {f"coverage_{t}": v for t, v in ys["coverage_by_tier"].items()}
+    out.update({f"coverage_cat_{c}": v for c, v in ys["coverage_by_category"].items()})
+    out.update(guaranteed_met_fixed=ys["guaranteed_met"], guaranteed_needs=ys["guaranteed_needs"],
+               lowest_unit_ratio_fixed=ys["lowest_unit_ratio"], weighted_score=ys["weighted_score"])
+    return out
+
+
+def yardstick_of(row) -> dict | None:
+    """A :func:`run_whatif` row's yardstick back as the dict of :func:`linkage_opt.compare.yardstick`."""
+    if row.get("status") == "infeasible" or row.get("weighted_score") != row.get("weighted_score"):
+        return None
+    tiers = {k[len("coverage_"):]: v for k, v in row.items() if k.startswith("coverage_") and not
+             k.startswith("coverage_cat_") and v == v}
+    cats = {k[len("coverage_cat_"):]: v for k, v in row.items() if k.startswith("coverage_cat_") and v == v}
+    return {"coverage_by_tier": tiers, "coverage_by_category": cats, "guaranteed_met": int(row["guaranteed_met_fixed"]),
+            "guaranteed_needs": int(row["guaranteed_needs"]), "lowest_unit_ratio": row["lowest_unit_ratio_fixed"],
+            "weighted_score": row["weighted_score"]}
+
+
 def run_whatif(scenario: Scenario, changes: list[str], combine: bool = False, progress=None, **solve_options) -> pd.DataFrame:
-    """Plan the base and every variant; one row per plan with its metrics and their change vs the base."""
+    """Plan the base and every variant; one row per plan with its metrics and their change vs the base, and
+    the fixed yardstick (:func:`flat_yardstick`: measures that do not move with the weights)."""
     from .solve import solve
 
     parsed = [parse_change(c) for c in changes]
@@ -160,7 +184,8 @@ def run_whatif(scenario: Scenario, changes: list[str], combine: bool = False, pr
             plan = solve(sc, **solve_options)
             met = dict(plan.summary["metrics"])
             met["money"] = plan.summary["objective"]["money"]
-            rows.append({"variant": name, "status": plan.status, **{k: met[k] for k, _, _ in METRICS}})
+            rows.append({"variant": name, "status": plan.status, **{k: met[k] for k, _, _ in METRICS},
+                         **flat_yardstick(yardstick(plan.coverage))})
         except InfeasibleError as exc:
             rows.append({"variant": name, "status": "infeasible", "note": str(exc).splitlines()[0]})
     df = pd.DataFrame(rows)

@@ -19,45 +19,48 @@ import numpy as np
 import pandas as pd
 
 from . import lang as L
+from .compare import fmt_time, timezone_of
+from .i18n import N_
+from .lang import C_
 from .plan import FORMULA_STARTS, TABLE_FILES
 
-SHEETS = {
-    "summary": {"en": "Summary", "zh": "概览"},
-    "coverage": {"en": "Coverage", "zh": "需求满足"},
-    "allocations": {"en": "Allocations", "zh": "分配明细"},
-    "providers": {"en": "Providers", "zh": "资源利用"},
-    "programs": {"en": "Programs", "zh": "服务项目"},
-    "unmet": {"en": "Unmet", "zh": "未满足需求"},
+SHEETS: dict[str, str | tuple[str, str]] = {
+    "summary": N_("Summary"),
+    "coverage": C_("sheet.coverage", "Coverage"),
+    "allocations": N_("Allocations"),
+    "providers": C_("sheet.providers", "Providers"),
+    "programs": N_("Programs"),
+    "unmet": C_("sheet.unmet", "Unmet"),
 }
 
-# Summary rows: (key, en, zh, number format or None).
+# Summary rows: (key, label (a message id), number format or None).
 SUMMARY_ROWS = (
-    ("scenario", "Scenario", "方案名称", None),
-    ("period", "Period", "规划月份", None),
-    ("status", "Solver status", "求解状态", None),
-    ("weighted_coverage", "Weighted coverage", "加权满足率", "0.00%"),
-    ("guaranteed", "Guaranteed needs met", "兜底保障需求已满足", None),
-    ("min_unit_ratio", "Lowest unit coverage ratio", "最低单位满足率", "0.00%"),
-    ("units_below_equity_floor", "Units below the equity floor", "低于公平底线的单位数", "0"),
-    ("unmet_need_rows", "Needs not fully met", "未完全满足的需求数", "0"),
-    ("money", "Money spent (yuan)", "资金支出（元）", "#,##0.00"),
-    ("idle_hours", "Idle volunteer/worker hours", "志愿者/社工闲置时长", "#,##0.0"),
-    ("objective_stage", "Final stage", "最终求解阶段", None),
-    ("best_bound", "Best bound (final stage)", "最优界（最终阶段）", "#,##0.000000"),
-    ("gap", "Relative gap", "相对间隙", "0.000%"),
-    ("solver", "Solver", "求解器", None),
-    ("created_at", "Created", "生成时间", None),
-    ("config", "Config", "配置文件", None),
+    ("scenario", C_("workbook.row.scenario", "Scenario"), None),
+    ("period", C_("workbook.row.period", "Period"), None),
+    ("status", N_("Solver status"), None),
+    ("weighted_coverage", N_("Weighted coverage"), "0.00%"),
+    ("guaranteed", C_("workbook.row.guaranteed", "Guaranteed needs met"), None),
+    ("min_unit_ratio", N_("Lowest unit coverage ratio"), "0.00%"),
+    ("units_below_equity_floor", N_("Units below the equity floor"), "0"),
+    ("unmet_need_rows", C_("workbook.row.unmet_need_rows", "Needs not fully met"), "0"),
+    ("money", N_("Money spent (yuan)"), "#,##0.00"),
+    ("idle_hours", N_("Idle volunteer/worker hours"), "#,##0.0"),
+    ("objective_stage", N_("Final stage"), None),
+    ("best_bound", N_("Best bound (final stage)"), "#,##0.000000"),
+    ("gap", N_("Relative gap"), "0.000%"),
+    ("solver", N_("Solver"), None),
+    ("created_at", N_("Created"), None),
+    ("config", N_("Config"), None),
 )
 
 BASELINE_ROWS = (
-    ("weighted_coverage", "Weighted coverage", "加权满足率", "0.00%"),
-    ("guaranteed_met", "Guaranteed needs met", "兜底保障需求已满足", "0"),
-    ("units_below_equity_floor", "Units below the equity floor", "低于公平底线的单位数", "0"),
-    ("min_unit_ratio", "Lowest unit coverage ratio", "最低单位满足率", "0.00%"),
-    ("idle_hours", "Idle volunteer/worker hours", "志愿者/社工闲置时长", "#,##0.0"),
-    ("unmet_need_rows", "Needs not fully met", "未完全满足的需求数", "0"),
-    ("money", "Money spent (yuan)", "资金支出（元）", "#,##0.00"),
+    ("weighted_coverage", N_("Weighted coverage"), "0.00%"),
+    ("guaranteed_met", C_("workbook.row.guaranteed_met", "Guaranteed needs met"), "0"),
+    ("units_below_equity_floor", N_("Units below the equity floor"), "0"),
+    ("min_unit_ratio", N_("Lowest unit coverage ratio"), "0.00%"),
+    ("idle_hours", N_("Idle volunteer/worker hours"), "#,##0.0"),
+    ("unmet_need_rows", C_("workbook.row.unmet_need_rows", "Needs not fully met"), "0"),
+    ("money", N_("Money spent (yuan)"), "#,##0.00"),
 )
 
 # Column number formats by output column.
@@ -72,18 +75,17 @@ NUMBER_FORMATS = {
 # Writing costs about 10 microseconds a cell, so this also bounds the time a city plan spends here.
 MAX_SHEET_ROWS = 100_000
 
-TEXT_LABELS = {
-    "baseline_title": {"en": "Against the rule of thumb", "zh": "与经验分配对比"},
-    "difference": {"en": "Difference", "zh": "差值"},
-    "capped": {"en": "Sheet {sheet} shows the first {shown} of {total} rows; {csv} has them all.",
-               "zh": "工作表“{sheet}”只显示前 {shown} 行（共 {total} 行）；完整数据见 {csv}。"},
-    "no_unmet": {"en": "Every need is met in full.", "zh": "所有需求均已全部满足。"},
-    "guaranteed_value": {"en": "{met} of {total}", "zh": "{met} / {total}"},
+TEXT_LABELS: dict[str, str | tuple[str, str]] = {
+    "baseline_title": N_("Against the rule of thumb"),
+    "difference": N_("Difference"),
+    "capped": N_("Sheet {sheet} shows the first {shown} of {total} rows; {csv} has them all."),
+    "no_unmet": N_("Every need is met in full."),
+    "guaranteed_value": N_("{met} of {total}"),
 }
 
 
 def _txt(key: str, lang: str, **kw) -> str:
-    return TEXT_LABELS[key][lang].format(**kw)
+    return L.tr(TEXT_LABELS[key], lang, **kw)
 
 
 def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
@@ -98,27 +100,27 @@ def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = 
                                    "strings_to_urls": False, "nan_inf_to_errors": True})
     fmt = _Formats(wb)
     config = scenario.config if scenario is not None else None
-    capped = [(SHEETS[k][lang], len(getattr(plan, k)), TABLE_FILES[k])     # in the order of the sheets
+    capped = [(L.tr(SHEETS[k], lang), len(getattr(plan, k)), TABLE_FILES[k])     # in the order of the sheets
               for k in ("coverage", "allocations", "providers", "programs") if len(getattr(plan, k)) > MAX_SHEET_ROWS]
-    _summary_sheet(wb, fmt, plan, lang, capped)
+    _summary_sheet(wb, fmt, plan, lang, capped, timezone_of(config))
     cov = _localise(plan.coverage.head(MAX_SHEET_ROWS), config, lang)
-    ws = _table_sheet(wb, fmt, SHEETS["coverage"][lang], cov, lang)
+    ws = _table_sheet(wb, fmt, L.tr(SHEETS["coverage"], lang), cov, lang)
     if len(cov) and "coverage_ratio" in cov.columns:
         col = list(cov.columns).index("coverage_ratio")
         ws.conditional_format(1, col, len(cov), col, {
             "type": "3_color_scale", "min_type": "num", "min_value": 0, "mid_type": "num", "mid_value": 0.5,
             "max_type": "num", "max_value": 1, "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
-    _table_sheet(wb, fmt, SHEETS["allocations"][lang], _localise(plan.allocations.head(MAX_SHEET_ROWS), config, lang),
+    _table_sheet(wb, fmt, L.tr(SHEETS["allocations"], lang), _localise(plan.allocations.head(MAX_SHEET_ROWS), config, lang),
                  lang)
     prov = _localise(plan.providers.head(MAX_SHEET_ROWS), config, lang)
-    ws = _table_sheet(wb, fmt, SHEETS["providers"][lang], prov, lang)
+    ws = _table_sheet(wb, fmt, L.tr(SHEETS["providers"], lang), prov, lang)
     if len(prov) and "utilization" in prov.columns:
         col = list(prov.columns).index("utilization")
         ws.conditional_format(1, col, len(prov), col, {"type": "data_bar", "bar_color": "#63A0D6",
                                                         "min_type": "num", "min_value": 0,
                                                         "max_type": "num", "max_value": 1})
-    _table_sheet(wb, fmt, SHEETS["programs"][lang], _localise(plan.programs.head(MAX_SHEET_ROWS), config, lang), lang)
-    _table_sheet(wb, fmt, SHEETS["unmet"][lang], _unmet_frame(plan, config, lang), lang,
+    _table_sheet(wb, fmt, L.tr(SHEETS["programs"], lang), _localise(plan.programs.head(MAX_SHEET_ROWS), config, lang), lang)
+    _table_sheet(wb, fmt, L.tr(SHEETS["unmet"], lang), _unmet_frame(plan, config, lang), lang,
                  empty_note=_txt("no_unmet", lang))
     _action_sheets(wb, fmt, plan, scenario, lang, redact, sheets)
     wb.close()
@@ -146,12 +148,12 @@ def attach_workbook(plan, scenario=None, lang: str | None = None, redact: bool =
 
 
 # The action sheets (linkage_opt/sheets.py), one worksheet per kind, after the table sheets.
-ACTION_SHEETS = {
-    "committee": {"en": "Committee", "zh": "党委摘要"},
-    "tasks": {"en": "Task sheets", "zh": "任务单"},
-    "rosters": {"en": "Rosters", "zh": "人员排班"},
-    "organizations": {"en": "Org notices", "zh": "机构通知"},
-    "donors": {"en": "Donor notices", "zh": "捐赠去向"},
+ACTION_SHEETS: dict[str, str | tuple[str, str]] = {
+    "committee": N_("Committee"),
+    "tasks": N_("Task sheets"),
+    "rosters": N_("Rosters"),
+    "organizations": N_("Org notices"),
+    "donors": N_("Donor notices"),
 }
 
 
@@ -177,7 +179,7 @@ def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool, sheets: dic
 
     sheets = sheets or build_sheets(plan, scenario, lang, redact)
     c = sheets["committee"]
-    ws = wb.add_worksheet(ACTION_SHEETS["committee"][lang])
+    ws = wb.add_worksheet(L.tr(ACTION_SHEETS["committee"], lang))
     ws.write_string(0, 0, c["title"], fmt.title)
     r = 2
     for sec in c["sections"]:
@@ -198,7 +200,7 @@ def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool, sheets: dic
     _print_setup(ws, r, 1, landscape=False, repeat=None)
     for kind in ("tasks", "rosters", "organizations", "donors"):
         sh = sheets[kind]
-        ws = wb.add_worksheet(ACTION_SHEETS[kind][lang])
+        ws = wb.add_worksheet(L.tr(ACTION_SHEETS[kind], lang))
         cols = list(sh.blocks[0].table.columns) if sh.blocks else []
         width = len(cols) + 1
         ws.write_string(0, 0, sh.title, fmt.title)
@@ -369,8 +371,8 @@ def _unmet_frame(plan, config, lang: str) -> pd.DataFrame:
     return _localise(frame.reset_index(drop=True), config, lang)
 
 
-def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=()) -> None:
-    ws = wb.add_worksheet(SHEETS["summary"][lang])
+def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=(), tz: str | None = None) -> None:
+    ws = wb.add_worksheet(L.tr(SHEETS["summary"], lang))
     s = plan.summary
     met = s.get("metrics", {})
     obj = s.get("objective", {})
@@ -386,14 +388,14 @@ def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=()) -> None:
         "money": obj.get("money"), "idle_hours": met.get("idle_hours"),
         "objective_stage": L.t_or(f"stage.{s.get('objective_stage')}", s.get("objective_stage"), lang), "best_bound": s.get("best_bound"), "gap": s.get("gap"),
         "solver": " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v),
-        "created_at": s.get("created_at"), "config": s.get("config"),
+        "created_at": fmt_time(s.get("created_at"), tz) if s.get("created_at") else None, "config": s.get("config"),
     }
     header = (L.column("metric", lang), L.column("value", lang))
     ws.write_string(0, 0, header[0], fmt.header)
     ws.write_string(0, 1, header[1], fmt.header)
     r = 1
-    for key, en, zh, pattern in SUMMARY_ROWS:
-        ws.write_string(r, 0, zh if lang == "zh" else en, fmt.bold)
+    for key, label, pattern in SUMMARY_ROWS:
+        ws.write_string(r, 0, L.tr(label, lang), fmt.bold)
         _write_value(ws, r, 1, values.get(key), fmt, fmt.num(pattern))
         r += 1
     base = plan.extras.get("baseline.json")
@@ -405,8 +407,8 @@ def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=()) -> None:
                                _txt("difference", lang))):
             ws.write_string(r, j, h, fmt.header)
         r += 1
-        for key, en, zh, pattern in BASELINE_ROWS:
-            ws.write_string(r, 0, zh if lang == "zh" else en, fmt.bold)
+        for key, label, pattern in BASELINE_ROWS:
+            ws.write_string(r, 0, L.tr(label, lang), fmt.bold)
             for j, side in enumerate(("optimized", "baseline", "difference"), start=1):
                 _write_value(ws, r, j, base.get(side, {}).get(key), fmt, fmt.num(pattern))
             r += 1

@@ -15,6 +15,7 @@ import pytest
 from conftest import TINY_TABLES, write_scenario
 from factories import make_scenario, unit
 
+from linkage_opt import lang as L
 from linkage_opt import report as R
 from linkage_opt.baseline import attach_baseline
 from linkage_opt.explain import attach_explanations
@@ -55,13 +56,25 @@ def html_zh(solved):
     return R.build_report(plan, scenario, lang="zh")
 
 
-def test_every_report_text_has_both_languages():
+def test_every_report_text_is_in_the_catalog():
+    from babel.messages.pofile import read_po
+
+    po = Path(R.__file__).parent / "locale" / "zh" / "LC_MESSAGES" / "linkage_opt.po"
+    with po.open("rb") as f:
+        catalog = {(m.context, m.id): m.string for m in read_po(f, locale="zh") if m.id}
     for key, entry in R.TEXT.items():
-        assert set(entry) == {"en", "zh"}, key
-        assert entry["en"].strip() and entry["zh"].strip(), key
-        # the same placeholders in both languages (b.caption's zh text states the rule itself)
-        if key != "b.caption":
-            assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["zh"])), key
+        ctx, msgid = entry if isinstance(entry, tuple) else (None, entry)
+        assert msgid.strip() and catalog.get((ctx, msgid), "").strip(), key
+        # the same placeholders in both languages
+        assert set(re.findall(r"{(\w+)}", msgid)) == set(re.findall(r"{(\w+)}", catalog[(ctx, msgid)])), key
+
+
+def test_the_template_is_translated_by_jinja2_i18n():
+    env = R._env("zh")
+    assert "jinja2.ext.InternationalizationExtension" in env.extensions
+    assert env.from_string("{{ _('Headline figures') }}|{{ _('{n} needs are not fully met.').format(n=3) }}").render() \
+        == "核心指标|共有 3 项需求未完全满足。"
+    assert R._env("en").from_string("{{ _('Headline figures') }}").render() == "Headline figures"
 
 
 def _kpi(html: str, kpi_id: str) -> str:
@@ -100,9 +113,12 @@ def test_sections_present_in_english(solved, html_en):
 
 def test_chinese_report_is_complete(html_zh):
     assert '<html lang="zh-CN">' in html_zh
-    for key in ("title", "h.headline", "h.heatmap", "h.map", "h.guaranteed", "h.providers", "h.unmet", "h.baseline",
-                "k.weighted_coverage", "k.guaranteed", "legend.coverage", "heat.caption", "reason.no_provider"):
-        assert R.TEXT[key]["zh"] in html_zh, key
+    for key in ("title", "k.weighted_coverage", "k.guaranteed", "legend.coverage", "reason.no_provider"):
+        assert R.text(key, "zh") in html_zh, key
+    for heading in ("Headline figures", "Coverage by unit and category", "Map of units", "Guaranteed needs",
+                    "Provider utilisation", "Unmet needs and why", "Optimized plan vs rule of thumb"):   # the template's
+        assert L.t(heading, "zh") in html_zh and L.t(heading, "zh") != heading, heading
+    assert "各单位（行）各类别（列）需求的满足比例" in html_zh            # the heat map's caption
     for header in ("单位名称", "服务类别", "需求量", "已满足", "原因代码", "优化方案", "经验分配"):
         assert header in html_zh
     assert "东门社区" in html_zh and ">养老服务<" in html_zh         # the config's Chinese category label
@@ -255,7 +271,7 @@ def test_chromium_renders_the_report(chromium, solved, html_zh, tmp_path):
     plan, _, _ = solved
     m = plan.summary["metrics"]
     html = dom.stdout
-    assert R.TEXT["h.headline"]["zh"] in html
+    assert L.t("Headline figures", "zh") in html
     assert _kpi(html, "weighted-coverage") == R.fmt_pct(m["weighted_coverage"])
     assert _kpi(html, "guaranteed") == f"{m['guaranteed_met']} / {m['guaranteed_needs']}"
     assert _kpi(html, "money") == R.fmt_money(plan.summary["objective"]["money"])
