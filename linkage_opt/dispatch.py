@@ -43,6 +43,7 @@ EPS = 1e-9
 SNAP = 1e-6          # an amount within this many steps of a whole number of steps is that number
 DECIMALS = 9         # output amounts are rounded to this many decimals (no 2.999999999999999)
 PEOPLE = ("social_worker", "volunteer")
+CONSOLIDATE_TAKERS = 8   # a small group's hours are offered to at most this many of the largest groups beside it
 COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id", "quantity", "load", "cost"]
 
 
@@ -153,6 +154,10 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
     for i in np.flatnonzero(people):
         g = ctx.gkey[i]
         buckets.setdefault((g[1], g[2]), {}).setdefault(g, []).append(i)
+    kind = a["provider_kind"].to_numpy(object).copy()
+    pid = a["provider_id"].astype(str).to_numpy(object).copy()
+    load = a["load"].to_numpy(float).copy()
+    cost = a["cost"].to_numpy(float).copy()
     moved, spent = 0, 0.0
     for groups in buckets.values():
         if len(groups) < 2:
@@ -165,7 +170,8 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
             amt = total[g]
             if amt <= EPS:
                 continue
-            for k in sorted((k for k in groups if k != g and total[k] > EPS), key=lambda k: -total[k]):
+            takers = sorted((k for k in groups if k != g and total[k] > EPS), key=lambda k: -total[k])
+            for k in takers[:CONSOLIDATE_TAKERS]:
                 host_row = max(groups[k], key=lambda i: residual[ctx.pid[i]])
                 host = ctx.pid[host_row]
                 l_per, c_per = ctx.l_per[host_row], ctx.c_per[host_row]
@@ -178,11 +184,11 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
                             and unit_hours.get((host, ctx.unit[host_row]), 0.0) + amt > cap + 1e-9)):
                     continue
                 for i in rows:
-                    residual[ctx.pid[i]] += float(a.at[i, "load"])
-                    a.at[i, "provider_kind"] = ctx.kind[host_row]
-                    a.at[i, "provider_id"] = host
-                    a.at[i, "load"] = ctx.amount[i] * l_per
-                    a.at[i, "cost"] = ctx.amount[i] * c_per
+                    residual[ctx.pid[i]] += float(load[i])
+                    kind[i] = ctx.kind[host_row]
+                    pid[i] = host
+                    load[i] = ctx.amount[i] * l_per
+                    cost[i] = ctx.amount[i] * c_per
                 residual[host] -= amt * l_per
                 vol_hours[ctx.unit[host_row]] = list(after)
                 unit_hours[(host, ctx.unit[host_row])] = unit_hours.get((host, ctx.unit[host_row]), 0.0) + amt
@@ -195,6 +201,7 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
                 break
     if not moved:
         return a, 0, 0.0
+    a["provider_kind"], a["provider_id"], a["load"], a["cost"] = kind, pid, load, cost
     keys = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id"]
     merged = a.fillna({"need_id": "", "program_id": ""}).groupby(keys, sort=False, as_index=False)[
         ["quantity", "load", "cost"]].sum()
@@ -342,6 +349,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
     the moves."""
     a = ctx.alloc.copy()
     amount = ctx.amount.copy()
+    qlc = a[["quantity", "load", "cost"]].to_numpy(float).copy()
     people = ctx.handled & np.isin(ctx.kind, PEOPLE)
     need_rows = np.flatnonzero(people & (ctx.protected | ctx.is_need))
     if not len(need_rows):
@@ -400,7 +408,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
                 continue
         up_set = {j for j, _, _ in ups}
         for _j, host, extra in ups:
-            _scale_row(ctx, a, amount, host, amount[host] + extra, residual)
+            _scale_row(ctx, qlc, amount, host, amount[host] + extra, residual)
             if ctx.kind[host] == "volunteer":
                 unit_hours[(ctx.pid[host], ctx.unit[host])] = unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra
         for j in range(len(keys)):
@@ -409,22 +417,22 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
             cut = frac[j] * step
             for i in sorted(gk[keys[j]], key=lambda i: amount[i]):   # from the smallest rows
                 take = min(cut, amount[i])
-                _scale_row(ctx, a, amount, i, amount[i] - take, residual)
+                _scale_row(ctx, qlc, amount, i, amount[i] - take, residual)
                 cut -= take
                 if cut <= EPS:
                     break
         headroom = budget_left
         rep["balanced_need_rows"] += 1
     ctx.headroom_after_balance = headroom
+    a[["quantity", "load", "cost"]] = qlc
     return a, amount
 
 
-def _scale_row(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, i: int, new: float, residual: dict) -> None:
+def _scale_row(ctx: _Context, qlc: np.ndarray, amount: np.ndarray, i: int, new: float, residual: dict) -> None:
+    """Row ``i`` scaled to ``new`` (hours or yuan or items): ``qlc`` holds the rows' quantity, load and cost."""
     new = max(new, 0.0)
-    old_load = float(a.at[i, "load"])
-    a.at[i, "quantity"] = new * ctx.q_per[i]
-    a.at[i, "load"] = new * ctx.l_per[i]
-    a.at[i, "cost"] = new * ctx.c_per[i]
+    old_load = float(qlc[i, 1])
+    qlc[i] = (new * ctx.q_per[i], new * ctx.l_per[i], new * ctx.c_per[i])
     amount[i] = new
     residual[ctx.pid[i]] += old_load - new * ctx.l_per[i]
 
