@@ -46,9 +46,9 @@ from .scenario import Scenario, lapsed_lots
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
 RELAXATION_TIME_SHARE = 0.25  # of the time limit, for the relaxation rounds, round 0 included: every LP ends by then
-MIN_PART_SECONDS = 2.0        # the least time a part is given (from its hand-over to a worker to its plan)
+MIN_PART_SECONDS = 3.0        # the least time a part is given (from its hand-over to a worker to its plan)
 PART_TABLES_SHARE = 0.25      # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
-RETRY_MIN_SECONDS = 30.0      # ... and a part solved again (repair) at least this (the time limit may be overrun)
+RETRY_MIN_SECONDS = 8.0       # ... and a part solved again (repair) at least this (the time limit may be overrun)
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
 
 
@@ -424,11 +424,11 @@ def part_weight(task: PartTask) -> float:
 
 
 def part_seconds(weight: float, pending_weight: float, now: float, end: float | None, running_ends: list[float],
-                 n_workers: int, fixed: float | None = None) -> float | None:
+                 n_workers: int, fixed: float | None = None, floor: float = MIN_PART_SECONDS) -> float | None:
     """The time a part gets when it is handed to a worker at ``now`` (``time.monotonic()``): ``fixed`` when
     given; otherwise its share (``weight`` of the ``pending_weight`` of the parts not yet handed out, itself
     included) of the worker time left until ``end`` -- ``n_workers x (end - now)`` less what the parts
-    running until ``running_ends`` still hold -- at most ``end - now`` and at least MIN_PART_SECONDS; None
+    running until ``running_ends`` still hold -- at most ``end - now`` and at least ``floor``; None
     without an ``end``. Computed at hand-over, a part that finishes early leaves its time to those after it,
     and one that overran cannot push the others past ``end``."""
     if fixed is not None or end is None:
@@ -437,7 +437,7 @@ def part_seconds(weight: float, pending_weight: float, now: float, end: float | 
     held = sum(max(0.0, e - now) for e in running_ends)
     pool = max(0.0, n_workers * left - held)
     share = pool * weight / pending_weight if pending_weight > 0 else left
-    return float(max(MIN_PART_SECONDS, min(left, share)))
+    return float(max(floor, min(left, share)))
 
 
 def _solve_job(job: tuple, options: dict) -> dict:
@@ -481,7 +481,7 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
 
 
 def run_parts(runner, tasks: list[PartTask], order: list[int], options: dict, end: float | None,
-              fixed: float | None = None) -> tuple[list[dict], list[float | None]]:
+              fixed: float | None = None, floor: float = MIN_PART_SECONDS) -> tuple[list[dict], list[float | None]]:
     """Solve ``tasks`` in ``order`` on the runner's workers, each part handed over when a worker is free with
     the time :func:`part_seconds` gives it then (``end``: the ``time.monotonic()`` instant by which all must
     be done; ``fixed``: every part that long). Returns the results and the seconds each part was given."""
@@ -493,7 +493,7 @@ def run_parts(runner, tasks: list[PartTask], order: list[int], options: dict, en
     def job(i: int) -> tuple:
         now = time.monotonic()
         secs = part_seconds(weights[i], sum(weights[j] for j in pending), now, end,
-                            list(running.values()), runner.n_workers, fixed)
+                            list(running.values()), runner.n_workers, fixed, floor)
         given[i] = secs
         if secs is not None:
             running[i] = now + secs
@@ -990,15 +990,17 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             t5 = time.perf_counter()
             shares, budgets = _pool_unused(scenario, parts, shares, budgets, owner, solved, failed)
             retry = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
-            # a part that found no plan in its time gets what is left (twice its time, RETRY_MIN_SECONDS at least:
-            # the time limit may be overrun)
-            longest = max(max((limits[i] or 0.0) for i in failed), RETRY_MIN_SECONDS / 2.0)
+            # a part that found no plan in its time gets its share of what is left of the time limit (half the
+            # merge reserve included), RETRY_MIN_SECONDS at least: the time limit may be overrun
             retry_end = None
-            if parts_end is not None:
-                retry_end = max(time.monotonic() + 2.0 * longest * math.ceil(len(failed) / n_workers), parts_end)
-            again, _ = run_parts(runner, retry, failed, opts, retry_end, None if fixed is None else 2.0 * longest)
+            if time_limit is not None:
+                retry_end = max(time.monotonic() + RETRY_MIN_SECONDS * math.ceil(len(failed) / n_workers),
+                                started + (1.0 - 0.5 * MERGE_RESERVE) * time_limit)
+            again, _ = run_parts(runner, retry, failed, opts, retry_end,
+                                 None if fixed is None else max(2.0 * fixed, RETRY_MIN_SECONDS), RETRY_MIN_SECONDS)
             for i in failed:
                 r = again[i]
+                r["first_error"] = solved[i].get("error")
                 r["seconds"] += solved[i]["seconds"]
                 solved[i] = r
                 tasks[i] = retry[i]
@@ -1076,6 +1078,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             "given_s": (s.get("timings") or {}).get("given_s"), "late_s": (s.get("timings") or {}).get("late_s"),
             "part_validate_s": (s.get("timings") or {}).get("validate_s"),
             "part_plan_s": (s.get("timings") or {}).get("solve_s"),
+            "first_error": s.get("first_error"),
             "dispatch_stopped": bool((sm.get("dispatch") or {}).get("stopped_by_deadline", False)),
             "stages": [f"{st['stage']}:{st['status']}:{st['solve_s']:.1f}s" for st in sm.get("stages", [])],
             "first_start": ((sm.get("rule_of_thumb_start") or {}).get("start")),
