@@ -45,7 +45,8 @@ from .scenario import Scenario, lapsed_lots
 
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
-RELAXATION_TIME_SHARE = 0.25  # of the time limit, for the relaxation rounds, round 0 included: every LP ends by then
+RELAXATION_TIME_SHARE = 0.25  # of the time limit, for the relaxation rounds: the rounds after round 0 end by then
+ROUND0_TIME_SHARE = 0.4       # ... and round 0's LPs (every part's uses steer the coordination) by this
 MIN_PART_SECONDS = 3.0        # the least time a part is given (from its hand-over to a worker to its plan)
 PART_TABLES_SHARE = 0.25      # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
 RETRY_MIN_SECONDS = 8.0       # ... and a part solved again (repair) at least this (the time limit may be overrun)
@@ -605,7 +606,7 @@ def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tup
 
 def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[str, tuple[int, ...]],
                  rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
-                 say: Callable[[str], None]) -> tuple[list[dict], list[dict], dict]:
+                 say: Callable[[str], None], round0_end: float | None = None) -> tuple[list[dict], list[dict], dict]:
     """Step 1: the parts' coverage-stage LPs, first at full capacities (what each part would use, and its
     most), then in rounds at shares of the shared capacities and the budget. Every round adds one cut per
     solved part to the coordinating LP (:func:`master_bound`), whose optimum is the global bound and whose
@@ -620,7 +621,7 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
     n = len(full)
     n_rounds = 2 if rounds is None else max(0, int(rounds))
     t0 = time.monotonic()
-    first = runner.map(_relax_job, full, lp_limit, seed, _wall(end))
+    first = runner.map(_relax_job, full, lp_limit, seed, _wall(round0_end))
     took = time.monotonic() - t0
     times = [[r["seconds"] for r in first]]
     peaks: dict[int, float] = {}
@@ -960,7 +961,8 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
         relaxed, split, lagrange = share_rounds(runner, full, scenario, parts, rounds, relax_end, lp_limit,
-                                                int(seed or 0), say)
+                                                int(seed or 0), say,
+                                                None if time_limit is None else started + ROUND0_TIME_SHARE * time_limit)
         relax_wall = time.perf_counter() - t1
         del full
         # step 2: coordination
