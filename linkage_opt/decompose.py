@@ -50,6 +50,7 @@ ROUND0_TIME_SHARE = 0.4       # ... and round 0's LPs (every part's uses steer t
 MIN_PART_SECONDS = 3.0        # the least time a part is given (from its hand-over to a worker to its plan)
 PART_TABLES_SHARE = 0.25      # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
 RETRY_MIN_SECONDS = 8.0       # ... and a part solved again (repair) at least this (the time limit may be overrun)
+RETRY_ATTEMPTS = 3            # repairs of a part without a plan, each with twice the least time of the last
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
 
 
@@ -987,7 +988,9 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         solve_wall = time.perf_counter() - t3
         failed = [i for i, r in enumerate(solved) if r["status"] == "failed"]
         repaired: list[str] = []
-        if failed:   # give the parts that could not meet their guarantees what the others left unused
+        for attempt in range(RETRY_ATTEMPTS):   # give the parts without a plan what the others left unused
+            if not failed:
+                break
             say(f"repairing {len(failed)} part(s) with the capacity the others left unused")
             t5 = time.perf_counter()
             shares, budgets = _pool_unused(scenario, parts, shares, budgets, owner, solved, failed)
@@ -996,18 +999,22 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             # merge reserve included), RETRY_MIN_SECONDS at least: the time limit may be overrun
             retry_end = None
             if time_limit is not None:
-                retry_end = max(time.monotonic() + RETRY_MIN_SECONDS * math.ceil(len(failed) / n_workers),
+                floor = RETRY_MIN_SECONDS * 2.0 ** attempt   # each attempt twice the last one's least time
+                retry_end = max(time.monotonic() + floor * math.ceil(len(failed) / n_workers),
                                 started + (1.0 - 0.5 * MERGE_RESERVE) * time_limit)
             again, _ = run_parts(runner, retry, failed, opts, retry_end,
-                                 None if fixed is None else max(2.0 * fixed, RETRY_MIN_SECONDS), RETRY_MIN_SECONDS)
+                                 None if fixed is None else max(2.0 * fixed, RETRY_MIN_SECONDS) * 2.0 ** attempt,
+                                 RETRY_MIN_SECONDS * 2.0 ** attempt)
             for i in failed:
                 r = again[i]
-                r["first_error"] = solved[i].get("error")
+                r["first_error"] = solved[i].get("first_error") or solved[i].get("error")
                 r["seconds"] += solved[i]["seconds"]
                 solved[i] = r
                 tasks[i] = retry[i]
-                repaired.append(names[i])
+                if names[i] not in repaired:
+                    repaired.append(names[i])
             solve_wall += time.perf_counter() - t5
+            failed = [i for i in failed if solved[i]["status"] == "failed"]
     finally:
         runner.close()
 
