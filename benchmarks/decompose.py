@@ -52,6 +52,7 @@ def main() -> int:
     ap.add_argument("--jsonl", default=None)
     ap.add_argument("--monolithic-time-limit", type=float, default=None)
     ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--save-plan", default=None, help="pickle the plan's tables and summary to this file")
     args = ap.parse_args()
 
     import linkage_opt as lo
@@ -74,6 +75,11 @@ def main() -> int:
     plan = lo.solve(scenario, time_limit=args.time_limit, decompose=args.by, workers=args.workers,
                     scheduler=args.scheduler, load_seconds=load_s)
     solve_s = time.perf_counter() - t0
+    if args.save_plan:
+        import pickle
+
+        with open(args.save_plan, "wb") as fh:
+            pickle.dump({"tables": plan.tables(), "summary": plan.summary}, fh)
     violations = None
     check_s = None
     if not args.no_check:
@@ -100,6 +106,9 @@ def main() -> int:
                          "median": part_times[len(part_times) // 2] if part_times else None,
                          "sum": round(sum(part_times), 2), "top5": part_times[:5]},
         "repaired_parts": d["coordination"].get("repaired_parts"),
+        "part_time_limit": d.get("part_time_limit"),
+        "parts_late_s": sorted((r["late_s"] for r in d["part_table"] if r.get("late_s") is not None), reverse=True)[:5],
+        "parts_dispatch_stopped": sum(bool(r.get("dispatch_stopped")) for r in d["part_table"]),
         "coordinator_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "load_average_start": load_avg_start, "load_average_end": _load_average(),
     }

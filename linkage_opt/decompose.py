@@ -45,9 +45,12 @@ from .scenario import Scenario, lapsed_lots
 
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
-RELAXATION_TIME_SHARE = 0.4   # of the time limit, for the relaxation rounds (their LPs in parallel)
-MIN_PART_SECONDS = 5.0        # the smallest time limit a part's solve is given
-RETRY_MIN_SECONDS = 30.0      # ... and a part solved again (repair) at least this (the time limit may be overrun)
+RELAXATION_TIME_SHARE = 0.25  # of the time limit, for the relaxation rounds: the rounds after round 0 end by then
+ROUND0_TIME_SHARE = 0.4       # ... and round 0's LPs (every part's uses steer the coordination) by this
+MIN_PART_SECONDS = 3.0        # the least time a part is given (from its hand-over to a worker to its plan)
+PART_TABLES_SHARE = 0.25      # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
+RETRY_MIN_SECONDS = 8.0       # ... and a part solved again (repair) at least this (the time limit may be overrun)
+RETRY_ATTEMPTS = 3            # repairs of a part without a plan, each with twice the least time of the last
 MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
 
 
@@ -305,7 +308,7 @@ def _peak_mb() -> float:
 
 def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, prices: dict | None = None,
                budget_price: float = 0.0, rhs: dict[str, float] | None = None,
-               budget_rhs: float | None = None) -> dict:
+               budget_rhs: float | None = None, end: float | None = None) -> dict:
     """Step 1 for one part: the coverage stage's LP relaxation with full shared capacities, each shared
     resource's use priced at ``prices[provider_id]`` (global coverage per hour, yuan or item) and money at
     ``budget_price`` (coverage per yuan): ``max share * coverage - prices . use - budget_price * money``.
@@ -319,7 +322,9 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     candidate carriers) and only the right-hand sides of those members' class capacity rows become the sums
     of their shares (``budget_rhs``: the budget row's); this is the value function ``G_part(shares)`` of
     :func:`value_function_bound`, and ``duals`` (member id -> marginal value of one unit of its capacity, in
-    global coverage) are its supergradient."""
+    global coverage) are its supergradient. ``end`` (a ``time.time()`` instant, the round's deadline: the
+    clock of the machine the task runs on) caps ``time_limit``; a part whose LP is not solved by then counts
+    with its trivial bound, its share."""
     from .formulation import build
     from .solve import stage_problem
     from .solvers import SolverOptions, Status, get_backend, with_feature
@@ -331,6 +336,13 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
         out.update(bound=0.0, value=0.0, status="no_needs", seconds=time.perf_counter() - t0, peak_mb=_peak_mb(),
                    pid=os.getpid())
         return out
+    if end is not None:
+        left = end - time.time()
+        time_limit = left if time_limit is None else min(time_limit, left)
+    if time_limit is not None and time_limit <= 0.0:
+        out.update(status="no_time_left", seconds=time.perf_counter() - t0, peak_mb=_peak_mb(), pid=os.getpid())
+        return out
+    lp_end = None if time_limit is None else time.monotonic() + time_limit
     sc = task.scenario()
     form = build(sc)
     term = form.terms["coverage"]
@@ -369,7 +381,7 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
         lp = dataclasses.replace(lp, row_hi=hi)
     # fast vertex LP relaxations (interior point with crossover): asked for as a feature, not a backend's name
     backend = get_backend(with_feature("lp_rounding"))
-    res = backend.solve(lp, SolverOptions(time_limit=time_limit, threads=1, seed=seed, lp_method="ipm"))
+    res = backend.solve(lp, SolverOptions(threads=1, seed=seed, lp_method="ipm", deadline=lp_end))
     if res.status == Status.OPTIMAL and res.x is not None:
         x = np.asarray(res.x, float)
         out["bound"] = min(1.0, float(term.value(x)))
@@ -407,42 +419,96 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     return out
 
 
-def part_time_limits(tasks: list[PartTask], time_limit: float | None, fixed: float | None, started: float,
-                     n_workers: int) -> list[float | None]:
-    """Each part's time limit: ``fixed`` when given; otherwise what the time limit leaves (less
-    MERGE_RESERVE) times the workers, shared in proportion to the parts' need rows, at most what is left
-    and at least MIN_PART_SECONDS; None without a time limit."""
-    if fixed is not None or time_limit is None:
-        return [fixed] * len(tasks)
-    left = max(0.0, time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit)
-    size = np.array([max(1, len(t.tables["needs"])) if len(t.tables["needs"]) else 0 for t in tasks], float)
-    total = size.sum() or 1.0
-    return [float(min(max(left, MIN_PART_SECONDS), max(MIN_PART_SECONDS, left * n_workers * sz / total)))
-            for sz in size]
+def part_weight(task: PartTask) -> float:
+    """How much of the solve time a part gets, relative to the others: its need rows (0 without needs)."""
+    n = len(task.tables["needs"])
+    return float(max(1, n)) if n else 0.0
+
+
+def part_seconds(weight: float, pending_weight: float, now: float, end: float | None, running_ends: list[float],
+                 n_workers: int, fixed: float | None = None, floor: float = MIN_PART_SECONDS) -> float | None:
+    """The time a part gets when it is handed to a worker at ``now`` (``time.monotonic()``): ``fixed`` when
+    given; otherwise its share (``weight`` of the ``pending_weight`` of the parts not yet handed out, itself
+    included) of the worker time left until ``end`` -- ``n_workers x (end - now)`` less what the parts
+    running until ``running_ends`` still hold -- at most ``end - now`` and at least ``floor``; None
+    without an ``end``. Computed at hand-over, a part that finishes early leaves its time to those after it,
+    and one that overran cannot push the others past ``end``."""
+    if fixed is not None or end is None:
+        return fixed
+    left = end - now
+    held = sum(max(0.0, e - now) for e in running_ends)
+    pool = max(0.0, n_workers * left - held)
+    share = pool * weight / pending_weight if pending_weight > 0 else left
+    return float(max(floor, min(left, share)))
 
 
 def _solve_job(job: tuple, options: dict) -> dict:
-    task, limit = job
-    return solve_part(task, {**options, "time_limit": limit})
+    task, end = job
+    return solve_part(task, options, end)
 
 
-def solve_part(task: PartTask, options: dict) -> dict:
-    """Step 3 for one part: the ordinary lexicographic solve of the part's scenario."""
+def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
+    """Step 3 for one part: the ordinary lexicographic solve of the part's scenario, done by ``end`` (a
+    ``time.time()`` instant on the machine the task runs on; None: ``options["time_limit"]`` for the solve
+    alone). Validation counts against it; the solve gets (1 - PART_TABLES_SHARE) of what is left, the rest
+    being for the plan's tables, whose dispatch pass stops by ``end`` (exact amounts kept)."""
     from .errors import InfeasibleError, SolverError
     from .solve import solve
 
     t0 = time.perf_counter()
+    part_end = None if end is None else time.monotonic() + (end - time.time())
     base = {"label": task.label, "pid": os.getpid()}
     if not len(task.tables["needs"]):
         return {**base, "status": "no_needs", "tables": None, "summary": None,
                 "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
     try:
-        plan = solve(task.scenario(), **options)
+        sc = task.scenario()
+        if part_end is not None:
+            left = max(0.0, part_end - time.monotonic())
+            options = {**options, "time_limit": max(0.1, (1.0 - PART_TABLES_SHARE) * left),
+                       "tables_deadline": part_end}
+        t1 = time.perf_counter()
+        plan = solve(sc, **options)
+        t2 = time.perf_counter()
+        tables = plan.tables()
     except (InfeasibleError, SolverError) as exc:
         return {**base, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "tables": None, "summary": None,
                 "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
-    return {**base, "status": plan.status, "tables": plan.tables(), "summary": plan.summary,
-            "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
+    seconds = time.perf_counter() - t0
+    timings = {"validate_s": round(t1 - t0, 3), "solve_s": round(t2 - t1, 3),
+               "given_s": None if part_end is None else round(part_end - time.monotonic() + seconds, 3),
+               "late_s": None if part_end is None else round(time.monotonic() - part_end, 3)}
+    return {**base, "status": plan.status, "tables": tables, "summary": plan.summary, "seconds": seconds,
+            "peak_mb": _peak_mb(), "timings": timings}
+
+
+def run_parts(runner, tasks: list[PartTask], order: list[int], options: dict, end: float | None,
+              fixed: float | None = None, floor: float = MIN_PART_SECONDS) -> tuple[list[dict], list[float | None]]:
+    """Solve ``tasks`` in ``order`` on the runner's workers, each part handed over when a worker is free with
+    the time :func:`part_seconds` gives it then (``end``: the ``time.monotonic()`` instant by which all must
+    be done; ``fixed``: every part that long). Returns the results and the seconds each part was given."""
+    weights = {i: part_weight(tasks[i]) for i in order}
+    pending = list(order)
+    given: list[float | None] = [None] * len(tasks)
+    running: dict = {}
+
+    def job(i: int) -> tuple:
+        now = time.monotonic()
+        secs = part_seconds(weights[i], sum(weights[j] for j in pending), now, end,
+                            list(running.values()), runner.n_workers, fixed, floor)
+        given[i] = secs
+        if secs is not None:
+            running[i] = now + secs
+        return (tasks[i], None if secs is None else time.time() + secs)
+
+    out: list = [None] * len(tasks)
+
+    def done(i: int, r: dict) -> None:
+        out[i] = r
+        running.pop(i, None)
+
+    runner.feed(_solve_job, pending, job, done, options)
+    return out, given
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -541,7 +607,7 @@ def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tup
 
 def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[str, tuple[int, ...]],
                  rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
-                 say: Callable[[str], None]) -> tuple[list[dict], list[dict], dict]:
+                 say: Callable[[str], None], round0_end: float | None = None) -> tuple[list[dict], list[dict], dict]:
     """Step 1: the parts' coverage-stage LPs, first at full capacities (what each part would use, and its
     most), then in rounds at shares of the shared capacities and the budget. Every round adds one cut per
     solved part to the coordinating LP (:func:`master_bound`), whose optimum is the global bound and whose
@@ -556,7 +622,7 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
     n = len(full)
     n_rounds = 2 if rounds is None else max(0, int(rounds))
     t0 = time.monotonic()
-    first = runner.map(relax_part, full, lp_limit, seed)
+    first = runner.map(_relax_job, full, lp_limit, seed, _wall(round0_end))
     took = time.monotonic() - t0
     times = [[r["seconds"] for r in first]]
     peaks: dict[int, float] = {}
@@ -608,7 +674,7 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
         say(f"relaxation round {k + 1} (at shares)")
         t0 = time.monotonic()
         res = runner.map(_shares_job, [(full[p], shares[p], None if budgets is None else budgets[p]) for p in range(n)],
-                         lp_limit, seed)
+                         lp_limit, seed, _wall(end))
         took = time.monotonic() - t0
         times.append([r["seconds"] for r in res])
         add_cuts(res, shares, budgets)
@@ -628,9 +694,18 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
     return first, split, report
 
 
-def _shares_job(job: tuple, lp_limit: float | None, seed: int) -> dict:
+def _shares_job(job: tuple, lp_limit: float | None, seed: int, end: float | None = None) -> dict:
     task, rhs, budget_rhs = job
-    return relax_part(task, lp_limit, seed, rhs=rhs, budget_rhs=budget_rhs)
+    return relax_part(task, lp_limit, seed, rhs=rhs, budget_rhs=budget_rhs, end=end)
+
+
+def _relax_job(task: PartTask, lp_limit: float | None, seed: int, end: float | None = None) -> dict:
+    return relax_part(task, lp_limit, seed, end=end)
+
+
+def _wall(end: float | None) -> float | None:
+    """A ``time.monotonic()`` instant as a ``time.time()`` one (what a task on another machine can use)."""
+    return None if end is None else time.time() + (end - time.monotonic())
 
 
 def split_capacity(total: float, uses: dict[int, float], integral: bool = False) -> dict[int, float]:
@@ -789,6 +864,36 @@ class _Runner:
             done[fut.key] = fut.result()
         return [done[f.key] for f in futures]
 
+    def feed(self, fn, pending: list[int], make, done, *args) -> None:
+        """Run ``fn(make(i), *args)`` for each ``i`` of ``pending`` (taken from its front), at most one task per
+        worker at a time, so that ``make`` runs when a worker is free; ``done(i, result)`` as each ends."""
+        if self.local:
+            while pending:
+                i = pending[0]
+                item = make(i)
+                pending.pop(0)
+                done(i, fn(item, *args))
+            return
+        from distributed import as_completed
+
+        keys: dict = {}
+
+        def submit() -> object:
+            i = pending[0]
+            item = make(i)
+            pending.pop(0)
+            fut = self.client.submit(fn, item, *args, pure=False, key=f"{fn.__name__}-{i}-{time.time_ns()}")
+            keys[fut.key] = i
+            return fut
+
+        first = [submit() for _ in range(min(self.n_workers, len(pending)))]
+        queue = as_completed(first)
+        for fut in queue:
+            i = keys.pop(fut.key)
+            done(i, fut.result())
+            if pending:
+                queue.add(submit())
+
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
@@ -851,13 +956,14 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         t1 = time.perf_counter()
         full = part_tasks(scenario, labels, parts, names, relax_fixed_costs=True)
         build_tasks_s = time.perf_counter() - t1
-        # one part's LP may take the whole relaxation budget (a part whose LP is not solved counts with its
-        # trivial bound, its weight share)
-        lp_limit = None if time_limit is None else max(MIN_PART_SECONDS, RELAXATION_TIME_SHARE * time_limit)
+        # every LP ends by the relaxation's deadline, round 0's too (a part whose LP is not solved by then
+        # counts with its trivial bound, its weight share)
+        lp_limit = None
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
         relaxed, split, lagrange = share_rounds(runner, full, scenario, parts, rounds, relax_end, lp_limit,
-                                                int(seed or 0), say)
+                                                int(seed or 0), say,
+                                                None if time_limit is None else started + ROUND0_TIME_SHARE * time_limit)
         relax_wall = time.perf_counter() - t1
         del full
         # step 2: coordination
@@ -866,41 +972,49 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         tasks = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
         coordinate_s = time.perf_counter() - t2
         # step 3: the part plans
-        limits = part_time_limits(tasks, time_limit, part_time_limit, started, n_workers)
-        if limits[0] is not None:
-            part_time_limit = {"min": round(min(limits), 2), "max": round(max(limits), 2)}
+        # each part's time is set when a worker takes it: its share of the worker time left until the
+        # parts' end (the time limit less MERGE_RESERVE), by need rows; the largest first
+        parts_end = None if time_limit is None else started + (1.0 - MERGE_RESERVE) * time_limit
+        fixed = part_time_limit
         opts = {"backend": backend, "time_limit": None, "mip_gap": mip_gap, "threads": 1, "seed": seed}
         say(f"solving {len(names)} parts on {n_workers} worker(s)"
-            + (f", {part_time_limit['min']:.1f}-{part_time_limit['max']:.1f} s each" if part_time_limit else ""))
+            + (f", until {parts_end - time.monotonic():.0f} s from now" if parts_end is not None else ""))
         t3 = time.perf_counter()
         order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].tables["needs"]))   # the largest first
-        got = runner.map(_solve_job, [(tasks[i], limits[i]) for i in order], opts)
-        solved = [None] * len(tasks)
-        for i, r in zip(order, got):
-            solved[i] = r
+        solved, limits = run_parts(runner, tasks, order, opts, parts_end, fixed)
+        given = [g for g in limits if g is not None]
+        if given:
+            part_time_limit = {"min": round(min(given), 2), "max": round(max(given), 2)}
         solve_wall = time.perf_counter() - t3
         failed = [i for i, r in enumerate(solved) if r["status"] == "failed"]
         repaired: list[str] = []
-        if failed:   # give the parts that could not meet their guarantees what the others left unused
+        for attempt in range(RETRY_ATTEMPTS):   # give the parts without a plan what the others left unused
+            if not failed:
+                break
             say(f"repairing {len(failed)} part(s) with the capacity the others left unused")
             t5 = time.perf_counter()
             shares, budgets = _pool_unused(scenario, parts, shares, budgets, owner, solved, failed)
             retry = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
-            jobs = []
-            for i in failed:   # a part that found no plan in its time gets what is left (twice its time at least)
-                lim = limits[i]
-                if lim is not None:
-                    left = None if time_limit is None else \
-                        time_limit - (time.monotonic() - started) - MERGE_RESERVE * time_limit
-                    lim = max(2.0 * lim, RETRY_MIN_SECONDS, (left or 0.0) / math.ceil(len(failed) / n_workers))
-                jobs.append((retry[i], lim))
-            again = runner.map(_solve_job, jobs, opts)
-            for i, r in zip(failed, again):
+            # a part that found no plan in its time gets its share of what is left of the time limit (half the
+            # merge reserve included), RETRY_MIN_SECONDS at least: the time limit may be overrun
+            retry_end = None
+            if time_limit is not None:
+                floor = RETRY_MIN_SECONDS * 2.0 ** attempt   # each attempt twice the last one's least time
+                retry_end = max(time.monotonic() + floor * math.ceil(len(failed) / n_workers),
+                                started + (1.0 - 0.5 * MERGE_RESERVE) * time_limit)
+            again, _ = run_parts(runner, retry, failed, opts, retry_end,
+                                 None if fixed is None else max(2.0 * fixed, RETRY_MIN_SECONDS) * 2.0 ** attempt,
+                                 RETRY_MIN_SECONDS * 2.0 ** attempt)
+            for i in failed:
+                r = again[i]
+                r["first_error"] = solved[i].get("first_error") or solved[i].get("error")
                 r["seconds"] += solved[i]["seconds"]
                 solved[i] = r
                 tasks[i] = retry[i]
-                repaired.append(names[i])
+                if names[i] not in repaired:
+                    repaired.append(names[i])
             solve_wall += time.perf_counter() - t5
+            failed = [i for i in failed if solved[i]["status"] == "failed"]
     finally:
         runner.close()
 
@@ -970,6 +1084,11 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             "money": obj.get("money"), "solve_s": round(s["seconds"], 3),
             "gap": sm.get("gap"), "worker_pid": s["pid"], "worker_peak_mb": round(s["peak_mb"], 1),
             "time_limit": (sm.get("solver") or {}).get("time_limit"),
+            "given_s": (s.get("timings") or {}).get("given_s"), "late_s": (s.get("timings") or {}).get("late_s"),
+            "part_validate_s": (s.get("timings") or {}).get("validate_s"),
+            "part_plan_s": (s.get("timings") or {}).get("solve_s"),
+            "first_error": s.get("first_error"),
+            "dispatch_stopped": bool((sm.get("dispatch") or {}).get("stopped_by_deadline", False)),
             "stages": [f"{st['stage']}:{st['status']}:{st['solve_s']:.1f}s" for st in sm.get("stages", [])],
             "first_start": ((sm.get("rule_of_thumb_start") or {}).get("start")),
         })

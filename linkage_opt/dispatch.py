@@ -32,6 +32,7 @@ summary are recomputed from the final tables (:func:`settle_objective`), so ``li
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pandas as pd
@@ -53,21 +54,45 @@ def denoise(values, decimals: int = DECIMALS) -> np.ndarray:
     return v + 0.0
 
 
+class _Late(Exception):
+    """The pass's deadline has passed: it is abandoned and the model's exact amounts are kept."""
+
+
+def _on_time(ctx: _Context) -> None:
+    if ctx.deadline is not None and time.monotonic() > ctx.deadline:
+        raise _Late
+
+
 def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None = None,
-                  money_before: float | None = None) -> tuple[pd.DataFrame, dict]:
-    """``(allocation rows in dispatchable amounts, report)``; see the module's docstring."""
+                  money_before: float | None = None, deadline: float | None = None) -> tuple[pd.DataFrame, dict]:
+    """``(allocation rows in dispatchable amounts, report)``; see the module's docstring.
+
+    ``deadline`` (a ``time.monotonic()`` instant): a pass still running then is abandoned and the rows keep
+    the model's exact amounts (valid, not rounded; ``report["stopped_by_deadline"]``)."""
+    try:
+        return _dispatch_rows(alloc, form, previous_pairs, money_before, deadline)
+    except _Late:
+        return _clean(alloc), {**_empty_report(form.scenario.config.dispatch), "stopped_by_deadline": True}
+
+
+def _empty_report(dcfg) -> dict:
+    return {"enabled": bool(dcfg.enabled), "step_hours": dcfg.step, "min_hours": dcfg.min_hours,
+            "lost_hours": 0.0, "lost_yuan": 0.0, "lost_items": 0.0, "lost_need_rows": 0,
+            "odd_amounts": 0, "below_min": 0, "kept_exact_groups": 0, "stability_lost_load": 0.0}
+
+
+def _dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None, money_before: float | None,
+                   deadline: float | None) -> tuple[pd.DataFrame, dict]:
     scenario = form.scenario
     cfg = scenario.config
     dcfg = cfg.dispatch
-    report = {"enabled": bool(dcfg.enabled), "step_hours": dcfg.step, "min_hours": dcfg.min_hours,
-              "lost_hours": 0.0, "lost_yuan": 0.0, "lost_items": 0.0, "lost_need_rows": 0,
-              "odd_amounts": 0, "below_min": 0, "kept_exact_groups": 0, "stability_lost_load": 0.0}
+    report = _empty_report(dcfg)
     if not dcfg.enabled or not len(alloc):
         return _clean(alloc), report
-    alloc, moved, spent = _consolidate(_Context(alloc, form, previous_pairs), money_before)
+    alloc, moved, spent = _consolidate(_Context(alloc, form, previous_pairs, deadline), money_before)
     if money_before is not None:
         money_before += spent
-    ctx = _Context(alloc, form, previous_pairs)
+    ctx = _Context(alloc, form, previous_pairs, deadline)
     report["consolidated_rows"] = moved
     budget = cfg.rules.budget
     ctx.headroom = (math.inf if not budget.enabled or budget.amount is None
@@ -162,6 +187,7 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
     for groups in buckets.values():
         if len(groups) < 2:
             continue
+        _on_time(ctx)
         total = {g: float(ctx.amount[rows].sum()) for g, rows in groups.items()}
         small = [g for g, rows in groups.items()
                  if EPS < total[g] < ctx.min_amt[rows[0]] - SNAP * ctx.step[rows[0]] and movable[rows].all()]
@@ -212,6 +238,7 @@ def _rounded(ctx: _Context) -> tuple[pd.DataFrame, dict, set]:
     """The rounding pass, run again with the groups that broke supervision or the party share kept exact."""
     exempt: set = set()
     for _ in range(6):
+        _on_time(ctx)
         rows, rep = _round_once(ctx, exempt)
         broken = _broken_groups(ctx, rows)
         if not broken - exempt:
@@ -232,7 +259,8 @@ def _clean(alloc: pd.DataFrame) -> pd.DataFrame:
 class _Context:
     """What the pass needs to know about each row and provider, computed once."""
 
-    def __init__(self, alloc: pd.DataFrame, form, previous_pairs):
+    def __init__(self, alloc: pd.DataFrame, form, previous_pairs, deadline: float | None = None):
+        self.deadline = deadline
         sc = form.scenario
         cfg = sc.config
         self.cfg = cfg
@@ -325,6 +353,7 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
         rows = np.asarray(rows)
         if whole[rows].all():
             continue                                  # already in whole steps of at least min_hours
+        _on_time(ctx)
         out = _round_group(ctx, a, amount, rows, residual, rep)
         if out is None:
             continue
@@ -372,6 +401,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
             gk.setdefault(ctx.gkey[i], []).append(i)
         if len(gk) < 2 or any(g in exempt for g in gk):
             continue
+        _on_time(ctx)
         keys = list(gk)
         tot = np.array([amount[gk[g]].sum() / step for g in keys])
         frac = tot - np.floor(tot + SNAP)
@@ -647,6 +677,7 @@ def _fund_programs(ctx: _Context, rows: pd.DataFrame, rep: dict, money_before: f
     else:
         headroom = math.inf
     for _, d in rows[sel].groupby(["unit_id", "program_id"], sort=False):
+        _on_time(ctx)
         ids = d.index.to_numpy()
         total = load[ids].sum()
         if abs(total - round(total)) > SNAP or np.allclose(load[ids], np.round(load[ids]), atol=SNAP):

@@ -360,9 +360,11 @@ def clean_solution(form: Formulation, x: np.ndarray) -> np.ndarray:
 
 
 def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame | None = None,
-                 dispatch: dict | None = None, rounded: bool = True) -> dict[str, pd.DataFrame]:
+                 dispatch: dict | None = None, rounded: bool = True,
+                 deadline: float | None = None) -> dict[str, pd.DataFrame]:
     """The plan tables at solution ``x``, in dispatchable amounts (:mod:`linkage_opt.dispatch`; its report
-    goes into ``dispatch`` when a dict is given). ``rounded=False``: the model's exact amounts (the
+    goes into ``dispatch`` when a dict is given; a pass still running at ``deadline``, a ``time.monotonic()``
+    instant, is abandoned and the exact amounts kept). ``rounded=False``: the model's exact amounts (the
     rule-of-thumb yardstick of ``--baseline``, whose slivers would take long to round and only lower it)."""
     from .dispatch import dispatch_rows
 
@@ -374,7 +376,8 @@ def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame 
     need_ids = N["need_id"].to_numpy()
     if rounded:
         alloc, rep = dispatch_rows(allocation_rows(form, x), form, previous_pairs,
-                                   money_before=float(form.col_money @ x) if form.col_money is not None else None)
+                                   money_before=float(form.col_money @ x) if form.col_money is not None else None,
+                                   deadline=deadline)
     else:
         alloc, rep = allocation_rows(form, x), {}
     if dispatch is not None:

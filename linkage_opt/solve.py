@@ -536,7 +536,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
           mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
           log: bool | None = None, progress: Callable[[str], None] | None = None,
           load_seconds: float | None = None, history=None, decompose: str | None = None,
-          scheduler: str | None = None, workers: int | None = None) -> Plan:
+          scheduler: str | None = None, workers: int | None = None, tables_deadline: float | None = None) -> Plan:
     """Plan a scenario.
 
     Raises :class:`ValidationError` for bad input before anything is built: an option out of range
@@ -553,6 +553,10 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     ``decompose="town"`` (or any units column) plans the parts of that column separately on Dask
     (:func:`linkage_opt.decompose.solve_decomposed`: ``scheduler`` an address, else a LocalCluster of
     ``workers`` processes; ``workers=0`` in this process) and merges them into one plan.
+
+    ``tables_deadline`` (a ``time.monotonic()`` instant, later than the time limit's end): turning the
+    solution into dispatchable amounts stops by then and keeps the exact amounts (a part of a decomposed plan
+    must be done by its deadline; :func:`linkage_opt.dispatch.dispatch_rows`).
     """
     if decompose:   # one plan over many districts: parts solved on Dask (linkage_opt.decompose, docs/model.md)
         if history is not None:
@@ -602,7 +606,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
         "best_found": bool(rule_report["feasible"] and first.get("first_start") == "used" and first.get("kept_start"))}
 
     dispatch: dict = {}
-    tables = build_tables(form, x, previous_pairs, dispatch=dispatch)
+    tables = build_tables(form, x, previous_pairs, dispatch=dispatch, deadline=tables_deadline)
     ran = [s for s in stages if s.ran and s.value is not None]
     last = ran[-1] if ran else stages[-1]   # the figures of the last stage that ran (later ones were skipped)
     objective = objective_terms(form, x)

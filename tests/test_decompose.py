@@ -81,6 +81,21 @@ def test_binding_budget_and_shared_people_hold_globally():
     assert dec.summary["best_bound"] >= mono_cov - 1e-6      # valid global bound
 
 
+def test_part_seconds_share_the_worker_time_left_by_size():
+    """A part's time is set when a worker takes it: its share (by need rows) of the worker time left until
+    the end, less what running parts hold; never past the end, never below the floor."""
+    from linkage_opt.decompose import MIN_PART_SECONDS, part_seconds
+
+    # 2 workers, 100 s left, nothing running: 200 worker-seconds; a part of weight 1 of 4 gets 50 s
+    assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(50.0)
+    # a part running until 60 holds 60 of them: (200 - 60) / 4
+    assert part_seconds(1.0, 4.0, 0.0, 100.0, [60.0], 2) == pytest.approx(35.0)
+    assert part_seconds(4.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(100.0)        # at most what is left
+    assert part_seconds(1.0, 1000.0, 99.0, 100.0, [], 2) == MIN_PART_SECONDS        # at least the floor
+    assert part_seconds(1.0, 4.0, 0.0, None, [], 2) is None                         # no time limit
+    assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2, fixed=7.0) == 7.0              # --part-time-limit
+
+
 def test_split_capacity_never_exceeds_the_total():
     s = split_capacity(10.0, {0: 8.0, 1: 8.0, 2: 0.0})
     assert sum(s.values()) <= 10.0 and s[0] == pytest.approx(5.0) and s[2] == 0.0

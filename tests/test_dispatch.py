@@ -179,3 +179,17 @@ def test_a_need_split_in_fractions_of_a_step_keeps_its_whole_steps():
     # at most one step lost (before: 2.5 h); the model covered all 10 h
     assert alloc["quantity"].sum() >= 10.0 - 0.5 - 1e-9
     assert plan.summary["dispatch"]["lost_hours"] <= 0.5 + 1e-9
+
+
+def test_a_passed_deadline_keeps_the_exact_amounts_and_the_plan_valid():
+    """`solve(tables_deadline=)`: a dispatch pass still running at the deadline is abandoned; the rows keep
+    the model's exact amounts (a part of a decomposed plan must be done by its deadline) and pass `check`."""
+    import time
+
+    scenario = load_scenario(ROOT / "configs" / "zhugen.yaml")
+    plan = solve(scenario, time_limit=60, tables_deadline=time.monotonic() - 1.0)
+    d = plan.summary["dispatch"]
+    assert d["stopped_by_deadline"] and d["enabled"]
+    assert check_plan(scenario, plan.tables(), plan.summary) == []
+    wc = float((plan.coverage["weight"] * plan.coverage["covered"]).sum())
+    assert plan.summary["objective"]["coverage"] == pytest.approx(wc, abs=1e-12)
