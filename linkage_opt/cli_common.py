@@ -110,6 +110,9 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
         console.print(T("Plan written to [bold]{path}[/]", path=escape(str(out))))
     if s.get("rule_of_thumb_start", {}).get("best_found"):
         console.print(T("note: no plan better than the repaired rule of thumb was found in the time given; it is the plan"))
+    if (s.get("dispatch") or {}).get("stopped_by_deadline"):
+        console.print(T("note: rounding to dispatchable amounts did not finish within the time limit's margin, so the "
+                        "plan keeps the model's exact amounts; plan again with a longer --time-limit to round them"))
 
 
 def print_table(table, console: Console) -> None:

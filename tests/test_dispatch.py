@@ -193,3 +193,26 @@ def test_a_passed_deadline_keeps_the_exact_amounts_and_the_plan_valid():
     assert check_plan(scenario, plan.tables(), plan.summary) == []
     wc = float((plan.coverage["weight"] * plan.coverage["covered"]).sum())
     assert plan.summary["objective"]["coverage"] == pytest.approx(wc, abs=1e-12)
+
+
+def test_the_time_limit_bounds_the_rounding_too(monkeypatch):
+    """Rounding to dispatchable amounts is part of the wall: with a time limit, solve() gives it a deadline
+    (a quarter of the writing margin past the limit), and a pass not done by then keeps the exact amounts."""
+    import sys
+    import time as _time
+
+    seen = {}
+    mod = sys.modules["linkage_opt.plan"]
+    orig = mod.build_tables
+
+    def spy(*a, **k):
+        seen["deadline"] = k.get("deadline")
+        return orig(*a, **k)
+
+    monkeypatch.setattr(sys.modules["linkage_opt.solve"], "build_tables", spy)
+    sc = make_scenario({}, units=[unit("U0", x=0, y=0)],
+                       needs=[{"need_id": "n", "unit_id": "U0", "category": "elderly_care", "quantity": 3.0}],
+                       volunteers=[{"volunteer_id": "v", "home_unit": "U0", "hours": 4.0, "skills": ("general",)}])
+    t0 = _time.monotonic()
+    solve(sc, time_limit=30)
+    assert seen["deadline"] is not None and t0 + 30 <= seen["deadline"] <= t0 + 30 + 10
