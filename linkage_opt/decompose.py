@@ -847,7 +847,7 @@ class _Runner:
         else:
             n = int(workers or DEFAULT_WORKERS)
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                        memory_limit=0, silence_logs=40)
+                                        memory_limit=0, silence_logs=50)
             self.client = Client(self.cluster)
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))

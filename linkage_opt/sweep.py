@@ -524,8 +524,10 @@ def _connect(scheduler: str, workers: int | None):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                # the workers' own logs at CRITICAL only: a variant's error is in its record, and an interrupted
+                # sweep must not print Dask's heartbeat tracebacks as its workers lose the scheduler
                 cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=logging.ERROR)
+                                       dashboard_address=":0", silence_logs=logging.CRITICAL)
         except Exception as exc:
             raise SolverError(f"cannot start the local Dask cluster ({type(exc).__name__}: {exc}); from a script, "
                               "call the sweep under `if __name__ == '__main__':` (its worker processes are "
