@@ -1,10 +1,12 @@
-"""What ``linkage_opt.cli.commands`` and ``linkage_opt.cli.runs`` share: this invocation's language, its messages,
-errors as messages and exit codes, and the plan's summary table. Each module prints on its own consoles
-(passed in), so that neither imports the other's.
+"""What the cli's modules (``commands``, ``runs``, ``sweep``) share: this invocation's language, its messages,
+the one error guard (:func:`guard`: errors as messages and exit codes), and the plan's summary table. Each
+module prints on its own consoles (passed in), so that none imports another's.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -70,6 +72,33 @@ def report_error(exc: BaseException, err_console: Console) -> int:
     err_console.print(f"[bold red]{T('internal error:')}[/] {type(exc).__name__}: {exc}", highlight=False)
     err_console.print(T("Please report this with the command you ran."), highlight=False)
     return 4
+
+
+def run_guarded(fn: Callable[..., int | None], err_console: Console, interrupted: str, *args, **kwargs) -> int:
+    """``fn``'s exit code; our errors as messages and exit codes (:func:`report_error`), Ctrl-C as 130 with
+    the message ``interrupted`` (a msgid), never a traceback."""
+    try:
+        return int(fn(*args, **kwargs) or 0)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err_console.print(T(interrupted), highlight=False)
+        return 130
+    except Exception as exc:
+        return report_error(exc, err_console)
+
+
+def guard(err_console: Callable[[], Console], interrupted: str) -> Callable[[Callable[..., int | None]], Callable[..., None]]:
+    """The one error guard of the commands, as a decorator: the command returns its exit code, the guard
+    exits with it (:func:`run_guarded`). ``err_console`` is looked up at each call (tests replace it)."""
+    def decorate(command: Callable[..., int | None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def guarded(*args, **kwargs) -> None:
+            raise typer.Exit(run_guarded(command, err_console(), interrupted, *args, **kwargs))
+
+        return guarded
+
+    return decorate
 
 
 def print_plan(plan, out: Path | None, console: Console) -> None:

@@ -16,12 +16,14 @@ import json
 import math
 import signal
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from .. import lang as L
+from ..i18n import N_
 from . import common as _common
 
 console = Console()
@@ -35,25 +37,14 @@ runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publ
                        rich_markup_mode="rich")
 
 
-def _guard(fn) -> int:
-    """Messages and exit codes as the rest of the CLI (linkage_opt.cli.common.report_error)."""
-    try:
-        return int(fn() or 0)
-    except typer.Exit:
-        raise
-    except KeyboardInterrupt:
-        err_console.print(T("interrupted; the run is recorded as failed and nothing was published"), highlight=False)
-        return 130
-    except Exception as exc:
-        return _common.report_error(exc, err_console)
-
-
 T = _common.T
+# every command: errors as messages and exit codes (linkage_opt.cli.common.guard)
+guarded = _common.guard(lambda: err_console,
+                        N_("interrupted; the run is recorded as failed and nothing was published"))
 
 
-def _lang_option():
-    """``--lang`` for the commands that only print messages (``run`` has its own: it writes files too)."""
-    return typer.Option(None, "--lang", help="Language of messages: en or zh.")
+# ``--lang`` for the commands that only print messages (``run`` has its own: it writes files too)
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages: en or zh.")]
 
 
 def _set_lang(lang: str | None) -> str:
@@ -88,19 +79,20 @@ def _raise_interrupt(signum, _frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+@guarded
 def run_command(
-    config: Path = typer.Argument(..., help="Scenario config YAML (one config serves every month)."),
-    period: str = typer.Option(..., "--period", "-p", help="Period to plan: YYYY-MM, or 'current' / 'next'."),
-    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    force: bool = typer.Option(False, "--force", help="Plan again even if these exact inputs were planned already."),
-    wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for another run of the same period (default: exit 5 at once)."),
-    log_format: str = typer.Option("text", "--log-format", help="Log lines on stderr: text, or json (one object per line)."),
-    backend: str | None = typer.Option(None, help="Solver backend (default: the config's)."),
-    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve (default: the config's)."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: str | None = typer.Option(None, "--lang", help="Language of plan.xlsx, report.html and messages: en or zh "
-                                                            "(default $LINKAGE_OPT_LANG, else en)."),
-) -> None:
+    config: Annotated[Path, typer.Argument(help="Scenario config YAML (one config serves every month).")],
+    period: Annotated[str, typer.Option("--period", "-p", help="Period to plan: YYYY-MM, or 'current' / 'next'.")],
+    runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
+    force: Annotated[bool, typer.Option("--force", help="Plan again even if these exact inputs were planned already.")] = False,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another run of the same period (default: exit 5 at once).")] = 0.0,
+    log_format: Annotated[str, typer.Option("--log-format", help="Log lines on stderr: text, or json (one object per line).")] = "text",
+    backend: Annotated[str | None, typer.Option(help="Solver backend (default: the config's).")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds for the whole solve (default: the config's).")] = None,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of plan.xlsx, report.html and messages: en or zh "
+                                                            "(default $LINKAGE_OPT_LANG, else en).")] = None,
+) -> int:
     """Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.
 
     The same inputs (config, input files, solver options, history) planned before are not planned
@@ -116,22 +108,19 @@ def run_command(
     setup_logging(log_format)
     lang = _set_lang(lang)
 
-    def _do() -> int:
-        from ..runs.runner import run_period
+    from ..runs.runner import run_period
 
-        try:
-            previous = signal.signal(signal.SIGTERM, _raise_interrupt)   # systemd stop: finish the row, clean up
-        except ValueError:                                                # not the main thread
-            previous = None
-        try:
-            outcome = run_period(config, period, runs, force=force, wait=wait, ledger_path=ledger, backend=backend,
-                                 time_limit=time_limit, lang=lang)
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        return _report_outcome(outcome)
-
-    raise typer.Exit(_guard(_do))
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)   # systemd stop: finish the row, clean up
+    except ValueError:                                                # not the main thread
+        previous = None
+    try:
+        outcome = run_period(config, period, runs, force=force, wait=wait, ledger_path=ledger, backend=backend,
+                             time_limit=time_limit, lang=lang)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return _report_outcome(outcome)
 
 
 def _report_outcome(outcome) -> int:
@@ -196,129 +185,125 @@ def _first_line(text: str | None, width: int = 70) -> str:
 
 
 @runs_app.command("list")
+@guarded
 def runs_list(
-    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    period: str | None = typer.Option(None, "--period", "-p", help="Only this period (YYYY-MM)."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: str | None = _lang_option(),
-) -> None:
+    runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Only this period (YYYY-MM).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
+    lang: LangOpt = None,
+) -> int:
     """Every recorded run, oldest first. A run whose process died shows as [magenta]interrupted[/]."""
     _set_lang(lang)
 
-    def _do() -> int:
-        from ..runs.runner import list_runs
+    from ..runs.runner import list_runs
 
-        rows = list_runs(runs, period, ledger)
-        if as_json:
-            _print_json(rows)
-            return 0
-        if not rows:
-            console.print(T("no runs recorded in {runs}", runs=runs), highlight=False)
-            return 0
-        from rich import box
-
-        t = Table(title=T("Runs in {runs}  (★ published)", runs=runs), title_justify="left", box=box.SIMPLE_HEAD)
-        for col, kw in (("run", {"no_wrap": True}), ("state", {"no_wrap": True}),
-                        ("started", {"no_wrap": True}),
-                        ("exit", {"justify": "right", "no_wrap": True}), ("inputs", {"no_wrap": True}),
-                        ("message", {"overflow": "fold", "min_width": 16})):
-            t.add_column(_common.label("runs.col", col), **kw)
-        for r in rows:
-            st = r["state"]
-            t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
-                      _short_time(r["started_at"]), "" if r["exit_code"] is None else str(r["exit_code"]),
-                      (r["input_fingerprint"] or "")[:8], _first_line(r["message"]))
-        _common.print_table(t, console)
+    rows = list_runs(runs, period, ledger)
+    if as_json:
+        _print_json(rows)
         return 0
+    if not rows:
+        console.print(T("no runs recorded in {runs}", runs=runs), highlight=False)
+        return 0
+    from rich import box
 
-    raise typer.Exit(_guard(_do))
+    t = Table(title=T("Runs in {runs}  (★ published)", runs=runs), title_justify="left", box=box.SIMPLE_HEAD)
+    for col, kw in (("run", {"no_wrap": True}), ("state", {"no_wrap": True}),
+                    ("started", {"no_wrap": True}),
+                    ("exit", {"justify": "right", "no_wrap": True}), ("inputs", {"no_wrap": True}),
+                    ("message", {"overflow": "fold", "min_width": 16})):
+        t.add_column(_common.label("runs.col", col), **kw)
+    for r in rows:
+        st = r["state"]
+        t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
+                  _short_time(r["started_at"]), "" if r["exit_code"] is None else str(r["exit_code"]),
+                  (r["input_fingerprint"] or "")[:8], _first_line(r["message"]))
+    _common.print_table(t, console)
+    return 0
 
 
 @runs_app.command("show")
+@guarded
 def runs_show(
-    run_id: str = typer.Argument(..., help="Run id, e.g. 2026-12-r3."),
-    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: str | None = _lang_option(),
-) -> None:
+    run_id: Annotated[str, typer.Argument(help="Run id, e.g. 2026-12-r3.")],
+    runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
+    lang: LangOpt = None,
+) -> int:
     """One run: status, inputs fingerprint, history used, headline figures, and whether its folder is intact."""
     _set_lang(lang)
 
-    def _do() -> int:
-        from ..runs.ledger import Ledger, RunNotFoundError, verify_plan_dir
-        from ..runs.runner import check_runs_folder, ledger_path_for, resolve_plan_dir, run_state
+    from ..runs.ledger import Ledger, RunNotFoundError, verify_plan_dir
+    from ..runs.runner import check_runs_folder, ledger_path_for, resolve_plan_dir, run_state
 
-        check_runs_folder(runs)
-        path = ledger_path_for(runs, ledger)
-        if not path.exists():
-            raise RunNotFoundError(f"no ledger at {path} (check --runs)")
-        with Ledger(path) as lg:
-            run = lg.get_run(run_id)
-            if run is None:
-                raise RunNotFoundError(f"no run {run_id!r} in the ledger {path}")
-            plan_dir = resolve_plan_dir(run, runs)
-            files = verify_plan_dir(lg, run_id, plan_dir) if plan_dir is not None and lg.plan_files(run_id) else {}
-        run["state"] = run_state(run, runs)
-        summary = json.loads(run["summary_json"]) if run.get("summary_json") else None
-        fp_doc = json.loads(run["fingerprint_doc"]) if run.get("fingerprint_doc") else None
-        history = json.loads(run["history_json"]) if run.get("history_json") else None
-        if as_json:
-            out = {k: v for k, v in run.items() if k not in ("summary_json", "fingerprint_doc", "history_json")}
-            out.update(summary=summary, fingerprint_doc=fp_doc, history=history, files=files,
-                       plan_dir_path=str(plan_dir) if plan_dir else None)
-            _print_json(out)
-            return 0
-        t = Table(title=T("Run {run_id}", run_id=run_id), show_header=False, title_justify="left")
-        t.add_column(style="bold")
-        t.add_column(overflow="fold")
-        st = run["state"]
-        t.add_row(T("state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("  ★ published") if run["published"] else ""))
-        t.add_row(T("period / revision"), f"{run['period']} / r{run['revision']}")
-        tz = _run_timezone(run)
-        t.add_row(T("started / finished"), f"{_short_time(run['started_at'], tz)} / "
-                                           f"{_short_time(run['finished_at'], tz)}")
-        t.add_row(T("took (s)"), _duration(run))
-        t.add_row(T("exit code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
-        if plan_dir is None:
-            t.add_row(T("plan folder"), "-")
-        else:
-            t.add_row(T("plan folder"), f"{plan_dir}" + ("" if plan_dir.is_dir() else T("  (not present)")))
-        t.add_row(T("config"), run.get("config_path") or "-")
-        t.add_row(T("input fingerprint"), run.get("input_fingerprint") or "-")
-        if fp_doc:
-            t.add_row(T("inputs", context="runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
-            t.add_row(T("solver"), json.dumps(fp_doc.get("solver")))
-            t.add_row(T("package version"), str(fp_doc.get("package_version")))
-        if history:
-            t.add_row(T("history used"), T("previous plan {previous}; coverage of {coverage}", previous=history.get("previous") or "-",
-                                                 coverage=", ".join(history.get("coverage") or []) or "-"))
-        t.add_row(T("process"), T("pid {pid} on {host}", pid=run.get("pid"), host=run.get("host")))
-        if run.get("message"):
-            t.add_row(T("message"), run["message"])
-        if summary:
-            m = summary.get("metrics", {})
-            o = summary.get("objective", {})
-            if "weighted_coverage" in m:
-                t.add_row(T("weighted coverage"), f"{m['weighted_coverage']:.2%}")
-            if "guaranteed_met" in m:
-                t.add_row(T("guaranteed needs met"), f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
-            if "min_unit_ratio" in m:
-                t.add_row(T("min unit coverage ratio"), f"{m['min_unit_ratio']:.2%}")
-            if "money" in o:
-                t.add_row(T("money (yuan)"), f"{o['money']:,.2f}")
-            stab = summary.get("stability")
-            if isinstance(stab, dict):
-                t.add_row(T("stability"), T("{kept} pairings kept, {changed} changed", kept=stab.get("kept", 0), changed=stab.get("changed", 0)))
-        if files:
-            bad = {n: s for n, s in files.items() if s != "ok"}
-            t.add_row(T("files"), T("all intact") if not bad else
-                      "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"))
-        console.print(t)
+    check_runs_folder(runs)
+    path = ledger_path_for(runs, ledger)
+    if not path.exists():
+        raise RunNotFoundError(f"no ledger at {path} (check --runs)")
+    with Ledger(path) as lg:
+        run = lg.get_run(run_id)
+        if run is None:
+            raise RunNotFoundError(f"no run {run_id!r} in the ledger {path}")
+        plan_dir = resolve_plan_dir(run, runs)
+        files = verify_plan_dir(lg, run_id, plan_dir) if plan_dir is not None and lg.plan_files(run_id) else {}
+    run["state"] = run_state(run, runs)
+    summary = json.loads(run["summary_json"]) if run.get("summary_json") else None
+    fp_doc = json.loads(run["fingerprint_doc"]) if run.get("fingerprint_doc") else None
+    history = json.loads(run["history_json"]) if run.get("history_json") else None
+    if as_json:
+        out = {k: v for k, v in run.items() if k not in ("summary_json", "fingerprint_doc", "history_json")}
+        out.update(summary=summary, fingerprint_doc=fp_doc, history=history, files=files,
+                   plan_dir_path=str(plan_dir) if plan_dir else None)
+        _print_json(out)
         return 0
-
-    raise typer.Exit(_guard(_do))
+    t = Table(title=T("Run {run_id}", run_id=run_id), show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column(overflow="fold")
+    st = run["state"]
+    t.add_row(T("state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("  ★ published") if run["published"] else ""))
+    t.add_row(T("period / revision"), f"{run['period']} / r{run['revision']}")
+    tz = _run_timezone(run)
+    t.add_row(T("started / finished"), f"{_short_time(run['started_at'], tz)} / "
+                                       f"{_short_time(run['finished_at'], tz)}")
+    t.add_row(T("took (s)"), _duration(run))
+    t.add_row(T("exit code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
+    if plan_dir is None:
+        t.add_row(T("plan folder"), "-")
+    else:
+        t.add_row(T("plan folder"), f"{plan_dir}" + ("" if plan_dir.is_dir() else T("  (not present)")))
+    t.add_row(T("config"), run.get("config_path") or "-")
+    t.add_row(T("input fingerprint"), run.get("input_fingerprint") or "-")
+    if fp_doc:
+        t.add_row(T("inputs", context="runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
+        t.add_row(T("solver"), json.dumps(fp_doc.get("solver")))
+        t.add_row(T("package version"), str(fp_doc.get("package_version")))
+    if history:
+        t.add_row(T("history used"), T("previous plan {previous}; coverage of {coverage}", previous=history.get("previous") or "-",
+                                             coverage=", ".join(history.get("coverage") or []) or "-"))
+    t.add_row(T("process"), T("pid {pid} on {host}", pid=run.get("pid"), host=run.get("host")))
+    if run.get("message"):
+        t.add_row(T("message"), run["message"])
+    if summary:
+        m = summary.get("metrics", {})
+        o = summary.get("objective", {})
+        if "weighted_coverage" in m:
+            t.add_row(T("weighted coverage"), f"{m['weighted_coverage']:.2%}")
+        if "guaranteed_met" in m:
+            t.add_row(T("guaranteed needs met"), f"{m['guaranteed_met']} / {m.get('guaranteed_needs')}")
+        if "min_unit_ratio" in m:
+            t.add_row(T("min unit coverage ratio"), f"{m['min_unit_ratio']:.2%}")
+        if "money" in o:
+            t.add_row(T("money (yuan)"), f"{o['money']:,.2f}")
+        stab = summary.get("stability")
+        if isinstance(stab, dict):
+            t.add_row(T("stability"), T("{kept} pairings kept, {changed} changed", kept=stab.get("kept", 0), changed=stab.get("changed", 0)))
+    if files:
+        bad = {n: s for n, s in files.items() if s != "ok"}
+        t.add_row(T("files"), T("all intact") if not bad else
+                  "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"))
+    console.print(t)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -393,15 +378,16 @@ def _signed(v, pct: bool = False) -> str:
 
 
 @runs_app.command("diff")
+@guarded
 def runs_diff(
-    run_a: str = typer.Argument(..., help="Earlier plan: run id (e.g. 2026-11-r2) or plan folder."),
-    run_b: str = typer.Argument(..., help="Later plan: run id or plan folder."),
-    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    limit: int = typer.Option(40, "--limit", min=1, help="Rows shown per table (JSON: all)."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: str | None = _lang_option(),
-) -> None:
+    run_a: Annotated[str, typer.Argument(help="Earlier plan: run id (e.g. 2026-11-r2) or plan folder.")],
+    run_b: Annotated[str, typer.Argument(help="Later plan: run id or plan folder.")],
+    runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows shown per table (JSON: all).")] = 40,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
+    lang: LangOpt = None,
+) -> int:
     """What changed from plan A to plan B.
 
     Coverage per unit and category, capacity used per provider, (provider, unit) pairings added and
@@ -409,71 +395,68 @@ def runs_diff(
     """
     _set_lang(lang)
 
-    def _do() -> int:
-        from ..analysis.compare import changes, describe, yardstick, yardstick_rows
-        from ..analysis.compare import text as ctext
-        from ..runs.runner import diff_plans
+    from ..analysis.compare import changes, describe, yardstick, yardstick_rows
+    from ..analysis.compare import text as ctext
+    from ..runs.runner import diff_plans
 
-        la, a = load_plan(run_a, runs, ledger)
-        lb, b = load_plan(run_b, runs, ledger)
-        d = diff_plans(a, b)
-        sticks = [yardstick(a["coverage"]), yardstick(b["coverage"])]
-        ch = changes(a, b, a.get("config"), b.get("config"), ref_a=la, ref_b=lb)
-        if as_json:
-            _print_json({"a": la, "b": lb, **d, "yardstick": {"a": sticks[0], "b": sticks[1]}, "changes": ch})
-            return 0
-        lang = _common.state["lang"]
-        console.print(f"[bold]{la}[/] → [bold]{lb}[/]", highlight=False)
-        labels = ch.get("labels") or {}
-        rows = yardstick_rows(sticks, lang, lambda c: (labels.get(c) or {}).get(lang) or c)
-        _table(ctext("y.title", lang), (T("figure"), "A", "B"), [(k, *v) for k, v in rows], len(rows), left=1)
-        console.print(ctext("y.note", lang), style="dim", highlight=False)
-        from rich.markup import escape
-
-        words = describe(ch, lang, limit=limit)
-        console.print("[bold]" + T("What changed, in words") + "[/]", highlight=False)
-        if not words:
-            console.print("  " + ctext("none", lang), highlight=False)
-        for sec in words:
-            console.print(f"  [bold]{escape(sec['title'])}[/]", highlight=False)
-            for item in sec["items"]:
-                console.print(f"    • {escape(item)}", highlight=False)
-        metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
-        if metrics:
-            _table(T("Headline figures"), (T("figure"), "A", "B", T("change")),
-                   [(L.t_or(f"metric.{k}", k, lang), _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT),
-                     _signed(v["delta"], k in PCT)) for k, v in metrics], limit, left=1)
-        lot_uom = {p["provider_id"]: p["uom"] for p in ch["inputs"]["providers"]}
-
-        def _cat(cat: str) -> str:        # a category's label and its unit of measure
-            spec = labels.get(cat) or {}
-            uom = L.uom(spec.get("unit") or "", lang)
-            return f"{spec.get(lang) or cat} ({uom})" if uom else (spec.get(lang) or cat)
-
-        def _kind(kind: str, pid: str) -> str:
-            uom = "hours" if kind in ("volunteer", "social_worker") else lot_uom.get(pid, "")
-            return L.kind(kind, lang) + (f" ({L.uom(uom, lang)})" if uom else "")
-
-        _table(T("Coverage by unit and category: {n} changed", n=len(d["coverage"])),
-               tuple(_common.label("diff.cov", i) for i in range(7)),
-               [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], _cat(r["category"]),
-                 f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
-                 _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
-                for r in d["coverage"]], limit)
-        _table(T("Capacity used by provider: {n} changed", n=len(d["providers"])),
-               tuple(_common.label("diff.prov", i) for i in range(6)),
-               [(_kind(r["provider_kind"], r["provider_id"]), r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
-                 _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("unlimited"),
-                 _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
-        pr = d["pairings"]
-        _table(T("Pairings: {added} added, {removed} removed, {kept} kept", added=len(pr["added"]), removed=len(pr["removed"]), kept=pr["kept"]),
-               ("", _common.label("diff.prov", 0), _common.label("diff.prov", 1), _common.label("diff.cov", 0)),
-               [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
-               + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]], limit,
-               left=4)
+    la, a = load_plan(run_a, runs, ledger)
+    lb, b = load_plan(run_b, runs, ledger)
+    d = diff_plans(a, b)
+    sticks = [yardstick(a["coverage"]), yardstick(b["coverage"])]
+    ch = changes(a, b, a.get("config"), b.get("config"), ref_a=la, ref_b=lb)
+    if as_json:
+        _print_json({"a": la, "b": lb, **d, "yardstick": {"a": sticks[0], "b": sticks[1]}, "changes": ch})
         return 0
+    lang = _common.state["lang"]
+    console.print(f"[bold]{la}[/] → [bold]{lb}[/]", highlight=False)
+    labels = ch.get("labels") or {}
+    rows = yardstick_rows(sticks, lang, lambda c: (labels.get(c) or {}).get(lang) or c)
+    _table(ctext("y.title", lang), (T("figure"), "A", "B"), [(k, *v) for k, v in rows], len(rows), left=1)
+    console.print(ctext("y.note", lang), style="dim", highlight=False)
+    from rich.markup import escape
 
-    raise typer.Exit(_guard(_do))
+    words = describe(ch, lang, limit=limit)
+    console.print("[bold]" + T("What changed, in words") + "[/]", highlight=False)
+    if not words:
+        console.print("  " + ctext("none", lang), highlight=False)
+    for sec in words:
+        console.print(f"  [bold]{escape(sec['title'])}[/]", highlight=False)
+        for item in sec["items"]:
+            console.print(f"    • {escape(item)}", highlight=False)
+    metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
+    if metrics:
+        _table(T("Headline figures"), (T("figure"), "A", "B", T("change")),
+               [(L.t_or(f"metric.{k}", k, lang), _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT),
+                 _signed(v["delta"], k in PCT)) for k, v in metrics], limit, left=1)
+    lot_uom = {p["provider_id"]: p["uom"] for p in ch["inputs"]["providers"]}
+
+    def _cat(cat: str) -> str:        # a category's label and its unit of measure
+        spec = labels.get(cat) or {}
+        uom = L.uom(spec.get("unit") or "", lang)
+        return f"{spec.get(lang) or cat} ({uom})" if uom else (spec.get(lang) or cat)
+
+    def _kind(kind: str, pid: str) -> str:
+        uom = "hours" if kind in ("volunteer", "social_worker") else lot_uom.get(pid, "")
+        return L.kind(kind, lang) + (f" ({L.uom(uom, lang)})" if uom else "")
+
+    _table(T("Coverage by unit and category: {n} changed", n=len(d["coverage"])),
+           tuple(_common.label("diff.cov", i) for i in range(7)),
+           [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], _cat(r["category"]),
+             f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
+             _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
+            for r in d["coverage"]], limit)
+    _table(T("Capacity used by provider: {n} changed", n=len(d["providers"])),
+           tuple(_common.label("diff.prov", i) for i in range(6)),
+           [(_kind(r["provider_kind"], r["provider_id"]), r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
+             _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("unlimited"),
+             _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
+    pr = d["pairings"]
+    _table(T("Pairings: {added} added, {removed} removed, {kept} kept", added=len(pr["added"]), removed=len(pr["removed"]), kept=pr["kept"]),
+           ("", _common.label("diff.prov", 0), _common.label("diff.prov", 1), _common.label("diff.cov", 0)),
+           [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
+           + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]], limit,
+           left=4)
+    return 0
 
 
 def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
@@ -498,49 +481,45 @@ def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 @runs_app.command("publish")
+@guarded
 def runs_publish(
-    run_id: str = typer.Argument(..., help="Run id to publish, e.g. 2026-12-r2."),
-    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for a run of that period to finish."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: str | None = _lang_option(),
-) -> None:
+    run_id: Annotated[str, typer.Argument(help="Run id to publish, e.g. 2026-12-r2.")],
+    runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a run of that period to finish.")] = 0.0,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
+    lang: LangOpt = None,
+) -> int:
     """Make a recorded optimal or feasible run the published plan of its period (e.g. to roll back).
 
     The next month's carry-over and stability read the published plan.
     """
     _set_lang(lang)
 
-    def _do() -> int:
-        from ..runs.runner import publish_run
+    from ..runs.runner import publish_run
 
-        run = publish_run(run_id, runs, ledger, wait=wait)
-        console.print(T("[green]published[/] {run_id} for {period} ({path})", run_id=run["run_id"], period=run["period"], path=run["plan_dir"]),
-                      highlight=False)
-        return 0
-
-    raise typer.Exit(_guard(_do))
+    run = publish_run(run_id, runs, ledger, wait=wait)
+    console.print(T("[green]published[/] {run_id} for {period} ({path})", run_id=run["run_id"], period=run["period"], path=run["plan_dir"]),
+                  highlight=False)
+    return 0
 
 
 @runs_app.command("restore")
+@guarded
 def runs_restore(
-    run_id: str = typer.Argument(..., help="Run id whose plan folder to rebuild from the ledger."),
-    runs: Path = typer.Option(Path("runs"), "--runs", envvar=RUNS_ENV, help=RUNS_HELP),
-    to: Path | None = typer.Option(None, "--to", help="Write here instead of the run's own folder (must not exist)."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default RUNS/ledger.sqlite)."),
-    lang: str | None = _lang_option(),
-) -> None:
+    run_id: Annotated[str, typer.Argument(help="Run id whose plan folder to rebuild from the ledger.")],
+    runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
+    to: Annotated[Path | None, typer.Option("--to", help="Write here instead of the run's own folder (must not exist).")] = None,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
+    lang: LangOpt = None,
+) -> int:
     """Rebuild a plan folder byte for byte from the ledger; every file is checked against its recorded sha256."""
     _set_lang(lang)
 
-    def _do() -> int:
-        from ..runs.runner import restore_run
+    from ..runs.runner import restore_run
 
-        report = restore_run(run_id, runs, to=to, ledger_path=ledger)
-        console.print(T("[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
-        return 0
-
-    raise typer.Exit(_guard(_do))
+    report = restore_run(run_id, runs, to=to, ledger_path=ledger)
+    console.print(T("[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------------

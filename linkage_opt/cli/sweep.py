@@ -12,41 +12,54 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+
+from ..i18n import N_
+from . import common as _common
+
+console = Console()
+err_console = Console(stderr=True)
+T = _common.T
+_state = _common.state
+# errors as messages and exit codes (linkage_opt.cli.common.guard)
+guarded = _common.guard(lambda: err_console, N_("interrupted; nothing was written"))
 
 
 def _raise_interrupt(signum, _frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+@guarded
 def sweep_command(
-    config: Path = typer.Argument(..., help="Scenario config YAML."),
+    config: Annotated[Path, typer.Argument(help="Scenario config YAML.")],
     grid: list[str] = typer.Option([], "--grid", help="An axis: KEY=V1,V2,... in the syntax of whatif --set (*=, +=, "
                                    "table filters); repeatable: every combination is one variant."),
-    sample: int | None = typer.Option(None, "--sample", help="Solve this many variants drawn at random from the "
-                                         "grid (with --perturb-weights: the number of samples, default 20)."),
-    perturb_weights: float | None = typer.Option(None, "--perturb-weights", help="Move every category weight by up "
-                                                    "to this share (e.g. 0.2) in each sample and report how stable "
-                                                    "each unit's coverage and rank are."),
-    perturb_ahp: Path | None = typer.Option(None, "--perturb-ahp", help="An AHP judgements file (the input of "
-                                            "`weights ahp`): each sample moves every judgement by at most one "
+    sample: Annotated[int | None, typer.Option("--sample", help="Solve this many variants drawn at random from the "
+                                                                "grid (with --perturb-weights: the number of samples, default 20).")] = None,
+    perturb_weights: Annotated[float | None, typer.Option("--perturb-weights", help="Move every category weight by up "
+                                                                                    "to this share (e.g. 0.2) in each sample and report how stable "
+                                                    "each unit's coverage and rank are.")] = None,
+    perturb_ahp: Annotated[Path | None, typer.Option("--perturb-ahp", help="An AHP judgements file (the input of "
+                                                                           "`weights ahp`): each sample moves every judgement by at most one "
                                             "Saaty step and takes the weights it gives; same report as "
-                                            "--perturb-weights."),
-    seed: int = typer.Option(0, "--seed", help="Random seed of --sample and --perturb-weights."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Sweep folder (default sweeps/<config name>); the "
-                                       "variants finished in it before are reused."),
-    scheduler: str = typer.Option("local", "--scheduler", help="local (worker processes on this machine) or the "
-                                  "address of a running Dask scheduler, tcp://HOST:PORT."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes of the local cluster (default 2)."),
-    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for each variant's solve "
-                                               "(default: the config's)."),
-    mip_gap: float | None = typer.Option(None, "--mip-gap", help="Relative MIP gap, e.g. 0.001."),
-    backend: str | None = typer.Option(None, help="Solver backend: highs (default), cbc, scip, cpsat."),
-    force: bool = typer.Option(False, "--force", help="Write into an --out folder that is not a sweep folder."),
-    lang: str | None = typer.Option(None, "--lang", help="Language of messages, workbook and report: en or zh "
-                                       "(default $LINKAGE_OPT_LANG, else en)."),
-) -> None:
+                                            "--perturb-weights.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of --sample and --perturb-weights.")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder (default sweeps/<config name>); the "
+                                                                 "variants finished in it before are reused.")] = None,
+    scheduler: Annotated[str, typer.Option("--scheduler", help="local (worker processes on this machine) or the "
+                                                               "address of a running Dask scheduler, tcp://HOST:PORT.")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes of the local cluster (default 2).")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds for each variant's solve "
+                                                                          "(default: the config's).")] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.001.")] = None,
+    backend: Annotated[str | None, typer.Option(help="Solver backend: highs (default), cbc, scip, cpsat.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into an --out folder that is not a sweep folder.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of messages, workbook and report: en or zh "
+                                                            "(default $LINKAGE_OPT_LANG, else en).")] = None,
+) -> int:
     """Plan many variants of a scenario on Dask and tabulate them: a grid of changes, or perturbed weights.
 
     Writes a sweep folder: one row per variant in sweep.csv and sweep.xlsx, trade-off charts in sweep.html,
@@ -54,34 +67,28 @@ def sweep_command(
     1 some variants failed (see their error), 2 bad input or option, 4 internal error, 130 interrupted
     (finished variants kept).
     """
-    from .commands import run_guarded, set_lang
-
-    set_lang(lang)
+    _common.set_lang(lang, err_console)
     target = out or Path("sweeps") / config.stem
 
-    def _do() -> int:
-        try:
-            previous = signal.signal(signal.SIGTERM, _raise_interrupt)   # a stop keeps the finished variants
-        except ValueError:                                                # not the main thread
-            previous = None
-        try:
-            return _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, workers, time_limit,
-                          mip_gap, backend, force, perturb_ahp)
-        except KeyboardInterrupt:
-            from ..runs.sweep import STORE
-            from .commands import T, err_console
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)   # a stop keeps the finished variants
+    except ValueError:                                                # not the main thread
+        previous = None
+    try:
+        return _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, workers, time_limit,
+                      mip_gap, backend, force, perturb_ahp)
+    except KeyboardInterrupt:
+        from ..runs.sweep import STORE
 
-            try:
-                n = sum(1 for p in (target / STORE).iterdir() if p.suffix == ".json")
-            except OSError:
-                n = 0
-            err_console.print(T("interrupted; the {n} finished variants are kept in {path} (a re-run reuses them)", n=n, path=target), highlight=False)
-            return 130
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-
-    raise typer.Exit(run_guarded(_do))
+        try:
+            n = sum(1 for p in (target / STORE).iterdir() if p.suffix == ".json")
+        except OSError:
+            n = 0
+        err_console.print(T("interrupted; the {n} finished variants are kept in {path} (a re-run reuses them)", n=n, path=target), highlight=False)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, workers, time_limit, mip_gap, backend,
@@ -91,7 +98,6 @@ def _sweep(config, grid, sample, perturb_weights, seed, target, scheduler, worke
 
     from ..outdir import check_output_folder
     from ..runs.sweep import sweep
-    from .commands import T, _state, console
 
     check_output_folder(target, "the sweep folder ")     # a file, FIFO or device is refused before anything is loaded
     # the bar over variants appears once the inputs and options are checked (its first call)
@@ -126,7 +132,6 @@ def _print_result(result) -> None:
     from rich.table import Table
 
     from .. import lang as L
-    from .commands import T, _state, console
 
     t = result.table
     table = Table(title=T("Sweep: {n} variants", n=len(t)), title_justify="left")
@@ -184,7 +189,5 @@ def register(app) -> None:
     app.command("sweep")(sweep_command)
 
 
-if __name__ == "__main__":
-    from .commands import main
-
-    main()
+if __name__ == "__main__":   # python -m linkage_opt.cli.sweep CONFIG ...: the same as linkage-opt sweep
+    typer.run(sweep_command)
