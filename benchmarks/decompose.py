@@ -5,10 +5,10 @@
                                    [--keep DIR] [--jsonl FILE] [--monolithic-time-limit T] [--no-check]
     python benchmarks/decompose.py --preset province --by county --time-limit 3600 --workers 2
 
-A run generates the preset (``linkage_opt.generate``, in a child process so that its memory is not
+A run generates the preset (``linkage_opt.inputs.generate``, in a child process so that its memory is not
 counted; or reuses ``--keep DIR`` when it holds the scenario), loads it, plans it with
 ``linkage_opt.solve(..., decompose=BY)`` on a Dask ``LocalCluster`` of ``--workers`` processes, and checks
-the merged plan with ``linkage_opt.check.check_plan``. It prints one JSON line (and appends it to
+the merged plan with ``linkage_opt.solving.check.check_plan``. It prints one JSON line (and appends it to
 ``--jsonl``): wall time of each step, the global bound and gap, the per-part solve times, peak memory per
 worker (each worker process's ``ru_maxrss``), the critical path (the longest relaxation round and the
 longest part solve, plus the serial steps) and the projected wall time for N workers (the measured task
@@ -56,14 +56,14 @@ def main() -> int:
     args = ap.parse_args()
 
     import linkage_opt as lo
-    from linkage_opt.check import check_plan
+    from linkage_opt.solving.check import check_plan
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix=f"decompose-{args.preset}-"))
     cfg = folder / "config.yaml"
     gen_s = None
     if not cfg.exists():
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "linkage_opt.generate", "--preset", args.preset, "--seed",
+        subprocess.run([sys.executable, "-m", "linkage_opt.inputs.generate", "--preset", args.preset, "--seed",
                         str(args.seed), str(folder)], check=True, cwd=ROOT,
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
         gen_s = time.perf_counter() - t0

@@ -8,16 +8,16 @@
     python benchmarks/run.py --sweep [--sizes 25,50,100,200] [--realistic] [--seed S] [--repeat 3] [--solve]
                              [--csv docs/perf_build_vs_edges.csv] [--png docs/perf_build_vs_edges.png]
 
-``--preset`` is any preset of ``linkage_opt.generate.PRESETS``: the realistic ``real_town``,
+``--preset`` is any preset of ``linkage_opt.inputs.generate.PRESETS``: the realistic ``real_town``,
 ``real_district`` (the default) and ``real_city``, or the classic ``town``, ``district`` and ``city``
 whose figures earlier versions of ``docs/performance.md`` report.
 
-A run generates the preset scenario (``linkage_opt.generate``, in a child process so that its memory
+A run generates the preset scenario (``linkage_opt.inputs.generate``, in a child process so that its memory
 does not count) into a temporary folder (or ``--keep DIR``), then does in this process what
 ``linkage-opt plan`` does, timing each stage: load (+ validation), build, solve (the lexicographic
 stages), post (plan tables and metrics), explain (reasons and marginal values; ``--no-explain`` skips
 it), write. It then rebuilds the final stage's model exactly as the pipeline solved it
-(``linkage_opt.solve.stage_problem``: the model plus the rows fixing earlier stages' optima), writes it
+(``linkage_opt.solving.solve.stage_problem``: the model plus the rows fixing earlier stages' optima), writes it
 as MPS and times HiGHS alone on that file in a fresh process with the same options
 (``linkage_opt.solvers.mps.read_mps_solve_bare``). With ``--bare-all-stages`` every stage's model is
 exported and timed. One JSON line per run goes to stdout (and is appended to ``--jsonl``). What is
@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from linkage_opt.generate import PER_UNIT, PRESETS, REALISTIC_PRESETS  # noqa: E402
-from linkage_opt.generate_real import REAL_PER_UNIT  # noqa: E402
+from linkage_opt.inputs.generate import PER_UNIT, PRESETS, REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.inputs.generate_real import REAL_PER_UNIT  # noqa: E402
 
 
 def _rss_mb() -> float:
@@ -71,7 +71,7 @@ def _peak_rss_mb() -> float:
 def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dict | None = None,
                   realistic: bool = False) -> tuple[Path, float]:
     """Generate a scenario in a child process; return the config path and the seconds it took."""
-    cmd = [sys.executable, "-m", "linkage_opt.generate", str(folder), "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "linkage_opt.inputs.generate", str(folder), "--seed", str(seed)]
     if preset:
         cmd += ["--preset", preset]
     if realistic and preset not in REALISTIC_PRESETS:
@@ -92,7 +92,7 @@ def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dic
 
 def stage_problems(plan, final_only: bool) -> list[tuple[str, object]]:
     """The MipProblem of each stage the pipeline solved, as it solved it (without the warm start)."""
-    from linkage_opt.solve import stage_problem
+    from linkage_opt.solving.solve import stage_problem
 
     form = plan.formulation
     cfg = form.scenario.config.objective
@@ -116,15 +116,15 @@ def stage_problems(plan, final_only: bool) -> list[tuple[str, object]]:
             out.append((st["stage"], stage_problem(form, term.c, term.sense, term.offset, list(fixed), cfg.tolerance, A=A)))
         if st["objective"] is None:
             break
-        slack = st.get("slack")    # the slack the pipeline used (linkage_opt.solve.stage_slack)
+        slack = st.get("slack")    # the slack the pipeline used (linkage_opt.solving.solve.stage_slack)
         fixed.append((term, float(st["objective"])) if slack is None else (term, float(st["objective"]), float(slack)))
     return out
 
 
 def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) -> dict:
-    from linkage_opt.load import load_scenario
-    from linkage_opt.solve import solve
+    from linkage_opt.inputs.load import load_scenario
     from linkage_opt.solvers import SolverOptions
+    from linkage_opt.solving.solve import solve
 
     rec: dict = {"run": run_index}
     t_start = time.perf_counter()
@@ -142,7 +142,7 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
 
     explain_s = None
     if args.explain:
-        from linkage_opt.explain import attach_explanations
+        from linkage_opt.analysis.explain import attach_explanations
 
         t2 = time.perf_counter()
         attach_explanations(plan)
@@ -265,8 +265,8 @@ def bench(args) -> int:
 # --------------------------------------------------------------------------------------------------
 
 def sweep(args) -> int:
-    from linkage_opt.formulation import build
-    from linkage_opt.load import load_scenario
+    from linkage_opt.inputs.load import load_scenario
+    from linkage_opt.model.formulation import build
 
     units_list = [int(s) for s in args.sizes.split(",")]
     rows = []
@@ -294,7 +294,7 @@ def sweep(args) -> int:
                    "build_min_s": round(min(times), 4), "build_median_s": round(float(np.median(times)), 4)}
             del form
             if args.solve:
-                from linkage_opt.solve import solve
+                from linkage_opt.solving.solve import solve
 
                 t1 = time.perf_counter()
                 plan = solve(scenario, backend=args.backend, time_limit=args.time_limit, mip_gap=args.gap,
@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true", help="build-time sweep over --sizes; writes --csv and --png")
     ap.add_argument("--sizes", default="25,50,100,200")
     ap.add_argument("--solve", action="store_true", help="with --sweep: also solve each size")
-    ap.add_argument("--realistic", action="store_true", help="with --sweep: realistic rolls (linkage_opt.generate_real)")
+    ap.add_argument("--realistic", action="store_true", help="with --sweep: realistic rolls (linkage_opt.inputs.generate_real)")
     ap.add_argument("--csv", default=str(ROOT / "docs" / "perf_build_vs_edges.csv"))
     ap.add_argument("--png", default=str(ROOT / "docs" / "perf_build_vs_edges.png"))
     args = ap.parse_args(argv)

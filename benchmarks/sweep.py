@@ -39,7 +39,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="linkage-sweep-bench-"))
     cfg = args.scenario
     if cfg is None:
-        subprocess.run([sys.executable, "-m", "linkage_opt.cli", "generate", "--preset", "real_district", "--seed", "1",
+        subprocess.run([sys.executable, "-m", "linkage_opt.cli.commands", "generate", "--preset", "real_district", "--seed", "1",
                         str(work / "district")], check=True, stdout=subprocess.DEVNULL)
         cfg = work / "district" / "config.yaml"
     scenario = lo.load_scenario(cfg)

@@ -9,11 +9,11 @@
 
 from ._version import __version__
 from .errors import InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError, ValidationError
-from .load import load_scenario, scenario_from_frames
-from .plan import Plan
-from .scenario import Scenario
-from .solve import solve  # (binds the function over the submodule of the same name)
-from .sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
+from .inputs.load import load_scenario, scenario_from_frames
+from .inputs.scenario import Scenario
+from .runs.sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
+from .solving.plan import Plan
+from .solving.solve import solve  # (binds the function over the submodule of the same name)
 
 __all__ = [
                      "InfeasibleError",

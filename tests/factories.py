@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage_opt.config import parse_config
-from linkage_opt.scenario import Scenario, empty_table
+from linkage_opt.inputs.config import parse_config
+from linkage_opt.inputs.scenario import Scenario, empty_table
 from linkage_opt.schema import TABLES
 
 BASE_CONFIG = {

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from linkage_opt.ahp import AhpInputError, ahp_weights, load_pairwise, write_weights
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
+from linkage_opt.inputs.ahp import AhpInputError, ahp_weights, load_pairwise, write_weights
 
 DRINKS = [["coffee", "wine", 9], ["coffee", "tea", 5], ["coffee", "beer", 2], ["coffee", "soda", 1],
           ["coffee", "milk", 1], ["coffee", "water", "1/2"], ["wine", "tea", "1/3"], ["wine", "beer", "1/9"],

@@ -8,8 +8,8 @@ from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
 from test_properties import scenarios
 
-from linkage_opt.baseline import baseline_solution, repaired_baseline, violated_blocks
-from linkage_opt.formulation import build
+from linkage_opt.model.formulation import build
+from linkage_opt.solving.baseline import baseline_solution, repaired_baseline, violated_blocks
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -60,8 +60,8 @@ def test_two_second_limit_on_a_generated_district_returns_a_checked_plan_no_wors
 
     from typer.testing import CliRunner
 
-    from linkage_opt.cli import app
-    from linkage_opt.generate import generate_command
+    from linkage_opt.cli.commands import app
+    from linkage_opt.inputs.generate import generate_command
 
     generate_command(tmp_path / "sc", preset="real_town", seed=3)
     t0 = time.monotonic()
@@ -81,8 +81,8 @@ def test_two_second_limit_on_a_generated_district_returns_a_checked_plan_no_wors
 def test_guarantees_first_repairs_what_scaling_cannot():
     """Issue #15 item 1: repairs alone leave a guarantee short; placing guarantees first (a feasibility
     solve) and laying the rule of thumb on what is left gives a start that satisfies every row."""
-    from linkage_opt.baseline import guarantee_plan, rule_of_thumb_start
     from linkage_opt.solvers.base import SolverOptions
+    from linkage_opt.solving.baseline import guarantee_plan, rule_of_thumb_start
 
     sc = make_scenario(
         units=[unit("A"), unit("B", x=1.0)],
@@ -112,8 +112,8 @@ def test_guarantees_first_repairs_what_scaling_cannot():
 def test_rule_of_thumb_on_top_of_a_plan_keeps_every_row(sc):
     """Invariant: the rule of thumb laid on any plan that satisfies every row (here the guarantees-only
     plan) and repaired satisfies every row too, and only adds service."""
-    from linkage_opt.baseline import guarantee_plan
     from linkage_opt.solvers.base import SolverOptions
+    from linkage_opt.solving.baseline import guarantee_plan
 
     form = build(sc)
     base = guarantee_plan(form, "highs", SolverOptions(time_limit=30))
@@ -131,8 +131,8 @@ def test_the_comparison_is_like_for_like_in_exact_amounts():
     dispatched figures are kept beside): the optimized plan is never shown below the rule of thumb."""
     from factories import make_scenario, unit
 
-    from linkage_opt.baseline import compare
-    from linkage_opt.solve import solve
+    from linkage_opt.solving.baseline import compare
+    from linkage_opt.solving.solve import solve
 
     sc = make_scenario({"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
                                   "budget": {"enabled": False}}},

@@ -21,7 +21,7 @@ from conftest import TINY_TABLES, write_scenario
 from rich.console import Console
 from typer.testing import CliRunner
 
-from linkage_opt import cli
+from linkage_opt.cli import commands as cli
 
 BROKEN = Path(__file__).parent / "broken"
 
@@ -415,7 +415,7 @@ def run_validate(cfg: Path, *, in_process: bool, monkeypatch: pytest.MonkeyPatch
                  args: list[str] | None = None) -> tuple[int, str, str]:
     command = ["plan", str(cfg), "--out", str(cfg.parent.parent / "plan"), *args] if args else ["validate", str(cfg)]
     if not in_process:
-        proc = subprocess.run([sys.executable, "-m", "linkage_opt.cli", *command],
+        proc = subprocess.run([sys.executable, "-m", "linkage_opt.cli.commands", *command],
                               capture_output=True, text=True, encoding="utf-8", timeout=120,
                               env={**_env(), "COLUMNS": "10000"})
         return proc.returncode, proc.stdout, proc.stderr
@@ -463,7 +463,7 @@ def test_corpus_is_large_enough() -> None:
 
 def test_corpus_covers_every_table_and_option() -> None:
     """Each table has a bad cell in the corpus, and each solver option a bad value (config and command line)."""
-    from linkage_opt.config import OPTION_FLAGS
+    from linkage_opt.inputs.config import OPTION_FLAGS
     from linkage_opt.schema import TABLES
 
     text = "\n".join(e for c in CASES for e in c.expect)
@@ -532,7 +532,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from linkage_opt.errors import ValidationError  # noqa: E402
-from linkage_opt.load import load_scenario  # noqa: E402
+from linkage_opt.inputs.load import load_scenario  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -575,7 +575,7 @@ def test_every_problem_reads_in_chinese(case: Case, tmp_path: Path, monkeypatch:
     """`--lang zh` translates each message and hint completely: no segment is left in English."""
     from linkage_opt import lang as L
     from linkage_opt import limits
-    from linkage_opt.cli import load_checked
+    from linkage_opt.cli.commands import load_checked
     from linkage_opt.errors import ValidationError
 
     for name, value in case.limits.items():

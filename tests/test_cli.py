@@ -13,7 +13,7 @@ import pytest
 from conftest import write_scenario
 from typer.testing import CliRunner
 
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_FILES = {"allocations.csv", "coverage.csv", "providers.csv", "programs.csv", "summary.json",
@@ -83,7 +83,7 @@ def test_existing_plan_is_replaced_whole_and_a_failed_write_leaves_it_intact(tin
     assert run("plan", str(tiny_scenario), "--out", str(out)).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    import linkage_opt.plan as plan_mod
+    import linkage_opt.solving.plan as plan_mod
 
     calls = {"n": 0}
     real = plan_mod.write_csv

@@ -1,4 +1,4 @@
-"""Decomposed plans (linkage_opt.decompose): same optimum as the monolithic model when the coupling rows are
+"""Decomposed plans (linkage_opt.solving.decompose): same optimum as the monolithic model when the coupling rows are
 slack, every global row held when they bind, a valid global bound, the CLI and the Python API."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from factories import make_scenario, unit
 from typer.testing import CliRunner
 
 import linkage_opt as lo
-from linkage_opt.check import check_plan
-from linkage_opt.cli import app
-from linkage_opt.decompose import makespan, split_capacity
+from linkage_opt.cli.commands import app
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.decompose import makespan, split_capacity
 
 
 def two_towns(gap_km: float, budget: float, lot: float = 4000.0, radius: float = 3.0):
@@ -84,7 +84,7 @@ def test_binding_budget_and_shared_people_hold_globally():
 def test_part_seconds_share_the_worker_time_left_by_size():
     """A part's time is set when a worker takes it: its share (by need rows) of the worker time left until
     the end, less what running parts hold; never past the end, never below the floor."""
-    from linkage_opt.decompose import MIN_PART_SECONDS, part_seconds
+    from linkage_opt.solving.decompose import MIN_PART_SECONDS, part_seconds
 
     # 2 workers, 100 s left, nothing running: 200 worker-seconds; a part of weight 1 of 4 gets 50 s
     assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(50.0)
@@ -134,7 +134,7 @@ def test_cli_on_dask_then_check(tmp_path):
 # --- the province preset: written county by county ---------------------------------------------------
 
 def test_province_preset_is_registered_and_allowed():
-    from linkage_opt.generate import PRESETS, REALISTIC_PRESETS, resolve_sizes
+    from linkage_opt.inputs.generate import PRESETS, REALISTIC_PRESETS, resolve_sizes
 
     assert "province" in REALISTIC_PRESETS
     assert PRESETS["province"]["units"] == 30000 and PRESETS["province"]["volunteers"] == 750000
@@ -146,7 +146,7 @@ def test_province_preset_is_registered_and_allowed():
 def test_province_like_run_streams_consistent_files_in_bounded_memory(tmp_path):
     import tracemalloc
 
-    from linkage_opt.generate_real import generate_realistic
+    from linkage_opt.inputs.generate_real import generate_realistic
 
     n = 720   # four counties of a province-like roll, 25 volunteers a unit
     sizes = {"units": n, "volunteers": 25 * n, "workers": 400, "orgs": 110, "lots": 430}
@@ -185,9 +185,9 @@ def test_python_api_with_a_scheduler_address():
 def test_generated_town_split_in_two_bound_is_valid(tmp_path, seed=1):
     """A generated town split into two parts sharing most people and lots (the coupling binds): the
     coordinating LP's bound is never below the monolithic optimum, the merged plan never above it."""
-    from linkage_opt.generate import generate_command
-    from linkage_opt.load import validate_scenario
-    from linkage_opt.scenario import Scenario
+    from linkage_opt.inputs.generate import generate_command
+    from linkage_opt.inputs.load import validate_scenario
+    from linkage_opt.inputs.scenario import Scenario
 
     generate_command(tmp_path / "g", preset="town", seed=seed)
     sc = lo.load_scenario(tmp_path / "g" / "config.yaml")

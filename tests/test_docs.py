@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from linkage_opt.config import KEY_DOCS, Config
-from linkage_opt.docgen import _walk, render
+from linkage_opt.inputs.config import KEY_DOCS, Config
+from linkage_opt.inputs.docgen import _walk, render
 from linkage_opt.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_data_md_is_generated_from_the_schema():
     assert (ROOT / "docs" / "data.md").read_text(encoding="utf-8") == render(), (
-        "docs/data.md is out of step: run `python -m linkage_opt.docgen > docs/data.md`")
+        "docs/data.md is out of step: run `python -m linkage_opt.inputs.docgen > docs/data.md`")
 
 
 def test_every_config_key_is_documented():
@@ -30,8 +30,8 @@ def test_model_md_names_every_row_block_the_code_builds():
 
 
 def test_model_md_names_every_row_and_column_block_of_the_sample_model():
-    from linkage_opt.formulation import build
-    from linkage_opt.load import load_scenario
+    from linkage_opt.inputs.load import load_scenario
+    from linkage_opt.model.formulation import build
 
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     m = build(load_scenario(ROOT / "configs" / "zhugen.yaml")).model

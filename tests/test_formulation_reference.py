@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from reference.formulation import build as build_reference
 from test_properties import scenarios
 
-from linkage_opt.check import check_plan
 from linkage_opt.errors import InfeasibleError
-from linkage_opt.formulation import build
-from linkage_opt.solve import BOUND_TOL, solve, solve_formulation, solver_options
+from linkage_opt.model.formulation import build
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.solve import BOUND_TOL, solve, solve_formulation, solver_options
 
 SKILLS = [("general",), ("elderly_care",), ("mental_health",), ("general", "mental_health"), ("elderly_care", "mental_health")]
 
@@ -80,6 +80,6 @@ def test_model_size_follows_groups_not_people():
     a = solve(sc, mip_gap=0.0)
     backend, options = solver_options(sc, mip_gap=0.0)
     _, stages, _ = solve_formulation(ref, backend, options)
-    # the model's value (the plan's own is that of its dispatchable amounts, linkage_opt/dispatch.py)
+    # the model's value (the plan's own is that of its dispatchable amounts, linkage_opt/solving/dispatch.py)
     assert a.summary["dispatch"]["model_objective"]["coverage"] == pytest.approx(stages[0].value, abs=1e-7)
     assert not check_plan(sc, a.tables(), a.summary)

@@ -112,7 +112,7 @@ def test_unknown_tables_and_non_frames_are_typed_errors():
 
 def test_a_plain_scenario_of_frames_is_validated_by_solve_not_a_key_error():
     """``lo.Scenario(config, frames)`` of raw text frames: solve checks them, with typed errors only."""
-    from linkage_opt.config import parse_config
+    from linkage_opt.inputs.config import parse_config
 
     cfg = parse_config(TINY_CONFIG, "config")
     frames = _frames()

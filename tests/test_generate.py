@@ -1,4 +1,4 @@
-"""The synthetic scenario generator (linkage_opt.generate): valid, deterministic, sized as asked, feasible."""
+"""The synthetic scenario generator (linkage_opt.inputs.generate): valid, deterministic, sized as asked, feasible."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage_opt.generate import PRESETS, generate, generate_command, resolve_sizes
-from linkage_opt.load import load_scenario
+from linkage_opt.inputs.generate import PRESETS, generate, generate_command, resolve_sizes
+from linkage_opt.inputs.load import load_scenario
 
 SMALL = {"units": 6, "volunteers": 90, "workers": 5, "orgs": 2, "lots": 12}
 
@@ -119,8 +119,8 @@ def test_supply_below_demand_and_certificate(town):
 
 
 def test_plan_on_a_small_generated_scenario_is_feasible(tmp_path):
-    from linkage_opt.check import check_plan
-    from linkage_opt.solve import solve
+    from linkage_opt.solving.check import check_plan
+    from linkage_opt.solving.solve import solve
 
     cfg = generate(tmp_path, seed=2, **SMALL)
     scenario = load_scenario(cfg)
@@ -199,11 +199,11 @@ def test_city_preset_generates_in_seconds(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# Realistic presets (linkage_opt.generate_real; issue 15, item 4)
+# Realistic presets (linkage_opt.inputs.generate_real; issue 15, item 4)
 # --------------------------------------------------------------------------------------------------
 
-from linkage_opt import generate_real  # noqa: E402
-from linkage_opt.generate import REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.inputs import generate_real  # noqa: E402
+from linkage_opt.inputs.generate import REALISTIC_PRESETS  # noqa: E402
 
 PERIOD_START = pd.Timestamp("2026-12-01")
 PERIOD_END = pd.Timestamp("2026-12-31")
@@ -268,7 +268,7 @@ def test_real_district_loads_validates_and_is_sized(real_district, real_district
     # the validator command agrees
     from typer.testing import CliRunner
 
-    from linkage_opt.cli import app
+    from linkage_opt.cli.commands import app
 
     r = CliRunner().invoke(app, ["validate", str(real_district / "config.yaml")], terminal_width=200)
     assert r.exit_code == 0, r.output
@@ -406,8 +406,8 @@ def test_real_charity_expiry_spread_none_lapsed(real_district):
 
 def test_real_town_budget_below_the_rule_of_thumb(tmp_path):
     """The rule of thumb (every provider's hours split pro rata, no budget) spends more than the budget."""
-    from linkage_opt.baseline import baseline_solution
-    from linkage_opt.formulation import build
+    from linkage_opt.model.formulation import build
+    from linkage_opt.solving.baseline import baseline_solution
 
     cfg = generate_command(tmp_path, "real_town", seed=2)
     sc = load_scenario(cfg)
@@ -430,8 +430,8 @@ def test_real_city_generates_in_seconds(tmp_path):
 
 
 def test_plan_on_a_small_realistic_scenario_is_feasible_and_the_budget_binds(tmp_path):
-    from linkage_opt.check import check_plan
-    from linkage_opt.solve import solve
+    from linkage_opt.solving.check import check_plan
+    from linkage_opt.solving.solve import solve
 
     cfg = generate(tmp_path, seed=2, realistic=True, units=6, volunteers=150, workers=4, orgs=1, lots=4)
     scenario = load_scenario(cfg)

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from linkage_opt import i18n
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "linkage_opt" / "locale" / "zh" / "LC_MESSAGES" / "linkage_opt.po"

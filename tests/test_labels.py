@@ -9,9 +9,9 @@ import pytest
 from conftest import TINY_TABLES, write_scenario
 from typer.testing import CliRunner
 
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 from linkage_opt.errors import ValidationError
-from linkage_opt.load import load_scenario
+from linkage_opt.inputs.load import load_scenario
 
 
 def _tables(**changes):
@@ -55,8 +55,8 @@ def test_hints_list_values_in_the_users_language(tmp_path):
 
 
 def test_explain_category_takes_the_label(tmp_path):
-    from linkage_opt.explain import attach_explanations
-    from linkage_opt.solve import solve
+    from linkage_opt.analysis.explain import attach_explanations
+    from linkage_opt.solving.solve import solve
 
     cfg = write_scenario(tmp_path)
     sc = load_scenario(cfg)

@@ -10,10 +10,10 @@ from factories import make_scenario, unit
 from rich.console import Console
 from typer.testing import CliRunner
 
-from linkage_opt import cli
-from linkage_opt.check import check_plan
-from linkage_opt.scenario import lapsed_lots
-from linkage_opt.solve import solve
+from linkage_opt.cli import commands as cli
+from linkage_opt.inputs.scenario import lapsed_lots
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.solve import solve
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage_opt import ledger as ledger_mod
-from linkage_opt.ledger import (
+from linkage_opt.runs import ledger as ledger_mod
+from linkage_opt.runs.ledger import (
     MIGRATIONS,
     PLAN_TABLES,
     Ledger,
@@ -19,7 +19,7 @@ from linkage_opt.ledger import (
     sha256_file,
     verify_plan_dir,
 )
-from linkage_opt.plan import (
+from linkage_opt.solving.plan import (
     ALLOCATION_COLUMNS,
     COVERAGE_COLUMNS,
     PROGRAM_COLUMNS,

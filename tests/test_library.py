@@ -12,8 +12,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import linkage_opt as lo
-from linkage_opt import cli
-from linkage_opt.scenario import ReadOnlyFrame
+from linkage_opt.cli import commands as cli
+from linkage_opt.inputs.scenario import ReadOnlyFrame
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_a_scenario_without_every_table_is_a_validation_error(sc):
 
 
 def test_a_loaded_scenario_is_not_validated_twice(sc, monkeypatch):
-    import linkage_opt.load as load
+    import linkage_opt.inputs.load as load
 
     assert sc.is_validated
     assert load.validate_scenario(sc) is sc

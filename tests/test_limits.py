@@ -12,7 +12,7 @@ from conftest import write_scenario
 
 from linkage_opt import limits
 from linkage_opt.errors import ValidationError
-from linkage_opt.load import load_scenario
+from linkage_opt.inputs.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,7 +104,7 @@ def test_a_hidden_sheet_is_read_with_a_warning(tmp_path):
     """Choice: a hidden sheet is read (it may be how the district keeps its files) but never silently."""
     import openpyxl
 
-    from linkage_opt.scenario import scenario_warnings
+    from linkage_opt.inputs.scenario import scenario_warnings
 
     cfg = write_scenario(tmp_path, fmt="xlsx")
     wb = openpyxl.load_workbook(tmp_path / "data.xlsx")
@@ -122,7 +122,7 @@ def test_validate_prints_the_hidden_sheet_warning_and_exits_0(tmp_path):
     import openpyxl
     from typer.testing import CliRunner
 
-    from linkage_opt.cli import app
+    from linkage_opt.cli.commands import app
 
     cfg = write_scenario(tmp_path, fmt="xlsx")
     wb = openpyxl.load_workbook(tmp_path / "data.xlsx")

@@ -14,11 +14,11 @@ import pytest
 from conftest import TINY_TABLES, write_scenario
 from rich.console import Console
 
+from linkage_opt.analysis.summary import print_summary, summarize
 from linkage_opt.errors import ValidationError
-from linkage_opt.load import _Bad, load_scenario, parse_bool, parse_number
-from linkage_opt.scenario import empty_table, planar_coordinates
+from linkage_opt.inputs.load import _Bad, load_scenario, parse_bool, parse_number
+from linkage_opt.inputs.scenario import empty_table, planar_coordinates
 from linkage_opt.schema import TABLES
-from linkage_opt.summary import print_summary, summarize
 
 
 def tables(**changes) -> dict:
@@ -358,7 +358,7 @@ def test_summary_figures(tiny_scenario):
 
 def test_loaded_scenario_solves(tiny_scenario):
     """The canonical tables are what the model reads: the tiny scenario plans end to end."""
-    from linkage_opt.solve import solve
+    from linkage_opt.solving.solve import solve
 
     plan = solve(load_scenario(tiny_scenario), time_limit=10)
     assert plan.status in ("optimal", "feasible")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from factories import make_scenario, unit
 
-from linkage_opt.check import check_plan
+from linkage_opt.analysis.explain import explain_unmet
 from linkage_opt.errors import InfeasibleError
-from linkage_opt.explain import explain_unmet
-from linkage_opt.solve import solve
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.solve import solve
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 
@@ -208,7 +208,7 @@ def test_weighted_mode_agrees_on_clear_priorities():
 
 
 def test_marginal_values_match_hand_computed_duals():
-    from linkage_opt.explain import marginal_values
+    from linkage_opt.analysis.explain import marginal_values
 
     # one need of 10 h (the only need: weighted coverage = covered / 10); a volunteer with 8 h at distance 0
     sc = make_scenario(OFF, units=[unit("A")],
@@ -234,7 +234,7 @@ def test_marginal_values_match_hand_computed_duals():
 
 
 def test_stage_slack_is_the_tolerance_for_a_proven_optimum_and_the_proved_gap_otherwise():
-    from linkage_opt.solve import stage_slack
+    from linkage_opt.solving.solve import stage_slack
 
     # proven optimal (bound == value): the configured tolerance, relative to max(1, |value|)
     assert stage_slack(0.8, 0.8, 1e-9, 0.005) == pytest.approx(1e-9)
@@ -264,7 +264,7 @@ def test_later_stages_keep_earlier_terms_within_the_recorded_slack():
 
 
 def test_stage_time_shares_give_the_first_stage_most_and_use_all_the_time():
-    from linkage_opt.solve import stage_time_share
+    from linkage_opt.solving.solve import stage_time_share
 
     assert stage_time_share(0, 3) == pytest.approx(0.8)
     assert stage_time_share(1, 3) == pytest.approx(0.5)

@@ -23,13 +23,13 @@ from rich.table import Table
 from test_runner import constructed_plans
 from typer.testing import CliRunner
 
-from linkage_opt import compare
-from linkage_opt.cli import app
-from linkage_opt.cli_common import print_table
+from linkage_opt.analysis import compare
+from linkage_opt.cli.commands import app
+from linkage_opt.cli.common import print_table
 from linkage_opt.errors import ValidationError, fmt_qty
-from linkage_opt.logging_setup import reset_logging
-from linkage_opt.report import fmt_value
-from linkage_opt.runner import run_period
+from linkage_opt.outputs.report import fmt_value
+from linkage_opt.runs.logging_setup import reset_logging
+from linkage_opt.runs.runner import run_period
 
 
 @pytest.fixture(autouse=True)
@@ -194,7 +194,7 @@ def test_numbers_are_formatted_for_people(value, text):
 def test_times_are_shown_in_the_configured_time_zone(tmp_path):
     assert compare.fmt_time("2026-12-02T04:19:02+00:00") == "2026-12-02 12:19 (UTC+08:00)"
     assert compare.fmt_time("2026-12-02T04:19:02Z", "Europe/London") == "2026-12-02 04:19 (UTC+00:00)"
-    from linkage_opt.config import load_config
+    from linkage_opt.inputs.config import load_config
 
     assert load_config(write_scenario(tmp_path / "a")).timezone == "Asia/Shanghai"
     with pytest.raises(ValidationError, match="unknown time zone"):

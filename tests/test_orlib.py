@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 from linkage_opt.solvers import available_backends
 
 ROOT = Path(__file__).resolve().parents[1]

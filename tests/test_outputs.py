@@ -26,11 +26,11 @@ from typer.testing import CliRunner
 
 import linkage_opt as lo
 import linkage_opt.outdir as od
-import linkage_opt.plan as plan_mod
+import linkage_opt.solving.plan as plan_mod
 from linkage_opt import lang as L
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 from linkage_opt.errors import LinkageError, OutputError, OutputPathError
-from linkage_opt.ledger import Ledger, LedgerWriteError
+from linkage_opt.runs.ledger import Ledger, LedgerWriteError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -228,7 +228,7 @@ def test_fifo_outputs_are_refused_without_hanging(tiny_scenario, tmp_path):
 
 
 def test_run_and_runs_with_runs_at_a_file_are_exit_2(tiny_scenario, tmp_path):
-    from linkage_opt.cli_runs import app as runs_app
+    from linkage_opt.cli.runs import app as runs_app
 
     afile = _node("file", tmp_path / "runs-file")
     before = os.lstat(afile)
@@ -355,8 +355,8 @@ def test_report_on_a_full_disk_is_an_output_error(tiny_scenario, tmp_path, monke
 # the monthly run
 
 def test_a_run_on_a_full_disk_is_recorded_as_an_output_error(tiny_scenario, tmp_path, monkeypatch):
-    from linkage_opt.cli_runs import app as runs_app
-    from linkage_opt.runner import run_period
+    from linkage_opt.cli.runs import app as runs_app
+    from linkage_opt.runs.runner import run_period
 
     runs = tmp_path / "runs"
     earlier = run_period(tiny_scenario, "2026-11", runs)
@@ -395,8 +395,8 @@ def test_a_full_or_read_only_ledger_is_a_typed_error_and_stays_intact(tmp_path):
 
 
 def test_a_run_whose_ledger_fills_up_at_the_end_leaves_no_unrecorded_folder(tiny_scenario, tmp_path, monkeypatch):
-    from linkage_opt import ledger as ledger_mod
-    from linkage_opt.runner import run_period
+    from linkage_opt.runs import ledger as ledger_mod
+    from linkage_opt.runs.runner import run_period
 
     runs = tmp_path / "runs"
     earlier = run_period(tiny_scenario, "2026-11", runs)
@@ -436,10 +436,10 @@ def step(name, path):
 
 od.STEP_HOOK = step
 if sys.argv[1] == "write":                                  # write: Plan.read(SOURCE).write(DIR)
-    from linkage_opt.plan import Plan
+    from linkage_opt.solving.plan import Plan
     Plan.read(sys.argv[2]).write(sys.argv[3])
 else:                                                       # the CLI
-    from linkage_opt.cli import main
+    from linkage_opt.cli.commands import main
     sys.argv = ["linkage-opt", *sys.argv[1:]]
     main()
 '''

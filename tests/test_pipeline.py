@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import linkage_opt as lo
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 
 # what differs between two runs of one plan: when it ran and how long each step took
 TIMED_KEYS = {"created_at", "timings", "solve_s", "seconds", "elapsed_s"}
@@ -108,8 +108,9 @@ def test_a_read_plan_cannot_make_desk_files_without_its_scenario(tiny_scenario, 
 
 
 def test_every_reader_of_a_plan_folder_reads_it_through_plan_read(tiny_scenario, tmp_path, monkeypatch):
-    from linkage_opt import cli, cli_runs
-    from linkage_opt.plan import COLUMN_KINDS, Plan
+    from linkage_opt.cli import commands as cli
+    from linkage_opt.cli import runs as cli_runs
+    from linkage_opt.solving.plan import COLUMN_KINDS, Plan
 
     out = tmp_path / "p"
     lo.solve(lo.load_scenario(tiny_scenario), time_limit=30).write(out, explain=True)

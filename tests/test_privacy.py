@@ -10,12 +10,12 @@ import pytest
 from conftest import PHONE_U1, PHONE_V1, PHONE_W1, desk_tables, write_scenario
 from typer.testing import CliRunner
 
-from linkage_opt import sheets as S
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
 from linkage_opt.errors import ValidationError
-from linkage_opt.load import load_scenario
-from linkage_opt.report import build_report
-from linkage_opt.workbook import build_workbook
+from linkage_opt.inputs.load import load_scenario
+from linkage_opt.outputs import sheets as S
+from linkage_opt.outputs.report import build_report
+from linkage_opt.outputs.workbook import build_workbook
 
 PERSONAL = (PHONE_V1, PHONE_W1, PHONE_U1, "张小红", "王芳", "赵书记")
 
@@ -75,7 +75,7 @@ def test_nowhere_else_report_csvs_summary_messages_ledger(desk_scenario, tmp_pat
     # archives the plan's files, sheets included, for `runs restore`: the plan itself, as written)
     import sqlite3
 
-    from linkage_opt.runner import run_period
+    from linkage_opt.runs.runner import run_period
 
     rec = run_period(cfg, "2026-12", tmp_path / "runs")
     with sqlite3.connect(tmp_path / "runs" / "ledger.sqlite") as conn:

@@ -1,7 +1,7 @@
 """Property-based invariants of plans on random small scenarios (hypothesis).
 
 For every random scenario the engine either returns a plan that the independent checker
-(:mod:`linkage_opt.check`) finds valid -- capacities, reach, skills, earmarks, guarantees,
+(:mod:`linkage_opt.solving.check`) finds valid -- capacities, reach, skills, earmarks, guarantees,
 indivisibility, program inputs, linkage rules -- with objective terms that recompute from the
 tables; or it raises InfeasibleError whose conflict set is irreducible.
 """
@@ -15,9 +15,9 @@ from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkage_opt.check import check_plan
 from linkage_opt.errors import InfeasibleError
-from linkage_opt.solve import solve
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.solve import solve
 
 CATS = ["elderly_care", "mental_health", "relief", "material_aid"]
 TIERS = ["guaranteed", "basic", "improvement"]
@@ -106,7 +106,7 @@ def test_plans_are_valid_or_infeasibility_is_irreducible(sc):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(guarantees=False))
 def test_without_guarantees_always_feasible_and_baseline_no_better(sc):
-    from linkage_opt.baseline import compare
+    from linkage_opt.solving.baseline import compare
 
     plan = solve(sc)
     assert not check_plan(sc, plan.tables(), plan.summary)
@@ -133,7 +133,7 @@ def test_same_scenario_same_plan_tables():
 
 @pytest.mark.parametrize("mode", ["maxmin", "floor"])
 def test_equity_recomputes_from_tables(mode):
-    from linkage_opt.check import recompute_equity
+    from linkage_opt.solving.check import recompute_equity
 
     sc = make_scenario(
         {"equity": {"mode": mode, "floor": 0.8}},
@@ -179,7 +179,7 @@ def test_aggregating_identical_providers_does_not_change_the_optimum(sc, copies)
 
 def test_volunteer_classes_merge_skill_spellings_that_serve_the_same_categories():
     """`general;elderly_care` serves exactly what `general` does (elderly care is not professional): one class."""
-    from linkage_opt.reach import aggregate_providers, build_providers
+    from linkage_opt.model.reach import aggregate_providers, build_providers
 
     vols = [{"volunteer_id": f"v{i}", "home_unit": "A", "hours": 5, "skills": sk, "party_member": True}
             for i, sk in enumerate(["general", "general;elderly_care", "elderly_care;general", "elderly_care"])]

@@ -1,10 +1,10 @@
-"""Reading tables: strict decoding, file kinds and size limits (linkage_opt/readers.py)."""
+"""Reading tables: strict decoding, file kinds and size limits (linkage_opt/inputs/readers.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from linkage_opt.readers import decode_text
+from linkage_opt.inputs.readers import decode_text
 
 
 def test_utf8_gbk_and_utf16_decode_strictly():

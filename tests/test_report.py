@@ -16,12 +16,12 @@ from conftest import TINY_TABLES, write_scenario
 from factories import make_scenario, unit
 
 from linkage_opt import lang as L
-from linkage_opt import report as R
-from linkage_opt.baseline import attach_baseline
-from linkage_opt.explain import attach_explanations
-from linkage_opt.load import load_scenario
-from linkage_opt.plan import Plan
-from linkage_opt.solve import solve
+from linkage_opt.analysis.explain import attach_explanations
+from linkage_opt.inputs.load import load_scenario
+from linkage_opt.outputs import report as R
+from linkage_opt.solving.baseline import attach_baseline
+from linkage_opt.solving.plan import Plan
+from linkage_opt.solving.solve import solve
 
 XSS = "<script>alert(1)</script>"
 XSS_ORG = '"><img src=x onerror=alert(2)>'
@@ -59,7 +59,7 @@ def html_zh(solved):
 def test_every_report_text_is_in_the_catalog():
     from babel.messages.pofile import read_po
 
-    po = Path(R.__file__).parent / "locale" / "zh" / "LC_MESSAGES" / "linkage_opt.po"
+    po = Path(R.__file__).parents[1] / "locale" / "zh" / "LC_MESSAGES" / "linkage_opt.po"
     with po.open("rb") as f:
         catalog = {(m.context, m.id): m.string for m in read_po(f, locale="zh") if m.id}
     for key, entry in R.TEXT.items():

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 from test_properties import scenarios
 
 from linkage_opt import rules
-from linkage_opt.check import check_plan
-from linkage_opt.config import KEY_DOCS, Config
+from linkage_opt.analysis.explain import explain_unmet
 from linkage_opt.errors import InfeasibleError
-from linkage_opt.explain import explain_unmet
-from linkage_opt.formulation import build
-from linkage_opt.load import load_scenario
+from linkage_opt.inputs.config import KEY_DOCS, Config
+from linkage_opt.inputs.load import load_scenario
+from linkage_opt.model.formulation import build
 from linkage_opt.rules import RULES
 from linkage_opt.rules.base import LANGS, TEXT_KINDS
-from linkage_opt.solve import solve
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 OFF = {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}
@@ -70,8 +70,8 @@ def test_every_active_rule_adds_its_row_block_under_its_key():
 def test_old_row_names_are_gone_and_the_config_rejects_unknown_rules():
     from factories import BASE_CONFIG
 
-    from linkage_opt.config import parse_config
     from linkage_opt.errors import ValidationError
+    from linkage_opt.inputs.config import parse_config
 
     with pytest.raises(ValidationError):
         parse_config({**BASE_CONFIG, "rules": {"max_hours_per_uint": {"hours": 3}}}, "test-config")

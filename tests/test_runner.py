@@ -21,11 +21,11 @@ import pytest
 from conftest import write_scenario
 from typer.testing import CliRunner
 
-from linkage_opt.cli_runs import app
+from linkage_opt.cli.runs import app
 from linkage_opt.errors import ValidationError
-from linkage_opt.ledger import Ledger
-from linkage_opt.logging_setup import log_event, reset_logging, setup_logging
-from linkage_opt.runner import (
+from linkage_opt.runs.ledger import Ledger
+from linkage_opt.runs.logging_setup import log_event, reset_logging, setup_logging
+from linkage_opt.runs.runner import (
     REVISION_RE,
     RunInProgressError,
     diff_plans,
@@ -218,7 +218,7 @@ from pathlib import Path
 
 hook = os.environ.get("LINKAGE_OPT_TEST_HOOK_DIR")   # read only by this test helper
 if hook:
-    import linkage_opt.plan as plan_mod
+    import linkage_opt.solving.plan as plan_mod
 
     real = plan_mod.write_csv
     calls = []
@@ -235,7 +235,7 @@ if hook:
 
     plan_mod.write_csv = write_csv_then_hold
 
-from linkage_opt.cli_runs import main
+from linkage_opt.cli.runs import main
 
 sys.argv = ["linkage-opt", *sys.argv[1:]]
 main()
@@ -475,9 +475,9 @@ def test_json_log_lines_are_single_objects():
     setup_logging("json", stream=buf)
     setup_logging("json", stream=buf)                  # idempotent: still one handler, one line per record
     log_event("run.started", run_id="2026-12-r1", period="2026-12", message="多行\nmessage", note={"a": 1})
-    logging.getLogger("linkage_opt.solve").warning("from a library")
+    logging.getLogger("linkage_opt.solving.solve").warning("from a library")
     lines = buf.getvalue().splitlines()
     assert len(lines) == 2
     first, second = (json.loads(x) for x in lines)
     assert first["event"] == "run.started" and first["fields"] == {"note": {"a": 1}} and first["message"] == "多行\nmessage"
-    assert second["event"] == "linkage_opt.solve" and second["level"] == "warning" and second["run_id"] is None
+    assert second["event"] == "linkage_opt.solving.solve" and second["level"] == "warning" and second["run_id"] is None

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from linkage_opt.check import check_plan
-from linkage_opt.cli import app
-from linkage_opt.load import load_scenario
+from linkage_opt.cli.commands import app
+from linkage_opt.inputs.load import load_scenario
+from linkage_opt.solving.check import check_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "configs" / "zhugen.yaml"

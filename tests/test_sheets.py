@@ -1,4 +1,4 @@
-"""Action sheets (linkage_opt/sheets.py): content in both languages, plan.xlsx print set-up and no formula
+"""Action sheets (linkage_opt/outputs/sheets.py): content in both languages, plan.xlsx print set-up and no formula
 cells, sheets.html pages, sheets.pdf, and a real headless-Chromium render with Chinese glyphs."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from linkage_opt import lang as L
-from linkage_opt import sheets as S
-from linkage_opt.workbook import ACTION_SHEETS, build_workbook
+from linkage_opt.outputs import sheets as S
+from linkage_opt.outputs.workbook import ACTION_SHEETS, build_workbook
 
 
 def test_every_text_is_in_the_catalog():

@@ -1,4 +1,4 @@
-"""Sweeps on Dask (linkage_opt/sweep.py, linkage_opt/robustness.py, `linkage-opt sweep`).
+"""Sweeps on Dask (linkage_opt/runs/sweep.py, linkage_opt/analysis/robustness.py, `linkage-opt sweep`).
 
 The in-process tests share one LocalCluster of one worker process; the CLI tests start their own (the
 default `--scheduler local`); ``test_a_sweep_runs_on_a_real_scheduler_and_two_workers`` starts a real
@@ -23,9 +23,9 @@ from conftest import write_scenario
 from typer.testing import CliRunner
 
 import linkage_opt as lo
-from linkage_opt.cli import app
-from linkage_opt.robustness import robustness
-from linkage_opt.sweep import (
+from linkage_opt.analysis.robustness import robustness
+from linkage_opt.cli.commands import app
+from linkage_opt.runs.sweep import (
     STORE,
     Variant,
     grid_variants,
@@ -307,7 +307,7 @@ def test_bad_grid_in_chinese_and_an_out_that_is_a_file(tiny_scenario, tmp_path):
 
 
 def test_unreachable_scheduler_exits_2(tiny_scenario, tmp_path, monkeypatch):
-    monkeypatch.setattr(sys.modules["linkage_opt.sweep"], "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(sys.modules["linkage_opt.runs.sweep"], "CONNECT_TIMEOUT", 2.0)
     r = run(str(tiny_scenario), "--grid", "volunteers.hours*=1,2", "--out", str(tmp_path / "s"),
             "--scheduler", f"tcp://127.0.0.1:{free_port()}")
     assert r.exit_code == 2, r.output
@@ -318,7 +318,7 @@ def test_sigterm_mid_sweep_keeps_every_finished_variant(tmp_path):
     cfg = scarce(tmp_path)
     out = tmp_path / "sweep"
     values = ",".join(f"{0.3 + 0.02 * k:.2f}" for k in range(40))
-    proc = subprocess.Popen([sys.executable, "-m", "linkage_opt.cli", "sweep", str(cfg), "--grid",
+    proc = subprocess.Popen([sys.executable, "-m", "linkage_opt.cli.commands", "sweep", str(cfg), "--grid",
                              f"volunteers.hours*={values}", "--out", str(out), "--workers", "1"],
                             cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -410,7 +410,7 @@ def test_a_sweep_runs_on_a_real_scheduler_and_two_workers(tmp_path, dask_cluster
     cfg = scarce(tmp_path)
     out = tmp_path / "sweep"
     started = time.monotonic()
-    res = subprocess.run([sys.executable, "-m", "linkage_opt.cli", "sweep", str(cfg), "--grid",
+    res = subprocess.run([sys.executable, "-m", "linkage_opt.cli.commands", "sweep", str(cfg), "--grid",
                           "volunteers.hours*=0.5,0.75,1,1.25", "--grid", "rules.budget.amount=1000,5000",
                           "--scheduler", address, "--out", str(out), "--time-limit", "20"],
                          cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
@@ -425,8 +425,8 @@ def test_a_sweep_runs_on_a_real_scheduler_and_two_workers(tmp_path, dask_cluster
 
 
 def test_ahp_samples_move_each_judgement_at_most_one_saaty_step_and_keep_the_total(tmp_path, client):
-    from linkage_opt.ahp import ahp_weights, load_pairwise
-    from linkage_opt.sweep import SAATY_STEPS, ahp_variants, saaty_step
+    from linkage_opt.inputs.ahp import ahp_weights, load_pairwise
+    from linkage_opt.runs.sweep import SAATY_STEPS, ahp_variants, saaty_step
 
     assert saaty_step(1.0, 1) == 2.0 and saaty_step(1.0, -1) == 0.5 and saaty_step(9.0, 1) == 9.0
     assert saaty_step(1 / 3, 1) == 0.5 and saaty_step(1 / 9, -1) == pytest.approx(1 / 9)

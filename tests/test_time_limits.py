@@ -18,13 +18,15 @@ import pytest
 import scipy.sparse as sp
 from factories import make_scenario, unit
 
-from linkage_opt.check import check_plan
-from linkage_opt.diagnose import diagnose
 from linkage_opt.errors import SolverError
-from linkage_opt.formulation import build
-from linkage_opt.generate import generate_command
-from linkage_opt.load import load_scenario
-from linkage_opt.solve import (
+from linkage_opt.inputs.generate import generate_command
+from linkage_opt.inputs.load import load_scenario
+from linkage_opt.model.formulation import build
+from linkage_opt.solvers import MipProblem, SolverOptions, Status, available_backends, get_backend
+from linkage_opt.solvers.base import WATCHDOG_GRACE, SolveResult, max_violation
+from linkage_opt.solving.check import check_plan
+from linkage_opt.solving.diagnose import diagnose
+from linkage_opt.solving.solve import (
     checked_bound,
     keep_start,
     solve,
@@ -33,10 +35,8 @@ from linkage_opt.solve import (
     stage_problem,
     term_range,
 )
-from linkage_opt.solvers import MipProblem, SolverOptions, Status, available_backends, get_backend
-from linkage_opt.solvers.base import WATCHDOG_GRACE, SolveResult, max_violation
 
-solve_mod = importlib.import_module("linkage_opt.solve")   # the module (the package exports the function solve)
+solve_mod = importlib.import_module("linkage_opt.solving.solve")   # the module (the package exports the function solve)
 
 BACKENDS = available_backends()
 SCENARIO_BACKENDS = [b for b in ("highs", "cbc", "scip") if b in BACKENDS]   # CP-SAT refuses continuous columns
@@ -383,7 +383,7 @@ def test_diagnosis_keeps_to_the_deadline():
 
 
 def test_the_marginal_value_lp_keeps_to_its_deadline(town):
-    from linkage_opt.explain import marginal_values
+    from linkage_opt.analysis.explain import marginal_values
 
     plan = solve(town, time_limit=5.0)
     t0 = time.monotonic()
@@ -395,7 +395,7 @@ def test_the_marginal_value_lp_keeps_to_its_deadline(town):
 def test_the_cli_returns_by_the_limit_and_records_every_stage(u40, tmp_path):
     from typer.testing import CliRunner
 
-    from linkage_opt.cli import app
+    from linkage_opt.cli.commands import app
 
     t0 = time.monotonic()
     res = CliRunner().invoke(app, ["plan", str(u40.config_path), "--out", str(tmp_path / "p"), "--time-limit", "2"])

@@ -7,8 +7,8 @@ import json
 
 from typer.testing import CliRunner
 
-from linkage_opt import writing
-from linkage_opt.cli import app
+from linkage_opt.cli.commands import app
+from linkage_opt.outputs import writing
 
 
 def test_outputs_that_do_not_fit_the_margin_are_left_out_and_named(tmp_path, monkeypatch):
@@ -34,7 +34,7 @@ def test_explanations_past_their_deadline_are_marked_not_explained():
     import time
 
     import linkage_opt as lo
-    from linkage_opt.explain import explain_unmet
+    from linkage_opt.analysis.explain import explain_unmet
 
     plan = lo.solve(lo.load_scenario("configs/zhugen.yaml"))
     full = explain_unmet(plan.formulation, plan.solution, plan.tables())

@@ -14,8 +14,8 @@ share one name; what a rule module provides is :class:`~linkage_opt.rules.base.R
 To add a rule: write one module here (copy the smallest, :mod:`.party_capacity`), add it to
 :data:`RULES`, and test it (``tests/test_rules_registry.py``); see docs/model.md, "How to add a rule".
 Eligibility rules (goods lots only serve categories that use their item, earmarks) live in
-:mod:`linkage_opt.reach`; the preference for expiring lots (``rules.expiry``) is part of the cost term
-in :mod:`linkage_opt.formulation`.
+:mod:`linkage_opt.model.reach`; the preference for expiring lots (``rules.expiry``) is part of the cost term
+in :mod:`linkage_opt.model.formulation`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from . import budget, max_hours_per_unit, party_capacity, party_share, supervisi
 from .base import NO_AGGREGATION, Aggregation, PlanFacts, Rule, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..linear import LinearModel
-    from ..scenario import Scenario
+    from ..inputs.config import Config
+    from ..inputs.scenario import Scenario
+    from ..model.linear import LinearModel
 
 RULES: tuple[Rule, ...] = (supervision, party_share, party_capacity, budget, max_hours_per_unit)
 BY_KEY: dict[str, Rule] = {r.KEY: r for r in RULES}

@@ -29,9 +29,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..linear import LinearModel
-    from ..scenario import Scenario
+    from ..inputs.config import Config
+    from ..inputs.scenario import Scenario
+    from ..model.linear import LinearModel
 
 INF = np.inf
 LANGS = ("en", "zh")
@@ -47,7 +47,7 @@ class RuleSettings(BaseModel):
 
 @dataclass(frozen=True)
 class Aggregation:
-    """What a rule needs of the merging of identical providers (:func:`linkage_opt.reach.aggregate_providers`).
+    """What a rule needs of the merging of identical providers (:func:`linkage_opt.model.reach.aggregate_providers`).
 
     ``attributes``  provider columns whose values members of one class must share (besides the usual ones);
     ``individual``  provider ids kept out of classes altogether;
@@ -70,7 +70,7 @@ NO_AGGREGATION = Aggregation()
 
 @dataclass
 class PlanFacts:
-    """What the independent check (:mod:`linkage_opt.check`) derived from a plan's tables, for the rules."""
+    """What the independent check (:mod:`linkage_opt.solving.check`) derived from a plan's tables, for the rules."""
 
     units: pd.DataFrame                 # the scenario's units, indexed by unit_id
     programs: pd.DataFrame              # programs.csv of the plan

@@ -25,9 +25,9 @@ from ..schema import GENERAL
 from .base import NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..linear import LinearModel
-    from ..scenario import Scenario
+    from ..inputs.config import Config
+    from ..inputs.scenario import Scenario
+    from ..model.linear import LinearModel
 
 KEY = "max_hours_per_unit"
 

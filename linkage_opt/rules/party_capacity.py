@@ -12,9 +12,9 @@ import pandas as pd
 from .base import INF, NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..linear import LinearModel
-    from ..scenario import Scenario
+    from ..inputs.config import Config
+    from ..inputs.scenario import Scenario
+    from ..model.linear import LinearModel
 
 KEY = "party_capacity"
 

@@ -16,9 +16,9 @@ from .. import limits
 from .base import INF, NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..linear import LinearModel
-    from ..scenario import Scenario
+    from ..inputs.config import Config
+    from ..inputs.scenario import Scenario
+    from ..model.linear import LinearModel
 
 KEY = "supervision"
 

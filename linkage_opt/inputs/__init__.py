@@ -1,0 +1,1 @@
+"""What the planner reads: the config, the tables, their validation into a Scenario, earlier periods, AHP weights, synthetic scenarios."""
