@@ -1,0 +1,1 @@
+"""Runs over time and variants: the monthly runner, its ledger and logging, sweeps on Dask and their report."""
