@@ -40,6 +40,8 @@ from pathlib import Path
 from .._version import __version__
 from ..errors import InfeasibleError, LinkageError, Problem, ValidationError
 from ..i18n import Msg
+from ..outdir import LOCK_NAME, folder_lock, inspect_folder, os_failure
+from ..solving.plan import write_file_atomic
 from .ledger import (
     DEFAULT_LEDGER_NAME,
     SUCCESS,
@@ -54,8 +56,6 @@ from .ledger import (
     utc_now,
 )
 from .logging_setup import log_event
-from ..outdir import LOCK_NAME, folder_lock, inspect_folder, os_failure
-from ..solving.plan import write_file_atomic
 
 EXIT_OPTIMAL, EXIT_FEASIBLE, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130
@@ -412,8 +412,8 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
                message=f"the config says period {scenario.config.period}; planning {period} as asked",
                config_period=scenario.config.period)
             scenario = scenario.replace(config=scenario.config.model_copy(update={"period": period}))
-        from ..solving.solve import solver_options
         from ..solvers import BACKENDS
+        from ..solving.solve import solver_options
 
         backend_name, opts = solver_options(scenario, backend=backend, time_limit=time_limit)
         if backend_name.lower() not in BACKENDS:    # bad input, before anything is planned

@@ -249,9 +249,9 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
 
     Never raises for a variant that cannot be planned: ``status`` is ``infeasible`` (the conflict in
     ``error``) or ``failed`` (the error)."""
+    from ..analysis.whatif import apply_change, parse_change
     from ..solving.baseline import compare
     from ..solving.solve import solve
-    from ..analysis.whatif import apply_change, parse_change
 
     t0 = time.perf_counter()
     rec: dict = {"status": "failed", "error": ""}
@@ -376,10 +376,10 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
     cannot be used; ``KeyboardInterrupt`` after writing what finished. A variant that fails is a row with its
     error, never an exception.
     """
+    from ..analysis.whatif import apply_change, parse_change
     from ..inputs.config import solver_option_problems, with_option_problems
     from ..inputs.load import load_scenario, validate_scenario
     from ..inputs.scenario import Scenario
-    from ..analysis.whatif import apply_change, parse_change
 
     started = time.perf_counter()
     problems = _option_problems(workers, sample, perturb_weights, scheduler, list(grid), perturb_ahp)
