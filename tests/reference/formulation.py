@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage_opt.formulation import (  # shared: weights and edge parameters  # unchanged by the new model
+from linkage_opt.model.formulation import (  # shared: weights and edge parameters  # unchanged by the new model
     _funds_edges,
     _per_unit_load_cost,
     _pool_rows,
@@ -16,8 +16,8 @@ from linkage_opt.formulation import (  # shared: weights and edge parameters  # 
     expiring_lots,
     weighted_needs,
 )
-from linkage_opt.linear import Block, LinearModel
-from linkage_opt.reach import (
+from linkage_opt.model.linear import Block, LinearModel
+from linkage_opt.model.reach import (
     aggregate_providers,
     build_providers,
     distance_matrix,
@@ -26,7 +26,7 @@ from linkage_opt.reach import (
     provider_unit_edges,
     unit_index,
 )
-from linkage_opt.scenario import Scenario
+from linkage_opt.inputs.scenario import Scenario
 from reference import rules
 
 INF = np.inf
@@ -65,7 +65,7 @@ class Formulation:
         return name in self.model.var_blocks
 
     def need_cover(self, x: np.ndarray) -> np.ndarray:
-        """Fraction of each need met (the interface ``linkage_opt.solve`` uses)."""
+        """Fraction of each need met (the interface ``linkage_opt.solving.solve`` uses)."""
         out = np.where(self.needs["q"].to_numpy(float) > 0, 0.0, 1.0)
         for name in ("x", "o"):
             b = self.var(name)

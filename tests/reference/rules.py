@@ -12,8 +12,8 @@ One function per rule; each adds one labelled row block to the model:
   budget-funded program money) stays within ``rules.budget.amount``.
 
 Eligibility rules (goods lots only serve categories that use their item, earmarks) live in
-:mod:`linkage_opt.reach`; the preference for expiring lots is part of the cost term in
-:mod:`linkage_opt.formulation`.
+:mod:`linkage_opt.model.reach`; the preference for expiring lots is part of the cost term in
+:mod:`linkage_opt.model.formulation`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage_opt.linear import LinearModel
+from linkage_opt.model.linear import LinearModel
 from linkage_opt.rules.budget import district_budget  # unchanged by the new model
 from linkage_opt.rules.party_capacity import add_rows as party_capacity_rows
-from linkage_opt.scenario import Scenario
+from linkage_opt.inputs.scenario import Scenario
 
 INF = np.inf
 
