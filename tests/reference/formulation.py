@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from linkage_opt.inputs.scenario import Scenario
 from linkage_opt.model.formulation import (  # shared: weights and edge parameters  # unchanged by the new model
     _funds_edges,
     _per_unit_load_cost,
@@ -26,7 +27,6 @@ from linkage_opt.model.reach import (
     provider_unit_edges,
     unit_index,
 )
-from linkage_opt.inputs.scenario import Scenario
 from reference import rules
 
 INF = np.inf

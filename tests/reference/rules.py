@@ -21,10 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkage_opt.inputs.scenario import Scenario
 from linkage_opt.model.linear import LinearModel
 from linkage_opt.rules.budget import district_budget  # unchanged by the new model
 from linkage_opt.rules.party_capacity import add_rows as party_capacity_rows
-from linkage_opt.inputs.scenario import Scenario
 
 INF = np.inf
 
