@@ -197,7 +197,7 @@ def test_a_passed_deadline_keeps_the_exact_amounts_and_the_plan_valid():
 
 def test_the_time_limit_bounds_the_rounding_too(monkeypatch):
     """Rounding to dispatchable amounts is part of the wall: with a time limit, solve() gives it a deadline
-    (a quarter of the writing margin past the limit), and a pass not done by then keeps the exact amounts."""
+    (half the writing margin past the limit), and a pass not done by then keeps the exact amounts."""
     import sys
     import time as _time
 
