@@ -115,6 +115,20 @@ def _dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | Non
     return _clean(rows), report
 
 
+def _unit_cap(cfg) -> float:
+    """``rules.max_hours_per_unit``'s hours, or infinity when the rule is off."""
+    rule = getattr(cfg.rules, "max_hours_per_unit", None)
+    return rule.hours if rule is not None and rule.enabled and rule.hours is not None else math.inf
+
+
+def _volunteer_unit_hours(ctx: _Context, amount: np.ndarray, rows: np.ndarray) -> dict:
+    """Hours per (volunteer, unit) over the rows selected by mask ``rows``: what the per-unit cap limits."""
+    out: dict = {}
+    for i in np.flatnonzero(rows & (ctx.kind == "volunteer")):
+        out[(ctx.pid[i], ctx.unit[i])] = out.get((ctx.pid[i], ctx.unit[i]), 0.0) + amount[i]
+    return out
+
+
 def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFrame, int, float]:
     """Service that rounding would drop because its whole dispatch group holds less than ``min_hours`` in a
     (unit, category) -- two volunteers with 0.5 h each on a 1-h need, or 0.8 volunteer hours supervised by
@@ -135,17 +149,14 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
     cfg = ctx.cfg
     r = cfg.rules
     people = ctx.handled & np.isin(ctx.kind, PEOPLE)
-    cap_rule = getattr(r, "max_hours_per_unit", None)
-    cap = cap_rule.hours if cap_rule is not None and cap_rule.enabled and cap_rule.hours is not None else math.inf
+    cap = _unit_cap(cfg)
     party_rule = r.party_share.enabled and r.party_share.min_share > 0
     supervised = set(cfg.supervised_categories) if r.supervision.enabled else set()
     budget = r.budget
     headroom = (math.inf if not budget.enabled or budget.amount is None
                 else (budget.amount - money_before if money_before is not None else 0.0))
     residual = dict(ctx.residual0)
-    unit_hours: dict = {}
-    for i in np.flatnonzero(people):
-        unit_hours[(ctx.pid[i], ctx.unit[i])] = unit_hours.get((ctx.pid[i], ctx.unit[i]), 0.0) + ctx.amount[i]
+    unit_hours = _volunteer_unit_hours(ctx, ctx.amount, people)
 
     def party(i: int) -> bool:
         return ctx.kind[i] == "volunteer" and bool(ctx.party.get(ctx.pid[i], False))
@@ -385,11 +396,8 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
         return a, amount
     headroom = ctx.headroom
     step = ctx.cfg.dispatch.step
-    cap_rule = getattr(ctx.cfg.rules, "max_hours_per_unit", None)
-    cap = cap_rule.hours if cap_rule is not None and cap_rule.enabled and cap_rule.hours is not None else math.inf
-    unit_hours: dict = {}
-    for i in np.flatnonzero(people & (ctx.kind == "volunteer")):
-        unit_hours[(ctx.pid[i], ctx.unit[i])] = unit_hours.get((ctx.pid[i], ctx.unit[i]), 0.0) + amount[i]
+    cap = _unit_cap(ctx.cfg)
+    unit_hours = _volunteer_unit_hours(ctx, amount, people)
     by_sink: dict = {}
     for i in need_rows:
         # a need row takes any people's hours; a program's worker and volunteer hours are two totals
@@ -624,13 +632,13 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
                 if tot > 1e-6 and party < rho * tot - 1e-7:
                     broken |= {g for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
                                if g[0] == "volunteer" and g[1] == u and ctx.party.get(ctx.pid[i], False)}
-    cap = getattr(r, "max_hours_per_unit", None)
-    if cap is not None and cap.enabled and cap.hours is not None:
+    cap = _unit_cap(cfg)
+    if math.isfinite(cap):
         # rules.max_hours_per_unit: a volunteer whom rounding took past the cap in a unit keeps exact amounts there
         v1 = people1[people1["provider_kind"] == "volunteer"]
         if len(v1):
             per = v1.groupby(["provider_id", "unit_id"])["hours"].sum()
-            over = {(p, u) for (p, u), h in per.items() if h > cap.hours + 1e-7}
+            over = {(p, u) for (p, u), h in per.items() if h > cap + 1e-7}
             if over:
                 broken |= {g for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
                            if g[0] == "volunteer" and (ctx.pid[i], g[1]) in over}
