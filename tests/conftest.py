@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-# Printing sheets.pdf through headless Chromium takes seconds a plan: only tests/test_sheets.py asks for it.
+# Printing sheets.pdf through headless Chromium takes seconds a plan: only tests/outputs/test_sheets.py asks for it.
 os.environ.setdefault("LINKAGE_OPT_NO_PDF", "1")
 
 TINY_CONFIG: dict = {
@@ -151,8 +151,8 @@ def tiny_scenario(tmp_path: Path) -> Path:
     return write_scenario(tmp_path)
 
 
-# People's details in extra columns, as a planner adds them to the template (tests/test_sheets.py,
-# tests/test_privacy.py): names and phones are personal (config privacy.personal's defaults), 备注 is not.
+# People's details in extra columns, as a planner adds them to the template (tests/outputs/test_sheets.py,
+# tests/outputs/test_privacy.py): names and phones are personal (config privacy.personal's defaults), 备注 is not.
 PHONE_V1, PHONE_W1, PHONE_U1, PHONE_L1 = "13800001111", "13900002222", "02883330000", "02884440000"
 
 

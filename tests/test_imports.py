@@ -28,3 +28,12 @@ def test_no_module_imports_the_package_that_imports_it():
             elif isinstance(node, ast.Import):
                 bad += [f"{path.relative_to(PKG)}: import {a.name}" for a in node.names if a.name == "linkage_opt"]
     assert not bad, bad
+
+
+def test_tests_mirror_the_package():
+    """Each subpackage has its tests in the folder of the same name (tests/solving/ for linkage_opt/solving/),
+    and no test folder stands for a subpackage that does not exist."""
+    tests = Path(__file__).resolve().parent
+    packages = {p.name for p in PKG.iterdir() if (p / "__init__.py").is_file() and p.name != "locale"}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders == packages, (sorted(packages - folders), sorted(folders - packages))

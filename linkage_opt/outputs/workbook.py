@@ -6,7 +6,7 @@ numbers stored as numbers. Text is always written as a text cell and never as a 
 starts with ``=``, ``+``, ``-``, ``@``, tab or CR also carries Excel's quote prefix (OWASP's advice on
 CSV/formula injection), so that editing the cell in Excel/WPS does not turn it into a formula either.
 
-Written with XlsxWriter (fast, constant memory for large plans); ``tests/test_workbook.py`` reads the
+Written with XlsxWriter (fast, constant memory for large plans); ``tests/outputs/test_desk.py`` reads the
 result back with openpyxl.
 """
 

@@ -12,7 +12,7 @@ share one name; what a rule module provides is :class:`~linkage_opt.rules.base.R
 * :mod:`.max_hours_per_unit` -- no volunteer gives more than ``hours`` in one unit.
 
 To add a rule: write one module here (copy the smallest, :mod:`.party_capacity`), add it to
-:data:`RULES`, and test it (``tests/test_rules_registry.py``); see docs/model.md, "How to add a rule".
+:data:`RULES`, and test it (``tests/rules/test_registry.py``); see docs/model.md, "How to add a rule".
 Eligibility rules (goods lots only serve categories that use their item, earmarks) live in
 :mod:`linkage_opt.model.reach`; the preference for expiring lots (``rules.expiry``) is part of the cost term
 in :mod:`linkage_opt.model.formulation`.

@@ -105,7 +105,7 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
 
 # ---------------------------------------------------------------------------------------------------
 # Plan tables: name -> (SQL table, [(column, kind)]) with kind in str | float | int.
-# Must match linkage_opt.solving.plan's *_COLUMNS (tests/test_ledger.py checks); a new column is a migration.
+# Must match linkage_opt.solving.plan's *_COLUMNS (tests/runs/test_ledger.py checks); a new column is a migration.
 # ---------------------------------------------------------------------------------------------------
 
 # the plan tables' SQL tables, with their columns' kinds as every reader of a plan types them

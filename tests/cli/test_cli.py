@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from linkage_opt.cli.commands import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLAN_FILES = {"allocations.csv", "coverage.csv", "providers.csv", "programs.csv", "summary.json",
               "explanations.csv", "marginal_values.csv"}
 

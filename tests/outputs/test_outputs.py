@@ -32,7 +32,7 @@ from linkage_opt.cli.commands import app
 from linkage_opt.errors import LinkageError, OutputError, OutputPathError
 from linkage_opt.runs.ledger import Ledger, LedgerWriteError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str):

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import write_scenario
+from plans import constructed_plans
 from rich.console import Console
 from rich.table import Table
-from test_runner import constructed_plans
 from typer.testing import CliRunner
 
 from linkage_opt.analysis import compare

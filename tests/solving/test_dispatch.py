@@ -17,7 +17,7 @@ from linkage_opt.inputs.load import load_scenario
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.solve import solve
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import write_scenario
+from plans import constructed_plans, record
 from typer.testing import CliRunner
 
 from linkage_opt.cli.runs import app
@@ -356,38 +357,6 @@ def test_concurrent_runs_of_one_period_never_both_plan(cfg, tmp_path):
 # diff, CLI, logs
 # ---------------------------------------------------------------------------------------------------
 
-def _plan(alloc_rows, cov_rows, prov_rows):
-    alloc = pd.DataFrame(alloc_rows, columns=["provider_kind", "provider_id", "unit_id", "category", "need_id",
-                                              "program_id", "quantity", "load", "cost"])
-    cov = pd.DataFrame(cov_rows, columns=["need_id", "unit_id", "unit_name", "category", "tier", "need", "covered",
-                                          "unmet", "coverage_ratio", "weight", "priority"])
-    prov = pd.DataFrame(prov_rows, columns=["provider_kind", "provider_id", "capacity", "used", "utilization",
-                                            "fixed_cost"])
-    progs = pd.DataFrame(columns=["program_id", "org_id", "unit_id", "category", "instances", "output", "delivered",
-                                  "fixed_cost"])
-    return {"allocations": alloc, "coverage": cov, "providers": prov, "programs": progs}
-
-
-def constructed_plans():
-    a = _plan(
-        [("volunteer", "V1", "U1", "elderly_care", "n1", "", 10.0, 10.0, 0.0),
-         ("social_worker", "W1", "U2", "mental_health", "n3", "", 4.0, 4.0, 140.0)],
-        [("n1", "U1", "东门社区", "elderly_care", "basic", 20.0, 10.0, 10.0, 0.5, 1.0, 1.0),
-         ("n2", "U1", "东门社区", "elderly_care", "basic", 5.0, 0.0, 5.0, 0.0, 1.0, 1.0),
-         ("n3", "U2", "西岭村", "mental_health", "basic", 4.0, 4.0, 0.0, 1.0, 1.0, 1.0)],
-        [("volunteer", "V1", 10.0, 10.0, 1.0, 0.0), ("social_worker", "W1", 80.0, 4.0, 0.05, 0.0)])
-    b = _plan(
-        [("volunteer", "V1", "U2", "mental_health", "n3", "", 0.0, 0.0, 0.0),        # zero row: no pairing
-         ("volunteer", "V2", "U1", "elderly_care", "n1", "", 15.0, 15.0, 0.0),
-         ("social_worker", "W1", "U2", "mental_health", "n3", "", 4.0, 4.0, 140.0)],
-        [("n1", "U1", "东门社区", "elderly_care", "basic", 20.0, 15.0, 5.0, 0.75, 1.0, 1.0),
-         ("n2", "U1", "东门社区", "elderly_care", "basic", 5.0, 0.0, 5.0, 0.0, 1.0, 1.0),
-         ("n3", "U2", "西岭村", "mental_health", "basic", 4.0, 4.0, 0.0, 1.0, 1.0, 1.0)],
-        [("volunteer", "V1", 10.0, 0.0, 0.0, 0.0), ("volunteer", "V2", 20.0, 15.0, 0.75, 0.0),
-         ("social_worker", "W1", 80.0, 4.0, 0.05, 0.0)])
-    return a, b
-
-
 def test_diff_reports_coverage_capacity_and_pairing_changes():
     a, b = constructed_plans()
     d = diff_plans(a, b)
@@ -404,8 +373,6 @@ def test_diff_reports_coverage_capacity_and_pairing_changes():
 
 
 def test_runs_diff_command_on_recorded_runs_and_folders(tmp_path):
-    from test_ledger import record
-
     a, b = constructed_plans()
     runs = tmp_path / "runs"
     with Ledger(runs / "ledger.sqlite") as lg:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference.formulation import build as build_reference
-from test_properties import scenarios
+from strategies import scenarios
 
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.model.formulation import build

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from factories import make_scenario, unit
 from hypothesis import HealthCheck, given, settings
-from test_properties import scenarios
+from strategies import scenarios
 
 from linkage_opt.model.formulation import build
 from linkage_opt.solving.baseline import baseline_solution, repaired_baseline, violated_blocks

@@ -19,7 +19,7 @@ from linkage_opt.solvers.mps import read_mps_solve_bare, write_mps
 
 BACKENDS = available_backends()
 MIP_BACKENDS = [b for b in ("highs", "cbc", "scip") if b in BACKENDS]   # the ones taking any MILP
-MKNAP = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "mknap" / "mknap1.txt"
+MKNAP = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "mknap" / "mknap1.txt"
 INF = np.inf
 
 
@@ -100,7 +100,7 @@ def test_callers_ask_for_features_not_names():
 
     assert with_feature("duals", "cbc") == "highs" and with_feature("duals", "highs") == "highs"
     assert with_feature("duals", "not a backend") == "highs"
-    root = Path(__file__).resolve().parents[1] / "linkage_opt"
+    root = Path(__file__).resolve().parents[2] / "linkage_opt"
     for path in root.rglob("*.py"):
         if path.parent.name == "solvers":
             continue

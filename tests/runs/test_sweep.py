@@ -36,7 +36,7 @@ from linkage_opt.runs.sweep import (
     weight_variants,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def scarce(tmp_path: Path) -> Path:

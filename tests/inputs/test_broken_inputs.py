@@ -3,7 +3,7 @@ mutation, and runs the real ``linkage-opt validate``. Every case must exit 2, na
 column of the problem, show no traceback, and write nothing into the scenario folder.
 
 Most cases run in-process through typer's CliRunner (fast); a few run the CLI as a subprocess.
-Byte-level fixtures (a GBK file, a binary file) live in ``tests/broken/``.
+Byte-level fixtures (a GBK file, a binary file) live in ``tests/inputs/broken/``.
 """
 
 from __future__ import annotations

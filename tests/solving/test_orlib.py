@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from linkage_opt.cli.commands import app
 from linkage_opt.solvers import available_backends
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "orlib"
 
 spec = importlib.util.spec_from_file_location("orlib", ROOT / "benchmarks" / "orlib.py")

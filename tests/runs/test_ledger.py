@@ -7,6 +7,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
+from plans import record, write_plan_folder
 
 from linkage_opt.runs import ledger as ledger_mod
 from linkage_opt.runs.ledger import (
@@ -24,8 +25,6 @@ from linkage_opt.solving.plan import (
     COVERAGE_COLUMNS,
     PROGRAM_COLUMNS,
     PROVIDER_COLUMNS,
-    write_csv,
-    write_json,
 )
 
 
@@ -58,24 +57,6 @@ def tables_fixture() -> dict[str, pd.DataFrame]:
         "instances": np.array([1], dtype=np.int64), "output": [10.0], "delivered": [10.0], "fixed_cost": [500.0],
     })[PROGRAM_COLUMNS]
     return {"allocations": alloc, "coverage": cov, "providers": prov, "programs": progs}
-
-
-def write_plan_folder(folder, tables, extras=None):
-    folder.mkdir(parents=True)
-    for name, frame in tables.items():
-        write_csv(frame, folder / f"{name}.csv")
-    for name, frame in (extras or {}).items():
-        write_csv(frame, folder / name)
-    write_json({"status": "optimal", "period": "2026-12", "metrics": {"weighted_coverage": 0.9}}, folder / "summary.json")
-    return {p.name: p for p in sorted(folder.iterdir())}
-
-
-def record(lg: Ledger, run_id: str, folder, tables, *, period="2026-12", revision=1, publish=True, extras=None):
-    files = write_plan_folder(folder, tables, extras)
-    lg.insert_run(run_id=run_id, period=period, revision=revision, input_fingerprint="f" * 64)
-    lg.finish_run(run_id, status="optimal", exit_code=0, summary_json=(folder / "summary.json").read_text("utf-8"),
-                  tables=tables, files=files, publish=publish)
-    return files
 
 
 def test_plan_table_contract_matches_the_plan_writer():

@@ -14,7 +14,7 @@ from linkage_opt import limits
 from linkage_opt.errors import ValidationError
 from linkage_opt.inputs.load import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 SST = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
