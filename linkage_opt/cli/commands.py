@@ -252,7 +252,10 @@ def plan(
                      progress=lambda step: status.update(T(PROGRESS[step])))
     skipped = result.summary.get("outputs_skipped", [])
     for item in skipped:
-        err_console.print(f"[yellow]{T('warning:')}[/] " + T("{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}", **item), highlight=False,
+        why = (T("{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}", **item)
+               if "estimated_s" in item else
+               T("{output} not written: the time limit's margin ran out while it was being made; make it with: {later}", **item))
+        err_console.print(f"[yellow]{T('warning:')}[/] " + why, highlight=False,
                           soft_wrap=True)
     _print_plan(result, target)
     if baseline and "baseline.json" in result.extras:

@@ -209,16 +209,20 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
-def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
+def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False, pdf_deadline: float | None = None) -> None:
     """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
-    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""
-    from .sheets import attach_sheets, build_sheets
+    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns.
+
+    ``sheets.pdf`` comes last, the slowest and the most optional: printed by ``pdf_deadline``
+    (``time.monotonic()``) or not at all (``summary["sheets"]["pdf"]`` says why)."""
+    from .sheets import attach_pdf, attach_sheets, build_sheets
     from .workbook import attach_workbook
 
     sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
-    attach_sheets(plan, scenario, lang, redact, sheets=sheets)
+    html = attach_sheets(plan, scenario, lang, redact, pdf=False, sheets=sheets)
     attach_workbook(plan, scenario, lang, redact, sheets=sheets)
     attach_report(plan, scenario, lang)
+    attach_pdf(plan, html, pdf_deadline)
 
 
 def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:

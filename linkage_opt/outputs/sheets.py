@@ -23,11 +23,14 @@ both languages for every key.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -646,25 +649,50 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-def html_to_pdf(html: str, timeout: float = 90.0) -> tuple[bytes | None, str]:
-    """``(pdf bytes, "written")`` printed by headless Chromium, or ``(None, why not)``."""
+PDF_TIMEOUT_S = 300.0   # without a time limit: Chromium printed the realistic district's 2.9 MB page in about 75 s
+PDF_MIN_S = 2.0         # less than this left in the writing margin: not started
+
+
+def html_to_pdf(html: str, timeout: float = PDF_TIMEOUT_S) -> tuple[bytes | None, str]:
+    """``(pdf bytes, "written")`` printed by headless Chromium within ``timeout`` seconds, or ``(None, why
+    not)``. Chromium runs in its own process group, all of which is killed when the time is up."""
     if os.environ.get("LINKAGE_OPT_NO_PDF") == "1":
         return None, "skipped: LINKAGE_OPT_NO_PDF=1"
     exe = find_chromium()
     if exe is None:
         return None, "skipped: no Chromium found"
+    if timeout < PDF_MIN_S:
+        return None, "skipped: no time left in the writing margin"
     with tempfile.TemporaryDirectory(prefix="linkage-sheets-") as tmp:
         src, out = Path(tmp) / "sheets.html", Path(tmp) / "sheets.pdf"
         src.write_text(html, encoding="utf-8")
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={out}", src.as_uri()]
         try:
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
-        except (OSError, subprocess.SubprocessError) as exc:
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
             return None, f"skipped: {type(exc).__name__}"
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)     # the browser and every helper process it started
+            proc.wait()
+            return None, f"skipped: not printed within {timeout:.0f} s"
         if out.is_file() and out.stat().st_size > 0:
             return out.read_bytes(), "written"
     return None, "skipped: Chromium wrote no PDF"
+
+
+def attach_pdf(plan, html: str, deadline: float | None = None) -> str:
+    """``sheets.pdf`` printed from ``html`` into the plan's files by ``deadline`` (``time.monotonic()``;
+    None: within :data:`PDF_TIMEOUT_S`); the outcome is in ``summary["sheets"]["pdf"]`` and returned."""
+    timeout = PDF_TIMEOUT_S if deadline is None else min(PDF_TIMEOUT_S, deadline - time.monotonic())
+    data, status = html_to_pdf(html, timeout)
+    if data is not None:
+        plan.extras["sheets.pdf"] = data
+    plan.summary.setdefault("sheets", {"html": "sheets.html"})["pdf"] = status
+    return status
 
 
 def attach_sheets(plan, scenario=None, lang: str | None = None, redact: bool = False, pdf: bool = True,
@@ -673,10 +701,7 @@ def attach_sheets(plan, scenario=None, lang: str | None = None, redact: bool = F
     ``summary["sheets"]``."""
     html = build_sheets_html(plan, scenario, lang, redact, sheets)
     plan.extras["sheets.html"] = html
-    status = "skipped: not asked"
+    plan.summary["sheets"] = {"html": "sheets.html", "pdf": "skipped: not asked", "redacted": bool(redact)}
     if pdf:
-        data, status = html_to_pdf(html)
-        if data is not None:
-            plan.extras["sheets.pdf"] = data
-    plan.summary["sheets"] = {"html": "sheets.html", "pdf": status, "redacted": bool(redact)}
+        attach_pdf(plan, html)
     return html

@@ -133,7 +133,12 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
         step("workbook")
         desk_s = SHEET_S_PER_CELL * plan_cells(plan) + REPORT_S_PER_ROW * plan_rows(plan)
         if budget.allows("plan.xlsx, report.html, sheets.html", desk_s, reserve, f"linkage-opt report {out_dir}"):
-            guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact))
+            pdf_by = None if budget.end is None else budget.end - reserve
+            guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact, pdf_deadline=pdf_by))
+            pdf = str((plan.summary.get("sheets") or {}).get("pdf", ""))
+            if pdf.startswith(("skipped: not printed within", "skipped: no time left")):
+                budget.skipped.append({"output": "sheets.pdf", "left_s": round(max(budget.left() or 0.0, 0.0), 1),
+                                       "later": f"linkage-opt report {out_dir}"})
     if budget.skipped:
         plan.summary["outputs_skipped"] = budget.skipped
     return budget.skipped

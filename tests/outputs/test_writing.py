@@ -4,6 +4,7 @@ writing margin are left out, named in summary.json with the command that makes t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -41,3 +42,51 @@ def test_explanations_past_their_deadline_are_marked_not_explained():
     none = explain_unmet(plan.formulation, plan.solution, plan.tables(), deadline=time.monotonic() - 1)
     assert len(full) and list(none["need_id"]) == list(full["need_id"])
     assert set(none["reason_code"]) == {"not_explained"}
+
+
+def _slow_browser(tmp_path, monkeypatch):
+    """A 'chromium' on PATH that starts a helper process and never prints: what a slow print looks like."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "chromium"
+    pidfile = tmp_path / "helper.pid"
+    exe.write_text(f"#!/bin/sh\nsleep 120 &\necho $! > {pidfile}\nwait\n", encoding="utf-8")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    monkeypatch.delenv("LINKAGE_OPT_NO_PDF", raising=False)
+    return pidfile
+
+
+def test_sheets_pdf_is_printed_within_its_deadline_or_not_at_all(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from linkage_opt.outputs import sheets
+
+    pidfile = _slow_browser(tmp_path, monkeypatch)
+    t0 = time.monotonic()
+    data, status = sheets.html_to_pdf("<p>x</p>", timeout=2.5)
+    assert data is None and status == "skipped: not printed within 2 s"
+    assert time.monotonic() - t0 < 10
+    helper = int(pidfile.read_text())
+    time.sleep(0.2)
+    try:                                             # the browser's own helpers are gone too
+        os.kill(helper, 0)
+        alive = Path(f"/proc/{helper}/stat").read_text().split()[2] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        alive = False
+    assert not alive
+    assert sheets.html_to_pdf("<p>x</p>", timeout=1.0) == (None, "skipped: no time left in the writing margin")
+
+
+def test_a_plan_whose_pdf_does_not_fit_the_margin_names_it(tmp_path, monkeypatch):
+    _slow_browser(tmp_path, monkeypatch)
+    out = tmp_path / "plan"
+    r = CliRunner().invoke(app, ["plan", "configs/zhugen.yaml", "--out", str(out), "--time-limit", "5"],
+                           terminal_width=200)
+    assert r.exit_code in (0, 1), r.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [s["output"] for s in summary["outputs_skipped"]] == ["sheets.pdf"]
+    assert summary["sheets"]["pdf"].startswith(("skipped: not printed within", "skipped: no time left"))
+    assert (out / "plan.xlsx").exists() and (out / "sheets.html").exists() and not (out / "sheets.pdf").exists()
+    assert "sheets.pdf not written" in r.output
