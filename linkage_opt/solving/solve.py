@@ -605,12 +605,15 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     # never (lexicographically) worse than it; unused when no repair makes it satisfy every requirement
     from .baseline import rule_of_thumb_start
 
-    # guarantees placed first (when the repairs leave one short) may take most of the time left: it stops at
-    # its first plan (a zero objective), and without a start a short limit ends with no plan at all
-    now = time.monotonic()
-    left = None if options.deadline is None else max(0.0, options.deadline - now)
+    # guarantees placed first (when the repairs leave one short) may take all the time left and a quarter of
+    # the writing margin: it stops at its first plan (a zero objective), it is the plan every stage starts
+    # from, and without it a short limit on a busy machine ends with no plan at all (a sweep variant at 20 s,
+    # load 5-8, did: docs/performance.md). Usually it takes a second or two and the stages get the rest.
+    guarantee_deadline = None
+    if options.deadline is not None:
+        guarantee_deadline = options.deadline + 0.25 * (writing_margin(options.time_limit) or 0.0)
     rule_start, rule_report = rule_of_thumb_start(
-        form, backend_name, dataclasses.replace(options, time_limit=None, deadline=None if left is None else now + 0.6 * left))
+        form, backend_name, dataclasses.replace(options, time_limit=None, deadline=guarantee_deadline))
     x, stages, status = solve_formulation(form, backend_name, options, progress,
                                           first_start=rule_start if rule_report["feasible"] else None)
     solve_s = time.perf_counter() - t1

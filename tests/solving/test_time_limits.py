@@ -493,3 +493,25 @@ def test_every_stage_bound_is_checked_in_the_pipeline(town, monkeypatch):
     assert cov["slack"] <= town.config.solver.mip_gap * 1.0 + 1e-12   # the loose bound widens nothing
     assert eq["best_bound"] is None and "wrong side" in eq["bound_note"] and eq["status"] != "optimal"
     assert_bounds_valid(plan)
+
+
+def test_a_slow_guarantees_first_start_still_gives_a_plan_within_the_margin(u40, monkeypatch):
+    """On a busy machine the guarantees-first start (the plan every stage starts from) may take longer than
+    the stages' share: it may then use the whole limit and a quarter of the margin, and the plan is that
+    start, back within the limit plus the margin -- not "no plan"."""
+    from linkage_opt.solving import baseline
+
+    real = baseline.guarantee_plan
+
+    def slow(form, backend_name, options):
+        time.sleep(1.6)                      # most of a 2-second limit gone before the search starts
+        return real(form, backend_name, options)
+
+    monkeypatch.setattr(baseline, "guarantee_plan", slow)
+    t0 = time.monotonic()
+    plan = solve(u40, time_limit=2.0)
+    wall = time.monotonic() - t0
+    assert wall < 2.0 + MARGIN, wall
+    assert plan.summary["rule_of_thumb_start"]["guarantees_first"]["used"]
+    assert plan.summary["metrics"]["guaranteed_met"] == plan.summary["metrics"]["guaranteed_needs"]
+    assert_valid(u40, plan.formulation, plan.solution, plan.summary)
