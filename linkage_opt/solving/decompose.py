@@ -78,8 +78,11 @@ def partition(scenario: Scenario, column: str) -> pd.Series:
 
 
 def provider_parts(scenario: Scenario, part_code: np.ndarray, n_parts: int) -> dict[str, tuple[int, ...]]:
-    """Provider id -> the parts (codes, sorted) holding a unit it may serve, by reach and earmarks alone
-    (skills are not looked at: a provider counted in a part it cannot serve only gets a share it leaves idle).
+    """Provider id -> the parts (codes, sorted) holding a unit it may serve, by reach and earmarks, and then
+    only the parts with a need in a category it serves (skills; a lot's kind, item and earmark): a
+    volunteer, worker or lot counted in a part it cannot serve would only get a share there that it leaves
+    idle, and a copy in that part's scenario. Organizations keep every part in reach (their programs and
+    their own skills decide there).
 
     Reach as in :mod:`linkage_opt.model.reach`: explicit ``reach`` rows; else within ``max_km`` of the home unit
     (units without coordinates: ``reach.same_town_km`` within their town); lots by their unit and town
@@ -105,7 +108,8 @@ def provider_parts(scenario: Scenario, part_code: np.ndarray, n_parts: int) -> d
         town_parts.setdefault(t, set()).add(int(p))
     same_km = cfg.reach.same_town_km
 
-    P = build_providers(scenario).frame
+    providers = build_providers(scenario)
+    P = providers.frame
     explicit = {}
     if len(scenario.reach):
         r = scenario.reach
@@ -151,7 +155,41 @@ def provider_parts(scenario: Scenario, part_code: np.ndarray, n_parts: int) -> d
         if len(eligible) and org in out and org not in explicit:
             extra = {int(part_code[pos.get_loc(u)]) for u in eligible if u in pos}
             out[org] = tuple(sorted(set(out[org]) | extra))
-    return out
+    return _serving_parts(scenario, providers, part_code, out)
+
+
+def _serving_parts(scenario: Scenario, providers, part_code: np.ndarray,
+                   out: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """``out`` with each volunteer's, worker's and lot's parts narrowed to those with a need (of positive
+    quantity) in a category it may serve (:func:`linkage_opt.model.reach.provider_categories`). A part where
+    it serves no category has no row it could enter (direct service, program inputs and supervision are
+    all per category), so the parts' optimum is unchanged; one that serves nowhere keeps its home part."""
+    from ..model.reach import provider_categories
+
+    nd = scenario.needs
+    if not len(nd):
+        return out
+    unit_code = pd.Series(part_code, index=scenario.units["unit_id"].astype(str).to_numpy())
+    q = pd.to_numeric(nd["quantity"], errors="coerce").fillna(0.0).to_numpy(float)
+    codes = unit_code.reindex(nd["unit_id"].astype(str).to_numpy()).to_numpy()
+    wanted = pd.DataFrame({"part": codes[q > 0], "category": nd["category"].astype(str).to_numpy()[q > 0]})
+    parts_of_cat = {c: set(g.astype(int)) for c, g in wanted.drop_duplicates().groupby("category")["part"]}
+    P = providers.frame
+    pc = provider_categories(scenario, providers)
+    ids = P["provider_id"].astype(str).to_numpy()
+    served: dict[str, set[int]] = {}
+    for p_row, cat in zip(pc["p"].to_numpy(), pc["category"].to_numpy()):
+        served.setdefault(ids[p_row], set()).update(parts_of_cat.get(cat, ()))
+    narrowed = dict(out)
+    for pid, kind, home in zip(ids, P["kind"].to_numpy(), P["home"].to_numpy()):
+        if kind == "organization" or pid not in out:
+            continue
+        keep = tuple(c for c in out[pid] if c in served.get(pid, ()))
+        if not keep:       # serves nowhere: listed in its home part (a lot: its first), where it stays idle
+            own = int(part_code[int(home)]) if home >= 0 else -1
+            keep = (own,) if own in out[pid] else out[pid][:1]
+        narrowed[pid] = keep
+    return narrowed
 
 
 # ---------------------------------------------------------------------------------------------------
