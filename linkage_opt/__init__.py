@@ -14,6 +14,7 @@ from .inputs.scenario import Scenario
 from .runs.sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
 from .solving.plan import Plan
 from .solving.solve import solve  # (binds the function over the submodule of the same name)
+from .solving.summary import Summary
 
 __all__ = [
                      "InfeasibleError",
@@ -24,6 +25,7 @@ __all__ = [
                      "Problem",
                      "Scenario",
                      "SolverError",
+                     "Summary",
                      "SweepResult",
                      "ValidationError",
                      "__version__",

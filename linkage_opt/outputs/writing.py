@@ -5,7 +5,7 @@ A time limit is a wall: ``plan`` returns by ``time_limit`` plus the writing marg
 CSVs and ``summary.json``) are always written. The optional outputs -- explanations and marginal values,
 the rule-of-thumb comparison, ``plan.xlsx`` and ``report.html`` -- are made, in that order, only while
 their estimated time fits in what is left of the margin after the plan's own files; one that does not fit
-is left out, named in ``summary["outputs_skipped"]`` with the command that makes it later
+is left out, named in ``summary.outputs_skipped`` with the command that makes it later
 (``linkage-opt explain DIR``, ``linkage-opt report DIR``), and ``plan`` says so.
 
 The estimates are per row or per cell of the plan's tables, measured on the realistic district and city
@@ -90,7 +90,7 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
        ``scenario`` (``redact``: without personal columns); a decomposed plan (no model) of more than
        :data:`DESK_FILES_MAX_UNITS` units is written without them.
 
-    What does not fit is left out and named in ``summary["outputs_skipped"]`` with the command that makes it
+    What does not fit is left out and named in ``summary.outputs_skipped`` with the command that makes it
     later (for ``out_dir``); the list is returned. ``progress`` is told each step of :data:`STEPS` as it
     starts. An output that fails raises, unless ``on_error`` is given: it is then told ``(output, error)``
     ("explanations", "baseline" or "desk") and the plan is written without that output.
@@ -117,7 +117,7 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
 
     modelled = plan.formulation is not None
     started = getattr(plan, "solve_started", None)
-    time_limit = (plan.summary.get("solver") or {}).get("time_limit")
+    time_limit = plan.summary.solver.time_limit
     # the time limit is a wall: the optional outputs are made only while they fit in its margin
     budget = WritingBudget.after(started, time_limit) if started is not None else WritingBudget(None)
     if explain and modelled:
@@ -135,5 +135,5 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
         if budget.allows("plan.xlsx, report.html, sheets.html", desk_s, reserve, f"linkage-opt report {out_dir}"):
             guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact))
     if budget.skipped:
-        plan.summary["outputs_skipped"] = budget.skipped
+        plan.summary.outputs_skipped = budget.skipped
     return budget.skipped

@@ -471,8 +471,8 @@ def compare(form: Formulation, plan: Plan) -> dict:
     base_tables = build_tables(form, xb, rounded=False)     # the yardstick unrounded: never lowered by rounding
     base = plan_metrics(base_tables, form.scenario)
     base["money"] = float(form.col_money @ xb)
-    delivered = dict(plan.summary["metrics"])
-    delivered["money"] = plan.summary["objective"]["money"]
+    delivered = plan.summary.metrics.to_dict()
+    delivered["money"] = plan.summary.objective.money
     if plan.solution is not None:
         # like for like: the optimized plan in the model's exact amounts too (rounding to dispatchable
         # amounts, linkage_opt.solving.dispatch, would lower either plan; the delivered figures are kept beside)
@@ -507,7 +507,7 @@ def attach_baseline(plan: Plan, scenario=None) -> dict:
     cov = cmp.pop("baseline_coverage")
     plan.extras["baseline.json"] = cmp
     plan.extras["baseline_coverage.csv"] = cov
-    plan.summary["baseline"] = {"weighted_coverage": cmp["baseline"]["weighted_coverage"]}
+    plan.summary.baseline = {"weighted_coverage": cmp["baseline"]["weighted_coverage"]}
     return cmp
 
 

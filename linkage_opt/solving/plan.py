@@ -24,6 +24,7 @@ from ..i18n import Msg
 from ..model.disaggregate import allocation_rows
 from ..model.formulation import Formulation
 from ..model.reach import member_frame
+from .summary import Objective, Summary, Timings
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
                       "quantity", "load", "cost"]
@@ -65,7 +66,8 @@ class Plan:
     coverage: pd.DataFrame
     providers: pd.DataFrame
     programs: pd.DataFrame
-    summary: dict
+    # the solver's figures (summary.json), typed; a mapping given here (a parsed summary.json) is validated
+    summary: Summary
     # optional extra files: name -> dict (json), DataFrame (csv), str (UTF-8 text) or bytes (e.g. plan.xlsx)
     extras: dict = field(default_factory=dict)
     formulation: object = field(default=None, repr=False, compare=False)  # the model it came from (not written)
@@ -73,13 +75,16 @@ class Plan:
     # time.monotonic() when solve began: the time limit's writing margin runs from it (linkage_opt.outputs.writing)
     solve_started: float | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def status(self) -> str:
-        return self.summary["status"]
+    def __post_init__(self) -> None:
+        self.summary = Summary.coerce(self.summary)
 
     @property
-    def objective(self) -> dict:
-        return self.summary["objective"]
+    def status(self) -> str:
+        return self.summary.status
+
+    @property
+    def objective(self) -> Objective:
+        return self.summary.objective
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"allocations": self.allocations, "coverage": self.coverage, "providers": self.providers,
@@ -115,7 +120,7 @@ class Plan:
                 current = plan_dir / file
                 tables[name] = read_plan_table(name, current)
             current = plan_dir / "summary.json"
-            summary = json.loads(current.read_text(encoding="utf-8"))
+            summary = Summary.model_validate(json.loads(current.read_text(encoding="utf-8")))   # extras kept
             extras: dict = {}
             for name in EXTRA_CSV_FILES:
                 current = plan_dir / name
@@ -127,7 +132,8 @@ class Plan:
                     extras[name] = json.loads(current.read_text(encoding="utf-8"))
         except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
             raise
-        except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors
+        except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError, a summary.json
+            # of the wrong shape (pydantic's ValidationError): ValueErrors
             raise ValidationError([Problem(str(current), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
                                            hint=DAMAGED_HINT)]) from None
         return cls(tables["allocations"], tables["coverage"], tables["providers"], tables["programs"],
@@ -173,7 +179,7 @@ class Plan:
         if progress is not None:
             progress("writing")
         t0 = time.perf_counter()
-        summary = dict(self.summary)
+        summary = self.summary.to_dict()      # summary.json: the keys that are set, in their order
         summary["timings"] = dict(summary.get("timings", {}))
 
         def fill(tmp: Path) -> None:
@@ -190,7 +196,9 @@ class Plan:
             write_json(summary, tmp / "summary.json")
 
         out = outdir.write_folder(out_dir, fill, replace=overwrite)
-        self.summary.setdefault("timings", {})["write_s"] = summary["timings"]["write_s"]
+        if "timings" not in self.summary:
+            self.summary.timings = Timings()
+        self.summary.timings.write_s = summary["timings"]["write_s"]
         return out
 
 

@@ -29,6 +29,7 @@ from ..solvers import SolverOptions, Status, features, get_backend
 from ..solvers.base import MipProblem, SolveResult, call_deadline, max_violation, relative_gap, seconds_left
 from .dispatch import settle_objective
 from .plan import Plan, build_tables, clean_solution
+from .summary import Summary
 
 log = logging.getLogger(__name__)
 
@@ -647,7 +648,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     }
     if previous_pairs is not None and scenario.config.stability.enabled:
         summary["stability"] = pairing_changes(previous_pairs, tables["allocations"], scenario)
-    return Plan(**tables, summary=summary, formulation=form, solution=x, solve_started=started)
+    return Plan(**tables, summary=Summary.model_validate(summary), formulation=form, solution=x, solve_started=started)
 
 
 def objective_terms(form: Formulation, x: np.ndarray) -> dict:
