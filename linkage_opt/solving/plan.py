@@ -57,6 +57,26 @@ DAMAGED_HINT = Msg("the plan folder is damaged: plan again, or `linkage-opt runs
 
 EPS = 1e-9
 
+# What makes a plan folder's optional outputs (explanations, baseline, plan.xlsx, report.html, the sheets):
+# linkage_opt.outputs.writing.attach_outputs, which the outputs layer registers here (register_output_writer)
+# when it is imported -- and `import linkage_opt` imports it -- so that Plan.write names it without solving
+# importing a layer above (docs/architecture.md, "Layout").
+OutputWriter = Callable[..., object]
+_output_writer: OutputWriter | None = None
+
+
+def register_output_writer(writer: OutputWriter) -> None:
+    """Make ``writer`` (``attach_outputs``'s signature) what :meth:`Plan.write` calls for ``desk``, ``explain``
+    and ``baseline``."""
+    global _output_writer
+    _output_writer = writer
+
+
+def output_writer() -> OutputWriter:
+    if _output_writer is None:   # linkage_opt/__init__ imports linkage_opt.outputs.writing, which registers it
+        raise RuntimeError("no output writer registered: import linkage_opt (linkage_opt.outputs.writing)")
+    return _output_writer
+
 
 @dataclass
 class Plan:
@@ -168,8 +188,7 @@ class Plan:
         """
         explain = desk if explain is None else explain
         if desk or explain or baseline:
-            from ..outputs.writing import attach_outputs
-
+            attach_outputs = output_writer()      # linkage_opt.outputs.writing.attach_outputs
             scenario = scenario if scenario is not None else getattr(self.formulation, "scenario", None)
             if scenario is None and (desk or baseline):
                 raise ValidationError([Problem(str(out_dir), None, None, "this plan carries no scenario for its "
