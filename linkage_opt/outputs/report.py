@@ -29,9 +29,10 @@ import pandas as pd
 
 from .. import lang as L
 from ..analysis.compare import fmt_time, timezone_of
-from ..i18n import N_
+from ..i18n import N_, Translator
 from ..inputs.load import load_recorded_scenario
 from ..lang import C_
+from ..solving.plan import Plan
 from ..solving.summary import Summary
 
 HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
@@ -210,18 +211,6 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
-def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
-    """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
-    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""
-    from .sheets import attach_sheets, build_sheets
-    from .workbook import attach_workbook
-
-    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
-    attach_sheets(plan, scenario, lang, redact, sheets=sheets)
-    attach_workbook(plan, scenario, lang, redact, sheets=sheets)
-    attach_report(plan, scenario, lang)
-
-
 def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     """Rebuild the report from a written plan folder (its CSVs and JSON files).
 
@@ -229,8 +218,6 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     relative to the plan folder and its parents) unless ``scenario`` is given; when it cannot be found
     the report is still built, without the map, and says why.
     """
-    from ..solving.plan import Plan
-
     plan_dir = Path(plan_dir)
     if not (plan_dir / "summary.json").exists():
         raise FileNotFoundError(f"{plan_dir} is not a linkage-opt plan folder (no summary.json)")
@@ -759,8 +746,6 @@ def _env(lang: str | None = None):
     """The templates' jinja2 environment for ``lang``: autoescaped, with ``jinja2.ext.i18n`` and the
     project's translations installed (``_()``, ``pgettext()``, ``ngettext()`` in the templates; their
     parameters are ``str.format`` fields, ``_("{n} needs").format(n=...)``, as in the code)."""
-    from ..i18n import Translator
-
     lang = L.resolve(lang)
     env = _ENVS.get(lang)
     if env is None:

@@ -35,11 +35,16 @@ import numpy as np
 import pandas as pd
 
 from .. import lang as L
-from ..analysis.compare import fmt_time, timezone_of
+from ..analysis.compare import describe, fmt_time, has_changes, timezone_of
+from ..analysis.compare import text as ctext
 from ..i18n import N_
+from ..inputs.readers import normalise_header
 from ..lang import C_
+from ..model.reach import distance_matrix
 from ..schema import TABLES
 from ..solving.summary import Summary
+from .report import TEXT as RT
+from .report import _env, fmt_gap, fmt_pct, fmt_value
 
 TEXT: dict[str, str | tuple[str, str]] = {
     "title": N_("Action sheets"),
@@ -170,8 +175,6 @@ def details_of(scenario, table: str, key_col: str, redact: bool) -> dict[str, li
 
 
 def _person_name(details: list[tuple[str, str]]) -> str | None:
-    from ..inputs.readers import normalise_header
-
     names = {normalise_header(n) for n in NAME_COLUMNS}
     for c, v in details:
         if normalise_header(c) in names:
@@ -180,8 +183,6 @@ def _person_name(details: list[tuple[str, str]]) -> str | None:
 
 
 def _contact(details: list[tuple[str, str]], skip_name: bool = True) -> str:
-    from ..inputs.readers import normalise_header
-
     names = {normalise_header(n) for n in NAME_COLUMNS}
     return "; ".join(f"{c}: {v}" for c, v in details if not (skip_name and normalise_header(c) in names))
 
@@ -224,8 +225,6 @@ class _Names:
         ch = scenario.charity
         for r in ch.to_dict("records"):
             self.lots[str(r["lot_id"])] = r
-        from ..model.reach import distance_matrix
-
         self._dist = distance_matrix(scenario)
         self._uidx = {uid: i for i, uid in enumerate(u["unit_id"].astype(str))}
         self._home = dict(zip(scenario.volunteers["volunteer_id"].astype(str), scenario.volunteers["home_unit"].astype(str)))
@@ -475,8 +474,6 @@ def donor_notices(plan, scenario=None, lang: str = "en", redact: bool = False, n
 
 def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | None = None) -> dict:
     """The one-page summary for the party committee: paragraphs in plain words, and an appendix."""
-    from .report import fmt_gap, fmt_pct, fmt_value
-
     names = names or _Names(plan, scenario, lang, True)
     s: Summary = plan.summary
     m = s.metrics.to_dict()     # the figures recorded ({} when none were)
@@ -507,7 +504,6 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
                 items.append(f"{names.unit(r['unit_id'])} · {names.category(r['category'])} · "
                              f"{L.tier(str(r['tier']), lang)}: {fmt_amount(r['unmet'])} / {fmt_amount(r['need'])} "
                              f"{names.measure(r['category'])} — {_short(reason)}")
-            from .report import TEXT as RT
             counts = e["reason_code"].astype(str).value_counts()
             reasons = ", ".join(f"{L.tr(RT[f'reason.{k}'], lang) if f'reason.{k}' in RT else k} ({v})"
                                 for k, v in counts.items())
@@ -566,9 +562,6 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
 def since_last(plan, lang: str, names: _Names | None = None) -> list[dict]:
     """The committee page's "since the last published plan" section, from the plan's ``changes.json``
     (written by ``linkage-opt run``; none for a plan with no published plan before it)."""
-    from ..analysis.compare import describe, has_changes
-    from ..analysis.compare import text as ctext
-
     ch = plan.extras.get("changes.json")
     if not isinstance(ch, dict):
         return []
@@ -617,8 +610,6 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
                       sheets: dict | None = None) -> str:
     """``sheets.html``: the committee page, then a page per unit, person, organization and donor
     (``sheets``: what :func:`build_sheets` returned for the same arguments, to build them once)."""
-    from .report import _env
-
     lang = L.resolve(lang)
     sheets = sheets or build_sheets(plan, scenario, lang, redact)
     s: Summary = plan.summary

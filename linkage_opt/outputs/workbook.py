@@ -21,9 +21,11 @@ import pandas as pd
 from .. import lang as L
 from ..analysis.compare import fmt_time, timezone_of
 from ..i18n import N_
+from ..inputs.load import load_recorded_scenario
 from ..lang import C_
-from ..solving.plan import FORMULA_STARTS, TABLE_FILES
+from ..solving.plan import FORMULA_STARTS, TABLE_FILES, Plan
 from ..solving.summary import Summary
+from .sheets import build_sheets, header, text
 
 SHEETS: dict[str, str | tuple[str, str]] = {
     "summary": N_("Summary"),
@@ -132,12 +134,8 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None, redact: 
     """The workbook of a written plan folder (the scenario, for category names, from its recorded config)."""
     from pathlib import Path
 
-    from ..solving.plan import Plan
-
     plan = Plan.read(plan_dir)
     if scenario is None:
-        from ..inputs.load import load_recorded_scenario
-
         scenario, _ = load_recorded_scenario(plan.summary.config, Path(plan_dir))
     return build_workbook(plan, scenario, lang, redact)
 
@@ -176,8 +174,6 @@ def _print_setup(ws, last_row: int, last_col: int, landscape: bool, repeat: int 
 
 
 def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool, sheets: dict | None = None) -> None:
-    from .sheets import build_sheets, header
-
     sheets = sheets or build_sheets(plan, scenario, lang, redact)
     c = sheets["committee"]
     ws = wb.add_worksheet(L.tr(ACTION_SHEETS["committee"], lang))
@@ -245,8 +241,6 @@ def _number(v) -> float | None:
 
 
 def _block_label(lang: str) -> str:
-    from .sheets import text
-
     return text("col.block", lang)
 
 

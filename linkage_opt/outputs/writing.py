@@ -22,8 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import lang as L
+from ..analysis.explain import attach_explanations
+from ..solving.baseline import attach_baseline
 from ..solving.plan import register_output_writer
 from ..solving.solve import after_solve_deadline, writing_margin
+from .report import attach_report
+from .sheets import attach_sheets, build_sheets
+from .workbook import attach_workbook
 
 # seconds per unit of work, measured (load 3-8 on 2 cores) and doubled
 EXPLAIN_S_PER_UNMET_ROW = 1.6e-3   # explain_unmet: 2.0 s for 2,425 unmet needs
@@ -96,11 +102,6 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
     starts. An output that fails raises, unless ``on_error`` is given: it is then told ``(output, error)``
     ("explanations", "baseline" or "desk") and the plan is written without that output.
     """
-    from .. import lang as L
-    from ..analysis.explain import attach_explanations
-    from ..solving.baseline import attach_baseline
-    from .report import attach_desk_files
-
     lang = L.resolve(lang)
 
     def step(name: str) -> None:
@@ -138,6 +139,15 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
     if budget.skipped:
         plan.summary.outputs_skipped = budget.skipped
     return budget.skipped
+
+
+def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
+    """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
+    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""
+    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
+    attach_sheets(plan, scenario, lang, redact, sheets=sheets)
+    attach_workbook(plan, scenario, lang, redact, sheets=sheets)
+    attach_report(plan, scenario, lang)
 
 
 register_output_writer(attach_outputs)   # Plan.write's outputs: the one list, named from solving without an upward import

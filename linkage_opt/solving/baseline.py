@@ -27,7 +27,7 @@ from ..model.reach import member_frame
 from ..rules import RULES, budget, party_share, supervision
 from ..schema import TIERS
 from ..solvers.base import Status
-from .plan import Plan, build_tables, clean_solution
+from .plan import Plan, build_tables, clean_solution, plan_metrics
 
 ROUNDS = 50
 
@@ -465,8 +465,6 @@ def rule_of_thumb_start(form: Formulation, backend_name: str, options) -> tuple[
 
 def compare(form: Formulation, plan: Plan) -> dict:
     """Side-by-side figures of the optimized plan and the rule of thumb."""
-    from .solve import plan_metrics
-
     xb, repair = form.rule_of_thumb if form.rule_of_thumb is not None else repaired_baseline(form)
     base_tables = build_tables(form, xb, rounded=False)     # the yardstick unrounded: never lowered by rounding
     base = plan_metrics(base_tables, form.scenario)

@@ -930,8 +930,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     from ..model.formulation import weighted_needs
     from ..solvers.base import relative_gap
     from .check import recompute_equity
-    from .plan import COVERAGE_COLUMNS, PROGRAM_COLUMNS, PROVIDER_COLUMNS, Plan
-    from .solve import plan_metrics
+    from .plan import COVERAGE_COLUMNS, PROGRAM_COLUMNS, PROVIDER_COLUMNS, Plan, plan_metrics
 
     started = time.monotonic()
     problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap, seed=seed)

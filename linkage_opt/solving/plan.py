@@ -21,6 +21,7 @@ import pandas as pd
 from .. import outdir
 from ..errors import Problem, ValidationError
 from ..i18n import Msg
+from ..inputs.scenario import Scenario
 from ..model.disaggregate import allocation_rows
 from ..model.formulation import Formulation
 from ..model.reach import member_frame
@@ -370,6 +371,32 @@ def _json_default(o):
     if isinstance(o, Path):
         return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def plan_metrics(tables: dict, scenario: Scenario) -> dict:
+    """Headline figures a planner reads first."""
+    cov = tables["coverage"]
+    prov = tables["providers"]
+    g = cov[cov["tier"] == "guaranteed"]
+    need = cov["need"].sum()
+    per_unit = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
+    per_unit = per_unit[per_unit["wn"] > 0]
+    ratios = per_unit["wc"] / per_unit["wn"]
+    people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])]
+    floor = scenario.config.equity.floor
+    return {
+        "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
+        "plain_coverage_by_category": {c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
+                                       for c, d in cov.groupby("category")},
+        "guaranteed_needs": int(len(g)),
+        "guaranteed_met": int((g["unmet"] <= 1e-6 * np.maximum(1.0, g["need"])).sum()),
+        "units_below_equity_floor": int((ratios < floor - 1e-9).sum()),
+        "min_unit_ratio": float(ratios.min()) if len(ratios) else 1.0,
+        "idle_hours": float((people["capacity"] - people["used"]).clip(lower=0).sum()),
+        "total_need_rows": int(len(cov)),
+        "unmet_need_rows": int((cov["unmet"] > 1e-6 * np.maximum(1.0, cov["need"])).sum()),
+        "total_need": float(need),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------

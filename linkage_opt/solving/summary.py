@@ -158,7 +158,7 @@ class ModelSize(Record):
 
 
 class Metrics(Record):
-    """The headline figures a planner reads first (:func:`linkage_opt.solving.solve.plan_metrics`)."""
+    """The headline figures a planner reads first (:func:`linkage_opt.solving.plan.plan_metrics`)."""
 
     weighted_coverage: Number = 0.0
     plain_coverage_by_category: dict[str, Number] = {}
