@@ -106,7 +106,7 @@ def test_no_import_cycles_between_the_package_modules():
 
 def test_the_cycle_finder_finds_a_cycle():
     class Graph:
-        modules = {"a", "b", "c", "d"}
+        modules = frozenset({"a", "b", "c", "d"})
 
         @staticmethod
         def find_modules_directly_imported_by(m):
