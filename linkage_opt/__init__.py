@@ -11,9 +11,11 @@ from ._version import __version__
 from .errors import InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError, ValidationError
 from .inputs.load import load_scenario, scenario_from_frames
 from .inputs.scenario import Scenario
+from .outputs import writing as _writing  # noqa: F401  (registers Plan.write's outputs: attach_outputs)
 from .runs.sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
 from .solving.plan import Plan
 from .solving.solve import solve  # (binds the function over the submodule of the same name)
+from .solving.summary import Summary
 
 __all__ = [
                      "InfeasibleError",
@@ -24,6 +26,7 @@ __all__ = [
                      "Problem",
                      "Scenario",
                      "SolverError",
+                     "Summary",
                      "SweepResult",
                      "ValidationError",
                      "__version__",

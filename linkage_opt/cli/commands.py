@@ -250,7 +250,7 @@ def plan(
         # the one list of outputs (linkage_opt.outputs.writing.attach_outputs), within the time limit's margin
         result.write(target, desk=True, lang=_state["lang"], scenario=scenario, baseline=baseline, redact=redact,
                      progress=lambda step: status.update(T(PROGRESS[step])))
-    skipped = result.summary.get("outputs_skipped", [])
+    skipped = result.summary.outputs_skipped or []
     for item in skipped:
         why = (T("{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}", **item)
                if "estimated_s" in item else
@@ -275,14 +275,14 @@ def _write_decomposed(result, scenario, target: Path, baseline: bool, status, re
     status.update("checking the merged plan")
     t0 = time.perf_counter()
     violations = check_plan(scenario, result.tables(), result.summary)
-    result.summary["decomposition"]["check"] = {"violations": len(violations), "seconds": round(time.perf_counter() - t0, 3),
+    result.summary.decomposition["check"] = {"violations": len(violations), "seconds": round(time.perf_counter() - t0, 3),
                                                 "first": [str(v) for v in violations[:20]]}
     result.write(target, desk=True, lang=_state["lang"], scenario=scenario, redact=redact,
                  progress=lambda step: status.update(T(PROGRESS[step])))
     _print_plan(result, target)
-    d = result.summary["decomposition"]
+    d = result.summary.decomposition
     console.print(f"decomposed by {d['by']}: {d['parts']} parts on {d['workers']} worker(s); global bound "
-                  f"{d['bound']:.6f}, gap {result.summary['gap']:.3%}; check: {len(violations)} violation(s)",
+                  f"{d['bound']:.6f}, gap {result.summary.gap:.3%}; check: {len(violations)} violation(s)",
                   highlight=False)
     if baseline:
         console.print("--baseline is not computed for decomposed plans", highlight=False)

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from .. import lang as L
 from ..errors import InfeasibleError, LinkageError, OutputError, ValidationError
+from ..solving.summary import Summary
 
 # The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
 state: dict[str, str] = {"lang": "en", "root": ""}   # root: `linkage-opt --lang X <command>`
@@ -102,44 +103,44 @@ def guard(err_console: Callable[[], Console], interrupted: str) -> Callable[[Cal
 
 
 def print_plan(plan, out: Path | None, console: Console) -> None:
+    """The plan's headline figures (``plan.summary``, a :class:`~linkage_opt.solving.summary.Summary`)."""
     from rich.markup import escape
     from rich.table import Table
 
-    s = plan.summary
-    met = s["metrics"]
-    t = Table(title=escape(T("Plan {scenario} · {period}", scenario=s["scenario"], period=s["period"])), show_header=False,
+    s: Summary = plan.summary
+    met = s.metrics
+    t = Table(title=escape(T("Plan {scenario} · {period}", scenario=s.scenario, period=s.period)), show_header=False,
               title_justify="left")
     t.add_column(style="bold")
     t.add_column(justify="right")
-    status = s["status"]
+    status = s.status
     t.add_row(T("status"), L.t_or(f"status.{status}", status, state["lang"]))
-    t.add_row(T("weighted coverage"), f"{met['weighted_coverage']:.2%}")
-    t.add_row(T("guaranteed needs met"), f"{met['guaranteed_met']} / {met['guaranteed_needs']}")
-    t.add_row(T("min unit coverage ratio"), f"{met['min_unit_ratio']:.2%}")
-    t.add_row(T("units below equity floor"), str(met["units_below_equity_floor"]))
-    t.add_row(T("money spent (yuan)"), f"{s['objective']['money']:,.2f}")
-    t.add_row(T("idle volunteer/worker hours"), f"{met['idle_hours']:,.1f}")
-    gap = s.get("gap")
-    stage = s["objective_stage"]
-    stage = L.t_or(f"stage.{stage}", stage, state["lang"])
-    t.add_row(T("final stage / bound / gap"), f"{stage} / {s['best_bound']} / {'-' if gap is None else f'{gap:.3%}'}")
-    kept = [(T("{stage}: not run (no time left)", stage=L.t_or(f"stage.{st['stage']}", st["stage"], state["lang"]))
-             if st["status"] == "skipped" else
-             T("{stage}: kept the plan it started from", stage=L.t_or(f"stage.{st['stage']}", st["stage"], state["lang"])))
-            for st in s.get("stages", []) if st.get("kept_start") and st["status"] in ("skipped", "time_limit")]
+    t.add_row(T("weighted coverage"), f"{met.weighted_coverage:.2%}")
+    t.add_row(T("guaranteed needs met"), f"{met.guaranteed_met} / {met.guaranteed_needs}")
+    t.add_row(T("min unit coverage ratio"), f"{met.min_unit_ratio:.2%}")
+    t.add_row(T("units below equity floor"), str(met.units_below_equity_floor))
+    t.add_row(T("money spent (yuan)"), f"{s.objective.money:,.2f}")
+    t.add_row(T("idle volunteer/worker hours"), f"{met.idle_hours:,.1f}")
+    gap = s.gap
+    stage = L.t_or(f"stage.{s.objective_stage}", s.objective_stage or "", state["lang"])
+    t.add_row(T("final stage / bound / gap"), f"{stage} / {s.best_bound} / {'-' if gap is None else f'{gap:.3%}'}")
+    kept = [(T("{stage}: not run (no time left)", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"]))
+             if st.status == "skipped" else
+             T("{stage}: kept the plan it started from", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"])))
+            for st in s.stages if st.kept_start and st.status in ("skipped", "time_limit")]
     if kept:
         t.add_row(T("stages stopped by the time limit"), "; ".join(kept))
-    tm = s["timings"]
+    tm = s.timings
     t.add_row(T("load / build / solve / write (s)"),
-              " / ".join("-" if tm.get(k) is None else f"{tm[k]:.2f}" for k in ("load_s", "build_s", "solve_s", "write_s")))
-    t.add_row(T("model"), T("{vars} vars, {rows} rows, {ints} integer", vars=f"{s['model']['variables']:,}",
-                                 rows=f"{s['model']['constraints']:,}", ints=f"{s['model']['integer_variables']:,}"))
+              " / ".join("-" if v is None else f"{v:.2f}" for v in (tm.load_s, tm.build_s, tm.solve_s, tm.write_s)))
+    t.add_row(T("model"), T("{vars} vars, {rows} rows, {ints} integer", vars=f"{s.model.variables:,}",
+                                 rows=f"{s.model.constraints:,}", ints=f"{s.model.integer_variables:,}"))
     console.print(t)
     if out is not None:
         console.print(T("Plan written to [bold]{path}[/]", path=escape(str(out))))
-    if s.get("rule_of_thumb_start", {}).get("best_found"):
+    if (s.rule_of_thumb_start or {}).get("best_found"):
         console.print(T("note: no plan better than the repaired rule of thumb was found in the time given; it is the plan"))
-    if (s.get("dispatch") or {}).get("stopped_by_deadline"):
+    if (s.dispatch or {}).get("stopped_by_deadline"):
         console.print(T("note: rounding to dispatchable amounts did not finish within the time limit's margin, so the "
                         "plan keeps the model's exact amounts; plan again with a longer --time-limit to round them"))
 

@@ -29,9 +29,11 @@ import pandas as pd
 
 from .. import lang as L
 from ..analysis.compare import fmt_time, timezone_of
-from ..i18n import N_
+from ..i18n import N_, Translator
 from ..inputs.load import load_recorded_scenario
 from ..lang import C_
+from ..solving.plan import Plan
+from ..solving.summary import Summary
 
 HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
 MAP_LABEL_MAX = 80           # name every unit on the map up to this many; else only the worst-covered
@@ -209,22 +211,6 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
-def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False, pdf_deadline: float | None = None) -> None:
-    """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
-    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns.
-
-    ``sheets.pdf`` comes last, the slowest and the most optional: printed by ``pdf_deadline``
-    (``time.monotonic()``) or not at all (``summary["sheets"]["pdf"]`` says why)."""
-    from .sheets import attach_pdf, attach_sheets, build_sheets
-    from .workbook import attach_workbook
-
-    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
-    html = attach_sheets(plan, scenario, lang, redact, pdf=False, sheets=sheets)
-    attach_workbook(plan, scenario, lang, redact, sheets=sheets)
-    attach_report(plan, scenario, lang)
-    attach_pdf(plan, html, pdf_deadline)
-
-
 def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     """Rebuild the report from a written plan folder (its CSVs and JSON files).
 
@@ -232,8 +218,6 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     relative to the plan folder and its parents) unless ``scenario`` is given; when it cannot be found
     the report is still built, without the map, and says why.
     """
-    from ..solving.plan import Plan
-
     plan_dir = Path(plan_dir)
     if not (plan_dir / "summary.json").exists():
         raise FileNotFoundError(f"{plan_dir} is not a linkage-opt plan folder (no summary.json)")
@@ -241,7 +225,7 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     summary = plan.summary
     problem = None
     if scenario is None:
-        scenario, problem = load_recorded_scenario(summary.get("config"), plan_dir)
+        scenario, problem = load_recorded_scenario(summary.config, plan_dir)
     lang = L.resolve(lang)
     ctx = _context(plan, scenario, lang)
     if problem:
@@ -254,7 +238,7 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 def _context(plan, scenario, lang: str) -> dict:
-    summary = plan.summary or {}
+    summary: Summary = Summary.coerce(plan.summary)   # a partial one (no metrics, no solver) is shown as far as it goes
     cov = plan.coverage.copy() if plan.coverage is not None else pd.DataFrame()
     for col in ("need", "covered", "unmet", "coverage_ratio", "weight"):
         if col in cov:
@@ -268,27 +252,27 @@ def _context(plan, scenario, lang: str) -> dict:
 
     names = _unit_names(cov, scenario, lang)
     unit_stats = _unit_stats(cov, names)
-    metrics = dict(summary.get("metrics") or {})
+    metrics = summary.metrics.to_dict()     # the figures recorded ({} when none were)
     if not metrics and len(cov):
         metrics = _metrics_from_coverage(cov, unit_stats, floor)
 
     ctx = {
         "lang": lang,
         "col": lambda name: L.column(name, lang),
-        "scenario_name": summary.get("scenario") or getattr(config, "name", "") or "",
-        "period": summary.get("period") or getattr(config, "period", "") or "",
-        "created_at": fmt_time(summary.get("created_at"), timezone_of(config)) if summary.get("created_at") else "",
-        "config_path": summary.get("config", ""),
+        "scenario_name": summary.scenario or getattr(config, "name", "") or "",
+        "period": summary.period or getattr(config, "period", "") or "",
+        "created_at": fmt_time(summary.created_at, timezone_of(config)) if summary.created_at else "",
+        "config_path": summary.config if "config" in summary else "",
         "solver": _solver_line(summary),
-        "version": summary.get("package_version", ""),
+        "version": summary.package_version or "",
         "notes": [],
-        "status": summary.get("status", ""),
-        "status_label": _status_label(summary.get("status", ""), lang),
+        "status": summary.status,
+        "status_label": _status_label(summary.status, lang),
     }
     ctx["kpis"] = _kpis(summary, metrics, floor, lang)
     ctx["objective_terms"] = [
         {"label": text(f"term.{k}", lang) if f"term.{k}" in TEXT else k, "value": fmt_value(v)}
-        for k, v in (summary.get("objective") or {}).items()]
+        for k, v in summary.objective.items()]
     ctx["heatmap"] = _heatmap(cov, unit_stats, cat_label, floor, lang)
     ctx["map"] = _map(unit_stats, scenario, lang)
     ctx["guaranteed"] = _guaranteed(cov, names, cat_label, lang)
@@ -336,15 +320,15 @@ def _metrics_from_coverage(cov, stats, floor) -> dict:
             "unmet_need_rows": int((cov["unmet"] > TOL * np.maximum(1.0, cov["need"])).sum())}
 
 
-def _solver_line(summary: dict) -> str:
-    s = summary.get("solver") or {}
+def _solver_line(summary: Summary) -> str:
+    s = summary.solver
     if not s:
         return ""
-    parts = [f"{s.get('name', '')} {s.get('version', '')}".strip()]
-    if s.get("time_limit") is not None:
-        parts.append(f"time_limit={s['time_limit']:g}s")
-    if s.get("mip_gap") is not None:
-        parts.append(f"mip_gap={s['mip_gap']:g}")
+    parts = [" ".join(str(v) for v in (s.name, s.version) if v)]   # a decomposed plan records no version
+    if s.time_limit is not None:
+        parts.append(f"time_limit={s.time_limit:g}s")
+    if s.mip_gap is not None:
+        parts.append(f"mip_gap={s.mip_gap:g}")
     return ", ".join(parts)
 
 
@@ -353,17 +337,17 @@ def _status_label(status: str, lang: str) -> str:
     return text(key, lang) if key in TEXT else status
 
 
-def _kpis(summary: dict, m: dict, floor: float, lang: str) -> list[dict]:
-    obj = summary.get("objective") or {}
-    stage = summary.get("objective_stage") or ""
+def _kpis(summary: Summary, m: dict, floor: float, lang: str) -> list[dict]:
+    obj = summary.objective
+    stage = summary.objective_stage or ""
     stage_label = text(f"stage.{stage}", lang) if f"stage.{stage}" in TEXT else stage
-    money = obj.get("money", m.get("money"))
+    money = obj.money if "money" in obj else m.get("money")
     g_met, g_all = m.get("guaranteed_met"), m.get("guaranteed_needs")
-    stage_value = obj.get(stage) if stage in obj else summary.get("objective_value")
+    stage_value = obj[stage] if stage in obj else summary.get("objective_value")   # (an older folder's key)
     below = m.get("units_below_equity_floor")
     kpis = [
-        ("status", text("k.status", lang), _status_label(summary.get("status", ""), lang),
-         "good" if summary.get("status") == "optimal" else "warn"),
+        ("status", text("k.status", lang), _status_label(summary.status, lang),
+         "good" if summary.status == "optimal" else "warn"),
         ("weighted-coverage", text("k.weighted_coverage", lang), fmt_pct(m.get("weighted_coverage")), ""),
         ("guaranteed", text("k.guaranteed", lang),
          f"{g_met} / {g_all}" if g_all is not None else "–",
@@ -376,8 +360,8 @@ def _kpis(summary: dict, m: dict, floor: float, lang: str) -> list[dict]:
         ("unmet-rows", text("k.unmet_rows", lang),
          "–" if m.get("unmet_need_rows") is None else f"{m['unmet_need_rows']}", ""),
         ("objective", text("k.objective", lang, stage=stage_label), fmt_value(stage_value), ""),
-        ("bound", text("k.bound", lang), fmt_value(summary.get("best_bound")), ""),
-        ("gap", text("k.gap", lang), fmt_gap(summary.get("gap")), ""),
+        ("bound", text("k.bound", lang), fmt_value(summary.best_bound), ""),
+        ("gap", text("k.gap", lang), fmt_gap(summary.gap), ""),
     ]
     return [{"id": i, "label": lab, "value": val, "cls": cls} for i, lab, val, cls in kpis]
 
@@ -762,8 +746,6 @@ def _env(lang: str | None = None):
     """The templates' jinja2 environment for ``lang``: autoescaped, with ``jinja2.ext.i18n`` and the
     project's translations installed (``_()``, ``pgettext()``, ``ngettext()`` in the templates; their
     parameters are ``str.format`` fields, ``_("{n} needs").format(n=...)``, as in the code)."""
-    from ..i18n import Translator
-
     lang = L.resolve(lang)
     env = _ENVS.get(lang)
     if env is None:

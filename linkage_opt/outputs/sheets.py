@@ -38,10 +38,16 @@ import numpy as np
 import pandas as pd
 
 from .. import lang as L
-from ..analysis.compare import fmt_time, timezone_of
+from ..analysis.compare import describe, fmt_time, has_changes, timezone_of
+from ..analysis.compare import text as ctext
 from ..i18n import N_
+from ..inputs.readers import normalise_header
 from ..lang import C_
+from ..model.reach import distance_matrix
 from ..schema import TABLES
+from ..solving.summary import Summary
+from .report import TEXT as RT
+from .report import _env, fmt_gap, fmt_pct, fmt_value
 
 TEXT: dict[str, str | tuple[str, str]] = {
     "title": N_("Action sheets"),
@@ -172,8 +178,6 @@ def details_of(scenario, table: str, key_col: str, redact: bool) -> dict[str, li
 
 
 def _person_name(details: list[tuple[str, str]]) -> str | None:
-    from ..inputs.readers import normalise_header
-
     names = {normalise_header(n) for n in NAME_COLUMNS}
     for c, v in details:
         if normalise_header(c) in names:
@@ -182,8 +186,6 @@ def _person_name(details: list[tuple[str, str]]) -> str | None:
 
 
 def _contact(details: list[tuple[str, str]], skip_name: bool = True) -> str:
-    from ..inputs.readers import normalise_header
-
     names = {normalise_header(n) for n in NAME_COLUMNS}
     return "; ".join(f"{c}: {v}" for c, v in details if not (skip_name and normalise_header(c) in names))
 
@@ -226,8 +228,6 @@ class _Names:
         ch = scenario.charity
         for r in ch.to_dict("records"):
             self.lots[str(r["lot_id"])] = r
-        from ..model.reach import distance_matrix
-
         self._dist = distance_matrix(scenario)
         self._uidx = {uid: i for i, uid in enumerate(u["unit_id"].astype(str))}
         self._home = dict(zip(scenario.volunteers["volunteer_id"].astype(str), scenario.volunteers["home_unit"].astype(str)))
@@ -356,7 +356,7 @@ def task_sheets(plan, scenario=None, lang: str = "en", redact: bool = False, nam
                          "contact": names.contact(kind, pid)})
         table = _merge(pd.DataFrame(rows, columns=["from", "kind", "what", "tier", "amount", "unit_of", "contact"]))
         title = text("task.title", lang, unit=names.unit(uid))
-        period = plan.summary.get("period", "")
+        period = (plan.summary.period or "")
         blocks.append(Block(uid, title, text("task.intro", lang, unit=names.unit(uid), town=names.towns.get(uid, ""),
                                              period=period), table, names.unit_details.get(uid, [])))
     return Sheet("tasks", text("k.tasks", lang), blocks)
@@ -400,7 +400,7 @@ def rosters(plan, scenario=None, lang: str = "en", redact: bool = False, names: 
                 continue
             lines = per.setdefault((kind, pid), {})
             lines[(uid, w)] = lines.get((uid, w), 0.0) + float(h)
-        period = plan.summary.get("period", "")
+        period = (plan.summary.period or "")
         for (kind, pid), lines in per.items():
             t = pd.DataFrame([{"where": names.unit(u), "town": names.towns.get(u, ""), "what": w, "hours": fmt_amount(h)}
                               for (u, w), h in lines.items()], columns=["where", "town", "what", "hours"])
@@ -443,7 +443,7 @@ def organization_notices(plan, scenario=None, lang: str = "en", redact: bool = F
                          "instances": "", "inputs": f"{fmt_amount(d['quantity'].sum())} {names.measure(c)}"})
         name = names.orgs.get(oid, oid)
         blocks.append(Block(oid, text("org.title", lang, name=name),
-                            text("org.intro", lang, name=name, period=plan.summary.get("period", "")),
+                            text("org.intro", lang, name=name, period=(plan.summary.period or "")),
                             pd.DataFrame(rows, columns=["program", "where", "what", "instances", "inputs"]),
                             names.org_details.get(oid, [])))
     return Sheet("organizations", text("k.organizations", lang), blocks)
@@ -469,7 +469,7 @@ def donor_notices(plan, scenario=None, lang: str = "en", redact: bool = False, n
         for pid in pids:
             details += [(c, v) for c, v in names.lot_details.get(pid, []) if (c, v) not in details]
         blocks.append(Block(donor, text("donor.title", lang, name=donor),
-                            text("donor.intro", lang, name=donor, period=plan.summary.get("period", "")),
+                            text("donor.intro", lang, name=donor, period=(plan.summary.period or "")),
                             _merge(pd.DataFrame(rows, columns=["lot", "where", "what", "tier", "amount", "unit_of"])),
                             details))
     return Sheet("donors", text("k.donors", lang), blocks)
@@ -477,11 +477,9 @@ def donor_notices(plan, scenario=None, lang: str = "en", redact: bool = False, n
 
 def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | None = None) -> dict:
     """The one-page summary for the party committee: paragraphs in plain words, and an appendix."""
-    from .report import fmt_gap, fmt_pct, fmt_value
-
     names = names or _Names(plan, scenario, lang, True)
-    s = plan.summary or {}
-    m = s.get("metrics") or {}
+    s: Summary = plan.summary
+    m = s.metrics.to_dict()     # the figures recorded ({} when none were)
     cov = plan.coverage
     total = len(cov)
     tol = 1e-6 * np.maximum(1.0, cov["need"].to_numpy(float)) if total else np.zeros(0)
@@ -509,7 +507,6 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
                 items.append(f"{names.unit(r['unit_id'])} · {names.category(r['category'])} · "
                              f"{L.tier(str(r['tier']), lang)}: {fmt_amount(r['unmet'])} / {fmt_amount(r['need'])} "
                              f"{names.measure(r['category'])} — {_short(reason)}")
-            from .report import TEXT as RT
             counts = e["reason_code"].astype(str).value_counts()
             reasons = ", ".join(f"{L.tr(RT[f'reason.{k}'], lang) if f'reason.{k}' in RT else k} ({v})"
                                 for k, v in counts.items())
@@ -533,8 +530,8 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
             if below:
                 eq_paras.append(text("c.below_list", lang, units="、".join(below) if lang == "zh" else ", ".join(below)))
     sections.append({"title": text("c.equity", lang), "paragraphs": eq_paras, "items": []})
-    obj = s.get("objective") or {}
-    money = float(obj.get("money") or 0.0)
+    obj = s.objective
+    money = float(obj.money or 0.0)
     budget = scenario.config.rules.budget if scenario is not None else None
     spend = []
     if budget is not None and budget.enabled and budget.amount:
@@ -548,32 +545,26 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
         kinds = ch["provider_id"].astype(str).map(lambda p: names.lots.get(p, {}).get("kind", "funds"))
         spend.append(text("c.charity", lang, funds=fmt_amount(ch.loc[kinds == "funds", "load"].sum()),
                           goods=fmt_amount(ch.loc[kinds == "goods", "load"].sum())))
-    dsp = s.get("dispatch") or {}
+    dsp = s.dispatch or {}
     if dsp.get("enabled"):
         spend.append(text("c.dispatch", lang, step=fmt_amount(dsp.get("step_hours", 0.5)),
                           min=fmt_amount(dsp.get("min_hours", 1.0)), hours=fmt_amount(dsp.get("lost_hours", 0.0))))
     sections.append({"title": text("c.spend", lang), "paragraphs": spend, "items": []})
     sections += since_last(plan, lang, names)
-    solver = s.get("solver") or {}
-    model = s.get("model") or {}
     appendix = [
-        (text("a.status", lang), L.t_or(f"status.{s.get('status')}", str(s.get("status", "")), lang)),
+        (text("a.status", lang), L.t_or(f"status.{s.status}", s.status, lang)),
         (text("a.objective", lang), "; ".join(f"{k} {fmt_value(v)}" for k, v in obj.items())),
-        (text("a.bound", lang), f"{fmt_value(s.get('best_bound'))} / {fmt_gap(s.get('gap'))}"),
-        (text("a.solver", lang), " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v)),
-        (text("a.model", lang), text("a.model_text", lang, v=f"{model.get('variables', 0):,}",
-                                     r=f"{model.get('constraints', 0):,}")),
+        (text("a.bound", lang), f"{fmt_value(s.best_bound)} / {fmt_gap(s.gap)}"),
+        (text("a.solver", lang), " ".join(str(v) for v in (s.solver.name, s.solver.version) if v)),
+        (text("a.model", lang), text("a.model_text", lang, v=f"{s.model.variables:,}", r=f"{s.model.constraints:,}")),
     ]
-    return {"title": text("committee.title", lang, scenario=s.get("scenario", ""), period=s.get("period", "")),
+    return {"title": text("committee.title", lang, scenario=s.scenario or "", period=s.period or ""),
             "sections": sections, "appendix_title": text("c.appendix", lang), "appendix": appendix}
 
 
 def since_last(plan, lang: str, names: _Names | None = None) -> list[dict]:
     """The committee page's "since the last published plan" section, from the plan's ``changes.json``
     (written by ``linkage-opt run``; none for a plan with no published plan before it)."""
-    from ..analysis.compare import describe, has_changes
-    from ..analysis.compare import text as ctext
-
     ch = plan.extras.get("changes.json")
     if not isinstance(ch, dict):
         return []
@@ -622,11 +613,9 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
                       sheets: dict | None = None) -> str:
     """``sheets.html``: the committee page, then a page per unit, person, organization and donor
     (``sheets``: what :func:`build_sheets` returned for the same arguments, to build them once)."""
-    from .report import _env
-
     lang = L.resolve(lang)
     sheets = sheets or build_sheets(plan, scenario, lang, redact)
-    s = plan.summary or {}
+    s: Summary = plan.summary
     kinds = []
     for kind in ("tasks", "rosters", "organizations", "donors"):
         sh = sheets[kind]
@@ -638,7 +627,7 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
         lang=lang, title=text("title", lang), committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK,
         none=text("none", lang), redacted=text("redacted", lang) if redact else "",
         details_label=text("col.details", lang),
-        footer=text("footer", lang, version=s.get("package_version", ""), created=fmt_time(s.get("created_at"), timezone_of(getattr(scenario, "config", None)))))
+        footer=text("footer", lang, version=s.package_version or "", created=fmt_time(s.created_at, timezone_of(getattr(scenario, "config", None)))))
 
 
 def find_chromium() -> str | None:
@@ -691,7 +680,7 @@ def attach_pdf(plan, html: str, deadline: float | None = None) -> str:
     data, status = html_to_pdf(html, timeout)
     if data is not None:
         plan.extras["sheets.pdf"] = data
-    plan.summary.setdefault("sheets", {"html": "sheets.html"})["pdf"] = status
+    plan.summary.sheets = {**(plan.summary.sheets or {"html": "sheets.html"}), "pdf": status}
     return status
 
 
@@ -701,7 +690,7 @@ def attach_sheets(plan, scenario=None, lang: str | None = None, redact: bool = F
     ``summary["sheets"]``."""
     html = build_sheets_html(plan, scenario, lang, redact, sheets)
     plan.extras["sheets.html"] = html
-    plan.summary["sheets"] = {"html": "sheets.html", "pdf": "skipped: not asked", "redacted": bool(redact)}
+    plan.summary.sheets = {"html": "sheets.html", "pdf": "skipped: not asked", "redacted": bool(redact)}
     if pdf:
         attach_pdf(plan, html)
     return html

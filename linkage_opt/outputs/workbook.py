@@ -21,8 +21,11 @@ import pandas as pd
 from .. import lang as L
 from ..analysis.compare import fmt_time, timezone_of
 from ..i18n import N_
+from ..inputs.load import load_recorded_scenario
 from ..lang import C_
-from ..solving.plan import FORMULA_STARTS, TABLE_FILES
+from ..solving.plan import FORMULA_STARTS, TABLE_FILES, Plan
+from ..solving.summary import Summary
+from .sheets import build_sheets, header, text
 
 SHEETS: dict[str, str | tuple[str, str]] = {
     "summary": N_("Summary"),
@@ -131,13 +134,9 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None, redact: 
     """The workbook of a written plan folder (the scenario, for category names, from its recorded config)."""
     from pathlib import Path
 
-    from ..solving.plan import Plan
-
     plan = Plan.read(plan_dir)
     if scenario is None:
-        from ..inputs.load import load_recorded_scenario
-
-        scenario, _ = load_recorded_scenario(plan.summary.get("config"), Path(plan_dir))
+        scenario, _ = load_recorded_scenario(plan.summary.config, Path(plan_dir))
     return build_workbook(plan, scenario, lang, redact)
 
 
@@ -175,8 +174,6 @@ def _print_setup(ws, last_row: int, last_col: int, landscape: bool, repeat: int 
 
 
 def _action_sheets(wb, fmt, plan, scenario, lang: str, redact: bool, sheets: dict | None = None) -> None:
-    from .sheets import build_sheets, header
-
     sheets = sheets or build_sheets(plan, scenario, lang, redact)
     c = sheets["committee"]
     ws = wb.add_worksheet(L.tr(ACTION_SHEETS["committee"], lang))
@@ -244,8 +241,6 @@ def _number(v) -> float | None:
 
 
 def _block_label(lang: str) -> str:
-    from .sheets import text
-
     return text("col.block", lang)
 
 
@@ -373,22 +368,21 @@ def _unmet_frame(plan, config, lang: str) -> pd.DataFrame:
 
 def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=(), tz: str | None = None) -> None:
     ws = wb.add_worksheet(L.tr(SHEETS["summary"], lang))
-    s = plan.summary
-    met = s.get("metrics", {})
-    obj = s.get("objective", {})
-    solver = s.get("solver", {})
+    s: Summary = plan.summary
+    met = s.metrics.to_dict()       # the figures recorded ({} when none were)
+    obj = s.objective
     values = {
-        "scenario": s.get("scenario"), "period": s.get("period"),
-        "status": L.t_or(f"status.{s.get('status')}", s.get("status"), lang),
+        "scenario": s.scenario, "period": s.period,
+        "status": L.t_or(f"status.{s.status}", s.status, lang),
         "weighted_coverage": met.get("weighted_coverage"),
         "guaranteed": _txt("guaranteed_value", lang, met=met.get("guaranteed_met"), total=met.get("guaranteed_needs")),
         "min_unit_ratio": met.get("min_unit_ratio"),
         "units_below_equity_floor": met.get("units_below_equity_floor"),
         "unmet_need_rows": met.get("unmet_need_rows"),
-        "money": obj.get("money"), "idle_hours": met.get("idle_hours"),
-        "objective_stage": L.t_or(f"stage.{s.get('objective_stage')}", s.get("objective_stage"), lang), "best_bound": s.get("best_bound"), "gap": s.get("gap"),
-        "solver": " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v),
-        "created_at": fmt_time(s.get("created_at"), tz) if s.get("created_at") else None, "config": s.get("config"),
+        "money": obj.money if "money" in obj else None, "idle_hours": met.get("idle_hours"),
+        "objective_stage": L.t_or(f"stage.{s.objective_stage}", s.objective_stage or "", lang), "best_bound": s.best_bound,
+        "gap": s.gap, "solver": " ".join(str(v) for v in (s.solver.name, s.solver.version) if v),
+        "created_at": fmt_time(s.created_at, tz) if s.created_at else None, "config": s.config,
     }
     header = (L.column("metric", lang), L.column("value", lang))
     ws.write_string(0, 0, header[0], fmt.header)

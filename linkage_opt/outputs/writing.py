@@ -5,7 +5,7 @@ A time limit is a wall: ``plan`` returns by ``time_limit`` plus the writing marg
 CSVs and ``summary.json``) are always written. The optional outputs -- explanations and marginal values,
 the rule-of-thumb comparison, ``plan.xlsx`` and ``report.html`` -- are made, in that order, only while
 their estimated time fits in what is left of the margin after the plan's own files; one that does not fit
-is left out, named in ``summary["outputs_skipped"]`` with the command that makes it later
+is left out, named in ``summary.outputs_skipped`` with the command that makes it later
 (``linkage-opt explain DIR``, ``linkage-opt report DIR``), and ``plan`` says so.
 
 The estimates are per row or per cell of the plan's tables, measured on the realistic district and city
@@ -22,7 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import lang as L
+from ..analysis.explain import attach_explanations
+from ..solving.baseline import attach_baseline
+from ..solving.plan import register_output_writer
 from ..solving.solve import after_solve_deadline, writing_margin
+from .report import attach_report
+from .sheets import attach_pdf, attach_sheets, build_sheets
+from .workbook import attach_workbook
 
 # seconds per unit of work, measured (load 3-8 on 2 cores) and doubled
 EXPLAIN_S_PER_UNMET_ROW = 1.6e-3   # explain_unmet: 2.0 s for 2,425 unmet needs
@@ -90,16 +97,11 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
        ``scenario`` (``redact``: without personal columns); a decomposed plan (no model) of more than
        :data:`DESK_FILES_MAX_UNITS` units is written without them.
 
-    What does not fit is left out and named in ``summary["outputs_skipped"]`` with the command that makes it
+    What does not fit is left out and named in ``summary.outputs_skipped`` with the command that makes it
     later (for ``out_dir``); the list is returned. ``progress`` is told each step of :data:`STEPS` as it
     starts. An output that fails raises, unless ``on_error`` is given: it is then told ``(output, error)``
     ("explanations", "baseline" or "desk") and the plan is written without that output.
     """
-    from .. import lang as L
-    from ..analysis.explain import attach_explanations
-    from ..solving.baseline import attach_baseline
-    from .report import attach_desk_files
-
     lang = L.resolve(lang)
 
     def step(name: str) -> None:
@@ -117,7 +119,7 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
 
     modelled = plan.formulation is not None
     started = getattr(plan, "solve_started", None)
-    time_limit = (plan.summary.get("solver") or {}).get("time_limit")
+    time_limit = plan.summary.solver.time_limit
     # the time limit is a wall: the optional outputs are made only while they fit in its margin
     budget = WritingBudget.after(started, time_limit) if started is not None else WritingBudget(None)
     if explain and modelled:
@@ -135,10 +137,26 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
         if budget.allows("plan.xlsx, report.html, sheets.html", desk_s, reserve, f"linkage-opt report {out_dir}"):
             pdf_by = None if budget.end is None else budget.end - reserve
             guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact, pdf_deadline=pdf_by))
-            pdf = str((plan.summary.get("sheets") or {}).get("pdf", ""))
+            pdf = str((plan.summary.sheets or {}).get("pdf", ""))
             if pdf.startswith(("skipped: not printed within", "skipped: no time left")):
                 budget.skipped.append({"output": "sheets.pdf", "left_s": round(max(budget.left() or 0.0, 0.0), 1),
                                        "later": f"linkage-opt report {out_dir}"})
     if budget.skipped:
-        plan.summary["outputs_skipped"] = budget.skipped
+        plan.summary.outputs_skipped = budget.skipped
     return budget.skipped
+
+
+def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False, pdf_deadline: float | None = None) -> None:
+    """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
+    ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns.
+
+    ``sheets.pdf`` comes last, the slowest and the most optional: printed by ``pdf_deadline``
+    (``time.monotonic()``) or not at all (``summary["sheets"]["pdf"]`` says why)."""
+    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
+    html = attach_sheets(plan, scenario, lang, redact, pdf=False, sheets=sheets)
+    attach_workbook(plan, scenario, lang, redact, sheets=sheets)
+    attach_report(plan, scenario, lang)
+    attach_pdf(plan, html, pdf_deadline)
+
+
+register_output_writer(attach_outputs)   # Plan.write's outputs: the one list, named from solving without an upward import

@@ -42,6 +42,7 @@ from ..errors import InfeasibleError, LinkageError, Problem, ValidationError
 from ..i18n import Msg
 from ..outdir import LOCK_NAME, folder_lock, inspect_folder, os_failure
 from ..solving.plan import write_file_atomic
+from ..solving.summary import Summary
 from .ledger import (
     DEFAULT_LEDGER_NAME,
     SUCCESS,
@@ -95,7 +96,7 @@ class RunOutcome:
     published: bool = False
     message: str = ""
     fingerprint: str | None = None
-    summary: dict | None = None
+    summary: Summary | None = None  # the plan's summary (of the earlier run, when reused)
     error: BaseException | None = field(default=None, repr=False)   # what went wrong, for the CLI to report
     plan: object = field(default=None, repr=False)                  # the Plan (fresh runs only)
 
@@ -471,7 +472,7 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")
         exit_code = EXIT_OPTIMAL if plan.status == "optimal" else EXIT_FEASIBLE
-        message = Msg("{status}; weighted coverage {summary:.4f}", status=plan.status, summary=plan.summary['metrics']['weighted_coverage'])
+        message = Msg("{status}; weighted coverage {summary:.4f}", status=plan.status, summary=plan.summary.metrics.weighted_coverage)
         try:
             ledger.finish_run(run_id, status=plan.status, exit_code=exit_code, message=message,
                               summary_json=summary_text, tables=plan.tables(), files=files, publish=True)
@@ -495,7 +496,7 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     with _suppress_all():
         write_published_pointer(period_dir, ledger.get_run(run_id))
     ev("run.finished", message=f"{run_id}: {message}; published", status=plan.status, exit_code=exit_code,
-       plan_dir=str(plan_dir), objective=plan.summary.get("objective"), seconds=round(time.perf_counter() - t0, 3),
+       plan_dir=str(plan_dir), objective=plan.summary.objective.to_dict(), seconds=round(time.perf_counter() - t0, 3),
        stability=_stability_counts(plan.summary))
     outcome.status = plan.status
     outcome.exit_code = exit_code
@@ -550,8 +551,8 @@ def lot_uoms(scenario) -> dict[str, str]:
     return {str(i): "yuan" if k == "funds" else "items" for i, k in zip(c["lot_id"], c["kind"])}
 
 
-def _stability_counts(summary: dict) -> dict | None:
-    s = summary.get("stability")
+def _stability_counts(summary: Summary) -> dict | None:
+    s = summary.stability
     return {k: s[k] for k in ("kept", "changed") if k in s} if isinstance(s, dict) else None
 
 
@@ -619,7 +620,7 @@ def _reuse(ledger: Ledger, run: dict, runs_dir: Path, period_dir: Path, ev: _Eve
     message = (Msg("{run} was already planned with the same inputs: {run2} ({run3}{v}){note}; pass --force to plan again", run=run['period'], run2=run['run_id'], run3=run['status'], v=', published' if run['published'] else ', not the published revision', note=note))
     ev("run.reused", message=message, status=run["status"], exit_code=run["exit_code"],
        plan_dir=str(plan_dir) if plan_dir else None, published=run["published"])
-    summary = json.loads(run["summary_json"]) if run.get("summary_json") else None
+    summary = Summary.model_validate(json.loads(run["summary_json"])) if run.get("summary_json") else None
     return RunOutcome(period=run["period"], status=run["status"], exit_code=int(run["exit_code"] or 0),
                       run_id=run["run_id"], revision=run["revision"],
                       plan_dir=plan_dir.resolve() if plan_dir else None, reused=True, published=run["published"],

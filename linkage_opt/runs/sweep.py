@@ -49,6 +49,7 @@ import pandas as pd
 
 from ..errors import InfeasibleError, LinkageError, OutputPathError, Problem, SolverError, ValidationError
 from ..i18n import Msg
+from .sweep_report import sweep_html, sweep_workbook
 
 STORE = "variants"
 META = "sweep.json"
@@ -311,6 +312,10 @@ class SweepResult:
     @property
     def ok(self) -> bool:
         return self.failed == 0 and not self.interrupted
+
+    def axis_columns(self) -> list[str]:
+        """The columns of :attr:`table` that are the variants' inputs (the axes), not results."""
+        return [c for c in self.table.columns if c not in ("variant", "label", *RESULT_COLUMNS)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -679,8 +684,6 @@ def _write_summary(folder: Path, result: SweepResult, lang: str, base, quick: bo
         write_file_atomic(folder / "robustness_units.csv", csv_bytes(rob.units))
         write_file_atomic(folder / "robustness_unit_categories.csv", csv_bytes(rob.unit_categories))
     if not quick:
-        from .sweep_report import sweep_html, sweep_workbook
-
         write_file_atomic(folder / "sweep.xlsx", sweep_workbook(result, lang))
         write_file_atomic(folder / "sweep.html", sweep_html(result, lang, base))
     meta = dict(result.meta)

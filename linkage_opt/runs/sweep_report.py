@@ -72,10 +72,7 @@ def _cell(v) -> str:
 
 
 def _axis_columns(result) -> list[str]:
-    from .sweep import RESULT_COLUMNS
-
-    t = result.table
-    return [c for c in t.columns if c not in ("variant", "label", *RESULT_COLUMNS)]
+    return result.axis_columns()     # a linkage_opt.runs.sweep.SweepResult (sweep imports this module)
 
 
 def _tradeoff_charts(result, lang: str) -> list[dict]:

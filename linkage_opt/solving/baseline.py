@@ -27,7 +27,7 @@ from ..model.reach import member_frame
 from ..rules import RULES, budget, party_share, supervision
 from ..schema import TIERS
 from ..solvers.base import Status
-from .plan import Plan, build_tables, clean_solution
+from .plan import Plan, build_tables, clean_solution, plan_metrics
 
 ROUNDS = 50
 
@@ -465,14 +465,12 @@ def rule_of_thumb_start(form: Formulation, backend_name: str, options) -> tuple[
 
 def compare(form: Formulation, plan: Plan) -> dict:
     """Side-by-side figures of the optimized plan and the rule of thumb."""
-    from .solve import plan_metrics
-
     xb, repair = form.rule_of_thumb if form.rule_of_thumb is not None else repaired_baseline(form)
     base_tables = build_tables(form, xb, rounded=False)     # the yardstick unrounded: never lowered by rounding
     base = plan_metrics(base_tables, form.scenario)
     base["money"] = float(form.col_money @ xb)
-    delivered = dict(plan.summary["metrics"])
-    delivered["money"] = plan.summary["objective"]["money"]
+    delivered = plan.summary.metrics.to_dict()
+    delivered["money"] = plan.summary.objective.money
     if plan.solution is not None:
         # like for like: the optimized plan in the model's exact amounts too (rounding to dispatchable
         # amounts, linkage_opt.solving.dispatch, would lower either plan; the delivered figures are kept beside)
@@ -507,7 +505,7 @@ def attach_baseline(plan: Plan, scenario=None) -> dict:
     cov = cmp.pop("baseline_coverage")
     plan.extras["baseline.json"] = cmp
     plan.extras["baseline_coverage.csv"] = cov
-    plan.summary["baseline"] = {"weighted_coverage": cmp["baseline"]["weighted_coverage"]}
+    plan.summary.baseline = {"weighted_coverage": cmp["baseline"]["weighted_coverage"]}
     return cmp
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ import pandas as pd
 from ..inputs.scenario import Scenario, lapsed_lots
 from ..rules import RULES, PlanFacts
 from ..schema import GENERAL
+from .summary import Summary
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _unit_distance(ux: np.ndarray, uy: np.ndarray, town: np.ndarray, same_km: fl
     return out
 
 
-def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: dict | None = None,
+def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Summary | Mapping | None = None,
                tol: float = 1e-6) -> list[Violation]:
     """Every violation of the scenario's rules by the plan tables (empty list = the plan is valid).
 

@@ -42,6 +42,7 @@ import pandas as pd
 from ..errors import Problem, ValidationError
 from ..i18n import Msg
 from ..inputs.scenario import Scenario, lapsed_lots
+from .summary import Summary
 
 DEFAULT_WORKERS = 2
 SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
@@ -967,8 +968,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     from ..model.formulation import weighted_needs
     from ..solvers.base import relative_gap
     from .check import recompute_equity
-    from .plan import COVERAGE_COLUMNS, PROGRAM_COLUMNS, PROVIDER_COLUMNS, Plan
-    from .solve import plan_metrics
+    from .plan import COVERAGE_COLUMNS, PROGRAM_COLUMNS, PROVIDER_COLUMNS, Plan, plan_metrics
 
     started = time.monotonic()
     problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap, seed=seed)
@@ -1189,7 +1189,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         "period": cfg.period,
         "created_at": pd.Timestamp.now(tz="UTC").replace(microsecond=0).isoformat(),
     }
-    return Plan(**tables, summary=summary)
+    return Plan(**tables, summary=Summary.model_validate(summary))
 
 
 def _version() -> str:

@@ -21,9 +21,11 @@ import pandas as pd
 from .. import outdir
 from ..errors import Problem, ValidationError
 from ..i18n import Msg
+from ..inputs.scenario import Scenario
 from ..model.disaggregate import allocation_rows
 from ..model.formulation import Formulation
 from ..model.reach import member_frame
+from .summary import Objective, Summary, Timings
 
 ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
                       "quantity", "load", "cost"]
@@ -56,6 +58,26 @@ DAMAGED_HINT = Msg("the plan folder is damaged: plan again, or `linkage-opt runs
 
 EPS = 1e-9
 
+# What makes a plan folder's optional outputs (explanations, baseline, plan.xlsx, report.html, the sheets):
+# linkage_opt.outputs.writing.attach_outputs, which the outputs layer registers here (register_output_writer)
+# when it is imported -- and `import linkage_opt` imports it -- so that Plan.write names it without solving
+# importing a layer above (docs/architecture.md, "Layout").
+OutputWriter = Callable[..., object]
+_output_writer: OutputWriter | None = None
+
+
+def register_output_writer(writer: OutputWriter) -> None:
+    """Make ``writer`` (``attach_outputs``'s signature) what :meth:`Plan.write` calls for ``desk``, ``explain``
+    and ``baseline``."""
+    global _output_writer
+    _output_writer = writer
+
+
+def output_writer() -> OutputWriter:
+    if _output_writer is None:   # linkage_opt/__init__ imports linkage_opt.outputs.writing, which registers it
+        raise RuntimeError("no output writer registered: import linkage_opt (linkage_opt.outputs.writing)")
+    return _output_writer
+
 
 @dataclass
 class Plan:
@@ -65,7 +87,8 @@ class Plan:
     coverage: pd.DataFrame
     providers: pd.DataFrame
     programs: pd.DataFrame
-    summary: dict
+    # the solver's figures (summary.json), typed; a mapping given here (a parsed summary.json) is validated
+    summary: Summary
     # optional extra files: name -> dict (json), DataFrame (csv), str (UTF-8 text) or bytes (e.g. plan.xlsx)
     extras: dict = field(default_factory=dict)
     formulation: object = field(default=None, repr=False, compare=False)  # the model it came from (not written)
@@ -73,13 +96,16 @@ class Plan:
     # time.monotonic() when solve began: the time limit's writing margin runs from it (linkage_opt.outputs.writing)
     solve_started: float | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def status(self) -> str:
-        return self.summary["status"]
+    def __post_init__(self) -> None:
+        self.summary = Summary.coerce(self.summary)
 
     @property
-    def objective(self) -> dict:
-        return self.summary["objective"]
+    def status(self) -> str:
+        return self.summary.status
+
+    @property
+    def objective(self) -> Objective:
+        return self.summary.objective
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"allocations": self.allocations, "coverage": self.coverage, "providers": self.providers,
@@ -115,7 +141,7 @@ class Plan:
                 current = plan_dir / file
                 tables[name] = read_plan_table(name, current)
             current = plan_dir / "summary.json"
-            summary = json.loads(current.read_text(encoding="utf-8"))
+            summary = Summary.model_validate(json.loads(current.read_text(encoding="utf-8")))   # extras kept
             extras: dict = {}
             for name in EXTRA_CSV_FILES:
                 current = plan_dir / name
@@ -127,7 +153,8 @@ class Plan:
                     extras[name] = json.loads(current.read_text(encoding="utf-8"))
         except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
             raise
-        except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError: ValueErrors
+        except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError, a summary.json
+            # of the wrong shape (pydantic's ValidationError): ValueErrors
             raise ValidationError([Problem(str(current), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
                                            hint=DAMAGED_HINT)]) from None
         return cls(tables["allocations"], tables["coverage"], tables["providers"], tables["programs"],
@@ -162,8 +189,7 @@ class Plan:
         """
         explain = desk if explain is None else explain
         if desk or explain or baseline:
-            from ..outputs.writing import attach_outputs
-
+            attach_outputs = output_writer()      # linkage_opt.outputs.writing.attach_outputs
             scenario = scenario if scenario is not None else getattr(self.formulation, "scenario", None)
             if scenario is None and (desk or baseline):
                 raise ValidationError([Problem(str(out_dir), None, None, "this plan carries no scenario for its "
@@ -173,7 +199,7 @@ class Plan:
         if progress is not None:
             progress("writing")
         t0 = time.perf_counter()
-        summary = dict(self.summary)
+        summary = self.summary.to_dict()      # summary.json: the keys that are set, in their order
         summary["timings"] = dict(summary.get("timings", {}))
 
         def fill(tmp: Path) -> None:
@@ -190,7 +216,9 @@ class Plan:
             write_json(summary, tmp / "summary.json")
 
         out = outdir.write_folder(out_dir, fill, replace=overwrite)
-        self.summary.setdefault("timings", {})["write_s"] = summary["timings"]["write_s"]
+        if "timings" not in self.summary:
+            self.summary.timings = Timings()
+        self.summary.timings.write_s = summary["timings"]["write_s"]
         return out
 
 
@@ -343,6 +371,32 @@ def _json_default(o):
     if isinstance(o, Path):
         return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def plan_metrics(tables: dict, scenario: Scenario) -> dict:
+    """Headline figures a planner reads first."""
+    cov = tables["coverage"]
+    prov = tables["providers"]
+    g = cov[cov["tier"] == "guaranteed"]
+    need = cov["need"].sum()
+    per_unit = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
+    per_unit = per_unit[per_unit["wn"] > 0]
+    ratios = per_unit["wc"] / per_unit["wn"]
+    people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])]
+    floor = scenario.config.equity.floor
+    return {
+        "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
+        "plain_coverage_by_category": {c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
+                                       for c, d in cov.groupby("category")},
+        "guaranteed_needs": int(len(g)),
+        "guaranteed_met": int((g["unmet"] <= 1e-6 * np.maximum(1.0, g["need"])).sum()),
+        "units_below_equity_floor": int((ratios < floor - 1e-9).sum()),
+        "min_unit_ratio": float(ratios.min()) if len(ratios) else 1.0,
+        "idle_hours": float((people["capacity"] - people["used"]).clip(lower=0).sum()),
+        "total_need_rows": int(len(cov)),
+        "unmet_need_rows": int((cov["unmet"] > 1e-6 * np.maximum(1.0, cov["need"])).sum()),
+        "total_need": float(need),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -27,8 +27,10 @@ from ..inputs.scenario import Scenario, lapsed_lots
 from ..model.formulation import Formulation, Term, build, equity_value, settle_equity
 from ..solvers import SolverOptions, Status, features, get_backend
 from ..solvers.base import MipProblem, SolveResult, call_deadline, max_violation, relative_gap, seconds_left
+from .baseline import rule_of_thumb_start
 from .dispatch import settle_objective
-from .plan import Plan, build_tables, clean_solution
+from .plan import Plan, build_tables, clean_solution, plan_metrics
+from .summary import Summary
 
 log = logging.getLogger(__name__)
 
@@ -603,8 +605,6 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     t1 = time.perf_counter()
     # the planners' rule of thumb, repaired where it breaks a rule: the first stage's start, so the plan is
     # never (lexicographically) worse than it; unused when no repair makes it satisfy every requirement
-    from .baseline import rule_of_thumb_start
-
     # guarantees placed first (when the repairs leave one short) may take all the time left and a quarter of
     # the writing margin: it stops at its first plan (a zero objective), it is the plan every stage starts
     # from, and without it a short limit on a busy machine ends with no plan at all (a sweep variant at 20 s,
@@ -664,7 +664,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     }
     if previous_pairs is not None and scenario.config.stability.enabled:
         summary["stability"] = pairing_changes(previous_pairs, tables["allocations"], scenario)
-    return Plan(**tables, summary=summary, formulation=form, solution=x, solve_started=started)
+    return Plan(**tables, summary=Summary.model_validate(summary), formulation=form, solution=x, solve_started=started)
 
 
 def objective_terms(form: Formulation, x: np.ndarray) -> dict:
@@ -675,29 +675,3 @@ def objective_terms(form: Formulation, x: np.ndarray) -> dict:
     out["stability_penalty"] = float(form.col_stability @ x)
     out["expiry_penalty"] = out["cost"] - out["money"] - out["stability_penalty"]
     return out
-
-
-def plan_metrics(tables: dict, scenario: Scenario) -> dict:
-    """Headline figures a planner reads first."""
-    cov = tables["coverage"]
-    prov = tables["providers"]
-    g = cov[cov["tier"] == "guaranteed"]
-    need = cov["need"].sum()
-    per_unit = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
-    per_unit = per_unit[per_unit["wn"] > 0]
-    ratios = per_unit["wc"] / per_unit["wn"]
-    people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])]
-    floor = scenario.config.equity.floor
-    return {
-        "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
-        "plain_coverage_by_category": {c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
-                                       for c, d in cov.groupby("category")},
-        "guaranteed_needs": int(len(g)),
-        "guaranteed_met": int((g["unmet"] <= 1e-6 * np.maximum(1.0, g["need"])).sum()),
-        "units_below_equity_floor": int((ratios < floor - 1e-9).sum()),
-        "min_unit_ratio": float(ratios.min()) if len(ratios) else 1.0,
-        "idle_hours": float((people["capacity"] - people["used"]).clip(lower=0).sum()),
-        "total_need_rows": int(len(cov)),
-        "unmet_need_rows": int((cov["unmet"] > 1e-6 * np.maximum(1.0, cov["need"])).sum()),
-        "total_need": float(need),
-    }
