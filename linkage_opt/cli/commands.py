@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 from .. import lang as L
 from .._version import __version__
 from ..errors import Problem, ValidationError, fmt_qty
-from ..i18n import N_, Msg
+from ..i18n import N_, Msg, plain
 from . import common as _common
 
 EPILOG = (
@@ -243,7 +243,7 @@ def plan(
         load_s = time.perf_counter() - t0
         result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                        seed=seed, log=solver_log or None,
-                       progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
+                       progress=lambda msg: status.update(L.render(msg, _state["lang"])),
                        load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
         if decompose:
             return _write_decomposed(result, scenario, target, baseline, status, redact)
@@ -469,7 +469,7 @@ def whatif(
     scenario = load_checked(config, backend=backend, time_limit=time_limit)
     with console.status(T("planning variants")) as status:
         df = run_whatif(scenario, set_, combine=combine,
-                        progress=lambda m: status.update(L.problem_text(m, _state["lang"])),
+                        progress=lambda m: status.update(L.render(m, _state["lang"])),
                         time_limit=time_limit, backend=backend)
     print_yardstick(df, scenario)
     t = Table(title=T("What-if: change against the base plan"), title_justify="left")
@@ -558,7 +558,8 @@ def generate(
         with console.status(T("generating")):
             path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed, realistic=realistic)
     except ValueError as exc:
-        raise ValidationError([Problem("generate", None, None, str(exc),
+        message = exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else plain(str(exc))
+        raise ValidationError([Problem("generate", None, None, message,
                                        hint=Msg("e.g. linkage-opt generate --preset district --seed 1 scenarios/district"))]) from None
     console.print(T("wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}", path=path))
     return 0

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import lang as L
 from ..analysis.compare import fmt_time, timezone_of
-from ..i18n import N_
+from ..i18n import N_, Msg
 from ..inputs.load import load_recorded_scenario
 from ..lang import C_
 
@@ -232,7 +232,7 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
 
     plan_dir = Path(plan_dir)
     if not (plan_dir / "summary.json").exists():
-        raise FileNotFoundError(f"{plan_dir} is not a linkage-opt plan folder (no summary.json)")
+        raise FileNotFoundError(Msg("{path} is not a linkage-opt plan folder (no summary.json)", path=plan_dir))
     plan = Plan.read(plan_dir)
     summary = plan.summary
     problem = None
