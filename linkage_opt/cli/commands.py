@@ -336,12 +336,14 @@ def explain(
         ex = ex[ex["category"] == key]
     from rich.markup import escape
 
+    from ..analysis.explain import example_msg, group_msg, reason_text
+
     zh = _state["lang"] == "zh"
     t = Table(title=T("Unmet needs ({n})", n=len(ex)), title_justify="left", show_lines=False)
     for key in ("unit", "category", "tier", "unmet_need", "why"):
         t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
     for r in ex.to_dict("records"):
-        reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
+        reason = reason_text(r, _state["lang"])
         t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
                   escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
                   L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
@@ -361,11 +363,9 @@ def explain(
             t2.add_column(L.label("explain", key, _state["lang"]))
         per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
         for r in mv.head(top).to_dict("records"):
-            if zh and r.get("group_zh"):
-                t2.add_row(escape(str(r["group_zh"])), str(r["members"]), per_zh.get(r["per"], r["per"]),
-                           escape(str(r.get("example_zh") or r["example"])))
-            else:
-                t2.add_row(escape(str(r["group"])), str(r["members"]), str(r["per"]), escape(str(r["example"])))
+            t2.add_row(escape(L.render(group_msg(r), _state["lang"])), str(r["members"]),
+                       per_zh.get(r["per"], r["per"]) if zh else str(r["per"]),
+                       escape(L.render(example_msg(r), _state["lang"])))
         console.print(t2)
     return 0
 

@@ -330,9 +330,12 @@ PYDANTIC_MESSAGES: dict[str, str] = {
 
 def _ctx_value(key: str, value: object) -> object:
     """A ``ctx`` field as pydantic writes it into its message: numbers without exponent (``2592000``, not
-    ``2592000.0``), the allowed values of a literal with "or" in the reader's language."""
+    ``2592000.0``), the allowed values of a literal with "or" in the reader's language, the model's class name
+    in English only."""
     if key == "expected" and isinstance(value, str):
         return ByLang({"en": value, "zh": value.replace("' or '", "' 或 '").replace("', '", "'、'")})
+    if key == "class_name":      # pydantic's model class (Reach): no word for a planner in Chinese
+        return ByLang({"en": str(value), "zh": ""})
     if key == "error" and isinstance(value, Exception):
         inner = value.args[0] if value.args else ""
         return inner if isinstance(inner, Msg) else plain(str(value))

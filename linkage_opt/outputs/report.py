@@ -702,12 +702,12 @@ def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str) -> dict:
     if total > TABLE_MAX_ROWS:
         e = e.head(TABLE_MAX_ROWS)
         note = text("capped_rows", lang, shown=TABLE_MAX_ROWS, total=total)
-    use_zh = lang == "zh" and "reason_zh" in e
+    from ..analysis.explain import reason_text
+
     rows = []
     for r in e.to_dict("records"):
         code = str(r.get("reason_code") or "")
-        reason = str(r.get("reason_zh") or "") if use_zh else ""
-        reason = reason or str(r.get("reason") or "")
+        reason = reason_text(r, lang)
         rows.append({"unit": names.get(str(r["unit_id"]), str(r.get("unit_name") or r["unit_id"])),
                      "unit_id": str(r["unit_id"]), "category": cat_label(r["category"]),
                      "tier": L.tier(str(r["tier"]), lang), "need": fmt_qty(r["need"]), "unmet": fmt_qty(r["unmet"]),
