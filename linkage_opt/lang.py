@@ -18,9 +18,6 @@ from .i18n import _ as gettext
 
 __all__ = ["DEFAULT", "ENV", "LANGS", "MISSES", "N_", "Msg", "gettext", "ngettext", "render", "resolve", "t"]
 
-_MISSES = MISSES    # the message ids not found in the catalog (tests fail on any)
-
-
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """Marks a counted noun (``{n} unit`` / ``{n} units``) for extraction only."""
     return (singular, plural)
@@ -110,11 +107,6 @@ def plural(count: int, word: str, lang: str | None = None) -> str:
 def problem_str(problem, lang: str | None = None) -> str:
     """One input problem in ``lang``: location, message, value and hint (see ``Problem.render``)."""
     return problem.render(lang)
-
-
-def problem_text(text, lang: str | None = None) -> str:
-    """A message (a :class:`~linkage_opt.i18n.Msg`, or a plain message id) in ``lang``."""
-    return render(text, lang)
 
 
 def help_text(text: str | None, lang: str | None = None) -> str | None:

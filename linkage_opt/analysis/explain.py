@@ -21,17 +21,19 @@ member's dual is reported: one more hour given to that group goes to the member 
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..errors import fmt_qty
+from ..i18n import ByLang, Cat, Msg, join, render
 from ..lang import UOM_ZH
 from ..model.formulation import Formulation
-from ..rules import UnmetContext, active_rules
+from ..rules import RULES, UnmetContext, active_rules
 from ..rules import budget as budget_rule
-from ..rules import text as rule_text
 from ..solvers import DEFAULT_BACKEND, SolverOptions, Status, get_backend, with_feature
 
 TOL = 1e-6
@@ -55,9 +57,104 @@ def _tight_rows(form: Formulation, x: np.ndarray, block: str) -> pd.DataFrame:
     return b.index[tight]
 
 
-# Chinese wording of units of measure, provider kinds and marginal-value units (``reason_zh`` etc.).
-KIND_ZH = {"social_worker": "社工", "volunteer": "志愿者", "organization": "社会组织", "charity": "慈善批次"}
+# Chinese words of the marginal values' units (a value of the ``per`` column).
 PER_ZH = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "个服务单位", "unit of the lot": "个批次单位"}
+
+# The explanations table (explanations.csv): a reason code and its parameters (``reason_params``, JSON), from
+# which :func:`reason_msg` makes the reason in the reader's language; ``reason`` is its English text.
+EXPLANATION_COLUMNS = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason",
+                       "detail", "reason_params"]
+
+
+def reason_msg(code: str, params: Mapping) -> Msg:
+    """The reason of an explanation (its ``reason_code`` and ``reason_params``) as a message."""
+    p = dict(params)
+    category = ByLang({"en": str(p.get("category", "")), "zh": str(p.get("category_label") or p.get("category", ""))})
+    if code == "not_explained":
+        return Msg("not explained: the time limit's margin ran out first (a longer --time-limit explains every need)")
+    if code == "dispatch_rounding":
+        return Msg("met in the model; rounding the hours and goods to dispatchable amounts (steps of {step:g} h, whole "
+                   "items and yuan) left {unmet} unmet", step=float(p["step"]), unmet=fmt_qty(p["unmet"]))
+    if code == "no_provider":
+        n = int(p.get("with_skill") or 0)
+        why = (Msg(" (no provider in the district has this skill)") if not n else
+               Msg(" ({n} provider with the skill exist, none within reach)", n=n) if n == 1 else
+               Msg(" ({n} providers with the skill exist, none within reach)", n=n))
+        return Msg("no provider within reach of {unit} can serve {category}{why}", unit=p["unit"], category=category,
+                   why=why)
+    if code == "indivisible":
+        uom = str(p["uom"])
+        return Msg("{need} {uom} must go whole to one provider; none of the {n} eligible providers has that much left",
+                   need=fmt_qty(p["need"]), uom=ByLang({"en": uom, "zh": UOM_ZH.get(uom, uom)}), n=int(p["eligible"]))
+    if code == "capacity_exhausted":
+        k = int(p["eligible"])
+        head = Msg("the only eligible provider is fully used") if k == 1 else Msg(
+            "all {n} eligible providers are fully used", n=k)
+        if not p.get("used"):
+            return head
+        parts: list[str] = []
+        if p.get("higher") is not None:
+            parts.append(Msg("{pct} went to needs ranked higher ({listed})", pct=p["higher"], listed=p.get("listed", "")))
+        if p.get("here") is not None:
+            parts.append(Msg("{pct} to this need", pct=p["here"]))
+        if p.get("rest") is not None:
+            parts.append(Msg("{pct} to needs of equal or lower priority per unit or to programs (kept there for equity, "
+                             "cost or the linkage rules)", pct=p["rest"]))
+        comma = ByLang({"en": ", ", "zh": "，"})
+        listed = Cat(*[x for i, part in enumerate(parts) for x in ((comma, part) if i else (part,))])
+        return join([head, Msg("of their capacity, {parts}", parts=listed)])
+    if code == "rule_binding":
+        texts: dict[str, list[str]] = {"en": [], "zh": []}
+        rules = {rule.KEY: rule for rule in RULES}
+        for key, rule_params in (p.get("rules") or {}).items():
+            for lang in texts:
+                rule = rules.get(key)
+                texts[lang].append(rule.TEXTS[lang]["binding"].format(**rule_params, category=category.render("en"),
+                                                                      category_zh=category.render("zh"))
+                                   if rule is not None else key)
+        if p.get("max_units"):
+            for lang in texts:
+                texts[lang].append(Msg("a social worker's max_units").render(lang))
+        binding = ByLang({"en": " and ".join(texts["en"]), "zh": "和".join(texts["zh"])})
+        n = len(texts["en"])
+        return (Msg("eligible capacity is left, but {binding} binds", binding=binding) if n == 1 else
+                Msg("eligible capacity is left, but {binding} bind", binding=binding))
+    if code == "traded_off":
+        return Msg("eligible capacity is left, but using it here would lower coverage of needs ranked higher, equity or "
+                   "cost beyond the tolerance (a tie in priority)")
+    raise KeyError(code)
+
+
+def _params(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            out = json.loads(value)
+        except ValueError:
+            return {}
+        return out if isinstance(out, dict) else {}
+    return {}
+
+
+def reason_text(row: Mapping, lang: str | None = None) -> str:
+    """The reason of one row of the explanations table in ``lang``, made from its code and parameters. A plan
+    folder written before the parameters were kept shows its ``reason`` column as it is."""
+    code = str(row.get("reason_code") or "")
+    raw = row.get("reason_params")
+    if isinstance(raw, dict | str) and raw:
+        try:
+            return render(reason_msg(code, _params(raw)), lang)
+        except (KeyError, ValueError, TypeError, IndexError):
+            pass
+    reason = row.get("reason")
+    return "" if reason is None or reason != reason else str(reason)
+
+
+def _explanation(r, unit_name: str, code: str, params: dict, detail: str = "") -> dict:
+    return {"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_name, "category": r.category, "tier": r.tier,
+            "need": r.need, "unmet": r.unmet, "reason_code": code, "reason": str(reason_msg(code, params)),
+            "detail": detail, "reason_params": json.dumps(params, ensure_ascii=False, sort_keys=True)}
 
 
 def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame],
@@ -104,42 +201,26 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     unmet_rows = unmet_rows.iloc[by_weight]            # the weightiest first (back in table order at the end)
     for r in unmet_rows.itertuples(index=False):
         n = need_pos[r.need_id]
+        unit_name = unit_names.get(r.unit_id, r.unit_id)
         if deadline is not None and time.monotonic() > deadline:
-            rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
-                         "category": r.category, "tier": r.tier, "need": r.need, "unmet": r.unmet,
-                         "reason_code": "not_explained",
-                         "reason": "not explained: the time limit's margin ran out first (a longer --time-limit explains every need)",
-                         "reason_zh": "未分析：时限的余量已用完（延长 --time-limit 可分析全部需求）", "detail": ""})
+            rows.append(_explanation(r, unit_name, "not_explained", {}))
             continue
         if float(model_covered.get(r.need_id, 0.0)) >= r.need - TOL * max(1.0, r.need):
-            step = cfg.dispatch.step
-            rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
-                         "category": r.category, "tier": r.tier, "need": r.need, "unmet": r.unmet,
-                         "reason_code": "dispatch_rounding",
-                         "reason": f"met in the model; rounding the hours and goods to dispatchable amounts "
-                                   f"(steps of {step:g} h, whole items and yuan) left {fmt_qty(r.unmet)} unmet",
-                         "detail": "",
-                         "reason_zh": f"模型中已满足；按可派发数量取整（{step:g} 小时为单位、物资和资金取整）后"
-                                      f"尚缺 {fmt_qty(r.unmet)}"})
+            rows.append(_explanation(r, unit_name, "dispatch_rounding",
+                                     {"step": float(cfg.dispatch.step), "unmet": round(float(r.unmet), 6)}))
             continue
         u = int(N["u"].iat[n])
         cat = r.category
         unit_label = f"{unit_names.get(r.unit_id, r.unit_id)} ({r.unit_id})"
-        cat_zh = getattr(cfg.categories[cat], "label", None) or cat
-        uom_zh = UOM_ZH.get(cfg.categories[cat].unit, cfg.categories[cat].unit)
+        cat_label = getattr(cfg.categories[cat], "label", None) or cat
         uom = cfg.categories[cat].unit
         edges = order[bounds[n]:bounds[n + 1]]
         programs_here = (u, cat) in program_keys
         detail = ""
         if not len(edges) and not programs_here:
             code = "no_provider"
-            n_sk = skill_anywhere.get(cat, 0)
-            reason = (f"no provider within reach of {unit_label} can serve {cat}"
-                      + (f" ({n_sk} provider{'s' if n_sk != 1 else ''} with the skill exist, none within reach)" if n_sk
-                         else " (no provider in the district has this skill)"))
-            reason_zh = (f"{unit_label}服务范围内没有能提供{cat_zh}的资源"
-                         + (f"（全区有 {n_sk} 个具备该技能的资源，均不在服务范围内）" if n_sk
-                            else "（全区没有具备该技能的资源）"))
+            params: dict = {"unit": unit_label, "category": cat, "category_label": cat_label,
+                            "with_skill": int(skill_anywhere.get(cat, 0))}
         else:
             ep = xi["p"].to_numpy()[edges]
             load = xi["load"].to_numpy(float)[edges]
@@ -147,47 +228,29 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             usable = free > TOL * np.maximum(1.0, load)
             if N["indivisible"].iat[n] and not np.any(free >= load * r.need - TOL):
                 code = "indivisible"
-                reason = (f"{fmt_qty(r.need)} {uom} must go whole to one provider; none of the {int(n_members[ep].sum())} eligible "
-                          f"providers has that much left")
-                reason_zh = (f"该需求 {fmt_qty(r.need)} {uom_zh}须整体由一个资源承担；{int(n_members[ep].sum())} 个"
-                             f"符合条件的资源都没有这么多剩余能力")
+                params = {"need": round(float(r.need), 6), "uom": uom, "eligible": int(n_members[ep].sum())}
             elif not np.any(usable):
                 code = "capacity_exhausted"
                 people = [m for p_ in ep for m in members[p_]]
                 higher = _higher_priority_use(uses, people, W[n], form, r.need_id)
-                k = int(n_members[ep].sum())
-                reason = (("the only eligible provider is fully used" if k == 1
-                           else f"all {k} eligible providers are fully used")
-                          + (f"; {higher['text']}" if higher["text"] else ""))
-                reason_zh = (("唯一符合条件的资源已用满" if k == 1 else f"{k} 个符合条件的资源均已用满")
-                             + (f"；{higher['text_zh']}" if higher["text_zh"] else ""))
+                params = {"eligible": int(n_members[ep].sum()), **higher["params"]}
                 detail = higher["detail"]
             else:
                 code = "rule_binding"
-                binding, binding_zh = [], []
+                binding: dict[str, dict] = {}
                 ctx = UnmetContext(u=u, category=cat, kinds=P["kind"].to_numpy()[ep[usable]], classes=ep[usable],
                                    rates=P["rate"].to_numpy(float)[ep[usable]], programs_here=bool(programs_here))
                 for rule in active_rules(cfg):
                     if rule.explains(ctx, tight[rule.KEY]):
-                        binding.append(rule_text(rule, "binding", cfg, "en", category=cat, category_zh=cat_zh))
-                        binding_zh.append(rule_text(rule, "binding", cfg, "zh", category=cat, category_zh=cat_zh))
-                if any(p in max_units_workers for p in ep[usable]):
-                    binding.append("a social worker's max_units")
-                    binding_zh.append("社工最多服务单位数")
-                if binding:
-                    reason = "eligible capacity is left, but " + " and ".join(binding) + " bind" + ("s" if len(binding) == 1 else "")
-                    reason_zh = "仍有符合条件的剩余能力，但受" + "和".join(binding_zh) + "约束"
+                        binding[rule.KEY] = dict(rule.params(cfg))
+                max_units = any(p in max_units_workers for p in ep[usable])
+                if binding or max_units:
+                    params = {"category": cat, "category_label": cat_label, "rules": binding, "max_units": max_units}
                 else:
                     code = "traded_off"
-                    reason = ("eligible capacity is left, but using it here would lower coverage of needs ranked higher, "
-                              "equity or cost beyond the tolerance (a tie in priority)")
-                    reason_zh = "仍有符合条件的剩余能力，但用在这里会降低更高优先需求的满足、公平性或增加成本（优先度相同时的取舍）"
-        rows.append({"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id, r.unit_id),
-                     "category": cat, "tier": r.tier, "need": r.need, "unmet": r.unmet, "reason_code": code,
-                     "reason": reason, "reason_zh": reason_zh, "detail": detail})
-    cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason", "detail",
-            "reason_zh"]
-    out = pd.DataFrame(rows, columns=cols)
+                    params = {}
+        rows.append(_explanation(r, unit_name, code, params, detail))
+    out = pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
     if len(out):     # back in the coverage table's order
         out = out.iloc[np.argsort(by_weight, kind="stable")].reset_index(drop=True)
     return out
@@ -246,7 +309,7 @@ def _higher_priority_use(uses: _Uses, providers: list, w_n: float, form: Formula
     mine = uses.of(providers)
     total = float(mine["load"].sum())
     if total <= 0:
-        return {"text": "", "text_zh": "", "detail": ""}
+        return {"params": {"used": False}, "detail": ""}
     served = mine[(mine["need_id"] != "") & (mine["need_id"] != this_need)]
     hi = served[served["w"].to_numpy(float) > w_n * (1 + 1e-9)]
     here = float(mine.loc[mine["need_id"] == this_need, "load"].sum())
@@ -254,19 +317,11 @@ def _higher_priority_use(uses: _Uses, providers: list, w_n: float, form: Formula
     names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
     top = hi.groupby(["unit_id", "category"])["load"].sum().sort_values(ascending=False).head(3)
     listed = "; ".join(f"{names.get(u, u)} {c} {fmt_qty(v)}" for (u, c), v in top.items())
-    parts, parts_zh = [], []
-    if len(hi):
-        parts.append(f"{_pct(hi['load'].sum() / total)} went to needs ranked higher ({listed})")
-        parts_zh.append(f"{_pct(hi['load'].sum() / total)} 用于优先度更高的需求（{listed}）")
-    if here > 0:
-        parts.append(f"{_pct(here / total)} to this need")
-        parts_zh.append(f"{_pct(here / total)} 用于本需求")
-    if rest > 1e-9 * total:
-        parts.append(f"{_pct(rest / total)} to needs of equal or lower priority per unit or to programs "
-                     "(kept there for equity, cost or the linkage rules)")
-        parts_zh.append(f"{_pct(rest / total)} 用于单位优先度相同或更低的需求或服务项目（出于公平、成本或联动规则）")
-    return {"text": "of their capacity, " + ", ".join(parts), "text_zh": "其能力中，" + "，".join(parts_zh),
-            "detail": listed}
+    params = {"used": True, "listed": listed,
+              "higher": _pct(hi["load"].sum() / total) if len(hi) else None,
+              "here": _pct(here / total) if here > 0 else None,
+              "rest": _pct(rest / total) if rest > 1e-9 * total else None}
+    return {"params": params, "detail": listed}
 
 
 MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
@@ -317,8 +372,7 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
         uids = sc.units["unit_id"].astype(str).to_numpy()
         for (kind, home), g in people.groupby(["kind", "home"], sort=True):
             best = g.loc[g["dual"].idxmax()]
-            out.append({"group": f"{kind.replace('_', ' ')}s of {names[home]}",
-                        "group_zh": f"{names[home]}的{KIND_ZH[kind]}", "provider_kind": kind,
+            out.append({"provider_kind": kind,
                         "home_unit": uids[home], "unit_name": names[home], "members": int(g["n"].sum()),
                         "best_member": best["provider_id"], "coverage_per_unit": float(best["dual"]), "per": "hour"})
         lot_kinds = dict(zip(sc.charity["lot_id"].astype(str), sc.charity["kind"].astype(str))) if len(sc.charity) else {}
@@ -326,20 +380,43 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
             # each lot in its own unit: yuan for a funds lot, items for goods
             per = "service unit" if r.kind == "organization" else (
                 "yuan" if lot_kinds.get(str(r.provider_id)) == "funds" else "item")
-            out.append({"group": f"{r.kind} {r.provider_id}", "group_zh": f"{KIND_ZH[r.kind]} {r.provider_id}",
-                        "provider_kind": r.kind, "home_unit": "", "unit_name": "",
+            out.append({"provider_kind": r.kind, "home_unit": "", "unit_name": "",
                         "members": int(r.n), "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
     bud = m.row_blocks.get(budget_rule.KEY) if budget_rule.active(sc.config) else None
     if bud is not None and bud.size:
-        out.append({"group": "district budget", "group_zh": "区级预算", "provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
+        out.append({"provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
                     "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
-    df = pd.DataFrame(out, columns=[*cols[:-1], "group_zh"])
-    step = np.where(df["per"] == "yuan", 1000.0, 10.0)
-    df["example"] = [f"+{s:,.0f} {per}{'s' if s != 1 else ''} -> weighted coverage +{v * s * 100:.3f} points"
-                     for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
-    df["example_zh"] = [f"增加 {s:,.0f} {PER_ZH[per]} -> 加权满足率提高 {v * s * 100:.3f} 个百分点"
-                        for s, per, v in zip(step, df["per"], df["coverage_per_unit"])]
+    df = pd.DataFrame(out, columns=[c for c in cols if c not in ("group", "example")])
+    records = df.to_dict("records")
+    df.insert(0, "group", [str(group_msg(r)) for r in records])
+    df["example"] = [str(example_msg(r)) for r in records]
     return df.sort_values(["coverage_per_unit", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def group_msg(row: Mapping) -> Msg:
+    """A marginal value's provider group (``group``) as a message: the people of one unit, a lot, an
+    organization or the district budget."""
+    kind = str(row.get("provider_kind") or "")
+    if kind == "social_worker":
+        return Msg("social workers of {unit}", unit=str(row.get("unit_name") or ""))
+    if kind == "volunteer":
+        return Msg("volunteers of {unit}", unit=str(row.get("unit_name") or ""))
+    if kind == "organization":
+        return Msg("organization {id}", id=str(row.get("best_member") or ""))
+    if kind == "charity":
+        return Msg("charity {id}", id=str(row.get("best_member") or ""))
+    if kind == "budget":
+        return Msg("district budget")
+    return Msg("{kind} {id}", kind=kind, id=str(row.get("best_member") or ""))
+
+
+def example_msg(row: Mapping) -> Msg:
+    """What a marginal value means (``example``): +10 hours (+1,000 yuan) and the weighted coverage gained."""
+    per = str(row.get("per") or "")
+    step = 1000.0 if per == "yuan" else 10.0
+    return Msg("+{step:,.0f} {per} -> weighted coverage +{points:.3f} points", step=step,
+               per=ByLang({"en": f"{per}{'s' if step != 1 else ''}", "zh": PER_ZH.get(per, per)}),
+               points=float(row.get("coverage_per_unit") or 0.0) * step * 100)
 
 
 def attach_explanations(plan, backend_name: str | None = None, deadline: float | None = None) -> None:

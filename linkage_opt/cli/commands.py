@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 from .. import lang as L
 from .._version import __version__
 from ..errors import Problem, ValidationError, fmt_qty
-from ..i18n import N_, Msg
+from ..i18n import N_, Msg, plain
 from . import common as _common
 
 EPILOG = (
@@ -243,7 +243,7 @@ def plan(
         load_s = time.perf_counter() - t0
         result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                        seed=seed, log=solver_log or None,
-                       progress=lambda msg: status.update(L.problem_text(msg, _state["lang"])),
+                       progress=lambda msg: status.update(L.render(msg, _state["lang"])),
                        load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
         if decompose:
             return _write_decomposed(result, scenario, target, baseline, status, redact)
@@ -339,12 +339,14 @@ def explain(
         ex = ex[ex["category"] == key]
     from rich.markup import escape
 
+    from ..analysis.explain import example_msg, group_msg, reason_text
+
     zh = _state["lang"] == "zh"
     t = Table(title=T("Unmet needs ({n})", n=len(ex)), title_justify="left", show_lines=False)
     for key in ("unit", "category", "tier", "unmet_need", "why"):
         t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
     for r in ex.to_dict("records"):
-        reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
+        reason = reason_text(r, _state["lang"])
         t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
                   escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
                   L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
@@ -364,11 +366,9 @@ def explain(
             t2.add_column(L.label("explain", key, _state["lang"]))
         per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
         for r in mv.head(top).to_dict("records"):
-            if zh and r.get("group_zh"):
-                t2.add_row(escape(str(r["group_zh"])), str(r["members"]), per_zh.get(r["per"], r["per"]),
-                           escape(str(r.get("example_zh") or r["example"])))
-            else:
-                t2.add_row(escape(str(r["group"])), str(r["members"]), str(r["per"]), escape(str(r["example"])))
+            t2.add_row(escape(L.render(group_msg(r), _state["lang"])), str(r["members"]),
+                       per_zh.get(r["per"], r["per"]) if zh else str(r["per"]),
+                       escape(L.render(example_msg(r), _state["lang"])))
         console.print(t2)
     return 0
 
@@ -472,7 +472,7 @@ def whatif(
     scenario = load_checked(config, backend=backend, time_limit=time_limit)
     with console.status(T("planning variants")) as status:
         df = run_whatif(scenario, set_, combine=combine,
-                        progress=lambda m: status.update(L.problem_text(m, _state["lang"])),
+                        progress=lambda m: status.update(L.render(m, _state["lang"])),
                         time_limit=time_limit, backend=backend)
     print_yardstick(df, scenario)
     t = Table(title=T("What-if: change against the base plan"), title_justify="left")
@@ -561,7 +561,8 @@ def generate(
         with console.status(T("generating")):
             path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed, realistic=realistic)
     except ValueError as exc:
-        raise ValidationError([Problem("generate", None, None, str(exc),
+        message = exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else plain(str(exc))
+        raise ValidationError([Problem("generate", None, None, message,
                                        hint=Msg("e.g. linkage-opt generate --preset district --seed 1 scenarios/district"))]) from None
     console.print(T("wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}", path=path))
     return 0

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from .. import lang as L
 from ..errors import InfeasibleError, LinkageError, OutputError, ValidationError
+from ..i18n import Msg
 from ..solving.summary import Summary
 
 # The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
@@ -64,11 +65,14 @@ def report_error(exc: BaseException, err_console: Console) -> int:
     if isinstance(exc, OutputError):     # disk full, read-only, not a folder: nothing was changed
         from rich.markup import escape
 
-        err_console.print(f"[bold red]{T('error:')}[/] " + escape(L.problem_text(exc.args[0] if exc.args else str(exc), state["lang"])),
+        err_console.print(f"[bold red]{T('error:')}[/] " + escape(L.render(exc.args[0] if exc.args else str(exc), state["lang"])),
                           highlight=False, soft_wrap=True)
         return exc.exit_code
     if isinstance(exc, LinkageError):
-        err_console.print(f"[bold red]{T('error:')}[/] {exc}", highlight=False)
+        from rich.markup import escape
+
+        text = L.render(exc.args[0], state["lang"]) if exc.args and isinstance(exc.args[0], Msg) else str(exc)
+        err_console.print(f"[bold red]{T('error:')}[/] " + escape(text), highlight=False)
         return exc.exit_code
     err_console.print(f"[bold red]{T('internal error:')}[/] {type(exc).__name__}: {exc}", highlight=False)
     err_console.print(T("Please report this with the command you ran."), highlight=False)

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import lang as L
-from ..i18n import N_
+from ..i18n import N_, Msg
 from . import common as _common
 
 console = Console()
@@ -240,11 +240,11 @@ def runs_show(
     check_runs_folder(runs)
     path = ledger_path_for(runs, ledger)
     if not path.exists():
-        raise RunNotFoundError(f"no ledger at {path} (check --runs)")
+        raise RunNotFoundError(Msg("no ledger at {path} (check --runs)", path=path))
     with Ledger(path) as lg:
         run = lg.get_run(run_id)
         if run is None:
-            raise RunNotFoundError(f"no run {run_id!r} in the ledger {path}")
+            raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=path))
         plan_dir = resolve_plan_dir(run, runs)
         files = verify_plan_dir(lg, run_id, plan_dir) if plan_dir is not None and lg.plan_files(run_id) else {}
     run["state"] = run_state(run, runs)
@@ -325,7 +325,7 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
     check_runs_folder(runs)
     path = ledger_path_for(runs, ledger)
     if not path.exists():
-        raise RunNotFoundError(f"{ref!r} is neither a plan folder nor a run id (no ledger at {path})")
+        raise RunNotFoundError(Msg("{ref!r} is neither a plan folder nor a run id (no ledger at {path})", ref=ref, path=path))
     with Ledger(path) as lg:
         run = lg.get_run(ref)
         if run is None:

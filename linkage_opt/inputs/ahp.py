@@ -28,7 +28,7 @@ SCALE = {float(Fraction(k)) for k in range(1, 10)} | {1.0 / k for k in range(1, 
 
 
 class AhpInputError(ValueError):
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[Msg]):
         self.problems = problems
         super().__init__("\n".join(problems))
 
@@ -60,10 +60,11 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, yaml.YAMLError) as exc:
-        raise AhpInputError([f"{path}: cannot read the file: {exc}"]) from None
+        raise AhpInputError([Msg("{path}: cannot read the file: {error}", path=path, error=exc)]) from None
     problems: list[str] = []
     if not isinstance(raw, dict) or not isinstance(raw.get("criteria"), list) or len(raw["criteria"]) < 2:
-        raise AhpInputError([f"{path}: give `criteria:` (a list of at least two categories) and `matrix:` or `judgements:`"])
+        raise AhpInputError([Msg("{path}: give `criteria:` (a list of at least two categories) and `matrix:` or "
+                                 "`judgements:`", path=path)])
     crit = [str(c) for c in raw["criteria"]]
     if len(set(crit)) != len(crit):
         problems.append(Msg("{path}: criteria: a category is listed twice", path=path))
@@ -72,7 +73,7 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
     if "matrix" in raw:
         M = raw["matrix"]
         if not isinstance(M, list) or len(M) != n or any(not isinstance(r, list) or len(r) != n for r in M):
-            raise AhpInputError([f"{path}: matrix: must be {n} rows of {n} values (one per criterion)"])
+            raise AhpInputError([Msg("{path}: matrix: must be {n} rows of {n} values (one per criterion)", path=path, n=n)])
         for i in range(n):
             for j in range(n):
                 try:
@@ -199,8 +200,11 @@ def write_weights(config_path: str | Path, weights: dict[str, float], out_path: 
             done.add(current)
     missing = sorted(set(w) - done)
     if missing:
-        raise AhpInputError([f"{config_path}: no `weight:` line found for categor{'y' if len(missing) == 1 else 'ies'} "
-                             f"{', '.join(missing)}; add `weight: 0` under each first"])
+        found = (Msg("{path}: no `weight:` line found for category {categories}", path=config_path, categories=missing[0])
+                 if len(missing) == 1 else
+                 Msg("{path}: no `weight:` line found for categories {categories}", path=config_path,
+                     categories=", ".join(missing)))
+        raise AhpInputError([Msg("{found}; add `weight: 0` under each first", found=found)])
     target = Path(out_path) if out_path else config_path
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

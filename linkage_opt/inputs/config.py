@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .. import limits
 from ..errors import Problem, ValidationError
-from ..i18n import Msg
+from ..i18n import N_, ByLang, Msg, plain
 from ..limits import KIND_WORDS, TooLarge, path_kind, read_limited, size_text
 from ..rules import RULES
 from ..schema import TABLES, TIERS
@@ -94,7 +96,7 @@ class Objective(_Strict):
     @classmethod
     def _order_unique(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v) or not v:
-            raise ValueError("order must list each of coverage, equity, cost at most once")
+            raise ValueError(Msg("order must list each of coverage, equity, cost at most once"))
         return v
 
 
@@ -139,7 +141,7 @@ class Solver(_Strict):
 
         key = (v or DEFAULT_BACKEND).strip().lower()
         if key not in BACKENDS:
-            raise ValueError(f"unknown solver backend {v!r}")
+            raise ValueError(Msg("unknown solver backend {backend_name!r}", backend_name=v))
         return key
 
 
@@ -199,7 +201,7 @@ class Config(_Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}, e.g. Asia/Shanghai") from None
+            raise ValueError(Msg("unknown time zone {zone!r}, e.g. Asia/Shanghai", zone=v)) from None
         return v
 
     @field_validator("period")
@@ -207,19 +209,20 @@ class Config(_Strict):
     def _period(cls, v: str) -> str:
         v = str(v)
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
-            raise ValueError(f"period must look like 2026-12 (YYYY-MM), got {v!r}")
+            raise ValueError(Msg("period must look like 2026-12 (YYYY-MM), got {period!r}", period=v))
         if not limits.MIN_YEAR <= int(v[:4]) <= limits.MAX_YEAR:
-            raise ValueError(f"period {v!r} is outside the years {limits.MIN_YEAR}-{limits.MAX_YEAR}")
+            raise ValueError(Msg("period {period!r} is outside the years {first}-{last}", period=v, first=limits.MIN_YEAR,
+                                  last=limits.MAX_YEAR))
         return v
 
     @field_validator("categories")
     @classmethod
     def _categories(cls, v: dict[str, Category]) -> dict[str, Category]:
         if not v:
-            raise ValueError("at least one category is needed")
+            raise ValueError(Msg("at least one category is needed"))
         for name in v:
             if not re.fullmatch(r"[A-Za-z0-9_\-\u4e00-\u9fff]+", name):
-                raise ValueError(f"category name {name!r}: use letters, digits, _ or -")
+                raise ValueError(Msg("category name {name!r}: use letters, digits, _ or -", name=name))
         return v
 
     @field_validator("tables")
@@ -227,7 +230,7 @@ class Config(_Strict):
     def _tables(cls, v: dict[str, str]) -> dict[str, str]:
         unknown = [k for k in v if k not in TABLES]
         if unknown:
-            raise ValueError(f"unknown table {unknown[0]!r}{_did_you_mean(unknown[0], TABLES)}")
+            raise ValueError(Msg("unknown table {table!r}", table=unknown[0]) + _did_you_mean(unknown[0], TABLES))
         return v
 
     @model_validator(mode="after")
@@ -235,13 +238,14 @@ class Config(_Strict):
         missing = [t for t in TIERS if t not in self.tier_multipliers]
         unknown = [t for t in self.tier_multipliers if t not in TIERS]
         if unknown:
-            raise ValueError(f"tier_multipliers: unknown tier {unknown[0]!r}{_did_you_mean(unknown[0], TIERS)}")
+            raise ValueError(Msg("tier_multipliers: unknown tier {tier!r}", tier=unknown[0]) + _did_you_mean(unknown[0], TIERS))
         if missing:
-            raise ValueError(f"tier_multipliers: give a multiplier for every tier (missing {', '.join(missing)})")
+            raise ValueError(Msg("tier_multipliers: give a multiplier for every tier (missing {tiers})", tiers=", ".join(missing)))
         sup = self.rules.supervision.categories or []
         for c in sup:
             if c not in self.categories:
-                raise ValueError(f"rules.supervision.categories: unknown category {c!r}{_did_you_mean(c, self.categories)}")
+                raise ValueError(Msg("rules.supervision.categories: unknown category {category!r}", category=c)
+                                 + _did_you_mean(c, self.categories))
         return self
 
     # -- derived -------------------------------------------------------------------------------
@@ -252,9 +256,15 @@ class Config(_Strict):
         return [name for name, c in self.categories.items() if c.professional]
 
 
-def _did_you_mean(word: str, options) -> str:
+def _close_match(word: str, options) -> str | None:
     match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    return match[0] if match else None
+
+
+def _did_you_mean(word: str, options) -> str:
+    """`` (did you mean 'x'?)`` for the option closest to ``word``, or ``""``."""
+    match = _close_match(word, options)
+    return Msg(" (did you mean {m!r}?)", m=match) if match else ""
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -274,17 +284,90 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def _key_hints() -> dict[str, str]:
+def _key_hints() -> dict[str, Msg]:
     from ..solvers import BACKENDS
 
     return {
-        "solver.backend": f"choose one of: {', '.join(BACKENDS)}",
-        "solver.time_limit": f"seconds for the whole solve: more than 0, at most {int(limits.MAX_TIME_LIMIT):,} "
-                             "(blank in the config: no limit)",
-        "solver.mip_gap": f"a relative gap from 0 to {limits.MAX_MIP_GAP:g}, e.g. 0.001",
-        "solver.threads": f"a whole number from 1 to {limits.MAX_THREADS} (blank in the config: the solver's default)",
-        "solver.seed": f"a whole number from 0 to {limits.MAX_SEED}",
+        "solver.backend": Msg("choose one of: {backends}", backends=", ".join(BACKENDS)),
+        "solver.time_limit": Msg("seconds for the whole solve: more than 0, at most {n:,} (blank in the config: no limit)",
+                                 n=int(limits.MAX_TIME_LIMIT)),
+        "solver.mip_gap": Msg("a relative gap from 0 to {n:g}, e.g. 0.001", n=limits.MAX_MIP_GAP),
+        "solver.threads": Msg("a whole number from {a} to {b} (blank in the config: the solver's default)",
+                              a=1, b=limits.MAX_THREADS),
+        "solver.seed": Msg("a whole number from {a} to {b}", a=0, b=limits.MAX_SEED),
     }
+
+
+# pydantic's own errors as messages of the catalog, by the error's ``type``; the ``{name}`` placeholders are
+# fields of the error's ``ctx``. Each English text is pydantic's own (pydantic_core's message templates), so the
+# English reads as before; a type not listed here (or a text pydantic words differently) is shown as pydantic
+# says it, and recorded as untranslated (i18n.MISSES).
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "string_type": N_("Input should be a valid string"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_parsing_size": N_("Unable to parse input string as an integer, exceeded maximum size"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "list_type": N_("Input should be a valid list"),
+    "finite_number": N_("Input should be a finite number"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "literal_error": N_("Input should be {expected}"),
+    "value_error": N_("Value error, {error}"),
+}
+
+
+def _ctx_value(key: str, value: object) -> object:
+    """A ``ctx`` field as pydantic writes it into its message: numbers without exponent (``2592000``, not
+    ``2592000.0``), the allowed values of a literal with "or" in the reader's language, the model's class name
+    in English only."""
+    if key == "expected" and isinstance(value, str):
+        return ByLang({"en": value, "zh": value.replace("' or '", "' 或 '").replace("', '", "'、'")})
+    if key == "class_name":      # pydantic's model class (Reach): no word for a planner in Chinese
+        return ByLang({"en": str(value), "zh": ""})
+    if key == "error" and isinstance(value, Exception):
+        inner = value.args[0] if value.args else ""
+        return inner if isinstance(inner, Msg) else plain(str(value))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def pydantic_message(err: Mapping[str, Any]) -> Msg:
+    """One of pydantic's errors (an item of ``ValidationError.errors()``) as a :class:`Msg`, by its ``type``
+    and ``ctx`` (:data:`PYDANTIC_MESSAGES`), never by matching its rendered text."""
+    template = PYDANTIC_MESSAGES.get(err["type"])
+    if template is not None:
+        ctx = err.get("ctx") or {}
+        try:
+            msg = Msg(template, **{k: _ctx_value(k, v) for k, v in ctx.items()})
+        except (KeyError, IndexError, ValueError):
+            msg = None
+        if msg is not None and str(msg) == err["msg"]:
+            return msg
+    return plain(err["msg"])
+
+
+def _value_error(err: Mapping[str, Any]) -> Msg:
+    """The message of a validator's own ``ValueError`` (without pydantic's "Value error, "), else pydantic's."""
+    inner = (err.get("ctx") or {}).get("error")
+    if err["type"] == "value_error" and isinstance(inner, Exception) and inner.args and isinstance(inner.args[0], Msg):
+        return inner.args[0]
+    return pydantic_message(err)
 
 
 # The command-line option (and keyword of linkage_opt.solve) for each solver setting.
@@ -318,10 +401,9 @@ def solver_option_problems(**options) -> list[Problem]:
         out = []
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
-            msg = err["msg"].removeprefix("Value error, ")
             value = err.get("input")
-            out.append(Problem(OPTION_FLAGS.get(name, name), None, None, msg,
-                               hint=hints.get(f"solver.{name}", "see --help"),
+            out.append(Problem(OPTION_FLAGS.get(name, name), None, None, _value_error(err),
+                               hint=hints.get(f"solver.{name}", Msg("see --help")),
                                value=value if isinstance(value, (int, float, str)) else None))
         return out
     return []
@@ -340,13 +422,14 @@ def parse_config(raw: object, source: str) -> Config:
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc)
             if err["type"] == "extra_forbidden":
-                hint = _did_you_mean(str(loc[-1]), _fields_at(Config, loc)).strip(" ()") or Msg("remove it, or check its indentation")
+                match = _close_match(str(loc[-1]), _fields_at(Config, loc))
+                hint = Msg("did you mean {m!r}?", m=match) if match else Msg("remove it, or check its indentation")
                 msg: str = Msg("unknown key {key!r}", key=key)
             elif err["type"] == "missing":
                 msg, hint = Msg("missing required key {key!r}", key=key), Msg("add it; see docs/data.md")
             else:
-                msg = Msg("{key}: {err}", key=key, err=err['msg']) if key else err["msg"]
-                hint = _key_hints().get(key, "see docs/data.md for the allowed values")
+                msg = Msg("{key}: {err}", key=key, err=pydantic_message(err)) if key else pydantic_message(err)
+                hint = _key_hints().get(key, Msg("see docs/data.md for the allowed values"))
             value = err.get("input") if err["type"] != "missing" else None
             if isinstance(value, dict | list):
                 value = None
@@ -402,14 +485,14 @@ class ConfigLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _too_big(value, depth: int = 0, budget: list[int] | None = None) -> str | None:
+def _too_big(value, depth: int = 0, budget: list[int] | None = None) -> Msg | None:
     """Why a parsed config is too large to validate (aliases make a small file a huge tree), or None."""
     budget = [limits.MAX_CONFIG_NODES] if budget is None else budget
     budget[0] -= 1
     if budget[0] < 0:
-        return f"the config has more than {limits.MAX_CONFIG_NODES:,} values (counting each use of an alias)"
+        return Msg("the config has more than {n:,} values (counting each use of an alias)", n=limits.MAX_CONFIG_NODES)
     if depth > limits.MAX_CONFIG_DEPTH:
-        return f"the config is nested more than {limits.MAX_CONFIG_DEPTH} levels deep"
+        return Msg("the config is nested more than {max_config_depth} levels deep", max_config_depth=limits.MAX_CONFIG_DEPTH)
     children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for _, child in children:
         why = _too_big(child, depth + 1, budget)

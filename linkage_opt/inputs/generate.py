@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..i18n import Msg
 from .scenario import planar_coordinates
 
 # --------------------------------------------------------------------------------------------------
@@ -228,34 +229,38 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
     given = {"units": units, "volunteers": volunteers, "workers": workers, "orgs": orgs, "lots": lots}
     if preset is not None:
         if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+            raise ValueError(Msg("unknown preset {preset!r}; choose one of: {presets}", preset=preset,
+                                 presets=", ".join(PRESETS)))
         base = dict(PRESETS[preset])
         if units is not None and any(v is None for k, v in given.items() if k != "units"):
             # scaling a preset's unit count without its providers would starve or flood the units
-            raise ValueError(f"--units with --preset {preset}: give every provider count too "
-                             "(--volunteers --workers --orgs --lots), or drop --preset to scale them with --units")
+            raise ValueError(Msg("--units with --preset {preset}: give every provider count too "
+                                 "(--volunteers --workers --orgs --lots), or drop --preset to scale them with --units",
+                                 preset=preset))
     else:
         if units is None:
-            raise ValueError(f"give --preset ({', '.join(PRESETS)}) or at least --units")
+            raise ValueError(Msg("give --preset ({presets}) or at least --units", presets=", ".join(PRESETS)))
         per_unit = _real().REAL_PER_UNIT if realistic else PER_UNIT
         base = {"units": units, **{k: int(round(r * units)) for k, r in per_unit.items()}}
     sizes = {k: int(v if v is not None else base[k]) for k, v in given.items()}
     for k, v in given.items():
         if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
-            raise ValueError(f"--{k} must be a whole number, got {v!r}")
+            raise ValueError(Msg("--{option} must be a whole number, got {value!r}", option=k, value=v))
     if sizes["units"] < 1:
-        raise ValueError(f"--units must be at least 1, got {sizes['units']}")
+        raise ValueError(Msg("--units must be at least 1, got {units}", units=sizes["units"]))
     limit = MAX_REALISTIC_UNITS if realistic else MAX_UNITS
     if sizes["units"] > limit:
-        raise ValueError(f"--units {sizes['units']:,} is more than {limit:,}: the model keeps a units x units "
-                         "distance matrix; split the area into several scenarios"
-                         + ("" if realistic else ", or write realistic rolls (--realistic) and plan them with "
-                            "`plan --decompose town`"))
+        if realistic:
+            raise ValueError(Msg("--units {units:,} is more than {limit:,}: the model keeps a units x units "
+                                 "distance matrix; split the area into several scenarios", units=sizes["units"], limit=limit))
+        raise ValueError(Msg("--units {units:,} is more than {limit:,}: the model keeps a units x units distance "
+                             "matrix; split the area into several scenarios, or write realistic rolls (--realistic) "
+                             "and plan them with `plan --decompose town`", units=sizes["units"], limit=limit))
     for k in ("volunteers", "workers", "orgs", "lots"):
         if sizes[k] < 0:
-            raise ValueError(f"--{k} cannot be negative, got {sizes[k]}")
+            raise ValueError(Msg("--{option} cannot be negative, got {value}", option=k, value=sizes[k]))
     if sizes["volunteers"] + sizes["workers"] + sizes["orgs"] + sizes["lots"] == 0:
-        raise ValueError("no providers at all: give some volunteers, workers, organizations or lots")
+        raise ValueError(Msg("no providers at all: give some volunteers, workers, organizations or lots"))
     return sizes
 
 
@@ -271,19 +276,19 @@ def generate_command(out: str | Path, preset: str | None = None, units: int | No
     """
     realistic = bool(realistic) or preset in REALISTIC_PRESETS
     if preset is not None and preset in PRESETS and preset not in REALISTIC_PRESETS and realistic:
-        raise ValueError(f"--realistic with --preset {preset}: the realistic presets are "
-                         f"{', '.join(REALISTIC_PRESETS)}; or give --units with --realistic")
+        raise ValueError(Msg("--realistic with --preset {preset}: the realistic presets are {presets}; or give "
+                             "--units with --realistic", preset=preset, presets=", ".join(REALISTIC_PRESETS)))
     sizes = resolve_sizes(preset, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots,
                           realistic=realistic)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"--seed must be a whole number >= 0, got {seed!r}")
+        raise ValueError(Msg("--seed must be a whole number >= 0, got {seed!r}", seed=seed))
     out = Path(out)
     if out.exists():
         if not out.is_dir():
-            raise ValueError(f"{out} exists and is not a folder")
+            raise ValueError(Msg("{out} exists and is not a folder", out=out))
         if any(out.iterdir()) and not _is_generated(out):
-            raise ValueError(f"{out} exists and holds files that are not a generated scenario; "
-                             "choose an empty or new folder")
+            raise ValueError(Msg("{out} exists and holds files that are not a generated scenario; "
+                                 "choose an empty or new folder", out=out))
     return generate(out, seed=int(seed), preset_name=preset, realistic=realistic, **sizes)
 
 

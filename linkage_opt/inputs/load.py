@@ -635,14 +635,14 @@ def scenario_from_frames(config: Mapping[str, object] | Config, tables: Mapping[
         problems.extend(exc.problems)
     ctx = _context_from(config_obj) if config_obj is not None else _salvage_raw(raw)
     if not isinstance(tables, Mapping):
-        raise ValidationError([*problems, Problem("tables", None, None, "tables must be a mapping of table name "
-                                                  "to DataFrame", value=type(tables).__name__)])
+        raise ValidationError([*problems, Problem("tables", None, None, Msg("tables must be a mapping of table name "
+                                                      "to DataFrame"), value=type(tables).__name__)])
     for name in tables:
         if name not in TABLES:
             guess = _did_you_mean(str(name), TABLE_ORDER)
-            problems.append(Problem("tables", None, None, f"unknown table {name!r}",
-                                    hint=(f"did you mean {guess!r}? " if guess else "")
-                                    + f"the tables are {', '.join(TABLE_ORDER)}"))
+            tables_are = Msg("the tables are {tables}", tables=", ".join(TABLE_ORDER))
+            problems.append(Problem("tables", None, None, Msg("unknown table {table!r}", table=name),
+                                    hint=Msg("did you mean {guess!r}? ", guess=guess) + tables_are if guess else tables_are))
     return _read_source(FrameSource(dict(tables)), config_obj, ctx, problems, {}, None)
 
 

@@ -422,11 +422,11 @@ def workbook_problem(data: bytes) -> tuple[str, str] | None:
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.MAX_WORKBOOK_MEMBERS:
-            return f"the workbook holds more than {limits.MAX_WORKBOOK_MEMBERS:,} files", hint
+            return Msg("the workbook holds more than {n:,} files", n=limits.MAX_WORKBOOK_MEMBERS), hint
         unpacked = sum(i.file_size for i in infos)
         if unpacked > limits.MAX_WORKBOOK_UNPACKED_BYTES:
-            return (f"the workbook unpacks to {size_text(unpacked)}, more than the limit of "
-                    f"{size_text(limits.MAX_WORKBOOK_UNPACKED_BYTES)}", hint)
+            return (Msg("the workbook unpacks to {size}, more than the limit of {limit}", size=size_text(unpacked),
+                        limit=size_text(limits.MAX_WORKBOOK_UNPACKED_BYTES)), hint)
         count = 0
         for info in infos:
             if not info.filename.lower().endswith(".xml") or info.is_dir():
@@ -439,8 +439,8 @@ def workbook_problem(data: bytes) -> tuple[str, str] | None:
                         count += sum(1 for m in SHARED_STRING_TAG.finditer(buf) if m.end() > len(tail))
                         tail = buf[-32:]
                         if count > limits.MAX_SHARED_STRINGS:
-                            return (f"the workbook has more than {limits.MAX_SHARED_STRINGS:,} shared strings",
-                                    hint)
+                            return (Msg("the workbook has more than {n:,} shared strings",
+                                        n=limits.MAX_SHARED_STRINGS), hint)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
                 return None   # openpyxl reports the corrupt member
     return None
@@ -586,12 +586,12 @@ class FrameSource:
         if frame is None:
             if spec.optional:
                 return None, []
-            return None, [Problem(table, None, None, f"the {table} table is missing",
-                                  hint=f"give tables[{table!r}] as a pandas DataFrame with the columns of "
-                                       "docs/data.md")]
+            return None, [Problem(table, None, None, Msg("the {table} table is missing", table=table),
+                                  hint=Msg("give tables[{table!r}] as a pandas DataFrame with the columns of "
+                                           "docs/data.md", table=table))]
         if not isinstance(frame, pd.DataFrame):
-            return None, [Problem(table, None, None, f"the {table} table is not a pandas DataFrame",
-                                  hint="give each table as a pandas DataFrame", value=type(frame).__name__)]
+            return None, [Problem(table, None, None, Msg("the {table} table is not a pandas DataFrame", table=table),
+                                  hint=Msg("give each table as a pandas DataFrame"), value=type(frame).__name__)]
         columns = list(frame.columns)
         rows = [[value_text(c) for c in columns]]
         rows += [[value_text(v) for v in values] for values in frame.itertuples(index=False, name=None)]

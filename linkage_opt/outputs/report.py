@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import lang as L
 from ..analysis.compare import fmt_time, timezone_of
-from ..i18n import N_, Translator
+from ..i18n import N_, Msg, Translator
 from ..inputs.load import load_recorded_scenario
 from ..lang import C_
 from ..solving.plan import Plan
@@ -220,7 +220,7 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
     """
     plan_dir = Path(plan_dir)
     if not (plan_dir / "summary.json").exists():
-        raise FileNotFoundError(f"{plan_dir} is not a linkage-opt plan folder (no summary.json)")
+        raise FileNotFoundError(Msg("{path} is not a linkage-opt plan folder (no summary.json)", path=plan_dir))
     plan = Plan.read(plan_dir)
     summary = plan.summary
     problem = None
@@ -690,12 +690,12 @@ def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str) -> dict:
     if total > TABLE_MAX_ROWS:
         e = e.head(TABLE_MAX_ROWS)
         note = text("capped_rows", lang, shown=TABLE_MAX_ROWS, total=total)
-    use_zh = lang == "zh" and "reason_zh" in e
+    from ..analysis.explain import reason_text
+
     rows = []
     for r in e.to_dict("records"):
         code = str(r.get("reason_code") or "")
-        reason = str(r.get("reason_zh") or "") if use_zh else ""
-        reason = reason or str(r.get("reason") or "")
+        reason = reason_text(r, lang)
         rows.append({"unit": names.get(str(r["unit_id"]), str(r.get("unit_name") or r["unit_id"])),
                      "unit_id": str(r["unit_id"]), "category": cat_label(r["category"]),
                      "tier": L.tier(str(r["tier"]), lang), "need": fmt_qty(r["need"]), "unmet": fmt_qty(r["unmet"]),

@@ -501,9 +501,10 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
         paras.append(text("c.unmet_text", lang, n=n_unmet))
         if isinstance(ex, pd.DataFrame) and len(ex):
             e = ex.assign(_u=pd.to_numeric(ex["unmet"], errors="coerce").fillna(0.0)).sort_values("_u", ascending=False)
-            col = "reason_zh" if lang == "zh" and "reason_zh" in e else "reason"
+            from ..analysis.explain import reason_text
+
             for r in e.head(5).to_dict("records"):
-                reason = str(r.get(col) or "")
+                reason = reason_text(r, lang)
                 items.append(f"{names.unit(r['unit_id'])} · {names.category(r['category'])} · "
                              f"{L.tier(str(r['tier']), lang)}: {fmt_amount(r['unmet'])} / {fmt_amount(r['need'])} "
                              f"{names.measure(r['category'])} — {_short(reason)}")

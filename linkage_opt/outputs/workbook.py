@@ -357,8 +357,9 @@ def _unmet_frame(plan, config, lang: str) -> pd.DataFrame:
     if isinstance(ex, pd.DataFrame):
         cols = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code"]
         frame = ex[[c for c in cols if c in ex.columns]].copy()
-        reason_col = "reason_zh" if lang == "zh" and "reason_zh" in ex.columns else "reason"
-        frame["reason"] = ex[reason_col].to_numpy() if reason_col in ex.columns else ""
+        from ..analysis.explain import reason_text
+
+        frame["reason"] = [reason_text(r, lang) for r in ex.to_dict("records")]
     else:
         cov = plan.coverage
         frame = cov.loc[cov["unmet"] > 1e-6 * cov["need"].clip(lower=1.0),

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LinkageError, OutputError
-from ..i18n import Msg
+from ..i18n import N_, Msg
 from ..solving.plan import COLUMN_KINDS, read_plan_table
 
 if TYPE_CHECKING:                 # pandas is imported where used: `runs list` and a lock refusal stay quick
@@ -85,8 +85,8 @@ class LedgerWriteError(LedgerError, OutputError):
 
 
 # SQLite's primary result codes that mean "cannot write here", and what they mean for the user
-_WRITE_FAILURES = {13: "the disk is full", 8: "the ledger is read-only", 10: "an input/output error",
-                   14: "the ledger file cannot be opened", 3: "permission denied"}
+_WRITE_FAILURES = {13: N_("the disk is full"), 8: N_("the ledger is read-only"), 10: N_("an input/output error"),
+                   14: N_("the ledger file cannot be opened"), 3: N_("permission denied")}
 _WRITE_FAILURE_TEXTS = (("disk is full", 13), ("readonly", 8), ("read-only", 8), ("disk i/o error", 10),
                         ("unable to open database", 14))
 
@@ -100,7 +100,7 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
         primary = next((c for t, c in _WRITE_FAILURE_TEXTS if t in text), None)
     if primary is None:
         return None
-    return LedgerWriteError(Msg("cannot write the run ledger {path!r}; {primary} ({exc}); nothing was recorded; no plan was changed", path=str(path), primary=_WRITE_FAILURES[primary], exc=exc))
+    return LedgerWriteError(Msg("cannot write the run ledger {path!r}; {primary} ({exc}); nothing was recorded; no plan was changed", path=str(path), primary=Msg(_WRITE_FAILURES[primary]), exc=exc))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -77,11 +77,12 @@ class RunInProgressError(LinkageError):
         self.owner = owner or {}
         pid = self.owner.get("pid")
         host = self.owner.get("host")
-        who = ""
+        who: str = ""
         if pid:
-            who = f" (pid {pid}" + (f" on {host}" if host and host != socket.gethostname() else "") + ")"
+            who = (Msg(" (pid {pid} on {host})", pid=pid, host=host) if host and host != socket.gethostname()
+                   else Msg(" (pid {pid})", pid=pid))
         tail = Msg("; waited {waited:g} s", waited=waited) if waited else Msg("; pass --wait SECONDS to wait for it")
-        super().__init__(f"another run of {period} is in progress{who}{tail}")
+        super().__init__(Msg("another run of {period} is in progress{who}{tail}", period=period, who=who, tail=tail))
 
 
 @dataclass

@@ -98,7 +98,7 @@ class Variant:
     fingerprint: str = ""
 
 
-def _grid_problem(text: str, message: str, hint: str) -> Problem:
+def _grid_problem(text: str, message: Msg, hint: Msg) -> Problem:
     return Problem("--grid", None, None, message, hint=hint, value=text)
 
 
@@ -106,16 +106,17 @@ def parse_axis(text: str) -> Axis:
     """``KEY=V1,V2,...`` (also ``*=`` and ``+=``, with table filters) as an :class:`Axis`."""
     m = _AXIS.match(text or "")
     if not m:
-        raise ValidationError([_grid_problem(text, f"cannot read the grid {text!r}",
-                                             "write KEY=V1,V2,..., KEY*=F1,F2,... or KEY+=A1,A2,..., "
-                                             "e.g. rules.budget.amount=150000,200000 or volunteers.hours*=0.8,1.0")])
+        raise ValidationError([_grid_problem(text, Msg("cannot read the grid {grid!r}", grid=text),
+                                             Msg("write KEY=V1,V2,..., KEY*=F1,F2,... or KEY+=A1,A2,..., e.g. {example}",
+                                                 example="rules.budget.amount=150000,200000 or volunteers.hours*=0.8,1.0"))])
     values = tuple(v.strip() for v in m["values"].split(","))
     if any(not v for v in values):
-        raise ValidationError([_grid_problem(text, f"the grid {text!r} has an empty value",
-                                             "separate the values with commas, e.g. volunteers.hours*=0.8,1.0")])
+        raise ValidationError([_grid_problem(text, Msg("the grid {grid!r} has an empty value", grid=text),
+                                             Msg("separate the values with commas, e.g. {example}",
+                                                 example="volunteers.hours*=0.8,1.0"))])
     if len(set(values)) != len(values):
-        raise ValidationError([_grid_problem(text, f"the grid {text!r} lists a value twice",
-                                             "give each value once")])
+        raise ValidationError([_grid_problem(text, Msg("the grid {grid!r} lists a value twice", grid=text),
+                                             Msg("give each value once"))])
     return Axis(text, m["target"], m["op"], values)
 
 
@@ -408,7 +409,8 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
                          for msg in exc.problems]
     keys = [a.key for a in axes]
     for k in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.append(_grid_problem(k, f"the grid sweeps {k} twice", "give each KEY once, with all its values"))
+        problems.append(_grid_problem(k, Msg("the grid sweeps {key} twice", key=k),
+                                      Msg("give each KEY once, with all its values")))
     if isinstance(scenario, Scenario):
         base = with_option_problems(problems, lambda: validate_scenario(scenario))
     else:

@@ -192,12 +192,12 @@ class Plan:
             attach_outputs = output_writer()      # linkage_opt.outputs.writing.attach_outputs
             scenario = scenario if scenario is not None else getattr(self.formulation, "scenario", None)
             if scenario is None and (desk or baseline):
-                raise ValidationError([Problem(str(out_dir), None, None, "this plan carries no scenario for its "
-                                               "desk files", hint="pass scenario=, the scenario it was planned for")])
+                raise ValidationError([Problem(str(out_dir), None, None, Msg("this plan carries no scenario for its desk files"),
+                                           hint=Msg("pass scenario=, the scenario it was planned for"))])
             attach_outputs(self, scenario, out_dir, lang=lang, explain=explain, desk=desk, baseline=baseline,
                            redact=redact, progress=progress, on_error=on_error)
         if progress is not None:
-            progress("writing")
+            progress(Msg("writing"))
         t0 = time.perf_counter()
         summary = self.summary.to_dict()      # summary.json: the keys that are set, in their order
         summary["timings"] = dict(summary.get("timings", {}))

@@ -466,14 +466,14 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             overall, x_best = Status.FEASIBLE, start
             continue
         if progress:
-            progress(f"solving stage {i + 1}/{len(plan_stages)}: {name}")
+            progress(Msg("solving stage {i}/{n}: {stage}", i=i + 1, n=len(plan_stages), stage=Msg(name)))
         stage_end = None if left is None else time.monotonic() + max(0.0, left) * stage_time_share(i, len(plan_stages))
         opts = dataclasses.replace(within, deadline=stage_end)   # this stage's share of the time still left
         result, t_round, lp_bound, info = None, None, None, None
         rounding_problem = dataclasses.replace(problem, start=start if x_best is not None else None)
         if use_lp_rounding(form, rounding_problem, backend_name):
             if progress:
-                progress(f"solving stage {i + 1}/{len(plan_stages)}: {name} (LP rounding)")
+                progress(Msg("solving stage {i}/{n}: {stage} (LP rounding)", i=i + 1, n=len(plan_stages), stage=Msg(name)))
             t_round = time.perf_counter()
             result, r_start, lp_bound, lp_basis, info = lp_rounding(form, rounding_problem, backend, opts,
                                                                     previous=rounding_problem.start, basis=lp_basis)
@@ -597,7 +597,7 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
                                            threads=threads, seed=seed, log=log)
     options = dataclasses.replace(options, deadline=call_deadline(options, started))
     if progress:
-        progress("building the model")
+        progress(Msg("building the model"))
     t0 = time.perf_counter()
     form = build(scenario, previous_pairs)
     build_s = time.perf_counter() - t0

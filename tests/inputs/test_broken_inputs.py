@@ -586,7 +586,7 @@ def test_every_problem_reads_in_chinese(case: Case, tmp_path: Path, monkeypatch:
     cfg = build(case, tmp_path / "scenario")
     with pytest.raises(ValidationError) as info:
         load_checked(cfg, **options)
-    L._MISSES.clear()
+    L.MISSES.clear()
     lines = [L.problem_str(p, "zh") for p in info.value.problems]
-    assert not L._MISSES, f"untranslated: {L._MISSES}\n" + "\n".join(lines)
+    assert not L.MISSES, f"untranslated: {L.MISSES}\n" + "\n".join(lines)
     assert all("：" in line for line in lines)

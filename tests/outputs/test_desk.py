@@ -323,9 +323,9 @@ def test_whatif_and_ahp_problems_read_in_chinese(tiny_scenario, tmp_path):
         with pytest.raises(AhpInputError) as info:
             load_pairwise(f)
         texts += info.value.problems
-    L._MISSES.clear()
-    zh = [L.problem_text(t, "zh") for t in texts if t]
-    assert not L._MISSES, L._MISSES
+    L.MISSES.clear()
+    zh = [L.render(t, "zh") for t in texts if t]
+    assert not L.MISSES, L.MISSES
     assert len(zh) > 20
 
 

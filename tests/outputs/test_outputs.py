@@ -323,10 +323,10 @@ def test_cli_plan_on_a_full_or_read_only_disk_says_no_plan_was_changed(tiny_scen
     assert reason in r.output and "no plan was changed" in r.output
     assert "internal error" not in r.output and "report this" not in r.output
     assert files_of(out) == before
-    L._MISSES.clear()
+    L.MISSES.clear()
     r = run("plan", str(tiny_scenario), "--out", str(out), "--lang", "zh")
     assert r.exit_code == 4 and "方案没有任何改动" in r.output and "仍是原来的方案" in r.output, r.output
-    assert not L._MISSES, L._MISSES
+    assert not L.MISSES, L.MISSES
 
 
 def test_a_new_plan_on_a_full_disk_leaves_nothing(solved, tmp_path, monkeypatch):
@@ -390,8 +390,9 @@ def test_a_full_or_read_only_ledger_is_a_typed_error_and_stays_intact(tmp_path):
     with Ledger(path) as lg:
         assert lg.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert lg.list_runs() == []
-    L._MISSES.clear()
-    assert "方案没有任何改动" in L.problem_text(str(exc.value), "zh") and not L._MISSES
+    L.MISSES.clear()
+    assert isinstance(exc.value.args[0], L.Msg)                     # the message id and its parameters
+    assert "方案没有任何改动" in L.render(exc.value.args[0], "zh") and not L.MISSES
 
 
 def test_a_run_whose_ledger_fills_up_at_the_end_leaves_no_unrecorded_folder(tiny_scenario, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 from linkage_opt import rules
-from linkage_opt.analysis.explain import explain_unmet
+from linkage_opt.analysis.explain import explain_unmet, reason_text
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.inputs.config import KEY_DOCS, Config
 from linkage_opt.inputs.load import load_scenario
@@ -164,7 +164,7 @@ def test_cap_is_explained_and_diagnosed():
     ex = explain_unmet(plan.formulation, plan.solution, plan.tables()).set_index("need_id")
     assert ex.loc["a", "reason_code"] == "rule_binding"
     assert "the cap of 3 hours per volunteer in a unit" in ex.loc["a", "reason"]
-    assert "每名志愿者在一个单位最多服务 3 小时" in ex.loc["a", "reason_zh"]
+    assert "每名志愿者在一个单位最多服务 3 小时" in reason_text(ex.loc["a"], "zh")
     guaranteed = [{"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 8, "tier": "guaranteed"}]
     with pytest.raises(InfeasibleError) as info:
         solve(capped(needs=guaranteed, volunteers=[vol("v1"), vol("v2")]))

@@ -284,7 +284,7 @@ def test_bad_grid_or_option_exits_2_with_a_located_message(tiny_scenario, tmp_pa
 def test_bad_grid_in_chinese_and_an_out_that_is_a_file(tiny_scenario, tmp_path):
     from linkage_opt import lang as L
 
-    L._MISSES.clear()
+    L.MISSES.clear()
     r = run(str(tiny_scenario), "--grid", "volunteers.hours*=0.5,x", "--out", str(tmp_path / "s"), "--lang", "zh")
     assert r.exit_code == 2 and "发现 1 处输入问题" in r.output and "不是数字" in r.output
     for args in (["--grid", "volunteers.hours"], ["--grid", "volunteers.hours*=1,1"], [],
@@ -292,7 +292,7 @@ def test_bad_grid_in_chinese_and_an_out_that_is_a_file(tiny_scenario, tmp_path):
                  ["--grid", "volunteers.hours*=1,2", "--workers", "0", "--sample", "0", "--scheduler", "nowhere"]):
         r = run(str(tiny_scenario), "--out", str(tmp_path / "s"), "--lang", "zh", *args)
         assert r.exit_code == 2 and "发现" in r.output, r.output
-    assert not L._MISSES, L._MISSES                   # every sweep problem reads in Chinese
+    assert not L.MISSES, L.MISSES                   # every sweep problem reads in Chinese
     f = tmp_path / "notes.txt"
     f.write_text("keep", encoding="utf-8")
     r = run(str(tiny_scenario), "--grid", "volunteers.hours*=1,2", "--out", str(f))

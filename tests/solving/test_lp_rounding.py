@@ -145,6 +145,6 @@ def test_plans_with_and_without_lp_rounding_agree_within_the_gap(town):
 
     # every stage announced its rounding, and the progress lines read in Chinese too
     assert sum("(LP rounding)" in line for line in said) == len(a.summary["stages"]) == 3
-    lang._MISSES.clear()
-    zh = [lang.problem_text(line, "zh") for line in said]
-    assert not lang._MISSES and not any(w in line for line in zh for w in ("coverage", "equity", "cost", "rounding"))
+    lang.MISSES.clear()
+    zh = [lang.render(line, "zh") for line in said]
+    assert not lang.MISSES and not any(w in line for line in zh for w in ("coverage", "equity", "cost", "rounding"))
