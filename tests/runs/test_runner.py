@@ -271,9 +271,11 @@ def test_a_run_killed_mid_write_leaves_no_plan_folder_and_a_readable_ledger(cfg,
     hook.mkdir()
     proc, _, err = start(tmp_path, ["run", str(cfg), "--period", "2026-12", "--runs", str(runs)], hook, "killed")
     try:
-        wait_for(lambda: any(hook.glob("ready-*")) or proc.poll() is not None, what="the run to start writing")
+        # the hook's file may exist a moment before its path is written into it: wait for the path
+        wait_for(lambda: any(f.read_text() for f in hook.glob("ready-*")) or proc.poll() is not None,
+                 what="the run to start writing")
         assert proc.poll() is None, err.read_text()
-        first_file = Path(next(hook.glob("ready-*")).read_text())
+        first_file = Path(next(f for f in hook.glob("ready-*") if f.read_text()).read_text())
         assert first_file.parent.name.startswith(".r1.tmp-")                   # writing into the temp sibling
     finally:
         proc.send_signal(signal.SIGKILL)
