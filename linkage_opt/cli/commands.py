@@ -328,6 +328,7 @@ def explain(
         _known_or_exit("--unit", unit, known, "unit")
         ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
     labels = _category_labels(p.get("summary"))
+    units = _category_units(p.get("summary"))
     if category:
         keys = sorted(set(cov["category"].astype(str)))
         by_label = {w: k for k in keys for w in (labels.get(k) or {}).values() if w not in keys}
@@ -344,9 +345,10 @@ def explain(
         reason = r.get("reason_zh") if zh and r.get("reason_zh") else r["reason"]
         t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
                   escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
-                  L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
+                  L.tier(r["tier"], _state["lang"]),
+                  f"{fmt_qty(r['unmet'])} / " + _common.qty(r["need"], units.get(str(r["category"]), ""), _state["lang"]),
                   f"[bold]{r['reason_code']}[/]: {escape(str(reason))}")
-    console.print(t)
+    _common.print_table(t, console)
     mv = p.get("marginal_values")
     if mv is not None and len(mv):
         mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
@@ -361,12 +363,14 @@ def explain(
             t2.add_column(L.label("explain", key, _state["lang"]))
         per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
         for r in mv.head(top).to_dict("records"):
+            members = (_common.qty(r["members"], "persons", _state["lang"])
+                       if r.get("provider_kind") in ("volunteer", "social_worker") else str(r["members"]))
             if zh and r.get("group_zh"):
-                t2.add_row(escape(str(r["group_zh"])), str(r["members"]), per_zh.get(r["per"], r["per"]),
+                t2.add_row(escape(str(r["group_zh"])), members, per_zh.get(r["per"], r["per"]),
                            escape(str(r.get("example_zh") or r["example"])))
             else:
-                t2.add_row(escape(str(r["group"])), str(r["members"]), str(r["per"]), escape(str(r["example"])))
-        console.print(t2)
+                t2.add_row(escape(str(r["group"])), members, str(r["per"]), escape(str(r["example"])))
+        _common.print_table(t2, console)
     return 0
 
 
@@ -390,6 +394,19 @@ def _category_labels(summary: dict | None) -> dict[str, dict[str, str]]:
     except Exception:        # moved or changed since: the keys alone
         return {}
     return {k: {lang: v for lang, v in (("zh", c.label), ("en", c.label_en)) if v} for k, c in cats.items()}
+
+
+def _category_units(summary: dict | None) -> dict[str, str]:
+    """category -> its unit of measure (``hours``, ``persons``, ...) from the config the plan records."""
+    path = (summary or {}).get("config")
+    if not path:
+        return {}
+    try:
+        from ..inputs.config import load_config
+
+        return {k: c.unit for k, c in load_config(path).categories.items()}
+    except Exception:        # moved or changed since: quantities without their unit
+        return {}
 
 
 def _known_or_exit(option: str, value: str, known: list[str], noun: str,
@@ -461,6 +478,7 @@ def whatif(
     from rich.table import Table
 
     from ..analysis.whatif import METRICS, run_whatif
+    from ..terminal import unit_word
 
     if out:
         from ..outdir import check_output_file
@@ -478,17 +496,19 @@ def whatif(
     for key, label, _ in METRICS:
         t.add_column(T("weighted score (own weights)") if key == "weighted_coverage"
                      else L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
+    unit_of = {"idle_hours": " " + unit_word("hours", _state["lang"])}     # 12.5 h / 12.5 小时
     for _, r in df.iterrows():
         cells = []
         for key, _, fmt in METRICS:
             if r["status"] == "infeasible" or key not in r or r[key] != r[key]:
                 cells.append("-")
             elif r["variant"] == "base":
-                cells.append(fmt.format(r[key]))
+                cells.append(fmt.format(r[key]) + unit_of.get(key, ""))
             else:
                 d = r[f"delta_{key}"]
-                cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
-                                                  else f" ({d * 100:+.2f} {T('pt')})"))
+                cells.append(fmt.format(r[key]) + unit_of.get(key, "")
+                             + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
+                                else f" ({d * 100:+.2f} {T('pt')})"))
         t.add_row(T("base") if r["variant"] == "base" else str(r["variant"]),
                   L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
     _common.print_table(t, console)
@@ -595,7 +615,7 @@ def weights_ahp(
     t = Table(title=T("AHP weights"), title_justify="left", show_header=False)
     for k, v in format_result(result):
         t.add_row(L.t_or(f"ahp.{k}", k, _state["lang"]), v)
-    console.print(t)
+    _common.print_table(t, console)
     if not result.consistent:
         err_console.print(T("[red]refused:[/] consistency ratio {cr:.3f} exceeds {threshold:g}; revise the most inconsistent judgements:", cr=result.cr, threshold=threshold), highlight=False)
         for a, b, given, implied, ratio in result.inconsistent_pairs[:3]:

@@ -302,7 +302,7 @@ def runs_show(
         bad = {n: s for n, s in files.items() if s != "ok"}
         t.add_row(T("files"), T("all intact") if not bad else
                   "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"))
-    console.print(t)
+    _common.print_table(t, console)
     return 0
 
 
