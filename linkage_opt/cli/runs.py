@@ -519,6 +519,9 @@ def runs_restore(
 
     report = restore_run(run_id, runs, to=to, ledger_path=ledger)
     console.print(T("[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
+    if report.redacted:
+        console.print(T("{files}: the shareable copies the ledger keeps, without personal columns (the full sheets "
+                        "are only in the run's own folder)", files=", ".join(report.redacted)), highlight=False)
     return 0
 
 

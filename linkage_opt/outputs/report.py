@@ -217,6 +217,41 @@ def attach_report(plan, scenario=None, lang: str = "en") -> str:
     return html
 
 
+def personal_columns(scenario) -> list[tuple[str, str]]:
+    """(table, column) of every extra input column that ``privacy.personal`` names and that holds a value."""
+    from .sheets import extra_columns
+
+    if scenario is None:
+        return []
+    privacy = scenario.config.privacy
+    out = []
+    for table, frame in scenario.tables.items():
+        for col in extra_columns(scenario, table):
+            if privacy.is_personal(col) and frame[col].astype(str).str.strip().replace("nan", "").ne("").any():
+                out.append((table, col))
+    return out
+
+
+def redacted_desk_files(plan, scenario, lang: str | None = None, pdf: bool = True) -> dict[str, bytes]:
+    """The action-sheet files as ``--redact`` writes them (``plan.xlsx``, ``sheets.html`` and, with ``pdf``
+    and Chromium, ``sheets.pdf``) for a plan whose inputs hold personal columns; ``{}`` when they hold none
+    (the files as written carry no one's details). What the run ledger keeps instead of the full sheets."""
+    if not personal_columns(scenario):
+        return {}
+    from .sheets import build_sheets, build_sheets_html, html_to_pdf
+    from .workbook import build_workbook
+
+    lang = L.resolve(lang)
+    sheets = build_sheets(plan, scenario, lang, True)
+    html = build_sheets_html(plan, scenario, lang, True, sheets)
+    out = {"plan.xlsx": build_workbook(plan, scenario, lang, True, sheets), "sheets.html": html.encode("utf-8")}
+    if pdf:
+        data, _ = html_to_pdf(html)
+        if data is not None:
+            out["sheets.pdf"] = data
+    return out
+
+
 def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False) -> None:
     """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
     ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns."""

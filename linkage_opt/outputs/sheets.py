@@ -474,6 +474,7 @@ def donor_notices(plan, scenario=None, lang: str = "en", redact: bool = False, n
 
 def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | None = None) -> dict:
     """The one-page summary for the party committee: paragraphs in plain words, and an appendix."""
+    from .report import TEXT as RT
     from .report import fmt_gap, fmt_pct, fmt_value
 
     names = names or _Names(plan, scenario, lang, True)
@@ -506,7 +507,6 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
                 items.append(f"{names.unit(r['unit_id'])} · {names.category(r['category'])} · "
                              f"{L.tier(str(r['tier']), lang)}: {fmt_amount(r['unmet'])} / {fmt_amount(r['need'])} "
                              f"{names.measure(r['category'])} — {_short(reason)}")
-            from .report import TEXT as RT
             counts = e["reason_code"].astype(str).value_counts()
             reasons = ", ".join(f"{L.tr(RT[f'reason.{k}'], lang) if f'reason.{k}' in RT else k} ({v})"
                                 for k, v in counts.items())
@@ -555,7 +555,8 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
     model = s.get("model") or {}
     appendix = [
         (text("a.status", lang), L.t_or(f"status.{s.get('status')}", str(s.get("status", "")), lang)),
-        (text("a.objective", lang), "; ".join(f"{k} {fmt_value(v)}" for k, v in obj.items())),
+        (text("a.objective", lang), ("；" if lang == "zh" else "; ").join(
+            f"{L.tr(RT[f'term.{k}'], lang) if f'term.{k}' in RT else k} {fmt_value(v)}" for k, v in obj.items())),
         (text("a.bound", lang), f"{fmt_value(s.get('best_bound'))} / {fmt_gap(s.get('gap'))}"),
         (text("a.solver", lang), " ".join(str(v) for v in (solver.get("name"), solver.get("version")) if v)),
         (text("a.model", lang), text("a.model_text", lang, v=f"{model.get('variables', 0):,}",
@@ -632,10 +633,11 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
              "headers": [header(c, lang) for c in b.table.columns],
              "rows": b.table.astype(str).values.tolist()} for b in sh.blocks]})
     return _env(lang).get_template("sheets.html.j2").render(
-        lang=lang, title=text("title", lang), committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK,
-        none=text("none", lang), redacted=text("redacted", lang) if redact else "",
-        details_label=text("col.details", lang),
-        footer=text("footer", lang, version=s.get("package_version", ""), created=fmt_time(s.get("created_at"), timezone_of(getattr(scenario, "config", None)))))
+        # the page's own words are the template's _() (jinja2.ext.i18n); what is passed is data, and the
+        # blocks' titles and intros already in ``lang`` (they name units, people, periods)
+        lang=lang, committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK, redacted=bool(redact),
+        version=s.get("package_version", ""),
+        created=fmt_time(s.get("created_at"), timezone_of(getattr(scenario, "config", None))))
 
 
 def find_chromium() -> str | None:
