@@ -169,3 +169,28 @@ def test_chinese_help_wraps_to_the_terminal_width_not_at_80(monkeypatch, columns
     assert bool(whole) == (columns == 160), (columns, help_zh)
     if columns == 80:       # wrapped: its first words are on one line, its last on another
         assert any(help_zh[:8] in line for line in lines) and any(help_zh[-8:] in line for line in lines)
+
+
+def test_every_help_is_chinese_however_the_language_is_given_and_fits_80_columns(monkeypatch):
+    """Every command's and subcommand's --help: `linkage-opt --lang zh CMD --help`, `linkage-opt CMD --lang zh
+    --help` and LINKAGE_OPT_LANG=zh give the same Chinese help (the walk above checks its words); at 80
+    columns it wraps, never wider and never cut off with an ellipsis."""
+    import typer.main
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    root = typer.main.get_command(app)
+
+    def body(output: str) -> str:
+        return "\n".join(line for line in output.splitlines() if not line.strip().startswith(("Usage", "用法")))
+
+    for path in _walk(root):
+        first = CliRunner().invoke(app, ["--lang", "zh", *path, "--help"])
+        assert first.exit_code == 0, (path, first.output)
+        after = CliRunner().invoke(app, [*path, "--lang", "zh", "--help"]) if path else first
+        env = CliRunner().invoke(app, [*path, "--help"], env={"LINKAGE_OPT_LANG": "zh", "COLUMNS": "80"})
+        assert after.exit_code == 0 and env.exit_code == 0, path
+        assert body(first.output) == body(after.output) == body(env.output), path
+        assert "选项" in first.output or "命令" in first.output, path
+        wide = [line for line in first.output.splitlines() if cell_len(line) > 80]
+        assert not wide and "…" not in first.output, (path, wide)

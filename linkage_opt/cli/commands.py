@@ -45,6 +45,32 @@ class LocalisedGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+def _foldable_help() -> None:
+    """The commands and options panels of ``--help`` crop a line they cannot break at a space with "…";
+    Chinese has no spaces, so a description was cut at 80 columns. Their texts are made to fold (break
+    anywhere) instead: Chinese wraps at the terminal's width, English (whose words are short) is unchanged."""
+    import typer.rich_utils as ru
+    from rich.text import Text
+
+    def fold(out):
+        for part in [out, *getattr(out, "renderables", [])]:     # a Text, or the Columns of an option's help
+            if isinstance(part, Text):
+                part.overflow = "fold"
+        return out
+
+    for name in ("_make_command_help", "_get_parameter_help"):
+        make = getattr(ru, name)
+        if not getattr(make, "folds", False):
+            def folding(*args, _make=make, **kwargs):
+                return fold(_make(*args, **kwargs))
+
+            folding.folds = True  # type: ignore[attr-defined]
+            setattr(ru, name, folding)
+
+
+_foldable_help()
+
+
 def _typer_panels_en() -> dict:
     import typer.rich_utils as ru
 
@@ -586,6 +612,12 @@ def generate(
 
 weights_app = typer.Typer(help="Party-led category weights.", no_args_is_help=True)
 app.add_typer(weights_app, name="weights")
+
+
+@weights_app.callback()
+def _weights_root(lang: LangOpt = None) -> None:
+    if lang is not None:       # `linkage-opt weights --lang zh ahp ...`: as on the root command
+        _common.set_root_lang(lang, err_console)
 
 
 @weights_app.command("ahp")

@@ -37,6 +37,12 @@ runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publ
                        rich_markup_mode="rich")
 
 
+@runs_app.callback()
+def _runs_root(lang: Annotated[str | None, typer.Option("--lang", help="Language of messages: en or zh.")] = None) -> None:
+    if lang is not None:       # `linkage-opt runs --lang zh list`: as on the root command
+        _common.set_root_lang(lang, err_console)
+
+
 T = _common.T
 # every command: errors as messages and exit codes (linkage_opt.cli.common.guard)
 guarded = _common.guard(lambda: err_console,
