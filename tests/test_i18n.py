@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
+from words import latin_left
 
 from linkage_opt import i18n
 from linkage_opt.cli.commands import app
@@ -49,30 +50,6 @@ def test_placeholders_match():
     bad = [m.id for m in _catalog() if m.id and isinstance(m.id, str)
            and set(names.findall(m.id)) != set(names.findall(m.string))]
     assert not bad, bad
-
-
-# What may stay in Latin letters inside a Chinese message: ids, keys, values, option names, file names and
-# units -- a placeholder, text in quotes or backticks, --options, identifiers with _ . / or digits, file names,
-# upper-case acronyms and a few product names.
-ALLOWED = re.compile(r"""
-    \{[^}]*\}                        # a placeholder
-  | `[^`]*` | '[^']*' | "[^"]*" | “[^”]*”   # quoted: a key, value or command
-  | [\w.]*\[[^\]]*\][\w.]*             # rich markup, or a literal with brackets: [a, b, value], table[column=value].column
-  | \.(?:xlsx|xls|html|csv|pdf|json|yaml|mo|po)\b   # a file kind (.xlsx)
-  | --?[a-z][\w-]*                   # an option
-  | \$?[A-Za-z][\w.-]*[_./\d<>*+=:][\w.<>/*+=:,-]*   # identifiers, paths, file names, key=value
-  | \b[A-Z][A-Z0-9]+s?\b             # acronyms: CSV, UTF-8, MIP, HiGHS's parts
-  | \b(?:HiGHS|Excel|WPS|Dask|Saaty|linkage-opt|pandas|pydantic|YAML|highs|cbc|scip|cpsat|sha256|dask|local|
-        town|district|city|county|real|province|pid|tcp|ledger|sqlite|true|false|current|next|general|
-        interrupted|elderly_care|lat|lon|km|stderr|Config|DataFrame|Scenario|str|pathlib|Path|x|e|g|json|text|
-        en|zh|lambda_max|lots|max|min|vs|A|B|s|[a-z]|
-        validate|plan|explain|check|whatif|generate|template|report|run|runs|list|show|diff|publish|restore|weights|
-        sweep|config|λmax)\b
-""", re.X)
-
-
-def latin_left(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z]{2,}", ALLOWED.sub(" ", text))
 
 
 def test_chinese_messages_have_no_stray_english():
@@ -281,3 +258,28 @@ def test_explain_in_chinese_shows_chinese_reasons(sample_plan_zh, monkeypatch):
         assert zh != row["reason"] and zh in r.output, (row["reason_code"], zh)
         assert not left(zh), (zh, left(zh))
     assert not left(r.output), left(r.output)
+
+
+def test_every_help_is_chinese_however_the_language_is_given_and_fits_80_columns(monkeypatch):
+    """Every command's and subcommand's --help: `linkage-opt --lang zh CMD --help`, `linkage-opt CMD --lang zh
+    --help` and LINKAGE_OPT_LANG=zh give the same Chinese help (the walk above checks its words); at 80
+    columns it wraps, never wider and never cut off with an ellipsis."""
+    import typer.main
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    root = typer.main.get_command(app)
+
+    def body(output: str) -> str:
+        return "\n".join(line for line in output.splitlines() if not line.strip().startswith(("Usage", "用法")))
+
+    for path in _walk(root):
+        first = CliRunner().invoke(app, ["--lang", "zh", *path, "--help"])
+        assert first.exit_code == 0, (path, first.output)
+        after = CliRunner().invoke(app, [*path, "--lang", "zh", "--help"]) if path else first
+        env = CliRunner().invoke(app, [*path, "--help"], env={"LINKAGE_OPT_LANG": "zh", "COLUMNS": "80"})
+        assert after.exit_code == 0 and env.exit_code == 0, path
+        assert body(first.output) == body(after.output) == body(env.output), path
+        assert "选项" in first.output or "命令" in first.output, path
+        wide = [line for line in first.output.splitlines() if cell_len(line) > 80]
+        assert not wide and "…" not in first.output, (path, wide)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ..inputs.scenario import Scenario
 from ..schema import TIERS
+from ..terminal import print_table
 
 
 def _num(x: float) -> float | int:
@@ -127,7 +128,7 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
     for town, d in u["by_town"].items():
         t.add_row(escape(town), _fmt(d["communities"]), _fmt(d["villages"]), _fmt(d["population"]))
     t.add_row(f"[bold]{T('total')}[/]", _fmt(u["communities"]), _fmt(u["villages"]), _fmt(u["population"]))
-    console.print(t)
+    print_table(t, console)
     if u["with_coordinates"] < u["total"]:
         console.print(T("{units} without coordinates: reachable within their town only", units=_n(u["total"] - u["with_coordinates"], "unit")), highlight=False)
 
@@ -136,7 +137,7 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
                T("tier"), T("rows"), T("units"), T("indivisible"))
     for tier, d in n["by_tier"].items():
         t.add_row(L.tier(tier, lang), _fmt(d["rows"]), _fmt(d["units"]), _fmt(d["indivisible"]))
-    console.print(t)
+    print_table(t, console)
     t = _table(T("Needs by category (in the category's unit)"), T("category"), T("unit", context="sum.unit"), *(L.tier(x, lang) for x in TIERS),
                T("total"), left=2)
     t.columns[0].min_width = min(28, max((len(c) for c in n["by_category"]), default=8))
@@ -144,7 +145,7 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
     for cat, d in n["by_category"].items():
         name = f"{cat}\n{d['label']}" if d["label"] else cat
         t.add_row(escape(name), escape(L.uom(d["unit"], lang)), *(_fmt(d["by_tier"][x]) for x in TIERS), _fmt(d["quantity"]))
-    console.print(t)
+    print_table(t, console)
 
     p = s["providers"]
     t = _table(T("Providers"), T("kind"), T("count"), T("hours"))
@@ -155,14 +156,14 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
     org = p["organizations"]
     t.add_row(T("organizations ({n} serving directly)", n=org["serving_directly"]), _fmt(org["count"]), "-")
     t.add_row(T("programs"), _fmt(p["programs"]["count"]), "-")
-    console.print(t)
+    print_table(t, console)
 
     c = s["charity"]
     t = _table(T("Charity: {lots}", lots=_n(c["lots"], "lot")), T("resource"), T("lots"), T("quantity"))
     t.add_row(T("funds (yuan)"), _fmt(c["funds"]["lots"]), _fmt(c["funds"]["yuan"]))
     for item, d in c["goods"]["items"].items():
         t.add_row(T("goods: {item}", item=escape(item)), _fmt(d["lots"]), _fmt(d["quantity"]))
-    console.print(t)
+    print_table(t, console)
     if c["lots"]:
         console.print(T("{earmarked} earmarked, {expiring} with an expiry date", earmarked=_n(c["earmarked"], "lot"), expiring=_n(c["with_expiry"], "lot")),
                       highlight=False)

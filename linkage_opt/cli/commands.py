@@ -45,6 +45,32 @@ class LocalisedGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+def _foldable_help() -> None:
+    """The commands and options panels of ``--help`` crop a line they cannot break at a space with "…";
+    Chinese has no spaces, so a description was cut at 80 columns. Their texts are made to fold (break
+    anywhere) instead: Chinese wraps at the terminal's width, English (whose words are short) is unchanged."""
+    import typer.rich_utils as ru
+    from rich.text import Text
+
+    def fold(out):
+        for part in [out, *getattr(out, "renderables", [])]:     # a Text, or the Columns of an option's help
+            if isinstance(part, Text):
+                part.overflow = "fold"
+        return out
+
+    for name in ("_make_command_help", "_get_parameter_help"):
+        make = getattr(ru, name)
+        if not getattr(make, "folds", False):
+            def folding(*args, _make=make, **kwargs):
+                return fold(_make(*args, **kwargs))
+
+            folding.folds = True  # type: ignore[attr-defined]
+            setattr(ru, name, folding)
+
+
+_foldable_help()
+
+
 def _typer_panels_en() -> dict:
     import typer.rich_utils as ru
 
@@ -331,6 +357,7 @@ def explain(
         _known_or_exit("--unit", unit, known, "unit")
         ex = ex[(ex["unit_id"] == unit) | (ex["unit_name"] == unit)]
     labels = _category_labels(p.get("summary"))
+    units = _category_units(p.get("summary"))
     if category:
         keys = sorted(set(cov["category"].astype(str)))
         by_label = {w: k for k in keys for w in (labels.get(k) or {}).values() if w not in keys}
@@ -349,9 +376,10 @@ def explain(
         reason = reason_text(r, _state["lang"])
         t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
                   escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
-                  L.tier(r["tier"], _state["lang"]), f"{fmt_qty(r['unmet'])} / {fmt_qty(r['need'])}",
+                  L.tier(r["tier"], _state["lang"]),
+                  f"{fmt_qty(r['unmet'])} / " + _common.qty(r["need"], units.get(str(r["category"]), ""), _state["lang"]),
                   f"[bold]{r['reason_code']}[/]: {escape(str(reason))}")
-    console.print(t)
+    _common.print_table(t, console)
     mv = p.get("marginal_values")
     if mv is not None and len(mv):
         mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
@@ -366,10 +394,12 @@ def explain(
             t2.add_column(L.label("explain", key, _state["lang"]))
         per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
         for r in mv.head(top).to_dict("records"):
-            t2.add_row(escape(L.render(group_msg(r), _state["lang"])), str(r["members"]),
+            members = (_common.qty(r["members"], "persons", _state["lang"])
+                       if r.get("provider_kind") in ("volunteer", "social_worker") else str(r["members"]))
+            t2.add_row(escape(L.render(group_msg(r), _state["lang"])), members,
                        per_zh.get(r["per"], r["per"]) if zh else str(r["per"]),
                        escape(L.render(example_msg(r), _state["lang"])))
-        console.print(t2)
+        _common.print_table(t2, console)
     return 0
 
 
@@ -393,6 +423,19 @@ def _category_labels(summary: dict | None) -> dict[str, dict[str, str]]:
     except Exception:        # moved or changed since: the keys alone
         return {}
     return {k: {lang: v for lang, v in (("zh", c.label), ("en", c.label_en)) if v} for k, c in cats.items()}
+
+
+def _category_units(summary: dict | None) -> dict[str, str]:
+    """category -> its unit of measure (``hours``, ``persons``, ...) from the config the plan records."""
+    path = (summary or {}).get("config")
+    if not path:
+        return {}
+    try:
+        from ..inputs.config import load_config
+
+        return {k: c.unit for k, c in load_config(path).categories.items()}
+    except Exception:        # moved or changed since: quantities without their unit
+        return {}
 
 
 def _known_or_exit(option: str, value: str, known: list[str], noun: str,
@@ -464,6 +507,7 @@ def whatif(
     from rich.table import Table
 
     from ..analysis.whatif import METRICS, run_whatif
+    from ..terminal import unit_word
 
     if out:
         from ..outdir import check_output_file
@@ -481,17 +525,19 @@ def whatif(
     for key, label, _ in METRICS:
         t.add_column(T("weighted score (own weights)") if key == "weighted_coverage"
                      else L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
+    unit_of = {"idle_hours": " " + unit_word("hours", _state["lang"])}     # 12.5 h / 12.5 小时
     for _, r in df.iterrows():
         cells = []
         for key, _, fmt in METRICS:
             if r["status"] == "infeasible" or key not in r or r[key] != r[key]:
                 cells.append("-")
             elif r["variant"] == "base":
-                cells.append(fmt.format(r[key]))
+                cells.append(fmt.format(r[key]) + unit_of.get(key, ""))
             else:
                 d = r[f"delta_{key}"]
-                cells.append(fmt.format(r[key]) + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
-                                                  else f" ({d * 100:+.2f} {T('pt')})"))
+                cells.append(fmt.format(r[key]) + unit_of.get(key, "")
+                             + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
+                                else f" ({d * 100:+.2f} {T('pt')})"))
         t.add_row(T("base") if r["variant"] == "base" else str(r["variant"]),
                   L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
     _common.print_table(t, console)
@@ -572,6 +618,12 @@ weights_app = typer.Typer(help="Party-led category weights.", no_args_is_help=Tr
 app.add_typer(weights_app, name="weights")
 
 
+@weights_app.callback()
+def _weights_root(lang: LangOpt = None) -> None:
+    if lang is not None:       # `linkage-opt weights --lang zh ahp ...`: as on the root command
+        _common.set_root_lang(lang, err_console)
+
+
 @weights_app.command("ahp")
 @guarded
 def weights_ahp(
@@ -599,7 +651,7 @@ def weights_ahp(
     t = Table(title=T("AHP weights"), title_justify="left", show_header=False)
     for k, v in format_result(result):
         t.add_row(L.t_or(f"ahp.{k}", k, _state["lang"]), v)
-    console.print(t)
+    _common.print_table(t, console)
     if not result.consistent:
         err_console.print(T("[red]refused:[/] consistency ratio {cr:.3f} exceeds {threshold:g}; revise the most inconsistent judgements:", cr=result.cr, threshold=threshold), highlight=False)
         for a, b, given, implied, ratio in result.inconsistent_pairs[:3]:

@@ -16,6 +16,9 @@ from .. import lang as L
 from ..errors import InfeasibleError, LinkageError, OutputError, ValidationError
 from ..i18n import Msg
 from ..solving.summary import Summary
+from ..terminal import print_table, qty
+
+__all__ = ["print_table", "qty"]   # tables readable at 80 columns, quantities with units (linkage_opt.terminal)
 
 # The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
 state: dict[str, str] = {"lang": "en", "root": ""}   # root: `linkage-opt --lang X <command>`
@@ -106,6 +109,20 @@ def guard(err_console: Callable[[], Console], interrupted: str) -> Callable[[Cal
     return decorate
 
 
+def bound_text(v) -> str:
+    """A stage's objective or bound: 162,499.44 (the cost stage, yuan and penalty) or 0.8936 (a coverage
+    stage, 0 to 1), never 162499.4364801293."""
+    from ..terminal import number
+
+    if v is None:
+        return "-"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return number(f, 4 if abs(f) < 10 else 2)
+
+
 def print_plan(plan, out: Path | None, console: Console) -> None:
     """The plan's headline figures (``plan.summary``, a :class:`~linkage_opt.solving.summary.Summary`)."""
     from rich.markup import escape
@@ -124,10 +141,10 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
     t.add_row(T("min unit coverage ratio"), f"{met.min_unit_ratio:.2%}")
     t.add_row(T("units below equity floor"), str(met.units_below_equity_floor))
     t.add_row(T("money spent (yuan)"), f"{s.objective.money:,.2f}")
-    t.add_row(T("idle volunteer/worker hours"), f"{met.idle_hours:,.1f}")
+    t.add_row(T("idle volunteer/worker hours"), qty(met.idle_hours, "hours", state["lang"], 1))
     gap = s.gap
     stage = L.t_or(f"stage.{s.objective_stage}", s.objective_stage or "", state["lang"])
-    t.add_row(T("final stage / bound / gap"), f"{stage} / {s.best_bound} / {'-' if gap is None else f'{gap:.3%}'}")
+    t.add_row(T("final stage / bound / gap"), f"{stage} / {bound_text(s.best_bound)} / {'-' if gap is None else f'{gap:.3%}'}")
     kept = [(T("{stage}: not run (no time left)", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"]))
              if st.status == "skipped" else
              T("{stage}: kept the plan it started from", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"])))
@@ -139,7 +156,7 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
               " / ".join("-" if v is None else f"{v:.2f}" for v in (tm.load_s, tm.build_s, tm.solve_s, tm.write_s)))
     t.add_row(T("model"), T("{vars} vars, {rows} rows, {ints} integer", vars=f"{s.model.variables:,}",
                                  rows=f"{s.model.constraints:,}", ints=f"{s.model.integer_variables:,}"))
-    console.print(t)
+    print_table(t, console)
     if out is not None:
         console.print(T("Plan written to [bold]{path}[/]", path=escape(str(out))))
     if (s.rule_of_thumb_start or {}).get("best_found"):
@@ -147,35 +164,3 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
     if (s.dispatch or {}).get("stopped_by_deadline"):
         console.print(T("note: rounding to dispatchable amounts did not finish within the time limit's margin, so the "
                         "plan keeps the model's exact amounts; plan again with a longer --time-limit to round them"))
-
-
-def print_table(table, console: Console) -> None:
-    """Print a rich table, or -- when it is wider than the terminal (80 columns, say) -- the same content
-    stacked: one block per row, the first cell as its heading and every other cell as ``header: value``."""
-    from rich.measure import Measurement
-    from rich.text import Text
-
-    cols = table.columns
-    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if len(cols) <= 2 or natural <= console.width:
-        console.print(table)
-        return
-    if table.title:
-        console.print(table.title, style="bold", highlight=False)
-    headers = [Text.from_markup(c.header) if isinstance(c.header, str) else c.header for c in cols]
-    cells = [list(c.cells) for c in cols]
-    for i in range(table.row_count):
-        row = [cells[j][i] if i < len(cells[j]) else "" for j in range(len(cols))]
-        first = Text.from_markup(row[0]) if isinstance(row[0], str) else row[0]
-        console.print(first, style="bold", highlight=False)
-        for h, v in zip(headers[1:], row[1:]):
-            value = Text.from_markup(v) if isinstance(v, str) else v
-            if isinstance(value, Text) and not value.plain.strip():
-                continue
-            line = Text("  ")
-            line.append_text(h if isinstance(h, Text) else Text(str(h)))
-            line.append(": ")
-            line.append_text(value if isinstance(value, Text) else Text(str(value)))
-            console.print(line, highlight=False)
-    if table.caption:
-        console.print(table.caption, style="dim", highlight=False)

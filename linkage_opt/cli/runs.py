@@ -37,6 +37,12 @@ runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publ
                        rich_markup_mode="rich")
 
 
+@runs_app.callback()
+def _runs_root(lang: Annotated[str | None, typer.Option("--lang", help="Language of messages: en or zh.")] = None) -> None:
+    if lang is not None:       # `linkage-opt runs --lang zh list`: as on the root command
+        _common.set_root_lang(lang, err_console)
+
+
 T = _common.T
 # every command: errors as messages and exit codes (linkage_opt.cli.common.guard)
 guarded = _common.guard(lambda: err_console,
@@ -302,7 +308,7 @@ def runs_show(
         bad = {n: s for n, s in files.items() if s != "ok"}
         t.add_row(T("files"), T("all intact") if not bad else
                   "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"))
-    console.print(t)
+    _common.print_table(t, console)
     return 0
 
 
@@ -519,6 +525,9 @@ def runs_restore(
 
     report = restore_run(run_id, runs, to=to, ledger_path=ledger)
     console.print(T("[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
+    if report.redacted:
+        console.print(T("{files}: the shareable copies the ledger keeps, without personal columns (the full sheets "
+                        "are only in the run's own folder)", files=", ".join(report.redacted)), highlight=False)
     return 0
 
 

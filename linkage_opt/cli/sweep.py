@@ -154,7 +154,7 @@ def _print_result(result) -> None:
         secs = "-" if r.get("seconds") is None or r["seconds"] != r["seconds"] else f"{float(r['seconds']):.1f}"
         table.add_row(str(r["variant"]), escape(str(r["label"])), escape(status), pct(r.get("weighted_coverage")),
                       pct(r.get("rule_of_thumb_coverage")), pct(r.get("min_unit_ratio")), g, money, gap, secs)
-    console.print(table)
+    _common.print_table(table, console)
     if len(t) > SHOWN_ROWS:
         console.print(T("{n} more variants in sweep.csv", n=len(t) - SHOWN_ROWS))
     notes = [r for r in t.to_dict("records") if r["status"] in ("failed", "infeasible") and r.get("error")]

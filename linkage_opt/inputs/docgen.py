@@ -37,7 +37,14 @@ Accepted spellings, so that files saved from Excel or WPS load as they are:
 * dates: `YYYY-MM-DD`, `YYYY/MM/DD`, Excel dates, from 1900-01-01 to 2199-12-31;
 * headers: the canonical names below, case-insensitive, or the Chinese aliases listed;
 * table names: a sheet (or a CSV file stem) may carry the table's Chinese name instead: {tables};
-* enum values: the English values listed, or {choices};
+* enum values: the English values listed, or {choices} -- the Chinese words the input template's
+  drop-downs offer (兜底保障/基本服务/提升服务, 社区/村, 资金/物资) are accepted wherever the English value is,
+  and a hint lists the allowed values in the user's language;
+* category labels: wherever a category key goes (`needs.category`, `programs.category`,
+  `charity.category`, the `skills` lists of volunteers, social workers and organizations, and
+  `linkage-opt explain --category`), the category's `label` or `label_en` from the config is accepted
+  for the key and stored as the key -- e.g. `养老服务` for `elderly_care` -- as the template's category
+  drop-down offers them; a hint lists the categories in the user's language (the labels with `--lang zh`);
 * comment rows: a row whose first cell starts with `#` is skipped (the notes row of the input
   template, say); row numbers in messages stay those the spreadsheet shows.
 

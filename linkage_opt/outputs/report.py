@@ -156,6 +156,14 @@ def fmt_qty(v) -> str:
     return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def fmt_measured(v, unit: str, lang: str) -> str:
+    """A quantity with its unit of measure: ``42 h`` / ``42 小时``, ``20,400 yuan`` / ``20,400 元``, ``12 bags``."""
+    from ..terminal import unit_word
+
+    word = unit_word(unit, lang)
+    return f"{fmt_qty(v)} {word}" if word else fmt_qty(v)
+
+
 def fmt_value(v) -> str:
     """An objective value or bound: thousands separated, two decimals at most (never 1.23e+06)."""
     if v is None:
@@ -250,6 +258,10 @@ def _context(plan, scenario, lang: str) -> dict:
         # without the config, the key with spaces (elderly care) so that headers can wrap
         return L.category_label(config, cat, lang) if config is not None else str(cat).replace("_", " ")
 
+    def cat_qty(v, cat: str) -> str:       # a need's quantity in its category's unit of measure
+        spec = config.categories.get(str(cat)) if config is not None else None
+        return fmt_measured(v, spec.unit if spec is not None else "", lang)
+
     names = _unit_names(cov, scenario, lang)
     unit_stats = _unit_stats(cov, names)
     metrics = summary.metrics.to_dict()     # the figures recorded ({} when none were)
@@ -275,9 +287,9 @@ def _context(plan, scenario, lang: str) -> dict:
         for k, v in summary.objective.items()]
     ctx["heatmap"] = _heatmap(cov, unit_stats, cat_label, floor, lang)
     ctx["map"] = _map(unit_stats, scenario, lang)
-    ctx["guaranteed"] = _guaranteed(cov, names, cat_label, lang)
+    ctx["guaranteed"] = _guaranteed(cov, names, cat_label, lang, cat_qty)
     ctx["providers"] = _providers(plan, scenario, names, lang)
-    ctx["unmet"] = _unmet(cov, plan.extras.get("explanations.csv"), names, cat_label, lang)
+    ctx["unmet"] = _unmet(cov, plan.extras.get("explanations.csv"), names, cat_label, lang, cat_qty)
     ctx["baseline"] = _baseline(plan.extras.get("baseline.json"), plan.extras.get("baseline_coverage.csv"),
                                 cov, cat_label, lang)
     return ctx
@@ -585,7 +597,8 @@ def _grouped_bars(cats: list[str], a: list[float], b: list[float], la: str, lb: 
 
 # Tables --------------------------------------------------------------------------------------------
 
-def _guaranteed(cov: pd.DataFrame, names, cat_label, lang: str) -> dict:
+def _guaranteed(cov: pd.DataFrame, names, cat_label, lang: str, cat_qty=None) -> dict:
+    cat_qty = cat_qty or (lambda v, cat: fmt_qty(v))
     if not len(cov) or "tier" not in cov:
         return {"rows": [], "met": 0, "total": 0, "note": ""}
     g = cov[cov["tier"] == "guaranteed"].copy()
@@ -597,9 +610,14 @@ def _guaranteed(cov: pd.DataFrame, names, cat_label, lang: str) -> dict:
         g = g.head(TABLE_MAX_ROWS)
         note = text("capped_rows", lang, shown=TABLE_MAX_ROWS, total=total)
     rows = [{"unit": names.get(str(r.unit_id), str(r.unit_id)), "unit_id": str(r.unit_id),
-             "category": cat_label(r.category), "need": fmt_qty(r.need), "covered": fmt_qty(r.covered),
+             "category": cat_label(r.category), "need": cat_qty(r.need, r.category),
+             "covered": cat_qty(r.covered, r.category),
              "met": bool(r.met)} for r in g.itertuples(index=False)]
     return {"rows": rows, "met": met, "total": total, "note": note}
+
+
+# the unit of measure of each provider group's capacity (organizations: service units of their own)
+GROUP_UNITS = {"social_worker": "hours", "volunteer": "hours", "charity_funds": "yuan", "charity_goods": "items"}
 
 
 def _providers(plan, scenario, names, lang: str) -> dict:
@@ -631,10 +649,11 @@ def _providers(plan, scenario, names, lang: str) -> dict:
         used = float(d["used"].sum())
         used_f = float(d.loc[finite, "used"].sum())
         util = used_f / cap if cap > 0 else None
+        unit = GROUP_UNITS.get(gk, "")
         out["rows"].append({"kind": group_label(gk), "count": len(d),
-                            "capacity": fmt_qty(cap) if finite.all() else text("p.unlimited", lang),
-                            "used": fmt_qty(used), "util": fmt_pct(util) if util is not None else "–",
-                            "idle": fmt_qty(max(cap - used_f, 0.0)) if finite.all() else "–"})
+                            "capacity": fmt_measured(cap, unit, lang) if finite.all() else text("p.unlimited", lang),
+                            "used": fmt_measured(used, unit, lang), "util": fmt_pct(util) if util is not None else "–",
+                            "idle": fmt_measured(max(cap - used_f, 0.0), unit, lang) if finite.all() else "–"})
         if util is not None:
             labels.append(group_label(gk))
             values.append(min(util, 1.0))
@@ -663,14 +682,16 @@ def _providers(plan, scenario, names, lang: str) -> dict:
     people["idle"] = (people["capacity"] - people["used"]).clip(lower=0)
     people = people[people["idle"] > TOL].sort_values(["idle", "provider_id"], ascending=[False, True], kind="stable")
     out["idle_total"] = len(people)
-    out["idle"] = [{"kind": L.kind(r.provider_kind, lang), "id": str(r.provider_id), "capacity": fmt_qty(r.capacity),
-                    "used": fmt_qty(r.used), "idle": fmt_qty(r.idle),
+    out["idle"] = [{"kind": L.kind(r.provider_kind, lang), "id": str(r.provider_id),
+                    "capacity": fmt_measured(r.capacity, "hours", lang), "used": fmt_measured(r.used, "hours", lang),
+                    "idle": fmt_measured(r.idle, "hours", lang),
                     "util": fmt_pct(r.used / r.capacity) if r.capacity > 0 else "–"}
                    for r in people.head(15).itertuples(index=False)]
     return out
 
 
-def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str) -> dict:
+def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str, cat_qty=None) -> dict:
+    cat_qty = cat_qty or (lambda v, cat: fmt_qty(v))
     if not len(cov):
         return {"rows": [], "total": 0, "note": "", "has_reasons": False}
     if isinstance(expl, pd.DataFrame) and len(expl):
@@ -698,7 +719,8 @@ def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str) -> dict:
         reason = reason_text(r, lang)
         rows.append({"unit": names.get(str(r["unit_id"]), str(r.get("unit_name") or r["unit_id"])),
                      "unit_id": str(r["unit_id"]), "category": cat_label(r["category"]),
-                     "tier": L.tier(str(r["tier"]), lang), "need": fmt_qty(r["need"]), "unmet": fmt_qty(r["unmet"]),
+                     "tier": L.tier(str(r["tier"]), lang), "need": cat_qty(r["need"], r["category"]),
+                     "unmet": cat_qty(r["unmet"], r["category"]),
                      "code": code, "code_label": text(f"reason.{code}", lang) if f"reason.{code}" in TEXT else code,
                      "reason": reason})
     return {"rows": rows, "total": total, "note": note, "has_reasons": has}

@@ -554,7 +554,8 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
     sections += since_last(plan, lang, names)
     appendix = [
         (text("a.status", lang), L.t_or(f"status.{s.status}", s.status, lang)),
-        (text("a.objective", lang), "; ".join(f"{k} {fmt_value(v)}" for k, v in obj.items())),
+        (text("a.objective", lang), ("；" if lang == "zh" else "; ").join(
+            f"{L.tr(RT[f'term.{k}'], lang) if f'term.{k}' in RT else k} {fmt_value(v)}" for k, v in obj.items())),
         (text("a.bound", lang), f"{fmt_value(s.best_bound)} / {fmt_gap(s.gap)}"),
         (text("a.solver", lang), " ".join(str(v) for v in (s.solver.name, s.solver.version) if v)),
         (text("a.model", lang), text("a.model_text", lang, v=f"{s.model.variables:,}", r=f"{s.model.constraints:,}")),
@@ -625,10 +626,11 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
              "headers": [header(c, lang) for c in b.table.columns],
              "rows": b.table.astype(str).values.tolist()} for b in sh.blocks]})
     return _env(lang).get_template("sheets.html.j2").render(
-        lang=lang, title=text("title", lang), committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK,
-        none=text("none", lang), redacted=text("redacted", lang) if redact else "",
-        details_label=text("col.details", lang),
-        footer=text("footer", lang, version=s.package_version or "", created=fmt_time(s.created_at, timezone_of(getattr(scenario, "config", None)))))
+        # the page's own words are the template's _() (jinja2.ext.i18n); what is passed is data, and the
+        # blocks' titles and intros already in ``lang`` (they name units, people, periods)
+        lang=lang, committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK, redacted=bool(redact),
+        version=s.package_version or "",
+        created=fmt_time(s.created_at, timezone_of(getattr(scenario, "config", None))))
 
 
 def find_chromium() -> str | None:

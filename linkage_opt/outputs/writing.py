@@ -28,8 +28,8 @@ from ..solving.baseline import attach_baseline
 from ..solving.plan import register_output_writer
 from ..solving.solve import after_solve_deadline, writing_margin
 from .report import attach_report
-from .sheets import attach_pdf, attach_sheets, build_sheets
-from .workbook import attach_workbook
+from .sheets import attach_pdf, attach_sheets, build_sheets, build_sheets_html, extra_columns, html_to_pdf
+from .workbook import attach_workbook, build_workbook
 
 # seconds per unit of work, measured (load 3-8 on 2 cores) and doubled
 EXPLAIN_S_PER_UNMET_ROW = 1.6e-3   # explain_unmet: 2.0 s for 2,425 unmet needs
@@ -144,6 +144,36 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
     if budget.skipped:
         plan.summary.outputs_skipped = budget.skipped
     return budget.skipped
+
+
+def personal_columns(scenario) -> list[tuple[str, str]]:
+    """(table, column) of every extra input column that ``privacy.personal`` names and that holds a value."""
+    if scenario is None:
+        return []
+    privacy = scenario.config.privacy
+    out = []
+    for table, frame in scenario.tables.items():
+        for col in extra_columns(scenario, table):
+            if privacy.is_personal(col) and frame[col].astype(str).str.strip().replace("nan", "").ne("").any():
+                out.append((table, col))
+    return out
+
+
+def redacted_desk_files(plan, scenario, lang: str | None = None, pdf: bool = True) -> dict[str, bytes]:
+    """The action-sheet files as ``--redact`` writes them (``plan.xlsx``, ``sheets.html`` and, with ``pdf``
+    and Chromium, ``sheets.pdf``) for a plan whose inputs hold personal columns; ``{}`` when they hold none
+    (the files as written carry no one's details). What the run ledger keeps instead of the full sheets."""
+    if not personal_columns(scenario):
+        return {}
+    lang = L.resolve(lang)
+    sheets = build_sheets(plan, scenario, lang, True)
+    html = build_sheets_html(plan, scenario, lang, True, sheets)
+    out = {"plan.xlsx": build_workbook(plan, scenario, lang, True, sheets), "sheets.html": html.encode("utf-8")}
+    if pdf:
+        data, _ = html_to_pdf(html)
+        if data is not None:
+            out["sheets.pdf"] = data
+    return out
 
 
 def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False, pdf_deadline: float | None = None) -> None:

@@ -35,6 +35,14 @@ Plan storage
     verbatim as text, as is a contract table whose columns differ from those of the ledger's schema
     (so a future added column is never lost). :func:`restore_plan` rebuilds a plan folder byte for byte
     and checks every file against its recorded sha256.
+
+Personal details
+    The columns ``privacy.personal`` names (names, phones) are on the action sheets only (``plan.xlsx``,
+    ``sheets.html``, ``sheets.pdf``). The ledger keeps those three files as the shareable copy without them
+    (``--redact``'s files; ``stored_sha256`` is the copy's hash, ``sha256`` the plan folder's file's), so
+    that no one's details sit in the database for years; the full sheets are in the plan folder on disk
+    only. ``runs restore`` writes the shareable copies for them (and says so); every other file byte for
+    byte. Summaries, messages and log lines never carry those columns.
 """
 
 from __future__ import annotations
@@ -215,6 +223,11 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "binary plan files (plan.xlsx)", (
         "ALTER TABLE plan_files ADD COLUMN data BLOB",
     )),
+    # the action sheets name people (privacy.personal): the ledger keeps a copy without them; sha256 stays
+    # that of the file in the plan folder (verify_plan_dir), stored_sha256 is that of the copy kept
+    Migration(3, "action sheets kept without personal columns (stored_sha256)", (
+        "ALTER TABLE plan_files ADD COLUMN stored_sha256 CHAR(64)",
+    )),
 ]
 
 RUN_COLUMNS = ("run_id", "period", "revision", "status", "started_at", "finished_at", "input_fingerprint",
@@ -380,17 +393,21 @@ class Ledger:
 
     def finish_run(self, run_id: str, *, status: str, exit_code: int, message: str = "",
                    summary_json: str | None = None, tables: dict[str, pd.DataFrame] | None = None,
-                   files: dict[str, Path] | None = None, publish: bool = False, finished_at: str | None = None) -> None:
+                   files: dict[str, Path] | None = None, publish: bool = False, finished_at: str | None = None,
+                   redacted: dict[str, bytes] | None = None) -> None:
         """Finalise a run in one transaction: status, plan rows, file records, and (optionally) publication.
 
         ``files`` maps each file name of the written plan folder to its path; contract tables whose
         columns match the ledger's are stored as rows, every other file verbatim (see module doc).
+        ``redacted`` maps a file name (``plan.xlsx``, ``sheets.html``, ``sheets.pdf``: the action sheets) to
+        the copy to keep instead, without the personal columns (``privacy.personal``); the record keeps the
+        folder's file's sha256 (so ``runs show`` checks the folder) and the copy's as ``stored_sha256``.
         """
         if status not in STATUSES or status == "running":
             raise ValueError(f"bad final status {status!r}")
         if publish and status not in SUCCESS:
             raise ValueError("only an optimal or feasible run can be published")
-        prepared = _prepare_files(tables or {}, files or {})
+        prepared = _prepare_files(tables or {}, files or {}, redacted or {})
         with self.transaction() as c:
             cur = c.execute("UPDATE runs SET status = :s, exit_code = :e, message = :m, summary_json = :j, "
                             "finished_at = :f WHERE run_id = :r",
@@ -401,9 +418,10 @@ class Ledger:
             for name, frame in prepared["rows"].items():
                 _insert_rows(c, run_id, name, frame)
             if prepared["files"]:
-                c.executemany("INSERT INTO plan_files (run_id, name, sha256, size_bytes, content, data) "
-                              "VALUES (:r, :n, :h, :b, :c, :d)",
-                              [{"r": run_id, "n": n, "h": h, "b": b, "c": content, "d": prepared["blobs"].get(n)}
+                c.executemany("INSERT INTO plan_files (run_id, name, sha256, size_bytes, content, data, stored_sha256) "
+                              "VALUES (:r, :n, :h, :b, :c, :d, :s)",
+                              [{"r": run_id, "n": n, "h": h, "b": b, "c": content, "d": prepared["blobs"].get(n),
+                                "s": prepared["stored"].get(n)}
                                for n, (h, b, content) in prepared["files"].items()])
             if publish:
                 self._publish(c, run_id)
@@ -462,9 +480,10 @@ class Ledger:
 
     # -- plans ----------------------------------------------------------------------------------------
     def plan_files(self, run_id: str) -> list[dict]:
-        rows = self.conn.execute("SELECT name, sha256, size_bytes, content, data FROM plan_files WHERE run_id = :r "
-                                 "ORDER BY name", {"r": run_id}).fetchall()
-        return [{"name": n, "sha256": h, "size_bytes": b, "content": c, "data": d} for n, h, b, c, d in rows]
+        rows = self.conn.execute("SELECT name, sha256, size_bytes, content, data, stored_sha256 FROM plan_files "
+                                 "WHERE run_id = :r ORDER BY name", {"r": run_id}).fetchall()
+        return [{"name": n, "sha256": h, "size_bytes": b, "content": c, "data": d, "stored_sha256": st}
+                for n, h, b, c, d, st in rows]
 
     def plan_table(self, run_id: str, name: str) -> pd.DataFrame | None:
         """One contract table of a recorded plan (``None`` if the run has no plan)."""
@@ -523,15 +542,28 @@ def _normalisable(frame: pd.DataFrame, name: str) -> bool:
 BINARY_SUFFIXES = (".xlsx", ".pdf")       # kept byte for byte (plan.xlsx, sheets.pdf)
 
 
-def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> dict:
-    """Decide, per file, what goes into rows and what is kept verbatim; hash everything (outside the transaction)."""
+def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path],
+                   redacted: dict[str, bytes] | None = None) -> dict:
+    """Decide, per file, what goes into rows and what is kept verbatim; hash everything (outside the transaction).
+    A file of ``redacted`` is kept as that copy (its hash in ``stored``); its record keeps the folder file's hash."""
     rows: dict[str, pd.DataFrame] = {}
     out: dict[str, tuple[str, int, str | None]] = {}
     blobs: dict[str, bytes] = {}
+    stored: dict[str, str] = {}
     by_file = {TABLE_FILES[n]: n for n in PLAN_TABLES}
+    redacted = redacted or {}
     for fname, path in sorted(files.items()):
         data = Path(path).read_bytes()
         content: str | None
+        if fname in redacted:                              # the action sheets, without personal columns
+            kept = redacted[fname]
+            stored[fname] = sha256_bytes(kept)
+            if Path(fname).suffix.lower() in BINARY_SUFFIXES:
+                content, blobs[fname] = None, kept
+            else:
+                content = kept.decode("utf-8")
+            out[fname] = (sha256_bytes(data), len(data), content)
+            continue
         table = by_file.get(fname)
         if fname == SUMMARY_FILE:
             content = None                                 # kept in runs.summary_json
@@ -547,7 +579,7 @@ def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> d
             except UnicodeDecodeError:
                 raise LedgerError(Msg("plan file {fname} is not UTF-8 text; it cannot be kept in the ledger", fname=fname)) from None
         out[fname] = (sha256_bytes(data), len(data), content)
-    return {"rows": rows, "files": out, "blobs": blobs}
+    return {"rows": rows, "files": out, "blobs": blobs, "stored": stored}
 
 
 def _insert_rows(c: sqlite3.Connection, run_id: str, name: str, frame: pd.DataFrame) -> None:
@@ -578,6 +610,7 @@ def _insert_rows(c: sqlite3.Connection, run_id: str, name: str, frame: pd.DataFr
 class RestoreReport:
     target: Path
     files: dict[str, str]          # name -> "ok" | "mismatch"
+    redacted: tuple[str, ...] = ()  # the files restored as the ledger keeps them: without personal columns
 
     @property
     def ok(self) -> bool:
@@ -622,14 +655,15 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
                     fh.write((run["summary_json"] or "").encode("utf-8"))
             else:
                 write_csv(ledger.plan_table(run_id, by_file[rec["name"]]), path)
-            status[rec["name"]] = "ok" if sha256_file(path) == rec["sha256"] else "mismatch"
+            want = rec.get("stored_sha256") or rec["sha256"]     # a redacted copy: the copy's own hash
+            status[rec["name"]] = "ok" if sha256_file(path) == want else "mismatch"
         bad = [n for n, s in status.items() if s != "ok"]
         if bad:
             raise LedgerError(Msg("restoring {run_id}: {bad} did not reproduce the recorded sha256; nothing was written", run_id=run_id, bad=', '.join(bad)))
 
     # a new real folder, written in a temporary sibling under the parent's lock, then renamed into place
     write_folder(target, fill, replace=False)
-    return RestoreReport(target, status)
+    return RestoreReport(target, status, tuple(r["name"] for r in records if r.get("stored_sha256")))
 
 
 def verify_plan_dir(ledger: Ledger, run_id: str, plan_dir: str | Path) -> dict[str, str]:

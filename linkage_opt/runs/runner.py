@@ -392,6 +392,31 @@ class _Events:
                   **fields)
 
 
+DESK_SHEETS = ("plan.xlsx", "sheets.html", "sheets.pdf")     # the files that name people (privacy.personal)
+
+
+def _ledger_copies(plan, scenario, lang, files: dict[str, Path], ev: _Events) -> dict[str, bytes]:
+    """What the ledger keeps of the action sheets: the copies without personal columns (docs/operations.md,
+    "The run ledger and personal details"). The full sheets stay in the plan folder only. If the copies
+    cannot be made, the sheets are left out of the ledger (never kept with the details)."""
+    from ..outputs.writing import redacted_desk_files
+
+    present = [n for n in DESK_SHEETS if n in files]
+    if not present:
+        return {}
+    try:
+        copies = redacted_desk_files(plan, scenario, lang, pdf="sheets.pdf" in files)
+    except Exception as exc:
+        copies = None
+        ev("run.redact_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
+    if copies is None or (copies and any(n not in copies for n in present)):
+        for n in present:                      # e.g. no PDF printed this time: not kept with the details
+            if copies is None or n not in copies:
+                files.pop(n, None)
+        copies = copies or {}
+    return {n: data for n, data in copies.items() if n in files}
+
+
 def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, period_dir: Path, *, force: bool,
                 backend: str | None, time_limit: float | None, explain: bool, ev: _Events,
                 waited: float, lang: str | None = None) -> RunOutcome:
@@ -471,12 +496,14 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         plan.write(plan_dir, overwrite=False, desk=True, lang=lang, scenario=scenario, explain=explain,
                    on_error=output_failed)
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
+        redacted = _ledger_copies(plan, scenario, lang, files, ev)
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")
         exit_code = EXIT_OPTIMAL if plan.status == "optimal" else EXIT_FEASIBLE
         message = Msg("{status}; weighted coverage {summary:.4f}", status=plan.status, summary=plan.summary.metrics.weighted_coverage)
         try:
             ledger.finish_run(run_id, status=plan.status, exit_code=exit_code, message=message,
-                              summary_json=summary_text, tables=plan.tables(), files=files, publish=True)
+                              summary_json=summary_text, tables=plan.tables(), files=files, publish=True,
+                              redacted=redacted)
         except LedgerError:      # e.g. the disk filled up: the folder is unrecorded and never published
             shutil.rmtree(plan_dir, ignore_errors=True)
             raise

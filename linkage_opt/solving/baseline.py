@@ -523,6 +523,7 @@ LABELS = {
 
 def print_comparison(cmp: dict, console: Console, lang: str | None = None) -> None:
     from .. import lang as L
+    from ..terminal import print_table, qty
 
     t = Table(title=L.t("Optimized plan vs rule of thumb", lang), title_justify="left")
     t.add_column(L.t("metric", lang))
@@ -532,10 +533,16 @@ def print_comparison(cmp: dict, console: Console, lang: str | None = None) -> No
     for key, (_, fmt) in LABELS.items():
         label = L.label("metric", key, lang)
         o, b, d = cmp["optimized"][key], cmp["baseline"][key], cmp["difference"][key]
-        dfmt = fmt.replace("{:", "{:+") if "%" not in fmt else "{:+.2%}"
-        t.add_row(label, fmt.format(o), fmt.format(b), dfmt.format(d))
+        if "%" in fmt:              # a ratio; its difference in percentage points
+            cells = (fmt.format(o), fmt.format(b), f"{d * 100:+.2f} {L.t('pt', lang)}")
+        elif key == "idle_hours":   # a quantity: with its unit
+            cells = (qty(o, "hours", lang, 1), qty(b, "hours", lang, 1),
+                     ("+" if d >= 0 else "") + qty(d, "hours", lang, 1))
+        else:
+            cells = (fmt.format(o), fmt.format(b), fmt.replace("{:", "{:+").format(d))
+        t.add_row(label, *cells)
     if "optimized_dispatched" in cmp and cmp.get("amounts") == "exact":
         t.caption = L.t("both plans in the model's exact amounts; the optimized plan rounded to dispatchable "
                         "amounts has weighted coverage {coverage}", lang,
                         coverage=f"{cmp['optimized_dispatched']['weighted_coverage']:.2%}")
-    console.print(t)
+    print_table(t, console)

@@ -68,3 +68,23 @@ def test_explain_category_takes_the_label(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(app, ["--lang", "zh", "explain", str(out), "--category", "养老"])
     assert r.exit_code == 2 and "养老服务" in r.output
+
+
+def test_labels_and_chinese_enum_values_in_every_column_that_takes_a_key(tmp_path):
+    """The columns docs/data.md names: a charity lot's earmark, an organization's and a social worker's skills,
+    a lot's kind and a unit's kind in the drop-downs' Chinese; and docs/data.md says so."""
+    from pathlib import Path
+
+    tables = copy.deepcopy(TINY_TABLES)
+    tables["charity"][0].update(category="养老服务", kind="资金" if tables["charity"][0]["kind"] == "funds" else "物资")
+    tables["organizations"][0]["skills"] = "养老服务"
+    tables["social_workers"][0]["skills"] = "mental_health;养老服务"
+    tables["units"][0]["kind"] = "社区" if tables["units"][0]["kind"] == "community" else "村"
+    sc = load_scenario(write_scenario(tmp_path, tables=tables))
+    assert sc.charity["category"].iloc[0] == "elderly_care"
+    assert sc.charity["kind"].iloc[0] == TINY_TABLES["charity"][0]["kind"]
+    assert "elderly_care" in sc.organizations["skills"].iloc[0]
+    assert "elderly_care" in sc.social_workers["skills"].iloc[0]
+    assert sc.units["kind"].iloc[0] == TINY_TABLES["units"][0]["kind"]
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text(encoding="utf-8")
+    assert "`养老服务` for `elderly_care`" in doc and "drop-downs offer (兜底保障/基本服务/提升服务" in doc

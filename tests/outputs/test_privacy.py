@@ -71,8 +71,8 @@ def test_nowhere_else_report_csvs_summary_messages_ledger(desk_scenario, tmp_pat
         r = _cli(*args)
         for s in PERSONAL:
             assert s not in r.output, (args, s)
-    # the monthly run: the ledger's summaries and what `runs list` / `runs show` print (the ledger also
-    # archives the plan's files, sheets included, for `runs restore`: the plan itself, as written)
+    # the monthly run: the ledger's summaries and what `runs list` / `runs show` print (the sheets the
+    # ledger archives are the shareable copies: test_the_ledger_keeps_the_sheets_without_personal_columns)
     import sqlite3
 
     from linkage_opt.runs.runner import run_period
@@ -151,3 +151,49 @@ def test_privacy_config_is_strict(tmp_path):
     with pytest.raises(ValidationError) as exc:
         load_scenario(cfg)
     assert "personal" in str(exc.value.problems)
+
+
+def test_the_ledger_keeps_the_sheets_without_personal_columns(desk_scenario, tmp_path, monkeypatch, caplog):
+    """The monthly run's plan folder has the full sheets; the ledger keeps plan.xlsx and sheets.html without
+    the personal columns (and its summaries, messages and log lines never had them); `runs show` finds the
+    folder intact; `runs restore` writes the shareable copies, every other file byte for byte."""
+    import logging
+    import sqlite3
+
+    from linkage_opt.runs.ledger import Ledger, restore_plan, verify_plan_dir
+    from linkage_opt.runs.runner import run_period
+
+    monkeypatch.setenv("LINKAGE_OPT_NO_PDF", "1")
+    cfg, _, _ = desk_scenario
+    runs = tmp_path / "runs"
+    with caplog.at_level(logging.DEBUG):
+        rec = run_period(cfg, "2026-12", runs, lang="zh")
+    assert rec.exit_code == 0, rec
+    folder = runs / "2026-12" / "r1"
+    assert PHONE_V1 in (folder / "sheets.html").read_text(encoding="utf-8")        # the full sheets, on disk
+    assert PHONE_V1 in _xlsx_text((folder / "plan.xlsx").read_bytes())
+    logged = caplog.text + " ".join(str(getattr(r, "fields", "")) for r in caplog.records)
+    with sqlite3.connect(runs / "ledger.sqlite") as conn:
+        stored = conn.execute("SELECT name, content, data, stored_sha256 FROM plan_files").fetchall()
+        everything = " ".join(str(r) for r in conn.execute("SELECT * FROM runs").fetchall())
+    kept = {name: (content.encode("utf-8") if content is not None else data) for name, content, data, _ in stored}
+    assert {"plan.xlsx", "sheets.html"} <= set(kept)
+    assert {name for name, *_, st in stored if st} == {"plan.xlsx", "sheets.html"}
+    texts = {n: _xlsx_text(b) if n.endswith(".xlsx") else (b or b"").decode("utf-8", "replace") for n, b in kept.items()}
+    for s in PERSONAL:
+        assert s not in everything and s not in logged, s
+        for name, text in texts.items():
+            assert s not in text, (name, s)
+    assert "周末可到" in texts["sheets.html"]            # a column that is not personal stays
+    assert S.text("redacted", "zh") in texts["sheets.html"]
+    with Ledger(runs / "ledger.sqlite") as lg:
+        assert set(verify_plan_dir(lg, rec.run_id, folder).values()) == {"ok"}     # the folder as written
+        report = restore_plan(lg, rec.run_id, tmp_path / "restored")
+    assert report.ok and set(report.redacted) == {"plan.xlsx", "sheets.html"}
+    restored = tmp_path / "restored"
+    assert PHONE_V1 not in (restored / "sheets.html").read_text(encoding="utf-8")
+    for f in folder.iterdir():
+        if f.name not in report.redacted:
+            assert (restored / f.name).read_bytes() == f.read_bytes(), f.name
+    r = _cli("runs", "show", rec.run_id, "--runs", str(runs))
+    assert r.exit_code == 0 and PHONE_V1 not in r.output, r.output
