@@ -94,7 +94,7 @@ def reason_msg(code: str, params: Mapping) -> Msg:
             return head
         parts: list[str] = []
         if p.get("higher") is not None:
-            parts.append(Msg("{pct} went to needs ranked higher ({listed})", pct=p["higher"], listed=p.get("listed", "")))
+            parts.append(Msg("{pct} went to needs ranked higher ({listed})", pct=p["higher"], listed=_listed(p.get("listed", ""))))
         if p.get("here") is not None:
             parts.append(Msg("{pct} to this need", pct=p["here"]))
         if p.get("rest") is not None:
@@ -315,13 +315,32 @@ def _higher_priority_use(uses: _Uses, providers: list, w_n: float, form: Formula
     here = float(mine.loc[mine["need_id"] == this_need, "load"].sum())
     rest = total - float(hi["load"].sum()) - here
     names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
-    top = hi.groupby(["unit_id", "category"])["load"].sum().sort_values(ascending=False).head(3)
-    listed = "; ".join(f"{names.get(u, u)} {c} {fmt_qty(v)}" for (u, c), v in top.items())
+    cats = form.scenario.config.categories
+    # capacity used: people's hours; a lot's yuan (funds) or items (goods)
+    hi = hi.assign(uom=np.where(hi["provider_kind"].to_numpy() != "charity", "hours",
+                                np.where([bool(cats[c].funds_per_unit) if c in cats else False for c in hi["category"]],
+                                         "yuan", "items")))
+    top = hi.groupby(["unit_id", "category", "uom"])["load"].sum().sort_values(ascending=False).head(3)
+    # each: [unit name, category, its label, the capacity used, its unit of measure]
+    listed = [[names.get(u, u), c, (getattr(cats[c], "label", None) or c) if c in cats else c, round(float(v), 6), uom]
+              for (u, c, uom), v in top.items()]
     params = {"used": True, "listed": listed,
               "higher": _pct(hi["load"].sum() / total) if len(hi) else None,
               "here": _pct(here / total) if here > 0 else None,
               "rest": _pct(rest / total) if rest > 1e-9 * total else None}
-    return {"params": params, "detail": listed}
+    return {"params": params, "detail": _listed(listed).render("en")}
+
+
+def _listed(listed: object) -> Msg:
+    """Needs ranked higher that took the capacity (``capacity_exhausted``'s ``listed``), in the reader's words:
+    unit, category (its label in Chinese), the amount and its unit of measure. A plan folder written before
+    they were kept apart holds one English string, shown as it is."""
+    if isinstance(listed, str):
+        return Msg("{text}", text=listed)
+    parts = [Msg("{unit} {category} {quantity} {uom}", unit=u, category=ByLang({"en": c, "zh": label}),
+                 quantity=fmt_qty(q), uom=ByLang({"en": uom, "zh": UOM_ZH.get(uom, uom)}))
+             for u, c, label, q, uom in listed]
+    return join(parts)
 
 
 MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from factories import make_scenario, unit
 
-from linkage_opt.analysis.explain import explain_unmet
+from linkage_opt.analysis.explain import explain_unmet, reason_text
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.solve import solve
@@ -24,7 +24,7 @@ def vol(vid, home="A", hours=10.0, skills="general", party=True, **kw):
 def test_higher_weight_served_first_and_explained():
     # one volunteer, 8 h; elderly_care (weight 0.4) 10 h and culture-like low weight need: the low one is explained
     sc = make_scenario(
-        {**OFF, "categories": {"culture": {"weight": 0.05}}},
+        {**OFF, "categories": {"culture": {"weight": 0.05}, "elderly_care": {"label": "养老服务"}}},
         units=[unit("A")],
         needs=[{"need_id": "hi", "unit_id": "A", "category": "elderly_care", "quantity": 10},
                {"need_id": "lo", "unit_id": "A", "category": "culture", "quantity": 5}],
@@ -37,7 +37,9 @@ def test_higher_weight_served_first_and_explained():
     assert ex.loc["lo", "reason_code"] == "capacity_exhausted"
     assert "the only eligible provider is fully used" in ex.loc["lo", "reason"]
     assert "100% went to needs ranked higher" in ex.loc["lo", "reason"]
-    assert "A elderly_care 8" in ex.loc["lo", "reason"]
+    assert "A elderly_care 8 hours" in ex.loc["lo", "reason"]
+    zh = reason_text(ex.loc["lo"].to_dict(), "zh")          # the category's label and the unit, in Chinese
+    assert "A养老服务 8 小时" in zh and "elderly_care" not in zh and "hours" not in zh, zh
 
 
 def test_no_provider_in_reach_is_explained():
