@@ -49,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from linkage_opt.inputs.generate import PER_UNIT, PRESETS, REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.inputs.generate import PRESETS, REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.inputs.generate_classic import PER_UNIT  # noqa: E402
 from linkage_opt.inputs.generate_real import REAL_PER_UNIT  # noqa: E402
 
 

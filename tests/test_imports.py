@@ -41,11 +41,9 @@ def test_tests_mirror_the_package():
 
 # Cycles left, each between two modules of one subpackage, each a function-local import that goes the other
 # way (debt, docs/architecture.md "Layout"): solve() hands `decompose=` plans to solve_decomposed, which solves
-# each part with solve(); generate() hands the realistic presets to generate_real, which builds on generate's
-# tables of names and helpers.
+# each part with solve().
 KNOWN_CYCLES = [
     {"linkage_opt.solving.solve", "linkage_opt.solving.decompose"},
-    {"linkage_opt.inputs.generate", "linkage_opt.inputs.generate_real"},
 ]
 
 
