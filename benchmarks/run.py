@@ -49,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from linkage_opt.inputs.generate import PER_UNIT, PRESETS, REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.inputs.generate import PRESETS, REALISTIC_PRESETS  # noqa: E402
+from linkage_opt.inputs.generate_classic import PER_UNIT  # noqa: E402
 from linkage_opt.inputs.generate_real import REAL_PER_UNIT  # noqa: E402
 
 
@@ -124,7 +125,7 @@ def stage_problems(plan, final_only: bool) -> list[tuple[str, object]]:
 def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) -> dict:
     from linkage_opt.inputs.load import load_scenario
     from linkage_opt.solvers import SolverOptions
-    from linkage_opt.solving.solve import solve
+    from linkage_opt.solving.api import solve
 
     rec: dict = {"run": run_index}
     t_start = time.perf_counter()
@@ -294,7 +295,7 @@ def sweep(args) -> int:
                    "build_min_s": round(min(times), 4), "build_median_s": round(float(np.median(times)), 4)}
             del form
             if args.solve:
-                from linkage_opt.solving.solve import solve
+                from linkage_opt.solving.api import solve
 
                 t1 = time.perf_counter()
                 plan = solve(scenario, backend=args.backend, time_limit=args.time_limit, mip_gap=args.gap,

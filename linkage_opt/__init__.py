@@ -13,8 +13,8 @@ from .inputs.load import load_scenario, scenario_from_frames
 from .inputs.scenario import Scenario
 from .outputs import writing as _writing  # noqa: F401  (registers Plan.write's outputs: attach_outputs)
 from .runs.sweep import SweepResult, sweep  # (likewise; dask is imported only when a sweep runs)
+from .solving.api import solve  # one plan, or with decompose= a plan per part merged (solving/api.py)
 from .solving.plan import Plan
-from .solving.solve import solve  # (binds the function over the submodule of the same name)
 from .solving.summary import Summary
 
 __all__ = [

@@ -173,7 +173,7 @@ def desk_scenario(tmp_path_factory):
     """(config path, scenario, solved and explained plan) of the tiny scenario with people's details."""
     from linkage_opt.analysis.explain import attach_explanations
     from linkage_opt.inputs.load import load_scenario
-    from linkage_opt.solving.solve import solve
+    from linkage_opt.solving.api import solve
 
     root = tmp_path_factory.mktemp("desk")
     cfg = write_scenario(root, tables=desk_tables(), config={"rules": {"budget": {"amount": 20000}}})

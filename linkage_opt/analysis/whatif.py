@@ -165,7 +165,7 @@ def yardstick_of(row) -> dict | None:
 def run_whatif(scenario: Scenario, changes: list[str], combine: bool = False, progress=None, **solve_options) -> pd.DataFrame:
     """Plan the base and every variant; one row per plan with its metrics and their change vs the base, and
     the fixed yardstick (:func:`flat_yardstick`: measures that do not move with the weights)."""
-    from ..solving.solve import solve
+    from ..solving.api import solve
 
     parsed = [parse_change(c) for c in changes]
     variants: list[tuple[str, Scenario]] = [("base", scenario)]

@@ -254,7 +254,7 @@ def plan(
     import time
 
     from ..outdir import check_output_folder
-    from ..solving.solve import solve
+    from ..solving.api import solve
 
     target = out or Path("plans") / config.stem
     check_output_folder(target)     # a file, FIFO or device is refused, --force or not (nothing opened)

@@ -1,7 +1,7 @@
 """Generated scenarios that look like real rolls (issue 15, item 4): the ``real_*`` presets.
 
-The classic presets (``town``, ``district``, ``city`` in :mod:`linkage_opt.inputs.generate`) stay byte for byte
-what they were; tests and earlier benchmark figures rely on them. Their rolls are tidy: nine volunteer
+The classic presets (``town``, ``district``, ``city`` in :mod:`linkage_opt.inputs.generate_classic`) stay byte
+for byte what they were; tests and earlier benchmark figures rely on them. Their rolls are tidy: nine volunteer
 skill profiles, hours 4-20, towns 16 km apart. Real rolls are not, and the model's size and difficulty
 follow the difference. This module writes what a district's registers look like (everything invented;
 nothing describes real people):
@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import generate as G
+from . import generate_classic as G
 from .scenario import planar_coordinates
 
 MODEL = "realistic"
@@ -60,9 +60,15 @@ CHUNK_ROWS = 20_000
 
 # Presets (sizes in the classic generator's terms; programs and need rows follow from them).
 # real_town: one town of 22 units; real_district: modelled on Wutongqiao district (五通桥区: 8 towns, 170
-# units); real_city: a prefecture-level city (Leshan has about 2,000 communities and villages). The sizes
-# live in linkage_opt.inputs.generate.PRESETS.
-REAL_PRESETS: dict[str, dict[str, int]] = {k: G.PRESETS[k] for k in G.REALISTIC_PRESETS}
+# units); real_city: a prefecture-level city (Leshan has about 2,000 communities and villages).
+# linkage_opt.inputs.generate.PRESETS lists them after the classic ones.
+REAL_PRESETS: dict[str, dict[str, int]] = {
+    "real_town": {"units": 22, "volunteers": 550, "workers": 12, "orgs": 4, "lots": 14},
+    "real_district": {"units": 170, "volunteers": 4250, "workers": 94, "orgs": 26, "lots": 102},
+    "real_city": {"units": 2000, "volunteers": 50000, "workers": 1100, "orgs": 300, "lots": 1200},
+    # a province like Sichuan: ~167 counties, ~1,430 towns; planned with `plan --decompose town|county`
+    "province": {"units": 30000, "volunteers": 750000, "workers": 16600, "orgs": 4600, "lots": 18000},
+}
 REAL_PER_UNIT = {"volunteers": 25.0, "workers": 94 / 170, "orgs": 26 / 170, "lots": 0.6}
 
 # Geography

@@ -479,7 +479,7 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     outcome = RunOutcome(period=period, status="running", exit_code=EXIT_ERROR, run_id=run_id, revision=revision,
                          fingerprint=fingerprint)
     try:
-        from ..solving.solve import solve
+        from ..solving.api import solve
 
         plan = solve(scenario, backend=backend, time_limit=time_limit, load_seconds=load_s, history=history,
                      progress=lambda msg: ev("run.progress", level=logging.DEBUG, message=msg))

@@ -252,8 +252,8 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
     Never raises for a variant that cannot be planned: ``status`` is ``infeasible`` (the conflict in
     ``error``) or ``failed`` (the error)."""
     from ..analysis.whatif import apply_change, parse_change
+    from ..solving.api import solve
     from ..solving.baseline import compare
-    from ..solving.solve import solve
 
     t0 = time.perf_counter()
     rec: dict = {"status": "failed", "error": ""}

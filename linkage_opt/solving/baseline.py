@@ -441,7 +441,7 @@ def guarantee_plan(form: Formulation, backend_name: str, options) -> np.ndarray 
 
 def rule_of_thumb_start(form: Formulation, backend_name: str, options) -> tuple[np.ndarray, dict]:
     """The repaired rule of thumb, guarantees first when repairs alone leave one short: what
-    :func:`linkage_opt.solving.solve.solve` starts the first stage from and ``--baseline`` compares with.
+    :func:`linkage_opt.solving.solve.solve_monolithic` starts the first stage from and ``--baseline`` compares with.
 
     The report is :func:`repaired_baseline`'s, with ``guarantees_first`` (seconds, whether it was used)
     when :func:`guarantee_plan` ran. Kept on the formulation so the comparison does not compute it again.

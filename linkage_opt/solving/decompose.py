@@ -17,7 +17,8 @@ several parts. The plan is made in three steps (``docs/model.md``, "Decomposed p
 3. **Part plans** (one Dask task per part): each part is a scenario of its own -- its units, the
    providers that reach it with their shares as capacities, its share of the budget, and category weights
    rescaled so that its weights are the global ones up to one factor -- solved by the ordinary
-   :func:`linkage_opt.solve`. The part plans are merged into one :class:`~linkage_opt.solving.plan.Plan` whose
+   pipeline (:func:`linkage_opt.solving.solve.solve_monolithic`, what :func:`linkage_opt.solve` runs without
+   ``decompose=``). The part plans are merged into one :class:`~linkage_opt.solving.plan.Plan` whose
    objective is recomputed from the merged tables; every global row (provider capacities, lots, the
    budget) holds because the shares add up to at most the capacities.
 
@@ -42,6 +43,7 @@ import pandas as pd
 from ..errors import Problem, ValidationError
 from ..i18n import Msg
 from ..inputs.scenario import Scenario, lapsed_lots
+from .solve import solve_monolithic, stage_problem
 from .summary import Summary
 
 DEFAULT_WORKERS = 2
@@ -366,7 +368,6 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     with its trivial bound, its share."""
     from ..model.formulation import build
     from ..solvers import SolverOptions, Status, get_backend, with_feature
-    from .solve import stage_problem
 
     t0 = time.perf_counter()
     out = {"label": task.label, "bound": 1.0, "value": task.share, "use": {}, "score": {}, "money": 0.0,
@@ -492,7 +493,6 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
     alone). Validation counts against it; the solve gets (1 - PART_TABLES_SHARE) of what is left, the rest
     being for the plan's tables, whose dispatch pass stops by ``end`` (exact amounts kept)."""
     from ..errors import InfeasibleError, SolverError
-    from .solve import solve
 
     t0 = time.perf_counter()
     part_end = None if end is None else time.monotonic() + (end - time.time())
@@ -507,7 +507,7 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
             options = {**options, "time_limit": max(0.1, (1.0 - PART_TABLES_SHARE) * left),
                        "tables_deadline": part_end}
         t1 = time.perf_counter()
-        plan = solve(sc, **options)
+        plan = solve_monolithic(sc, **options)
         t2 = time.perf_counter()
         tables = plan.tables()
     except (InfeasibleError, SolverError) as exc:

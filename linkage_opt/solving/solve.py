@@ -1,4 +1,7 @@
-"""``solve(scenario) -> Plan``: build the model, solve it stage by stage, turn the answer into a plan.
+"""``solve_monolithic(scenario) -> Plan``: build the model, solve it stage by stage, turn the answer into a plan.
+
+The public ``solve`` (``lo.solve``, :mod:`linkage_opt.solving.api`) runs this for a whole scenario, and
+:mod:`linkage_opt.solving.decompose` for each part of a decomposed one.
 
 Lexicographic mode solves one stage per objective term in the configured order; after each stage,
 a row keeps that term within :func:`stage_slack` of the value just achieved (``objective.tolerance``
@@ -20,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._version import __version__
-from ..errors import InfeasibleError, Problem, SolverError, ValidationError
+from ..errors import InfeasibleError, SolverError, ValidationError
 from ..i18n import Msg
 from ..inputs.config import solver_option_problems, with_option_problems
 from ..inputs.scenario import Scenario, lapsed_lots
@@ -548,40 +551,15 @@ def after_solve_deadline(started: float, time_limit: float | None) -> float | No
     return None if margin is None else started + float(time_limit) + 0.5 * margin
 
 
-def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-          mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
-          log: bool | None = None, progress: Callable[[str], None] | None = None,
-          load_seconds: float | None = None, history=None, decompose: str | None = None,
-          scheduler: str | None = None, workers: int | None = None, tables_deadline: float | None = None) -> Plan:
-    """Plan a scenario.
+def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
+                     mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
+                     log: bool | None = None, progress: Callable[[str], None] | None = None,
+                     load_seconds: float | None = None, history=None, tables_deadline: float | None = None) -> Plan:
+    """One plan for the whole scenario, in one model: :func:`linkage_opt.solving.api.solve` (``lo.solve``)
+    without ``decompose=``, and what :mod:`linkage_opt.solving.decompose` runs for each part.
 
-    Raises :class:`ValidationError` for bad input before anything is built: an option out of range
-    (named as on the command line: ``--time-limit``, ``--mip-gap``, ``--threads``, ``--seed``,
-    ``--backend``), or a scenario that does not pass the loader's checks (it is validated again unless
-    the loader validated exactly this config and these tables: :func:`linkage_opt.inputs.load.validate_scenario`);
-    :class:`InfeasibleError` (with a diagnosis) when guarantees cannot all hold; :class:`SolverError`
-    when the solver fails. Charity lots lapsed before the period are left out (``summary["lapsed_lots"]``).
-
-    ``history`` (:class:`linkage_opt.inputs.history.History`) carries earlier periods: carry-over and
-    multi-month equity are applied to the scenario, and the previous plan's pairings to the stability
-    penalty, each as switched on in the config.
-
-    ``decompose="town"`` (or any units column) plans the parts of that column separately on Dask
-    (:func:`linkage_opt.solving.decompose.solve_decomposed`: ``scheduler`` an address, else a LocalCluster of
-    ``workers`` processes; ``workers=0`` in this process) and merges them into one plan.
-
-    ``tables_deadline`` (a ``time.monotonic()`` instant, later than the time limit's end): turning the
-    solution into dispatchable amounts stops by then and keeps the exact amounts (a part of a decomposed plan
-    must be done by its deadline; :func:`linkage_opt.dispatch.dispatch_rows`).
+    The arguments, and the errors raised, are those of :func:`linkage_opt.solving.api.solve`.
     """
-    if decompose:   # one plan over many districts: parts solved on Dask (linkage_opt.solving.decompose, docs/model.md)
-        if history is not None:
-            raise ValidationError([Problem("--decompose", None, None, Msg("decomposed plans do not take a history (carry-over, stability)"), hint=Msg("plan without --decompose, or without history"))])
-        from .decompose import solve_decomposed
-
-        return solve_decomposed(scenario, decompose, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
-                                seed=seed, scheduler=scheduler, workers=workers, progress=progress,
-                                load_seconds=load_seconds)
     from ..inputs.history import apply_history, pairing_changes
     from ..inputs.load import validate_scenario
 

@@ -119,8 +119,8 @@ def test_supply_below_demand_and_certificate(town):
 
 
 def test_plan_on_a_small_generated_scenario_is_feasible(tmp_path):
+    from linkage_opt.solving.api import solve
     from linkage_opt.solving.check import check_plan
-    from linkage_opt.solving.solve import solve
 
     cfg = generate(tmp_path, seed=2, **SMALL)
     scenario = load_scenario(cfg)
@@ -430,8 +430,8 @@ def test_real_city_generates_in_seconds(tmp_path):
 
 
 def test_plan_on_a_small_realistic_scenario_is_feasible_and_the_budget_binds(tmp_path):
+    from linkage_opt.solving.api import solve
     from linkage_opt.solving.check import check_plan
-    from linkage_opt.solving.solve import solve
 
     cfg = generate(tmp_path, seed=2, realistic=True, units=6, volunteers=150, workers=4, orgs=1, lots=4)
     scenario = load_scenario(cfg)

@@ -7,8 +7,8 @@ import pytest
 from factories import make_scenario, unit
 
 from linkage_opt.inputs.history import History, apply_history
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import solve
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

@@ -56,7 +56,7 @@ def test_hints_list_values_in_the_users_language(tmp_path):
 
 def test_explain_category_takes_the_label(tmp_path):
     from linkage_opt.analysis.explain import attach_explanations
-    from linkage_opt.solving.solve import solve
+    from linkage_opt.solving.api import solve
 
     cfg = write_scenario(tmp_path)
     sc = load_scenario(cfg)

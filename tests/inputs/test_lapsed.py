@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from linkage_opt.cli import commands as cli
 from linkage_opt.inputs.scenario import lapsed_lots
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import solve
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

@@ -358,7 +358,7 @@ def test_summary_figures(tiny_scenario):
 
 def test_loaded_scenario_solves(tiny_scenario):
     """The canonical tables are what the model reads: the tiny scenario plans end to end."""
-    from linkage_opt.solving.solve import solve
+    from linkage_opt.solving.api import solve
 
     plan = solve(load_scenario(tiny_scenario), time_limit=10)
     assert plan.status in ("optimal", "feasible")

@@ -17,8 +17,9 @@ from strategies import scenarios
 
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.model.formulation import build
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import BOUND_TOL, solve, solve_formulation, solver_options
+from linkage_opt.solving.solve import BOUND_TOL, solve_formulation, solver_options
 
 SKILLS = [("general",), ("elderly_care",), ("mental_health",), ("general", "mental_health"), ("elderly_care", "mental_health")]
 

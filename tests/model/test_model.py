@@ -7,8 +7,8 @@ from factories import make_scenario, unit
 
 from linkage_opt.analysis.explain import explain_unmet, reason_text
 from linkage_opt.errors import InfeasibleError
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import solve
 
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 

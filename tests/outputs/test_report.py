@@ -19,9 +19,9 @@ from linkage_opt import lang as L
 from linkage_opt.analysis.explain import attach_explanations
 from linkage_opt.inputs.load import load_scenario
 from linkage_opt.outputs import report as R
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.baseline import attach_baseline
 from linkage_opt.solving.plan import Plan
-from linkage_opt.solving.solve import solve
 
 XSS = "<script>alert(1)</script>"
 XSS_ORG = '"><img src=x onerror=alert(2)>'

@@ -20,8 +20,8 @@ from linkage_opt.inputs.load import load_scenario
 from linkage_opt.model.formulation import build
 from linkage_opt.rules import RULES
 from linkage_opt.rules.base import LANGS, TEXT_KINDS
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import solve
 
 ROOT = Path(__file__).resolve().parents[2]
 OFF = {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}

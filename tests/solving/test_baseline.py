@@ -131,8 +131,8 @@ def test_the_comparison_is_like_for_like_in_exact_amounts():
     dispatched figures are kept beside): the optimized plan is never shown below the rule of thumb."""
     from factories import make_scenario, unit
 
+    from linkage_opt.solving.api import solve
     from linkage_opt.solving.baseline import compare
-    from linkage_opt.solving.solve import solve
 
     sc = make_scenario({"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
                                   "budget": {"enabled": False}}},

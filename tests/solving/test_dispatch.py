@@ -14,8 +14,8 @@ from factories import make_scenario, unit
 
 from linkage_opt.inputs.config import Config
 from linkage_opt.inputs.load import load_scenario
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import solve
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,8 +15,9 @@ from linkage_opt.inputs.load import load_scenario
 from linkage_opt.model.formulation import build, settle_equity
 from linkage_opt.solvers import SolverOptions, Status, get_backend
 from linkage_opt.solvers.base import SolveResult
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import lp_rounding, solve, stage_problem, stage_slack, tighter_bound, use_lp_rounding
+from linkage_opt.solving.solve import lp_rounding, stage_problem, stage_slack, tighter_bound, use_lp_rounding
 
 GAP = 0.005
 

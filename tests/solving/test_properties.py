@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 from linkage_opt.errors import InfeasibleError
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import solve
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

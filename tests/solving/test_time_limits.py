@@ -24,12 +24,12 @@ from linkage_opt.inputs.load import load_scenario
 from linkage_opt.model.formulation import build
 from linkage_opt.solvers import MipProblem, SolverOptions, Status, available_backends, get_backend
 from linkage_opt.solvers.base import WATCHDOG_GRACE, SolveResult, max_violation
+from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.diagnose import diagnose
 from linkage_opt.solving.solve import (
     checked_bound,
     keep_start,
-    solve,
     solve_formulation,
     solver_options,
     stage_problem,
