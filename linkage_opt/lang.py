@@ -13,6 +13,8 @@ English so that scripts and ``linkage-opt check`` read every plan the same way.
 
 from __future__ import annotations
 
+import functools
+
 from .i18n import DEFAULT, ENV, LANGS, MISSES, N_, Msg, ngettext, render, resolve
 from .i18n import _ as gettext
 
@@ -109,14 +111,53 @@ def problem_str(problem, lang: str | None = None) -> str:
     return problem.render(lang)
 
 
+def reflow(text: str) -> str:
+    """``text`` with the line breaks inside each paragraph joined, so that ``--help`` wraps it at the
+    terminal's width instead of breaking where the docstring's source lines end. Paragraphs are separated by
+    blank lines; one whose lines are a list or indented (examples) is kept as it is."""
+    paragraphs = text.split("\n\n")
+    out = []
+    for para in paragraphs:
+        lines = para.split("\n")
+        keep = para.startswith("\b") or any(line[:1] in (" ", "-", "*", "•", "\t") for line in lines[1:])
+        if keep:
+            out.append(para)
+            continue
+        joined = ""
+        for line in (x.strip() for x in lines if x.strip()):
+            # Chinese runs on without a space; other scripts are joined by one
+            joined += line if not joined or _cjk(joined[-1]) or _cjk(line[0]) else " " + line
+        out.append(joined)
+    return "\n\n".join(out)
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
 def help_text(text: str | None, lang: str | None = None) -> str | None:
-    """A command's or option's ``--help`` text in ``lang`` (as it is when the catalog has none: tests check
-    that every help text of the CLI is in the catalog)."""
-    if not text or resolve(lang) == "en":
+    """A command's or option's ``--help`` text in ``lang``, reflowed (:func:`reflow`); as it is when the
+    catalog has none (tests check that every help text of the CLI is in the catalog). The catalog is looked
+    up by the text as written and as reflowed (the same command objects may be shown in both languages)."""
+    if not text:
         return text
+    lang = resolve(lang)
+    if lang == "en":
+        return reflow(text)
     from .i18n import _catalog
 
-    return _catalog(resolve(lang)).get(text, text)
+    catalog = _catalog(lang)
+    found = catalog.get(text)
+    if found is None:
+        found = _reflowed_catalog(lang).get(reflow(text))
+    return reflow(found) if found is not None else text
+
+
+@functools.lru_cache(maxsize=None)
+def _reflowed_catalog(lang: str) -> dict[str, str]:
+    from .i18n import _catalog
+
+    return {reflow(k): v for k, v in _catalog(lang).items() if isinstance(k, str) and k and isinstance(v, str)}
 
 
 def help_zh(text: str | None) -> str | None:

@@ -40,8 +40,7 @@ class LocalisedGroup(TyperGroup):
         lang = _peek_lang(args) or "en"
         for name, text in L.typer_panels(lang).items():   # process-wide strings of typer: set both ways
             setattr(ru, name, text if lang != "en" else _TYPER_PANELS_EN[name])
-        if lang != "en":
-            localise_help(self, lang)
+        localise_help(self, lang)     # in English too: the docstrings' line breaks are reflowed
         return super().parse_args(ctx, args)
 
 

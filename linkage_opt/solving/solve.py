@@ -12,6 +12,7 @@ stage's solution is the starting point of the next. Weighted mode solves once wi
 from __future__ import annotations
 
 import dataclasses
+import os
 import datetime as _dt
 import logging
 import math
@@ -207,7 +208,12 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
         boxes = [("y", y_lo, np.maximum(y_hi, y_lo)), ("z_org", z_up, z_up), ("xi", cases, cases)]
     else:
         y_prev = np.round(previous)
-        boxes = [("y", y_prev, y_prev)]
+        if os.environ.get("LO_YBOX") == "1":
+            y_lo = np.minimum(y_prev, np.floor(lp_res.x + 1e-6))
+            y_hi = np.maximum(y_prev, np.ceil(lp_res.x - 1e-6))
+            boxes = [("y", y_lo, y_hi)]
+        else:
+            boxes = [("y", y_prev, y_prev)]
     ids = [form.var(name).ids for name, _, _ in boxes if form.has(name)]
     lows = [lo[form.var(name).ids] for name, lo, _ in boxes if form.has(name)]
     highs = [hi[form.var(name).ids] for name, _, hi in boxes if form.has(name)]

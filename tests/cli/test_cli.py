@@ -149,3 +149,15 @@ def test_plan_is_deterministic(tiny_scenario, tmp_path):
     assert run("plan", str(tiny_scenario), "--out", str(b)).exit_code == 0
     for name in ("allocations.csv", "coverage.csv", "providers.csv", "programs.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_help_wraps_at_the_terminal_width_not_at_the_docstrings_line_ends():
+    """`plan --help` at 120 columns: the exit-code paragraph runs on (its source lines end at about 100)."""
+    r = CliRunner().invoke(app, ["plan", "--help"], env={"COLUMNS": "120"})
+    assert r.exit_code == 0
+    text = " ".join(r.output.split())
+    assert "3 infeasible (with the conflicting requirements named), 4 solver" in text
+    line = next(x for x in r.output.splitlines() if "Exit codes" in x)
+    assert "requirements named" in line, line            # on the same line: not broken where the source was
+    zh = CliRunner().invoke(app, ["--lang", "zh", "plan", "--help"], env={"COLUMNS": "120"})
+    assert zh.exit_code == 0 and "退出码" in zh.output and " 除 " not in zh.output
