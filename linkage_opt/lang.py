@@ -153,7 +153,7 @@ def help_text(text: str | None, lang: str | None = None) -> str | None:
     return reflow(found) if found is not None else text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reflowed_catalog(lang: str) -> dict[str, str]:
     from .i18n import _catalog
 
