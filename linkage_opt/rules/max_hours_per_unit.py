@@ -21,8 +21,8 @@ import pandas as pd
 from pydantic import Field
 
 from .. import limits
-from ..schema import GENERAL
 from ..i18n import N_
+from ..schema import GENERAL
 from .base import NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
