@@ -15,14 +15,44 @@ from __future__ import annotations
 
 import functools
 
-from .i18n import DEFAULT, ENV, LANGS, MISSES, N_, Msg, ngettext, render, resolve
+from .i18n import DEFAULT, ENV, LANGS, MISSES, N_, Msg, fmt, ngettext, render, resolve
 from .i18n import _ as gettext
 
-__all__ = ["DEFAULT", "ENV", "LANGS", "MISSES", "N_", "Msg", "gettext", "ngettext", "render", "resolve", "t"]
+__all__ = ["DEFAULT", "ENV", "LANGS", "MISSES", "N_", "Msg", "Plural", "gettext", "ngettext", "render", "resolve", "t"]
 
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """Marks a counted noun (``{n} unit`` / ``{n} units``) for extraction only."""
     return (singular, plural)
+
+
+class Plural(Msg):
+    """A counted message rendered later (``ngettext`` in the reader's language): ``Plural(Nn_("{n} unit",
+    "{n} units"), 3)`` reads as ``3 units`` and renders as ``3 个单位``; ``n`` is also a parameter."""
+
+    forms: tuple[str, str]
+
+    def __new__(cls, forms: tuple[str, str], n: int, /, **params):
+        params = {"n": n, **params}
+        self = str.__new__(cls, fmt(forms[0] if n == 1 else forms[1], params, "en"))
+        self.msgid = forms[0]
+        self.params = params
+        self.forms = (forms[0], forms[1])
+        return self
+
+    def render(self, lang: str | None = None) -> str:
+        lang = resolve(lang)
+        if lang == "en":
+            return str.__str__(self)
+        return fmt(ngettext(*self.forms, self.params["n"], lang), self.params, lang)
+
+    def __reduce__(self):
+        params = dict(self.params)
+        n = params.pop("n")
+        return (_plural, (type(self), self.forms, n, params))
+
+
+def _plural(cls, forms, n, params):
+    return cls(forms, n, **params)
 
 
 def C_(context: str, msgid: str) -> tuple[str, str]:
@@ -132,7 +162,7 @@ def reflow(text: str) -> str:
 
 
 def _cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+    return 0x3000 <= ord(ch) <= 0x9FFF or 0xFF00 <= ord(ch) <= 0xFFEF
 
 
 def help_text(text: str | None, lang: str | None = None) -> str | None:

@@ -28,9 +28,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .. import lang as L
 from ..errors import fmt_qty
 from ..i18n import ByLang, Cat, Msg, join, render
-from ..lang import UOM_ZH
+from ..lang import C_, UOM_ZH
 from ..model.formulation import Formulation
 from ..rules import RULES, UnmetContext, active_rules
 from ..rules import budget as budget_rule
@@ -58,7 +59,15 @@ def _tight_rows(form: Formulation, x: np.ndarray, block: str) -> pd.DataFrame:
 
 
 # Chinese words of the marginal values' units (a value of the ``per`` column).
-PER_ZH = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "个服务单位", "unit of the lot": "个批次单位"}
+# What one more unit of capacity is (``marginal_values.csv`` ``per``): its words in the catalog, context "per".
+PER_WORDS = (C_("per", "hour"), C_("per", "yuan"), C_("per", "item"), C_("per", "service unit"))
+
+
+def per_word(per: str, lang: str | None = None, plural: bool = False) -> str:
+    """``per`` (hour, yuan, item, service unit) in ``lang``; English plural on ``plural`` (``10 hours``)."""
+    if L.resolve(lang) == "en":
+        return f"{per}s" if plural and per in ("hour", "item", "service unit") else per
+    return L.t(per, lang, context="per")
 
 # The explanations table (explanations.csv): a reason code and its parameters (``reason_params``, JSON), from
 # which :func:`reason_msg` makes the reason in the reader's language; ``reason`` is its English text.
@@ -109,13 +118,16 @@ def reason_msg(code: str, params: Mapping) -> Msg:
         for key, rule_params in (p.get("rules") or {}).items():
             for lang in texts:
                 rule = rules.get(key)
-                texts[lang].append(rule.TEXTS[lang]["binding"].format(**rule_params, category=category.render("en"),
-                                                                      category_zh=category.render("zh"))
+                texts[lang].append(Msg(rule.TEXTS["binding"], **rule_params, category=category).render(lang)
                                    if rule is not None else key)
         if p.get("max_units"):
             for lang in texts:
                 texts[lang].append(Msg("a social worker's max_units").render(lang))
-        binding = ByLang({"en": " and ".join(texts["en"]), "zh": "和".join(texts["zh"])})
+        both = {lang: words[0] if words else "" for lang, words in texts.items()}
+        for i in range(1, len(texts["en"])):
+            for lang in both:
+                both[lang] = Msg("{first} and {second}", first=both[lang], second=texts[lang][i]).render(lang)
+        binding = ByLang(both)
         n = len(texts["en"])
         return (Msg("eligible capacity is left, but {binding} binds", binding=binding) if n == 1 else
                 Msg("eligible capacity is left, but {binding} bind", binding=binding))
@@ -434,7 +446,7 @@ def example_msg(row: Mapping) -> Msg:
     per = str(row.get("per") or "")
     step = 1000.0 if per == "yuan" else 10.0
     return Msg("+{step:,.0f} {per} -> weighted coverage +{points:.3f} points", step=step,
-               per=ByLang({"en": f"{per}{'s' if step != 1 else ''}", "zh": PER_ZH.get(per, per)}),
+               per=ByLang({"en": per_word(per, "en", plural=step != 1), "zh": per_word(per, "zh")}),
                points=float(row.get("coverage_per_unit") or 0.0) * step * 100)
 
 

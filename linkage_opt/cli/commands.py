@@ -365,9 +365,8 @@ def explain(
         ex = ex[ex["category"] == key]
     from rich.markup import escape
 
-    from ..analysis.explain import example_msg, group_msg, reason_text
+    from ..analysis.explain import example_msg, group_msg, per_word, reason_text
 
-    zh = _state["lang"] == "zh"
     t = Table(title=T("Unmet needs ({n})", n=len(ex)), title_justify="left", show_lines=False)
     for key in ("unit", "category", "tier", "unmet_need", "why"):
         t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
@@ -391,12 +390,11 @@ def explain(
         t2 = Table(title=T("Marginal value of more capacity (weighted coverage)"), title_justify="left")
         for key in ("group", "members", "per", "effect"):
             t2.add_column(L.label("explain", key, _state["lang"]))
-        per_zh = {"hour": "小时", "yuan": "元", "item": "件", "service unit": "服务单位", "unit of the lot": "批次单位"}
         for r in mv.head(top).to_dict("records"):
             members = (_common.qty(r["members"], "persons", _state["lang"])
                        if r.get("provider_kind") in ("volunteer", "social_worker") else str(r["members"]))
             t2.add_row(escape(L.render(group_msg(r), _state["lang"])), members,
-                       per_zh.get(r["per"], r["per"]) if zh else str(r["per"]),
+                       per_word(str(r["per"]), _state["lang"]),
                        escape(L.render(example_msg(r), _state["lang"])))
         _common.print_table(t2, console)
     return 0

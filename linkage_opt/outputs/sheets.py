@@ -67,7 +67,7 @@ TEXT: dict[str, str | tuple[str, str]] = {
     "committee.title": N_("Summary for the party committee: {scenario}, {period}"),
     "c.met": N_("Met"),
     "c.met_text": N_("{full} of {total} needs are met in full, {part} in part; priority-weighted coverage is {wc}."),
-    "c.guaranteed_all": N_("Every guaranteed (兜底) need is met: {met} of {total}."),
+    "c.guaranteed_all": N_("Every guaranteed need is met: {met} of {total}."),
     "c.guaranteed_some": N_("Guaranteed needs met: {met} of {total}."),
     "c.unmet": N_("Not met, and why"),
     "c.unmet_none": N_("Every need is met in full."),

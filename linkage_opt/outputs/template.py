@@ -11,39 +11,36 @@ A filled-in template loads as it is (``data: the_workbook.xlsx`` in a config).
 from __future__ import annotations
 
 import io
+import unicodedata
 
 from .. import lang as L
+from ..i18n import N_
 from ..schema import DOCS_ZH, LOT_KINDS, TABLE_LABELS, TABLE_ORDER, TABLES, TIERS, UNIT_KINDS, Column
 
 MAX_ROWS = 5000          # rows carrying drop-downs and checks
 LISTS_SHEET = "_lists"   # hidden sheet holding the drop-down values
 
-README = {
-    "en": ("How to fill in", [
-        "linkage-opt input workbook: one sheet per table. Row 1 is the header, row 2 explains each column "
-        "(keep it: rows starting with # are skipped); write data from row 3 on.",
-        "Required columns are marked *. Leave optional cells blank for the default.",
-        "Drop-down lists offer the allowed values (tiers, kinds, yes/no, categories, unit ids from the units sheet).",
-        "Lists of values (skills, tags, eligible units) are separated by ';'.",
-        "Optional sheets (programs, charity, reach) may stay empty.",
-        "To plan it: in a config YAML set  data: <this file>.xlsx  then run  linkage-opt validate <config>  "
-        "and  linkage-opt plan <config>.",
-        "Every column is documented in docs/data.md.",
-    ]),
-    "zh": ("填写说明", [
-        "linkage-opt 输入工作簿：每张工作表对应一类数据。第 1 行是列名，第 2 行是各列说明（请保留：以 # 开头的行不会被读取），"
-        "从第 3 行开始填写数据。",
-        "带 * 的列为必填；选填的单元格留空即使用默认值。",
-        "下拉列表给出允许的取值（保障层级、类型、是/否、服务类别、单位表中的单位编号）。",
-        "多个取值（技能、标签、适用单位）用分号 ; 分隔。",
-        "选填工作表（服务项目、慈善资源、服务范围）可以留空。",
-        "使用方法：在配置文件 YAML 中写  data: <本文件>.xlsx ，然后运行  linkage-opt validate <配置文件>  "
-        "和  linkage-opt plan <配置文件> 。",
-        "每一列的含义见 docs/data.md。",
-    ]),
-}
+# The first sheet: its caption and lines (English message ids, their Chinese in the catalog).
+README = (N_("How to fill in"), [
+    N_("linkage-opt input workbook: one sheet per table. Row 1 is the header, row 2 explains each column "
+       "(keep it: rows starting with # are skipped); write data from row 3 on."),
+    N_("Required columns are marked *. Leave optional cells blank for the default."),
+    N_("Drop-down lists offer the allowed values (tiers, kinds, yes/no, categories, unit ids from the units sheet)."),
+    N_("Lists of values (skills, tags, eligible units) are separated by ';'."),
+    N_("Optional sheets (programs, charity, reach) may stay empty."),
+    N_("To plan it: in a config YAML set  data: <this file>.xlsx  then run  linkage-opt validate <config>  "
+       "and  linkage-opt plan <config>."),
+    N_("Every column is documented in docs/data.md."),
+])
 
+# The booleans' drop-down: input values the loader accepts (inputs.load.TRUE_WORDS / FALSE_WORDS), not
+# translations.
 BOOL_VALUES = {"en": ("true", "false"), "zh": ("是", "否")}
+
+
+def _width(text: str) -> int:
+    """Display width: a CJK character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def sheet_name(table: str, lang: str) -> str:
@@ -95,14 +92,15 @@ def build_template(lang: str | None = None, config=None) -> bytes:
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
     # How to fill it in.
-    caption, lines = README[lang]
+    caption = L.t(README[0], lang)
+    lines = [L.t(line, lang) for line in README[1]]
     ws = wb.add_worksheet(caption)
     ws.write_string(0, 0, caption, title)
     for i, line in enumerate(lines, start=2):
         ws.write_string(i, 0, f"{i - 1}. {line}", wrap)
     if categories:
         r = len(lines) + 3
-        ws.write_string(r, 0, "服务类别" if lang == "zh" else "Categories in the config", title)
+        ws.write_string(r, 0, L.t("Categories in the config", lang), title)
         for j, c in enumerate(categories, start=1):
             ws.write_string(r + j, 0, f"{c} = {L.category_label(config, c, lang)}")
     ws.set_column(0, 0, 110)
@@ -125,7 +123,7 @@ def build_template(lang: str | None = None, config=None) -> bytes:
             ws.write_string(0, j, header(col, lang), head_req if col.required else head)
             text = note(table, col, lang)
             ws.write_string(1, j, ("# " + text) if j == 0 else text, notes)
-            width = max(12, min(40, len(header(col, lang)) * (2 if lang == "zh" else 1) + 4))
+            width = max(12, min(40, _width(header(col, lang)) + 4))
             ws.set_column(j, j, width)
             _validation(ws, j, col, lang, categories, list_range, units_sheet)
         ws.set_row(1, 60)
@@ -141,27 +139,26 @@ def build_template(lang: str | None = None, config=None) -> bytes:
 
 
 def _validation(ws, j: int, col: Column, lang: str, categories: list[str], list_range, units_sheet: str) -> None:
-    zh = lang == "zh"
     values = choices(col, lang, categories)
     if values:
         ws.data_validation(2, j, MAX_ROWS, j, {
             "validate": "list", "source": list_range(values),
-            "error_title": "取值无效" if zh else "Not an allowed value",
-            "error_message": ("请从下拉列表中选择：" if zh else "Choose from the list: ") + ", ".join(values)[:200],
+            "error_title": L.t("Not an allowed value", lang),
+            "error_message": L.t("Choose from the list: {values}", lang, values=", ".join(values)[:200]),
         })
     elif col.ref == "units" and col.type == "id":
         # unit ids from the units sheet; a warning (not a stop) so ids may be pasted before the units
         ws.data_validation(2, j, MAX_ROWS, j, {
             "validate": "list", "source": f"='{units_sheet}'!$A$3:$A${MAX_ROWS}", "error_type": "warning",
-            "error_title": "未知单位" if zh else "Unknown unit",
-            "error_message": "该编号不在单位表中。" if zh else "This id is not in the units sheet.",
+            "error_title": L.t("Unknown unit", lang),
+            "error_message": L.t("This id is not in the units sheet.", lang),
         })
     elif col.type in ("float", "int") and col.min is not None:
         ws.data_validation(2, j, MAX_ROWS, j, {
             "validate": "integer" if col.type == "int" else "decimal", "criteria": ">=", "value": col.min,
-            "error_title": "数值无效" if zh else "Not a valid number",
-            "error_message": (f"请输入不小于 {col.min:g} 的{'整数' if col.type == 'int' else '数'}" if zh
-                              else f"Enter a {'whole ' if col.type == 'int' else ''}number of at least {col.min:g}"),
+            "error_title": L.t("Not a valid number", lang),
+            "error_message": (L.t("Enter a whole number of at least {min:g}", lang, min=col.min) if col.type == "int"
+                              else L.t("Enter a number of at least {min:g}", lang, min=col.min)),
         })
 
 

@@ -12,7 +12,8 @@ share one name; what a rule module provides is :class:`~linkage_opt.rules.base.R
 * :mod:`.max_hours_per_unit` -- no volunteer gives more than ``hours`` in one unit.
 
 To add a rule: write one module here (copy the smallest, :mod:`.party_capacity`), add it to
-:data:`RULES`, and test it (``tests/rules/test_registry.py``); see docs/model.md, "How to add a rule".
+:data:`RULES`, test it (``tests/rules/test_registry.py``) and give its texts (``TEXTS``, English message
+ids) their Chinese in the catalog; see docs/model.md, "How to add a rule".
 Eligibility rules (goods lots only serve categories that use their item, earmarks) live in
 :mod:`linkage_opt.model.reach`; the preference for expiring lots (``rules.expiry``) is part of the cost term
 in :mod:`linkage_opt.model.formulation`.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..i18n import ByLang, Msg
 from . import budget, max_hours_per_unit, party_capacity, party_share, supervision
 from .base import NO_AGGREGATION, Aggregation, PlanFacts, Rule, RuleSettings, UnmetContext, service_hours
 
@@ -37,7 +39,7 @@ RULES: tuple[Rule, ...] = (supervision, party_share, party_capacity, budget, max
 BY_KEY: dict[str, Rule] = {r.KEY: r for r in RULES}
 
 __all__ = ["BY_KEY", "NO_AGGREGATION", "RULES", "Aggregation", "PlanFacts", "Rule", "RuleSettings", "UnmetContext",
-           "active_rules", "add_all", "aggregation", "service_hours", "text"]
+           "active_rules", "add_all", "aggregation", "msg", "service_hours", "text"]
 
 
 def active_rules(cfg: Config) -> list[Rule]:
@@ -58,6 +60,16 @@ def aggregation(scenario: Scenario) -> Aggregation:
     return out
 
 
+def msg(rule: Rule, what: str, cfg: Config, **extra: object) -> Msg:
+    """One of a rule's texts (``name``, ``binding``, ``conflict``) as a message filled in with
+    ``params(config)`` and ``extra``, rendered in the reader's language where it is shown."""
+    return Msg(rule.TEXTS[what], **rule.params(cfg), **extra)
+
+
 def text(rule: Rule, what: str, cfg: Config, lang: str = "en", **extra: object) -> str:
-    """One of a rule's texts (``name``, ``binding``, ``conflict``) in a language, filled in."""
-    return rule.TEXTS[lang][what].format(**rule.params(cfg), **extra)
+    """One of a rule's texts in a language, filled in (:func:`msg` rendered). ``category_zh``, for callers
+    that still pass a category's Chinese label beside ``category``, becomes the category's Chinese word."""
+    if "category_zh" in extra:
+        zh = str(extra.pop("category_zh"))
+        extra["category"] = ByLang({"en": str(extra.get("category", zh)), "zh": zh})
+    return msg(rule, what, cfg, **extra).render(lang)

@@ -7,9 +7,11 @@ about it. The module provides, as module-level names (a module satisfies the :cl
 ``KEY``          config key = row block name = module name
 ``Settings``     its pydantic settings model (a :class:`RuleSettings`, so ``enabled`` is always there)
 ``KEY_DOCS``     what each setting means (rendered into ``docs/data.md``)
-``TEXTS``        its texts per language (``"en"``, ``"zh"``): ``name`` (the planner's words),
+``TEXTS``        its texts as English message ids marked with ``N_`` (their Chinese is in the catalog,
+                 ``linkage_opt/locale/zh/LC_MESSAGES/linkage_opt.po``): ``name`` (the planner's words),
                  ``binding`` (why an unmet need is not served, ``explain``), ``conflict`` (a rule in
-                 a conflict of guarantees, ``diagnose``); formatted with ``params(config)``
+                 a conflict of guarantees, ``diagnose``); made messages by ``rules.msg`` with
+                 ``params(config)``
 ``active``       whether it adds rows under a config
 ``params``       the values its texts quote
 ``aggregation``  what it needs kept apart when identical providers are merged (:class:`Aggregation`)
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from ..model.linear import LinearModel
 
 INF = np.inf
-LANGS = ("en", "zh")
 TEXT_KINDS = ("name", "binding", "conflict")
 
 
@@ -105,7 +106,7 @@ class Rule(Protocol):
     def KEY_DOCS(self) -> dict[str, str]: ...
 
     @property
-    def TEXTS(self) -> dict[str, dict[str, str]]: ...
+    def TEXTS(self) -> dict[str, str]: ...          # TEXT_KINDS -> English message id
 
     def active(self, cfg: Config) -> bool: ...
 

@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import Field
 
 from .. import limits
+from ..i18n import N_
 from .base import INF, NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ KEY_DOCS = {
 }
 
 TEXTS = {
-    "en": {"name": "district budget", "binding": "district budget", "conflict": "district budget ({amount:,.0f} yuan)"},
-    "zh": {"name": "区级预算", "binding": "区级预算", "conflict": "区级预算（{amount:,.0f} 元）"},
+    "name": N_("district budget"),
+    "binding": N_("district budget"),
+    "conflict": N_("district budget ({amount:,.0f} yuan)"),
 }
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import Field
 
 from .. import limits
+from ..i18n import N_
 from ..schema import GENERAL
 from .base import NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext, service_hours
 
@@ -42,12 +43,9 @@ KEY_DOCS = {
 }
 
 TEXTS = {
-    "en": {"name": "a volunteer's hours per unit",
-           "binding": "the cap of {hours:g} hours per volunteer in a unit",
-           "conflict": "hours cap per volunteer and unit (at most {hours:g} hours of one volunteer in a unit)"},
-    "zh": {"name": "志愿者单点服务时长上限",
-           "binding": "每名志愿者在一个单位最多服务 {hours:g} 小时的上限",
-           "conflict": "志愿者单点服务时长上限（每名志愿者在一个单位最多 {hours:g} 小时）"},
+    "name": N_("a volunteer's hours per unit"),
+    "binding": N_("the cap of {hours:g} hours per volunteer in a unit"),
+    "conflict": N_("hours cap per volunteer and unit (at most {hours:g} hours of one volunteer in a unit)"),
 }
 
 

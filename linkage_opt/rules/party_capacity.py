@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_
 from .base import INF, NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext
 
 if TYPE_CHECKING:
@@ -28,12 +29,9 @@ KEY_DOCS = {
 }
 
 TEXTS = {
-    "en": {"name": "party-branch capacity",
-           "binding": "party-branch capacity for program instances",
-           "conflict": "party-branch capacity (program instances a unit's party branch can coordinate)"},
-    "zh": {"name": "党组织统筹能力",
-           "binding": "党组织统筹服务项目的能力",
-           "conflict": "党组织统筹能力（各单位党组织可统筹的服务项目场次）"},
+    "name": N_("party-branch capacity"),
+    "binding": N_("party-branch capacity for program instances"),
+    "conflict": N_("party-branch capacity (program instances a unit's party branch can coordinate)"),
 }
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from ..i18n import N_
 from .base import INF, NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
@@ -32,12 +33,9 @@ KEY_DOCS = {
 }
 
 TEXTS = {
-    "en": {"name": "party-member share",
-           "binding": "party-member share of volunteer hours (at least {rho:.0%})",
-           "conflict": "party-member share (at least {rho:.0%} of a unit's volunteer hours by party members)"},
-    "zh": {"name": "党员志愿者占比",
-           "binding": "党员志愿者时长占比（不低于 {rho:.0%}）",
-           "conflict": "党员志愿者占比（各单位志愿服务时长中党员不少于 {rho:.0%}）"},
+    "name": N_("party-member share"),
+    "binding": N_("party-member share of volunteer hours (at least {rho:.0%})"),
+    "conflict": N_("party-member share (at least {rho:.0%} of a unit's volunteer hours by party members)"),
 }
 
 

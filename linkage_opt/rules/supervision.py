@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import Field
 
 from .. import limits
+from ..i18n import N_
 from .base import INF, NO_AGGREGATION, Aggregation, PlanFacts, RuleSettings, UnmetContext, service_hours
 
 if TYPE_CHECKING:
@@ -36,12 +37,9 @@ KEY_DOCS = {
 }
 
 TEXTS = {
-    "en": {"name": "supervision ratio",
-           "binding": "supervision ratio in {category} (1 social-worker hour per {k:g} volunteer hours)",
-           "conflict": "supervision ratio (at least 1 social-worker hour per {k:g} volunteer hours in {cats})"},
-    "zh": {"name": "督导比例",
-           "binding": "{category_zh}的督导比例（每 {k:g} 小时志愿服务需 1 小时社工督导）",
-           "conflict": "督导比例（{cats}中每 {k:g} 小时志愿服务至少需 1 小时社工督导）"},
+    "name": N_("supervision ratio"),
+    "binding": N_("supervision ratio in {category} (1 social-worker hour per {k:g} volunteer hours)"),
+    "conflict": N_("supervision ratio (at least 1 social-worker hour per {k:g} volunteer hours in {cats})"),
 }
 
 

@@ -180,7 +180,7 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
 RULE_WORDS = {
     "coverage": "guaranteed needs", "worker_units": "a social worker's max_units", "capacity": "capacity",
     "member_capacity": "capacity", "new_pairings": "stability: new pairings",
-    **{rule.KEY: rule.TEXTS["en"]["name"] for rule in RULES},
+    **{rule.KEY: rule.TEXTS["name"] for rule in RULES},
 }
 
 

@@ -26,20 +26,48 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import fmt_qty
+from ..i18n import N_, ByLang, Cat, Msg, join
 from ..inputs.config import Config
+from ..lang import LANGS, Nn_, Plural, uom
 from ..model.formulation import Formulation, build
 from ..rules import BY_KEY, active_rules
-from ..rules import text as rule_text
+from ..rules import msg as rule_msg
 from ..solvers import SolverOptions, Status, get_backend
 from ..solvers.base import MipProblem, call_deadline, seconds_left
 
-KIND_ZH = {"social_worker": "名社工", "volunteer": "名志愿者", "organization": "个社会组织", "charity": "个慈善批次",
-           "program": "个服务项目"}
 MAX_FILTER = 40          # guarantees tested one by one in the deletion filter
 MIN_SOLVE_SECONDS = 0.5  # a step of the diagnosis is not started with less of the time limit left
-NO_TIME = "the time limit left no time to {what}: raise solver.time_limit for a full diagnosis"
-NO_TIME_ZH = {"find the cheapest relaxation": "求最小放宽方案", "try the linkage rules one by one": "逐条检验联动规则",
-              "find a minimal set of conflicting guarantees": "求最小冲突集"}
+NO_TIME = N_("the time limit left no time to {what}: raise solver.time_limit for a full diagnosis")
+STEPS = {                # the steps of the diagnosis, as NO_TIME names them
+    "relaxation": N_("find the cheapest relaxation"),
+    "rules": N_("try the linkage rules one by one"),
+    "conflict": N_("find a minimal set of conflicting guarantees"),
+}
+# Eligible providers counted by kind, in the user's words.
+PROVIDERS = {
+    "social_worker": Nn_("{n} social worker", "{n} social workers"),
+    "volunteer": Nn_("{n} volunteer", "{n} volunteers"),
+    "organization": Nn_("{n} organization", "{n} organizations"),
+    "charity": Nn_("{n} charity", "{n} charities"),
+    "program": Nn_("{n} program", "{n} programs"),
+}
+
+
+def _uom(name: str) -> Msg:
+    """A category's unit of measure (``hours``) in each language (the catalog's word in the context ``uom``)."""
+    return ByLang({lang: uom(name, lang) for lang in LANGS})
+
+
+def _listing(items: list[Msg]) -> Msg:
+    """Counted nouns one after the other (``3 volunteers, 1 organization``; ``、`` in Chinese)."""
+    out = items[0]
+    for item in items[1:]:
+        out = Msg("{list}, {item}", list=out, item=item)
+    return out
+
+
+def _bullet(text: Msg) -> Msg:
+    return Cat("  - ", text)
 
 
 @dataclass
@@ -56,87 +84,73 @@ class NeedShort:
     program_capacity: float      # need the eligible programs could serve (instances capped by org and party branch)
     eligible_providers: dict     # kind -> count
 
+    def msg(self) -> Msg:
+        """The guarantee, what can be provided and who could provide it, as a message."""
+        u = _uom(self.unit_of_measure)
+        prov = [Plural(PROVIDERS[k], n) for k, n in self.eligible_providers.items() if k != "program"]
+        parts: list[Msg] = [Msg("{amount} {uom} from {providers}", amount=fmt_qty(self.direct_capacity), uom=u,
+                                providers=_listing(prov)) if prov else Msg("no eligible provider within reach")]
+        if self.eligible_providers.get("program"):
+            parts.append(Msg("up to {amount} {uom} from {programs}", amount=fmt_qty(self.program_capacity), uom=u,
+                             programs=Plural(PROVIDERS["program"], self.eligible_providers["program"])))
+        return Msg("unit {unit} ({unit_id}), {category}: {required} {uom} guaranteed, at most {attainable} {uom} "
+                   "can be provided (eligible within reach: {within})", unit=self.unit_name, unit_id=self.unit_id,
+                   category=self.category, required=fmt_qty(self.required), attainable=fmt_qty(self.attainable),
+                   uom=u, within=join(parts))
+
     def text(self, lang: str = "en") -> str:
-        if lang == "zh":
-            return self.text_zh()
-        u = self.unit_of_measure
-        prov = _plural_list({k: n for k, n in self.eligible_providers.items() if k != "program"})
-        parts = [f"{fmt_qty(self.direct_capacity)} {u} from {prov}" if prov else "no eligible provider within reach"]
-        if self.eligible_providers.get("program"):
-            parts.append(f"up to {fmt_qty(self.program_capacity)} {u} from {_plural_list({'program': self.eligible_providers['program']})}")
-        return (f"unit {self.unit_name} ({self.unit_id}), {self.category}: {fmt_qty(self.required)} {u} guaranteed, "
-                f"at most {fmt_qty(self.attainable)} {u} can be provided (eligible within reach: {'; '.join(parts)})")
-
-
-    def text_zh(self) -> str:
-        from ..lang import uom
-
-        u = uom(self.unit_of_measure, "zh")
-        prov = "、".join(f"{n} {KIND_ZH[k]}" for k, n in self.eligible_providers.items() if k != "program")
-        parts = [f"{prov}共 {fmt_qty(self.direct_capacity)} {u}" if prov else "服务范围内没有符合条件的资源"]
-        if self.eligible_providers.get("program"):
-            parts.append(f"{self.eligible_providers['program']} 个服务项目最多 {fmt_qty(self.program_capacity)} {u}")
-        return (f"单位 {self.unit_name}（{self.unit_id}），{self.category}：兜底保障 {fmt_qty(self.required)} {u}，"
-                f"最多只能提供 {fmt_qty(self.attainable)} {u}（服务范围内符合条件的：{'；'.join(parts)}）")
-
-
-def _plural_list(counts: dict) -> str:
-    return ", ".join(f"{n} {k.replace('_', ' ')}{'s' if n != 1 else ''}" for k, n in counts.items())
+        return self.msg().render(lang)
 
 
 @dataclass
 class Diagnosis:
     conflict: list[NeedShort]                    # irreducible set of guarantees (when minimal=True)
     relaxation: list[NeedShort]                  # cheapest relaxation: guarantees to lower and by how much
-    rules: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)       # messages (Msg): the rules in the conflict
     minimal: bool = True
-    rules_zh: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)       # what the diagnosis could not do (the time limit)
-    notes_zh: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)       # messages (Msg): what the diagnosis could not do
+
+    def msg(self) -> Msg:
+        """The whole diagnosis, one line after the other, as a message rendered in the reader's language."""
+        if not self.conflict and not self.relaxation:   # the diagnosis could not run (time) or failed
+            lines = [Msg("Guaranteed needs cannot all be met (the solver proved that no plan meets them all).")]
+            lines += [_bullet(_as_msg(r)) for r in self.rules]
+            lines += [Msg("Note: {note}", note=_as_msg(t)) for t in self.notes]
+            return _lines(lines)
+        lines = [Msg("Guaranteed needs cannot all be met. These requirements conflict (an irreducible set: drop any "
+                     "one and the rest can be met):") if self.minimal
+                 else Msg("Guaranteed needs cannot all be met. These requirements conflict:")]
+        lines += [_bullet(n.msg()) for n in self.conflict]
+        if self.rules:
+            lines.append(Cat("  ", Plural(Nn_("together with the rule:", "together with the rules:"), len(self.rules))))
+            lines += [_bullet(_as_msg(r)) for r in self.rules]
+        lines.append(Msg("Cheapest relaxation (what would make the plan feasible):"))
+        for n in self.relaxation:
+            lines.append(_bullet(Msg(
+                "lower the guarantee of {unit} ({unit_id}) {category} by {shortfall} {uom} (to {attainable}), or add "
+                "that much eligible capacity within reach", unit=n.unit_name, unit_id=n.unit_id, category=n.category,
+                shortfall=fmt_qty(n.shortfall), uom=_uom(n.unit_of_measure), attainable=fmt_qty(n.attainable))))
+        lines += [Msg("Note: {note}", note=_as_msg(t)) for t in self.notes]
+        return _lines(lines)
 
     def message(self, lang: str = "en") -> str:
-        if lang == "zh":
-            return self.message_zh()
-        if not self.conflict and not self.relaxation:   # the diagnosis could not run (time) or failed
-            return "\n".join(["Guaranteed needs cannot all be met (the solver proved that no plan meets them all)."]
-                             + [f"  - {r}" for r in self.rules] + [f"Note: {t}" for t in self.notes])
-        lines = ["Guaranteed needs cannot all be met. These requirements conflict"
-                 + (" (an irreducible set: drop any one and the rest can be met):" if self.minimal else ":")]
-        lines += [f"  - {n.text()}" for n in self.conflict]
-        if self.rules:
-            lines.append("  together with the rule" + ("s" if len(self.rules) > 1 else "") + ":")
-            lines += [f"  - {r}" for r in self.rules]
-        lines.append("Cheapest relaxation (what would make the plan feasible):")
-        for n in self.relaxation:
-            lines.append(f"  - lower the guarantee of {n.unit_name} ({n.unit_id}) {n.category} by {fmt_qty(n.shortfall)} "
-                         f"{n.unit_of_measure} (to {fmt_qty(n.attainable)}), or add that much eligible capacity within reach")
-        lines += [f"Note: {t}" for t in self.notes]
-        return "\n".join(lines)
-
-    def message_zh(self) -> str:
-        from ..lang import uom
-
-        if not self.conflict and not self.relaxation:
-            return "\n".join(["兜底保障需求无法全部满足（求解器已证明没有方案能全部满足）。"]
-                             + [f"  - {r}" for r in (self.rules_zh or self.rules)]
-                             + [f"注意：{t}" for t in (self.notes_zh or self.notes)])
-        lines = ["兜底保障需求无法全部满足。以下要求相互冲突"
-                 + ("（不可再约简：去掉任何一项，其余都能满足）：" if self.minimal else "：")]
-        lines += [f"  - {n.text_zh()}" for n in self.conflict]
-        if self.rules_zh or self.rules:
-            lines.append("  同时受以下规则约束：")
-            lines += [f"  - {r}" for r in (self.rules_zh or self.rules)]
-        lines.append("代价最小的放宽办法（可使方案可行）：")
-        for n in self.relaxation:
-            u = uom(n.unit_of_measure, "zh")
-            lines.append(f"  - 把 {n.unit_name}（{n.unit_id}）{n.category} 的兜底保障降低 {fmt_qty(n.shortfall)} {u}"
-                         f"（降至 {fmt_qty(n.attainable)}），或在服务范围内增加同样多的符合条件的能力")
-        lines += [f"注意：{t}" for t in (self.notes_zh or self.notes)]
-        return "\n".join(lines)
+        return self.msg().render(lang)
 
     def as_dict(self) -> dict:
         return {"conflict": [asdict(n) for n in self.conflict], "relaxation": [asdict(n) for n in self.relaxation],
-                "rules": list(self.rules), "minimal": self.minimal, "notes": list(self.notes)}
+                "rules": [str(r) for r in self.rules], "minimal": self.minimal, "notes": [str(t) for t in self.notes]}
+
+
+def _as_msg(text: str) -> Msg:
+    """A rule or a note: a message already, or a plain value shown as it is."""
+    return text if isinstance(text, Msg) else Msg("{text}", text=text)
+
+
+def _lines(lines: list[Msg]) -> Msg:
+    parts: list[str] = []
+    for line in lines:
+        parts += ["\n", line] if parts else [line]
+    return Cat(*parts)
 
 
 def _guaranteed_rows(form: Formulation) -> tuple[np.ndarray, np.ndarray]:
@@ -232,39 +246,38 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     deadline = call_deadline(options, time.monotonic())
     opts = SolverOptions(mip_gap=1e-6, threads=options.threads, seed=options.seed, deadline=deadline)
 
-    def time_for(what: str) -> bool:
+    def time_for(step: str) -> bool:
         left = seconds_left(deadline)
         if left is None or left >= MIN_SOLVE_SECONDS:
             return True
-        if NO_TIME.format(what=what) not in notes:
-            notes.append(NO_TIME.format(what=what))
-            notes_zh.append(f"时间限制已用尽，未能{NO_TIME_ZH[what]}：请提高 solver.time_limit 以得到完整诊断")
+        note = Msg(NO_TIME, what=Msg(STEPS[step]))
+        if note not in notes:
+            notes.append(note)
         return False
 
     notes: list[str] = []
-    notes_zh: list[str] = []
-    if not time_for("find the cheapest relaxation"):
-        return Diagnosis([], [], [], minimal=False, notes=notes, notes_zh=notes_zh)
+    if not time_for("relaxation"):
+        return Diagnosis([], [], [], minimal=False, notes=notes)
     prob, needs, rows = elastic_problem(form)
     res = backend.solve(prob, opts)
     if not res.has_solution:
-        return Diagnosis([], [], ["the solver could not solve the relaxation: " + res.message], minimal=False)
+        return Diagnosis([], [], [Msg("the solver could not solve the relaxation: {message}", message=res.message)],
+                         minimal=False)
     e = res.x[form.model.n_cols:]
     short = np.flatnonzero(e > 1e-6)
     relaxation = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in short]
     base_short = float(res.objective)
 
     # rules whose removal reduces the shortfall
-    rules_involved, rules_zh = [], []
+    rules_involved: list[str] = []
     cfg = form.scenario.config
     for key, variant_cfg in _rule_variants(form).items():
-        if not time_for("try the linkage rules one by one"):
+        if not time_for("rules"):
             break
         variant = build(form.scenario.replace(config=variant_cfg))
         vres = backend.solve(elastic_problem(variant)[0], opts)
         if vres.has_solution and vres.objective < base_short - 1e-7 * max(1.0, base_short):
-            rules_involved.append(rule_text(BY_KEY[key], "conflict", cfg, "en"))
-            rules_zh.append(rule_text(BY_KEY[key], "conflict", cfg, "zh"))
+            rules_involved.append(rule_msg(BY_KEY[key], "conflict", cfg))
 
     # candidates: the short guarantees and guaranteed needs competing for the same providers
     xn, xp = form.edges["n"].to_numpy(), form.edges["p"].to_numpy()
@@ -274,7 +287,7 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     cand_mask = np.isin(needs, short_needs) | np.isin(needs, competitors)
     cand = np.flatnonzero(cand_mask)
     # the filter needs an infeasible start: competition can also run through chains of providers
-    minimal = (len(cand) <= MAX_FILTER and time_for("find a minimal set of conflicting guarantees")
+    minimal = (len(cand) <= MAX_FILTER and time_for("conflict")
                and _feasible_with(form, rows[cand], rows, backend, opts) is False)
     if minimal:
         # deletion filter: try dropping competitors first, then the short ones
@@ -282,8 +295,7 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
         keep = list(order)
         for i in order:
             trial = [j for j in keep if j != i]
-            feasible = _feasible_with(form, rows[trial], rows, backend, opts) if time_for(
-                "find a minimal set of conflicting guarantees") else None
+            feasible = _feasible_with(form, rows[trial], rows, backend, opts) if time_for("conflict") else None
             if feasible is None:      # not known in time: the set so far is not shown to be minimal
                 minimal = False
                 break
@@ -293,4 +305,4 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     else:
         conflict_idx = list(short)
     conflict = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in sorted(conflict_idx)]
-    return Diagnosis(conflict, relaxation, rules_involved, minimal, rules_zh, notes, notes_zh)
+    return Diagnosis(conflict, relaxation, rules_involved, minimal, notes)

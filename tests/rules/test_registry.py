@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import scenarios
 
-from linkage_opt import rules
+from linkage_opt import i18n, rules
 from linkage_opt.analysis.explain import explain_unmet, reason_text
 from linkage_opt.errors import InfeasibleError
 from linkage_opt.inputs.config import KEY_DOCS, Config
 from linkage_opt.inputs.load import load_scenario
 from linkage_opt.model.formulation import build
 from linkage_opt.rules import RULES
-from linkage_opt.rules.base import LANGS, TEXT_KINDS
+from linkage_opt.rules.base import TEXT_KINDS
 from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
 
@@ -48,11 +48,12 @@ def test_every_rule_documents_its_settings_and_has_texts_in_both_languages():
         assert set(rule.KEY_DOCS) == set(rule.Settings.model_fields), rule.KEY
         for field in rule.KEY_DOCS:
             assert f"rules.{rule.KEY}.{field}" in KEY_DOCS
-        assert set(rule.TEXTS) == set(LANGS), rule.KEY
-        for lang in LANGS:
-            assert set(rule.TEXTS[lang]) == set(TEXT_KINDS), (rule.KEY, lang)
-            for what in TEXT_KINDS:
+        assert set(rule.TEXTS) == set(TEXT_KINDS), rule.KEY
+        for what in TEXT_KINDS:             # English message ids, with their Chinese in the catalog
+            assert i18n._(rule.TEXTS[what], "zh") != rule.TEXTS[what], (rule.KEY, what)
+            for lang in i18n.LANGS:
                 assert rules.text(rule, what, cfg, lang, category="c", category_zh="c"), (rule.KEY, lang, what)
+                assert rules.msg(rule, what, cfg, category="c").render(lang), (rule.KEY, lang, what)
 
 
 def test_every_active_rule_adds_its_row_block_under_its_key():
