@@ -7,6 +7,7 @@
     >>> plan.write("plans/zhugen")
 """
 
+from . import _clock  # noqa: F401  (first: the imports after it count against a command's wall)
 from ._version import __version__
 from .errors import InfeasibleError, LinkageError, OutputError, OutputPathError, Problem, SolverError, ValidationError
 from .inputs.load import load_scenario, scenario_from_frames

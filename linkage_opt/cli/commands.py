@@ -14,6 +14,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from .. import lang as L
+from .._clock import IMPORTED_AT
 from .._version import __version__
 from ..errors import Problem, ValidationError, fmt_qty
 from ..i18n import N_, Msg, plain
@@ -272,7 +273,9 @@ def plan(
                        load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
         if decompose:
             return _write_decomposed(result, scenario, target, baseline, status, redact)
-        # the one list of outputs (linkage_opt.outputs.writing.attach_outputs), within the time limit's margin
+        # the one list of outputs (linkage_opt.outputs.writing.attach_outputs), within the time limit's margin,
+        # counted from the command's start (the interpreter and the imports are part of the wall)
+        result.wall_started = IMPORTED_AT
         result.write(target, desk=True, lang=_state["lang"], scenario=scenario, baseline=baseline, redact=redact,
                      progress=lambda step: status.update(T(PROGRESS[step])))
     skipped = result.summary.outputs_skipped or []

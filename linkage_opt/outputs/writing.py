@@ -31,6 +31,7 @@ from .report import attach_report
 from .sheets import attach_pdf, attach_sheets, build_sheets, build_sheets_html, extra_columns, html_to_pdf
 from .workbook import attach_workbook, build_workbook
 
+EXIT_RESERVE_S = 0.5               # kept at the end of the margin: closing files, freeing memory, exiting
 # seconds per unit of work, measured (load 3-8 on 2 cores) and doubled
 EXPLAIN_S_PER_UNMET_ROW = 1.6e-3   # explain_unmet: 2.0 s for 2,425 unmet needs
 SHEET_S_PER_CELL = 4.5e-5          # plan.xlsx: 19 s for 950,000 cells
@@ -48,8 +49,12 @@ class WritingBudget:
 
     @classmethod
     def after(cls, solve_started: float, time_limit: float | None) -> WritingBudget:
+        """The wall: ``time_limit`` plus its margin from ``solve_started`` (a command passes its own start,
+        which is earlier), less :data:`EXIT_RESERVE_S` for closing files and the process."""
         margin = writing_margin(time_limit)
-        return cls(None if margin is None or time_limit is None else solve_started + float(time_limit) + margin)
+        if margin is None or time_limit is None:
+            return cls(None)
+        return cls(solve_started + float(time_limit) + margin - EXIT_RESERVE_S)
 
     def left(self) -> float | None:
         return None if self.end is None else self.end - time.monotonic()
@@ -121,19 +126,27 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
     started = getattr(plan, "solve_started", None)
     time_limit = plan.summary.solver.time_limit
     # the time limit is a wall: the optional outputs are made only while they fit in its margin
-    budget = WritingBudget.after(started, time_limit) if started is not None else WritingBudget(None)
+    wall = getattr(plan, "wall_started", None)       # linkage-opt plan: the process's start, before the solve's
+    budget = WritingBudget.after(min(started, wall) if wall is not None else started, time_limit) \
+        if started is not None else WritingBudget(None)
+    reserve = files_estimate(plan)
+    desk_wanted = desk and (modelled or len(scenario.units) <= DESK_FILES_MAX_UNITS)
+    desk_s = SHEET_S_PER_CELL * plan_cells(plan) + REPORT_S_PER_ROW * plan_rows(plan)
     if explain and modelled:
         step("explaining")
         deadline = after_solve_deadline(started, time_limit) if started is not None else None
+        if deadline is not None and budget.end is not None:
+            # what comes after keeps its estimated time: the desk files (the month's work) before the
+            # marginal values, whose LP stops (and leaves its table empty) by this deadline
+            later = reserve + (desk_s if desk_wanted else 0.0) + (TABLE_S_PER_ROW * plan_rows(plan) if baseline else 0.0)
+            deadline = min(deadline, budget.end - later)
         guarded("explanations", lambda: attach_explanations(plan, deadline=deadline))
-    reserve = files_estimate(plan)
     if baseline and modelled and budget.allows("baseline.json", TABLE_S_PER_ROW * plan_rows(plan), reserve,
                                                "linkage-opt plan CONFIG --baseline with a longer --time-limit"):
         step("baseline")
         guarded("baseline", lambda: attach_baseline(plan, scenario))
-    if desk and (modelled or len(scenario.units) <= DESK_FILES_MAX_UNITS):
+    if desk_wanted:
         step("workbook")
-        desk_s = SHEET_S_PER_CELL * plan_cells(plan) + REPORT_S_PER_ROW * plan_rows(plan)
         if budget.allows("plan.xlsx, report.html, sheets.html", desk_s, reserve, f"linkage-opt report {out_dir}"):
             pdf_by = None if budget.end is None else budget.end - reserve
             guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact, pdf_deadline=pdf_by))

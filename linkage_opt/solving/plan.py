@@ -95,6 +95,7 @@ class Plan:
     solution: object = field(default=None, repr=False, compare=False)     # the solver's column values
     # time.monotonic() when solve began: the time limit's writing margin runs from it (linkage_opt.outputs.writing)
     solve_started: float | None = field(default=None, repr=False, compare=False)
+    wall_started: float | None = field(default=None, repr=False, compare=False)   # a command's start (the CLI)
 
     def __post_init__(self) -> None:
         self.summary = Summary.coerce(self.summary)

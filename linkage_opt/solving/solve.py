@@ -134,6 +134,10 @@ LP_ROUNDING_MIN_COLUMNS = 20_000   # `auto`: below this HiGHS's own root does be
 LP_ROUNDING_TIME_SHARE = 0.95      # of a stage's time, for the LP and the restricted MIP together
 MIN_STAGE_SECONDS = 0.5   # a stage (or the MIP after LP rounding) that has a start and less time than this is not run
 MIN_STEP_SECONDS = 1.0    # an optional step (a second LP, the RINS step) needs this much time left
+# A later stage whose share of the time is below this times the first stage's LP relaxation is skipped: its
+# own LP (on the realistic district the first stage's takes 18 s cold, the later ones 24-43 s from its basis)
+# would not finish, and the stage would keep its start anyway; the time goes to the outputs instead.
+LP_SKIP_FACTOR = 1.5
 
 
 def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -> bool:
@@ -450,6 +454,7 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     fixed: list[tuple[Term, float, float]] = []
     x_best: np.ndarray | None = None
     lp_basis = None       # the last LP relaxation's basis (LP rounding), the next one's start
+    first_lp_s: float | None = None   # seconds the first stage's LP relaxation took (LP rounding)
     overall = Status.OPTIMAL
     for i, (name, c, sense, offset) in enumerate(plan_stages):
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
@@ -460,16 +465,26 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
         else:
             start, first_note = _first_start(form, problem, first_start)
         left = seconds_left(deadline)
-        if start is not None and left is not None and left < MIN_STAGE_SECONDS:
-            # no time for this stage: the plan so far is its answer
+        share = None if left is None else max(0.0, left) * stage_time_share(i, len(plan_stages))
+        hopeless = (start is not None and share is not None and first_lp_s is not None
+                    and share < LP_SKIP_FACTOR * first_lp_s
+                    and use_lp_rounding(form, dataclasses.replace(problem, start=start), backend_name))
+        if start is not None and left is not None and (left < MIN_STAGE_SECONDS or hopeless):
+            # no time for this stage (or not enough for its LP relaxation, which the first stage's LP
+            # measured): the plan so far is its answer, and the time left goes to the outputs
             value = problem.objective_value(start)
+            why = (f"skipped: {max(left, 0.0):.2f} s of the time limit left" if not hopeless else
+                   f"skipped: its LP relaxation would not finish in the {share:.1f} s left to it "
+                   f"(the first stage's took {first_lp_s:.1f} s)")
             skipped = SolveResult(Status.FEASIBLE, start, value, None, None, backend_name,
-                                  stages[-1].result.solver_version if stages else backend.version(), 0.0,
-                                  f"skipped: {max(left, 0.0):.2f} s of the time limit left")
+                                  stages[-1].result.solver_version if stages else backend.version(), 0.0, why)
             if first_note:
                 skipped.extra["first_start"] = first_note
             stages.append(StageResult(name, skipped, value, outcome="skipped"))
             overall, x_best = Status.FEASIBLE, start
+            if name != "weighted" and i + 1 < len(plan_stages):   # a later stage keeps this one's value
+                stages[-1].slack = cfg.tolerance * max(1.0, abs(float(value)))
+                fixed.append((form.terms[name], float(value), stages[-1].slack))
             continue
         if progress:
             progress(Msg("solving stage {i}/{n}: {stage}", i=i + 1, n=len(plan_stages), stage=Msg(name)))
@@ -483,6 +498,8 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             t_round = time.perf_counter()
             result, r_start, lp_bound, lp_basis, info = lp_rounding(form, rounding_problem, backend, opts,
                                                                     previous=rounding_problem.start, basis=lp_basis)
+            if i == 0 and info and info.get("lp_s") is not None:
+                first_lp_s = float(info["lp_s"])
             t_round = time.perf_counter() - t_round
             if result is None and r_start is not None and (
                     start is None or _better(sense, problem.objective_value(r_start), problem.objective_value(start))):

@@ -515,3 +515,23 @@ def test_a_slow_guarantees_first_start_still_gives_a_plan_within_the_margin(u40,
     assert plan.summary["rule_of_thumb_start"]["guarantees_first"]["used"]
     assert plan.summary["metrics"]["guaranteed_met"] == plan.summary["metrics"]["guaranteed_needs"]
     assert_valid(u40, plan.formulation, plan.solution, plan.summary)
+
+
+def test_a_later_stage_whose_lp_cannot_finish_is_skipped_and_keeps_the_plan(u40, monkeypatch):
+    """A later stage whose share of the time is below LP_SKIP_FACTOR times the first stage's LP relaxation
+    is not started (its LP would not finish and it would keep its start anyway): the time goes to the
+    outputs, the summary says why, and the plan is the first stage's, valid."""
+    from linkage_opt.solving import solve as solve_mod
+
+    monkeypatch.setattr(solve_mod, "LP_SKIP_FACTOR", 1e9)          # every later LP "would not finish"
+    cfg = u40.config
+    sc = u40.replace(config=cfg.model_copy(update={"solver": cfg.solver.model_copy(update={"lp_rounding": "always"})}))
+    t0 = time.monotonic()
+    plan = solve(sc, time_limit=60.0)
+    assert time.monotonic() - t0 < 60.0
+    first, *later = plan.summary["stages"]
+    assert first["lp_rounding"]["lp_s"] > 0
+    assert [s["status"] for s in later] == ["skipped", "skipped"]
+    assert all("its LP relaxation would not finish" in s["message"] for s in later)
+    assert plan.summary["status"] == "feasible"
+    assert_valid(sc, plan.formulation, plan.solution, plan.summary)
