@@ -268,7 +268,7 @@ class _TableCheck:
                 if col.required:
                     bad.add(i)
                     self.add(i, col.name, Msg("required value is blank"),
-                             hint=Msg("{name} is required: {doc}", name=col.name, doc=col.doc) if col.doc else Msg("{name} is required", name=col.name))
+                             hint=Msg("{name} is required: {doc}", name=col.name, doc=Msg(col.doc)) if col.doc else Msg("{name} is required", name=col.name))
                 continue
             try:
                 if col.type in ("float", "int"):

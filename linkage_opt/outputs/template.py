@@ -15,7 +15,7 @@ import unicodedata
 
 from .. import lang as L
 from ..i18n import N_
-from ..schema import DOCS_ZH, LOT_KINDS, TABLE_LABELS, TABLE_ORDER, TABLES, TIERS, UNIT_KINDS, Column
+from ..schema import LOT_KINDS, TABLE_LABELS, TABLE_ORDER, TABLES, TIERS, UNIT_KINDS, Column
 
 MAX_ROWS = 5000          # rows carrying drop-downs and checks
 LISTS_SHEET = "_lists"   # hidden sheet holding the drop-down values
@@ -51,8 +51,10 @@ def header(col: Column, lang: str) -> str:
     return col.aliases[0] if lang == "zh" and col.aliases else col.name
 
 
-def note(table: str, col: Column, lang: str) -> str:
-    text = DOCS_ZH[(table, col.name)] if lang == "zh" else col.doc.replace("`", "")
+def note(col: Column, lang: str) -> str:
+    """The notes-row text of a column: its ``doc`` (a message id, its Chinese in the catalog) in ``lang``, without
+    the backticks that mark ids, keys and values."""
+    text = L.t(col.doc, lang).replace("`", "") if col.doc else ""
     if col.unit and lang == "en":
         text += f" [{col.unit}]"
     return ("* " if col.required else "") + text
@@ -121,7 +123,7 @@ def build_template(lang: str | None = None, config=None) -> bytes:
         ws = wb.add_worksheet(sheet_name(table, lang))
         for j, col in enumerate(spec.columns):
             ws.write_string(0, j, header(col, lang), head_req if col.required else head)
-            text = note(table, col, lang)
+            text = note(col, lang)
             ws.write_string(1, j, ("# " + text) if j == 0 else text, notes)
             width = max(12, min(40, _width(header(col, lang)) + 4))
             ws.set_column(j, j, width)

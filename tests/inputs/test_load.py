@@ -229,6 +229,21 @@ def test_blank_rows_are_skipped_but_rows_keep_their_numbers(tmp_path):
     assert (p.row, p.column, p.value) == (5, "quantity", "twelve")
 
 
+
+def test_a_blank_required_value_is_explained_in_the_readers_language(tmp_path):
+    """The hint quotes the column's doc, a message id: its Chinese comes from the catalog, as in the template."""
+    from linkage_opt import i18n
+
+    t = tables()
+    t["units"][0]["name"] = ""
+    (p,) = problems_of(write_scenario(tmp_path, tables=t))
+    assert (p.column, p.hint) == ("name", "name is required: " + TABLES["units"].column("name").doc)
+    i18n.MISSES.clear()
+    zh = p.render("zh")
+    assert not i18n.MISSES, i18n.MISSES
+    assert "name 为必填：单位名称（社区或村）。" in zh, zh
+
+
 # -- generated ids and coordinates ------------------------------------------------------------------
 
 def test_generated_need_ids(tmp_path):

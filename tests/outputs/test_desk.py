@@ -7,6 +7,7 @@ import copy
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 from linkage_opt import lang as L
 from linkage_opt.cli.commands import app
 from linkage_opt.inputs.load import load_scenario
-from linkage_opt.schema import DOCS_ZH, TABLE_LABELS, TABLE_ORDER, TABLES
+from linkage_opt.schema import TABLE_LABELS, TABLE_ORDER, TABLES
 from linkage_opt.solving.plan import escape_cell, read_plan_csv, unescape_cell, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,6 +202,40 @@ def test_filled_template_loads_unchanged(lang, tmp_path):
                                       obj=table)
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_chinese_template_notes_are_the_catalogs_and_read_in_chinese():
+    """Row 2 of each Chinese sheet: every column's note is its doc's Chinese from the catalog (backticks
+    dropped), starred when required, and keeps no Latin words but the ids, keys and values its English doc
+    quotes (`general`, `items`, ...) and upper-case placeholders (YYYY-MM-DD)."""
+    from linkage_opt import i18n
+    from linkage_opt.i18n import _catalog
+    from linkage_opt.outputs.template import build_template
+
+    zh = _catalog("zh")
+    i18n.MISSES.clear()
+    wb = openpyxl.load_workbook(io.BytesIO(build_template("zh")))
+    en = openpyxl.load_workbook(io.BytesIO(build_template("en")))
+    assert not i18n.MISSES, i18n.MISSES
+    for table in TABLE_ORDER:
+        cols = TABLES[table].columns
+        row = [c.value for c in wb[TABLE_LABELS[table]][2]][:len(cols)]
+        row_en = [c.value for c in en[table][2]][:len(cols)]
+        assert len(row) == len(row_en) == len(cols), table
+        for j, (c, text, text_en) in enumerate(zip(cols, row, row_en)):
+            where = f"{table}.{c.name}"
+            assert text and text_en and text != text_en, where
+            want = ("# " if j == 0 else "") + ("* " if c.required else "") + zh[c.doc].replace("`", "")
+            assert text == want, (where, text, want)
+            assert CJK.search(text), (where, text)
+            rest = text
+            for v in sorted(re.findall(r"`([^`]+)`", c.doc), key=len, reverse=True):
+                rest = rest.replace(v, " ")
+            rest = re.sub(r"\b[A-Z]{2,}\b", " ", rest)
+            assert not re.findall(r"[A-Za-z]{2,}", rest), (where, text)
+
+
 def test_template_refuses_to_overwrite_and_wrong_suffix(tmp_path):
     (tmp_path / "x.xlsx").write_bytes(b"keep")
     r = run("template", str(tmp_path / "x.xlsx"))
@@ -262,7 +297,7 @@ def test_every_message_has_both_languages():
             assert zh.get(msgid), key
     for table in TABLE_ORDER:
         for c in TABLES[table].columns:
-            assert (table, c.name) in DOCS_ZH, f"DOCS_ZH lacks {table}.{c.name}"
+            assert c.doc and zh.get(c.doc), f"the catalog lacks the Chinese of {table}.{c.name}'s doc"
             assert c.aliases, f"{table}.{c.name} has no Chinese header"
     assert set(TABLE_LABELS) == set(TABLE_ORDER)
 
