@@ -21,7 +21,7 @@ from ..terminal import print_table, qty
 __all__ = ["print_table", "qty"]   # tables readable at 80 columns, quantities with units (linkage_opt.terminal)
 
 # The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
-state: dict[str, str] = {"lang": "en", "root": ""}   # root: `linkage-opt --lang X <command>`
+state: dict = {"lang": "en", "root": ""}   # root: `linkage-opt --lang X <command>`; process_started: main()'s
 
 
 def set_root_lang(value: str, err_console: Console) -> str:
