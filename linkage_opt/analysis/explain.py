@@ -356,6 +356,7 @@ def _listed(listed: object) -> Msg:
 
 
 MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
+MARGINAL_LP_SHARE = 0.6       # of the first stage's LP time: less time left than this and the LP is not started
 
 
 def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAULT_BACKEND,
@@ -463,4 +464,11 @@ def attach_explanations(plan, backend_name: str | None = None, deadline: float |
     # the explanations take at most half of what is left before the deadline, the marginal-value LP the rest
     half = None if deadline is None else time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
     plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables(), half)
+    # the marginal-value LP is the model's LP with the integers fixed: about as long as the first stage's LP
+    # relaxation, when LP rounding measured one. With less time than MARGINAL_LP_SHARE of that it would not
+    # finish, and the outputs after it would lose the time it spent: it is not started.
+    first = (plan.summary.get("stages") or [{}])[0]
+    lp_s = (first.get("lp_rounding") or {}).get("lp_s")
+    if deadline is not None and lp_s and deadline - time.monotonic() < MARGINAL_LP_SHARE * float(lp_s):
+        deadline = time.monotonic()
     plan.extras["marginal_values.csv"] = marginal_values(form, x, backend_name, deadline)
