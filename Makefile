@@ -28,6 +28,7 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check linkage_opt tests cli.py benchmarks
+	$(BIN)/ruff format --check linkage_opt tests cli.py benchmarks
 	$(BIN)/mypy linkage_opt
 	$(BIN)/lint-imports
 

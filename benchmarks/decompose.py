@@ -63,17 +63,36 @@ def main() -> int:
     gen_s = None
     if not cfg.exists():
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "linkage_opt.inputs.generate", "--preset", args.preset, "--seed",
-                        str(args.seed), str(folder)], check=True, cwd=ROOT,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "linkage_opt.inputs.generate",
+                "--preset",
+                args.preset,
+                "--seed",
+                str(args.seed),
+                str(folder),
+            ],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+        )
         gen_s = time.perf_counter() - t0
     load_avg_start = _load_average()
     t0 = time.perf_counter()
     scenario = lo.load_scenario(cfg)
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    plan = lo.solve(scenario, time_limit=args.time_limit, decompose=args.by, workers=args.workers,
-                    scheduler=args.scheduler, load_seconds=load_s)
+    plan = lo.solve(
+        scenario,
+        time_limit=args.time_limit,
+        decompose=args.by,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        load_seconds=load_s,
+    )
     solve_s = time.perf_counter() - t0
     if args.save_plan:
         import pickle
@@ -89,38 +108,61 @@ def main() -> int:
     d = plan.summary["decomposition"]
     part_times = sorted((r["solve_s"] for r in d["part_table"]), reverse=True)
     out = {
-        "preset": args.preset, "by": args.by, "seed": args.seed, "time_limit": args.time_limit,
-        "workers": d["workers"], "parts": d["parts"], "units": int(len(scenario.units)),
+        "preset": args.preset,
+        "by": args.by,
+        "seed": args.seed,
+        "time_limit": args.time_limit,
+        "workers": d["workers"],
+        "parts": d["parts"],
+        "units": int(len(scenario.units)),
         "volunteers": int(len(scenario.volunteers)),
-        "generate_s": None if gen_s is None else round(gen_s, 2), "load_s": round(load_s, 2),
-        "solve_wall_s": round(solve_s, 2), "check_s": None if check_s is None else round(check_s, 2),
+        "generate_s": None if gen_s is None else round(gen_s, 2),
+        "load_s": round(load_s, 2),
+        "solve_wall_s": round(solve_s, 2),
+        "check_s": None if check_s is None else round(check_s, 2),
         "wall_s": round(load_s + solve_s + (check_s or 0.0), 2),
-        "coverage": plan.summary["objective"]["coverage"], "bound": plan.summary["best_bound"],
-        "gap": plan.summary["gap"], "status": plan.summary["status"],
-        "money": plan.summary["objective"]["money"], "equity": plan.summary["objective"]["equity"],
+        "coverage": plan.summary["objective"]["coverage"],
+        "bound": plan.summary["best_bound"],
+        "gap": plan.summary["gap"],
+        "status": plan.summary["status"],
+        "money": plan.summary["objective"]["money"],
+        "equity": plan.summary["objective"]["equity"],
         "violations": None if violations is None else len(violations),
         "first_violations": None if not violations else [str(v) for v in violations[:5]],
-        "timings": d["timings"], "lagrangian": d["lagrangian"]["rounds"], "critical_path_s": d["critical_path_s"],
-        "projected_wall_s": d["projected_wall_s"], "peak_mb_by_worker": d["peak_mb_by_worker"],
-        "part_solve_s": {"max": part_times[0] if part_times else None,
-                         "median": part_times[len(part_times) // 2] if part_times else None,
-                         "sum": round(sum(part_times), 2), "top5": part_times[:5]},
+        "timings": d["timings"],
+        "lagrangian": d["lagrangian"]["rounds"],
+        "critical_path_s": d["critical_path_s"],
+        "projected_wall_s": d["projected_wall_s"],
+        "peak_mb_by_worker": d["peak_mb_by_worker"],
+        "part_solve_s": {
+            "max": part_times[0] if part_times else None,
+            "median": part_times[len(part_times) // 2] if part_times else None,
+            "sum": round(sum(part_times), 2),
+            "top5": part_times[:5],
+        },
         "repaired_parts": d["coordination"].get("repaired_parts"),
         "part_time_limit": d.get("part_time_limit"),
         "parts_late_s": sorted((r["late_s"] for r in d["part_table"] if r.get("late_s") is not None), reverse=True)[:5],
         "parts_dispatch_stopped": sum(bool(r.get("dispatch_stopped")) for r in d["part_table"]),
         "coordinator_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-        "load_average_start": load_avg_start, "load_average_end": _load_average(),
+        "load_average_start": load_avg_start,
+        "load_average_end": _load_average(),
     }
     if args.monolithic_time_limit:
         t0 = time.perf_counter()
         try:
             mono = lo.solve(scenario, time_limit=args.monolithic_time_limit)
-            out["monolithic"] = {"coverage": mono.summary["objective"]["coverage"], "status": mono.summary["status"],
-                                 "bound": mono.summary["best_bound"], "wall_s": round(time.perf_counter() - t0, 2)}
+            out["monolithic"] = {
+                "coverage": mono.summary["objective"]["coverage"],
+                "status": mono.summary["status"],
+                "bound": mono.summary["best_bound"],
+                "wall_s": round(time.perf_counter() - t0, 2),
+            }
         except lo.LinkageError as exc:
-            out["monolithic"] = {"error": f"{type(exc).__name__}: {str(exc)[:200]}",
-                                 "wall_s": round(time.perf_counter() - t0, 2)}
+            out["monolithic"] = {
+                "error": f"{type(exc).__name__}: {str(exc)[:200]}",
+                "wall_s": round(time.perf_counter() - t0, 2),
+            }
     line = json.dumps(out, ensure_ascii=False)
     print(line)
     if args.jsonl:

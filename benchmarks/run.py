@@ -59,7 +59,7 @@ def _rss_mb() -> float:
         import psutil
 
         return psutil.Process().memory_info().rss / 2**20
-    except ImportError:   # pragma: no cover
+    except ImportError:  # pragma: no cover
         return float("nan")
 
 
@@ -69,8 +69,9 @@ def _peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
-def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dict | None = None,
-                  realistic: bool = False) -> tuple[Path, float]:
+def generate_into(
+    folder: Path, seed: int, preset: str | None = None, sizes: dict | None = None, realistic: bool = False
+) -> tuple[Path, float]:
     """Generate a scenario in a child process; return the config path and the seconds it took."""
     cmd = [sys.executable, "-m", "linkage_opt.inputs.generate", str(folder), "--seed", str(seed)]
     if preset:
@@ -80,8 +81,13 @@ def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dic
     for k, v in (sizes or {}).items():
         cmd += [f"--{k}", str(int(v))]
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
+    )
     if out.returncode != 0:
         raise SystemExit(f"generation failed: {out.stderr.strip()}")
     return folder / "config.yaml", time.perf_counter() - t0
@@ -90,6 +96,7 @@ def generate_into(folder: Path, seed: int, preset: str | None = None, sizes: dic
 # --------------------------------------------------------------------------------------------------
 # One pipeline run
 # --------------------------------------------------------------------------------------------------
+
 
 def stage_problems(plan, final_only: bool) -> list[tuple[str, object]]:
     """The MipProblem of each stage the pipeline solved, as it solved it (without the warm start)."""
@@ -114,10 +121,12 @@ def stage_problems(plan, final_only: bool) -> list[tuple[str, object]]:
     for i, st in enumerate(stages):
         term = form.terms[st["stage"]]
         if not final_only or i == len(stages) - 1:
-            out.append((st["stage"], stage_problem(form, term.c, term.sense, term.offset, list(fixed), cfg.tolerance, A=A)))
+            out.append(
+                (st["stage"], stage_problem(form, term.c, term.sense, term.offset, list(fixed), cfg.tolerance, A=A))
+            )
         if st["objective"] is None:
             break
-        slack = st.get("slack")    # the slack the pipeline used (linkage_opt.solving.solve.stage_slack)
+        slack = st.get("slack")  # the slack the pipeline used (linkage_opt.solving.solve.stage_slack)
         fixed.append((term, float(st["objective"])) if slack is None else (term, float(st["objective"]), float(slack)))
     return out
 
@@ -135,8 +144,14 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
     rss = {"after_load": _rss_mb()}
 
     t1 = time.perf_counter()
-    plan = solve(scenario, backend=args.backend, time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
-                 load_seconds=load_s)
+    plan = solve(
+        scenario,
+        backend=args.backend,
+        time_limit=args.time_limit,
+        mip_gap=args.gap,
+        threads=args.threads,
+        load_seconds=load_s,
+    )
     solve_call_s = time.perf_counter() - t1
     rss["after_solve"] = _rss_mb()
     tm = plan.summary["timings"]
@@ -158,25 +173,41 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
 
     s = plan.summary
     stage_solve = sum(st["solve_s"] for st in s["stages"])
-    rec.update({
-        "load_s": round(load_s, 3), "build_s": tm["build_s"], "solve_s": tm["solve_s"],
-        "post_s": round(solve_call_s - tm["build_s"] - tm["solve_s"], 3),
-        "explain_s": None if explain_s is None else round(explain_s, 3), "write_s": round(write_s, 3),
-        "pipeline_s": round(pipeline_s, 3),
-        "pipeline_core_s": round(pipeline_s - (explain_s or 0.0), 3),
-        "solver_calls_s": round(stage_solve, 3),
-        "outside_solver_s": round(pipeline_s - stage_solve, 3),
-        "peak_rss_mb": round(peak, 1), "rss_mb": {k: round(v, 1) for k, v in rss.items()},
-        "model": {"variables": s["model"]["variables"], "rows": s["model"]["constraints"],
-                  "nonzeros": s["model"]["nonzeros"], "integers": s["model"]["integer_variables"],
-                  "n_edges": s["model"].get("n_edges"), "n_flows": s["model"].get("n_flows"),
-                  "n_placements": s["model"].get("n_placements")},
-        "status": s["status"], "objective": {k: v for k, v in s["objective"].items()},
-        "objective_stage": s["objective_stage"], "best_bound": s["best_bound"], "gap": s["gap"],
-        "stages": s["stages"], "solver_version": s["solver"]["version"],
-        "weighted_coverage": s["metrics"]["weighted_coverage"], "min_unit_ratio": s["metrics"]["min_unit_ratio"],
-        "guaranteed_met": f"{s['metrics']['guaranteed_met']}/{s['metrics']['guaranteed_needs']}",
-    })
+    rec.update(
+        {
+            "load_s": round(load_s, 3),
+            "build_s": tm["build_s"],
+            "solve_s": tm["solve_s"],
+            "post_s": round(solve_call_s - tm["build_s"] - tm["solve_s"], 3),
+            "explain_s": None if explain_s is None else round(explain_s, 3),
+            "write_s": round(write_s, 3),
+            "pipeline_s": round(pipeline_s, 3),
+            "pipeline_core_s": round(pipeline_s - (explain_s or 0.0), 3),
+            "solver_calls_s": round(stage_solve, 3),
+            "outside_solver_s": round(pipeline_s - stage_solve, 3),
+            "peak_rss_mb": round(peak, 1),
+            "rss_mb": {k: round(v, 1) for k, v in rss.items()},
+            "model": {
+                "variables": s["model"]["variables"],
+                "rows": s["model"]["constraints"],
+                "nonzeros": s["model"]["nonzeros"],
+                "integers": s["model"]["integer_variables"],
+                "n_edges": s["model"].get("n_edges"),
+                "n_flows": s["model"].get("n_flows"),
+                "n_placements": s["model"].get("n_placements"),
+            },
+            "status": s["status"],
+            "objective": {k: v for k, v in s["objective"].items()},
+            "objective_stage": s["objective_stage"],
+            "best_bound": s["best_bound"],
+            "gap": s["gap"],
+            "stages": s["stages"],
+            "solver_version": s["solver"]["version"],
+            "weighted_coverage": s["metrics"]["weighted_coverage"],
+            "min_unit_ratio": s["metrics"]["min_unit_ratio"],
+            "guaranteed_met": f"{s['metrics']['guaranteed_met']}/{s['metrics']['guaranteed_needs']}",
+        }
+    )
 
     if args.bare:
         opts = SolverOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads, seed=0)
@@ -199,13 +230,24 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
             scale = objective_scale_exponent(problem.c)
             res = read_mps_solve_bare(path, opts, {"user_objective_scale": scale} if scale else None)
             st = next((x for x in s["stages"] if x["stage"] == name), {})
-            bare.append({"stage": name, "mps_mb": round(path.stat().st_size / 2**20, 2),
-                         "mps_write_s": round(mps_write_s, 3), "user_objective_scale": scale, "status": res["status"],
-                         "objective": res["objective"], "bound": res["bound"],
-                         "read_s": round(res["read_s"], 3), "solve_s": round(res["solve_s"], 3),
-                         "process_s": round(res["process_s"], 3), "wall_s": round(res["wall_s"], 3),
-                         "pipeline_stage_solve_s": st.get("solve_s"), "pipeline_stage_objective": st.get("objective"),
-                         "pipeline_stage_status": st.get("status")})
+            bare.append(
+                {
+                    "stage": name,
+                    "mps_mb": round(path.stat().st_size / 2**20, 2),
+                    "mps_write_s": round(mps_write_s, 3),
+                    "user_objective_scale": scale,
+                    "status": res["status"],
+                    "objective": res["objective"],
+                    "bound": res["bound"],
+                    "read_s": round(res["read_s"], 3),
+                    "solve_s": round(res["solve_s"], 3),
+                    "process_s": round(res["process_s"], 3),
+                    "wall_s": round(res["wall_s"], 3),
+                    "pipeline_stage_solve_s": st.get("solve_s"),
+                    "pipeline_stage_objective": st.get("objective"),
+                    "pipeline_stage_status": st.get("status"),
+                }
+            )
             if not args.keep_mps:
                 path.unlink()
         final = bare[-1]
@@ -214,8 +256,11 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
         rec["bare_final_stage_s"] = round(final["read_s"] + final["solve_s"], 3)
         rec["bare_final_stage_solve_s"] = final["solve_s"]
         rec["overhead"] = round(pipeline_s / rec["bare_final_stage_s"], 3) if rec["bare_final_stage_s"] > 0 else None
-        rec["overhead_core"] = (round((pipeline_s - (explain_s or 0.0)) / rec["bare_final_stage_s"], 3)
-                                if rec["bare_final_stage_s"] > 0 else None)
+        rec["overhead_core"] = (
+            round((pipeline_s - (explain_s or 0.0)) / rec["bare_final_stage_s"], 3)
+            if rec["bare_final_stage_s"] > 0
+            else None
+        )
         if args.bare_all_stages:
             total = sum(b["read_s"] + b["solve_s"] for b in bare)
             rec["bare_all_stages_s"] = round(total, 3)
@@ -241,10 +286,18 @@ def bench(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-work-"))
     try:
         for i in range(args.repeat):
-            rec = {"preset": args.preset, "realistic": args.preset in REALISTIC_PRESETS, "seed": args.seed,
-                   "backend": args.backend, "mip_gap": args.gap,
-                   "time_limit": args.time_limit, "threads": args.threads, "sizes": sizes,
-                   "generate_s": None if gen_s is None else round(gen_s, 3), "cpu_count": os.cpu_count()}
+            rec = {
+                "preset": args.preset,
+                "realistic": args.preset in REALISTIC_PRESETS,
+                "seed": args.seed,
+                "backend": args.backend,
+                "mip_gap": args.gap,
+                "time_limit": args.time_limit,
+                "threads": args.threads,
+                "sizes": sizes,
+                "generate_s": None if gen_s is None else round(gen_s, 3),
+                "cpu_count": os.cpu_count(),
+            }
             rec.update(run_once(config, args, i + 1, work / f"plan{i + 1}", work))
             line = json.dumps(rec, ensure_ascii=False, default=float)
             print(line, flush=True)
@@ -264,6 +317,7 @@ def bench(args) -> int:
 # --------------------------------------------------------------------------------------------------
 # Sweep: build time against reach edges
 # --------------------------------------------------------------------------------------------------
+
 
 def sweep(args) -> int:
     from linkage_opt.inputs.load import load_scenario
@@ -287,22 +341,47 @@ def sweep(args) -> int:
                 form = build(scenario)
                 times.append(time.perf_counter() - tb)
             m = form.model
-            row = {"realistic": args.realistic, "units": n, "volunteers": sizes["volunteers"], "workers": sizes["workers"], "orgs": sizes["orgs"],
-                   "lots": sizes["lots"], "n_edges": form.info["n_edges"], "n_flows": form.info["n_flows"],
-                   "n_placements": form.info["n_placements"], "variables": m.n_cols, "rows": m.n_rows,
-                   "nonzeros": int(m.matrix().nnz), "integers": int(m.integrality().sum()),
-                   "generate_s": round(gen_s, 3), "load_s": round(load_s, 3),
-                   "build_min_s": round(min(times), 4), "build_median_s": round(float(np.median(times)), 4)}
+            row = {
+                "realistic": args.realistic,
+                "units": n,
+                "volunteers": sizes["volunteers"],
+                "workers": sizes["workers"],
+                "orgs": sizes["orgs"],
+                "lots": sizes["lots"],
+                "n_edges": form.info["n_edges"],
+                "n_flows": form.info["n_flows"],
+                "n_placements": form.info["n_placements"],
+                "variables": m.n_cols,
+                "rows": m.n_rows,
+                "nonzeros": int(m.matrix().nnz),
+                "integers": int(m.integrality().sum()),
+                "generate_s": round(gen_s, 3),
+                "load_s": round(load_s, 3),
+                "build_min_s": round(min(times), 4),
+                "build_median_s": round(float(np.median(times)), 4),
+            }
             del form
             if args.solve:
                 from linkage_opt.solving.api import solve
 
                 t1 = time.perf_counter()
-                plan = solve(scenario, backend=args.backend, time_limit=args.time_limit, mip_gap=args.gap,
-                             threads=args.threads, load_seconds=load_s)
-                row.update({"plan_n_edges": plan.summary["model"]["n_edges"], "plan_build_s": plan.summary["timings"]["build_s"],
-                            "solve_s": plan.summary["timings"]["solve_s"], "status": plan.status,
-                            "plan_wall_s": round(time.perf_counter() - t1, 3)})
+                plan = solve(
+                    scenario,
+                    backend=args.backend,
+                    time_limit=args.time_limit,
+                    mip_gap=args.gap,
+                    threads=args.threads,
+                    load_seconds=load_s,
+                )
+                row.update(
+                    {
+                        "plan_n_edges": plan.summary["model"]["n_edges"],
+                        "plan_build_s": plan.summary["timings"]["build_s"],
+                        "solve_s": plan.summary["timings"]["solve_s"],
+                        "status": plan.status,
+                        "plan_wall_s": round(time.perf_counter() - t1, 3),
+                    }
+                )
             rows.append(row)
             print(json.dumps(row), flush=True)
     finally:
@@ -330,8 +409,13 @@ def sweep(args) -> int:
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
     ax.plot(e, t, "o", color="#1f77b4", label=f"build time (min of {args.repeat})")
     xs = np.linspace(0, e.max() * 1.05, 50)
-    ax.plot(xs, slope * xs + intercept, "-", color="#d62728",
-            label=f"least squares: {slope * 1000:.3f} s per 1,000 edges + {intercept:.2f} s (R² = {r2:.3f})")
+    ax.plot(
+        xs,
+        slope * xs + intercept,
+        "-",
+        color="#d62728",
+        label=f"least squares: {slope * 1000:.3f} s per 1,000 edges + {intercept:.2f} s (R² = {r2:.3f})",
+    )
     for n, ei, ti in zip(frame["units"], e, t):
         ax.annotate(f"{n} units", (ei, ti), textcoords="offset points", xytext=(5, -12), fontsize=8)
     ax.set_xlabel("reach edges (provider classes x units in reach)")
@@ -349,18 +433,28 @@ def sweep(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", choices=list(PRESETS), default="real_district",
-                    help="generator preset (default real_district; the classic ones: town, district, city)")
+    ap.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default="real_district",
+        help="generator preset (default real_district; the classic ones: town, district, city)",
+    )
     ap.add_argument("--backend", default="highs")
     ap.add_argument("--seed", type=int, default=1, help="generator seed (the solver seed stays the config's, 0)")
     ap.add_argument("--gap", type=float, default=0.005, help="relative MIP gap (default 0.005)")
-    ap.add_argument("--time-limit", type=float, default=None, help="seconds for the whole solve (default: the config's)")
+    ap.add_argument(
+        "--time-limit", type=float, default=None, help="seconds for the whole solve (default: the config's)"
+    )
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare-solver comparison")
     ap.add_argument("--bare-all-stages", action="store_true", help="time the bare solver on every stage's model")
-    ap.add_argument("--bare-time-limit", type=float, default=None,
-                    help="time limit of each bare solve (default: the run's --time-limit, i.e. the same options)")
+    ap.add_argument(
+        "--bare-time-limit",
+        type=float,
+        default=None,
+        help="time limit of each bare solve (default: the run's --time-limit, i.e. the same options)",
+    )
     ap.add_argument("--no-explain", dest="explain", action="store_false", help="skip explanations and marginal values")
     ap.add_argument("--keep", type=Path, help="generate into (and keep) this folder instead of a temporary one")
     ap.add_argument("--reuse", action="store_true", help="with --keep: reuse a scenario already there")
@@ -369,7 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true", help="build-time sweep over --sizes; writes --csv and --png")
     ap.add_argument("--sizes", default="25,50,100,200")
     ap.add_argument("--solve", action="store_true", help="with --sweep: also solve each size")
-    ap.add_argument("--realistic", action="store_true", help="with --sweep: realistic rolls (linkage_opt.inputs.generate_real)")
+    ap.add_argument(
+        "--realistic", action="store_true", help="with --sweep: realistic rolls (linkage_opt.inputs.generate_real)"
+    )
     ap.add_argument("--csv", default=str(ROOT / "docs" / "perf_build_vs_edges.csv"))
     ap.add_argument("--png", default=str(ROOT / "docs" / "perf_build_vs_edges.png"))
     args = ap.parse_args(argv)

@@ -39,27 +39,50 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="linkage-sweep-bench-"))
     cfg = args.scenario
     if cfg is None:
-        subprocess.run([sys.executable, "-m", "linkage_opt.cli.commands", "generate", "--preset", "real_district", "--seed", "1",
-                        str(work / "district")], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "linkage_opt.cli.commands",
+                "generate",
+                "--preset",
+                "real_district",
+                "--seed",
+                "1",
+                str(work / "district"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         cfg = work / "district" / "config.yaml"
     scenario = lo.load_scenario(cfg)
-    print(f"scenario {cfg}: {len(scenario.units)} units, {len(scenario.needs)} need rows; 8 variants "
-          f"({' x '.join(GRID)}), {args.time_limit:g} s each, 1 solver thread per worker")
+    print(
+        f"scenario {cfg}: {len(scenario.units)} units, {len(scenario.needs)} need rows; 8 variants "
+        f"({' x '.join(GRID)}), {args.time_limit:g} s each, 1 solver thread per worker"
+    )
     runs = []
     for n in args.workers:
         t0 = time.perf_counter()
         res = lo.sweep(scenario, GRID, out=work / f"sweep-{n}", workers=n, time_limit=args.time_limit)
         wall = time.perf_counter() - t0
         t = res.table
-        runs.append({"workers": n, "wall_s": round(wall, 1), "variants": len(t),
-                     "statuses": t["status"].value_counts().to_dict(),
-                     "solve_s_sum": round(float(t["seconds"].sum()), 1),
-                     "coverage": [None if v is None or v != v else round(float(v), 4) for v in t["weighted_coverage"]],
-                     "errors": sorted({str(e).splitlines()[0] for e in t["error"] if e}),
-                     "peak_mb_per_worker": {str(w["worker"]): w["peak_mb"] for w in res.workers.to_dict("records")}})
+        runs.append(
+            {
+                "workers": n,
+                "wall_s": round(wall, 1),
+                "variants": len(t),
+                "statuses": t["status"].value_counts().to_dict(),
+                "solve_s_sum": round(float(t["seconds"].sum()), 1),
+                "coverage": [None if v is None or v != v else round(float(v), 4) for v in t["weighted_coverage"]],
+                "errors": sorted({str(e).splitlines()[0] for e in t["error"] if e}),
+                "peak_mb_per_worker": {str(w["worker"]): w["peak_mb"] for w in res.workers.to_dict("records")},
+            }
+        )
         r = runs[-1]
-        print(f"{n} worker(s): {r['wall_s']:.1f} s wall, {r['solve_s_sum']:.1f} s of variant solves, "
-              f"statuses {r['statuses']}")
+        print(
+            f"{n} worker(s): {r['wall_s']:.1f} s wall, {r['solve_s_sum']:.1f} s of variant solves, "
+            f"statuses {r['statuses']}"
+        )
         for w, mb in r["peak_mb_per_worker"].items():
             print(f"    {w}: peak {mb:,.0f} MB")
     if len(runs) >= 2:
@@ -72,5 +95,5 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":      # the guard matters: the cluster's worker processes are spawned
+if __name__ == "__main__":  # the guard matters: the cluster's worker processes are spawned
     sys.exit(main())

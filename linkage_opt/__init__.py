@@ -1,10 +1,10 @@
 """linkage-opt: optimization engine for five-community linkage (五社联动) resource planning.
 
-    >>> import linkage_opt as lo
-    >>> scenario = lo.load_scenario("configs/zhugen.yaml")
-    >>> plan = lo.solve(scenario)
-    >>> plan.coverage.head()
-    >>> plan.write("plans/zhugen")
+>>> import linkage_opt as lo
+>>> scenario = lo.load_scenario("configs/zhugen.yaml")
+>>> plan = lo.solve(scenario)
+>>> plan.coverage.head()
+>>> plan.write("plans/zhugen")
 """
 
 from . import _clock  # noqa: F401  (first: the imports after it count against a command's wall)
@@ -19,20 +19,20 @@ from .solving.plan import Plan
 from .solving.summary import Summary
 
 __all__ = [
-                     "InfeasibleError",
-                     "LinkageError",
-                     "OutputError",
-                     "OutputPathError",
-                     "Plan",
-                     "Problem",
-                     "Scenario",
-                     "SolverError",
-                     "Summary",
-                     "SweepResult",
-                     "ValidationError",
-                     "__version__",
-                     "load_scenario",
-                     "scenario_from_frames",
-                     "solve",
-                     "sweep",
+    "InfeasibleError",
+    "LinkageError",
+    "OutputError",
+    "OutputPathError",
+    "Plan",
+    "Problem",
+    "Scenario",
+    "SolverError",
+    "Summary",
+    "SweepResult",
+    "ValidationError",
+    "__version__",
+    "load_scenario",
+    "scenario_from_frames",
+    "solve",
+    "sweep",
 ]

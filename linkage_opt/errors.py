@@ -16,7 +16,7 @@ class Problem:
     English text and are rendered in another language by :meth:`render` at output time."""
 
     file: str
-    row: int | None          # spreadsheet row number (header is row 1, first data row is row 2)
+    row: int | None  # spreadsheet row number (header is row 1, first data row is row 2)
     column: str | None
     message: str
     hint: str = ""

@@ -78,7 +78,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
             tmp = mo.with_suffix(f".mo.{os.getpid()}")
             tmp.write_bytes(data)
             os.replace(tmp, mo)
-        except OSError:            # an installed, read-only package: keep the catalog in memory
+        except OSError:  # an installed, read-only package: keep the catalog in memory
             pass
     return _gettext.GNUTranslations(io.BytesIO(data))
 
@@ -186,7 +186,7 @@ class Msg(str):
             return str.__str__(self)
         return fmt(_lookup(self.msgid, lang), self.params, lang)
 
-    def __add__(self, other):          # "did you mean 'x'? " + "sheets found: ..."
+    def __add__(self, other):  # "did you mean 'x'? " + "sheets found: ..."
         if isinstance(other, str):
             return Cat(self, other)
         return NotImplemented
@@ -214,7 +214,7 @@ class Cat(Msg):
         return self
 
     def render(self, lang: str | None = None) -> str:
-        return "".join(p.render(lang) if isinstance(p, Msg) else p for p in self.params["parts"])   # str: a value
+        return "".join(p.render(lang) if isinstance(p, Msg) else p for p in self.params["parts"])  # str: a value
 
     def __reduce__(self):
         return (Cat, tuple(self.params["parts"]))
@@ -270,5 +270,5 @@ def render(text: object, lang: str | None = None) -> str:
     found = _catalog(lang).get(text)
     if found is not None:
         return found
-    MISSES.append(text)     # not a message id: shown as it is, and recorded (tests fail on any)
+    MISSES.append(text)  # not a message id: shown as it is, and recorded (tests fail on any)
     return text

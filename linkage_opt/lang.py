@@ -20,6 +20,7 @@ from .i18n import _ as gettext
 
 __all__ = ["DEFAULT", "ENV", "LANGS", "MISSES", "N_", "Msg", "Plural", "gettext", "ngettext", "render", "resolve", "t"]
 
+
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """Marks a counted noun (``{n} unit`` / ``{n} units``) for extraction only."""
     return (singular, plural)
@@ -194,7 +195,6 @@ def help_zh(text: str | None) -> str | None:
     return help_text(text, "zh")
 
 
-
 COLUMNS: dict[str, str] = {
     "provider_kind": N_("Provider kind"),
     "provider_id": N_("Provider"),
@@ -252,7 +252,16 @@ KIND_LABELS: dict[str, str] = {
 }
 
 # Units of measure, translated in the context "uom" ("hours" is 小时 here, 时长 as a table header).
-_UOMS = (C_("uom", "hours"), C_("uom", "yuan"), C_("uom", "items"), C_("uom", "households"), C_("uom", "persons"), C_("uom", "sessions"), C_("uom", "packages"), C_("uom", "cases"))
+_UOMS = (
+    C_("uom", "hours"),
+    C_("uom", "yuan"),
+    C_("uom", "items"),
+    C_("uom", "households"),
+    C_("uom", "persons"),
+    C_("uom", "sessions"),
+    C_("uom", "packages"),
+    C_("uom", "cases"),
+)
 UOMS = tuple(u for _, u in _UOMS)
 
 # Counted nouns: ngettext's singular and plural, with the count as {n}.
@@ -350,10 +359,15 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
 
 # Typer's and Click's own words in --help (rich_utils' constants, replaced while Chinese help is shown).
 TYPER_PANELS: dict[str, str] = {
-    "ARGUMENTS_PANEL_TITLE": N_("Arguments"), "OPTIONS_PANEL_TITLE": N_("Options"),
-    "COMMANDS_PANEL_TITLE": N_("Commands"), "ERRORS_PANEL_TITLE": N_("Error"), "ABORTED_TEXT": N_("Aborted."),
-    "REQUIRED_LONG_STRING": N_("[required]"), "DEFAULT_STRING": N_("[default: {}]"),
-    "ENVVAR_STRING": N_("[env var: {}]"), "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "ABORTED_TEXT": N_("Aborted."),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 
 

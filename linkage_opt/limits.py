@@ -18,32 +18,32 @@ from .i18n import Msg
 MIB = 1024 * 1024
 
 # Files
-MAX_CONFIG_BYTES = 1 * MIB               # the YAML config
-MAX_CONFIG_DEPTH = 20                    # nesting of mappings and lists in the config
-MAX_CONFIG_NODES = 100_000               # values in the config, counting each use of a YAML alias
-MAX_TABLE_BYTES = 64 * MIB               # one CSV file
-MAX_WORKBOOK_BYTES = 64 * MIB            # the .xlsx file itself (compressed)
+MAX_CONFIG_BYTES = 1 * MIB  # the YAML config
+MAX_CONFIG_DEPTH = 20  # nesting of mappings and lists in the config
+MAX_CONFIG_NODES = 100_000  # values in the config, counting each use of a YAML alias
+MAX_TABLE_BYTES = 64 * MIB  # one CSV file
+MAX_WORKBOOK_BYTES = 64 * MIB  # the .xlsx file itself (compressed)
 MAX_WORKBOOK_UNPACKED_BYTES = 256 * MIB  # the sum of its members' unpacked sizes, checked before parsing
-MAX_WORKBOOK_MEMBERS = 10_000            # files inside the .xlsx zip
-MAX_SHARED_STRINGS = 1_000_000           # entries of the workbook's shared-strings table
-MAX_TABLE_ROWS = 1_000_000               # rows of one table (CSV records or sheet rows, blank ones too)
-MAX_TABLE_COLUMNS = 1_000                # the last column holding a value
-MAX_TABLE_CELLS = 20_000_000             # cells of one table in all
+MAX_WORKBOOK_MEMBERS = 10_000  # files inside the .xlsx zip
+MAX_SHARED_STRINGS = 1_000_000  # entries of the workbook's shared-strings table
+MAX_TABLE_ROWS = 1_000_000  # rows of one table (CSV records or sheet rows, blank ones too)
+MAX_TABLE_COLUMNS = 1_000  # the last column holding a value
+MAX_TABLE_CELLS = 20_000_000  # cells of one table in all
 
 # Cells and values
-MAX_CELL_CHARS = 10_000                  # one cell of a table (CSV field or workbook cell)
-MAX_NUMBER = 1e12                        # |number| in a table or the config (1e12 yuan, hours, km, ...)
-MIN_DATE = dt.date(1900, 1, 1)           # dates in tables (expires)
+MAX_CELL_CHARS = 10_000  # one cell of a table (CSV field or workbook cell)
+MAX_NUMBER = 1e12  # |number| in a table or the config (1e12 yuan, hours, km, ...)
+MIN_DATE = dt.date(1900, 1, 1)  # dates in tables (expires)
 MAX_DATE = dt.date(2199, 12, 31)
-MIN_YEAR, MAX_YEAR = MIN_DATE.year, MAX_DATE.year   # the period YYYY-MM
+MIN_YEAR, MAX_YEAR = MIN_DATE.year, MAX_DATE.year  # the period YYYY-MM
 
 # Solver options (config `solver:` and --time-limit / --mip-gap / --threads / --seed / solve(...))
-MAX_TIME_LIMIT = 30 * 24 * 3600.0        # seconds (30 days); blank / None = no limit
-MAX_MIP_GAP = 1.0                        # relative gap, 0 <= gap <= 1
+MAX_TIME_LIMIT = 30 * 24 * 3600.0  # seconds (30 days); blank / None = no limit
+MAX_MIP_GAP = 1.0  # relative gap, 0 <= gap <= 1
 MAX_THREADS = 1024
-MAX_SEED = 2**31 - 1                     # solvers take a 32-bit seed
-MAX_DAYS = 36_600                        # rules.expiry.horizon_days (100 years)
-MAX_MONTHS = 1_200                       # carry_over.months
+MAX_SEED = 2**31 - 1  # solvers take a 32-bit seed
+MAX_DAYS = 36_600  # rules.expiry.horizon_days (100 years)
+MAX_MONTHS = 1_200  # carry_over.months
 
 
 def path_kind(path: Path | str) -> str | None:
@@ -66,8 +66,13 @@ def path_kind(path: Path | str) -> str | None:
     return "other"
 
 
-KIND_WORDS = {"folder": Msg("a folder"), "device": Msg("a device"), "fifo": Msg("a named pipe (FIFO)"),
-              "socket": Msg("a socket"), "other": Msg("not a regular file")}
+KIND_WORDS = {
+    "folder": Msg("a folder"),
+    "device": Msg("a device"),
+    "fifo": Msg("a named pipe (FIFO)"),
+    "socket": Msg("a socket"),
+    "other": Msg("not a regular file"),
+}
 
 
 class TooLarge(Exception):

@@ -58,8 +58,8 @@ from typing import TypeVar
 from .errors import OutputError, OutputPathError
 from .i18n import Msg
 
-LOCK_NAME = ".lock"          # the same file the monthly run locks its period folder with
-LOCK_TIMEOUT = 600.0         # seconds a writer waits for another writer of the same parent folder
+LOCK_NAME = ".lock"  # the same file the monthly run locks its period folder with
+LOCK_TIMEOUT = 600.0  # seconds a writer waits for another writer of the same parent folder
 MAX_LINK_HOPS = 16
 
 # Tests only: called as STEP_HOOK(step, path) at "lock" (about to wait for the lock), "locked",
@@ -81,12 +81,18 @@ def _step(name: str, path: Path) -> None:
 # Messages
 # ---------------------------------------------------------------------------------------------------
 
+
 def quote(path) -> str:
     return repr(str(path))
 
 
-KINDS = ((stat.S_ISREG, Msg("a regular file")), (stat.S_ISFIFO, Msg("a named pipe (FIFO)")),
-         (stat.S_ISCHR, Msg("a character device")), (stat.S_ISBLK, Msg("a block device")), (stat.S_ISSOCK, Msg("a socket")))
+KINDS = (
+    (stat.S_ISREG, Msg("a regular file")),
+    (stat.S_ISFIFO, Msg("a named pipe (FIFO)")),
+    (stat.S_ISCHR, Msg("a character device")),
+    (stat.S_ISBLK, Msg("a block device")),
+    (stat.S_ISSOCK, Msg("a socket")),
+)
 
 
 def kind_of(mode: int) -> str:
@@ -96,9 +102,14 @@ def kind_of(mode: int) -> str:
     return Msg("a special file")
 
 
-REASONS = {errno.ENOSPC: Msg("the disk is full"), errno.EDQUOT: Msg("the disk quota is exceeded"),
-           errno.EROFS: Msg("the file system is read-only"), errno.EACCES: Msg("permission denied"),
-           errno.EPERM: Msg("permission denied"), errno.EIO: Msg("an input/output error")}
+REASONS = {
+    errno.ENOSPC: Msg("the disk is full"),
+    errno.EDQUOT: Msg("the disk quota is exceeded"),
+    errno.EROFS: Msg("the file system is read-only"),
+    errno.EACCES: Msg("permission denied"),
+    errno.EPERM: Msg("permission denied"),
+    errno.EIO: Msg("an input/output error"),
+}
 # errors that say the path itself cannot be used (a bad option: exit 2)
 PATH_ERRNOS = {errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST, errno.EISDIR}
 
@@ -114,16 +125,31 @@ def os_failure(path, exc: OSError, *, earlier: bool, subject: str = Msg("the pla
     """The :class:`OutputError` for an OS error while writing ``path`` (nothing having been changed)."""
     q = quote(path)
     if exc.errno in PATH_ERRNOS:
-        return OutputPathError(Msg("{q} cannot be written ({error}); nothing was changed; give the path of a folder whose parents are folders", q=q, error=exc.strerror or exc))
+        return OutputPathError(
+            Msg(
+                "{q} cannot be written ({error}); nothing was changed; give the path of a folder whose parents are folders",
+                q=q,
+                error=exc.strerror or exc,
+            )
+        )
     tail = Msg("{q} still holds the earlier plan", q=q) if earlier else Msg("{q} was not created", q=q)
     if subject != "the plan":
         tail = Msg("{q} is as it was", q=q) if earlier else Msg("{q} was not created", q=q)
-    return OutputError(Msg("cannot write {subject} {q}; {describe_os_error}; no plan was changed; {tail}", subject=subject, q=q, describe_os_error=describe_os_error(exc), tail=tail))
+    return OutputError(
+        Msg(
+            "cannot write {subject} {q}; {describe_os_error}; no plan was changed; {tail}",
+            subject=subject,
+            q=q,
+            describe_os_error=describe_os_error(exc),
+            tail=tail,
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # What is at a path
 # ---------------------------------------------------------------------------------------------------
+
 
 def version_pattern(name: str) -> re.Pattern:
     return re.compile(rf"\.{re.escape(name)}\.v-[^/\\]+")
@@ -151,7 +177,13 @@ def inspect_folder(path, what: str = "") -> tuple[Path, str]:
     shown = path
     target = _absolute(path)
     if not target.name:
-        raise OutputPathError(Msg("{what}{path} cannot be a plan folder; nothing was changed; give the path of a folder", what=what, path=quote(shown)))
+        raise OutputPathError(
+            Msg(
+                "{what}{path} cannot be a plan folder; nothing was changed; give the path of a folder",
+                what=what,
+                path=quote(shown),
+            )
+        )
     for _ in range(MAX_LINK_HOPS):
         try:
             st = os.lstat(target)
@@ -163,15 +195,32 @@ def inspect_folder(path, what: str = "") -> tuple[Path, str]:
             return target, "dir"
         if not stat.S_ISLNK(st.st_mode):
             hint = Msg("it is created if missing") if what else Msg("new, or a plan folder to replace")
-            raise OutputPathError(Msg("{what}{path} exists and is {kind_of}, not a folder; nothing was changed; give the path of a folder ({hint})", what=what, path=quote(shown), kind_of=kind_of(st.st_mode), hint=hint))
+            raise OutputPathError(
+                Msg(
+                    "{what}{path} exists and is {kind_of}, not a folder; nothing was changed; give the path of a folder ({hint})",
+                    what=what,
+                    path=quote(shown),
+                    kind_of=kind_of(st.st_mode),
+                    hint=hint,
+                )
+            )
         if _is_our_link(target):
             return target, "ours"
-        link = os.readlink(target)          # someone else's link: follow it, one hop at a time
+        link = os.readlink(target)  # someone else's link: follow it, one hop at a time
         nxt = Path(os.path.normpath(os.path.join(os.path.realpath(target.parent), link)))
         if not os.path.lexists(nxt):
-            raise OutputPathError(Msg("{what}{path} is a symbolic link to {path2}, which does not exist; nothing was changed; give the path of a folder", what=what, path=quote(shown), path2=quote(link)))
+            raise OutputPathError(
+                Msg(
+                    "{what}{path} is a symbolic link to {path2}, which does not exist; nothing was changed; give the path of a folder",
+                    what=what,
+                    path=quote(shown),
+                    path2=quote(link),
+                )
+            )
         target = nxt
-    raise OutputPathError(Msg("{what}{path} is a loop of symbolic links; nothing was changed", what=what, path=quote(shown)))
+    raise OutputPathError(
+        Msg("{what}{path} is a loop of symbolic links; nothing was changed", what=what, path=quote(shown))
+    )
 
 
 def check_output_folder(path, what: str = "") -> None:
@@ -187,10 +236,16 @@ def check_output_file(path) -> None:
         return
     except OSError as exc:
         raise os_failure(path, exc, earlier=False, subject=Msg("the file")) from None
-    if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):     # a link itself is replaced, never opened
+    if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):  # a link itself is replaced, never opened
         return
     kind = "a folder" if stat.S_ISDIR(st.st_mode) else kind_of(st.st_mode)
-    raise OutputPathError(Msg("{path} exists and is {kind}, not a regular file; nothing was changed; give the path of a file", path=quote(path), kind=kind))
+    raise OutputPathError(
+        Msg(
+            "{path} exists and is {kind}, not a regular file; nothing was changed; give the path of a file",
+            path=quote(path),
+            kind=kind,
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -228,7 +283,14 @@ def writer_lock(folder: Path, shown, timeout: float | None = None) -> Iterator[f
         lock = folder_lock(folder)
         lock.acquire(timeout=timeout)
     except Timeout:
-        raise OutputError(Msg("cannot write the plan {path}; another process has held the lock {path2} for {timeout:g} s; no plan was changed; try again later", path=quote(shown), path2=quote(Path(folder) / LOCK_NAME), timeout=timeout)) from None
+        raise OutputError(
+            Msg(
+                "cannot write the plan {path}; another process has held the lock {path2} for {timeout:g} s; no plan was changed; try again later",
+                path=quote(shown),
+                path2=quote(Path(folder) / LOCK_NAME),
+                timeout=timeout,
+            )
+        ) from None
     except OSError as exc:
         raise os_failure(shown, exc, earlier=os.path.lexists(shown)) from None
     try:
@@ -258,7 +320,7 @@ def _renameat2():
             fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
             fn.restype = ctypes.c_int
             _renameat2_fn = fn
-        except (AttributeError, OSError, TypeError):     # not glibc >= 2.28 / not Linux
+        except (AttributeError, OSError, TypeError):  # not glibc >= 2.28 / not Linux
             _renameat2_fn = False
     return _renameat2_fn or None
 
@@ -293,6 +355,7 @@ def rename_new(src: Path, dst: Path) -> None:
 # ---------------------------------------------------------------------------------------------------
 # Small helpers shared by every writer
 # ---------------------------------------------------------------------------------------------------
+
 
 def usual_permissions(path: Path, mode: int) -> None:
     """``mode`` less the umask (``mkdtemp``/``mkstemp`` make 0700/0600: plans are for colleagues to read)."""
@@ -343,17 +406,18 @@ def _recover_and_clean(target: Path, since: float) -> list[str]:
     removed = []
     name = target.name
     if not os.path.lexists(target):
-        olds = [p for p in leftovers(target) if p.name.startswith(f".{name}.old-")
-                and p.is_dir() and not p.is_symlink()]
+        olds = [
+            p for p in leftovers(target) if p.name.startswith(f".{name}.old-") and p.is_dir() and not p.is_symlink()
+        ]
         if olds:
             newest = max(olds, key=lambda p: p.lstat().st_mtime)
-            os.rename(newest, target)              # the earlier plan, moved aside by a writer killed then
+            os.rename(newest, target)  # the earlier plan, moved aside by a writer killed then
     current = os.readlink(target) if _is_our_link(target) else None
     for p in leftovers(target):
         if p.name == current:
             continue
         try:
-            if p.lstat().st_mtime >= since:        # made after the lock was taken: not a leftover
+            if p.lstat().st_mtime >= since:  # made after the lock was taken: not a leftover
                 continue
         except OSError:
             continue
@@ -366,8 +430,10 @@ def _recover_and_clean(target: Path, since: float) -> list[str]:
 # Writing a folder
 # ---------------------------------------------------------------------------------------------------
 
-def write_folder(path, fill: Callable[[Path], None], *, replace: bool = True,
-                 lock_timeout: float | None = None) -> Path:
+
+def write_folder(
+    path, fill: Callable[[Path], None], *, replace: bool = True, lock_timeout: float | None = None
+) -> Path:
     """Write a folder at ``path`` with ``fill(tmp_folder)``; see the module doc for the steps.
 
     ``replace``: an existing folder (a plan, or with the caller's consent anything else) is replaced
@@ -389,7 +455,7 @@ def write_folder(path, fill: Callable[[Path], None], *, replace: bool = True,
         raise os_failure(shown, exc, earlier=False) from None
     _step("lock", parent)
     with writer_lock(parent, shown, lock_timeout) as since:
-        target, state = inspect_folder(shown)             # again: it may have changed while we waited
+        target, state = inspect_folder(shown)  # again: it may have changed while we waited
         if state != "absent" and not replace:
             raise _exists(shown)
         _step("locked", target)
@@ -398,19 +464,24 @@ def write_folder(path, fill: Callable[[Path], None], *, replace: bool = True,
         except OSError as exc:
             raise os_failure(shown, exc, earlier=state != "absent") from None
         target, state = inspect_folder(shown)
-        if state != "absent" and not replace:            # an earlier plan was put back
+        if state != "absent" and not replace:  # an earlier plan was put back
             raise _exists(shown)
         _write_locked(shown, target, state, fill, replace)
     return shown
 
 
 def _exists(shown: Path) -> OutputPathError:
-    return OutputPathError(Msg("{path} exists; nothing was changed; a new folder is written only where nothing exists yet", path=quote(shown)))
+    return OutputPathError(
+        Msg(
+            "{path} exists; nothing was changed; a new folder is written only where nothing exists yet",
+            path=quote(shown),
+        )
+    )
 
 
 def _write_locked(shown: Path, target: Path, state: str, fill, replace: bool) -> None:
     parent, name = target.parent, target.name
-    made: list[Path] = []         # what to remove if we fail before the swap
+    made: list[Path] = []  # what to remove if we fail before the swap
     swapped = False
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent))
@@ -436,7 +507,7 @@ def _write_locked(shown: Path, target: Path, state: str, fill, replace: bool) ->
         for p in old:
             _remove(p)
     except OSError as exc:
-        if swapped:                              # the new plan is in place; only tidying failed
+        if swapped:  # the new plan is in place; only tidying failed
             return
         for p in reversed(made):
             _remove(p)
@@ -455,18 +526,18 @@ def _swap(target: Path, state: str, version: Path, made: list[Path]) -> list[Pat
     link = parent / f".{name}.tmp-link-{secrets.token_hex(4)}"
     try:
         os.symlink(version.name, link)
-    except OSError:                              # no symbolic links here: real folders
+    except OSError:  # no symbolic links here: real folders
         return _swap_folder(target, state, version) + previous
     made.append(link)
     if state in ("absent", "ours"):
         try:
-            os.replace(link, target)             # atomic: the old link or the new one, never neither
+            os.replace(link, target)  # atomic: the old link or the new one, never neither
             return previous
-        except IsADirectoryError:                # a real folder appeared there meanwhile
+        except IsADirectoryError:  # a real folder appeared there meanwhile
             pass
-    if exchange(link, target):                   # the real folder and the link swap names, atomically
+    if exchange(link, target):  # the real folder and the link swap names, atomically
         made.remove(link)
-        return [link]                            # now the earlier plan's folder, under the link's name
+        return [link]  # now the earlier plan's folder, under the link's name
     return _aside_then_rename(target, link, made)
 
 
@@ -476,7 +547,7 @@ def _swap_folder(target: Path, state: str, version: Path) -> list[Path]:
         rename_new(version, target)
         return []
     if exchange(version, target):
-        return [version]                         # the earlier folder (or link), under the version's name
+        return [version]  # the earlier folder (or link), under the version's name
     return _aside_then_rename(target, version, [])
 
 
@@ -501,6 +572,7 @@ def _aside_then_rename(target: Path, new: Path, made: list[Path]) -> list[Path]:
 # ---------------------------------------------------------------------------------------------------
 # Readers
 # ---------------------------------------------------------------------------------------------------
+
 
 def current_version(path) -> Path:
     """The folder ``path`` shows now (through its link): read every file of one plan from here."""

@@ -41,7 +41,7 @@ def print_table(table, console: Console) -> None:
                 line.append_text(head)
                 line.append(": ")
             line.append_text(value if isinstance(value, Text) else Text(str(value)))
-            console.print(Padding(line, (0, 0, 0, 2), expand=False), highlight=False)     # a wrapped line stays indented
+            console.print(Padding(line, (0, 0, 0, 2), expand=False), highlight=False)  # a wrapped line stays indented
     if table.caption:
         console.print(table.caption, style="dim", highlight=False)
 
@@ -57,7 +57,7 @@ def number(v, decimals: int = 2) -> str:
         return str(v)
     if not math.isfinite(f):
         return "∞" if f > 0 else "-" if f != f else "-∞"
-    if abs(f - round(f)) < 0.5 * 10 ** -decimals:
+    if abs(f - round(f)) < 0.5 * 10**-decimals:
         return f"{round(f):,.0f}"
     text = f"{f:,.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text

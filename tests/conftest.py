@@ -28,43 +28,129 @@ TINY_CONFIG: dict = {
 # Rows as the user would type them (every cell text). Row k of a table is spreadsheet row k + 2.
 TINY_TABLES: dict[str, list[dict[str, str]]] = {
     "units": [
-        {"unit_id": "U1", "name": "东门社区", "town": "Dongcheng", "kind": "community", "population": "3200",
-         "lat": "30.2741", "lon": "120.1551", "tags": "pilot"},
-        {"unit_id": "U2", "name": "西岭村", "town": "Dongcheng", "kind": "village", "population": "850",
-         "lat": "30.2800", "lon": "120.1700", "tags": ""},
-        {"unit_id": "U3", "name": "南湖社区", "town": "Nanhu", "kind": "community", "population": "4100",
-         "lat": "30.2500", "lon": "120.1400", "tags": "pilot;weak_party_org"},
+        {
+            "unit_id": "U1",
+            "name": "东门社区",
+            "town": "Dongcheng",
+            "kind": "community",
+            "population": "3200",
+            "lat": "30.2741",
+            "lon": "120.1551",
+            "tags": "pilot",
+        },
+        {
+            "unit_id": "U2",
+            "name": "西岭村",
+            "town": "Dongcheng",
+            "kind": "village",
+            "population": "850",
+            "lat": "30.2800",
+            "lon": "120.1700",
+            "tags": "",
+        },
+        {
+            "unit_id": "U3",
+            "name": "南湖社区",
+            "town": "Nanhu",
+            "kind": "community",
+            "population": "4100",
+            "lat": "30.2500",
+            "lon": "120.1400",
+            "tags": "pilot;weak_party_org",
+        },
     ],
     "needs": [
-        {"need_id": "", "unit_id": "U1", "category": "elderly_care", "quantity": "40", "tier": "guaranteed",
-         "indivisible": "false"},
-        {"need_id": "", "unit_id": "U2", "category": "material_aid", "quantity": "12", "tier": "basic",
-         "indivisible": "false"},
-        {"need_id": "", "unit_id": "U3", "category": "mental_health", "quantity": "6", "tier": "improvement",
-         "indivisible": "true"},
+        {
+            "need_id": "",
+            "unit_id": "U1",
+            "category": "elderly_care",
+            "quantity": "40",
+            "tier": "guaranteed",
+            "indivisible": "false",
+        },
+        {
+            "need_id": "",
+            "unit_id": "U2",
+            "category": "material_aid",
+            "quantity": "12",
+            "tier": "basic",
+            "indivisible": "false",
+        },
+        {
+            "need_id": "",
+            "unit_id": "U3",
+            "category": "mental_health",
+            "quantity": "6",
+            "tier": "improvement",
+            "indivisible": "true",
+        },
     ],
     "volunteers": [
         {"volunteer_id": "V1", "home_unit": "U1", "hours": "20", "skills": "general", "party_member": "true"},
-        {"volunteer_id": "V2", "home_unit": "U3", "hours": "12.5", "skills": "elderly_care;general",
-         "party_member": "false"},
+        {
+            "volunteer_id": "V2",
+            "home_unit": "U3",
+            "hours": "12.5",
+            "skills": "elderly_care;general",
+            "party_member": "false",
+        },
     ],
     "social_workers": [
-        {"worker_id": "W1", "base_unit": "U1", "hours": "80", "skills": "mental_health;elderly_care",
-         "org_id": "O1", "max_units": "3", "cost_per_hour": "35"},
+        {
+            "worker_id": "W1",
+            "base_unit": "U1",
+            "hours": "80",
+            "skills": "mental_health;elderly_care",
+            "org_id": "O1",
+            "max_units": "3",
+            "cost_per_hour": "35",
+        },
     ],
     "organizations": [
-        {"org_id": "O1", "name": "阳光社工服务中心", "base_unit": "U1", "capacity": "10", "fixed_cost": "2000",
-         "skills": "elderly_care"},
+        {
+            "org_id": "O1",
+            "name": "阳光社工服务中心",
+            "base_unit": "U1",
+            "capacity": "10",
+            "fixed_cost": "2000",
+            "skills": "elderly_care",
+        },
     ],
     "programs": [
-        {"program_id": "P1", "org_id": "O1", "category": "elderly_care", "output_per_instance": "10",
-         "fixed_cost": "500", "worker_hours": "2", "volunteer_hours": "4", "eligible_units": "U1;U2"},
+        {
+            "program_id": "P1",
+            "org_id": "O1",
+            "category": "elderly_care",
+            "output_per_instance": "10",
+            "fixed_cost": "500",
+            "worker_hours": "2",
+            "volunteer_hours": "4",
+            "eligible_units": "U1;U2",
+        },
     ],
     "charity": [
-        {"lot_id": "L1", "donor": "慈善总会", "kind": "funds", "quantity": "5000", "item": "", "category": "relief",
-         "town": "", "unit_id": "", "expires": ""},
-        {"lot_id": "L2", "donor": "超市", "kind": "goods", "quantity": "30", "item": "rice", "category": "",
-         "town": "Dongcheng", "unit_id": "", "expires": "2026-12-20"},
+        {
+            "lot_id": "L1",
+            "donor": "慈善总会",
+            "kind": "funds",
+            "quantity": "5000",
+            "item": "",
+            "category": "relief",
+            "town": "",
+            "unit_id": "",
+            "expires": "",
+        },
+        {
+            "lot_id": "L2",
+            "donor": "超市",
+            "kind": "goods",
+            "quantity": "30",
+            "item": "rice",
+            "category": "",
+            "town": "Dongcheng",
+            "unit_id": "",
+            "expires": "2026-12-20",
+        },
     ],
     "reach": [
         {"provider_id": "W1", "unit_id": "U1", "cost_per_unit": "", "load_per_unit": ""},
@@ -86,17 +172,26 @@ def _grid(rows: list[dict[str, str]], header: list[str] | None) -> list[list[str
     return [header] + [[str(r.get(h, "")) for h in header] for r in rows]
 
 
-def write_scenario(root: Path, *, fmt: str = "csv", config: dict | None = None,
-                   tables: dict[str, list[dict[str, str]]] | None = None, drop: tuple[str, ...] = (),
-                   encoding: str = "utf-8") -> Path:
+def write_scenario(
+    root: Path,
+    *,
+    fmt: str = "csv",
+    config: dict | None = None,
+    tables: dict[str, list[dict[str, str]]] | None = None,
+    drop: tuple[str, ...] = (),
+    encoding: str = "utf-8",
+) -> Path:
     """Write the tiny scenario (with ``tables`` replacing some tables' rows, ``drop`` leaving tables out)
     into ``root``: ``root/scenario.yaml`` and ``root/data/<table>.csv`` (``fmt="csv"``) or
     ``root/data.xlsx`` (``fmt="xlsx"``). Returns the config path."""
     root.mkdir(parents=True, exist_ok=True)
     cfg = _merge(copy.deepcopy(TINY_CONFIG), config or {})
     data = {**copy.deepcopy(TINY_TABLES), **(tables or {})}
-    grids = {name: _grid(rows, None if rows else list(TINY_TABLES[name][0])) for name, rows in data.items()
-             if name not in drop}
+    grids = {
+        name: _grid(rows, None if rows else list(TINY_TABLES[name][0]))
+        for name, rows in data.items()
+        if name not in drop
+    }
     if fmt == "csv":
         folder = root / "data"
         folder.mkdir(exist_ok=True)
@@ -162,7 +257,12 @@ def desk_tables() -> dict:
     tables["volunteers"][1].update({"姓名": "李明", "联系电话": "13700003333", "备注": ""})
     tables["social_workers"][0].update({"姓名": "王芳", "联系电话": PHONE_W1})
     for u in tables["units"]:
-        u.update({"联系人": "赵书记" if u["unit_id"] == "U1" else "钱主任", "联系电话": PHONE_U1 if u["unit_id"] == "U1" else ""})
+        u.update(
+            {
+                "联系人": "赵书记" if u["unit_id"] == "U1" else "钱主任",
+                "联系电话": PHONE_U1 if u["unit_id"] == "U1" else "",
+            }
+        )
     tables["charity"][0].update({"联系人": "孙会长", "联系电话": PHONE_L1})
     tables["charity"][1].update({"联系人": "", "联系电话": ""})
     return tables

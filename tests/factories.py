@@ -40,8 +40,10 @@ def canonical(name: str, rows: list[dict]) -> pd.DataFrame:
             if col.type == "bool":
                 df[col.name] = df[col.name].fillna(False).astype(bool)
             if col.type == "list":
-                df[col.name] = [tuple(v) if isinstance(v, (list, tuple)) else tuple(s for s in str(v).split(";") if s)
-                                for v in df[col.name]]
+                df[col.name] = [
+                    tuple(v) if isinstance(v, (list, tuple)) else tuple(s for s in str(v).split(";") if s)
+                    for v in df[col.name]
+                ]
             continue
         if col.type in ("float", "int"):
             df[col.name] = np.nan if col.default is None else float(col.default)
@@ -74,5 +76,13 @@ def make_scenario(config: dict | None = None, **tables: list[dict]) -> Scenario:
 
 
 def unit(uid: str, x: float = 0.0, y: float = 0.0, town: str = "T", **kw) -> dict:
-    return {"unit_id": uid, "name": kw.pop("name", uid), "town": town, "kind": kw.pop("kind", "community"),
-            "population": kw.pop("population", 1000), "x_km": x, "y_km": y, **kw}
+    return {
+        "unit_id": uid,
+        "name": kw.pop("name", uid),
+        "town": town,
+        "kind": kw.pop("kind", "community"),
+        "population": kw.pop("population", 1000),
+        "x_km": x,
+        "y_km": y,
+        **kw,
+    }

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_data_md_is_generated_from_the_schema():
     assert (ROOT / "docs" / "data.md").read_text(encoding="utf-8") == render(), (
-        "docs/data.md is out of step: run `python -m linkage_opt.inputs.docgen > docs/data.md`")
+        "docs/data.md is out of step: run `python -m linkage_opt.inputs.docgen > docs/data.md`"
+    )
 
 
 def test_every_config_key_is_documented():
@@ -21,11 +22,26 @@ def test_every_config_key_is_documented():
 
 def test_model_md_names_every_row_block_the_code_builds():
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
-    for block in ("coverage", "service", "arrivals", "pool_balance", "capacity", "member_capacity", "program_output",
-                  "pool_funds", "org_link_flow", "org_link_case", "org_link_program", "worker_units", "worker_link_flow",
-                  "worker_link_case",
-                  *(rule.KEY for rule in RULES), "equity",
-                  "new_pairing_link", "new_pairings"):
+    for block in (
+        "coverage",
+        "service",
+        "arrivals",
+        "pool_balance",
+        "capacity",
+        "member_capacity",
+        "program_output",
+        "pool_funds",
+        "org_link_flow",
+        "org_link_case",
+        "org_link_program",
+        "worker_units",
+        "worker_link_flow",
+        "worker_link_case",
+        *(rule.KEY for rule in RULES),
+        "equity",
+        "new_pairing_link",
+        "new_pairings",
+    ):
         assert f"`{block}`" in text, f"docs/model.md does not mention row block {block}"
 
 

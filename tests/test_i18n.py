@@ -28,15 +28,28 @@ def _catalog():
 
 
 def test_no_untranslated_or_fuzzy_entry():
-    bad = [m.id for m in _catalog() if m.id and (m.fuzzy or not all(m.string if isinstance(m.string, tuple)
-                                                                      else [m.string]))]
+    bad = [
+        m.id
+        for m in _catalog()
+        if m.id and (m.fuzzy or not all(m.string if isinstance(m.string, tuple) else [m.string]))
+    ]
     assert not bad, bad
 
 
 def test_every_message_in_the_code_is_in_the_catalog(tmp_path):
     pot = tmp_path / "messages.pot"
-    cmd = [str(Path(sys.executable).with_name("pybabel")), "extract", "-F", str(ROOT / "babel.cfg"),
-           "--no-default-keywords", *[f"-k{k}" for k in KEYWORDS], "--no-location", "-o", str(pot), "."]
+    cmd = [
+        str(Path(sys.executable).with_name("pybabel")),
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "--no-default-keywords",
+        *[f"-k{k}" for k in KEYWORDS],
+        "--no-location",
+        "-o",
+        str(pot),
+        ".",
+    ]
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         extracted = read_po(f)
@@ -47,8 +60,11 @@ def test_every_message_in_the_code_is_in_the_catalog(tmp_path):
 
 def test_placeholders_match():
     names = re.compile(r"\{(\w*)")
-    bad = [m.id for m in _catalog() if m.id and isinstance(m.id, str)
-           and set(names.findall(m.id)) != set(names.findall(m.string))]
+    bad = [
+        m.id
+        for m in _catalog()
+        if m.id and isinstance(m.id, str) and set(names.findall(m.id)) != set(names.findall(m.string))
+    ]
     assert not bad, bad
 
 
@@ -57,7 +73,7 @@ def test_chinese_messages_have_no_stray_english():
     for m in _catalog():
         if not m.id:
             continue
-        for s in (m.string if isinstance(m.string, tuple) else (m.string,)):
+        for s in m.string if isinstance(m.string, tuple) else (m.string,):
             left = latin_left(s)
             if left:
                 bad[s] = left
@@ -83,14 +99,18 @@ def test_every_help_in_chinese_has_no_stray_english(monkeypatch):
     bad = {}
     root = typer.main.get_command(app)
     for path in _walk(root):
-        cmd = _command(root, path)      # its arguments' and subcommands' names are ids, as the user types them
+        cmd = _command(root, path)  # its arguments' and subcommands' names are ids, as the user types them
         names = {p.name for p in cmd.params if p.name} | set(getattr(cmd, "commands", {}))
         r = CliRunner().invoke(app, ["--lang", "zh", *path, "--help"])
         assert r.exit_code == 0, (path, r.output)
         body = "\n".join(line for line in r.output.splitlines() if not line.strip().startswith(("Usage", "用法")))
-        body = re.sub(r"--[\w-]+|\[[^\]]*\]|<[^>]*>|\b[A-Z_]{2,}\b", " ", body)   # options, defaults, metavars
-        left = [w for w in latin_left(body) if w.lower() not in {"usage", "text", "float", "integer", "path",
-                                                                 "command", "args", "options"} and w not in names]
+        body = re.sub(r"--[\w-]+|\[[^\]]*\]|<[^>]*>|\b[A-Z_]{2,}\b", " ", body)  # options, defaults, metavars
+        left = [
+            w
+            for w in latin_left(body)
+            if w.lower() not in {"usage", "text", "float", "integer", "path", "command", "args", "options"}
+            and w not in names
+        ]
         if left:
             bad[" ".join(path)] = sorted(set(left))
     assert not bad, bad
@@ -101,7 +121,7 @@ def test_lang_on_the_root_command(tiny_scenario):
     assert r.exit_code == 0 and "规划一个区的社会资源" in r.output and "选项" in r.output
     r = CliRunner().invoke(app, ["--lang", "zh", "validate", str(tiny_scenario)])
     assert r.exit_code == 0 and "通过" in r.output
-    r = CliRunner().invoke(app, ["validate", str(tiny_scenario)])       # and English again
+    r = CliRunner().invoke(app, ["validate", str(tiny_scenario)])  # and English again
     assert r.exit_code == 0 and "OK" in r.output
     r = CliRunner().invoke(app, ["--lang", "fr", "validate", str(tiny_scenario)])
     assert r.exit_code == 2
@@ -129,8 +149,13 @@ def test_a_problem_carries_its_message_id_and_parameters(tmp_path):
     from linkage_opt.errors import Problem
     from linkage_opt.i18n import Msg
 
-    p = Problem("needs.csv", 3, "unit_id", Msg("unknown {noun} {el!r}", noun=Msg("unit"), el="U9"),
-                hint=Msg("it must be one of {listing}", listing="U1, U2"))
+    p = Problem(
+        "needs.csv",
+        3,
+        "unit_id",
+        Msg("unknown {noun} {el!r}", noun=Msg("unit"), el="U9"),
+        hint=Msg("it must be one of {listing}", listing="U1, U2"),
+    )
     assert p.msgid == "unknown {noun} {el!r}" and p.params["el"] == "U9"
     assert str(p) == "needs.csv, row 3, column unit_id: unknown unit 'U9' -- hint: it must be one of U1, U2"
     assert p.render("zh") == "needs.csv，第 3 行，列 unit_id：未知的单位 'U9' —— 提示：必须是以下之一：U1, U2"
@@ -162,12 +187,13 @@ def test_chinese_help_wraps_to_the_terminal_width_not_at_80(monkeypatch, columns
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert max(_display_width(line) for line in lines) <= columns
-    help_zh = i18n._("Plan the parts of a units column (town, county, ...) separately on Dask and merge them "
-                     "(docs/model.md).", "zh")
+    help_zh = i18n._(
+        "Plan the parts of a units column (town, county, ...) separately on Dask and merge them (docs/model.md).", "zh"
+    )
     assert _display_width(help_zh) > 80
     whole = [line for line in lines if help_zh in line]
     assert bool(whole) == (columns == 160), (columns, help_zh)
-    if columns == 80:       # wrapped: its first words are on one line, its last on another
+    if columns == 80:  # wrapped: its first words are on one line, its last on another
         assert any(help_zh[:8] in line for line in lines) and any(help_zh[-8:] in line for line in lines)
 
 
@@ -181,7 +207,7 @@ def test_no_regex_translation_is_left():
     assert not users, users
     i18n.MISSES.clear()
     assert i18n.render("not a message id of ours", "zh") == "not a message id of ours"
-    assert i18n.MISSES == ["not a message id of ours"]          # shown as it is, and recorded
+    assert i18n.MISSES == ["not a message id of ours"]  # shown as it is, and recorded
     i18n.MISSES.clear()
 
 
@@ -191,10 +217,17 @@ def test_pydantic_errors_are_messages_of_the_catalog():
 
     from linkage_opt.inputs.config import PYDANTIC_MESSAGES, Config, pydantic_message
 
-    bad = {"period": 5, "data": [1], "zz": 1, "reach": 3, "tables": {"x": 1},
-           "categories": {"a": {"weight": "x", "professional": "maybe", "hours_per_unit": float("inf")}},
-           "objective": {"mode": "x", "order": "abc"}, "equity": {"floor": -1},
-           "solver": {"threads": 1.5, "seed": "9" * 30, "time_limit": -1, "mip_gap": 5, "backend": "gurobi"}}
+    bad = {
+        "period": 5,
+        "data": [1],
+        "zz": 1,
+        "reach": 3,
+        "tables": {"x": 1},
+        "categories": {"a": {"weight": "x", "professional": "maybe", "hours_per_unit": float("inf")}},
+        "objective": {"mode": "x", "order": "abc"},
+        "equity": {"floor": -1},
+        "solver": {"threads": 1.5, "seed": "9" * 30, "time_limit": -1, "mip_gap": 5, "backend": "gurobi"},
+    }
     with pytest.raises(PydanticValidationError) as info:
         Config.model_validate(bad)
     errors = info.value.errors()
@@ -212,8 +245,9 @@ def test_pydantic_errors_are_messages_of_the_catalog():
 @pytest.fixture(scope="module")
 def sample_plan_zh(tmp_path_factory):
     out = tmp_path_factory.mktemp("zhugen_zh") / "plan"
-    r = CliRunner().invoke(app, ["plan", str(ROOT / "configs" / "zhugen.yaml"), "--out", str(out), "--lang", "zh",
-                                 "--time-limit", "600"])
+    r = CliRunner().invoke(
+        app, ["plan", str(ROOT / "configs" / "zhugen.yaml"), "--out", str(out), "--lang", "zh", "--time-limit", "600"]
+    )
     assert r.exit_code == 0, r.output
     return out
 
@@ -242,14 +276,16 @@ def test_explain_in_chinese_shows_chinese_reasons(sample_plan_zh, monkeypatch):
     assert len(ex), "the sample plan leaves some needs unmet: their reasons are what is checked"
     sc = load_scenario(ROOT / "configs" / "zhugen.yaml")
     ids = {str(v) for col in ("unit_id", "name") for v in sc.units[col]} | set(sc.config.categories)
-    ids |= {str(v) for t in ("volunteers", "social_workers", "organizations", "charity") for v in getattr(sc, t).iloc[:, 0]}
+    ids |= {
+        str(v) for t in ("volunteers", "social_workers", "organizations", "charity") for v in getattr(sc, t).iloc[:, 0]
+    }
     ids |= set(ex["reason_code"]) | set(ex["need_id"])
 
     def left(text: str) -> list[str]:
         return [w for w in latin_left(text) if w not in ids and not any(w in i for i in ids)]
 
     i18n.MISSES.clear()
-    monkeypatch.setattr(commands, "console", Console(width=2000))     # one line a row: each reason whole
+    monkeypatch.setattr(commands, "console", Console(width=2000))  # one line a row: each reason whole
     r = CliRunner().invoke(app, ["explain", str(sample_plan_zh), "--lang", "zh"])
     assert r.exit_code == 0, r.output
     assert not i18n.MISSES, i18n.MISSES

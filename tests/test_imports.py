@@ -19,10 +19,12 @@ def test_no_module_imports_the_package_that_imports_it():
     for path in PKG.rglob("*.py"):
         if path == PKG / "__init__.py":
             continue
-        depth = len(path.relative_to(PKG).parts) - 1          # 0 for linkage_opt/x.py
+        depth = len(path.relative_to(PKG).parts) - 1  # 0 for linkage_opt/x.py
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
-                to_root = (node.level == depth + 1 and not node.module) or (node.level == 0 and node.module == "linkage_opt")
+                to_root = (node.level == depth + 1 and not node.module) or (
+                    node.level == 0 and node.module == "linkage_opt"
+                )
                 if to_root:
                     bad += [f"{path.relative_to(PKG)}: {a.name}" for a in node.names if not _is_module(PKG, a.name)]
             elif isinstance(node, ast.Import):

@@ -41,22 +41,27 @@ def test_solve_refuses_a_negative_need_set_with_dataclasses_replace(sc, tmp_path
     tables = {**TINY_TABLES, "needs": [dict(r) for r in TINY_TABLES["needs"]]}
     tables["needs"][1]["quantity"] = "-7"
     expected = _cli_problem_lines(tmp_path, monkeypatch, tables)
-    assert [g.replace(str(sc.config_path.parent), "") for g in got] == \
-           [e.replace(str(tmp_path / "cli"), "") for e in expected], (got, expected)
-    assert got[0].endswith("data/needs.csv, row 3, column quantity: must not be negative (value: '-7') -- hint: "
-                           "give 0 or more")
+    assert [g.replace(str(sc.config_path.parent), "") for g in got] == [
+        e.replace(str(tmp_path / "cli"), "") for e in expected
+    ], (got, expected)
+    assert got[0].endswith(
+        "data/needs.csv, row 3, column quantity: must not be negative (value: '-7') -- hint: give 0 or more"
+    )
 
 
-@pytest.mark.parametrize("table, change, expect", [
-    ("needs", lambda f: f.drop(columns="quantity"), "column quantity: missing required column 'quantity'"),
-    ("needs", lambda f: f.assign(unit_id="U9"), "column unit_id: unknown unit 'U9'"),
-    ("needs", lambda f: f.assign(tier="urgent"), "column tier: 'urgent' is not one of"),
-    ("volunteers", lambda f: f.assign(hours=float("inf")), "column hours: not a finite number"),
-    ("charity", lambda f: f.assign(quantity=1e308), "column quantity: is larger than the limit of 1e+12"),
-    ("charity", lambda f: f.assign(expires=pd.Timestamp("2250-01-01")), "column expires: the date is outside"),
-    ("units", lambda f: f.iloc[:0], "the units table has no rows"),
-    ("reach", lambda f: f.assign(provider_id="nobody"), "column provider_id: unknown provider 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "table, change, expect",
+    [
+        ("needs", lambda f: f.drop(columns="quantity"), "column quantity: missing required column 'quantity'"),
+        ("needs", lambda f: f.assign(unit_id="U9"), "column unit_id: unknown unit 'U9'"),
+        ("needs", lambda f: f.assign(tier="urgent"), "column tier: 'urgent' is not one of"),
+        ("volunteers", lambda f: f.assign(hours=float("inf")), "column hours: not a finite number"),
+        ("charity", lambda f: f.assign(quantity=1e308), "column quantity: is larger than the limit of 1e+12"),
+        ("charity", lambda f: f.assign(expires=pd.Timestamp("2250-01-01")), "column expires: the date is outside"),
+        ("units", lambda f: f.iloc[:0], "the units table has no rows"),
+        ("reach", lambda f: f.assign(provider_id="nobody"), "column provider_id: unknown provider 'nobody'"),
+    ],
+)
 def test_solve_validates_every_kind_of_change(sc, table, change, expect):
     bad = dataclasses.replace(sc, tables={**sc.tables, table: change(sc.tables[table])})
     with pytest.raises(lo.ValidationError) as info:
@@ -93,24 +98,27 @@ def test_a_loaded_scenario_is_not_validated_twice(sc, monkeypatch):
     assert again.is_validated and load.validate_scenario(again) is again
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda f: f.loc.__setitem__((0, "quantity"), -7),
-    lambda f: f.iloc.__setitem__((0, 3), -7),
-    lambda f: f.at.__setitem__((0, "quantity"), -7),
-    lambda f: f.iat.__setitem__((0, 3), -7),
-    lambda f: f.__setitem__("quantity", 0),
-    lambda f: setattr(f, "quantity", 0),
-    lambda f: f.__delitem__("quantity"),
-    lambda f: f.insert(0, "x", 1),
-    lambda f: f.pop("quantity"),
-    lambda f: f.fillna(0, inplace=True),
-    lambda f: f.replace(40.0, -7.0, inplace=True),
-    lambda f: f.sort_values("quantity", inplace=True),
-    lambda f: f.drop(columns="tier", inplace=True),
-    lambda f: f.mask(f.isna(), inplace=True),
-    lambda f: setattr(f, "index", [9, 8, 7]),
-    lambda f: setattr(f, "columns", list("abcdef")),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda f: f.loc.__setitem__((0, "quantity"), -7),
+        lambda f: f.iloc.__setitem__((0, 3), -7),
+        lambda f: f.at.__setitem__((0, "quantity"), -7),
+        lambda f: f.iat.__setitem__((0, 3), -7),
+        lambda f: f.__setitem__("quantity", 0),
+        lambda f: setattr(f, "quantity", 0),
+        lambda f: f.__delitem__("quantity"),
+        lambda f: f.insert(0, "x", 1),
+        lambda f: f.pop("quantity"),
+        lambda f: f.fillna(0, inplace=True),
+        lambda f: f.replace(40.0, -7.0, inplace=True),
+        lambda f: f.sort_values("quantity", inplace=True),
+        lambda f: f.drop(columns="tier", inplace=True),
+        lambda f: f.mask(f.isna(), inplace=True),
+        lambda f: setattr(f, "index", [9, 8, 7]),
+        lambda f: setattr(f, "columns", list("abcdef")),
+    ],
+)
 def test_scenario_tables_cannot_be_changed_in_place(sc, mutate):
     before = sc.needs.copy()
     with pytest.raises(TypeError, match="scenario tables are read-only"):
@@ -121,12 +129,12 @@ def test_scenario_tables_cannot_be_changed_in_place(sc, mutate):
 def test_arrays_and_derived_frames_cannot_reach_back_into_the_scenario(sc):
     before = sc.needs.copy()
     with pytest.raises(ValueError):
-        sc.needs["quantity"].to_numpy()[0] = -7          # copy-on-write: a read-only view
+        sc.needs["quantity"].to_numpy()[0] = -7  # copy-on-write: a read-only view
     with pytest.raises(ValueError):
         sc.needs["quantity"].values[0] = -7
-    derived = sc.needs[sc.needs["quantity"] > 0]      # a plain, writable DataFrame ...
+    derived = sc.needs[sc.needs["quantity"] > 0]  # a plain, writable DataFrame ...
     assert type(derived) is pd.DataFrame and not isinstance(sc.needs.copy(), ReadOnlyFrame)
-    derived.loc[derived.index[0], "quantity"] = -7    # ... whose changes stay in it
+    derived.loc[derived.index[0], "quantity"] = -7  # ... whose changes stay in it
     col = sc.needs["quantity"]
     col.iloc[0] = -7
     pd.testing.assert_frame_equal(pd.DataFrame(sc.needs), before)
@@ -135,7 +143,7 @@ def test_arrays_and_derived_frames_cannot_reach_back_into_the_scenario(sc):
 def test_a_frame_handed_to_a_scenario_is_not_changed_through_it_later(sc):
     needs = sc.needs.copy()
     new = sc.replace(needs=needs)
-    needs.loc[0, "quantity"] = -7                     # the caller's own frame, after the fact
+    needs.loc[0, "quantity"] = -7  # the caller's own frame, after the fact
     assert float(new.needs.loc[0, "quantity"]) == 40.0
 
 

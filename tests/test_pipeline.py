@@ -32,8 +32,13 @@ def _workbook_cells(path: Path) -> dict:
 
     book = openpyxl.load_workbook(path, read_only=True)
     try:
-        return {ws.title: [tuple(_TIMES.sub("<time>", v) if isinstance(v, str) else v for v in r)
-                           for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+        return {
+            ws.title: [
+                tuple(_TIMES.sub("<time>", v) if isinstance(v, str) else v for v in r)
+                for r in ws.iter_rows(values_only=True)
+            ]
+            for ws in book.worksheets
+        }
     finally:
         book.close()
 
@@ -48,7 +53,7 @@ def _contents(folder: Path) -> dict[str, object]:
             out[f.name] = _untimed(json.loads(f.read_text(encoding="utf-8")))
         elif f.suffix == ".xlsx":
             out[f.name] = _workbook_cells(f)
-        elif f.suffix == ".pdf":     # Chromium's rendering of sheets.html (compared there): present in both
+        elif f.suffix == ".pdf":  # Chromium's rendering of sheets.html (compared there): present in both
             out[f.name] = "pdf"
         else:
             out[f.name] = _TIMES.sub("<time>", f.read_text(encoding="utf-8-sig"))
@@ -58,8 +63,11 @@ def _contents(folder: Path) -> dict[str, object]:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_library_writes_the_folder_the_cli_writes(tiny_scenario, tmp_path, lang):
     by_cli = tmp_path / "cli"
-    r = CliRunner().invoke(app, ["plan", str(tiny_scenario), "--out", str(by_cli), "--time-limit", "30",
-                                 "--lang", lang], terminal_width=200)
+    r = CliRunner().invoke(
+        app,
+        ["plan", str(tiny_scenario), "--out", str(by_cli), "--time-limit", "30", "--lang", lang],
+        terminal_width=200,
+    )
     assert r.exit_code == 0, r.output
     by_lib = tmp_path / "lib"
     plan = lo.solve(lo.load_scenario(tiny_scenario), time_limit=30)
@@ -67,8 +75,18 @@ def test_the_library_writes_the_folder_the_cli_writes(tiny_scenario, tmp_path, l
 
     names = sorted(p.name for p in by_cli.iterdir())
     assert names == sorted(p.name for p in by_lib.iterdir())
-    assert {"allocations.csv", "coverage.csv", "providers.csv", "programs.csv", "summary.json", "explanations.csv",
-            "marginal_values.csv", "plan.xlsx", "report.html", "sheets.html"} <= set(names)
+    assert {
+        "allocations.csv",
+        "coverage.csv",
+        "providers.csv",
+        "programs.csv",
+        "summary.json",
+        "explanations.csv",
+        "marginal_values.csv",
+        "plan.xlsx",
+        "report.html",
+        "sheets.html",
+    } <= set(names)
     cli_files, lib_files = _contents(by_cli), _contents(by_lib)
     for name in names:
         assert cli_files[name] == lib_files[name], name
@@ -78,7 +96,12 @@ def test_write_without_desk_writes_the_plans_own_files_only(tiny_scenario, tmp_p
     plan = lo.solve(lo.load_scenario(tiny_scenario), time_limit=30)
     plan.write(tmp_path / "p")
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
-        "allocations.csv", "coverage.csv", "programs.csv", "providers.csv", "summary.json"]
+        "allocations.csv",
+        "coverage.csv",
+        "programs.csv",
+        "providers.csv",
+        "summary.json",
+    ]
     plan.write(tmp_path / "q", explain=True)
     assert {"explanations.csv", "marginal_values.csv"} <= {p.name for p in (tmp_path / "q").iterdir()}
 
@@ -92,8 +115,9 @@ def test_frames_in_and_frames_out(tiny_scenario, tmp_path):
     plan.write(tmp_path / "plan", desk=True, lang="zh")
     back = lo.Plan.read(tmp_path / "plan")
     for name, frame in plan.tables().items():
-        pd.testing.assert_frame_equal(back.tables()[name].reset_index(drop=True), frame.reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            back.tables()[name].reset_index(drop=True), frame.reset_index(drop=True), check_dtype=False
+        )
     assert (tmp_path / "plan" / "report.html").exists() and "explanations.csv" in back.extras
 
 
@@ -125,10 +149,9 @@ def test_every_reader_of_a_plan_folder_reads_it_through_plan_read(tiny_scenario,
     p = cli._read_plan_dir(out)
     _, q = cli_runs.load_plan(str(out), tmp_path / "runs")
     assert calls == [out, out]
-    assert set(p) == {"summary", "allocations", "coverage", "providers", "programs", "explanations",
-                      "marginal_values"}
+    assert set(p) == {"summary", "allocations", "coverage", "providers", "programs", "explanations", "marginal_values"}
     for name, cols in COLUMN_KINDS.items():
-        for col, kind in cols if len(p[name]) else ():   # (an empty table has no types to read)
+        for col, kind in cols if len(p[name]) else ():  # (an empty table has no types to read)
             assert pd.api.types.is_numeric_dtype(p[name][col]) == (kind != "str"), (name, col)
         pd.testing.assert_frame_equal(p[name], q[name])
     assert CliRunner().invoke(app, ["check", str(out)]).exit_code == 0

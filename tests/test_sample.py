@@ -34,8 +34,9 @@ def test_csv_and_workbook_give_the_same_tables():
 def sample_plan(tmp_path_factory):
     out = tmp_path_factory.mktemp("zhugen") / "plan"
     # a generous time limit: CI machines may be slower or busy; the plan must still be proven optimal
-    r = CliRunner().invoke(app, ["plan", str(CSV), "--out", str(out), "--baseline", "--time-limit", "600"],
-                           terminal_width=160)
+    r = CliRunner().invoke(
+        app, ["plan", str(CSV), "--out", str(out), "--baseline", "--time-limit", "600"], terminal_width=160
+    )
     assert r.exit_code == 0, r.output
     return out
 
@@ -46,9 +47,15 @@ def test_sample_plan_is_optimal_and_every_rule_holds(sample_plan):
     summary = json.loads((sample_plan / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "optimal"
     assert summary["metrics"]["guaranteed_met"] == summary["metrics"]["guaranteed_needs"]
-    tables = {n: pd.read_csv(sample_plan / f"{n}.csv", encoding="utf-8-sig", keep_default_na=False,
-                             dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str})
-              for n in ("allocations", "coverage", "providers", "programs")}
+    tables = {
+        n: pd.read_csv(
+            sample_plan / f"{n}.csv",
+            encoding="utf-8-sig",
+            keep_default_na=False,
+            dtype={"need_id": str, "program_id": str, "unit_id": str, "provider_id": str},
+        )
+        for n in ("allocations", "coverage", "providers", "programs")
+    }
     assert not check_plan(load_scenario(CSV), tables, summary)
 
 
@@ -65,10 +72,12 @@ def test_sample_plan_gives_the_workbook_and_report_in_both_languages(sample_plan
     coverage = f"{summary['metrics']['weighted_coverage'] * 100:.1f}%"
     r = CliRunner().invoke(app, ["report", str(sample_plan), "--lang", "zh", "--out", str(tmp_path / "zh")])
     assert r.exit_code == 0, r.output
-    for lang, folder, sheet, words in (("en", sample_plan, "Coverage", ("Headline figures", "Elderly care")),
-                                       ("zh", tmp_path / "zh", "需求满足", ("核心指标", "养老服务", "兜底保障需求"))):
+    for lang, folder, sheet, words in (
+        ("en", sample_plan, "Coverage", ("Headline figures", "Elderly care")),
+        ("zh", tmp_path / "zh", "需求满足", ("核心指标", "养老服务", "兜底保障需求")),
+    ):
         wb = openpyxl.load_workbook(folder / "plan.xlsx")
         n_needs = len((sample_plan / "coverage.csv").read_text(encoding="utf-8-sig").splitlines()) - 1
-        assert wb[sheet].max_row == 1 + n_needs, lang     # header + one row per need
+        assert wb[sheet].max_row == 1 + n_needs, lang  # header + one row per need
         html = (folder / "report.html").read_text(encoding="utf-8")
         assert coverage in html and all(w in html for w in words), lang

@@ -8,7 +8,8 @@ import re
 # What may stay in Latin letters inside a Chinese message: ids, keys, values, option names, file names and
 # units -- a placeholder, text in quotes or backticks, --options, identifiers with _ . / or digits, file names,
 # upper-case acronyms and a few product names.
-ALLOWED = re.compile(r"""
+ALLOWED = re.compile(
+    r"""
     \{[^}]*\}                        # a placeholder
   | `[^`]*` | '[^']*' | "[^"]*" | “[^”]*”   # quoted: a key, value or command
   | [\w.]*\[[^\]]*\][\w.]*             # rich markup, or a literal with brackets: [a, b, value], table[column=value].column
@@ -22,7 +23,9 @@ ALLOWED = re.compile(r"""
         en|zh|lambda_max|lots|max|min|vs|A|B|s|[a-z]|
         validate|plan|explain|check|whatif|generate|template|report|run|runs|list|show|diff|publish|restore|weights|
         sweep|config|λmax)\b
-""", re.X)
+""",
+    re.X,
+)
 
 
 def latin_left(text: str) -> list[str]:

@@ -65,7 +65,9 @@ TEXT: dict[str, str] = {
     "y.guaranteed": N_("guaranteed needs met"),
     "y.lowest": N_("lowest unit ratio"),
     "y.score": N_("weighted score (own weights)"),
-    "y.note": N_("Coverage within a category is covered / need in its own unit of measure; a tier's and a unit's coverage is the plain mean over its categories, so these figures do not move when weights change. The weighted score uses each variant's own weights: compare it within a variant, not across."),
+    "y.note": N_(
+        "Coverage within a category is covered / need in its own unit of measure; a tier's and a unit's coverage is the plain mean over its categories, so these figures do not move when weights change. The weighted score uses each variant's own weights: compare it within a variant, not across."
+    ),
 }
 
 
@@ -78,6 +80,7 @@ def text(key: str, lang: str, /, **kw) -> str:
 # Numbers as people read them
 # ---------------------------------------------------------------------------------------------------
 
+
 def fmt_number(v, decimals: int = 2) -> str:
     """Thousands separated, at most ``decimals`` decimals, never scientific: 24,000; 9,805.34; 12.5."""
     if v is None:
@@ -88,7 +91,7 @@ def fmt_number(v, decimals: int = 2) -> str:
         return str(v)
     if not math.isfinite(f):
         return "∞" if f > 0 else "-" if f != f else "-∞"
-    if abs(f - round(f)) < 0.5 * 10 ** -decimals:
+    if abs(f - round(f)) < 0.5 * 10**-decimals:
         return f"{round(f):,.0f}"
     return f"{f:,.{decimals}f}".rstrip("0").rstrip(".")
 
@@ -141,6 +144,7 @@ def fmt_time(value, tz: str | None = None, seconds: bool = False) -> str:
 # The fixed yardstick
 # ---------------------------------------------------------------------------------------------------
 
+
 def _cat_ratios(cov: pd.DataFrame) -> pd.Series:
     """covered / need per category (categories with a positive need)."""
     g = cov.groupby(cov["category"].astype(str), sort=True)[["need", "covered"]].sum()
@@ -164,21 +168,32 @@ def yardstick(coverage: pd.DataFrame) -> dict:
     met = int((g["unmet"] <= TOL * g["need"].clip(lower=1.0)).sum())
     units = {str(u): _mean_ratio(c) for u, c in cov.groupby("unit_id", sort=True) if (c["need"] > 0).any()}
     low_unit = min(units, key=lambda u: (units[u], u)) if units else None
-    return {"coverage_by_tier": by_tier, "coverage_by_category": by_cat, "guaranteed_met": met,
-            "guaranteed_needs": int(len(g)), "lowest_unit_ratio": units[low_unit] if low_unit else 1.0,
-            "lowest_unit": low_unit, "weighted_score": float((cov["weight"] * cov["covered"]).sum())}
+    return {
+        "coverage_by_tier": by_tier,
+        "coverage_by_category": by_cat,
+        "guaranteed_met": met,
+        "guaranteed_needs": int(len(g)),
+        "lowest_unit_ratio": units[low_unit] if low_unit else 1.0,
+        "lowest_unit": low_unit,
+        "weighted_score": float((cov["weight"] * cov["covered"]).sum()),
+    }
 
 
-def yardstick_rows(sticks: list[dict], lang: str, category_label: Callable[[str], str] | None = None
-                   ) -> list[tuple[str, list[str]]]:
+def yardstick_rows(
+    sticks: list[dict], lang: str, category_label: Callable[[str], str] | None = None
+) -> list[tuple[str, list[str]]]:
     """(label, one cell per plan) rows for a table of several plans' yardsticks; the weighted score last."""
     label = category_label or (lambda c: c)
     tiers = [t for t in TIERS if any(t in s["coverage_by_tier"] for s in sticks)]
     cats = sorted({c for s in sticks for c in s["coverage_by_category"]})
-    rows = [(text("y.tier", lang, tier=L.tier(t, lang)), [fmt_ratio(s["coverage_by_tier"].get(t)) for s in sticks])
-            for t in tiers]
-    rows += [(text("y.category", lang, category=label(c)), [fmt_ratio(s["coverage_by_category"].get(c)) for s in sticks])
-             for c in cats]
+    rows = [
+        (text("y.tier", lang, tier=L.tier(t, lang)), [fmt_ratio(s["coverage_by_tier"].get(t)) for s in sticks])
+        for t in tiers
+    ]
+    rows += [
+        (text("y.category", lang, category=label(c)), [fmt_ratio(s["coverage_by_category"].get(c)) for s in sticks])
+        for c in cats
+    ]
     rows.append((text("y.guaranteed", lang), [f"{s['guaranteed_met']:,} / {s['guaranteed_needs']:,}" for s in sticks]))
     rows.append((text("y.lowest", lang), [fmt_ratio(s["lowest_unit_ratio"]) for s in sticks]))
     rows.append((text("y.score", lang), [fmt_ratio(s["weighted_score"], 2) for s in sticks]))
@@ -189,19 +204,28 @@ def yardstick_rows(sticks: list[dict], lang: str, category_label: Callable[[str]
 # What changed from plan A to plan B
 # ---------------------------------------------------------------------------------------------------
 
+
 def _num(v) -> float | None:
     try:
         f = float(v)
     except (TypeError, ValueError):
         return None
-    return f if math.isfinite(f) else None       # unlimited capacity: no number to compare
+    return f if math.isfinite(f) else None  # unlimited capacity: no number to compare
 
 
 def _needs(cov: pd.DataFrame) -> dict[str, dict]:
     names = ["" if isinstance(x, float) or x is None else str(x) for x in cov["unit_name"]]
-    return {str(i): {"need_id": str(i), "unit_id": str(u), "unit_name": n, "category": str(c), "tier": str(t),
-                     "quantity": float(q)}
-            for i, u, n, c, t, q in zip(cov["need_id"], cov["unit_id"], names, cov["category"], cov["tier"], cov["need"])}
+    return {
+        str(i): {
+            "need_id": str(i),
+            "unit_id": str(u),
+            "unit_name": n,
+            "category": str(c),
+            "tier": str(t),
+            "quantity": float(q),
+        }
+        for i, u, n, c, t, q in zip(cov["need_id"], cov["unit_id"], names, cov["category"], cov["tier"], cov["need"])
+    }
 
 
 def _providers(prov: pd.DataFrame) -> dict[tuple[str, str], float | None]:
@@ -210,8 +234,10 @@ def _providers(prov: pd.DataFrame) -> dict[tuple[str, str], float | None]:
 
 def _places(alloc: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
     a = alloc[alloc["provider_kind"].astype(str).isin(PEOPLE)]
-    a = a[(pd.to_numeric(a["quantity"], errors="coerce").fillna(0).abs() > TOL)
-          | (pd.to_numeric(a["load"], errors="coerce").fillna(0).abs() > TOL)]
+    a = a[
+        (pd.to_numeric(a["quantity"], errors="coerce").fillna(0).abs() > TOL)
+        | (pd.to_numeric(a["load"], errors="coerce").fillna(0).abs() > TOL)
+    ]
     out: dict[tuple[str, str], set[str]] = {}
     for k, p, u in zip(a["provider_kind"].astype(str), a["provider_id"].astype(str), a["unit_id"].astype(str)):
         out.setdefault((k, p), set()).add(u)
@@ -221,7 +247,9 @@ def _places(alloc: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
 def _served(alloc: pd.DataFrame) -> dict[str, set[tuple[str, str]]]:
     """unit -> providers (kind, id) that serve it."""
     out: dict[str, set[tuple[str, str]]] = {}
-    for k, p, u in zip(alloc["provider_kind"].astype(str), alloc["provider_id"].astype(str), alloc["unit_id"].astype(str)):
+    for k, p, u in zip(
+        alloc["provider_kind"].astype(str), alloc["provider_id"].astype(str), alloc["unit_id"].astype(str)
+    ):
         out.setdefault(u, set()).add((k, p))
     return out
 
@@ -244,8 +272,15 @@ def _budget(config: dict | None) -> float | None:
     return float(b["amount"])
 
 
-def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | None = None,
-            ref_a: str = "A", ref_b: str = "B", lot_uoms: dict[str, str] | None = None) -> dict:
+def changes(
+    a: dict,
+    b: dict,
+    config_a: dict | None = None,
+    config_b: dict | None = None,
+    ref_a: str = "A",
+    ref_b: str = "B",
+    lot_uoms: dict[str, str] | None = None,
+) -> dict:
     """What changed from plan ``a`` to plan ``b`` (each: table name -> DataFrame), JSON-ready.
 
     ``config_a``/``config_b``: each plan's config as ``Config.model_dump(mode="json")`` (weights, budget;
@@ -259,8 +294,14 @@ def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | Non
     na, nb = _needs(a["coverage"]), _needs(b["coverage"])
     needs = []
     for nid in sorted(set(nb) - set(na)):
-        needs.append({"change": "carried" if "@" in nid else "added", **nb[nid], "quantity_a": None,
-                      "quantity_b": nb[nid]["quantity"]})
+        needs.append(
+            {
+                "change": "carried" if "@" in nid else "added",
+                **nb[nid],
+                "quantity_a": None,
+                "quantity_b": nb[nid]["quantity"],
+            }
+        )
     for nid in sorted(set(na) - set(nb)):
         needs.append({"change": "removed", **na[nid], "quantity_a": na[nid]["quantity"], "quantity_b": None})
     for nid in sorted(set(na) & set(nb)):
@@ -268,8 +309,9 @@ def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | Non
         if abs(x["quantity"] - y["quantity"]) > TOL * max(1.0, x["quantity"]):
             needs.append({"change": "changed", **y, "quantity_a": x["quantity"], "quantity_b": y["quantity"]})
         if x["tier"] != y["tier"]:
-            needs.append({"change": "tier", **y, "tier_a": x["tier"], "quantity_a": x["quantity"],
-                          "quantity_b": y["quantity"]})
+            needs.append(
+                {"change": "tier", **y, "tier_a": x["tier"], "quantity_a": x["quantity"], "quantity_b": y["quantity"]}
+            )
     pa, pb = _providers(a["providers"]), _providers(b["providers"])
     providers = []
     for key in sorted(set(pa) | set(pb)):
@@ -278,13 +320,22 @@ def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | Non
             change = "added"
         elif key not in pb:
             change = "removed"
-        elif (ca is None) != (cb is None) or (ca is not None and cb is not None and abs(ca - cb) > TOL * max(1.0, abs(ca))):
+        elif (ca is None) != (cb is None) or (
+            ca is not None and cb is not None and abs(ca - cb) > TOL * max(1.0, abs(ca))
+        ):
             change = "changed"
         else:
             continue
-        providers.append({"change": change, "provider_kind": key[0], "provider_id": key[1], "capacity_a": ca,
-                          "capacity_b": cb, "uom": uoms.get(key[1], "") if key[0] == "charity" else
-                          "hours" if key[0] in PEOPLE else ""})
+        providers.append(
+            {
+                "change": change,
+                "provider_kind": key[0],
+                "provider_id": key[1],
+                "capacity_a": ca,
+                "capacity_b": cb,
+                "uom": uoms.get(key[1], "") if key[0] == "charity" else "hours" if key[0] in PEOPLE else "",
+            }
+        )
     settings = []
     ba, bb = _budget(config_a), _budget(config_b)
     if config_a is not None and config_b is not None and ba != bb:
@@ -302,15 +353,23 @@ def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | Non
 
     # -- people who changed units ----------------------------------------------------------------------
     la, lb = _places(a["allocations"]), _places(b["allocations"])
-    moved = [{"provider_kind": k, "provider_id": p, "units_a": sorted(la.get((k, p), set())),
-              "units_b": sorted(lb.get((k, p), set()))}
-             for k, p in sorted(set(la) | set(lb)) if la.get((k, p), set()) != lb.get((k, p), set())]
+    moved = [
+        {
+            "provider_kind": k,
+            "provider_id": p,
+            "units_a": sorted(la.get((k, p), set())),
+            "units_b": sorted(lb.get((k, p), set())),
+        }
+        for k, p in sorted(set(la) | set(lb))
+        if la.get((k, p), set()) != lb.get((k, p), set())
+    ]
 
     # -- units that gained or lost, each with the input changes that touch it -------------------------
     def per_cat(cov: pd.DataFrame) -> pd.DataFrame:
         c = cov.astype({"unit_id": str, "category": str})
         return c.groupby(["unit_id", "category"], sort=True).agg(
-            unit_name=("unit_name", "first"), need=("need", "sum"), covered=("covered", "sum"))
+            unit_name=("unit_name", "first"), need=("need", "sum"), covered=("covered", "sum")
+        )
 
     ga, gb = per_cat(a["coverage"]), per_cat(b["coverage"])
     m = ga.merge(gb, how="outer", left_index=True, right_index=True, suffixes=("_a", "_b"))
@@ -324,15 +383,25 @@ def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | Non
         uid = str(uid_key)
         rows = []
         for cat, r in zip(grp.index.get_level_values(1), (row for _, row in grp.iterrows())):
-            if abs(r["covered_b"] - r["covered_a"]) > TOL * max(1.0, r["need_a"], r["need_b"]) \
-                    or abs(r["need_b"] - r["need_a"]) > TOL * max(1.0, r["need_a"]):
-                rows.append({"category": cat, "need_a": r["need_a"], "need_b": r["need_b"],
-                             "covered_a": r["covered_a"], "covered_b": r["covered_b"],
-                             "ratio_a": r["covered_a"] / r["need_a"] if r["need_a"] > 0 else None,
-                             "ratio_b": r["covered_b"] / r["need_b"] if r["need_b"] > 0 else None})
+            if abs(r["covered_b"] - r["covered_a"]) > TOL * max(1.0, r["need_a"], r["need_b"]) or abs(
+                r["need_b"] - r["need_a"]
+            ) > TOL * max(1.0, r["need_a"]):
+                rows.append(
+                    {
+                        "category": cat,
+                        "need_a": r["need_a"],
+                        "need_b": r["need_b"],
+                        "covered_a": r["covered_a"],
+                        "covered_b": r["covered_b"],
+                        "ratio_a": r["covered_a"] / r["need_a"] if r["need_a"] > 0 else None,
+                        "ratio_b": r["covered_b"] / r["need_b"] if r["need_b"] > 0 else None,
+                    }
+                )
         if not rows:
             continue
-        name = next((str(x) for x in list(grp["unit_name_b"]) + list(grp["unit_name_a"]) if isinstance(x, str) and x), "")
+        name = next(
+            (str(x) for x in list(grp["unit_name_b"]) + list(grp["unit_name_a"]) if isinstance(x, str) and x), ""
+        )
 
         def ratio(side: str, g=grp) -> float | None:
             need, cov = g[f"need_{side}"], g[f"covered_{side}"]
@@ -345,24 +414,48 @@ def changes(a: dict, b: dict, config_a: dict | None = None, config_b: dict | Non
             if key in changed_providers:
                 causes.append(changed_providers[key])
         for mv in moved:
-            if (uid in mv["units_a"]) != (uid in mv["units_b"]) and (mv["provider_kind"], mv["provider_id"]) \
-                    not in changed_providers:
+            if (uid in mv["units_a"]) != (uid in mv["units_b"]) and (
+                mv["provider_kind"],
+                mv["provider_id"],
+            ) not in changed_providers:
                 causes.append({"change": "moved", **mv})
         causes += [weights[r["category"]] for r in rows if r["category"] in weights]
         causes += [s for s in settings if s["change"] in ("budget", "tier_weight")]
         direction = "gained" if sum(r["covered_b"] - r["covered_a"] for r in rows) > 0 else "lost"
         if ra is not None and rb is not None and abs(rb - ra) > TOL:
             direction = "gained" if rb > ra else "lost"
-        units.append({"unit_id": uid, "unit_name": name, "change": direction, "ratio_a": ra, "ratio_b": rb,
-                      "categories": rows, "causes": causes})
+        units.append(
+            {
+                "unit_id": uid,
+                "unit_name": name,
+                "change": direction,
+                "ratio_a": ra,
+                "ratio_b": rb,
+                "categories": rows,
+                "causes": causes,
+            }
+        )
+
     def order(u: dict) -> tuple:
         return (u["change"] != "lost", -abs(float(u["ratio_b"] or 0.0) - float(u["ratio_a"] or 0.0)), str(u["unit_id"]))
 
     units.sort(key=order)
-    labels = {c: {"en": (s or {}).get("label_en") or c, "zh": (s or {}).get("label") or c,
-                  "unit": (s or {}).get("unit") or ""} for c, s in cats.items()}
-    return {"a": ref_a, "b": ref_b, "units": units, "moved": moved,
-            "inputs": {"needs": needs, "providers": providers, "settings": settings}, "labels": labels}
+    labels = {
+        c: {
+            "en": (s or {}).get("label_en") or c,
+            "zh": (s or {}).get("label") or c,
+            "unit": (s or {}).get("unit") or "",
+        }
+        for c, s in cats.items()
+    }
+    return {
+        "a": ref_a,
+        "b": ref_b,
+        "units": units,
+        "moved": moved,
+        "inputs": {"needs": needs, "providers": providers, "settings": settings},
+        "labels": labels,
+    }
 
 
 def has_changes(ch: dict) -> bool:
@@ -373,6 +466,7 @@ def has_changes(ch: dict) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # In words
 # ---------------------------------------------------------------------------------------------------
+
 
 class _Words:
     def __init__(self, ch: dict, lang: str, unit_names: dict[str, str] | None = None):
@@ -404,8 +498,14 @@ class _Words:
         if n["change"] == "changed":
             return text("need_changed", lang, a=fmt_number(n["quantity_a"]), b=fmt_number(n["quantity_b"]), **kw)
         if n["change"] == "tier":
-            return text("tier_changed", lang, unit=kw["unit"], category=kw["category"],
-                        a=L.tier(n["tier_a"], lang), b=L.tier(n["tier"], lang))
+            return text(
+                "tier_changed",
+                lang,
+                unit=kw["unit"],
+                category=kw["category"],
+                a=L.tier(n["tier_a"], lang),
+                b=L.tier(n["tier"], lang),
+            )
         key = {"added": "need_added", "carried": "need_carried", "removed": "need_removed"}[n["change"]]
         return text(key, lang, q=fmt_number(n["quantity"]), tier=L.tier(n["tier"], lang), **kw)
 
@@ -421,21 +521,37 @@ class _Words:
     def setting(self, s: dict) -> str:
         lang = self.lang
         if s["change"] == "budget":
-            return text("budget_changed", lang, a=fmt_number(s["a"]) if s["a"] is not None else text("budget_unlimited", lang),
-                        b=fmt_number(s["b"]) if s["b"] is not None else text("budget_unlimited", lang))
+            return text(
+                "budget_changed",
+                lang,
+                a=fmt_number(s["a"]) if s["a"] is not None else text("budget_unlimited", lang),
+                b=fmt_number(s["b"]) if s["b"] is not None else text("budget_unlimited", lang),
+            )
         if s["change"] == "weight":
-            return text("weight_changed", lang, category=self.category(s["category"]),
-                        a=fmt_number(s["a"], 3), b=fmt_number(s["b"], 3))
-        return text("tier_weight_changed", lang, tier=L.tier(s["tier"], lang), a=fmt_number(s["a"], 3),
-                    b=fmt_number(s["b"], 3))
+            return text(
+                "weight_changed",
+                lang,
+                category=self.category(s["category"]),
+                a=fmt_number(s["a"], 3),
+                b=fmt_number(s["b"], 3),
+            )
+        return text(
+            "tier_weight_changed", lang, tier=L.tier(s["tier"], lang), a=fmt_number(s["a"], 3), b=fmt_number(s["b"], 3)
+        )
 
     def places(self, units: list[str]) -> str:
         sep = "、" if self.lang == "zh" else ", "
         return sep.join(self.unit(u) for u in units) if units else text("nowhere", self.lang)
 
     def move(self, mv: dict) -> str:
-        return text("moved", self.lang, kind=L.kind(mv["provider_kind"], self.lang), id=mv["provider_id"],
-                    a=self.places(mv["units_a"]), b=self.places(mv["units_b"]))
+        return text(
+            "moved",
+            self.lang,
+            kind=L.kind(mv["provider_kind"], self.lang),
+            id=mv["provider_id"],
+            a=self.places(mv["units_a"]),
+            b=self.places(mv["units_b"]),
+        )
 
     def cause(self, c: dict) -> str:
         if c["change"] in ("added", "removed", "changed", "carried", "tier") and "need_id" in c:
@@ -449,10 +565,19 @@ class _Words:
     def unit_change(self, u: dict, max_causes: int = 4) -> str:
         lang = self.lang
         sep = "；" if lang == "zh" else "; "
-        what = sep.join(text("cat_change" if fmt_ratio(r["ratio_a"], 0) != fmt_ratio(r["ratio_b"], 0) else "cat_change_same",
-                             lang, category=self.category(r["category"]),
-                             a=fmt_number(r["covered_a"]), b=fmt_number(r["covered_b"]), uom=self.uom(r["category"]),
-                             ra=fmt_ratio(r["ratio_a"], 0), rb=fmt_ratio(r["ratio_b"], 0)) for r in u["categories"])
+        what = sep.join(
+            text(
+                "cat_change" if fmt_ratio(r["ratio_a"], 0) != fmt_ratio(r["ratio_b"], 0) else "cat_change_same",
+                lang,
+                category=self.category(r["category"]),
+                a=fmt_number(r["covered_a"]),
+                b=fmt_number(r["covered_b"]),
+                uom=self.uom(r["category"]),
+                ra=fmt_ratio(r["ratio_a"], 0),
+                rb=fmt_ratio(r["ratio_b"], 0),
+            )
+            for r in u["categories"]
+        )
         s = text(u["change"], lang, unit=self.unit(u["unit_id"]), what=what)
         causes = [self.cause(c) for c in u["causes"]]
         if causes:
@@ -477,8 +602,11 @@ def describe(ch: dict, lang: str = "en", limit: int = 12, unit_names: dict[str, 
     if ch.get("moved"):
         sections.append({"title": text("people_title", lang), "items": cut([w.move(m) for m in ch["moved"]])})
     i = ch.get("inputs") or {}
-    inputs = ([w.need(n) for n in i.get("needs") or []] + [w.provider(p) for p in i.get("providers") or []]
-              + [w.setting(s) for s in i.get("settings") or []])
+    inputs = (
+        [w.need(n) for n in i.get("needs") or []]
+        + [w.provider(p) for p in i.get("providers") or []]
+        + [w.setting(s) for s in i.get("settings") or []]
+    )
     if inputs:
         sections.append({"title": text("inputs_title", lang), "items": cut(inputs)})
     return sections

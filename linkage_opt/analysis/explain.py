@@ -54,7 +54,8 @@ def _tight_rows(form: Formulation, x: np.ndarray, block: str) -> pd.DataFrame:
     act, lo, hi = _row_activity(form, x)
     a, l, h = act[b.ids], lo[b.ids], hi[b.ids]
     tight = (np.isfinite(h) & (h - a <= TOL * np.maximum(1.0, np.abs(h)))) | (
-        np.isfinite(l) & (a - l <= TOL * np.maximum(1.0, np.abs(l))))
+        np.isfinite(l) & (a - l <= TOL * np.maximum(1.0, np.abs(l)))
+    )
     return b.index[tight]
 
 
@@ -69,10 +70,22 @@ def per_word(per: str, lang: str | None = None, plural: bool = False) -> str:
         return f"{per}s" if plural and per in ("hour", "item", "service unit") else per
     return L.t(per, lang, context="per")
 
+
 # The explanations table (explanations.csv): a reason code and its parameters (``reason_params``, JSON), from
 # which :func:`reason_msg` makes the reason in the reader's language; ``reason`` is its English text.
-EXPLANATION_COLUMNS = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet", "reason_code", "reason",
-                       "detail", "reason_params"]
+EXPLANATION_COLUMNS = [
+    "need_id",
+    "unit_id",
+    "unit_name",
+    "category",
+    "tier",
+    "need",
+    "unmet",
+    "reason_code",
+    "reason",
+    "detail",
+    "reason_params",
+]
 
 
 def reason_msg(code: str, params: Mapping) -> Msg:
@@ -82,33 +95,58 @@ def reason_msg(code: str, params: Mapping) -> Msg:
     if code == "not_explained":
         return Msg("not explained: the time limit's margin ran out first (a longer --time-limit explains every need)")
     if code == "dispatch_rounding":
-        return Msg("met in the model; rounding the hours and goods to dispatchable amounts (steps of {step:g} h, whole "
-                   "items and yuan) left {unmet} unmet", step=float(p["step"]), unmet=fmt_qty(p["unmet"]))
+        return Msg(
+            "met in the model; rounding the hours and goods to dispatchable amounts (steps of {step:g} h, whole "
+            "items and yuan) left {unmet} unmet",
+            step=float(p["step"]),
+            unmet=fmt_qty(p["unmet"]),
+        )
     if code == "no_provider":
         n = int(p.get("with_skill") or 0)
-        why = (Msg(" (no provider in the district has this skill)") if not n else
-               Msg(" ({n} provider with the skill exist, none within reach)", n=n) if n == 1 else
-               Msg(" ({n} providers with the skill exist, none within reach)", n=n))
-        return Msg("no provider within reach of {unit} can serve {category}{why}", unit=p["unit"], category=category,
-                   why=why)
+        why = (
+            Msg(" (no provider in the district has this skill)")
+            if not n
+            else Msg(" ({n} provider with the skill exist, none within reach)", n=n)
+            if n == 1
+            else Msg(" ({n} providers with the skill exist, none within reach)", n=n)
+        )
+        return Msg(
+            "no provider within reach of {unit} can serve {category}{why}", unit=p["unit"], category=category, why=why
+        )
     if code == "indivisible":
         uom = str(p["uom"])
-        return Msg("{need} {uom} must go whole to one provider; none of the {n} eligible providers has that much left",
-                   need=fmt_qty(p["need"]), uom=ByLang({"en": uom, "zh": UOM_ZH.get(uom, uom)}), n=int(p["eligible"]))
+        return Msg(
+            "{need} {uom} must go whole to one provider; none of the {n} eligible providers has that much left",
+            need=fmt_qty(p["need"]),
+            uom=ByLang({"en": uom, "zh": UOM_ZH.get(uom, uom)}),
+            n=int(p["eligible"]),
+        )
     if code == "capacity_exhausted":
         k = int(p["eligible"])
-        head = Msg("the only eligible provider is fully used") if k == 1 else Msg(
-            "all {n} eligible providers are fully used", n=k)
+        head = (
+            Msg("the only eligible provider is fully used")
+            if k == 1
+            else Msg("all {n} eligible providers are fully used", n=k)
+        )
         if not p.get("used"):
             return head
         parts: list[str] = []
         if p.get("higher") is not None:
-            parts.append(Msg("{pct} went to needs ranked higher ({listed})", pct=p["higher"], listed=_listed(p.get("listed", ""))))
+            parts.append(
+                Msg(
+                    "{pct} went to needs ranked higher ({listed})", pct=p["higher"], listed=_listed(p.get("listed", ""))
+                )
+            )
         if p.get("here") is not None:
             parts.append(Msg("{pct} to this need", pct=p["here"]))
         if p.get("rest") is not None:
-            parts.append(Msg("{pct} to needs of equal or lower priority per unit or to programs (kept there for equity, "
-                             "cost or the linkage rules)", pct=p["rest"]))
+            parts.append(
+                Msg(
+                    "{pct} to needs of equal or lower priority per unit or to programs (kept there for equity, "
+                    "cost or the linkage rules)",
+                    pct=p["rest"],
+                )
+            )
         comma = ByLang({"en": ", ", "zh": "，"})
         listed = Cat(*[x for i, part in enumerate(parts) for x in ((comma, part) if i else (part,))])
         return join([head, Msg("of their capacity, {parts}", parts=listed)])
@@ -118,8 +156,11 @@ def reason_msg(code: str, params: Mapping) -> Msg:
         for key, rule_params in (p.get("rules") or {}).items():
             for lang in texts:
                 rule = rules.get(key)
-                texts[lang].append(Msg(rule.TEXTS["binding"], **rule_params, category=category).render(lang)
-                                   if rule is not None else key)
+                texts[lang].append(
+                    Msg(rule.TEXTS["binding"], **rule_params, category=category).render(lang)
+                    if rule is not None
+                    else key
+                )
         if p.get("max_units"):
             for lang in texts:
                 texts[lang].append(Msg("a social worker's max_units").render(lang))
@@ -129,11 +170,16 @@ def reason_msg(code: str, params: Mapping) -> Msg:
                 both[lang] = Msg("{first} and {second}", first=both[lang], second=texts[lang][i]).render(lang)
         binding = ByLang(both)
         n = len(texts["en"])
-        return (Msg("eligible capacity is left, but {binding} binds", binding=binding) if n == 1 else
-                Msg("eligible capacity is left, but {binding} bind", binding=binding))
+        return (
+            Msg("eligible capacity is left, but {binding} binds", binding=binding)
+            if n == 1
+            else Msg("eligible capacity is left, but {binding} bind", binding=binding)
+        )
     if code == "traded_off":
-        return Msg("eligible capacity is left, but using it here would lower coverage of needs ranked higher, equity or "
-                   "cost beyond the tolerance (a tie in priority)")
+        return Msg(
+            "eligible capacity is left, but using it here would lower coverage of needs ranked higher, equity or "
+            "cost beyond the tolerance (a tie in priority)"
+        )
     raise KeyError(code)
 
 
@@ -164,13 +210,24 @@ def reason_text(row: Mapping, lang: str | None = None) -> str:
 
 
 def _explanation(r, unit_name: str, code: str, params: dict, detail: str = "") -> dict:
-    return {"need_id": r.need_id, "unit_id": r.unit_id, "unit_name": unit_name, "category": r.category, "tier": r.tier,
-            "need": r.need, "unmet": r.unmet, "reason_code": code, "reason": str(reason_msg(code, params)),
-            "detail": detail, "reason_params": json.dumps(params, ensure_ascii=False, sort_keys=True)}
+    return {
+        "need_id": r.need_id,
+        "unit_id": r.unit_id,
+        "unit_name": unit_name,
+        "category": r.category,
+        "tier": r.tier,
+        "need": r.need,
+        "unmet": r.unmet,
+        "reason_code": code,
+        "reason": str(reason_msg(code, params)),
+        "detail": detail,
+        "reason_params": json.dumps(params, ensure_ascii=False, sort_keys=True),
+    }
 
 
-def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame],
-                  deadline: float | None = None) -> pd.DataFrame:
+def explain_unmet(
+    form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFrame], deadline: float | None = None
+) -> pd.DataFrame:
     """One row per (partly) unmet need: reason code, reason in plain words, and details.
 
     With ``deadline`` (``time.monotonic()``) the needs are explained in order of priority weight until
@@ -197,7 +254,7 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
 
     from ..model.disaggregate import allocation_rows
 
-    exact = allocation_rows(form, x)       # the model's split, before rounding to dispatchable amounts
+    exact = allocation_rows(form, x)  # the model's split, before rounding to dispatchable amounts
     model_covered = exact[exact["need_id"] != ""].groupby("need_id")["quantity"].sum() if len(exact) else {}
 
     rows = []
@@ -208,9 +265,12 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
     bounds = np.searchsorted(xi["n"].to_numpy()[order], np.arange(len(N) + 1))
     program_keys = set(zip(y.index["u"].tolist(), y.index["category"].tolist())) if y.size else set()
     uses = _Uses(alloc, N, need_pos)
-    by_weight = np.argsort(-N["weight"].to_numpy(float)[unmet_rows["need_id"].map(need_pos).to_numpy(np.int64)],
-                           kind="stable") if len(unmet_rows) else np.zeros(0, np.int64)
-    unmet_rows = unmet_rows.iloc[by_weight]            # the weightiest first (back in table order at the end)
+    by_weight = (
+        np.argsort(-N["weight"].to_numpy(float)[unmet_rows["need_id"].map(need_pos).to_numpy(np.int64)], kind="stable")
+        if len(unmet_rows)
+        else np.zeros(0, np.int64)
+    )
+    unmet_rows = unmet_rows.iloc[by_weight]  # the weightiest first (back in table order at the end)
     for r in unmet_rows.itertuples(index=False):
         n = need_pos[r.need_id]
         unit_name = unit_names.get(r.unit_id, r.unit_id)
@@ -218,21 +278,31 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             rows.append(_explanation(r, unit_name, "not_explained", {}))
             continue
         if float(model_covered.get(r.need_id, 0.0)) >= r.need - TOL * max(1.0, r.need):
-            rows.append(_explanation(r, unit_name, "dispatch_rounding",
-                                     {"step": float(cfg.dispatch.step), "unmet": round(float(r.unmet), 6)}))
+            rows.append(
+                _explanation(
+                    r,
+                    unit_name,
+                    "dispatch_rounding",
+                    {"step": float(cfg.dispatch.step), "unmet": round(float(r.unmet), 6)},
+                )
+            )
             continue
         u = int(N["u"].iat[n])
         cat = r.category
         unit_label = f"{unit_names.get(r.unit_id, r.unit_id)} ({r.unit_id})"
         cat_label = getattr(cfg.categories[cat], "label", None) or cat
         uom = cfg.categories[cat].unit
-        edges = order[bounds[n]:bounds[n + 1]]
+        edges = order[bounds[n] : bounds[n + 1]]
         programs_here = (u, cat) in program_keys
         detail = ""
         if not len(edges) and not programs_here:
             code = "no_provider"
-            params: dict = {"unit": unit_label, "category": cat, "category_label": cat_label,
-                            "with_skill": int(skill_anywhere.get(cat, 0))}
+            params: dict = {
+                "unit": unit_label,
+                "category": cat,
+                "category_label": cat_label,
+                "with_skill": int(skill_anywhere.get(cat, 0)),
+            }
         else:
             ep = xi["p"].to_numpy()[edges]
             load = xi["load"].to_numpy(float)[edges]
@@ -250,8 +320,14 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
             else:
                 code = "rule_binding"
                 binding: dict[str, dict] = {}
-                ctx = UnmetContext(u=u, category=cat, kinds=P["kind"].to_numpy()[ep[usable]], classes=ep[usable],
-                                   rates=P["rate"].to_numpy(float)[ep[usable]], programs_here=bool(programs_here))
+                ctx = UnmetContext(
+                    u=u,
+                    category=cat,
+                    kinds=P["kind"].to_numpy()[ep[usable]],
+                    classes=ep[usable],
+                    rates=P["rate"].to_numpy(float)[ep[usable]],
+                    programs_here=bool(programs_here),
+                )
                 for rule in active_rules(cfg):
                     if rule.explains(ctx, tight[rule.KEY]):
                         binding[rule.KEY] = dict(rule.params(cfg))
@@ -263,7 +339,7 @@ def explain_unmet(form: Formulation, x: np.ndarray, tables: dict[str, pd.DataFra
                     params = {}
         rows.append(_explanation(r, unit_name, code, params, detail))
     out = pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
-    if len(out):     # back in the coverage table's order
+    if len(out):  # back in the coverage table's order
         out = out.iloc[np.argsort(by_weight, kind="stable")].reset_index(drop=True)
     return out
 
@@ -273,7 +349,7 @@ def _capacity_slack(form: Formulation, x: np.ndarray) -> np.ndarray:
     slack = np.full(len(form.providers), np.inf)
     rows = form.model.row_blocks.get("capacity")
     if rows is not None and rows.size:
-        act = form.model.matrix()[rows.start:rows.stop] @ x
+        act = form.model.matrix()[rows.start : rows.stop] @ x
         _, hi = form.model.row_bounds()
         p = rows.index["p"].to_numpy()
         cap = form.providers["capacity"].to_numpy(float)[p]
@@ -329,17 +405,26 @@ def _higher_priority_use(uses: _Uses, providers: list, w_n: float, form: Formula
     names = dict(zip(form.scenario.units["unit_id"].astype(str), form.scenario.units["name"].astype(str)))
     cats = form.scenario.config.categories
     # capacity used: people's hours; a lot's yuan (funds) or items (goods)
-    hi = hi.assign(uom=np.where(hi["provider_kind"].to_numpy() != "charity", "hours",
-                                np.where([bool(cats[c].funds_per_unit) if c in cats else False for c in hi["category"]],
-                                         "yuan", "items")))
+    hi = hi.assign(
+        uom=np.where(
+            hi["provider_kind"].to_numpy() != "charity",
+            "hours",
+            np.where([bool(cats[c].funds_per_unit) if c in cats else False for c in hi["category"]], "yuan", "items"),
+        )
+    )
     top = hi.groupby(["unit_id", "category", "uom"])["load"].sum().sort_values(ascending=False).head(3)
     # each: [unit name, category, its label, the capacity used, its unit of measure]
-    listed = [[names.get(u, u), c, (getattr(cats[c], "label", None) or c) if c in cats else c, round(float(v), 6), uom]
-              for (u, c, uom), v in top.items()]
-    params = {"used": True, "listed": listed,
-              "higher": _pct(hi["load"].sum() / total) if len(hi) else None,
-              "here": _pct(here / total) if here > 0 else None,
-              "rest": _pct(rest / total) if rest > 1e-9 * total else None}
+    listed = [
+        [names.get(u, u), c, (getattr(cats[c], "label", None) or c) if c in cats else c, round(float(v), 6), uom]
+        for (u, c, uom), v in top.items()
+    ]
+    params = {
+        "used": True,
+        "listed": listed,
+        "higher": _pct(hi["load"].sum() / total) if len(hi) else None,
+        "here": _pct(here / total) if here > 0 else None,
+        "rest": _pct(rest / total) if rest > 1e-9 * total else None,
+    }
     return {"params": params, "detail": _listed(listed).render("en")}
 
 
@@ -349,18 +434,26 @@ def _listed(listed: object) -> Msg:
     they were kept apart holds one English string, shown as it is."""
     if isinstance(listed, str):
         return Msg("{text}", text=listed)
-    parts = [Msg("{unit} {category} {quantity} {uom}", unit=u, category=ByLang({"en": c, "zh": label}),
-                 quantity=fmt_qty(q), uom=ByLang({"en": uom, "zh": UOM_ZH.get(uom, uom)}))
-             for u, c, label, q, uom in listed]
+    parts = [
+        Msg(
+            "{unit} {category} {quantity} {uom}",
+            unit=u,
+            category=ByLang({"en": c, "zh": label}),
+            quantity=fmt_qty(q),
+            uom=ByLang({"en": uom, "zh": UOM_ZH.get(uom, uom)}),
+        )
+        for u, c, label, q, uom in listed
+    ]
     return join(parts)
 
 
-MARGINAL_LP_SECONDS = 120.0   # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
-MARGINAL_LP_SHARE = 0.6       # of the first stage's LP time: less time left than this and the LP is not started
+MARGINAL_LP_SECONDS = 120.0  # the marginal-value LP's own limit (and ``deadline``, when given, if earlier)
+MARGINAL_LP_SHARE = 0.6  # of the first stage's LP time: less time left than this and the LP is not started
 
 
-def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAULT_BACKEND,
-                    deadline: float | None = None) -> pd.DataFrame:
+def marginal_values(
+    form: Formulation, x: np.ndarray, backend_name: str = DEFAULT_BACKEND, deadline: float | None = None
+) -> pd.DataFrame:
     """Weighted coverage gained per extra unit of capacity, per provider group and for the budget.
 
     The values are the duals of an LP (the integers fixed at ``x``) solved within ``MARGINAL_LP_SECONDS``
@@ -376,14 +469,33 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
     ub[ints] = x[ints]
     term = form.terms["coverage"]
     prob = m.problem(term.c, "max", term.offset)
-    prob = type(prob)(c=prob.c, A=prob.A, row_lo=prob.row_lo, row_hi=prob.row_hi, col_lo=lb, col_hi=ub,
-                      integrality=np.zeros_like(ints), sense="max", offset=prob.offset)
-    cols = ["group", "provider_kind", "home_unit", "unit_name", "members", "best_member",
-            "coverage_per_unit", "per", "example"]
+    prob = type(prob)(
+        c=prob.c,
+        A=prob.A,
+        row_lo=prob.row_lo,
+        row_hi=prob.row_hi,
+        col_lo=lb,
+        col_hi=ub,
+        integrality=np.zeros_like(ints),
+        sense="max",
+        offset=prob.offset,
+    )
+    cols = [
+        "group",
+        "provider_kind",
+        "home_unit",
+        "unit_name",
+        "members",
+        "best_member",
+        "coverage_per_unit",
+        "per",
+        "example",
+    ]
     if deadline is not None and deadline - time.monotonic() < 0.5:
         return pd.DataFrame(columns=cols)
-    res = get_backend(backend_name).solve(prob, SolverOptions(time_limit=MARGINAL_LP_SECONDS, deadline=deadline,
-                                                              log=False))
+    res = get_backend(backend_name).solve(
+        prob, SolverOptions(time_limit=MARGINAL_LP_SECONDS, deadline=deadline, log=False)
+    )
     if res.status != Status.OPTIMAL or res.row_duals is None:
         return pd.DataFrame(columns=cols)
     duals = np.asarray(res.row_duals, float)
@@ -396,28 +508,66 @@ def marginal_values(form: Formulation, x: np.ndarray, backend_name: str = DEFAUL
         d = np.maximum(duals[cap_rows.ids], 0.0)
         kinds = P["kind"].to_numpy()[p]
         homes = P["home"].to_numpy()[p]
-        frame = pd.DataFrame({"p": p, "kind": kinds, "home": homes, "dual": d,
-                              "provider_id": [P["members"].iat[i][0] for i in p],
-                              "n": P["n_members"].to_numpy()[p]})
+        frame = pd.DataFrame(
+            {
+                "p": p,
+                "kind": kinds,
+                "home": homes,
+                "dual": d,
+                "provider_id": [P["members"].iat[i][0] for i in p],
+                "n": P["n_members"].to_numpy()[p],
+            }
+        )
         people = frame[frame["kind"].isin(["social_worker", "volunteer"])]
         names = sc.units["name"].astype(str).to_numpy()
         uids = sc.units["unit_id"].astype(str).to_numpy()
         for (kind, home), g in people.groupby(["kind", "home"], sort=True):
             best = g.loc[g["dual"].idxmax()]
-            out.append({"provider_kind": kind,
-                        "home_unit": uids[home], "unit_name": names[home], "members": int(g["n"].sum()),
-                        "best_member": best["provider_id"], "coverage_per_unit": float(best["dual"]), "per": "hour"})
-        lot_kinds = dict(zip(sc.charity["lot_id"].astype(str), sc.charity["kind"].astype(str))) if len(sc.charity) else {}
+            out.append(
+                {
+                    "provider_kind": kind,
+                    "home_unit": uids[home],
+                    "unit_name": names[home],
+                    "members": int(g["n"].sum()),
+                    "best_member": best["provider_id"],
+                    "coverage_per_unit": float(best["dual"]),
+                    "per": "hour",
+                }
+            )
+        lot_kinds = (
+            dict(zip(sc.charity["lot_id"].astype(str), sc.charity["kind"].astype(str))) if len(sc.charity) else {}
+        )
         for r in frame[~frame["kind"].isin(["social_worker", "volunteer"])].itertuples(index=False):
             # each lot in its own unit: yuan for a funds lot, items for goods
-            per = "service unit" if r.kind == "organization" else (
-                "yuan" if lot_kinds.get(str(r.provider_id)) == "funds" else "item")
-            out.append({"provider_kind": r.kind, "home_unit": "", "unit_name": "",
-                        "members": int(r.n), "best_member": r.provider_id, "coverage_per_unit": float(r.dual), "per": per})
+            per = (
+                "service unit"
+                if r.kind == "organization"
+                else ("yuan" if lot_kinds.get(str(r.provider_id)) == "funds" else "item")
+            )
+            out.append(
+                {
+                    "provider_kind": r.kind,
+                    "home_unit": "",
+                    "unit_name": "",
+                    "members": int(r.n),
+                    "best_member": r.provider_id,
+                    "coverage_per_unit": float(r.dual),
+                    "per": per,
+                }
+            )
     bud = m.row_blocks.get(budget_rule.KEY) if budget_rule.active(sc.config) else None
     if bud is not None and bud.size:
-        out.append({"provider_kind": "budget", "home_unit": "", "unit_name": "", "members": 1,
-                    "best_member": "district_budget", "coverage_per_unit": float(max(duals[bud.start], 0.0)), "per": "yuan"})
+        out.append(
+            {
+                "provider_kind": "budget",
+                "home_unit": "",
+                "unit_name": "",
+                "members": 1,
+                "best_member": "district_budget",
+                "coverage_per_unit": float(max(duals[bud.start], 0.0)),
+                "per": "yuan",
+            }
+        )
     df = pd.DataFrame(out, columns=[c for c in cols if c not in ("group", "example")])
     records = df.to_dict("records")
     df.insert(0, "group", [str(group_msg(r)) for r in records])
@@ -446,9 +596,12 @@ def example_msg(row: Mapping) -> Msg:
     """What a marginal value means (``example``): +10 hours (+1,000 yuan) and the weighted coverage gained."""
     per = str(row.get("per") or "")
     step = 1000.0 if per == "yuan" else 10.0
-    return Msg("+{step:,.0f} {per} -> weighted coverage +{points:.3f} points", step=step,
-               per=ByLang({"en": per_word(per, "en", plural=step != 1), "zh": per_word(per, "zh")}),
-               points=float(row.get("coverage_per_unit") or 0.0) * step * 100)
+    return Msg(
+        "+{step:,.0f} {per} -> weighted coverage +{points:.3f} points",
+        step=step,
+        per=ByLang({"en": per_word(per, "en", plural=step != 1), "zh": per_word(per, "zh")}),
+        points=float(row.get("coverage_per_unit") or 0.0) * step * 100,
+    )
 
 
 def attach_explanations(plan, backend_name: str | None = None, deadline: float | None = None) -> None:
@@ -460,7 +613,7 @@ def attach_explanations(plan, backend_name: str | None = None, deadline: float |
     form = plan.formulation
     x = plan.solution
     backend_name = backend_name or plan.summary["solver"]["name"]
-    backend_name = with_feature("duals", backend_name)   # duals come from an LP with duals whatever solved the MIP
+    backend_name = with_feature("duals", backend_name)  # duals come from an LP with duals whatever solved the MIP
     # the explanations take at most half of what is left before the deadline, the marginal-value LP the rest
     half = None if deadline is None else time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
     plan.extras["explanations.csv"] = explain_unmet(form, x, plan.tables(), half)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-RATIO_DECIMALS = 6      # ratios are compared rounded, so that solver noise does not count as a change of rank
+RATIO_DECIMALS = 6  # ratios are compared rounded, so that solver noise does not count as a change of rank
 
 
 @dataclass
@@ -50,18 +50,35 @@ def robustness(table: pd.DataFrame, records: dict, variants) -> Robustness:
         if not v.changes and base_frame is None:
             base_frame = f
         frames.append(f)
-    cols_uc = ["unit_id", "unit_name", "category", "need", "base_ratio", "min_ratio", "max_ratio", "range",
-               "samples"]
-    cols_u = ["unit_id", "unit_name", "base_ratio", "min_ratio", "max_ratio", "range", "base_rank", "best_rank",
-              "worst_rank", "rank_changed", "samples_rank_changed", "samples"]
+    cols_uc = ["unit_id", "unit_name", "category", "need", "base_ratio", "min_ratio", "max_ratio", "range", "samples"]
+    cols_u = [
+        "unit_id",
+        "unit_name",
+        "base_ratio",
+        "min_ratio",
+        "max_ratio",
+        "range",
+        "base_rank",
+        "best_rank",
+        "worst_rank",
+        "rank_changed",
+        "samples_rank_changed",
+        "samples",
+    ]
     if base_frame is None or not frames:
-        return Robustness(pd.DataFrame(columns=cols_u), pd.DataFrame(columns=cols_uc), 0,
-                          {"samples": 0, "units_changing_rank": 0, "largest_unit_range": None})
+        return Robustness(
+            pd.DataFrame(columns=cols_u),
+            pd.DataFrame(columns=cols_uc),
+            0,
+            {"samples": 0, "units_changing_rank": 0, "largest_unit_range": None},
+        )
     every = pd.concat(frames, ignore_index=True)
     every["ratio"] = np.where(every["need"] > 0, every["covered"] / every["need"].where(every["need"] > 0, 1.0), 1.0)
-    base = base_frame.assign(base_ratio=np.where(base_frame["need"] > 0,
-                                                 base_frame["covered"] / base_frame["need"].where(base_frame["need"] > 0, 1.0),
-                                                 1.0))
+    base = base_frame.assign(
+        base_ratio=np.where(
+            base_frame["need"] > 0, base_frame["covered"] / base_frame["need"].where(base_frame["need"] > 0, 1.0), 1.0
+        )
+    )
     key = ["unit_id", "unit_name", "category"]
     g = every.groupby(key, sort=True)["ratio"].agg(min_ratio="min", max_ratio="max", samples="count").reset_index()
     uc = base[[*key, "need", "base_ratio"]].merge(g, on=key, how="left")
@@ -79,8 +96,12 @@ def robustness(table: pd.DataFrame, records: dict, variants) -> Robustness:
     base_sample = int(base_frame["sample"].iat[0])
     b = per[per["sample"] == base_sample].set_index(["unit_id", "unit_name"])
     agg = per.groupby(["unit_id", "unit_name"], sort=True).agg(
-        min_ratio=("ratio", "min"), max_ratio=("ratio", "max"), best_rank=("rank", "max"),
-        worst_rank=("rank", "min"), samples=("ratio", "count"))
+        min_ratio=("ratio", "min"),
+        max_ratio=("ratio", "max"),
+        best_rank=("rank", "max"),
+        worst_rank=("rank", "min"),
+        samples=("ratio", "count"),
+    )
     per = per.join(b["rank"].rename("base_rank"), on=["unit_id", "unit_name"])
     changed = (per["rank"] != per["base_rank"]).groupby([per["unit_id"], per["unit_name"]]).sum()
     units = agg.join(b["ratio"].rename("base_ratio")).join(b["rank"].rename("base_rank"))
@@ -90,11 +111,14 @@ def robustness(table: pd.DataFrame, records: dict, variants) -> Robustness:
     units = units.reset_index()[cols_u].sort_values(["range", "base_rank"], ascending=[False, True], kind="stable")
     units = units.reset_index(drop=True)
     samples = int(every["sample"].nunique())
-    summary = {"samples": samples, "units": int(len(units)),
-               "units_changing_rank": int(units["rank_changed"].sum()),
-               "largest_unit_range": float(units["range"].max()) if len(units) else None,
-               "largest_unit_category_range": float(uc["range"].max()) if len(uc) else None,
-               "coverage_range": _range(table, "weighted_coverage")}
+    summary = {
+        "samples": samples,
+        "units": int(len(units)),
+        "units_changing_rank": int(units["rank_changed"].sum()),
+        "largest_unit_range": float(units["range"].max()) if len(units) else None,
+        "largest_unit_category_range": float(uc["range"].max()) if len(uc) else None,
+        "coverage_range": _range(table, "weighted_coverage"),
+    }
     return Robustness(units=units, unit_categories=uc, samples=samples, summary=summary)
 
 

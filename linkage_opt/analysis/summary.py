@@ -50,8 +50,11 @@ def summarize(scenario: Scenario) -> dict:
     by_tier = {}
     for tier in TIERS:
         sel = n[n["tier"] == tier]
-        by_tier[tier] = {"rows": len(sel), "units": int(sel["unit_id"].nunique()),
-                         "indivisible": int(sel["indivisible"].sum())}
+        by_tier[tier] = {
+            "rows": len(sel),
+            "units": int(sel["unit_id"].nunique()),
+            "indivisible": int(sel["indivisible"].sum()),
+        }
     by_category = {}
     for cat, spec in cfg.categories.items():
         sel = n[n["category"] == cat]
@@ -66,19 +69,27 @@ def summarize(scenario: Scenario) -> dict:
 
     party = v[v["party_member"].astype(bool)] if len(v) else v
     providers = {
-        "volunteers": {"count": len(v), "hours": _num(v["hours"].sum()),
-                       "party_members": len(party), "party_member_hours": _num(party["hours"].sum())},
+        "volunteers": {
+            "count": len(v),
+            "hours": _num(v["hours"].sum()),
+            "party_members": len(party),
+            "party_member_hours": _num(party["hours"].sum()),
+        },
         "social_workers": {"count": len(w), "hours": _num(w["hours"].sum())},
-        "organizations": {"count": len(o),
-                          "serving_directly": int(sum(1 for s in o["skills"] if len(s))),
-                          "capacity_limited": int(o["capacity"].notna().sum())},
+        "organizations": {
+            "count": len(o),
+            "serving_directly": int(sum(1 for s in o["skills"] if len(s))),
+            "capacity_limited": int(o["capacity"].notna().sum()),
+        },
         "programs": {"count": len(pr)},
     }
 
     funds = c[c["kind"] == "funds"]
     goods = c[c["kind"] == "goods"]
-    goods_items = {str(item): {"lots": len(g), "quantity": _num(g["quantity"].sum())}
-                   for item, g in goods.groupby("item", sort=True)}
+    goods_items = {
+        str(item): {"lots": len(g), "quantity": _num(g["quantity"].sum())}
+        for item, g in goods.groupby("item", sort=True)
+    }
     charity = {
         "lots": len(c),
         "funds": {"lots": len(funds), "yuan": _num(funds["quantity"].sum())},
@@ -87,8 +98,15 @@ def summarize(scenario: Scenario) -> dict:
         "with_expiry": int(pd.notna(c["expires"]).sum()) if len(c) else 0,
     }
     reach = {"rows": len(r), "providers": int(r["provider_id"].nunique()) if len(r) else 0}
-    return {"name": cfg.name, "period": cfg.period, "units": units, "needs": needs, "providers": providers,
-            "charity": charity, "reach": reach}
+    return {
+        "name": cfg.name,
+        "period": cfg.period,
+        "units": units,
+        "needs": needs,
+        "providers": providers,
+        "charity": charity,
+        "reach": reach,
+    }
 
 
 def _fmt(x) -> str:
@@ -119,32 +137,62 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
         return L.plural(count, word, lang)
 
     s = summarize(scenario)
-    console.print(T("[bold]Scenario {name}[/] · period {period}", name=escape(s["name"]), period=s["period"]), highlight=False)
+    console.print(
+        T("[bold]Scenario {name}[/] · period {period}", name=escape(s["name"]), period=s["period"]), highlight=False
+    )
 
     u = s["units"]
-    t = _table(T("Units: {total} ({communities}, {villages})", total=f"{u['total']:,}", communities=_n(u["communities"], "community"),
-                 villages=_n(u["villages"], "village")),
-               T("town"), T("communities"), T("villages"), T("population"))
+    t = _table(
+        T(
+            "Units: {total} ({communities}, {villages})",
+            total=f"{u['total']:,}",
+            communities=_n(u["communities"], "community"),
+            villages=_n(u["villages"], "village"),
+        ),
+        T("town"),
+        T("communities"),
+        T("villages"),
+        T("population"),
+    )
     for town, d in u["by_town"].items():
         t.add_row(escape(town), _fmt(d["communities"]), _fmt(d["villages"]), _fmt(d["population"]))
     t.add_row(f"[bold]{T('total')}[/]", _fmt(u["communities"]), _fmt(u["villages"]), _fmt(u["population"]))
     print_table(t, console)
     if u["with_coordinates"] < u["total"]:
-        console.print(T("{units} without coordinates: reachable within their town only", units=_n(u["total"] - u["with_coordinates"], "unit")), highlight=False)
+        console.print(
+            T(
+                "{units} without coordinates: reachable within their town only",
+                units=_n(u["total"] - u["with_coordinates"], "unit"),
+            ),
+            highlight=False,
+        )
 
     n = s["needs"]
-    t = _table(T("Needs by tier: {rows} in {units}", rows=_n(n["rows"], "row"), units=_n(n["units"], "unit")),
-               T("tier"), T("rows"), T("units"), T("indivisible"))
+    t = _table(
+        T("Needs by tier: {rows} in {units}", rows=_n(n["rows"], "row"), units=_n(n["units"], "unit")),
+        T("tier"),
+        T("rows"),
+        T("units"),
+        T("indivisible"),
+    )
     for tier, d in n["by_tier"].items():
         t.add_row(L.tier(tier, lang), _fmt(d["rows"]), _fmt(d["units"]), _fmt(d["indivisible"]))
     print_table(t, console)
-    t = _table(T("Needs by category (in the category's unit)"), T("category"), T("unit", context="sum.unit"), *(L.tier(x, lang) for x in TIERS),
-               T("total"), left=2)
+    t = _table(
+        T("Needs by category (in the category's unit)"),
+        T("category"),
+        T("unit", context="sum.unit"),
+        *(L.tier(x, lang) for x in TIERS),
+        T("total"),
+        left=2,
+    )
     t.columns[0].min_width = min(28, max((len(c) for c in n["by_category"]), default=8))
     t.columns[0].overflow = "fold"
     for cat, d in n["by_category"].items():
         name = f"{cat}\n{d['label']}" if d["label"] else cat
-        t.add_row(escape(name), escape(L.uom(d["unit"], lang)), *(_fmt(d["by_tier"][x]) for x in TIERS), _fmt(d["quantity"]))
+        t.add_row(
+            escape(name), escape(L.uom(d["unit"], lang)), *(_fmt(d["by_tier"][x]) for x in TIERS), _fmt(d["quantity"])
+        )
     print_table(t, console)
 
     p = s["providers"]
@@ -165,9 +213,18 @@ def print_summary(scenario: Scenario, console: Console, lang: str | None = None)
         t.add_row(T("goods: {item}", item=escape(item)), _fmt(d["lots"]), _fmt(d["quantity"]))
     print_table(t, console)
     if c["lots"]:
-        console.print(T("{earmarked} earmarked, {expiring} with an expiry date", earmarked=_n(c["earmarked"], "lot"), expiring=_n(c["with_expiry"], "lot")),
-                      highlight=False)
+        console.print(
+            T(
+                "{earmarked} earmarked, {expiring} with an expiry date",
+                earmarked=_n(c["earmarked"], "lot"),
+                expiring=_n(c["with_expiry"], "lot"),
+            ),
+            highlight=False,
+        )
 
     r = s["reach"]
-    console.print(T("Reach: {rows} for {providers}", rows=_n(r["rows"], "reach_row"), providers=_n(r["providers"], "provider"))
-                  + ("" if r["rows"] else T(" (reach follows distance, skills and earmarks)")), highlight=False)
+    console.print(
+        T("Reach: {rows} for {providers}", rows=_n(r["rows"], "reach_row"), providers=_n(r["providers"], "provider"))
+        + ("" if r["rows"] else T(" (reach follows distance, skills and earmarks)")),
+        highlight=False,
+    )

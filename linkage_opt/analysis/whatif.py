@@ -50,8 +50,19 @@ class Change:
 def parse_change(text: str) -> Change:
     m = _CHANGE.match(text)
     if not m:
-        raise ValidationError([Problem("--set", None, None, Msg("cannot read the change {text!r}", text=text),
-                                       hint=Msg("write TARGET=VALUE, TARGET*=FACTOR or TARGET+=AMOUNT, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4"))])
+        raise ValidationError(
+            [
+                Problem(
+                    "--set",
+                    None,
+                    None,
+                    Msg("cannot read the change {text!r}", text=text),
+                    hint=Msg(
+                        "write TARGET=VALUE, TARGET*=FACTOR or TARGET+=AMOUNT, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4"
+                    ),
+                )
+            ]
+        )
     return Change(text, m["target"], m["op"], m["value"])
 
 
@@ -59,8 +70,17 @@ def _number(change: Change) -> float:
     try:
         return float(change.value)
     except ValueError:
-        raise ValidationError([Problem("--set", None, None, Msg("{text!r}: {value!r} is not a number", text=change.text, value=change.value),
-                                       hint=Msg("*= and += take a number"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    "--set",
+                    None,
+                    None,
+                    Msg("{text!r}: {value!r} is not a number", text=change.text, value=change.value),
+                    hint=Msg("*= and += take a number"),
+                )
+            ]
+        ) from None
 
 
 def apply_change(scenario: Scenario, change: Change) -> Scenario:
@@ -78,17 +98,52 @@ def _apply_table(scenario: Scenario, change: Change, m: re.Match) -> Scenario:
         import difflib
 
         close = difflib.get_close_matches(column, list(frame.columns), n=1)
-        raise ValidationError([Problem("--set", None, None, Msg("{text!r}: table {table} has no column {column!r}", text=change.text, table=table, column=column),
-                                       hint=Msg("did you mean {close!r}?", close=close[0]) if close else Msg("see docs/data.md"))])
+        raise ValidationError(
+            [
+                Problem(
+                    "--set",
+                    None,
+                    None,
+                    Msg(
+                        "{text!r}: table {table} has no column {column!r}", text=change.text, table=table, column=column
+                    ),
+                    hint=Msg("did you mean {close!r}?", close=close[0]) if close else Msg("see docs/data.md"),
+                )
+            ]
+        )
     rows = np.ones(len(frame), bool)
     if m["col"]:
         if m["col"] not in frame.columns:
-            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no column {m!r} to filter on", text=change.text, m=m['col']),
-                                           hint=Msg("filter as table[column=value].column"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "--set",
+                        None,
+                        None,
+                        Msg("{text!r}: no column {m!r} to filter on", text=change.text, m=m["col"]),
+                        hint=Msg("filter as table[column=value].column"),
+                    )
+                ]
+            )
         rows = frame[m["col"]].astype(str).to_numpy() == m["val"]
         if not rows.any():
-            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no {table} row has {m}={m2}", text=change.text, table=table, m=m['col'], m2=m['val']),
-                                           hint=Msg("check the id"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "--set",
+                        None,
+                        None,
+                        Msg(
+                            "{text!r}: no {table} row has {m}={m2}",
+                            text=change.text,
+                            table=table,
+                            m=m["col"],
+                            m2=m["val"],
+                        ),
+                        hint=Msg("check the id"),
+                    )
+                ]
+            )
     col_type = next((c.type for c in spec.columns if c.name == column), "str")
     if change.op == "=":
         if col_type in ("float", "int"):
@@ -100,15 +155,33 @@ def _apply_table(scenario: Scenario, change: Change, m: re.Match) -> Scenario:
         frame.loc[rows, column] = value
     else:
         if col_type not in ("float", "int"):
-            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: {table}.{column} is not numeric", text=change.text, table=table, column=column),
-                                           hint=Msg("*= and += apply to numeric columns"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "--set",
+                        None,
+                        None,
+                        Msg("{text!r}: {table}.{column} is not numeric", text=change.text, table=table, column=column),
+                        hint=Msg("*= and += apply to numeric columns"),
+                    )
+                ]
+            )
         num = _number(change)
         vals = frame[column].to_numpy(float)
         frame[column] = np.where(rows, vals * num if change.op == "*=" else vals + num, vals)
         lo = next((c.min for c in spec.columns if c.name == column), None)
         if lo is not None and (frame[column] < lo).any():
-            raise ValidationError([Problem("--set", None, None, Msg("{text!r} makes {table}.{column} negative", text=change.text, table=table, column=column),
-                                           hint=Msg("{column} must be >= {lo:g}", column=column, lo=lo))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "--set",
+                        None,
+                        None,
+                        Msg("{text!r} makes {table}.{column} negative", text=change.text, table=table, column=column),
+                        hint=Msg("{column} must be >= {lo:g}", column=column, lo=lo),
+                    )
+                ]
+            )
     return scenario.replace(**{table: frame})
 
 
@@ -118,21 +191,48 @@ def _apply_config(scenario: Scenario, change: Change) -> Scenario:
     node = raw
     for k in keys[:-1]:
         if not isinstance(node, dict) or k not in node:
-            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no config key {target!r}", text=change.text, target=change.target),
-                                           hint=Msg("give a table column (volunteers.hours) or a config path (rules.budget.amount)"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "--set",
+                        None,
+                        None,
+                        Msg("{text!r}: no config key {target!r}", text=change.text, target=change.target),
+                        hint=Msg("give a table column (volunteers.hours) or a config path (rules.budget.amount)"),
+                    )
+                ]
+            )
         node = node[k]
     last = keys[-1]
     if not isinstance(node, dict) or (last not in node and change.op != "="):
-        raise ValidationError([Problem("--set", None, None, Msg("{text!r}: no config key {target!r}", text=change.text, target=change.target),
-                                       hint=Msg("see docs/data.md for config keys"))])
+        raise ValidationError(
+            [
+                Problem(
+                    "--set",
+                    None,
+                    None,
+                    Msg("{text!r}: no config key {target!r}", text=change.text, target=change.target),
+                    hint=Msg("see docs/data.md for config keys"),
+                )
+            ]
+        )
     if change.op == "=":
         node[last] = yaml.safe_load(change.value)
     else:
         num = _number(change)
         cur = node[last]
         if not isinstance(cur, (int, float)) or isinstance(cur, bool):
-            raise ValidationError([Problem("--set", None, None, Msg("{text!r}: {target} is not a number", text=change.text, target=change.target),
-                                           hint=Msg("use = to set it"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "--set",
+                        None,
+                        None,
+                        Msg("{text!r}: {target} is not a number", text=change.text, target=change.target),
+                        hint=Msg("use = to set it"),
+                    )
+                ]
+            )
         node[last] = cur * num if change.op == "*=" else cur + num
     from ..inputs.config import parse_config
 
@@ -145,8 +245,12 @@ def flat_yardstick(ys: dict) -> dict:
     ``coverage_cat_<category>``, ``guaranteed_met_fixed``, ``lowest_unit_ratio_fixed``, ``weighted_score``."""
     out: dict = {f"coverage_{t}": v for t, v in ys["coverage_by_tier"].items()}
     out.update({f"coverage_cat_{c}": v for c, v in ys["coverage_by_category"].items()})
-    out.update(guaranteed_met_fixed=ys["guaranteed_met"], guaranteed_needs=ys["guaranteed_needs"],
-               lowest_unit_ratio_fixed=ys["lowest_unit_ratio"], weighted_score=ys["weighted_score"])
+    out.update(
+        guaranteed_met_fixed=ys["guaranteed_met"],
+        guaranteed_needs=ys["guaranteed_needs"],
+        lowest_unit_ratio_fixed=ys["lowest_unit_ratio"],
+        weighted_score=ys["weighted_score"],
+    )
     return out
 
 
@@ -154,15 +258,25 @@ def yardstick_of(row) -> dict | None:
     """A :func:`run_whatif` row's yardstick back as the dict of :func:`linkage_opt.analysis.compare.yardstick`."""
     if row.get("status") == "infeasible" or row.get("weighted_score") != row.get("weighted_score"):
         return None
-    tiers = {k[len("coverage_"):]: v for k, v in row.items() if k.startswith("coverage_") and not
-             k.startswith("coverage_cat_") and v == v}
-    cats = {k[len("coverage_cat_"):]: v for k, v in row.items() if k.startswith("coverage_cat_") and v == v}
-    return {"coverage_by_tier": tiers, "coverage_by_category": cats, "guaranteed_met": int(row["guaranteed_met_fixed"]),
-            "guaranteed_needs": int(row["guaranteed_needs"]), "lowest_unit_ratio": row["lowest_unit_ratio_fixed"],
-            "weighted_score": row["weighted_score"]}
+    tiers = {
+        k[len("coverage_") :]: v
+        for k, v in row.items()
+        if k.startswith("coverage_") and not k.startswith("coverage_cat_") and v == v
+    }
+    cats = {k[len("coverage_cat_") :]: v for k, v in row.items() if k.startswith("coverage_cat_") and v == v}
+    return {
+        "coverage_by_tier": tiers,
+        "coverage_by_category": cats,
+        "guaranteed_met": int(row["guaranteed_met_fixed"]),
+        "guaranteed_needs": int(row["guaranteed_needs"]),
+        "lowest_unit_ratio": row["lowest_unit_ratio_fixed"],
+        "weighted_score": row["weighted_score"],
+    }
 
 
-def run_whatif(scenario: Scenario, changes: list[str], combine: bool = False, progress=None, **solve_options) -> pd.DataFrame:
+def run_whatif(
+    scenario: Scenario, changes: list[str], combine: bool = False, progress=None, **solve_options
+) -> pd.DataFrame:
     """Plan the base and every variant; one row per plan with its metrics and their change vs the base, and
     the fixed yardstick (:func:`flat_yardstick`: measures that do not move with the weights)."""
     from ..solving.api import solve
@@ -184,8 +298,14 @@ def run_whatif(scenario: Scenario, changes: list[str], combine: bool = False, pr
             plan = solve(sc, **solve_options)
             met = dict(plan.summary["metrics"])
             met["money"] = plan.summary["objective"]["money"]
-            rows.append({"variant": name, "status": plan.status, **{k: met[k] for k, _, _ in METRICS},
-                         **flat_yardstick(yardstick(plan.coverage))})
+            rows.append(
+                {
+                    "variant": name,
+                    "status": plan.status,
+                    **{k: met[k] for k, _, _ in METRICS},
+                    **flat_yardstick(yardstick(plan.coverage)),
+                }
+            )
         except InfeasibleError as exc:
             rows.append({"variant": name, "status": "infeasible", "note": str(exc).splitlines()[0]})
     df = pd.DataFrame(rows)

@@ -27,6 +27,7 @@ EPILOG = (
     "  linkage-opt plan configs/zhugen.yaml --out plans/zhugen --backend cbc --time-limit 30"
 )
 
+
 class LocalisedGroup(TyperGroup):
     """The root command group: with ``--lang zh`` (or LINKAGE_OPT_LANG=zh) every --help is in Chinese.
 
@@ -37,11 +38,11 @@ class LocalisedGroup(TyperGroup):
     def parse_args(self, ctx, args):
         import typer.rich_utils as ru
 
-        _common.state["root"] = ""          # a new invocation (tests run many in one process)
+        _common.state["root"] = ""  # a new invocation (tests run many in one process)
         lang = _peek_lang(args) or "en"
-        for name, text in L.typer_panels(lang).items():   # process-wide strings of typer: set both ways
+        for name, text in L.typer_panels(lang).items():  # process-wide strings of typer: set both ways
             setattr(ru, name, text if lang != "en" else _TYPER_PANELS_EN[name])
-        localise_help(self, lang)     # in English too: the docstrings' line breaks are reflowed
+        localise_help(self, lang)  # in English too: the docstrings' line breaks are reflowed
         return super().parse_args(ctx, args)
 
 
@@ -53,7 +54,7 @@ def _foldable_help() -> None:
     from rich.text import Text
 
     def fold(out):
-        for part in [out, *getattr(out, "renderables", [])]:     # a Text, or the Columns of an option's help
+        for part in [out, *getattr(out, "renderables", [])]:  # a Text, or the Columns of an option's help
             if isinstance(part, Text):
                 part.overflow = "fold"
         return out
@@ -61,6 +62,7 @@ def _foldable_help() -> None:
     for name in ("_make_command_help", "_get_parameter_help"):
         make = getattr(ru, name)
         if not getattr(make, "folds", False):
+
             def folding(*args, _make=make, **kwargs):
                 return fold(_make(*args, **kwargs))
 
@@ -105,7 +107,7 @@ def localise_help(command, lang: str = "zh") -> None:
             p.help = L.help_text(p.help, lang)
     original = command.get_help_option
 
-    def get_help_option(ctx, _original=original):   # --help itself is made on demand
+    def get_help_option(ctx, _original=original):  # --help itself is made on demand
         opt = _original(ctx)
         if opt is not None and getattr(opt, "help", None):
             opt.help = L.help_text(opt.help, lang)
@@ -133,8 +135,10 @@ err_console = Console(stderr=True)
 # The language of this invocation's messages: shared with linkage_opt.cli.runs (linkage_opt.cli.common).
 _state = _common.state
 
-REDACT_HELP = ("Write the action sheets (plan.xlsx, sheets.html, sheets.pdf) without the personal columns "
-               "named by the config's privacy.personal: a plan to share.")
+REDACT_HELP = (
+    "Write the action sheets (plan.xlsx, sheets.html, sheets.pdf) without the personal columns "
+    "named by the config's privacy.personal: a plan to share."
+)
 LANG_HELP = "Language of messages, workbook and report: en or zh (default $LINKAGE_OPT_LANG, else en)."
 
 
@@ -149,8 +153,12 @@ def set_lang(value: str | None) -> str:
 
 T = _common.T
 # the steps of writing.attach_outputs, as the status line shows them
-PROGRESS = {"explaining": "explaining unmet needs", "baseline": "computing the rule-of-thumb baseline",
-            "workbook": "writing the workbook and report", "writing": "writing the plan"}
+PROGRESS = {
+    "explaining": "explaining unmet needs",
+    "baseline": "computing the rule-of-thumb baseline",
+    "workbook": "writing the workbook and report",
+    "writing": "writing the plan",
+}
 
 
 def _version_callback(value: bool) -> None:
@@ -161,12 +169,14 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool | None, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                                 help="Print the version and exit.")] = None,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version and exit."),
+    ] = None,
     lang: LangOpt = None,
 ) -> None:
     """linkage-opt: five-community linkage resource planning."""
-    if lang is not None:       # `linkage-opt --lang zh plan ...`: every subcommand's default
+    if lang is not None:  # `linkage-opt --lang zh plan ...`: every subcommand's default
         _common.set_root_lang(lang, err_console)
 
 
@@ -180,8 +190,9 @@ def print_warnings(scenario) -> None:
     from ..inputs.scenario import scenario_warnings
 
     for p in scenario_warnings(scenario):
-        err_console.print(f"[yellow]{T('warning:')}[/] " + L.problem_str(p, _state["lang"]), highlight=False,
-                          soft_wrap=True)
+        err_console.print(
+            f"[yellow]{T('warning:')}[/] " + L.problem_str(p, _state["lang"]), highlight=False, soft_wrap=True
+        )
 
 
 def load_checked(config: Path, **options):
@@ -225,22 +236,42 @@ def _exit_code_for(status: str) -> int:
 @guarded
 def plan(
     config: Annotated[Path, typer.Argument(help="Scenario config YAML.")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the plan (default plans/<config name>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for the plan (default plans/<config name>).")
+    ] = None,
     backend: Annotated[str | None, typer.Option(help="Solver backend: highs (default), cbc, scip, cpsat.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds for the whole solve.")] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.001.")] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads.")] = None,
     seed: Annotated[int | None, typer.Option(help="Solver random seed.")] = None,
     solver_log: Annotated[bool, typer.Option("--solver-log", help="Show the solver's own log.")] = False,
-    baseline: Annotated[bool, typer.Option("--baseline", help="Also compute the rule-of-thumb plan and compare.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace an --out folder that is not a linkage-opt plan.")] = False,
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Also compute the rule-of-thumb plan and compare.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an --out folder that is not a linkage-opt plan.")
+    ] = False,
     redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
-    decompose: Annotated[str | None, typer.Option("--decompose", help="Plan the parts of a units column (town, "
-                                                                      "county, ...) separately on Dask and merge them (docs/model.md).")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --decompose: a Dask scheduler address "
-                                                                      "(tcp://host:8786); default a local cluster of --workers processes.")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="With --decompose: local worker processes "
-                                                                  "(default 2; 0 = in this process).")] = None,
+    decompose: Annotated[
+        str | None,
+        typer.Option(
+            "--decompose",
+            help="Plan the parts of a units column (town, "
+            "county, ...) separately on Dask and merge them (docs/model.md).",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --decompose: a Dask scheduler address "
+            "(tcp://host:8786); default a local cluster of --workers processes.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="With --decompose: local worker processes (default 2; 0 = in this process)."),
+    ] = None,
     lang: LangOpt = None,
 ) -> int:
     """Solve a scenario and write the allocation plan (atomically) into --out.
@@ -257,34 +288,63 @@ def plan(
     from ..solving.api import solve
 
     target = out or Path("plans") / config.stem
-    check_output_folder(target)     # a file, FIFO or device is refused, --force or not (nothing opened)
+    check_output_folder(target)  # a file, FIFO or device is refused, --force or not (nothing opened)
     if target.exists() and not force and any(target.iterdir()) and not (target / "summary.json").exists():
-        err_console.print(f"[red]{T('error:')}[/] " + T("{path} exists and is not a linkage-opt plan; choose another --out or pass --force", path=target), highlight=False)
+        err_console.print(
+            f"[red]{T('error:')}[/] "
+            + T("{path} exists and is not a linkage-opt plan; choose another --out or pass --force", path=target),
+            highlight=False,
+        )
         return 2
     t0 = time.perf_counter()
     with console.status(T("loading scenario")) as status:
-        scenario = load_checked(config, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                seed=seed)
+        scenario = load_checked(
+            config, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed
+        )
         print_warnings(scenario)
         load_s = time.perf_counter() - t0
-        result = solve(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                       seed=seed, log=solver_log or None,
-                       progress=lambda msg: status.update(L.render(msg, _state["lang"])),
-                       load_seconds=load_s, decompose=decompose, scheduler=scheduler, workers=workers)
+        result = solve(
+            scenario,
+            backend=backend,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            seed=seed,
+            log=solver_log or None,
+            progress=lambda msg: status.update(L.render(msg, _state["lang"])),
+            load_seconds=load_s,
+            decompose=decompose,
+            scheduler=scheduler,
+            workers=workers,
+        )
         if decompose:
             return _write_decomposed(result, scenario, target, baseline, status, redact)
         # the one list of outputs (linkage_opt.outputs.writing.attach_outputs), within the time limit's margin,
         # counted from the command's start (the interpreter and the imports are part of the wall)
         result.wall_started = _common.state.get("process_started")
-        result.write(target, desk=True, lang=_state["lang"], scenario=scenario, baseline=baseline, redact=redact,
-                     progress=lambda step: status.update(T(PROGRESS[step])))
+        result.write(
+            target,
+            desk=True,
+            lang=_state["lang"],
+            scenario=scenario,
+            baseline=baseline,
+            redact=redact,
+            progress=lambda step: status.update(T(PROGRESS[step])),
+        )
     skipped = result.summary.outputs_skipped or []
     for item in skipped:
-        why = (T("{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}", **item)
-               if "estimated_s" in item else
-               T("{output} not written: the time limit's margin ran out while it was being made; make it with: {later}", **item))
-        err_console.print(f"[yellow]{T('warning:')}[/] " + why, highlight=False,
-                          soft_wrap=True)
+        why = (
+            T(
+                "{output} not written: it needs about {estimated_s} s and {left_s} s of the time limit's margin were left; make it with: {later}",
+                **item,
+            )
+            if "estimated_s" in item
+            else T(
+                "{output} not written: the time limit's margin ran out while it was being made; make it with: {later}",
+                **item,
+            )
+        )
+        err_console.print(f"[yellow]{T('warning:')}[/] " + why, highlight=False, soft_wrap=True)
     _print_plan(result, target)
     if baseline and "baseline.json" in result.extras:
         from ..solving.baseline import print_comparison
@@ -303,15 +363,26 @@ def _write_decomposed(result, scenario, target: Path, baseline: bool, status, re
     status.update("checking the merged plan")
     t0 = time.perf_counter()
     violations = check_plan(scenario, result.tables(), result.summary)
-    result.summary.decomposition["check"] = {"violations": len(violations), "seconds": round(time.perf_counter() - t0, 3),
-                                                "first": [str(v) for v in violations[:20]]}
-    result.write(target, desk=True, lang=_state["lang"], scenario=scenario, redact=redact,
-                 progress=lambda step: status.update(T(PROGRESS[step])))
+    result.summary.decomposition["check"] = {
+        "violations": len(violations),
+        "seconds": round(time.perf_counter() - t0, 3),
+        "first": [str(v) for v in violations[:20]],
+    }
+    result.write(
+        target,
+        desk=True,
+        lang=_state["lang"],
+        scenario=scenario,
+        redact=redact,
+        progress=lambda step: status.update(T(PROGRESS[step])),
+    )
     _print_plan(result, target)
     d = result.summary.decomposition
-    console.print(f"decomposed by {d['by']}: {d['parts']} parts on {d['workers']} worker(s); global bound "
-                  f"{d['bound']:.6f}, gap {result.summary.gap:.3%}; check: {len(violations)} violation(s)",
-                  highlight=False)
+    console.print(
+        f"decomposed by {d['by']}: {d['parts']} parts on {d['workers']} worker(s); global bound "
+        f"{d['bound']:.6f}, gap {result.summary.gap:.3%}; check: {len(violations)} violation(s)",
+        highlight=False,
+    )
     if baseline:
         console.print("--baseline is not computed for decomposed plans", highlight=False)
     if violations:
@@ -363,7 +434,7 @@ def explain(
     if category:
         keys = sorted(set(cov["category"].astype(str)))
         by_label = {w: k for k in keys for w in (labels.get(k) or {}).values() if w not in keys}
-        key = by_label.get(category, category)        # 养老服务 for elderly_care
+        key = by_label.get(category, category)  # 养老服务 for elderly_care
         _known_or_exit("--category", key, keys, "category", labels)
         ex = ex[ex["category"] == key]
     from rich.markup import escape
@@ -375,18 +446,25 @@ def explain(
         t.add_column(L.label("explain", key, _state["lang"]), overflow="fold")
     for r in ex.to_dict("records"):
         reason = reason_text(r, _state["lang"])
-        t.add_row(escape(f"{r['unit_name']} ({r['unit_id']})"),
-                  escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
-                  L.tier(r["tier"], _state["lang"]),
-                  f"{fmt_qty(r['unmet'])} / " + _common.qty(r["need"], units.get(str(r["category"]), ""), _state["lang"]),
-                  f"[bold]{r['reason_code']}[/]: {escape(str(reason))}")
+        t.add_row(
+            escape(f"{r['unit_name']} ({r['unit_id']})"),
+            escape((labels.get(str(r["category"])) or {}).get(_state["lang"]) or str(r["category"])),
+            L.tier(r["tier"], _state["lang"]),
+            f"{fmt_qty(r['unmet'])} / " + _common.qty(r["need"], units.get(str(r["category"]), ""), _state["lang"]),
+            f"[bold]{r['reason_code']}[/]: {escape(str(reason))}",
+        )
     _common.print_table(t, console)
     mv = p.get("marginal_values")
     if mv is not None and len(mv):
-        mv = mv[_effect(mv) >= 0.0005]       # no rows of effect 0.000
+        mv = mv[_effect(mv) >= 0.0005]  # no rows of effect 0.000
         if not len(mv):
-            console.print("[bold]" + T("Marginal value of more capacity (weighted coverage)") + "[/]: "
-                          + T("no extra hour, yuan or item would raise the weighted coverage"), highlight=False)
+            console.print(
+                "[bold]"
+                + T("Marginal value of more capacity (weighted coverage)")
+                + "[/]: "
+                + T("no extra hour, yuan or item would raise the weighted coverage"),
+                highlight=False,
+            )
     if mv is not None and len(mv):
         if unit:
             mv = mv[(mv["home_unit"] == unit) | (mv["unit_name"] == unit) | (mv["provider_kind"] == "budget")]
@@ -394,11 +472,17 @@ def explain(
         for key in ("group", "members", "per", "effect"):
             t2.add_column(L.label("explain", key, _state["lang"]))
         for r in mv.head(top).to_dict("records"):
-            members = (_common.qty(r["members"], "persons", _state["lang"])
-                       if r.get("provider_kind") in ("volunteer", "social_worker") else str(r["members"]))
-            t2.add_row(escape(L.render(group_msg(r), _state["lang"])), members,
-                       per_word(str(r["per"]), _state["lang"]),
-                       escape(L.render(example_msg(r), _state["lang"])))
+            members = (
+                _common.qty(r["members"], "persons", _state["lang"])
+                if r.get("provider_kind") in ("volunteer", "social_worker")
+                else str(r["members"])
+            )
+            t2.add_row(
+                escape(L.render(group_msg(r), _state["lang"])),
+                members,
+                per_word(str(r["per"]), _state["lang"]),
+                escape(L.render(example_msg(r), _state["lang"])),
+            )
         _common.print_table(t2, console)
     return 0
 
@@ -420,7 +504,7 @@ def _category_labels(summary: dict | None) -> dict[str, dict[str, str]]:
         from ..inputs.config import load_config
 
         cats = load_config(path).categories
-    except Exception:        # moved or changed since: the keys alone
+    except Exception:  # moved or changed since: the keys alone
         return {}
     return {k: {lang: v for lang, v in (("zh", c.label), ("en", c.label_en)) if v} for k, c in cats.items()}
 
@@ -434,12 +518,13 @@ def _category_units(summary: dict | None) -> dict[str, str]:
         from ..inputs.config import load_config
 
         return {k: c.unit for k, c in load_config(path).categories.items()}
-    except Exception:        # moved or changed since: quantities without their unit
+    except Exception:  # moved or changed since: quantities without their unit
         return {}
 
 
-def _known_or_exit(option: str, value: str, known: list[str], noun: str,
-                   labels: dict[str, dict[str, str]] | None = None) -> None:
+def _known_or_exit(
+    option: str, value: str, known: list[str], noun: str, labels: dict[str, dict[str, str]] | None = None
+) -> None:
     """A value of ``--unit``/``--category`` that the plan does not have: exit 2 with the nearest one, values
     shown in the user's language (a category's label)."""
     if value in known:
@@ -450,21 +535,38 @@ def _known_or_exit(option: str, value: str, known: list[str], noun: str,
 
     labels = labels or {}
     words = {k: ByLang({lang: (labels.get(k) or {}).get(lang) or k for lang in L.LANGS}) for k in known}
-    close = difflib.get_close_matches(value, [*known, *(w.render(lang) for w in words.values() for lang in L.LANGS)],
-                                      n=1, cutoff=0.4)
+    close = difflib.get_close_matches(
+        value, [*known, *(w.render(lang) for w in words.values() for lang in L.LANGS)], n=1, cutoff=0.4
+    )
     guess = next((k for k, w in words.items() if close and close[0] in (k, *(w.render(x) for x in L.LANGS))), None)
-    listing = ByLang({lang: ", ".join(words[k].render(lang) for k in known[:8]) + (", ..." if len(known) > 8 else "")
-                      for lang in L.LANGS})
-    raise ValidationError([Problem(option, None, None, Msg("no {noun} {value!r} in this plan", noun=Msg(noun), value=value),
-                                   hint=Msg("did you mean {close!r}?", close=words[guess]) if guess else
-                                   Msg("one of: {listing}", listing=listing))])
+    listing = ByLang(
+        {
+            lang: ", ".join(words[k].render(lang) for k in known[:8]) + (", ..." if len(known) > 8 else "")
+            for lang in L.LANGS
+        }
+    )
+    raise ValidationError(
+        [
+            Problem(
+                option,
+                None,
+                None,
+                Msg("no {noun} {value!r} in this plan", noun=Msg(noun), value=value),
+                hint=Msg("did you mean {close!r}?", close=words[guess])
+                if guess
+                else Msg("one of: {listing}", listing=listing),
+            )
+        ]
+    )
 
 
 @app.command()
 @guarded
 def check(
     plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by `linkage-opt plan`.")],
-    config: Annotated[Path | None, typer.Option("--config", help="Scenario config (default: the one recorded in summary.json).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Scenario config (default: the one recorded in summary.json).")
+    ] = None,
     lang: LangOpt = None,
 ) -> int:
     """Re-check a plan against its scenario independently of the model: exit 0 valid, 1 violations found."""
@@ -486,7 +588,11 @@ def check(
             err_console.print(f"  - {v}", markup=False, highlight=False)
         err_console.print(T("[red]{n} violation(s)[/]", n=len(violations)))
         return 1
-    console.print(T("[green]OK[/]: every capacity, reach, skill, earmark, guarantee and rule holds; the summary's objective terms recompute from the tables."))
+    console.print(
+        T(
+            "[green]OK[/]: every capacity, reach, skill, earmark, guarantee and rule holds; the summary's objective terms recompute from the tables."
+        )
+    )
     return 0
 
 
@@ -494,7 +600,13 @@ def check(
 @guarded
 def whatif(
     config: Annotated[Path, typer.Argument(help="Scenario config YAML.")],
-    set_: Annotated[list[str], typer.Option("--set", help="A change, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4 (repeatable: one variant each).")],
+    set_: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="A change, e.g. volunteers.hours*=1.1 or categories.elderly_care.weight=0.4 (repeatable: one variant each).",
+        ),
+    ],
     combine: Annotated[bool, typer.Option("--combine", help="Also plan all changes together.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write the comparison as CSV here.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit")] = None,
@@ -512,20 +624,29 @@ def whatif(
     if out:
         from ..outdir import check_output_file
 
-        check_output_file(out)       # before planning: a FIFO, device or folder is refused
+        check_output_file(out)  # before planning: a FIFO, device or folder is refused
     scenario = load_checked(config, backend=backend, time_limit=time_limit)
     with console.status(T("planning variants")) as status:
-        df = run_whatif(scenario, set_, combine=combine,
-                        progress=lambda m: status.update(L.render(m, _state["lang"])),
-                        time_limit=time_limit, backend=backend)
+        df = run_whatif(
+            scenario,
+            set_,
+            combine=combine,
+            progress=lambda m: status.update(L.render(m, _state["lang"])),
+            time_limit=time_limit,
+            backend=backend,
+        )
     print_yardstick(df, scenario)
     t = Table(title=T("What-if: change against the base plan"), title_justify="left")
     t.add_column(T("variant"))
     t.add_column(T("status", context="whatif.status"))
     for key, label, _ in METRICS:
-        t.add_column(T("weighted score (own weights)") if key == "weighted_coverage"
-                     else L.t_or(f"metric.{key}", label, _state["lang"]), justify="right")
-    unit_of = {"idle_hours": " " + unit_word("hours", _state["lang"])}     # 12.5 h / 12.5 小时
+        t.add_column(
+            T("weighted score (own weights)")
+            if key == "weighted_coverage"
+            else L.t_or(f"metric.{key}", label, _state["lang"]),
+            justify="right",
+        )
+    unit_of = {"idle_hours": " " + unit_word("hours", _state["lang"])}  # 12.5 h / 12.5 小时
     for _, r in df.iterrows():
         cells = []
         for key, _, fmt in METRICS:
@@ -535,16 +656,25 @@ def whatif(
                 cells.append(fmt.format(r[key]) + unit_of.get(key, ""))
             else:
                 d = r[f"delta_{key}"]
-                cells.append(fmt.format(r[key]) + unit_of.get(key, "")
-                             + (f" ({'+' if d >= 0 else ''}{fmt.format(d)})" if "%" not in fmt
-                                else f" ({d * 100:+.2f} {T('pt')})"))
-        t.add_row(T("base") if r["variant"] == "base" else str(r["variant"]),
-                  L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]), *cells)
+                cells.append(
+                    fmt.format(r[key])
+                    + unit_of.get(key, "")
+                    + (
+                        f" ({'+' if d >= 0 else ''}{fmt.format(d)})"
+                        if "%" not in fmt
+                        else f" ({d * 100:+.2f} {T('pt')})"
+                    )
+                )
+        t.add_row(
+            T("base") if r["variant"] == "base" else str(r["variant"]),
+            L.t_or(f"status.{r['status']}", str(r["status"]), _state["lang"]),
+            *cells,
+        )
     _common.print_table(t, console)
     if out:
         from ..solving.plan import csv_bytes, write_file_atomic
 
-        write_file_atomic(out, csv_bytes(df))     # a FIFO or device is refused, never opened
+        write_file_atomic(out, csv_bytes(df))  # a FIFO or device is refused, never opened
     return 0
 
 
@@ -584,18 +714,31 @@ def print_yardstick(df, scenario) -> None:
 @app.command()
 @guarded
 def generate(
-    out: Annotated[Path, typer.Argument(help="Folder for the generated scenario (new, empty, or an earlier generated one).")],
-    preset: Annotated[str | None, typer.Option(help="town (~15 units), district (200 units) or city (2,000 units); "
-                                                    "realistic rolls: real_town (22), real_district (170), real_city (2,000), province (30,000; "
-                                         "written county by county, planned with plan --decompose).")] = None,
+    out: Annotated[
+        Path, typer.Argument(help="Folder for the generated scenario (new, empty, or an earlier generated one).")
+    ],
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="town (~15 units), district (200 units) or city (2,000 units); "
+            "realistic rolls: real_town (22), real_district (170), real_city (2,000), province (30,000; "
+            "written county by county, planned with plan --decompose)."
+        ),
+    ] = None,
     units: Annotated[int | None, typer.Option(help="Number of units (overrides the preset).")] = None,
     volunteers: Annotated[int | None, typer.Option(help="Number of volunteers (overrides the preset).")] = None,
     workers: Annotated[int | None, typer.Option(help="Number of social workers (overrides the preset).")] = None,
     orgs: Annotated[int | None, typer.Option(help="Number of social organizations (overrides the preset).")] = None,
     lots: Annotated[int | None, typer.Option(help="Number of charity lots (overrides the preset).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files, byte for byte.")] = 0,
-    realistic: Annotated[bool, typer.Option("--realistic", help="Realistic rolls with --units (implied by the real_* "
-                                                                "presets): individual skills, skewed hours, clustered towns, a binding budget.")] = False,
+    realistic: Annotated[
+        bool,
+        typer.Option(
+            "--realistic",
+            help="Realistic rolls with --units (implied by the real_* "
+            "presets): individual skills, skewed hours, clustered towns, a binding budget.",
+        ),
+    ] = False,
     lang: LangOpt = None,
 ) -> int:
     """Write a seeded synthetic scenario with realistic structure (towns, villages, skills, party members)."""
@@ -608,8 +751,17 @@ def generate(
             path = generate_command(out, preset, units, volunteers, workers, orgs, lots, seed, realistic=realistic)
     except ValueError as exc:
         message = exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else plain(str(exc))
-        raise ValidationError([Problem("generate", None, None, message,
-                                       hint=Msg("e.g. linkage-opt generate --preset district --seed 1 scenarios/district"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    "generate",
+                    None,
+                    None,
+                    message,
+                    hint=Msg("e.g. linkage-opt generate --preset district --seed 1 scenarios/district"),
+                )
+            ]
+        ) from None
     console.print(T("wrote [bold]{path}[/]; plan it with: linkage-opt plan {path}", path=path))
     return 0
 
@@ -620,7 +772,7 @@ app.add_typer(weights_app, name="weights")
 
 @weights_app.callback()
 def _weights_root(lang: LangOpt = None) -> None:
-    if lang is not None:       # `linkage-opt weights --lang zh ahp ...`: as on the root command
+    if lang is not None:  # `linkage-opt weights --lang zh ahp ...`: as on the root command
         _common.set_root_lang(lang, err_console)
 
 
@@ -629,7 +781,9 @@ def _weights_root(lang: LangOpt = None) -> None:
 def weights_ahp(
     pairwise: Annotated[Path, typer.Argument(help="Pairwise comparison YAML (Saaty 1-9 scale), see docs/ahp.md.")],
     write: Annotated[Path | None, typer.Option("--write", help="Write the weights into this scenario config.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="With --write: write the updated config here instead.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="With --write: write the updated config here instead.")
+    ] = None,
     threshold: Annotated[float, typer.Option(help="Largest consistency ratio accepted.")] = 0.1,
     lang: LangOpt = None,
 ) -> int:
@@ -653,9 +807,26 @@ def weights_ahp(
         t.add_row(L.t_or(f"ahp.{k}", k, _state["lang"]), v)
     _common.print_table(t, console)
     if not result.consistent:
-        err_console.print(T("[red]refused:[/] consistency ratio {cr:.3f} exceeds {threshold:g}; revise the most inconsistent judgements:", cr=result.cr, threshold=threshold), highlight=False)
+        err_console.print(
+            T(
+                "[red]refused:[/] consistency ratio {cr:.3f} exceeds {threshold:g}; revise the most inconsistent judgements:",
+                cr=result.cr,
+                threshold=threshold,
+            ),
+            highlight=False,
+        )
         for a, b, given, implied, ratio in result.inconsistent_pairs[:3]:
-            err_console.print(T("  - {a} vs {b}: judged {given:.3g}, the other judgements imply {implied:.3g} ({ratio:.2f}x off)", a=a, b=b, given=given, implied=implied, ratio=ratio), highlight=False)
+            err_console.print(
+                T(
+                    "  - {a} vs {b}: judged {given:.3g}, the other judgements imply {implied:.3g} ({ratio:.2f}x off)",
+                    a=a,
+                    b=b,
+                    given=given,
+                    implied=implied,
+                    ratio=ratio,
+                ),
+                highlight=False,
+            )
         return 2
     if write is not None:
         path = write_weights(write, result.weights, out)
@@ -667,7 +838,9 @@ def weights_ahp(
 @guarded
 def template(
     out: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
-    config: Annotated[Path | None, typer.Option("--config", help="Take the category drop-down from this config.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Take the category drop-down from this config.")
+    ] = None,
     lang: LangOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> int:
@@ -677,18 +850,34 @@ def template(
     from ..outputs.template import write_template
 
     if out.suffix.lower() != ".xlsx":
-        raise ValidationError([Problem(str(out), None, None, Msg("the template must be an .xlsx file"),
-                                       hint=Msg("give a name ending in .xlsx"))])
+        raise ValidationError(
+            [
+                Problem(
+                    str(out),
+                    None,
+                    None,
+                    Msg("the template must be an .xlsx file"),
+                    hint=Msg("give a name ending in .xlsx"),
+                )
+            ]
+        )
     if out.exists() and not force:
-        raise ValidationError([Problem(str(out), None, None, Msg("the file exists"),
-                                       hint=Msg("choose another name or pass --force"))])
+        raise ValidationError(
+            [Problem(str(out), None, None, Msg("the file exists"), hint=Msg("choose another name or pass --force"))]
+        )
     cfg = None
     if config is not None:
         from ..inputs.config import load_config
 
         cfg = load_config(config)
     write_template(out, _state["lang"], cfg)
-    console.print(T("template written to [bold]{path}[/]: fill it in, set `data: {name}` in a config, then run linkage-opt validate", path=out, name=out.name))
+    console.print(
+        T(
+            "template written to [bold]{path}[/]: fill it in, set `data: {name}` in a config, then run linkage-opt validate",
+            path=out,
+            name=out.name,
+        )
+    )
     return 0
 
 
@@ -696,8 +885,14 @@ def template(
 @guarded
 def report(
     plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by `linkage-opt plan`.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write (default: report.html and plan.xlsx "
-                                                           "in the plan folder; a .html path writes the report only).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write (default: report.html and plan.xlsx "
+            "in the plan folder; a .html path writes the report only).",
+        ),
+    ] = None,
     redact: Annotated[bool, typer.Option("--redact", help=REDACT_HELP)] = False,
     lang: LangOpt = None,
 ) -> int:
@@ -713,10 +908,10 @@ def report(
     from ..outputs.workbook import workbook_from_dir
     from ..solving.plan import write_file_atomic
 
-    p = _read_plan_dir(plan_dir)    # a clear error when it is not a plan folder
+    p = _read_plan_dir(plan_dir)  # a clear error when it is not a plan folder
     html_only = out is not None and out.suffix.lower() == ".html"
     if out is not None and not html_only:
-        check_output_folder(out)    # a file, FIFO or device is refused (never opened)
+        check_output_folder(out)  # a file, FIFO or device is refused (never opened)
     into_plan = out is None
     where, state = inspect_folder(plan_dir)
     # Writing into a replaceable plan folder: take its writers' lock, so that the files go into
@@ -724,7 +919,7 @@ def report(
     hold = writer_lock(where.parent, plan_dir) if into_plan and state == "ours" else contextlib.nullcontext()
 
     def build(version: Path):
-        scenario, _ = load_recorded_scenario(p["summary"].get("config"), plan_dir)   # once, for both files
+        scenario, _ = load_recorded_scenario(p["summary"].get("config"), plan_dir)  # once, for both files
         html = report_from_dir(version, _state["lang"], scenario)
         if html_only:
             return version, [(out, html)]
@@ -733,9 +928,11 @@ def report(
         from ..solving.plan import Plan
 
         sheets = build_sheets_html(Plan.read(version), scenario, _state["lang"], redact)
-        files = [(folder / "report.html", html),
-                 (folder / "plan.xlsx", workbook_from_dir(version, _state["lang"], scenario, redact)),
-                 (folder / "sheets.html", sheets)]
+        files = [
+            (folder / "report.html", html),
+            (folder / "plan.xlsx", workbook_from_dir(version, _state["lang"], scenario, redact)),
+            (folder / "sheets.html", sheets),
+        ]
         pdf, _ = html_to_pdf(sheets)
         if pdf is not None:
             files.append((folder / "sheets.pdf", pdf))

@@ -18,10 +18,10 @@ from ..i18n import Msg
 from ..solving.summary import Summary
 from ..terminal import print_table, qty
 
-__all__ = ["print_table", "qty"]   # tables readable at 80 columns, quantities with units (linkage_opt.terminal)
+__all__ = ["print_table", "qty"]  # tables readable at 80 columns, quantities with units (linkage_opt.terminal)
 
 # The language of this invocation's messages (--lang, else $LINKAGE_OPT_LANG, else English).
-state: dict = {"lang": "en", "root": ""}   # root: `linkage-opt --lang X <command>`; process_started: main()'s
+state: dict = {"lang": "en", "root": ""}  # root: `linkage-opt --lang X <command>`; process_started: main()'s
 
 
 def set_root_lang(value: str, err_console: Console) -> str:
@@ -35,8 +35,12 @@ def set_lang(value: str | None, err_console: Console) -> str:
     try:
         state["lang"] = L.resolve(value or state["root"] or None)
     except ValueError:
-        err_console.print(L.t("unknown language {value!r}: use en or zh", "en", value=value) + " / " + L.t("unknown language {value!r}: use en or zh", "zh", value=value),
-                          highlight=False)
+        err_console.print(
+            L.t("unknown language {value!r}: use en or zh", "en", value=value)
+            + " / "
+            + L.t("unknown language {value!r}: use en or zh", "zh", value=value),
+            highlight=False,
+        )
         raise typer.Exit(2) from None
     return state["lang"]
 
@@ -55,21 +59,27 @@ def report_error(exc: BaseException, err_console: Console) -> int:
     """Print an error the user can act on; return the exit code. Never a traceback for our own errors."""
     if isinstance(exc, ValidationError):
         n = len(exc.problems)
-        err_console.print("[bold red]" + L.ngettext("{n} input problem found", "{n} input problems found", n, state["lang"]).format(n=n) + "[/]")
+        err_console.print(
+            "[bold red]"
+            + L.ngettext("{n} input problem found", "{n} input problems found", n, state["lang"]).format(n=n)
+            + "[/]"
+        )
         for p in exc.problems:
-            err_console.print("  - " + L.problem_str(p, state["lang"]), markup=False, highlight=False,
-                              soft_wrap=True)
+            err_console.print("  - " + L.problem_str(p, state["lang"]), markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     if isinstance(exc, InfeasibleError):
         err_console.print("[bold red]" + T("No plan can satisfy every requirement.") + "[/]")
         text = exc.diagnosis.message(state["lang"]) if getattr(exc, "diagnosis", None) is not None else str(exc)
         err_console.print(text, markup=False, highlight=False)
         return exc.exit_code
-    if isinstance(exc, OutputError):     # disk full, read-only, not a folder: nothing was changed
+    if isinstance(exc, OutputError):  # disk full, read-only, not a folder: nothing was changed
         from rich.markup import escape
 
-        err_console.print(f"[bold red]{T('error:')}[/] " + escape(L.render(exc.args[0] if exc.args else str(exc), state["lang"])),
-                          highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]{T('error:')}[/] " + escape(L.render(exc.args[0] if exc.args else str(exc), state["lang"])),
+            highlight=False,
+            soft_wrap=True,
+        )
         return exc.exit_code
     if isinstance(exc, LinkageError):
         from rich.markup import escape
@@ -96,9 +106,12 @@ def run_guarded(fn: Callable[..., int | None], err_console: Console, interrupted
         return report_error(exc, err_console)
 
 
-def guard(err_console: Callable[[], Console], interrupted: str) -> Callable[[Callable[..., int | None]], Callable[..., None]]:
+def guard(
+    err_console: Callable[[], Console], interrupted: str
+) -> Callable[[Callable[..., int | None]], Callable[..., None]]:
     """The one error guard of the commands, as a decorator: the command returns its exit code, the guard
     exits with it (:func:`run_guarded`). ``err_console`` is looked up at each call (tests replace it)."""
+
     def decorate(command: Callable[..., int | None]) -> Callable[..., None]:
         @functools.wraps(command)
         def guarded(*args, **kwargs) -> None:
@@ -130,8 +143,11 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
 
     s: Summary = plan.summary
     met = s.metrics
-    t = Table(title=escape(T("Plan {scenario} · {period}", scenario=s.scenario, period=s.period)), show_header=False,
-              title_justify="left")
+    t = Table(
+        title=escape(T("Plan {scenario} · {period}", scenario=s.scenario, period=s.period)),
+        show_header=False,
+        title_justify="left",
+    )
     t.add_column(style="bold")
     t.add_column(justify="right")
     status = s.status
@@ -144,23 +160,45 @@ def print_plan(plan, out: Path | None, console: Console) -> None:
     t.add_row(T("idle volunteer/worker hours"), qty(met.idle_hours, "hours", state["lang"], 1))
     gap = s.gap
     stage = L.t_or(f"stage.{s.objective_stage}", s.objective_stage or "", state["lang"])
-    t.add_row(T("final stage / bound / gap"), f"{stage} / {bound_text(s.best_bound)} / {'-' if gap is None else f'{gap:.3%}'}")
-    kept = [(T("{stage}: not run (no time left)", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"]))
-             if st.status == "skipped" else
-             T("{stage}: kept the plan it started from", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"])))
-            for st in s.stages if st.kept_start and st.status in ("skipped", "time_limit")]
+    t.add_row(
+        T("final stage / bound / gap"), f"{stage} / {bound_text(s.best_bound)} / {'-' if gap is None else f'{gap:.3%}'}"
+    )
+    kept = [
+        (
+            T("{stage}: not run (no time left)", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"]))
+            if st.status == "skipped"
+            else T("{stage}: kept the plan it started from", stage=L.t_or(f"stage.{st.stage}", st.stage, state["lang"]))
+        )
+        for st in s.stages
+        if st.kept_start and st.status in ("skipped", "time_limit")
+    ]
     if kept:
         t.add_row(T("stages stopped by the time limit"), "; ".join(kept))
     tm = s.timings
-    t.add_row(T("load / build / solve / write (s)"),
-              " / ".join("-" if v is None else f"{v:.2f}" for v in (tm.load_s, tm.build_s, tm.solve_s, tm.write_s)))
-    t.add_row(T("model"), T("{vars} vars, {rows} rows, {ints} integer", vars=f"{s.model.variables:,}",
-                                 rows=f"{s.model.constraints:,}", ints=f"{s.model.integer_variables:,}"))
+    t.add_row(
+        T("load / build / solve / write (s)"),
+        " / ".join("-" if v is None else f"{v:.2f}" for v in (tm.load_s, tm.build_s, tm.solve_s, tm.write_s)),
+    )
+    t.add_row(
+        T("model"),
+        T(
+            "{vars} vars, {rows} rows, {ints} integer",
+            vars=f"{s.model.variables:,}",
+            rows=f"{s.model.constraints:,}",
+            ints=f"{s.model.integer_variables:,}",
+        ),
+    )
     print_table(t, console)
     if out is not None:
         console.print(T("Plan written to [bold]{path}[/]", path=escape(str(out))))
     if (s.rule_of_thumb_start or {}).get("best_found"):
-        console.print(T("note: no plan better than the repaired rule of thumb was found in the time given; it is the plan"))
+        console.print(
+            T("note: no plan better than the repaired rule of thumb was found in the time given; it is the plan")
+        )
     if (s.dispatch or {}).get("stopped_by_deadline"):
-        console.print(T("note: rounding to dispatchable amounts did not finish within the time limit's margin, so the "
-                        "plan keeps the model's exact amounts; plan again with a longer --time-limit to round them"))
+        console.print(
+            T(
+                "note: rounding to dispatchable amounts did not finish within the time limit's margin, so the "
+                "plan keeps the model's exact amounts; plan again with a longer --time-limit to round them"
+            )
+        )

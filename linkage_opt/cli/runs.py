@@ -32,21 +32,27 @@ err_console = Console(stderr=True)
 RUNS_HELP = "Runs folder (plan folders and ledger.sqlite)."
 RUNS_ENV = "LINKAGE_OPT_RUNS"
 
-runs_app = typer.Typer(name="runs", help="The run ledger: list, show, diff, publish and restore recorded runs.",
-                       no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                       rich_markup_mode="rich")
+runs_app = typer.Typer(
+    name="runs",
+    help="The run ledger: list, show, diff, publish and restore recorded runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
 
 
 @runs_app.callback()
-def _runs_root(lang: Annotated[str | None, typer.Option("--lang", help="Language of messages: en or zh.")] = None) -> None:
-    if lang is not None:       # `linkage-opt runs --lang zh list`: as on the root command
+def _runs_root(
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of messages: en or zh.")] = None,
+) -> None:
+    if lang is not None:  # `linkage-opt runs --lang zh list`: as on the root command
         _common.set_root_lang(lang, err_console)
 
 
 T = _common.T
 # every command: errors as messages and exit codes (linkage_opt.cli.common.guard)
-guarded = _common.guard(lambda: err_console,
-                        N_("interrupted; the run is recorded as failed and nothing was published"))
+guarded = _common.guard(lambda: err_console, N_("interrupted; the run is recorded as failed and nothing was published"))
 
 
 # ``--lang`` for the commands that only print messages (``run`` has its own: it writes files too)
@@ -81,6 +87,7 @@ def _print_json(obj) -> None:
 # run
 # ---------------------------------------------------------------------------------------------------
 
+
 def _raise_interrupt(signum, _frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -90,14 +97,30 @@ def run_command(
     config: Annotated[Path, typer.Argument(help="Scenario config YAML (one config serves every month).")],
     period: Annotated[str, typer.Option("--period", "-p", help="Period to plan: YYYY-MM, or 'current' / 'next'.")],
     runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
-    force: Annotated[bool, typer.Option("--force", help="Plan again even if these exact inputs were planned already.")] = False,
-    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another run of the same period (default: exit 5 at once).")] = 0.0,
-    log_format: Annotated[str, typer.Option("--log-format", help="Log lines on stderr: text, or json (one object per line).")] = "text",
+    force: Annotated[
+        bool, typer.Option("--force", help="Plan again even if these exact inputs were planned already.")
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", min=0, help="Seconds to wait for another run of the same period (default: exit 5 at once)."
+        ),
+    ] = 0.0,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="Log lines on stderr: text, or json (one object per line).")
+    ] = "text",
     backend: Annotated[str | None, typer.Option(help="Solver backend (default: the config's).")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds for the whole solve (default: the config's).")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for the whole solve (default: the config's).")
+    ] = None,
     ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language of plan.xlsx, report.html and messages: en or zh "
-                                                            "(default $LINKAGE_OPT_LANG, else en).")] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of plan.xlsx, report.html and messages: en or zh (default $LINKAGE_OPT_LANG, else en).",
+        ),
+    ] = None,
 ) -> int:
     """Plan one period: locked, recorded in the run ledger, written to RUNS/PERIOD/rN/ atomically, published.
 
@@ -117,12 +140,21 @@ def run_command(
     from ..runs.runner import run_period
 
     try:
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)   # systemd stop: finish the row, clean up
-    except ValueError:                                                # not the main thread
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # systemd stop: finish the row, clean up
+    except ValueError:  # not the main thread
         previous = None
     try:
-        outcome = run_period(config, period, runs, force=force, wait=wait, ledger_path=ledger, backend=backend,
-                             time_limit=time_limit, lang=lang)
+        outcome = run_period(
+            config,
+            period,
+            runs,
+            force=force,
+            wait=wait,
+            ledger_path=ledger,
+            backend=backend,
+            time_limit=time_limit,
+            lang=lang,
+        )
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -132,11 +164,13 @@ def run_command(
 def _report_outcome(outcome) -> int:
     from types import SimpleNamespace
 
-
     if outcome.error is not None:
         code = _common.report_error(outcome.error, err_console)
         if outcome.run_id:
-            err_console.print(T("recorded as run [bold]{run_id}[/] ({status})", run_id=outcome.run_id, status=outcome.status), highlight=False)
+            err_console.print(
+                T("recorded as run [bold]{run_id}[/] ({status})", run_id=outcome.run_id, status=outcome.status),
+                highlight=False,
+            )
         return outcome.exit_code if outcome.exit_code is not None else code
     if outcome.reused:
         console.print(outcome.message, highlight=False)
@@ -145,7 +179,15 @@ def _report_outcome(outcome) -> int:
             _common.print_plan(SimpleNamespace(summary=outcome.summary), None, console)
     where = T(" in [bold]{path}[/]", path=outcome.plan_dir) if outcome.plan_dir else ""
     if not outcome.reused:
-        console.print(T("run [bold]{run_id}[/]: {status}, published{where}", run_id=outcome.run_id, status=outcome.status, where=where), highlight=False)
+        console.print(
+            T(
+                "run [bold]{run_id}[/]: {status}, published{where}",
+                run_id=outcome.run_id,
+                status=outcome.status,
+                where=where,
+            ),
+            highlight=False,
+        )
     else:
         console.print(T("run [bold]{run_id}[/]{where}", run_id=outcome.run_id, where=where), highlight=False)
     return outcome.exit_code
@@ -155,8 +197,14 @@ def _report_outcome(outcome) -> int:
 # runs list / show
 # ---------------------------------------------------------------------------------------------------
 
-STATE_STYLE = {"optimal": "green", "feasible": "yellow", "infeasible": "red", "failed": "red",
-               "running": "cyan", "interrupted": "magenta"}
+STATE_STYLE = {
+    "optimal": "green",
+    "feasible": "yellow",
+    "infeasible": "red",
+    "failed": "red",
+    "running": "cyan",
+    "interrupted": "magenta",
+}
 
 
 def _short_time(text: str | None, tz: str | None = None) -> str:
@@ -214,16 +262,25 @@ def runs_list(
     from rich import box
 
     t = Table(title=T("Runs in {runs}  (★ published)", runs=runs), title_justify="left", box=box.SIMPLE_HEAD)
-    for col, kw in (("run", {"no_wrap": True}), ("state", {"no_wrap": True}),
-                    ("started", {"no_wrap": True}),
-                    ("exit", {"justify": "right", "no_wrap": True}), ("inputs", {"no_wrap": True}),
-                    ("message", {"overflow": "fold", "min_width": 16})):
+    for col, kw in (
+        ("run", {"no_wrap": True}),
+        ("state", {"no_wrap": True}),
+        ("started", {"no_wrap": True}),
+        ("exit", {"justify": "right", "no_wrap": True}),
+        ("inputs", {"no_wrap": True}),
+        ("message", {"overflow": "fold", "min_width": 16}),
+    ):
         t.add_column(_common.label("runs.col", col), **kw)
     for r in rows:
         st = r["state"]
-        t.add_row(r["run_id"], f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
-                  _short_time(r["started_at"]), "" if r["exit_code"] is None else str(r["exit_code"]),
-                  (r["input_fingerprint"] or "")[:8], _first_line(r["message"]))
+        t.add_row(
+            r["run_id"],
+            f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (" ★" if r["published"] else ""),
+            _short_time(r["started_at"]),
+            "" if r["exit_code"] is None else str(r["exit_code"]),
+            (r["input_fingerprint"] or "")[:8],
+            _first_line(r["message"]),
+        )
     _common.print_table(t, console)
     return 0
 
@@ -259,8 +316,13 @@ def runs_show(
     history = json.loads(run["history_json"]) if run.get("history_json") else None
     if as_json:
         out = {k: v for k, v in run.items() if k not in ("summary_json", "fingerprint_doc", "history_json")}
-        out.update(summary=summary, fingerprint_doc=fp_doc, history=history, files=files,
-                   plan_dir_path=str(plan_dir) if plan_dir else None)
+        out.update(
+            summary=summary,
+            fingerprint_doc=fp_doc,
+            history=history,
+            files=files,
+            plan_dir_path=str(plan_dir) if plan_dir else None,
+        )
         _print_json(out)
         return 0
     t = Table(title=T("Run {run_id}", run_id=run_id), show_header=False, title_justify="left")
@@ -270,8 +332,7 @@ def runs_show(
     t.add_row(T("state"), f"[{STATE_STYLE.get(st, 'white')}]{st}[/]" + (T("  ★ published") if run["published"] else ""))
     t.add_row(T("period / revision"), f"{run['period']} / r{run['revision']}")
     tz = _run_timezone(run)
-    t.add_row(T("started / finished"), f"{_short_time(run['started_at'], tz)} / "
-                                       f"{_short_time(run['finished_at'], tz)}")
+    t.add_row(T("started / finished"), f"{_short_time(run['started_at'], tz)} / {_short_time(run['finished_at'], tz)}")
     t.add_row(T("took (s)"), _duration(run))
     t.add_row(T("exit code"), "-" if run["exit_code"] is None else str(run["exit_code"]))
     if plan_dir is None:
@@ -281,12 +342,20 @@ def runs_show(
     t.add_row(T("config"), run.get("config_path") or "-")
     t.add_row(T("input fingerprint"), run.get("input_fingerprint") or "-")
     if fp_doc:
-        t.add_row(T("inputs", context="runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", [])))
+        t.add_row(
+            T("inputs", context="runs.row.inputs"), ", ".join(f"{n} {h[:10]}" for n, h in fp_doc.get("inputs", []))
+        )
         t.add_row(T("solver"), json.dumps(fp_doc.get("solver")))
         t.add_row(T("package version"), str(fp_doc.get("package_version")))
     if history:
-        t.add_row(T("history used"), T("previous plan {previous}; coverage of {coverage}", previous=history.get("previous") or "-",
-                                             coverage=", ".join(history.get("coverage") or []) or "-"))
+        t.add_row(
+            T("history used"),
+            T(
+                "previous plan {previous}; coverage of {coverage}",
+                previous=history.get("previous") or "-",
+                coverage=", ".join(history.get("coverage") or []) or "-",
+            ),
+        )
     t.add_row(T("process"), T("pid {pid} on {host}", pid=run.get("pid"), host=run.get("host")))
     if run.get("message"):
         t.add_row(T("message"), run["message"])
@@ -303,11 +372,18 @@ def runs_show(
             t.add_row(T("money (yuan)"), f"{o['money']:,.2f}")
         stab = summary.get("stability")
         if isinstance(stab, dict):
-            t.add_row(T("stability"), T("{kept} pairings kept, {changed} changed", kept=stab.get("kept", 0), changed=stab.get("changed", 0)))
+            t.add_row(
+                T("stability"),
+                T("{kept} pairings kept, {changed} changed", kept=stab.get("kept", 0), changed=stab.get("changed", 0)),
+            )
     if files:
         bad = {n: s for n, s in files.items() if s != "ok"}
-        t.add_row(T("files"), T("all intact") if not bad else
-                  "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"))
+        t.add_row(
+            T("files"),
+            T("all intact")
+            if not bad
+            else "; ".join(f"{n}: {s}" for n, s in bad.items()) + T("  (runs restore rebuilds from the ledger)"),
+        )
     _common.print_table(t, console)
     return 0
 
@@ -315,6 +391,7 @@ def runs_show(
 # ---------------------------------------------------------------------------------------------------
 # runs diff
 # ---------------------------------------------------------------------------------------------------
+
 
 def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, dict]:
     """A plan by run id (from the ledger) or by plan folder path: (label, {table: frame, 'summary': dict})."""
@@ -324,14 +401,16 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
 
     p = Path(ref)
     if p.is_dir() and (p / "summary.json").exists():
-        plan = Plan.read(p)        # the one reader of plan folders: every file from one version of it
+        plan = Plan.read(p)  # the one reader of plan folders: every file from one version of it
         tables = {**plan.tables(), "summary": plan.summary}
         tables["config"] = _recorded_config(tables["summary"])
         return str(p), tables
     check_runs_folder(runs)
     path = ledger_path_for(runs, ledger)
     if not path.exists():
-        raise RunNotFoundError(Msg("{ref!r} is neither a plan folder nor a run id (no ledger at {path})", ref=ref, path=path))
+        raise RunNotFoundError(
+            Msg("{ref!r} is neither a plan folder nor a run id (no ledger at {path})", ref=ref, path=path)
+        )
     with Ledger(path) as lg:
         run = lg.get_run(ref)
         if run is None:
@@ -340,8 +419,11 @@ def load_plan(ref: str, runs: Path, ledger: Path | None = None) -> tuple[str, di
         if len(tables) < len(PLAN_TABLES):
             raise LedgerUsageError(f"run {ref} ({run['status']}) has no plan to compare")
         tables["summary"] = json.loads(run["summary_json"]) if run.get("summary_json") else None
-        tables["config"] = (json.loads(run["fingerprint_doc"]).get("config") if run.get("fingerprint_doc")
-                            else _recorded_config(tables["summary"]))
+        tables["config"] = (
+            json.loads(run["fingerprint_doc"]).get("config")
+            if run.get("fingerprint_doc")
+            else _recorded_config(tables["summary"])
+        )
     return ref, tables
 
 
@@ -431,12 +513,24 @@ def runs_diff(
             console.print(f"    • {escape(item)}", highlight=False)
     metrics = [(k, v) for k, v in d["metrics"].items() if v["a"] is not None or v["b"] is not None]
     if metrics:
-        _table(T("Headline figures"), (T("figure"), "A", "B", T("change")),
-               [(L.t_or(f"metric.{k}", k, lang), _fmt(v["a"], k in PCT), _fmt(v["b"], k in PCT),
-                 _signed(v["delta"], k in PCT)) for k, v in metrics], limit, left=1)
+        _table(
+            T("Headline figures"),
+            (T("figure"), "A", "B", T("change")),
+            [
+                (
+                    L.t_or(f"metric.{k}", k, lang),
+                    _fmt(v["a"], k in PCT),
+                    _fmt(v["b"], k in PCT),
+                    _signed(v["delta"], k in PCT),
+                )
+                for k, v in metrics
+            ],
+            limit,
+            left=1,
+        )
     lot_uom = {p["provider_id"]: p["uom"] for p in ch["inputs"]["providers"]}
 
-    def _cat(cat: str) -> str:        # a category's label and its unit of measure
+    def _cat(cat: str) -> str:  # a category's label and its unit of measure
         spec = labels.get(cat) or {}
         uom = L.uom(spec.get("unit") or "", lang)
         return f"{spec.get(lang) or cat} ({uom})" if uom else (spec.get(lang) or cat)
@@ -445,23 +539,53 @@ def runs_diff(
         uom = "hours" if kind in ("volunteer", "social_worker") else lot_uom.get(pid, "")
         return L.kind(kind, lang) + (f" ({L.uom(uom, lang)})" if uom else "")
 
-    _table(T("Coverage by unit and category: {n} changed", n=len(d["coverage"])),
-           tuple(_common.label("diff.cov", i) for i in range(7)),
-           [(f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"], _cat(r["category"]),
-             f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}", _fmt(r["covered_a"]), _fmt(r["covered_b"]),
-             _signed(r["delta_covered"]), f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}")
-            for r in d["coverage"]], limit)
-    _table(T("Capacity used by provider: {n} changed", n=len(d["providers"])),
-           tuple(_common.label("diff.prov", i) for i in range(6)),
-           [(_kind(r["provider_kind"], r["provider_id"]), r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
-             _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("unlimited"),
-             _fmt(r["used_a"]), _fmt(r["used_b"]), _signed(r["delta_used"])) for r in d["providers"]], limit)
+    _table(
+        T("Coverage by unit and category: {n} changed", n=len(d["coverage"])),
+        tuple(_common.label("diff.cov", i) for i in range(7)),
+        [
+            (
+                f"{r['unit_name']} ({r['unit_id']})" if r["unit_name"] else r["unit_id"],
+                _cat(r["category"]),
+                f"{_fmt(r['need_a'])}→{_fmt(r['need_b'])}",
+                _fmt(r["covered_a"]),
+                _fmt(r["covered_b"]),
+                _signed(r["delta_covered"]),
+                f"{r['ratio_a']:.0%}→{r['ratio_b']:.0%}",
+            )
+            for r in d["coverage"]
+        ],
+        limit,
+    )
+    _table(
+        T("Capacity used by provider: {n} changed", n=len(d["providers"])),
+        tuple(_common.label("diff.prov", i) for i in range(6)),
+        [
+            (
+                _kind(r["provider_kind"], r["provider_id"]),
+                r["provider_id"] + (T(" (only in {side})", side=r["only_in"].upper()) if r["only_in"] else ""),
+                _fmt(r["capacity"]) if r["capacity"] is not None and math.isfinite(r["capacity"]) else T("unlimited"),
+                _fmt(r["used_a"]),
+                _fmt(r["used_b"]),
+                _signed(r["delta_used"]),
+            )
+            for r in d["providers"]
+        ],
+        limit,
+    )
     pr = d["pairings"]
-    _table(T("Pairings: {added} added, {removed} removed, {kept} kept", added=len(pr["added"]), removed=len(pr["removed"]), kept=pr["kept"]),
-           ("", _common.label("diff.prov", 0), _common.label("diff.prov", 1), _common.label("diff.cov", 0)),
-           [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
-           + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]], limit,
-           left=4)
+    _table(
+        T(
+            "Pairings: {added} added, {removed} removed, {kept} kept",
+            added=len(pr["added"]),
+            removed=len(pr["removed"]),
+            kept=pr["kept"],
+        ),
+        ("", _common.label("diff.prov", 0), _common.label("diff.prov", 1), _common.label("diff.cov", 0)),
+        [("[green]+[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["added"]]
+        + [("[red]−[/]", r["provider_kind"], r["provider_id"], r["unit_id"]) for r in pr["removed"]],
+        limit,
+        left=4,
+    )
     return 0
 
 
@@ -486,12 +610,15 @@ def _table(title: str, columns, rows, limit: int, left: int = 2) -> None:
 # runs publish / restore
 # ---------------------------------------------------------------------------------------------------
 
+
 @runs_app.command("publish")
 @guarded
 def runs_publish(
     run_id: Annotated[str, typer.Argument(help="Run id to publish, e.g. 2026-12-r2.")],
     runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
-    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a run of that period to finish.")] = 0.0,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for a run of that period to finish.")
+    ] = 0.0,
     ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
     lang: LangOpt = None,
 ) -> int:
@@ -504,8 +631,15 @@ def runs_publish(
     from ..runs.runner import publish_run
 
     run = publish_run(run_id, runs, ledger, wait=wait)
-    console.print(T("[green]published[/] {run_id} for {period} ({path})", run_id=run["run_id"], period=run["period"], path=run["plan_dir"]),
-                  highlight=False)
+    console.print(
+        T(
+            "[green]published[/] {run_id} for {period} ({path})",
+            run_id=run["run_id"],
+            period=run["period"],
+            path=run["plan_dir"],
+        ),
+        highlight=False,
+    )
     return 0
 
 
@@ -514,7 +648,9 @@ def runs_publish(
 def runs_restore(
     run_id: Annotated[str, typer.Argument(help="Run id whose plan folder to rebuild from the ledger.")],
     runs: Annotated[Path, typer.Option("--runs", envvar=RUNS_ENV, help=RUNS_HELP)] = Path("runs"),
-    to: Annotated[Path | None, typer.Option("--to", help="Write here instead of the run's own folder (must not exist).")] = None,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Write here instead of the run's own folder (must not exist).")
+    ] = None,
     ledger: Annotated[Path | None, typer.Option("--ledger", help="Ledger file (default RUNS/ledger.sqlite).")] = None,
     lang: LangOpt = None,
 ) -> int:
@@ -524,10 +660,24 @@ def runs_restore(
     from ..runs.runner import restore_run
 
     report = restore_run(run_id, runs, to=to, ledger_path=ledger)
-    console.print(T("[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)", run_id=run_id, path=report.target, n=len(report.files)), highlight=False)
+    console.print(
+        T(
+            "[green]restored[/] {run_id} into {path} ({n} files, sha256 verified)",
+            run_id=run_id,
+            path=report.target,
+            n=len(report.files),
+        ),
+        highlight=False,
+    )
     if report.redacted:
-        console.print(T("{files}: the shareable copies the ledger keeps, without personal columns (the full sheets "
-                        "are only in the run's own folder)", files=", ".join(report.redacted)), highlight=False)
+        console.print(
+            T(
+                "{files}: the shareable copies the ledger keeps, without personal columns (the full sheets "
+                "are only in the run's own folder)",
+                files=", ".join(report.redacted),
+            ),
+            highlight=False,
+        )
     return 0
 
 
@@ -535,14 +685,21 @@ def runs_restore(
 # Registration
 # ---------------------------------------------------------------------------------------------------
 
+
 def register(app: typer.Typer) -> None:
     """Add ``run`` and the ``runs`` group to the main ``linkage-opt`` app."""
     app.command("run")(run_command)
     app.add_typer(runs_app, name="runs")
 
 
-app = typer.Typer(name="linkage-opt", help="Monthly runs and the run ledger.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
+app = typer.Typer(
+    name="linkage-opt",
+    help="Monthly runs and the run ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
 register(app)
 
 

@@ -22,8 +22,23 @@ import yaml
 from ..i18n import Msg
 
 # Saaty's random consistency index by matrix size (Saaty 1980, The Analytic Hierarchy Process, McGraw-Hill).
-RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,
-                11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
+RANDOM_INDEX = {
+    1: 0.0,
+    2: 0.0,
+    3: 0.58,
+    4: 0.90,
+    5: 1.12,
+    6: 1.24,
+    7: 1.32,
+    8: 1.41,
+    9: 1.45,
+    10: 1.49,
+    11: 1.51,
+    12: 1.48,
+    13: 1.56,
+    14: 1.57,
+    15: 1.59,
+}
 SCALE = {float(Fraction(k)) for k in range(1, 10)} | {1.0 / k for k in range(1, 10)}
 
 
@@ -42,7 +57,7 @@ class AhpResult:
     cr: float
     ri: float
     consistent: bool
-    inconsistent_pairs: list[tuple[str, str, float, float, float]]   # (a, b, given, implied, deviation)
+    inconsistent_pairs: list[tuple[str, str, float, float, float]]  # (a, b, given, implied, deviation)
 
 
 def _value(v) -> float:
@@ -63,8 +78,14 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
         raise AhpInputError([Msg("{path}: cannot read the file: {error}", path=path, error=exc)]) from None
     problems: list[str] = []
     if not isinstance(raw, dict) or not isinstance(raw.get("criteria"), list) or len(raw["criteria"]) < 2:
-        raise AhpInputError([Msg("{path}: give `criteria:` (a list of at least two categories) and `matrix:` or "
-                                 "`judgements:`", path=path)])
+        raise AhpInputError(
+            [
+                Msg(
+                    "{path}: give `criteria:` (a list of at least two categories) and `matrix:` or `judgements:`",
+                    path=path,
+                )
+            ]
+        )
     crit = [str(c) for c in raw["criteria"]]
     if len(set(crit)) != len(crit):
         problems.append(Msg("{path}: criteria: a category is listed twice", path=path))
@@ -73,22 +94,51 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
     if "matrix" in raw:
         M = raw["matrix"]
         if not isinstance(M, list) or len(M) != n or any(not isinstance(r, list) or len(r) != n for r in M):
-            raise AhpInputError([Msg("{path}: matrix: must be {n} rows of {n} values (one per criterion)", path=path, n=n)])
+            raise AhpInputError(
+                [Msg("{path}: matrix: must be {n} rows of {n} values (one per criterion)", path=path, n=n)]
+            )
         for i in range(n):
             for j in range(n):
                 try:
                     A[i, j] = _value(M[i][j])
                 except (ValueError, ZeroDivisionError):
-                    problems.append(Msg("{path}: matrix row {v}, column {v2}: {j!r} is not a number", path=path, v=i + 1, v2=j + 1, j=M[i][j]))
+                    problems.append(
+                        Msg(
+                            "{path}: matrix row {v}, column {v2}: {j!r} is not a number",
+                            path=path,
+                            v=i + 1,
+                            v2=j + 1,
+                            j=M[i][j],
+                        )
+                    )
                     continue
                 if i == j and A[i, j] != 1:
-                    problems.append(Msg("{path}: matrix row {v}, column {v2}: the diagonal must be 1", path=path, v=i + 1, v2=j + 1))
+                    problems.append(
+                        Msg("{path}: matrix row {v}, column {v2}: the diagonal must be 1", path=path, v=i + 1, v2=j + 1)
+                    )
                 elif not _on_scale(A[i, j]):
-                    problems.append(Msg("{path}: matrix row {v}, column {v2}: {j!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)", path=path, v=i + 1, v2=j + 1, j=M[i][j]))
+                    problems.append(
+                        Msg(
+                            "{path}: matrix row {v}, column {v2}: {j!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)",
+                            path=path,
+                            v=i + 1,
+                            v2=j + 1,
+                            j=M[i][j],
+                        )
+                    )
         for i in range(n):
             for j in range(i + 1, n):
                 if abs(A[i, j] * A[j, i] - 1) > 1e-3:
-                    problems.append(Msg("{path}: matrix row {v}, column {v2} and row {v2}, column {v}: {a:g} and {a2:g} are not reciprocal (their product must be 1)", path=path, v=i + 1, v2=j + 1, a=A[i, j], a2=A[j, i]))
+                    problems.append(
+                        Msg(
+                            "{path}: matrix row {v}, column {v2} and row {v2}, column {v}: {a:g} and {a2:g} are not reciprocal (their product must be 1)",
+                            path=path,
+                            v=i + 1,
+                            v2=j + 1,
+                            a=A[i, j],
+                            a2=A[j, i],
+                        )
+                    )
     elif "judgements" in raw:
         seen: dict[frozenset, int] = {}
         for k, item in enumerate(raw["judgements"] or [], start=1):
@@ -99,7 +149,10 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
             bad = [c for c in (a, b) if c not in crit]
             for c in bad:
                 m = difflib.get_close_matches(c, crit, n=1)
-                problems.append(Msg("{path}: judgement {k}: unknown criterion {c!r}", path=path, k=k, c=c) + (Msg(" (did you mean {m!r}?)", m=m[0]) if m else ""))
+                problems.append(
+                    Msg("{path}: judgement {k}: unknown criterion {c!r}", path=path, k=k, c=c)
+                    + (Msg(" (did you mean {m!r}?)", m=m[0]) if m else "")
+                )
             if bad:
                 continue
             if a == b:
@@ -107,7 +160,16 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
                 continue
             key = frozenset((a, b))
             if key in seen:
-                problems.append(Msg("{path}: judgement {k}: the pair {a}/{b} was already judged in judgement {key}", path=path, k=k, a=a, b=b, key=seen[key]))
+                problems.append(
+                    Msg(
+                        "{path}: judgement {k}: the pair {a}/{b} was already judged in judgement {key}",
+                        path=path,
+                        k=k,
+                        a=a,
+                        b=b,
+                        key=seen[key],
+                    )
+                )
                 continue
             seen[key] = k
             try:
@@ -116,14 +178,28 @@ def load_pairwise(path: str | Path) -> tuple[list[str], np.ndarray]:
                 problems.append(Msg("{path}: judgement {k}: {v!r} is not a number", path=path, k=k, v=v))
                 continue
             if not _on_scale(val):
-                problems.append(Msg("{path}: judgement {k}: {v!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)", path=path, k=k, v=v))
+                problems.append(
+                    Msg(
+                        "{path}: judgement {k}: {v!r} is not on Saaty's 1-9 scale (1..9 or 1/2..1/9)",
+                        path=path,
+                        k=k,
+                        v=v,
+                    )
+                )
                 continue
             i, j = crit.index(a), crit.index(b)
             A[i, j], A[j, i] = val, 1.0 / val
         for i in range(n):
             for j in range(i + 1, n):
                 if frozenset((crit[i], crit[j])) not in seen:
-                    problems.append(Msg("{path}: judgements: the pair {i}/{j} is missing (every pair once)", path=path, i=crit[i], j=crit[j]))
+                    problems.append(
+                        Msg(
+                            "{path}: judgements: the pair {i}/{j} is missing (every pair once)",
+                            path=path,
+                            i=crit[i],
+                            j=crit[j],
+                        )
+                    )
     else:
         problems.append(Msg("{path}: give `matrix:` or `judgements:`", path=path))
     if problems:
@@ -148,14 +224,19 @@ def ahp_weights(criteria: list[str], A: np.ndarray, threshold: float = 0.1) -> A
             dev = max(A[i, j] / implied, implied / A[i, j])
             pairs.append((criteria[i], criteria[j], float(A[i, j]), float(implied), float(dev)))
     pairs.sort(key=lambda p: -p[4])
-    return AhpResult(list(criteria), {c: float(x) for c, x in zip(criteria, w)}, lam, ci, cr, ri, cr <= threshold,
-                     pairs)
+    return AhpResult(
+        list(criteria), {c: float(x) for c, x in zip(criteria, w)}, lam, ci, cr, ri, cr <= threshold, pairs
+    )
 
 
 def format_result(r: AhpResult) -> list[tuple[str, str]]:
     rows = [(c, f"{r.weights[c]:.4f}") for c in sorted(r.criteria, key=lambda c: -r.weights[c])]
-    rows += [("lambda_max", f"{r.lambda_max:.4f}"), ("consistency index CI", f"{r.ci:.4f}"),
-             ("random index RI", f"{r.ri:.2f}"), ("consistency ratio CR", f"{r.cr:.4f}")]
+    rows += [
+        ("lambda_max", f"{r.lambda_max:.4f}"),
+        ("consistency index CI", f"{r.ci:.4f}"),
+        ("random index RI", f"{r.ri:.2f}"),
+        ("consistency ratio CR", f"{r.cr:.4f}"),
+    ]
     return rows
 
 
@@ -188,7 +269,7 @@ def write_weights(config_path: str | Path, weights: dict[str, float], out_path: 
         if m and (cat_indent is None or len(m.group(1)) == cat_indent):
             cat_indent = len(m.group(1))
             current = m.group(2)
-            if m.group(3) and current in w:   # flow style: {unit: hours, weight: 0.2}
+            if m.group(3) and current in w:  # flow style: {unit: hours, weight: 0.2}
                 new = re.sub(r"(weight:\s*)[-+0-9.eE]+", rf"\g<1>{w[current]}", line)
                 if new != line:
                     lines[k] = new
@@ -200,10 +281,15 @@ def write_weights(config_path: str | Path, weights: dict[str, float], out_path: 
             done.add(current)
     missing = sorted(set(w) - done)
     if missing:
-        found = (Msg("{path}: no `weight:` line found for category {categories}", path=config_path, categories=missing[0])
-                 if len(missing) == 1 else
-                 Msg("{path}: no `weight:` line found for categories {categories}", path=config_path,
-                     categories=", ".join(missing)))
+        found = (
+            Msg("{path}: no `weight:` line found for category {categories}", path=config_path, categories=missing[0])
+            if len(missing) == 1
+            else Msg(
+                "{path}: no `weight:` line found for categories {categories}",
+                path=config_path,
+                categories=", ".join(missing),
+            )
+        )
         raise AhpInputError([Msg("{found}; add `weight: 0` under each first", found=found)])
     target = Path(out_path) if out_path else config_path
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -39,13 +39,13 @@ NonNegFloat = Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)]
 class Category(_Strict):
     """A need category: its unit of measure and its party-led priority."""
 
-    label: str = ""                                   # display name, e.g. 养老服务
+    label: str = ""  # display name, e.g. 养老服务
     label_en: str = ""
-    unit: str = "hours"                               # unit of measure of needs in this category
-    weight: NonNegFloat = 1.0                         # party-led priority weight
-    professional: bool = False                        # volunteers need social-worker supervision here
-    hours_per_unit: PositiveFloat = 1.0               # provider hours per unit of need (people providers)
-    funds_per_unit: PositiveFloat | None = None       # yuan per unit of need: funds lots may serve it directly
+    unit: str = "hours"  # unit of measure of needs in this category
+    weight: NonNegFloat = 1.0  # party-led priority weight
+    professional: bool = False  # volunteers need social-worker supervision here
+    hours_per_unit: PositiveFloat = 1.0  # provider hours per unit of need (people providers)
+    funds_per_unit: PositiveFloat | None = None  # yuan per unit of need: funds lots may serve it directly
     items: dict[str, PositiveFloat] = Field(default_factory=dict)  # goods item -> items per unit of need
 
 
@@ -62,22 +62,27 @@ class Reach(_Strict):
 
 
 class Costs(_Strict):
-    travel_per_km: NonNegFloat = 0.5          # yuan per km per provider hour of load (travel allowance)
+    travel_per_km: NonNegFloat = 0.5  # yuan per km per provider hour of load (travel allowance)
     travel_overhead_per_km: NonNegFloat = 0.02  # extra provider hours per hour of service, per km travelled
     volunteer_cost_per_hour: NonNegFloat = 0.0  # e.g. meal/transport subsidy, paid by the district
 
 
 class Expiry(_Strict):
     enabled: bool = True
-    horizon_days: int = Field(31, ge=0, le=limits.MAX_DAYS)   # lots lapsing within this many days after the start
-    penalty_per_unit: NonNegFloat = 0.01      # cost-stage penalty per unit of such a lot left unused
+    horizon_days: int = Field(31, ge=0, le=limits.MAX_DAYS)  # lots lapsing within this many days after the start
+    penalty_per_unit: NonNegFloat = 0.01  # cost-stage penalty per unit of such a lot left unused
 
 
 def _rules_model() -> type[BaseModel]:
     """``rules``: one section per linkage rule of the registry (``rules.<key>``), and ``expiry``."""
     fields: dict[str, Any] = {rule.KEY: (rule.Settings, rule.Settings()) for rule in RULES}
-    return create_model("Rules", __base__=_Strict, __doc__="The linkage rules, one section per rule (linkage_opt.rules).",
-                        **fields, expiry=(Expiry, Expiry()))
+    return create_model(
+        "Rules",
+        __base__=_Strict,
+        __doc__="The linkage rules, one section per rule (linkage_opt.rules).",
+        **fields,
+        expiry=(Expiry, Expiry()),
+    )
 
 
 Rules: Any = _rules_model()
@@ -102,7 +107,7 @@ class Objective(_Strict):
 
 class Equity(_Strict):
     mode: Literal["maxmin", "floor"] = "maxmin"
-    floor: Annotated[float, Field(ge=0, le=1)] = 0.5    # for mode=floor: penalise shortfall below this ratio
+    floor: Annotated[float, Field(ge=0, le=1)] = 0.5  # for mode=floor: penalise shortfall below this ratio
 
 
 class CarryOver(_Strict):
@@ -110,16 +115,16 @@ class CarryOver(_Strict):
 
     enabled: bool = False
     tiers: list[Literal["guaranteed", "basic", "improvement"]] = ["guaranteed", "basic"]
-    cap: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] = 0.5   # carry at most cap x the original need
+    cap: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] = 0.5  # carry at most cap x the original need
     months: int = Field(3, ge=1, le=limits.MAX_MONTHS)  # window for the cumulative shortfall
-    shortfall_boost: NonNegFloat = 0.5                # unit multiplier = 1 + boost x cumulative shortfall ratio
+    shortfall_boost: NonNegFloat = 0.5  # unit multiplier = 1 + boost x cumulative shortfall ratio
 
 
 class Stability(_Strict):
     """Volunteers and social workers keep serving the units they served last period, where possible."""
 
     enabled: bool = False
-    penalty_per_hour: NonNegFloat = 1.0               # cost-stage penalty per hour given in a new pairing
+    penalty_per_hour: NonNegFloat = 1.0  # cost-stage penalty per hour given in a new pairing
     max_new_pairings: int | None = Field(None, ge=0, le=int(limits.MAX_NUMBER))  # hard cap on new pairings
 
 
@@ -130,9 +135,9 @@ class Solver(_Strict):
     threads: int | None = Field(None, ge=1, le=limits.MAX_THREADS)
     seed: int = Field(0, ge=0, le=limits.MAX_SEED)
     log: bool = False
-    aggregate: bool = True    # merge identical volunteers and lots into classes (exact; see docs/model.md)
-    strong_linking: Literal["auto", "always", "never"] = "auto"   # x <= z rows for organizations with a fixed cost
-    lp_rounding: Literal["auto", "always", "never"] = "auto"      # each stage: LP bound, restricted MIP (start)
+    aggregate: bool = True  # merge identical volunteers and lots into classes (exact; see docs/model.md)
+    strong_linking: Literal["auto", "always", "never"] = "auto"  # x <= z rows for organizations with a fixed cost
+    lp_rounding: Literal["auto", "always", "never"] = "auto"  # each stage: LP bound, restricted MIP (start)
 
     @field_validator("backend")
     @classmethod
@@ -149,14 +154,34 @@ class Dispatch(_Strict):
     """Amounts one can hand out: people's hours in whole steps, at least min_hours; goods and money whole."""
 
     enabled: bool = True
-    step: Annotated[float, Field(gt=0, le=24)] = 0.5          # hours
+    step: Annotated[float, Field(gt=0, le=24)] = 0.5  # hours
     min_hours: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] = 1.0
 
 
 # Column headers that usually hold personal details (matched after header normalisation).
-DEFAULT_PERSONAL = ["姓名", "联系人", "联系电话", "电话", "手机", "手机号", "身份证号", "住址", "邮箱", "微信",
-                    "person_name", "full_name", "contact", "contact_person", "phone", "mobile", "telephone",
-                    "id_number", "address", "email", "wechat"]
+DEFAULT_PERSONAL = [
+    "姓名",
+    "联系人",
+    "联系电话",
+    "电话",
+    "手机",
+    "手机号",
+    "身份证号",
+    "住址",
+    "邮箱",
+    "微信",
+    "person_name",
+    "full_name",
+    "contact",
+    "contact_person",
+    "phone",
+    "mobile",
+    "telephone",
+    "id_number",
+    "address",
+    "email",
+    "wechat",
+]
 
 
 class Privacy(_Strict):
@@ -173,7 +198,7 @@ class Privacy(_Strict):
 class Config(_Strict):
     name: str = "scenario"
     period: str = Field(..., description="Planning period YYYY-MM")
-    data: str                                   # folder of CSVs or one .xlsx workbook, relative to the config
+    data: str  # folder of CSVs or one .xlsx workbook, relative to the config
     tables: dict[str, str] = Field(default_factory=dict)  # per-table file (in a folder) or sheet name override
     categories: dict[str, Category]
     tag_multipliers: dict[str, PositiveFloat] = Field(default_factory=dict)
@@ -190,7 +215,7 @@ class Config(_Strict):
     solver: Solver = Solver()
     dispatch: Dispatch = Dispatch()
     privacy: Privacy = Privacy()
-    timezone: str = "Asia/Shanghai"             # times shown in reports, sheets and the CLI (IANA name)
+    timezone: str = "Asia/Shanghai"  # times shown in reports, sheets and the CLI (IANA name)
 
     @field_validator("timezone")
     @classmethod
@@ -211,8 +236,14 @@ class Config(_Strict):
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
             raise ValueError(Msg("period must look like 2026-12 (YYYY-MM), got {period!r}", period=v))
         if not limits.MIN_YEAR <= int(v[:4]) <= limits.MAX_YEAR:
-            raise ValueError(Msg("period {period!r} is outside the years {first}-{last}", period=v, first=limits.MIN_YEAR,
-                                  last=limits.MAX_YEAR))
+            raise ValueError(
+                Msg(
+                    "period {period!r} is outside the years {first}-{last}",
+                    period=v,
+                    first=limits.MIN_YEAR,
+                    last=limits.MAX_YEAR,
+                )
+            )
         return v
 
     @field_validator("categories")
@@ -238,14 +269,20 @@ class Config(_Strict):
         missing = [t for t in TIERS if t not in self.tier_multipliers]
         unknown = [t for t in self.tier_multipliers if t not in TIERS]
         if unknown:
-            raise ValueError(Msg("tier_multipliers: unknown tier {tier!r}", tier=unknown[0]) + _did_you_mean(unknown[0], TIERS))
+            raise ValueError(
+                Msg("tier_multipliers: unknown tier {tier!r}", tier=unknown[0]) + _did_you_mean(unknown[0], TIERS)
+            )
         if missing:
-            raise ValueError(Msg("tier_multipliers: give a multiplier for every tier (missing {tiers})", tiers=", ".join(missing)))
+            raise ValueError(
+                Msg("tier_multipliers: give a multiplier for every tier (missing {tiers})", tiers=", ".join(missing))
+            )
         sup = self.rules.supervision.categories or []
         for c in sup:
             if c not in self.categories:
-                raise ValueError(Msg("rules.supervision.categories: unknown category {category!r}", category=c)
-                                 + _did_you_mean(c, self.categories))
+                raise ValueError(
+                    Msg("rules.supervision.categories: unknown category {category!r}", category=c)
+                    + _did_you_mean(c, self.categories)
+                )
         return self
 
     # -- derived -------------------------------------------------------------------------------
@@ -289,11 +326,14 @@ def _key_hints() -> dict[str, Msg]:
 
     return {
         "solver.backend": Msg("choose one of: {backends}", backends=", ".join(BACKENDS)),
-        "solver.time_limit": Msg("seconds for the whole solve: more than 0, at most {n:,} (blank in the config: no limit)",
-                                 n=int(limits.MAX_TIME_LIMIT)),
+        "solver.time_limit": Msg(
+            "seconds for the whole solve: more than 0, at most {n:,} (blank in the config: no limit)",
+            n=int(limits.MAX_TIME_LIMIT),
+        ),
         "solver.mip_gap": Msg("a relative gap from 0 to {n:g}, e.g. 0.001", n=limits.MAX_MIP_GAP),
-        "solver.threads": Msg("a whole number from {a} to {b} (blank in the config: the solver's default)",
-                              a=1, b=limits.MAX_THREADS),
+        "solver.threads": Msg(
+            "a whole number from {a} to {b} (blank in the config: the solver's default)", a=1, b=limits.MAX_THREADS
+        ),
         "solver.seed": Msg("a whole number from {a} to {b}", a=0, b=limits.MAX_SEED),
     }
 
@@ -334,7 +374,7 @@ def _ctx_value(key: str, value: object) -> object:
     in English only."""
     if key == "expected" and isinstance(value, str):
         return ByLang({"en": value, "zh": value.replace("' or '", "' 或 '").replace("', '", "'、'")})
-    if key == "class_name":      # pydantic's model class (Reach): no word for a planner in Chinese
+    if key == "class_name":  # pydantic's model class (Reach): no word for a planner in Chinese
         return ByLang({"en": str(value), "zh": ""})
     if key == "error" and isinstance(value, Exception):
         inner = value.args[0] if value.args else ""
@@ -371,8 +411,14 @@ def _value_error(err: Mapping[str, Any]) -> Msg:
 
 
 # The command-line option (and keyword of linkage_opt.solve) for each solver setting.
-OPTION_FLAGS = {"backend": "--backend", "time_limit": "--time-limit", "mip_gap": "--mip-gap", "threads": "--threads",
-                "seed": "--seed", "log": "--solver-log"}
+OPTION_FLAGS = {
+    "backend": "--backend",
+    "time_limit": "--time-limit",
+    "mip_gap": "--mip-gap",
+    "threads": "--threads",
+    "seed": "--seed",
+    "log": "--solver-log",
+}
 
 
 def with_option_problems(option_problems: list[Problem], load):
@@ -402,9 +448,16 @@ def solver_option_problems(**options) -> list[Problem]:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
             value = err.get("input")
-            out.append(Problem(OPTION_FLAGS.get(name, name), None, None, _value_error(err),
-                               hint=hints.get(f"solver.{name}", Msg("see --help")),
-                               value=value if isinstance(value, (int, float, str)) else None))
+            out.append(
+                Problem(
+                    OPTION_FLAGS.get(name, name),
+                    None,
+                    None,
+                    _value_error(err),
+                    hint=hints.get(f"solver.{name}", Msg("see --help")),
+                    value=value if isinstance(value, (int, float, str)) else None,
+                )
+            )
         return out
     return []
 
@@ -412,8 +465,18 @@ def solver_option_problems(**options) -> list[Problem]:
 def parse_config(raw: object, source: str) -> Config:
     """Validate a parsed YAML document; every problem is collected into one ValidationError."""
     if not isinstance(raw, dict):
-        raise ValidationError([Problem(source, None, None, Msg("the config must be a YAML mapping (key: value lines)"),
-                                       hint=Msg("see configs/zhugen.yaml for an example"), value=type(raw).__name__)])
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    None,
+                    None,
+                    Msg("the config must be a YAML mapping (key: value lines)"),
+                    hint=Msg("see configs/zhugen.yaml for an example"),
+                    value=type(raw).__name__,
+                )
+            ]
+        )
     try:
         return Config.model_validate(raw)
     except PydanticValidationError as exc:
@@ -453,13 +516,13 @@ class ConfigLoader(yaml.SafeLoader):
 
     def __init__(self, stream):
         super().__init__(stream)
-        self.duplicates: list[tuple[object, int, int]] = []   # (key, first line, repeated line)
+        self.duplicates: list[tuple[object, int, int]] = []  # (key, first line, repeated line)
         self._depth = 0
 
     def compose_node(self, parent, index):
         self._depth += 1
         try:
-            if self._depth > limits.MAX_CONFIG_DEPTH + 1:   # the document's root is depth 1
+            if self._depth > limits.MAX_CONFIG_DEPTH + 1:  # the document's root is depth 1
                 event = self.peek_event()
                 raise _TooDeep(event.start_mark.line + 1 if event.start_mark is not None else None)
             return super().compose_node(parent, index)
@@ -492,7 +555,9 @@ def _too_big(value, depth: int = 0, budget: list[int] | None = None) -> Msg | No
     if budget[0] < 0:
         return Msg("the config has more than {n:,} values (counting each use of an alias)", n=limits.MAX_CONFIG_NODES)
     if depth > limits.MAX_CONFIG_DEPTH:
-        return Msg("the config is nested more than {max_config_depth} levels deep", max_config_depth=limits.MAX_CONFIG_DEPTH)
+        return Msg(
+            "the config is nested more than {max_config_depth} levels deep", max_config_depth=limits.MAX_CONFIG_DEPTH
+        )
     children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for _, child in children:
         why = _too_big(child, depth + 1, budget)
@@ -507,29 +572,81 @@ def read_config_text(path: Path) -> str:
     kind = path_kind(path)
     if kind is None:
         if "\0" in shown:
-            raise ValidationError([Problem(shown.replace("\0", "\\0"), None, None, Msg("the path contains a NUL byte"),
-                                           hint=Msg("give the path of the config file"))])
-        raise ValidationError([Problem(shown, None, None, Msg("config file not found"),
-                                       hint=Msg("check the path; configs/zhugen.yaml is the bundled example"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        shown.replace("\0", "\\0"),
+                        None,
+                        None,
+                        Msg("the path contains a NUL byte"),
+                        hint=Msg("give the path of the config file"),
+                    )
+                ]
+            )
+        raise ValidationError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    Msg("config file not found"),
+                    hint=Msg("check the path; configs/zhugen.yaml is the bundled example"),
+                )
+            ]
+        )
     if kind != "file":
-        raise ValidationError([Problem(shown, None, None, Msg("the config is {kind}, not a file", kind=KIND_WORDS[kind]),
-                                       hint=Msg("give the path of a YAML config file"))])
+        raise ValidationError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    Msg("the config is {kind}, not a file", kind=KIND_WORDS[kind]),
+                    hint=Msg("give the path of a YAML config file"),
+                )
+            ]
+        )
     try:
         data = read_limited(path, limits.MAX_CONFIG_BYTES)
     except TooLarge:
-        raise ValidationError([Problem(shown, None, None,
-                                       Msg("the config is larger than {size}, the limit", size=size_text(limits.MAX_CONFIG_BYTES)),
-                                       hint=Msg("a config holds settings only; the tables go in the data folder"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    Msg("the config is larger than {size}, the limit", size=size_text(limits.MAX_CONFIG_BYTES)),
+                    hint=Msg("a config holds settings only; the tables go in the data folder"),
+                )
+            ]
+        ) from None
     except OSError as exc:
-        raise ValidationError([Problem(shown, None, None, Msg("cannot read the config: {error}", error=exc.strerror or exc),
-                                       hint=Msg("check that the file is readable"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    Msg("cannot read the config: {error}", error=exc.strerror or exc),
+                    hint=Msg("check that the file is readable"),
+                )
+            ]
+        ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ValidationError([Problem(shown, line, None,
-                                       Msg("cannot read the config: invalid UTF-8 at byte offset {start:,}", start=exc.start),
-                                       hint=Msg("save it as UTF-8 text"))]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(
+            [
+                Problem(
+                    shown,
+                    line,
+                    None,
+                    Msg("cannot read the config: invalid UTF-8 at byte offset {start:,}", start=exc.start),
+                    hint=Msg("save it as UTF-8 text"),
+                )
+            ]
+        ) from None
 
 
 def parse_yaml(text: str, source: str) -> object:
@@ -539,23 +656,60 @@ def parse_yaml(text: str, source: str) -> object:
     try:
         raw = loader.get_single_data()
     except _TooDeep as exc:
-        raise ValidationError([Problem(source, exc.line, None,
-                                       Msg("the config is nested more than {max_config_depth} levels deep", max_config_depth=limits.MAX_CONFIG_DEPTH),
-                                       hint=Msg("see configs/zhugen.yaml for the shape of a config"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    exc.line,
+                    None,
+                    Msg(
+                        "the config is nested more than {max_config_depth} levels deep",
+                        max_config_depth=limits.MAX_CONFIG_DEPTH,
+                    ),
+                    hint=Msg("see configs/zhugen.yaml for the shape of a config"),
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         col = str(mark.column + 1) if mark is not None else None
-        raise ValidationError([Problem(source, row, col, Msg("not valid YAML: {error}", error=getattr(exc, 'problem', None) or 'syntax error'),
-                                       hint=Msg("check indentation and quoting on that line"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    row,
+                    col,
+                    Msg("not valid YAML: {error}", error=getattr(exc, "problem", None) or "syntax error"),
+                    hint=Msg("check indentation and quoting on that line"),
+                )
+            ]
+        ) from None
     except RecursionError:
-        raise ValidationError([Problem(source, None, None, Msg("the config refers to itself (a recursive YAML alias)"),
-                                       hint=Msg("remove the alias"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    None,
+                    None,
+                    Msg("the config refers to itself (a recursive YAML alias)"),
+                    hint=Msg("remove the alias"),
+                )
+            ]
+        ) from None
     finally:
         loader.dispose()
-    problems = [Problem(source, line, None, Msg("duplicate key {key!r} (first on row {first})", key=key, first=first),
-                        hint=Msg("keep one of them: YAML would silently use the last"), value=None)
-                for key, first, line in loader.duplicates]
+    problems = [
+        Problem(
+            source,
+            line,
+            None,
+            Msg("duplicate key {key!r} (first on row {first})", key=key, first=first),
+            hint=Msg("keep one of them: YAML would silently use the last"),
+            value=None,
+        )
+        for key, first, line in loader.duplicates
+    ]
     why = _too_big(raw)
     if why:
         problems.append(Problem(source, None, None, why, hint=Msg("see configs/zhugen.yaml for the shape of a config")))
@@ -563,7 +717,7 @@ def parse_yaml(text: str, source: str) -> object:
     if problems:
         try:
             parse_config(raw, source)
-        except ValidationError as exc:      # everything in one pass
+        except ValidationError as exc:  # everything in one pass
             problems += exc.problems
         raise ValidationError(problems)
     return raw
@@ -574,8 +728,17 @@ def load_config(path: str | Path) -> Config:
     try:
         path = Path(path)
     except TypeError:
-        raise ValidationError([Problem(repr(path), None, None, Msg("the config path must be a file path"),
-                                       hint=Msg("give a str or pathlib.Path"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    repr(path),
+                    None,
+                    None,
+                    Msg("the config path must be a file path"),
+                    hint=Msg("give a str or pathlib.Path"),
+                )
+            ]
+        ) from None
     text = read_config_text(path)
     return parse_config(parse_yaml(text, str(path)), str(path))
 

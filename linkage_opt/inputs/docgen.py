@@ -69,8 +69,16 @@ of the plan, `validate` and `plan` warn about it, `summary.json` lists it (`laps
 
 
 def _type(col) -> str:
-    t = {"id": "id (text)", "str": "text", "float": "number", "int": "whole number", "bool": "boolean",
-         "list": "list", "date": "date", "enum": "one of " + ", ".join(f"`{c}`" for c in col.choices)}[col.type]
+    t = {
+        "id": "id (text)",
+        "str": "text",
+        "float": "number",
+        "int": "whole number",
+        "bool": "boolean",
+        "list": "list",
+        "date": "date",
+        "enum": "one of " + ", ".join(f"`{c}`" for c in col.choices),
+    }[col.type]
     if col.min is not None:
         t += f" ≥ {col.min:g}"
     return t
@@ -93,8 +101,10 @@ def tables_md() -> str:
         for c in t.columns:
             default = "" if c.default is None else f"`{c.default}`" if c.default != "" else "blank"
             ref = f" Must exist in `{c.ref}`." if c.ref else ""
-            out.append(f"| `{c.name}` | {'yes' if c.required else ''} | {_type(c)} | {c.unit} | {default} | "
-                       f"{c.doc}{ref} | {' / '.join(c.aliases)} |")
+            out.append(
+                f"| `{c.name}` | {'yes' if c.required else ''} | {_type(c)} | {c.unit} | {default} | "
+                f"{c.doc}{ref} | {' / '.join(c.aliases)} |"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -133,13 +143,16 @@ def _ann(ann) -> str:
 
 
 def config_md() -> str:
-    out = ["## The config (YAML)\n",
-           "Loaded with a safe YAML loader (`config.ConfigLoader`, a `yaml.SafeLoader`: plain data only); a key "
-           "given twice in one mapping is an error naming both lines. At most 1 MiB, nested at most 20 deep. "
-           "Validated by pydantic (`linkage_opt/inputs/config.py`): unknown keys are errors with a *did you mean* hint; "
-           "every number is finite and at most 1e12; `period` lies in the years 1900-2199. "
-           "`configs/zhugen.yaml` is a commented example.\n",
-           "| key | type | default | meaning |", "|---|---|---|---|"]
+    out = [
+        "## The config (YAML)\n",
+        "Loaded with a safe YAML loader (`config.ConfigLoader`, a `yaml.SafeLoader`: plain data only); a key "
+        "given twice in one mapping is an error naming both lines. At most 1 MiB, nested at most 20 deep. "
+        "Validated by pydantic (`linkage_opt/inputs/config.py`): unknown keys are errors with a *did you mean* hint; "
+        "every number is finite and at most 1e12; `period` lies in the years 1900-2199. "
+        "`configs/zhugen.yaml` is a commented example.\n",
+        "| key | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
     for path, typ, default in _walk(Config, ""):
         out.append(f"| `{path}` | {typ} | `{default}` | {KEY_DOCS.get(path, '')} |")
     return "\n".join(out) + "\n"
@@ -156,11 +169,15 @@ def example_rows() -> str:
         "charity": "L01,五通桥区慈善会,funds,50000,,low_income_relief,竹根镇,,2027-01-31",
         "reach": "W01,U05,80,1.2",
     }
-    out = ["## One example row per table\n",
-           "Any table may carry extra columns after these, e.g. `volunteers.csv` with `姓名,联系电话` "
-           "(personal: shown on the volunteer's roster and the task sheets of the units they serve only).\n"]
+    out = [
+        "## One example row per table\n",
+        "Any table may carry extra columns after these, e.g. `volunteers.csv` with `姓名,联系电话` "
+        "(personal: shown on the volunteer's roster and the task sheets of the units they serve only).\n",
+    ]
     for name in TABLE_ORDER:
-        out.append(f"`{name}.csv`\n\n```csv\n" + ",".join(c.name for c in TABLES[name].columns) + "\n" + ex[name] + "\n```\n")
+        out.append(
+            f"`{name}.csv`\n\n```csv\n" + ",".join(c.name for c in TABLES[name].columns) + "\n" + ex[name] + "\n```\n"
+        )
     return "\n".join(out)
 
 

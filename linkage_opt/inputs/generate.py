@@ -41,9 +41,9 @@ from .generate_real import REAL_PER_UNIT, REAL_PRESETS, generate_realistic
 # Presets and sizes
 # --------------------------------------------------------------------------------------------------
 
-PRESETS: dict[str, dict] = {**CLASSIC_PRESETS, **REAL_PRESETS}   # each generator's own, the classic first
+PRESETS: dict[str, dict] = {**CLASSIC_PRESETS, **REAL_PRESETS}  # each generator's own, the classic first
 REALISTIC_PRESETS = tuple(REAL_PRESETS)
-MAX_UNITS = 20_000            # the model keeps a units x units distance matrix
+MAX_UNITS = 20_000  # the model keeps a units x units distance matrix
 MAX_REALISTIC_UNITS = 40_000  # realistic rolls stream county by county; so many units need `plan --decompose`
 
 
@@ -51,9 +51,17 @@ MAX_REALISTIC_UNITS = 40_000  # realistic rolls stream county by county; so many
 # Public API
 # --------------------------------------------------------------------------------------------------
 
-def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunteers: int | None = None,
-                  workers: int | None = None, orgs: int | None = None, lots: int | None = None,
-                  realistic: bool = False) -> dict[str, int]:
+
+def resolve_sizes(
+    preset: str | None = None,
+    *,
+    units: int | None = None,
+    volunteers: int | None = None,
+    workers: int | None = None,
+    orgs: int | None = None,
+    lots: int | None = None,
+    realistic: bool = False,
+) -> dict[str, int]:
     """Sizes from a preset and/or explicit counts (explicit ones win); ValueError on bad combinations.
 
     Without a preset, providers not given follow ``--units`` in the ``district`` preset's proportions, or
@@ -61,14 +69,19 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
     given = {"units": units, "volunteers": volunteers, "workers": workers, "orgs": orgs, "lots": lots}
     if preset is not None:
         if preset not in PRESETS:
-            raise ValueError(Msg("unknown preset {preset!r}; choose one of: {presets}", preset=preset,
-                                 presets=", ".join(PRESETS)))
+            raise ValueError(
+                Msg("unknown preset {preset!r}; choose one of: {presets}", preset=preset, presets=", ".join(PRESETS))
+            )
         base = dict(PRESETS[preset])
         if units is not None and any(v is None for k, v in given.items() if k != "units"):
             # scaling a preset's unit count without its providers would starve or flood the units
-            raise ValueError(Msg("--units with --preset {preset}: give every provider count too "
-                                 "(--volunteers --workers --orgs --lots), or drop --preset to scale them with --units",
-                                 preset=preset))
+            raise ValueError(
+                Msg(
+                    "--units with --preset {preset}: give every provider count too "
+                    "(--volunteers --workers --orgs --lots), or drop --preset to scale them with --units",
+                    preset=preset,
+                )
+            )
     else:
         if units is None:
             raise ValueError(Msg("give --preset ({presets}) or at least --units", presets=", ".join(PRESETS)))
@@ -83,11 +96,23 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
     limit = MAX_REALISTIC_UNITS if realistic else MAX_UNITS
     if sizes["units"] > limit:
         if realistic:
-            raise ValueError(Msg("--units {units:,} is more than {limit:,}: the model keeps a units x units "
-                                 "distance matrix; split the area into several scenarios", units=sizes["units"], limit=limit))
-        raise ValueError(Msg("--units {units:,} is more than {limit:,}: the model keeps a units x units distance "
-                             "matrix; split the area into several scenarios, or write realistic rolls (--realistic) "
-                             "and plan them with `plan --decompose town`", units=sizes["units"], limit=limit))
+            raise ValueError(
+                Msg(
+                    "--units {units:,} is more than {limit:,}: the model keeps a units x units "
+                    "distance matrix; split the area into several scenarios",
+                    units=sizes["units"],
+                    limit=limit,
+                )
+            )
+        raise ValueError(
+            Msg(
+                "--units {units:,} is more than {limit:,}: the model keeps a units x units distance "
+                "matrix; split the area into several scenarios, or write realistic rolls (--realistic) "
+                "and plan them with `plan --decompose town`",
+                units=sizes["units"],
+                limit=limit,
+            )
+        )
     for k in ("volunteers", "workers", "orgs", "lots"):
         if sizes[k] < 0:
             raise ValueError(Msg("--{option} cannot be negative, got {value}", option=k, value=sizes[k]))
@@ -96,9 +121,17 @@ def resolve_sizes(preset: str | None = None, *, units: int | None = None, volunt
     return sizes
 
 
-def generate_command(out: str | Path, preset: str | None = None, units: int | None = None,
-                     volunteers: int | None = None, workers: int | None = None, orgs: int | None = None,
-                     lots: int | None = None, seed: int = 0, realistic: bool = False) -> Path:
+def generate_command(
+    out: str | Path,
+    preset: str | None = None,
+    units: int | None = None,
+    volunteers: int | None = None,
+    workers: int | None = None,
+    orgs: int | None = None,
+    lots: int | None = None,
+    seed: int = 0,
+    realistic: bool = False,
+) -> Path:
     """What ``linkage-opt generate`` runs: check the arguments, then :func:`generate`. Returns the config path.
 
     ``realistic`` (implied by the ``real_*`` presets) writes realistic rolls (:mod:`linkage_opt.inputs.generate_real`).
@@ -108,10 +141,17 @@ def generate_command(out: str | Path, preset: str | None = None, units: int | No
     """
     realistic = bool(realistic) or preset in REALISTIC_PRESETS
     if preset is not None and preset in PRESETS and preset not in REALISTIC_PRESETS and realistic:
-        raise ValueError(Msg("--realistic with --preset {preset}: the realistic presets are {presets}; or give "
-                             "--units with --realistic", preset=preset, presets=", ".join(REALISTIC_PRESETS)))
-    sizes = resolve_sizes(preset, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots,
-                          realistic=realistic)
+        raise ValueError(
+            Msg(
+                "--realistic with --preset {preset}: the realistic presets are {presets}; or give "
+                "--units with --realistic",
+                preset=preset,
+                presets=", ".join(REALISTIC_PRESETS),
+            )
+        )
+    sizes = resolve_sizes(
+        preset, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots, realistic=realistic
+    )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(Msg("--seed must be a whole number >= 0, got {seed!r}", seed=seed))
     out = Path(out)
@@ -119,13 +159,27 @@ def generate_command(out: str | Path, preset: str | None = None, units: int | No
         if not out.is_dir():
             raise ValueError(Msg("{out} exists and is not a folder", out=out))
         if any(out.iterdir()) and not _is_generated(out):
-            raise ValueError(Msg("{out} exists and holds files that are not a generated scenario; "
-                                 "choose an empty or new folder", out=out))
+            raise ValueError(
+                Msg(
+                    "{out} exists and holds files that are not a generated scenario; choose an empty or new folder",
+                    out=out,
+                )
+            )
     return generate(out, seed=int(seed), preset_name=preset, realistic=realistic, **sizes)
 
 
-def generate(out_dir: str | Path, *, units: int, volunteers: int, workers: int, orgs: int, lots: int, seed: int,
-             preset_name: str | None = None, realistic: bool | None = None) -> Path:
+def generate(
+    out_dir: str | Path,
+    *,
+    units: int,
+    volunteers: int,
+    workers: int,
+    orgs: int,
+    lots: int,
+    seed: int,
+    preset_name: str | None = None,
+    realistic: bool | None = None,
+) -> Path:
     """Write a synthetic scenario into ``out_dir`` (``config.yaml``, ``data/*.csv``, ``meta.json``).
 
     ``realistic`` (default: whether ``preset_name`` is one of the ``real_*`` presets) writes realistic
@@ -135,8 +189,9 @@ def generate(out_dir: str | Path, *, units: int, volunteers: int, workers: int, 
     """
     if realistic is None:
         realistic = preset_name in REALISTIC_PRESETS
-    sizes = resolve_sizes(None, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots,
-                          realistic=bool(realistic))
+    sizes = resolve_sizes(
+        None, units=units, volunteers=volunteers, workers=workers, orgs=orgs, lots=lots, realistic=bool(realistic)
+    )
     if realistic:
         return generate_realistic(out_dir, seed=seed, preset_name=preset_name, **sizes)
     return generate_classic(out_dir, seed=seed, preset_name=preset_name, **sizes)
@@ -154,6 +209,7 @@ def _is_generated(folder: Path) -> bool:
 # python -m linkage_opt.inputs.generate
 # --------------------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m linkage_opt.inputs.generate", description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path, help="folder to write (config.yaml, data/, meta.json)")
@@ -161,12 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     for k in ("units", "volunteers", "workers", "orgs", "lots"):
         ap.add_argument(f"--{k}", type=int)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--realistic", action="store_true",
-                    help="realistic rolls (implied by the real_* presets): individual skills, skewed hours, ...")
+    ap.add_argument(
+        "--realistic",
+        action="store_true",
+        help="realistic rolls (implied by the real_* presets): individual skills, skewed hours, ...",
+    )
     a = ap.parse_args(argv)
     try:
-        path = generate_command(a.out, a.preset, a.units, a.volunteers, a.workers, a.orgs, a.lots, a.seed,
-                                realistic=a.realistic)
+        path = generate_command(
+            a.out, a.preset, a.units, a.volunteers, a.workers, a.orgs, a.lots, a.seed, realistic=a.realistic
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

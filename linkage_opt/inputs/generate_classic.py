@@ -65,7 +65,7 @@ CLASSIC_PRESETS: dict[str, dict] = {
 }
 # Providers per unit when only --units is given (the district preset's proportions).
 PER_UNIT = {"volunteers": 25.0, "workers": 0.75, "orgs": 0.2, "lots": 2.5}
-GENERATOR = "linkage_opt.generate"         # meta.json's "generator": a folder it marks may be written over
+GENERATOR = "linkage_opt.generate"  # meta.json's "generator": a folder it marks may be written over
 GENERATOR_VERSION = 1
 
 # --------------------------------------------------------------------------------------------------
@@ -83,21 +83,51 @@ TRAVEL_OVERHEAD_PER_KM = 0.02
 VOLUNTEER_COST_PER_HOUR = 0.0
 SUPERVISION_K = 8.0
 PARTY_MIN_SHARE = 0.2
-SAFETY = 1e-3                 # certificate: relative capacity margin; radius margin in km below
+SAFETY = 1e-3  # certificate: relative capacity margin; radius margin in km below
 
 CATEGORIES: dict[str, dict] = {
     "elderly_care": {"label": "养老服务", "label_en": "Elderly care", "unit": "hours", "weight": 0.22},
-    "left_behind_children": {"label": "留守儿童关爱", "label_en": "Left-behind children", "unit": "hours", "weight": 0.18},
-    "disability_support": {"label": "助残服务", "label_en": "Disability support", "unit": "hours", "weight": 0.12,
-                           "professional": True},
-    "mental_health": {"label": "心理疏导", "label_en": "Mental health support", "unit": "hours", "weight": 0.10,
-                      "professional": True},
-    "low_income_relief": {"label": "困难群众救助", "label_en": "Low-income relief", "unit": "yuan", "weight": 0.20,
-                          "funds_per_unit": 1},
-    "community_environment": {"label": "人居环境", "label_en": "Community environment", "unit": "hours", "weight": 0.05},
+    "left_behind_children": {
+        "label": "留守儿童关爱",
+        "label_en": "Left-behind children",
+        "unit": "hours",
+        "weight": 0.18,
+    },
+    "disability_support": {
+        "label": "助残服务",
+        "label_en": "Disability support",
+        "unit": "hours",
+        "weight": 0.12,
+        "professional": True,
+    },
+    "mental_health": {
+        "label": "心理疏导",
+        "label_en": "Mental health support",
+        "unit": "hours",
+        "weight": 0.10,
+        "professional": True,
+    },
+    "low_income_relief": {
+        "label": "困难群众救助",
+        "label_en": "Low-income relief",
+        "unit": "yuan",
+        "weight": 0.20,
+        "funds_per_unit": 1,
+    },
+    "community_environment": {
+        "label": "人居环境",
+        "label_en": "Community environment",
+        "unit": "hours",
+        "weight": 0.05,
+    },
     "culture": {"label": "文化活动", "label_en": "Cultural activities", "unit": "hours", "weight": 0.05},
-    "material_aid": {"label": "物资帮扶", "label_en": "Material aid", "unit": "packages", "weight": 0.08,
-                     "items": {"rice_bag": 1, "cooking_oil": 1}},
+    "material_aid": {
+        "label": "物资帮扶",
+        "label_en": "Material aid",
+        "unit": "packages",
+        "weight": 0.08,
+        "items": {"rice_bag": 1, "cooking_oil": 1},
+    },
 }
 CAT_NAMES = list(CATEGORIES)
 SERVICE = [c for c, s in CATEGORIES.items() if "funds_per_unit" not in s and "items" not in s]
@@ -139,10 +169,18 @@ NEED_RATES = {
     ],
 }
 # Rows dropped first when a unit reports more than 8, added first when it reports fewer than 4.
-DROP_ORDER = ["culture", "community_environment", "mental_health", "disability_support", "left_behind_children",
-              "material_aid", "elderly_care", "low_income_relief"]
+DROP_ORDER = [
+    "culture",
+    "community_environment",
+    "mental_health",
+    "disability_support",
+    "left_behind_children",
+    "material_aid",
+    "elderly_care",
+    "low_income_relief",
+]
 MIN_ROWS, MAX_ROWS = 4, 8
-CASE_SHARE = 0.15             # units with an indivisible household case
+CASE_SHARE = 0.15  # units with an indivisible household case
 
 # Volunteer skill profiles and shares.
 VOL_SKILLS = [
@@ -153,13 +191,19 @@ VOL_SKILLS = [
     ("left_behind_children", 0.05),
     ("community_environment", 0.03),
     ("culture", 0.04),
-    ("general;disability_support", 0.03),   # e.g. retired nurses: trained, supervised
+    ("general;disability_support", 0.03),  # e.g. retired nurses: trained, supervised
     ("mental_health", 0.03),
 ]
 VOL_MAX_KM = [(None, 0.80), (2.0, 0.10), (3.0, 0.04), (8.0, 0.06)]
 
-WORKER_SKILL_P = {"elderly_care": 0.26, "left_behind_children": 0.20, "disability_support": 0.20,
-                  "mental_health": 0.20, "community_environment": 0.07, "culture": 0.07}
+WORKER_SKILL_P = {
+    "elderly_care": 0.26,
+    "left_behind_children": 0.20,
+    "disability_support": 0.20,
+    "mental_health": 0.20,
+    "community_environment": 0.07,
+    "culture": 0.07,
+}
 
 # Program templates: name, name_en, category, output, fixed_cost, worker_h, volunteer_h, funds, max_per_unit.
 PROGRAM_TEMPLATES = [
@@ -177,7 +221,11 @@ PROGRAM_TEMPLATES = [
 ]
 # Organization types: name suffix, direct-service skills drawn from, fixed cost range (0 = station).
 ORG_TYPES = [
-    ("社会工作服务中心", ["elderly_care", "mental_health", "disability_support", "left_behind_children"], (8000, 30000)),
+    (
+        "社会工作服务中心",
+        ["elderly_care", "mental_health", "disability_support", "left_behind_children"],
+        (8000, 30000),
+    ),
     ("社工服务站", ["elderly_care", "left_behind_children", "community_environment"], (0, 0)),
     ("乡村社会工作服务社", ["elderly_care", "left_behind_children"], (3000, 12000)),
     ("心理健康服务中心", ["mental_health"], (10000, 30000)),
@@ -187,8 +235,16 @@ ORG_TYPES = [
 ]
 ORG_TYPE_P = [0.30, 0.22, 0.16, 0.08, 0.08, 0.08, 0.08]
 
-FUNDS_DONORS = ["区慈善会", "市慈善总会", "区红十字会", "爱心人士（匿名）", "农商银行（化名）", "盐化有限公司（化名）",
-                "物流有限公司（化名）", "商会"]
+FUNDS_DONORS = [
+    "区慈善会",
+    "市慈善总会",
+    "区红十字会",
+    "爱心人士（匿名）",
+    "农商银行（化名）",
+    "盐化有限公司（化名）",
+    "物流有限公司（化名）",
+    "商会",
+]
 GOODS_DONORS = ["区慈善会", "粮油有限公司（化名）", "爱心超市联盟（化名）", "商会", "盐化有限公司（化名）"]
 
 NAME_CHARS = list("金石竹桂杨柳新龙凤清白云桥河江山花茶安平和兴福民乐永泰丰华光明东西南北红青双水沙岩林田溪")
@@ -198,15 +254,30 @@ NAME_CHARS = list("金石竹桂杨柳新龙凤清白云桥河江山花茶安平�
 # The generator
 # --------------------------------------------------------------------------------------------------
 
-def generate_classic(out_dir: str | Path, *, units: int, volunteers: int, workers: int, orgs: int, lots: int,
-                     seed: int, preset_name: str | None = None) -> Path:
+
+def generate_classic(
+    out_dir: str | Path,
+    *,
+    units: int,
+    volunteers: int,
+    workers: int,
+    orgs: int,
+    lots: int,
+    seed: int,
+    preset_name: str | None = None,
+) -> Path:
     """Write a classic synthetic scenario into ``out_dir`` (``config.yaml``, ``data/*.csv``, ``meta.json``).
 
     The sizes are taken as given (:func:`linkage_opt.inputs.generate.generate` checks them first). Returns the
     config path. Deterministic: same arguments, same bytes.
     """
-    sizes = {"units": int(units), "volunteers": int(volunteers), "workers": int(workers), "orgs": int(orgs),
-             "lots": int(lots)}
+    sizes = {
+        "units": int(units),
+        "volunteers": int(volunteers),
+        "workers": int(workers),
+        "orgs": int(orgs),
+        "lots": int(lots),
+    }
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(8)]
     g_units, g_vol, g_work, g_org, g_lot, g_need, g_calib, g_cert = streams
 
@@ -229,22 +300,31 @@ def generate_classic(out_dir: str | Path, *, units: int, volunteers: int, worker
     name = f"synthetic {preset_name or 'custom'} scenario (seed {seed})"
     cfg_path.write_text(_config_text(name, budget, sizes, seed, preset_name), encoding="utf-8")
     meta = {
-        "generator": GENERATOR, "generator_version": GENERATOR_VERSION, "preset": preset_name, "seed": int(seed),
-        "sizes": sizes, "towns": int(U["town"].nunique()),
+        "generator": GENERATOR,
+        "generator_version": GENERATOR_VERSION,
+        "preset": preset_name,
+        "seed": int(seed),
+        "sizes": sizes,
+        "towns": int(U["town"].nunique()),
         "units_by_kind": {k: int(v) for k, v in U["kind"].value_counts().sort_index().items()},
-        "need_rows": int(len(N)), "guaranteed_rows": int((N["tier"] == "guaranteed").sum()),
+        "need_rows": int(len(N)),
+        "guaranteed_rows": int((N["tier"] == "guaranteed").sum()),
         "indivisible_rows": int(N["indivisible"].sum()),
         "party_member_share": float(V["party_member"].mean()) if len(V) else None,
-        "supply_demand": calib, "budget": budget, "certificate": cert_info,
+        "supply_demand": calib,
+        "budget": budget,
+        "certificate": cert_info,
     }
-    (out / "meta.json").write_text(json.dumps(_jsonable(meta), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
+    (out / "meta.json").write_text(
+        json.dumps(_jsonable(meta), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return cfg_path
 
 
 # --------------------------------------------------------------------------------------------------
 # Units
 # --------------------------------------------------------------------------------------------------
+
 
 def _largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
     weights = np.asarray(weights, float)
@@ -282,7 +362,7 @@ def _make_units(rng: np.random.Generator, n_units: int) -> pd.DataFrame:
     side = int(math.ceil(math.sqrt(n_towns))) + 2
     gx, gy = np.meshgrid(np.arange(side) - (side - 1) / 2, np.arange(side) - (side - 1) / 2)
     gx, gy = gx.ravel(), gy.ravel()
-    cell = np.lexsort((np.arctan2(gy, gx), gx ** 2 + gy ** 2))[:n_towns]
+    cell = np.lexsort((np.arctan2(gy, gx), gx**2 + gy**2))[:n_towns]
     cx = gx[cell] * TOWN_SPACING_KM + rng.uniform(-3, 3, n_towns)
     cy = gy[cell] * TOWN_SPACING_KM + rng.uniform(-3, 3, n_towns)
     if n_towns == 1:
@@ -307,8 +387,11 @@ def _make_units(rng: np.random.Generator, n_units: int) -> pd.DataFrame:
     y = cy[town_of] + r * np.sin(ang)
     lat = np.round(CENTRE_LAT + y / KM_PER_DEG_LAT, 5)
     lon = np.round(CENTRE_LON + x / KM_PER_DEG_LON, 5)
-    pop = np.where(is_comm, np.clip(rng.lognormal(np.log(5500), 0.4, n), 2000, 15000),
-                   np.clip(rng.lognormal(np.log(1500), 0.35, n), 500, 3500))
+    pop = np.where(
+        is_comm,
+        np.clip(rng.lognormal(np.log(5500), 0.4, n), 2000, 15000),
+        np.clip(rng.lognormal(np.log(1500), 0.35, n), 500, 3500),
+    )
     pop = (np.round(pop / 10) * 10).astype(np.int64)
 
     remote = ~is_comm & (r >= 10.0)
@@ -316,8 +399,10 @@ def _make_units(rng: np.random.Generator, n_units: int) -> pd.DataFrame:
     if is_comm.any() and not pilot.any():
         pilot[np.flatnonzero(is_comm)[0]] = True
     weak = ~is_comm & (rng.random(n) < 0.08)
-    tags = [";".join(t for t, on in (("pilot", p), ("remote", rm), ("weak_party_org", w)) if on)
-            for p, rm, w in zip(pilot, remote, weak)]
+    tags = [
+        ";".join(t for t, on in (("pilot", p), ("remote", rm), ("weak_party_org", w)) if on)
+        for p, rm, w in zip(pilot, remote, weak)
+    ]
     party_capacity = np.where(is_comm, rng.integers(4, 9, n), rng.integers(2, 5, n))
 
     ids, names = [], []
@@ -334,16 +419,28 @@ def _make_units(rng: np.random.Generator, n_units: int) -> pd.DataFrame:
             else:
                 ids.append(f"T{t + 1:0{tw}d}-V{i - nc + 1:02d}")
                 names.append(nm[i] + "村")
-    return pd.DataFrame({
-        "unit_id": ids, "name": names, "town": np.array(town_names, dtype=object)[town_of], "kind":
-        np.where(is_comm, "community", "village"), "population": pop, "lat": lat, "lon": lon, "tags": tags,
-        "party_capacity": party_capacity, "_town": town_of, "_r": r, "_remote": remote,
-    })
+    return pd.DataFrame(
+        {
+            "unit_id": ids,
+            "name": names,
+            "town": np.array(town_names, dtype=object)[town_of],
+            "kind": np.where(is_comm, "community", "village"),
+            "population": pop,
+            "lat": lat,
+            "lon": lon,
+            "tags": tags,
+            "party_capacity": party_capacity,
+            "_town": town_of,
+            "_r": r,
+            "_remote": remote,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # Providers
 # --------------------------------------------------------------------------------------------------
+
 
 def _choice(rng: np.random.Generator, options: list, probs: list[float], n: int) -> np.ndarray:
     p = np.asarray(probs, float)
@@ -361,13 +458,20 @@ def _make_volunteers(rng: np.random.Generator, U: pd.DataFrame, n: int) -> pd.Da
     hours = np.clip(np.round(rng.triangular(4, 8, 20, n) + 1.5 * party), 4, 20)
     skills = np.array([s for s, _ in VOL_SKILLS], dtype=object)[_choice(rng, VOL_SKILLS, [p for _, p in VOL_SKILLS], n)]
     mk = np.array([m if m is not None else np.nan for m, _ in VOL_MAX_KM])[
-        _choice(rng, VOL_MAX_KM, [p for _, p in VOL_MAX_KM], n)]
+        _choice(rng, VOL_MAX_KM, [p for _, p in VOL_MAX_KM], n)
+    ]
     width = max(5, len(str(n)))
-    return pd.DataFrame({
-        "volunteer_id": [f"VOL{i + 1:0{width}d}" for i in range(n)],
-        "home_unit": U["unit_id"].to_numpy()[home] if n else np.zeros(0, object), "hours": hours,
-        "skills": skills, "party_member": party, "max_km": mk, "_home": home,
-    })
+    return pd.DataFrame(
+        {
+            "volunteer_id": [f"VOL{i + 1:0{width}d}" for i in range(n)],
+            "home_unit": U["unit_id"].to_numpy()[home] if n else np.zeros(0, object),
+            "hours": hours,
+            "skills": skills,
+            "party_member": party,
+            "max_km": mk,
+            "_home": home,
+        }
+    )
 
 
 def _make_workers(rng: np.random.Generator, U: pd.DataFrame, n: int, n_orgs: int) -> pd.DataFrame:
@@ -386,7 +490,7 @@ def _make_workers(rng: np.random.Generator, U: pd.DataFrame, n: int, n_orgs: int
     n_sk = rng.integers(1, 4, n)
     cats = list(WORKER_SKILL_P)
     p = np.array([WORKER_SKILL_P[c] for c in cats])
-    keys = rng.random((n, len(cats))) ** (1.0 / p)      # weighted sampling without replacement (Efraimidis-Spirakis)
+    keys = rng.random((n, len(cats))) ** (1.0 / p)  # weighted sampling without replacement (Efraimidis-Spirakis)
     order = np.argsort(-keys, axis=1, kind="stable")
     skills = []
     prof_skilled = np.zeros(n, bool)
@@ -402,17 +506,24 @@ def _make_workers(rng: np.random.Generator, U: pd.DataFrame, n: int, n_orgs: int
     max_units = np.where(rng.random(n) < 0.3, rng.integers(2, 6, n), 0).astype(float)
     max_units[max_units == 0] = np.nan
     r = rng.random(n)
-    max_km = np.where(r < 0.2, 20.0, np.where(r < 0.3, 8.0, np.nan))     # outreach workers; near-home workers
+    max_km = np.where(r < 0.2, 20.0, np.where(r < 0.3, 8.0, np.nan))  # outreach workers; near-home workers
     has_org = (rng.random(n) < 0.6) & (n_orgs > 0)
     org = np.where(has_org, rng.integers(0, max(n_orgs, 1), n), -1)
     width = max(4, len(str(n)))
     ow = max(3, len(str(n_orgs)))
-    return pd.DataFrame({
-        "worker_id": [f"SW{i + 1:0{width}d}" for i in range(n)],
-        "base_unit": U["unit_id"].to_numpy()[base] if n else np.zeros(0, object), "hours": hours,
-        "skills": skills, "org_id": [f"ORG{o + 1:0{ow}d}" if o >= 0 else "" for o in org],
-        "max_units": max_units, "cost_per_hour": cost, "max_km": max_km, "_home": base,
-    })
+    return pd.DataFrame(
+        {
+            "worker_id": [f"SW{i + 1:0{width}d}" for i in range(n)],
+            "base_unit": U["unit_id"].to_numpy()[base] if n else np.zeros(0, object),
+            "hours": hours,
+            "skills": skills,
+            "org_id": [f"ORG{o + 1:0{ow}d}" if o >= 0 else "" for o in org],
+            "max_units": max_units,
+            "cost_per_hour": cost,
+            "max_km": max_km,
+            "_home": base,
+        }
+    )
 
 
 def _make_orgs(rng: np.random.Generator, U: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -438,10 +549,21 @@ def _make_orgs(rng: np.random.Generator, U: pd.DataFrame, n: int) -> tuple[pd.Da
             skills = []
         fixed = 0.0 if hi == 0 else float(round(rng.uniform(lo, hi) / 500) * 500)
         capacity = float(rng.integers(40, 151)) if skills else float(rng.integers(10, 41))
-        max_km = float(rng.choice([12.0, 15.0, 18.0])) if (suffix == "乡村社会工作服务社" or rng.random() < 0.15) else np.nan
+        max_km = (
+            float(rng.choice([12.0, 15.0, 18.0])) if (suffix == "乡村社会工作服务社" or rng.random() < 0.15) else np.nan
+        )
         oid = f"ORG{i + 1:0{ow}d}"
-        org_rows.append({"org_id": oid, "name": f"{town_names[b]}{pair[i]}{suffix}", "base_unit": unit_ids[b],
-                         "capacity": capacity, "fixed_cost": fixed, "max_km": max_km, "skills": ";".join(skills)})
+        org_rows.append(
+            {
+                "org_id": oid,
+                "name": f"{town_names[b]}{pair[i]}{suffix}",
+                "base_unit": unit_ids[b],
+                "capacity": capacity,
+                "fixed_cost": fixed,
+                "max_km": max_km,
+                "skills": ";".join(skills),
+            }
+        )
         # programs: 2-4, categories of its skills first
         n_prog = int(rng.integers(2, 5))
         own = [t for t in range(len(PROGRAM_TEMPLATES)) if PROGRAM_TEMPLATES[t][2] in skills]
@@ -463,17 +585,41 @@ def _make_orgs(rng: np.random.Generator, U: pd.DataFrame, n: int) -> tuple[pd.Da
             if rng.random() < 0.3 and len(same_town) > 1:
                 k = int(min(len(same_town), rng.integers(3, 9)))
                 eligible = ";".join(unit_ids[np.sort(rng.choice(same_town, size=k, replace=False))])
-            prog_rows.append({
-                "program_id": "", "name": name, "name_en": name_en, "org_id": oid, "category": cat,
-                "output_per_instance": float(round(out * f)), "fixed_cost": float(round(fc * f / 50) * 50),
-                "worker_hours": float(wh), "volunteer_hours": float(vh), "funds": float(round(funds * f / 50) * 50),
-                "max_per_unit": float(mpu) if rng.random() > 0.15 else np.nan, "eligible_units": eligible,
-            })
+            prog_rows.append(
+                {
+                    "program_id": "",
+                    "name": name,
+                    "name_en": name_en,
+                    "org_id": oid,
+                    "category": cat,
+                    "output_per_instance": float(round(out * f)),
+                    "fixed_cost": float(round(fc * f / 50) * 50),
+                    "worker_hours": float(wh),
+                    "volunteer_hours": float(vh),
+                    "funds": float(round(funds * f / 50) * 50),
+                    "max_per_unit": float(mpu) if rng.random() > 0.15 else np.nan,
+                    "eligible_units": eligible,
+                }
+            )
     O = pd.DataFrame(org_rows, columns=["org_id", "name", "base_unit", "capacity", "fixed_cost", "max_km", "skills"])
     O["_home"] = np.asarray(base, np.int64)
-    PR = pd.DataFrame(prog_rows, columns=["program_id", "name", "name_en", "org_id", "category", "output_per_instance",
-                                          "fixed_cost", "worker_hours", "volunteer_hours", "funds", "max_per_unit",
-                                          "eligible_units"])
+    PR = pd.DataFrame(
+        prog_rows,
+        columns=[
+            "program_id",
+            "name",
+            "name_en",
+            "org_id",
+            "category",
+            "output_per_instance",
+            "fixed_cost",
+            "worker_hours",
+            "volunteer_hours",
+            "funds",
+            "max_per_unit",
+            "eligible_units",
+        ],
+    )
     pw = max(4, len(str(len(PR))))
     PR["program_id"] = [f"PRG{i + 1:0{pw}d}" for i in range(len(PR))]
     return O, PR
@@ -488,38 +634,55 @@ def _make_lots(rng: np.random.Generator, U: pd.DataFrame, n: int) -> pd.DataFram
     q_funds = np.clip(np.round(rng.lognormal(np.log(8000), 0.7, n) / 500) * 500, 1000, 50000)
     q_goods = np.where(item == "rice_bag", rng.integers(20, 71, n), rng.integers(15, 51, n)).astype(float)
     cat_r = rng.random(n)
-    category = np.where(funds & (cat_r < 0.45), FUNDS_CAT,
-                        np.where(funds & (cat_r < 0.50), "elderly_care",
-                                 np.where(funds & (cat_r < 0.55), "left_behind_children", "")))
+    category = np.where(
+        funds & (cat_r < 0.45),
+        FUNDS_CAT,
+        np.where(funds & (cat_r < 0.50), "elderly_care", np.where(funds & (cat_r < 0.55), "left_behind_children", "")),
+    )
     where_r = rng.random(n)
     unit_pick = rng.integers(0, len(U), n)
     town_pick = rng.integers(0, len(town_list), n)
     unit_em = np.where(where_r < 0.05, unit_ids[unit_pick], "")
-    town_em = np.where((where_r >= 0.05) & (where_r < (0.20 if len(town_list) > 1 else 0.05)),
-                       np.array(town_list, dtype=object)[town_pick], "")
+    town_em = np.where(
+        (where_r >= 0.05) & (where_r < (0.20 if len(town_list) > 1 else 0.05)),
+        np.array(town_list, dtype=object)[town_pick],
+        "",
+    )
     unit_em = np.where(unit_em != "", unit_em, "")
     q = np.where(funds, q_funds, q_goods)
     q = np.where((unit_em != "") & funds, np.minimum(q, 8000.0), q)
     q = np.where((unit_em != "") & ~funds, np.minimum(q, 20.0), q)
     exp_r = rng.random(n)
-    expires = np.select([exp_r < 0.15, exp_r < 0.25, exp_r < 0.35, exp_r < 0.42],
-                        ["2026-12-31", "2027-01-31", "2027-03-31", "2027-06-30"], "")
+    expires = np.select(
+        [exp_r < 0.15, exp_r < 0.25, exp_r < 0.35, exp_r < 0.42],
+        ["2026-12-31", "2027-01-31", "2027-03-31", "2027-06-30"],
+        "",
+    )
     fd = np.array(FUNDS_DONORS, dtype=object)[rng.integers(0, len(FUNDS_DONORS), n)]
     gd = np.array(GOODS_DONORS, dtype=object)[rng.integers(0, len(GOODS_DONORS), n)]
     donor = np.where(funds, fd, gd)
     # town chambers of commerce give to their own town
     donor = np.where(donor == "商会", np.array([towns[u] for u in unit_pick], dtype=object) + "商会", donor)
     width = max(4, len(str(n)))
-    return pd.DataFrame({
-        "lot_id": [f"LOT{i + 1:0{width}d}" for i in range(n)], "donor": donor, "kind": np.where(funds, "funds", "goods"),
-        "quantity": q, "item": np.where(funds, "", item), "category": category, "town": town_em, "unit_id": unit_em,
-        "expires": expires,
-    })
+    return pd.DataFrame(
+        {
+            "lot_id": [f"LOT{i + 1:0{width}d}" for i in range(n)],
+            "donor": donor,
+            "kind": np.where(funds, "funds", "goods"),
+            "quantity": q,
+            "item": np.where(funds, "", item),
+            "category": category,
+            "town": town_em,
+            "unit_id": unit_em,
+            "expires": expires,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # Needs and calibration
 # --------------------------------------------------------------------------------------------------
+
 
 def _round_q(cat: str, q: np.ndarray) -> np.ndarray:
     unit = CATEGORIES[cat]["unit"]
@@ -557,7 +720,7 @@ def _make_needs(rng: np.random.Generator, U: pd.DataFrame) -> pd.DataFrame:
             cat, tier, rate, _ = spec[i]
             q = rate * pops[u] / 1000.0 * factors[i]
             if remote[u] and cat in ("elderly_care", "left_behind_children"):
-                q *= 1.15            # scattered households: more travel-intensive care per person
+                q *= 1.15  # scattered households: more travel-intensive care per person
             rows_u.append(u)
             rows_c.append(cat)
             rows_t.append(tier)
@@ -582,8 +745,11 @@ def _make_needs(rng: np.random.Generator, U: pd.DataFrame) -> pd.DataFrame:
 
 def _calibrate(rng: np.random.Generator, U, V, W, O, PR, L, N) -> dict:
     """Scale need quantities so that estimated supply is ~80-88% of demand in hours, yuan and packages."""
-    ratio = {"hours": float(rng.uniform(0.78, 0.86)), "yuan": float(rng.uniform(0.80, 0.88)),
-             "packages": float(rng.uniform(0.80, 0.88))}
+    ratio = {
+        "hours": float(rng.uniform(0.78, 0.86)),
+        "yuan": float(rng.uniform(0.80, 0.88)),
+        "packages": float(rng.uniform(0.80, 0.88)),
+    }
     people_h = float(V["hours"].sum() + W["hours"].sum())
     org_cap = float(O["capacity"].sum())
     pcap = float(U["party_capacity"].sum())
@@ -607,7 +773,7 @@ def _calibrate(rng: np.random.Generator, U, V, W, O, PR, L, N) -> dict:
         if raw > 0 and supply[fam] > 0:
             q[sel] *= max(target - fixed, 0.1 * target) / raw
         elif raw > 0:
-            q[sel] *= 0.0 if fam != "hours" else 1.0   # nothing supplies this family: keep hours raw, others tiny
+            q[sel] *= 0.0 if fam != "hours" else 1.0  # nothing supplies this family: keep hours raw, others tiny
         out[fam] = {"supply_estimate": round(supply[fam], 1), "target_supply_over_demand": round(ratio[fam], 4)}
     cats = N["category"].to_numpy()
     for c in CAT_NAMES:
@@ -636,6 +802,7 @@ def _budget(U, W, O, PR, cert_money: float) -> float:
 # --------------------------------------------------------------------------------------------------
 # Feasibility certificate
 # --------------------------------------------------------------------------------------------------
+
 
 def _unit_xy(U: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Unit coordinates exactly as the loader will compute them (from the lat/lon text written)."""
@@ -699,7 +866,11 @@ class _Certificate:
             return np.zeros(0, np.int64), np.zeros(0)
         du = np.hypot(self.ux - self.ux[u], self.uy - self.uy[u])
         homes = np.flatnonzero(du <= self.v_maxrad)
-        idx = np.concatenate([np.arange(self.v_start[h], self.v_start[h + 1]) for h in homes]) if len(homes) else np.zeros(0, np.int64)
+        idx = (
+            np.concatenate([np.arange(self.v_start[h], self.v_start[h + 1]) for h in homes])
+            if len(homes)
+            else np.zeros(0, np.int64)
+        )
         idx = idx.astype(np.int64)
         d = du[self.v_home[idx]]
         ok = (d <= self.v_rad[idx] - 0.01) & self.v_can[cat][idx] & (self.v_cap[idx] > 1e-9)
@@ -713,8 +884,11 @@ class _Certificate:
         d = self._dist(self.w_home, u)
         ok = (d <= self.w_rad - 0.01) & self.w_can[cat] & (self.w_cap > 1e-9)
         idx = np.flatnonzero(ok)
-        keep = [i for i in idx if not np.isfinite(self.w_max[i]) or u in self.w_served[i]
-                or len(self.w_served[i]) < self.w_max[i]]
+        keep = [
+            i
+            for i in idx
+            if not np.isfinite(self.w_max[i]) or u in self.w_served[i] or len(self.w_served[i]) < self.w_max[i]
+        ]
         idx = np.array(keep, np.int64)
         d = d[idx]
         o = np.lexsort((idx, d))
@@ -727,11 +901,15 @@ class _Certificate:
             ok = (self.l_kind == "funds") & np.isin(self.l_cat, ["", FUNDS_CAT])
         else:
             ok = (self.l_kind == "goods") & np.isin(self.l_item, list(ITEMS)) & (self.l_cat == "")
-        ok &= ((self.l_town == "") | (self.l_town == self.town[u])) & ((self.l_unit == "") | (self.l_unit == self.uid[u]))
+        ok &= ((self.l_town == "") | (self.l_town == self.town[u])) & (
+            (self.l_unit == "") | (self.l_unit == self.uid[u])
+        )
         ok &= self.l_cap > 1e-9
         idx = np.flatnonzero(ok)
         # the most restricted lots first: unit earmarks, then town, then category
-        rank = np.where(self.l_unit[idx] != "", 0, np.where(self.l_town[idx] != "", 1, np.where(self.l_cat[idx] != "", 2, 3)))
+        rank = np.where(
+            self.l_unit[idx] != "", 0, np.where(self.l_town[idx] != "", 1, np.where(self.l_cat[idx] != "", 2, 3))
+        )
         return idx[np.lexsort((idx, rank))]
 
     # -- allocation --------------------------------------------------------------------------------
@@ -748,8 +926,10 @@ class _Certificate:
             load = (1 + TRAVEL_OVERHEAD_PER_KM * vd) * (1 + SAFETY)
             a = self.v_cap[vi] / load
             party = float(a[self.v_party[vi]].sum())
-            allow = max(0.0, (self.party_h[u] + party) * (1 - PARTY_MIN_SHARE) / PARTY_MIN_SHARE * (1 - SAFETY)
-                        - self.other_h[u])
+            allow = max(
+                0.0,
+                (self.party_h[u] + party) * (1 - PARTY_MIN_SHARE) / PARTY_MIN_SHARE * (1 - SAFETY) - self.other_h[u],
+            )
             total += party + min(float(a[~self.v_party[vi]].sum()), allow)
         wi, wd = self._workers(u, cat)
         total += float((self.w_cap[wi] / ((1 + TRAVEL_OVERHEAD_PER_KM * wd) * (1 + SAFETY))).sum())
@@ -773,8 +953,9 @@ class _Certificate:
                 idx, ld, dd = vi[sel], load[sel], vd[sel]
                 avail = self.v_cap[idx] / ld
                 if not party:
-                    allow = max(0.0, self.party_h[u] * (1 - PARTY_MIN_SHARE) / PARTY_MIN_SHARE * (1 - SAFETY)
-                                - self.other_h[u])
+                    allow = max(
+                        0.0, self.party_h[u] * (1 - PARTY_MIN_SHARE) / PARTY_MIN_SHARE * (1 - SAFETY) - self.other_h[u]
+                    )
                     lim = min(left, allow)
                 else:
                     lim = left
@@ -845,8 +1026,13 @@ class _Certificate:
                 new = base if base not in taken else base + "/2"
                 taken.add(new)
                 N.at[n, "need_id"] = new
-        return N, {"money": round(self.money, 2), "guaranteed_rows_served": int((N["tier"] == "guaranteed").sum()),
-                   "guarantees_shrunk": shrunk, "guarantees_made_basic": demoted, "tight_guarantees": tight}
+        return N, {
+            "money": round(self.money, 2),
+            "guaranteed_rows_served": int((N["tier"] == "guaranteed").sum()),
+            "guarantees_shrunk": shrunk,
+            "guarantees_made_basic": demoted,
+            "tight_guarantees": tight,
+        }
 
     def _tighten(self, N: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, list[dict]]:
         """Add a few guaranteed home-care cases (居家照护个案, indivisible disability support) sized to
@@ -880,23 +1066,42 @@ class _Certificate:
             if not self.serve_case(int(u), cat, q):
                 continue
             uid = self.uid[u]
-            added.append({"u": int(u), "category": cat, "tier": "guaranteed", "q": q, "indivisible": True,
-                          "need_id": f"{uid}/{cat}/guaranteed/case", "unit_id": uid})
-            out.append({"need_id": f"{uid}/{cat}/guaranteed/case", "quantity": q,
-                        "best_worker_hours_left_before": round(top, 1), "second_best_hours_left": round(second, 1),
-                        "workers_able_to_carry_it": int((room >= q).sum())})
+            added.append(
+                {
+                    "u": int(u),
+                    "category": cat,
+                    "tier": "guaranteed",
+                    "q": q,
+                    "indivisible": True,
+                    "need_id": f"{uid}/{cat}/guaranteed/case",
+                    "unit_id": uid,
+                }
+            )
+            out.append(
+                {
+                    "need_id": f"{uid}/{cat}/guaranteed/case",
+                    "quantity": q,
+                    "best_worker_hours_left_before": round(top, 1),
+                    "second_best_hours_left": round(second, 1),
+                    "workers_able_to_carry_it": int((room >= q).sum()),
+                }
+            )
         if added:
             N = pd.concat([N, pd.DataFrame(added)], ignore_index=True)
             N["_cat"] = N["category"].map({c: i for i, c in enumerate(CAT_NAMES)})
             N["_tier"] = N["tier"].map(TIER_ORDER)
-            N = (N.sort_values(["u", "_cat", "_tier", "indivisible"], kind="stable").drop(columns=["_cat", "_tier"])
-                 .reset_index(drop=True))
+            N = (
+                N.sort_values(["u", "_cat", "_tier", "indivisible"], kind="stable")
+                .drop(columns=["_cat", "_tier"])
+                .reset_index(drop=True)
+            )
         return N, out
 
 
 # --------------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------------
+
 
 def _fmt_coord(v: float) -> str:
     return f"{v:.5f}"
@@ -925,40 +1130,98 @@ def _write_csv(path: Path, columns: dict[str, list]) -> None:
 
 
 def _write_tables(folder: Path, U, N, V, W, O, PR, L) -> None:
-    _write_csv(folder / "units.csv", {
-        "unit_id": U["unit_id"], "name": U["name"], "town": U["town"], "kind": U["kind"],
-        "population": _num_col(U["population"]), "lat": [_fmt_coord(v) for v in U["lat"]],
-        "lon": [_fmt_coord(v) for v in U["lon"]], "tags": U["tags"], "party_capacity": _num_col(U["party_capacity"]),
-    })
-    _write_csv(folder / "needs.csv", {
-        "need_id": N["need_id"], "unit_id": N["unit_id"], "category": N["category"], "quantity": _num_col(N["q"]),
-        "tier": N["tier"], "indivisible": _bool_col(N["indivisible"]),
-    })
-    _write_csv(folder / "volunteers.csv", {
-        "volunteer_id": V["volunteer_id"], "home_unit": V["home_unit"], "hours": _num_col(V["hours"]),
-        "skills": V["skills"], "party_member": _bool_col(V["party_member"]), "max_km": _num_col(V["max_km"]),
-    })
-    _write_csv(folder / "social_workers.csv", {
-        "worker_id": W["worker_id"], "base_unit": W["base_unit"], "hours": _num_col(W["hours"]), "skills": W["skills"],
-        "org_id": W["org_id"], "max_units": _num_col(W["max_units"]), "cost_per_hour": _num_col(W["cost_per_hour"]),
-        "max_km": _num_col(W["max_km"]),
-    })
-    _write_csv(folder / "organizations.csv", {
-        "org_id": O["org_id"], "name": O["name"], "base_unit": O["base_unit"], "capacity": _num_col(O["capacity"]),
-        "fixed_cost": _num_col(O["fixed_cost"]), "max_km": _num_col(O["max_km"]), "skills": O["skills"],
-    })
-    _write_csv(folder / "programs.csv", {
-        "program_id": PR["program_id"], "name": PR["name"], "name_en": PR["name_en"], "org_id": PR["org_id"],
-        "category": PR["category"], "output_per_instance": _num_col(PR["output_per_instance"]),
-        "fixed_cost": _num_col(PR["fixed_cost"]), "worker_hours": _num_col(PR["worker_hours"]),
-        "volunteer_hours": _num_col(PR["volunteer_hours"]), "funds": _num_col(PR["funds"]),
-        "max_per_unit": _num_col(PR["max_per_unit"]), "eligible_units": PR["eligible_units"],
-    })
-    _write_csv(folder / "charity.csv", {
-        "lot_id": L["lot_id"], "donor": L["donor"], "kind": L["kind"], "quantity": _num_col(L["quantity"]),
-        "item": L["item"], "category": L["category"], "town": L["town"], "unit_id": L["unit_id"],
-        "expires": L["expires"],
-    })
+    _write_csv(
+        folder / "units.csv",
+        {
+            "unit_id": U["unit_id"],
+            "name": U["name"],
+            "town": U["town"],
+            "kind": U["kind"],
+            "population": _num_col(U["population"]),
+            "lat": [_fmt_coord(v) for v in U["lat"]],
+            "lon": [_fmt_coord(v) for v in U["lon"]],
+            "tags": U["tags"],
+            "party_capacity": _num_col(U["party_capacity"]),
+        },
+    )
+    _write_csv(
+        folder / "needs.csv",
+        {
+            "need_id": N["need_id"],
+            "unit_id": N["unit_id"],
+            "category": N["category"],
+            "quantity": _num_col(N["q"]),
+            "tier": N["tier"],
+            "indivisible": _bool_col(N["indivisible"]),
+        },
+    )
+    _write_csv(
+        folder / "volunteers.csv",
+        {
+            "volunteer_id": V["volunteer_id"],
+            "home_unit": V["home_unit"],
+            "hours": _num_col(V["hours"]),
+            "skills": V["skills"],
+            "party_member": _bool_col(V["party_member"]),
+            "max_km": _num_col(V["max_km"]),
+        },
+    )
+    _write_csv(
+        folder / "social_workers.csv",
+        {
+            "worker_id": W["worker_id"],
+            "base_unit": W["base_unit"],
+            "hours": _num_col(W["hours"]),
+            "skills": W["skills"],
+            "org_id": W["org_id"],
+            "max_units": _num_col(W["max_units"]),
+            "cost_per_hour": _num_col(W["cost_per_hour"]),
+            "max_km": _num_col(W["max_km"]),
+        },
+    )
+    _write_csv(
+        folder / "organizations.csv",
+        {
+            "org_id": O["org_id"],
+            "name": O["name"],
+            "base_unit": O["base_unit"],
+            "capacity": _num_col(O["capacity"]),
+            "fixed_cost": _num_col(O["fixed_cost"]),
+            "max_km": _num_col(O["max_km"]),
+            "skills": O["skills"],
+        },
+    )
+    _write_csv(
+        folder / "programs.csv",
+        {
+            "program_id": PR["program_id"],
+            "name": PR["name"],
+            "name_en": PR["name_en"],
+            "org_id": PR["org_id"],
+            "category": PR["category"],
+            "output_per_instance": _num_col(PR["output_per_instance"]),
+            "fixed_cost": _num_col(PR["fixed_cost"]),
+            "worker_hours": _num_col(PR["worker_hours"]),
+            "volunteer_hours": _num_col(PR["volunteer_hours"]),
+            "funds": _num_col(PR["funds"]),
+            "max_per_unit": _num_col(PR["max_per_unit"]),
+            "eligible_units": PR["eligible_units"],
+        },
+    )
+    _write_csv(
+        folder / "charity.csv",
+        {
+            "lot_id": L["lot_id"],
+            "donor": L["donor"],
+            "kind": L["kind"],
+            "quantity": _num_col(L["quantity"]),
+            "item": L["item"],
+            "category": L["category"],
+            "town": L["town"],
+            "unit_id": L["unit_id"],
+            "expires": L["expires"],
+        },
+    )
 
 
 def _config_text(name: str, budget: float, sizes: dict, seed: int, preset: str | None) -> str:
@@ -970,8 +1233,11 @@ def _config_text(name: str, budget: float, sizes: dict, seed: int, preset: str |
         "tag_multipliers": {"pilot": 1.1, "weak_party_org": 1.3, "remote": 1.2},
         "tier_multipliers": {"guaranteed": 3.0, "basic": 1.0, "improvement": 0.4},
         "reach": {"max_km": dict(MAX_KM)},
-        "costs": {"travel_per_km": TRAVEL_PER_KM, "travel_overhead_per_km": TRAVEL_OVERHEAD_PER_KM,
-                  "volunteer_cost_per_hour": VOLUNTEER_COST_PER_HOUR},
+        "costs": {
+            "travel_per_km": TRAVEL_PER_KM,
+            "travel_overhead_per_km": TRAVEL_OVERHEAD_PER_KM,
+            "volunteer_cost_per_hour": VOLUNTEER_COST_PER_HOUR,
+        },
         "rules": {
             "supervision": {"enabled": True, "volunteer_hours_per_worker_hour": SUPERVISION_K},
             "party_share": {"enabled": True, "min_share": PARTY_MIN_SHARE},
@@ -983,10 +1249,12 @@ def _config_text(name: str, budget: float, sizes: dict, seed: int, preset: str |
         "equity": {"mode": "maxmin"},
         "solver": {"backend": "highs", "time_limit": 600, "mip_gap": 0.001, "seed": 0},
     }
-    head = (f"# SYNTHETIC scenario written by `{GENERATOR}` (preset: {preset or 'custom'}, seed {seed}).\n"
-            f"# Sizes: {sizes['units']} units, {sizes['volunteers']} volunteers, {sizes['workers']} social workers,\n"
-            f"# {sizes['orgs']} organizations, {sizes['lots']} charity lots. Everything is invented; see meta.json for\n"
-            "# supply against demand and the feasibility certificate. Regenerate rather than edit.\n")
+    head = (
+        f"# SYNTHETIC scenario written by `{GENERATOR}` (preset: {preset or 'custom'}, seed {seed}).\n"
+        f"# Sizes: {sizes['units']} units, {sizes['volunteers']} volunteers, {sizes['workers']} social workers,\n"
+        f"# {sizes['orgs']} organizations, {sizes['lots']} charity lots. Everything is invented; see meta.json for\n"
+        "# supply against demand and the feasibility certificate. Regenerate rather than edit.\n"
+    )
     return head + yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, width=120)
 
 

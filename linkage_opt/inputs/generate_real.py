@@ -74,26 +74,39 @@ REAL_PER_UNIT = {"volunteers": 25.0, "workers": 94 / 170, "orgs": 26 / 170, "lot
 # Geography
 UNITS_PER_TOWN = 21.0
 UNITS_PER_COUNTY = 180.0
-TOWN_STEP_KM = 4.7          # Vogel-spiral step of town seats around the county seat (~8 km apart)
-MOUNTAIN_SHARE = 0.3        # counties of a city that are mountains (not the first, the urban core)
+TOWN_STEP_KM = 4.7  # Vogel-spiral step of town seats around the county seat (~8 km apart)
+MOUNTAIN_SHARE = 0.3  # counties of a city that are mountains (not the first, the urban core)
 PERIOD = G.PERIOD
 PERIOD_START = pd.Timestamp(PERIOD + "-01")
 
 # Volunteers
-VOL_TOKENS = ["general", "elderly_care", "left_behind_children", "disability_support", "mental_health",
-              "community_environment", "culture"]
+VOL_TOKENS = [
+    "general",
+    "elderly_care",
+    "left_behind_children",
+    "disability_support",
+    "mental_health",
+    "community_environment",
+    "culture",
+]
 VOL_POP = {  # skill popularity (relative), communities / villages
     "community": [0.14, 0.28, 0.12, 0.08, 0.08, 0.10, 0.20],
     "village": [0.16, 0.26, 0.24, 0.05, 0.05, 0.14, 0.10],
 }
-VOL_N_SKILLS_P = [0.45, 0.35, 0.20]              # 1, 2 or 3 skills
-VOL_PARTY_SHARE = (0.15, 0.40)                   # per unit, uniform
+VOL_N_SKILLS_P = [0.45, 0.35, 0.20]  # 1, 2 or 3 skills
+VOL_PARTY_SHARE = (0.15, 0.40)  # per unit, uniform
 VOL_MAX_KM = [(np.nan, 0.76), (1.0, 0.04), (2.0, 0.08), (3.0, 0.05), (8.0, 0.04), (10.0, 0.03)]
 VOL_HOURS = {"regular": (5.0, 0.55), "retired": (12.0, 0.5), "retired_share": 0.15, "min": 1.0, "max": 40.0}
 
 # Social workers
-WORKER_SKILL_P = {"elderly_care": 0.26, "left_behind_children": 0.20, "disability_support": 0.20,
-                  "mental_health": 0.20, "community_environment": 0.07, "culture": 0.07}
+WORKER_SKILL_P = {
+    "elderly_care": 0.26,
+    "left_behind_children": 0.20,
+    "disability_support": 0.20,
+    "mental_health": 0.20,
+    "community_environment": 0.07,
+    "culture": 0.07,
+}
 
 # Needs: (kind, category) -> {tier: (rate per 1,000 residents per month, chance the unit reports it)}.
 NEED_SPEC = {
@@ -118,8 +131,8 @@ NEED_SPEC = {
         "material_aid": {"guaranteed": (6, 0.25), "basic": (25, 0.9), "improvement": (5, 0.3)},
     },
 }
-EXTRA_ROWS_MEAN = 0.68      # rows per (unit, category, tier) reported: 1 + Poisson(this x sqrt(pop / median))
-CASES_PER_UNIT = 0.23       # indivisible home-care cases
+EXTRA_ROWS_MEAN = 0.68  # rows per (unit, category, tier) reported: 1 + Poisson(this x sqrt(pop / median))
+CASES_PER_UNIT = 0.23  # indivisible home-care cases
 PROGRAMS_PER_ORG = 51 / 26  # 1-3 each
 CASE_CATS = (["elderly_care", "disability_support", "mental_health"], [0.5, 0.3, 0.2])
 CASE_GUARANTEED = 0.4
@@ -136,8 +149,20 @@ COLUMNS = {
     "volunteers": ["volunteer_id", "home_unit", "hours", "skills", "party_member", "max_km"],
     "social_workers": ["worker_id", "base_unit", "hours", "skills", "org_id", "max_units", "cost_per_hour", "max_km"],
     "organizations": ["org_id", "name", "base_unit", "capacity", "fixed_cost", "max_km", "skills"],
-    "programs": ["program_id", "name", "name_en", "org_id", "category", "output_per_instance", "fixed_cost",
-                 "worker_hours", "volunteer_hours", "funds", "max_per_unit", "eligible_units"],
+    "programs": [
+        "program_id",
+        "name",
+        "name_en",
+        "org_id",
+        "category",
+        "output_per_instance",
+        "fixed_cost",
+        "worker_hours",
+        "volunteer_hours",
+        "funds",
+        "max_per_unit",
+        "eligible_units",
+    ],
     "charity": ["lot_id", "donor", "kind", "quantity", "item", "category", "town", "unit_id", "expires"],
 }
 
@@ -146,8 +171,18 @@ COLUMNS = {
 # Entry point
 # --------------------------------------------------------------------------------------------------
 
-def generate_realistic(out_dir: str | Path, *, units: int, volunteers: int, workers: int, orgs: int, lots: int,
-                       seed: int, preset_name: str | None = None) -> Path:
+
+def generate_realistic(
+    out_dir: str | Path,
+    *,
+    units: int,
+    volunteers: int,
+    workers: int,
+    orgs: int,
+    lots: int,
+    seed: int,
+    preset_name: str | None = None,
+) -> Path:
     """Write a realistic synthetic scenario into ``out_dir`` (``config.yaml``, ``data/*.csv``, ``meta.json``).
 
     Returns the config path. Deterministic: the same arguments give the same bytes.
@@ -186,14 +221,16 @@ def generate_realistic(out_dir: str | Path, *, units: int, volunteers: int, work
     name = f"synthetic {preset_name or 'custom realistic'} scenario (seed {seed})"
     cfg_path.write_text(_config_text(name, budget, sizes, seed, preset_name, totals), encoding="utf-8")
     meta = _meta(sizes, seed, preset_name, S, totals, ratio, budget, budget_share)
-    (out / "meta.json").write_text(json.dumps(G._jsonable(meta), indent=2, sort_keys=True, ensure_ascii=False)
-                                   + "\n", encoding="utf-8")
+    (out / "meta.json").write_text(
+        json.dumps(G._jsonable(meta), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return cfg_path
 
 
 # --------------------------------------------------------------------------------------------------
 # Units: the skeleton for every unit (small: a few numbers per unit)
 # --------------------------------------------------------------------------------------------------
+
 
 def _vogel(n: int, step: float) -> tuple[np.ndarray, np.ndarray]:
     """n points of a sunflower (Vogel) spiral, the first at the origin; nearest neighbours ~1.8 step apart."""
@@ -210,7 +247,7 @@ def _skeleton(rng: np.random.Generator, n_units: int) -> dict:
     n_counties = max(1, min(n_towns, int(round(n_units / UNITS_PER_COUNTY))))
     towns_per_county = G._largest_remainder(n_towns, rng.uniform(0.7, 1.3, n_counties), minimum=1)
     county_of_town = np.repeat(np.arange(n_counties), towns_per_county)
-    seat_town = np.r_[True, county_of_town[1:] != county_of_town[:-1]]          # first town of each county
+    seat_town = np.r_[True, county_of_town[1:] != county_of_town[:-1]]  # first town of each county
     # terrain: the first county is the urban core; some others are mountains (everything further apart)
     mountain = (rng.random(n_counties) < MOUNTAIN_SHARE) & (np.arange(n_counties) > 0)
     terrain = np.where(mountain, rng.uniform(1.6, 2.4, n_counties), rng.uniform(1.0, 1.25, n_counties))
@@ -230,8 +267,8 @@ def _skeleton(rng: np.random.Generator, n_units: int) -> dict:
         vx, vy = _vogel(m, TOWN_STEP_KM * float(terrain[c]))
         jit = rng.uniform(-0.8, 0.8, (2, m)) * float(terrain[c])
         jit[:, 0] = 0.0
-        tx[start:start + m] = kx[c] + vx + jit[0]
-        ty[start:start + m] = ky[c] + vy + jit[1]
+        tx[start : start + m] = kx[c] + vx + jit[0]
+        ty[start : start + m] = ky[c] + vy + jit[1]
         start += m
     town_scale = terrain[county_of_town]
     town_radius = 1.1 * TOWN_STEP_KM * town_scale * np.where(seat_town, 1.15, 1.0)
@@ -250,37 +287,47 @@ def _skeleton(rng: np.random.Generator, n_units: int) -> dict:
     r_comm = core_u * np.sqrt(rng.uniform(0.02, 1.0, n))
     a_in = core_u + 0.3
     b_out = np.maximum(town_radius[town_of], a_in + 1.0)
-    r_vil = np.sqrt(a_in ** 2 + rng.random(n) ** 1.15 * (b_out ** 2 - a_in ** 2))
+    r_vil = np.sqrt(a_in**2 + rng.random(n) ** 1.15 * (b_out**2 - a_in**2))
     r = np.where(is_comm, r_comm, r_vil)
-    r = np.where(is_comm & (pos == 0), rng.uniform(0.05, 0.3, n), r)       # the town seat's own community
+    r = np.where(is_comm & (pos == 0), rng.uniform(0.05, 0.3, n), r)  # the town seat's own community
     ang = rng.uniform(0, 2 * np.pi, n)
     x = tx[town_of] + r * np.cos(ang)
     y = ty[town_of] + r * np.sin(ang)
     lat = np.round(G.CENTRE_LAT + y / G.KM_PER_DEG_LAT, 5)
     lon = np.round(G.CENTRE_LON + x / G.KM_PER_DEG_LON, 5)
     # the loader's plane (planar_coordinates of the written text): distances as the model sees them
-    ux, uy = planar_coordinates(np.array([float(G._fmt_coord(v)) for v in lat]),
-                                np.array([float(G._fmt_coord(v)) for v in lon]))
+    ux, uy = planar_coordinates(
+        np.array([float(G._fmt_coord(v)) for v in lat]), np.array([float(G._fmt_coord(v)) for v in lon])
+    )
 
     county_of_unit = county_of_town[town_of]
     seat_u = seat_town[town_of]
     mount_u = mountain[county_of_unit]
     med_comm = np.where(seat_u, 4200.0, 3000.0)
-    pop = np.where(is_comm, np.clip(rng.lognormal(np.log(med_comm), 0.45, n), 1200, 15000),
-                   np.clip(rng.lognormal(np.log(1400.0), 0.45, n) * np.where(mount_u, 0.8, 1.0), 300, 4500))
+    pop = np.where(
+        is_comm,
+        np.clip(rng.lognormal(np.log(med_comm), 0.45, n), 1200, 15000),
+        np.clip(rng.lognormal(np.log(1400.0), 0.45, n) * np.where(mount_u, 0.8, 1.0), 300, 4500),
+    )
     pop = (np.round(pop / 10) * 10).astype(np.int64)
     remote = ~is_comm & ((r >= 0.8 * town_radius[town_of]) | (mount_u & (r >= 0.55 * town_radius[town_of])))
     pilot = is_comm & (rng.random(n) < 0.12)
     if is_comm.any() and not pilot.any():
         pilot[np.flatnonzero(is_comm)[0]] = True
     weak = ~is_comm & (rng.random(n) < 0.08)
-    tags = np.array([";".join(t for t, on in (("pilot", p), ("remote", rm), ("weak_party_org", wk)) if on)
-                     for p, rm, wk in zip(pilot, remote, weak)], dtype=object)
+    tags = np.array(
+        [
+            ";".join(t for t, on in (("pilot", p), ("remote", rm), ("weak_party_org", wk)) if on)
+            for p, rm, wk in zip(pilot, remote, weak)
+        ],
+        dtype=object,
+    )
     party_capacity = np.where(is_comm, rng.integers(3, 7, n), rng.integers(1, 4, n))
 
     # names and ids
-    county_names = [nm + ("县" if mountain[c] or c % 3 == 2 else "区")
-                    for c, nm in enumerate(G._pair_names(rng, n_counties, ""))]
+    county_names = [
+        nm + ("县" if mountain[c] or c % 3 == 2 else "区") for c, nm in enumerate(G._pair_names(rng, n_counties, ""))
+    ]
     town_base = G._pair_names(rng, n_towns, "")
     town_names = np.array([b + ("街道" if seat_town[t] else "镇") for t, b in enumerate(town_base)], dtype=object)
     local_town = np.arange(n_towns) - np.repeat(np.cumsum(towns_per_county) - towns_per_county, towns_per_county)
@@ -302,12 +349,29 @@ def _skeleton(rng: np.random.Generator, n_units: int) -> dict:
                 ids[s + i] = f"{prefix}V{i - nc + 1:0{iw}d}"
                 names[s + i] = nm[i] + "村"
     return {
-        "n": n, "county_n": n_counties, "town_n": n_towns, "unit_id": ids, "name": names,
-        "county": np.array(county_names, dtype=object)[county_of_unit], "town": town_names[town_of],
-        "kind": np.where(is_comm, "community", "village"), "population": pop, "lat": lat, "lon": lon,
-        "x": ux, "y": uy, "tags": tags, "party_capacity": party_capacity, "remote": remote,
-        "_county": county_of_unit, "_town": town_of, "_seat_town": seat_u, "_town_first": pos == 0,
-        "_mountain": mount_u, "towns_per_county": towns_per_county, "county_names": county_names,
+        "n": n,
+        "county_n": n_counties,
+        "town_n": n_towns,
+        "unit_id": ids,
+        "name": names,
+        "county": np.array(county_names, dtype=object)[county_of_unit],
+        "town": town_names[town_of],
+        "kind": np.where(is_comm, "community", "village"),
+        "population": pop,
+        "lat": lat,
+        "lon": lon,
+        "x": ux,
+        "y": uy,
+        "tags": tags,
+        "party_capacity": party_capacity,
+        "remote": remote,
+        "_county": county_of_unit,
+        "_town": town_of,
+        "_seat_town": seat_u,
+        "_town_first": pos == 0,
+        "_mountain": mount_u,
+        "towns_per_county": towns_per_county,
+        "county_names": county_names,
     }
 
 
@@ -326,34 +390,52 @@ def _allocate(rng: np.random.Generator, S: dict, blocks: list[np.ndarray], sizes
         "lots": G._largest_remainder(sizes["lots"], county_pop),
         "cases": G._largest_remainder(int(round(CASES_PER_UNIT * S["n"])), county_units),
     }
-    out["programs"] = np.clip(G._largest_remainder(int(round(PROGRAMS_PER_ORG * sizes["orgs"])), out["orgs"]),
-                              out["orgs"], 3 * out["orgs"])
+    out["programs"] = np.clip(
+        G._largest_remainder(int(round(PROGRAMS_PER_ORG * sizes["orgs"])), out["orgs"]), out["orgs"], 3 * out["orgs"]
+    )
     return out
 
 
 def _widths(sizes: dict, alloc: dict) -> dict:
-    return {"volunteers": max(5, len(str(sizes["volunteers"]))), "workers": max(4, len(str(sizes["workers"]))),
-            "orgs": max(3, len(str(sizes["orgs"]))), "programs": max(4, len(str(3 * sizes["orgs"]))),
-            "lots": max(4, len(str(sizes["lots"])))}
+    return {
+        "volunteers": max(5, len(str(sizes["volunteers"]))),
+        "workers": max(4, len(str(sizes["workers"]))),
+        "orgs": max(3, len(str(sizes["orgs"]))),
+        "programs": max(4, len(str(3 * sizes["orgs"]))),
+        "lots": max(4, len(str(sizes["lots"]))),
+    }
 
 
 # --------------------------------------------------------------------------------------------------
 # One county: every table, calibrated, certified, written
 # --------------------------------------------------------------------------------------------------
 
+
 class _Totals:
     """What outlives a county: sums for the budget, the config and meta.json."""
 
     def __init__(self):
-        self.sums: dict[str, float] = {k: 0.0 for k in (
-            "worker_cost_full", "certificate_money", "contracts", "program_potential_instances",
-            "program_potential_cost")}
+        self.sums: dict[str, float] = {
+            k: 0.0
+            for k in (
+                "worker_cost_full",
+                "certificate_money",
+                "contracts",
+                "program_potential_instances",
+                "program_potential_cost",
+            )
+        }
         self.supply = {f: 0.0 for f in FAMILIES}
         self.demand = {f: 0.0 for f in FAMILIES}
         self.rows = {t: 0 for t in COLUMNS}
-        self.counts: dict[str, int] = {"guaranteed_rows": 0, "indivisible_rows": 0, "party_members": 0,
-                                       "volunteer_classes": 0, "volunteers_with_own_max_km": 0}
-        self.hours: list[np.ndarray] = []       # a compact sample for the quantiles (at most 200,000 values)
+        self.counts: dict[str, int] = {
+            "guaranteed_rows": 0,
+            "indivisible_rows": 0,
+            "party_members": 0,
+            "volunteer_classes": 0,
+            "volunteers_with_own_max_km": 0,
+        }
+        self.hours: list[np.ndarray] = []  # a compact sample for the quantiles (at most 200,000 values)
         self.skill_sets: dict[str, int] = {}
         self.party_share_units: list[np.ndarray] = []
         self.expiry = {"in_period": 0, "later": 0, "none": 0}
@@ -369,8 +451,9 @@ def _block(seq: np.random.SeedSequence, S, idx, c, alloc, widths, counters, rati
     g_vol, g_work, g_org, g_lot, g_need = (np.random.default_rng(s) for s in seq.spawn(5))
     U = _block_units(S, idx)
     V = _volunteers(g_vol, U, alloc["volunteers"][idx], int(alloc["volunteers"][: idx[0]].sum()), widths)
-    O, PR = _orgs(g_org, U, int(alloc["orgs"][c]), int(alloc["programs"][c]), int(alloc["orgs"][:c].sum()), widths,
-                  counters)
+    O, PR = _orgs(
+        g_org, U, int(alloc["orgs"][c]), int(alloc["programs"][c]), int(alloc["orgs"][:c].sum()), widths, counters
+    )
     W = _workers(g_work, U, int(alloc["workers"][c]), int(alloc["workers"][:c].sum()), O, widths)
     L = _lots(g_lot, U, int(alloc["lots"][c]), int(alloc["lots"][:c].sum()), widths)
     N = _needs(g_need, U, int(alloc["cases"][c]))
@@ -412,8 +495,25 @@ def _block(seq: np.random.SeedSequence, S, idx, c, alloc, widths, counters, rati
 
 
 def _block_units(S: dict, idx: np.ndarray) -> pd.DataFrame:
-    cols = ["unit_id", "name", "county", "town", "kind", "population", "lat", "lon", "x", "y", "tags",
-            "party_capacity", "remote", "_town", "_seat_town", "_town_first", "_mountain"]
+    cols = [
+        "unit_id",
+        "name",
+        "county",
+        "town",
+        "kind",
+        "population",
+        "lat",
+        "lon",
+        "x",
+        "y",
+        "tags",
+        "party_capacity",
+        "remote",
+        "_town",
+        "_seat_town",
+        "_town_first",
+        "_mountain",
+    ]
     U = pd.DataFrame({k: S[k][idx] for k in cols})
     U["_remote"] = U["remote"]
     return U
@@ -431,8 +531,9 @@ def _topk_mask(rng: np.random.Generator, weights: np.ndarray, k: np.ndarray) -> 
 def _mask_strings(mask: np.ndarray, tokens: list[str]) -> np.ndarray:
     """Rows of a boolean mask -> ';'-joined tokens (vectorised through a lookup of every bit pattern)."""
     bits = (mask.astype(np.int64) << np.arange(len(tokens))).sum(axis=1)
-    table = np.array([";".join(t for j, t in enumerate(tokens) if b >> j & 1) for b in range(1 << len(tokens))],
-                     dtype=object)
+    table = np.array(
+        [";".join(t for j, t in enumerate(tokens) if b >> j & 1) for b in range(1 << len(tokens))], dtype=object
+    )
     return table[bits]
 
 
@@ -456,8 +557,9 @@ def _volunteers(rng, U: pd.DataFrame, counts: np.ndarray, offset: int, widths: d
     hours = rng.lognormal(np.log(med), sig) * np.where(party, 1.15, 1.0)
     hours = np.clip(np.round(hours * 2) / 2, hv["min"], hv["max"])
     # skills: 1-3 tokens drawn without replacement, popularity by the home unit's kind
-    wts = np.where((kind == "community")[:, None], np.array(VOL_POP["community"])[None, :],
-                   np.array(VOL_POP["village"])[None, :])
+    wts = np.where(
+        (kind == "community")[:, None], np.array(VOL_POP["community"])[None, :], np.array(VOL_POP["village"])[None, :]
+    )
     k = rng.choice(3, size=n, p=VOL_N_SKILLS_P) + 1
     skills = _mask_strings(_topk_mask(rng, wts, k), VOL_TOKENS)
     mk_opts = np.array([m for m, _ in VOL_MAX_KM])
@@ -465,8 +567,12 @@ def _volunteers(rng, U: pd.DataFrame, counts: np.ndarray, offset: int, widths: d
     w = widths["volunteers"]
     return {
         "volunteer_id": np.array([f"VOL{offset + i + 1:0{w}d}" for i in range(n)], dtype=object),
-        "home_unit": U["unit_id"].to_numpy()[home], "hours": hours, "skills": skills, "party_member": party,
-        "max_km": max_km, "_home": home,
+        "home_unit": U["unit_id"].to_numpy()[home],
+        "hours": hours,
+        "skills": skills,
+        "party_member": party,
+        "max_km": max_km,
+        "_home": home,
     }
 
 
@@ -494,7 +600,7 @@ def _workers(rng, U: pd.DataFrame, n: int, offset: int, O: pd.DataFrame, widths:
     """Social workers in the town stations (乡镇社工站): at least one per town while there are enough."""
     town = U["_town"].to_numpy()
     towns = np.unique(town)
-    first = np.flatnonzero(U["_town_first"].to_numpy())            # each town's seat community
+    first = np.flatnonzero(U["_town_first"].to_numpy())  # each town's seat community
     units_in = np.array([(town == t).sum() for t in towns], float)
     wt = units_in * np.where(U["_seat_town"].to_numpy()[first], 1.6, 1.0)
     per_town = G._largest_remainder(n, wt, minimum=1 if n >= len(towns) else 0)
@@ -528,13 +634,20 @@ def _workers(rng, U: pd.DataFrame, n: int, offset: int, O: pd.DataFrame, widths:
     w = widths["workers"]
     return {
         "worker_id": np.array([f"SW{offset + i + 1:0{w}d}" for i in range(n)], dtype=object),
-        "base_unit": U["unit_id"].to_numpy()[base], "hours": hours, "skills": skills, "org_id": org,
-        "max_units": max_units, "cost_per_hour": cost, "max_km": max_km, "_home": base,
+        "base_unit": U["unit_id"].to_numpy()[base],
+        "hours": hours,
+        "skills": skills,
+        "org_id": org,
+        "max_units": max_units,
+        "cost_per_hour": cost,
+        "max_km": max_km,
+        "_home": base,
     }
 
 
-def _orgs(rng, U: pd.DataFrame, n: int, n_programs: int, offset: int, widths: dict,
-          counters: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _orgs(
+    rng, U: pd.DataFrame, n: int, n_programs: int, offset: int, widths: dict, counters: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     kind = U["kind"].to_numpy()
     town = U["_town"].to_numpy()
     w = U["population"].to_numpy(float) * np.where(kind == "community", 3.0, 0.4)
@@ -553,14 +666,28 @@ def _orgs(rng, U: pd.DataFrame, n: int, n_programs: int, offset: int, widths: di
     for i in range(n):
         suffix, pool, (lo, hi) = G.ORG_TYPES[typ[i]]
         b = int(base[i])
-        skills = [pool[j] for j in sorted(rng.choice(len(pool), size=int(rng.integers(1, len(pool) + 1)),
-                                                     replace=False))] if pool else []
+        skills = (
+            [pool[j] for j in sorted(rng.choice(len(pool), size=int(rng.integers(1, len(pool) + 1)), replace=False))]
+            if pool
+            else []
+        )
         fixed = 0.0 if hi == 0 else float(round(rng.uniform(lo, hi) / 500) * 500)
         capacity = float(rng.integers(60, 201)) if skills else float(rng.integers(10, 41))
-        max_km = float(rng.choice([12.0, 15.0, 18.0])) if (suffix == "乡村社会工作服务社" or rng.random() < 0.15) else np.nan
+        max_km = (
+            float(rng.choice([12.0, 15.0, 18.0])) if (suffix == "乡村社会工作服务社" or rng.random() < 0.15) else np.nan
+        )
         oid = f"ORG{offset + i + 1:0{ow}d}"
-        org_rows.append({"org_id": oid, "name": f"{towns[b]}{pair[i]}{suffix}", "base_unit": unit_ids[b],
-                         "capacity": capacity, "fixed_cost": fixed, "max_km": max_km, "skills": ";".join(skills)})
+        org_rows.append(
+            {
+                "org_id": oid,
+                "name": f"{towns[b]}{pair[i]}{suffix}",
+                "base_unit": unit_ids[b],
+                "capacity": capacity,
+                "fixed_cost": fixed,
+                "max_km": max_km,
+                "skills": ";".join(skills),
+            }
+        )
         n_prog = int(n_prog_of[i])
         if suffix == "环保公益协会":
             own = [t for t in range(len(templates)) if templates[t][2] == "community_environment"]
@@ -583,12 +710,22 @@ def _orgs(rng, U: pd.DataFrame, n: int, n_programs: int, offset: int, widths: di
                 kk = int(min(len(same_town), rng.integers(3, 9)))
                 eligible = ";".join(unit_ids[np.sort(rng.choice(same_town, size=kk, replace=False))])
             counters["programs"] += 1
-            prog_rows.append({
-                "program_id": f"PRG{counters['programs']:0{pw}d}", "name": name, "name_en": name_en, "org_id": oid,
-                "category": cat, "output_per_instance": float(round(out * f)), "fixed_cost": float(round(fc * f / 50) * 50),
-                "worker_hours": float(wh), "volunteer_hours": float(vh), "funds": float(round(funds * f / 50) * 50),
-                "max_per_unit": float(mpu) if rng.random() > 0.15 else np.nan, "eligible_units": eligible,
-            })
+            prog_rows.append(
+                {
+                    "program_id": f"PRG{counters['programs']:0{pw}d}",
+                    "name": name,
+                    "name_en": name_en,
+                    "org_id": oid,
+                    "category": cat,
+                    "output_per_instance": float(round(out * f)),
+                    "fixed_cost": float(round(fc * f / 50) * 50),
+                    "worker_hours": float(wh),
+                    "volunteer_hours": float(vh),
+                    "funds": float(round(funds * f / 50) * 50),
+                    "max_per_unit": float(mpu) if rng.random() > 0.15 else np.nan,
+                    "eligible_units": eligible,
+                }
+            )
     O = pd.DataFrame(org_rows, columns=COLUMNS["organizations"])
     PR = pd.DataFrame(prog_rows, columns=COLUMNS["programs"])
     return O, PR
@@ -603,20 +740,26 @@ def _lots(rng, U: pd.DataFrame, n: int, offset: int, widths: dict) -> pd.DataFra
     q_funds = np.clip(np.round(rng.lognormal(np.log(6000), 0.8, n) / 100) * 100, 500, 60000)
     q_goods = np.where(item == "rice_bag", rng.integers(20, 121, n), rng.integers(20, 101, n)).astype(float)
     cr = rng.random(n)
-    category = np.where(funds, np.where(cr < 0.45, G.FUNDS_CAT, np.where(cr < 0.53, "elderly_care",
-                                                                         np.where(cr < 0.60, "left_behind_children", ""))),
-                        np.where(cr < 0.3, G.GOODS_CAT, ""))
+    category = np.where(
+        funds,
+        np.where(
+            cr < 0.45, G.FUNDS_CAT, np.where(cr < 0.53, "elderly_care", np.where(cr < 0.60, "left_behind_children", ""))
+        ),
+        np.where(cr < 0.3, G.GOODS_CAT, ""),
+    )
     wr = rng.random(n)
     unit_pick = rng.integers(0, len(U), n)
     unit_em = np.where(wr < 0.06, unit_ids[unit_pick], "")
-    town_em = np.where((wr >= 0.06) & (wr < 0.21) & (len(town_list) > 1), town_list[rng.integers(0, len(town_list), n)], "")
+    town_em = np.where(
+        (wr >= 0.06) & (wr < 0.21) & (len(town_list) > 1), town_list[rng.integers(0, len(town_list), n)], ""
+    )
     q = np.where(funds, q_funds, q_goods)
     q = np.where((unit_em != "") & funds, np.minimum(q, 5000.0), q)
     q = np.where((unit_em != "") & ~funds, np.minimum(q, 30.0), q)
     # expiry: about a fifth lapse inside the planning month, most of the rest during the next year
     er = rng.random(n)
     cls = np.where(er < 0.22, "in_period", np.where(er < 0.67, "later", "none"))
-    days_in = rng.integers(2, PERIOD_START.days_in_month, n)             # day 3..end of the month
+    days_in = rng.integers(2, PERIOD_START.days_in_month, n)  # day 3..end of the month
     days_later = rng.integers(PERIOD_START.days_in_month, PERIOD_START.days_in_month + 365, n)
     offs = np.where(cls == "in_period", days_in, days_later)
     dates = (np.datetime64(PERIOD_START.date()) + offs.astype("timedelta64[D]")).astype(str)
@@ -626,16 +769,26 @@ def _lots(rng, U: pd.DataFrame, n: int, offset: int, widths: dict) -> pd.DataFra
     donor = np.where(funds, fd, gd)
     donor = np.where(donor == "商会", towns[unit_pick] + "商会", donor)
     w = widths["lots"]
-    return pd.DataFrame({
-        "lot_id": [f"LOT{offset + i + 1:0{w}d}" for i in range(n)], "donor": donor,
-        "kind": np.where(funds, "funds", "goods"), "quantity": q, "item": np.where(funds, "", item),
-        "category": category, "town": town_em, "unit_id": unit_em, "expires": expires, "_exp_class": cls,
-    })
+    return pd.DataFrame(
+        {
+            "lot_id": [f"LOT{offset + i + 1:0{w}d}" for i in range(n)],
+            "donor": donor,
+            "kind": np.where(funds, "funds", "goods"),
+            "quantity": q,
+            "item": np.where(funds, "", item),
+            "category": category,
+            "town": town_em,
+            "unit_id": unit_em,
+            "expires": expires,
+            "_exp_class": cls,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # Needs: rows, calibration against supply
 # --------------------------------------------------------------------------------------------------
+
 
 def _family(cat: str) -> str:
     return G.CATEGORIES[cat]["unit"]
@@ -656,7 +809,7 @@ def _needs(rng, U: pd.DataFrame, n_cases: int) -> pd.DataFrame:
                 m = kinds == kind
                 rate[m, j], prob[m, j] = spec
     reported = rng.random((n_u, len(combos))) < prob
-    uu, jj = np.nonzero(reported)                                   # row-major: unit, then combo order
+    uu, jj = np.nonzero(reported)  # row-major: unit, then combo order
     med = np.where(kinds == "community", 3500.0, 1400.0)
     lam = EXTRA_ROWS_MEAN * np.sqrt(pop / med)
     k = 1 + rng.poisson(lam[uu])
@@ -668,11 +821,15 @@ def _needs(rng, U: pd.DataFrame, n_cases: int) -> pd.DataFrame:
     row_combo = np.repeat(np.arange(len(uu)), k)
     share = rng.gamma(2.0, 1.0, len(row_combo))
     share = share / np.bincount(row_combo, weights=share)[row_combo]
-    N = pd.DataFrame({
-        "u": uu[row_combo], "category": cat_of[row_combo],
-        "tier": np.array([t for _, t in combos], dtype=object)[jj][row_combo],
-        "q": total[row_combo] * share, "indivisible": False,
-    })
+    N = pd.DataFrame(
+        {
+            "u": uu[row_combo],
+            "category": cat_of[row_combo],
+            "tier": np.array([t for _, t in combos], dtype=object)[jj][row_combo],
+            "q": total[row_combo] * share,
+            "indivisible": False,
+        }
+    )
     # indivisible home-care cases, in units chosen by population (villages more often)
     if n_cases and n_u:
         w = pop * np.where(kinds == "village", 1.3, 1.0)
@@ -680,8 +837,9 @@ def _needs(rng, U: pd.DataFrame, n_cases: int) -> pd.DataFrame:
         cc = np.array(CASE_CATS[0], dtype=object)[G._choice(rng, CASE_CATS[0], CASE_CATS[1], n_cases)]
         ct = np.where(rng.random(n_cases) < CASE_GUARANTEED, "guaranteed", "basic")
         cq = np.clip(np.round(rng.lognormal(np.log(12.0), 0.45, n_cases)), 4, 40)
-        N = pd.concat([N, pd.DataFrame({"u": cu, "category": cc, "tier": ct, "q": cq, "indivisible": True})],
-                      ignore_index=True)
+        N = pd.concat(
+            [N, pd.DataFrame({"u": cu, "category": cc, "tier": ct, "q": cq, "indivisible": True})], ignore_index=True
+        )
     N["family"] = N["category"].map(_family)
     N["_cat"] = N["category"].map({c: i for i, c in enumerate(G.CAT_NAMES)})
     N["_tier"] = N["tier"].map(G.TIER_ORDER)
@@ -715,9 +873,13 @@ def _supply_and_costs(U, V, W, O, PR, L) -> tuple[dict, dict]:
     }
     # every paid worker hour at its rate, plus travel at ~3 km a trip (what spending on all of them costs)
     worker_cost = float((W["hours"] * (W["cost_per_hour"] + G.TRAVEL_PER_KM * 3.0)).sum())
-    costs = {"worker_cost_full": worker_cost, "contracts": float(O["fixed_cost"].sum()),
-             "program_potential_instances": instances, "program_hours": prog_hours,
-             "program_potential_cost": instances * float((PR["fixed_cost"] + PR["funds"]).mean()) if len(PR) else 0.0}
+    costs = {
+        "worker_cost_full": worker_cost,
+        "contracts": float(O["fixed_cost"].sum()),
+        "program_potential_instances": instances,
+        "program_hours": prog_hours,
+        "program_potential_cost": instances * float((PR["fixed_cost"] + PR["funds"]).mean()) if len(PR) else 0.0,
+    }
     return supply, costs
 
 
@@ -734,7 +896,7 @@ def _calibrate(N: pd.DataFrame, supply: dict, ratio: dict) -> None:
         if raw.sum() > 0 and supply[f] > 0:
             target = max(ratio[f] * supply[f] - fixed, 0.1 * ratio[f] * supply[f])
             scale = target / float(raw.sum())
-            for _ in range(4):       # rounding (and its minimum) moves small rows: correct the scale for it
+            for _ in range(4):  # rounding (and its minimum) moves small rows: correct the scale for it
                 got = float(_round_q(f, raw * scale).sum())
                 if got <= 0 or abs(got - target) <= 0.002 * target:
                     break
@@ -749,16 +911,32 @@ def _calibrate(N: pd.DataFrame, supply: dict, ratio: dict) -> None:
 # Feasibility certificate (the classic generator's rules, on one county)
 # --------------------------------------------------------------------------------------------------
 
+
 class _Cert(G._Certificate):
     """The classic certificate on one county, with the whole area's plane and category-earmarked goods."""
 
     def __init__(self, U: pd.DataFrame, V: dict, W: dict, L: pd.DataFrame):
-        Vf = pd.DataFrame({"_home": V["_home"], "hours": V["hours"], "max_km": V["max_km"],
-                           "party_member": V["party_member"], "skills": V["skills"]})
-        Wf = pd.DataFrame({"_home": W["_home"], "hours": W["hours"], "max_km": W["max_km"],
-                           "cost_per_hour": W["cost_per_hour"], "max_units": W["max_units"], "skills": W["skills"]})
+        Vf = pd.DataFrame(
+            {
+                "_home": V["_home"],
+                "hours": V["hours"],
+                "max_km": V["max_km"],
+                "party_member": V["party_member"],
+                "skills": V["skills"],
+            }
+        )
+        Wf = pd.DataFrame(
+            {
+                "_home": W["_home"],
+                "hours": W["hours"],
+                "max_km": W["max_km"],
+                "cost_per_hour": W["cost_per_hour"],
+                "max_units": W["max_units"],
+                "skills": W["skills"],
+            }
+        )
         super().__init__(U, Vf, Wf, L)
-        self.ux = U["x"].to_numpy(float)     # the loader's plane over all units, not this county's own
+        self.ux = U["x"].to_numpy(float)  # the loader's plane over all units, not this county's own
         self.uy = U["y"].to_numpy(float)
 
     def _lots(self, u: int, cat: str) -> np.ndarray:
@@ -768,10 +946,14 @@ class _Cert(G._Certificate):
             ok = (self.l_kind == "funds") & np.isin(self.l_cat, ["", G.FUNDS_CAT])
         else:
             ok = (self.l_kind == "goods") & np.isin(self.l_item, list(G.ITEMS)) & np.isin(self.l_cat, ["", G.GOODS_CAT])
-        ok &= ((self.l_town == "") | (self.l_town == self.town[u])) & ((self.l_unit == "") | (self.l_unit == self.uid[u]))
+        ok &= ((self.l_town == "") | (self.l_town == self.town[u])) & (
+            (self.l_unit == "") | (self.l_unit == self.uid[u])
+        )
         ok &= self.l_cap > 1e-9
         idx = np.flatnonzero(ok)
-        rank = np.where(self.l_unit[idx] != "", 0, np.where(self.l_town[idx] != "", 1, np.where(self.l_cat[idx] != "", 2, 3)))
+        rank = np.where(
+            self.l_unit[idx] != "", 0, np.where(self.l_town[idx] != "", 1, np.where(self.l_cat[idx] != "", 2, 3))
+        )
         return idx[np.lexsort((idx, rank))]
 
     def run(self, N: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -821,6 +1003,7 @@ def _need_ids(N: pd.DataFrame, U: pd.DataFrame) -> None:
 # Writing: one CSV per table, appended county by county
 # --------------------------------------------------------------------------------------------------
 
+
 class _CsvSink:
     """A CSV file written in pieces: the header at once, then rows appended as they are made."""
 
@@ -832,7 +1015,7 @@ class _CsvSink:
     def write(self, cols: dict, chunk: int = CHUNK_ROWS) -> int:
         n = len(next(iter(cols.values()))) if cols else 0
         for s in range(0, n, chunk):
-            frame = pd.DataFrame({k: pd.Series(list(cols[k][s:s + chunk]), dtype=object) for k in self.columns})
+            frame = pd.DataFrame({k: pd.Series(list(cols[k][s : s + chunk]), dtype=object) for k in self.columns})
             frame.to_csv(self.fh, index=False, header=False, lineterminator="\n")
         return n
 
@@ -850,45 +1033,103 @@ def _bools(values) -> np.ndarray:
 
 def _write_block(sinks, totals: _Totals, U, N, V, W, O, PR, L) -> None:
     rows = totals.rows
-    rows["units"] += sinks["units"].write({
-        "unit_id": U["unit_id"].to_numpy(), "name": U["name"].to_numpy(), "county": U["county"].to_numpy(),
-        "town": U["town"].to_numpy(), "kind": U["kind"].to_numpy(), "population": _num(U["population"]),
-        "lat": [G._fmt_coord(v) for v in U["lat"]], "lon": [G._fmt_coord(v) for v in U["lon"]],
-        "tags": U["tags"].to_numpy(), "party_capacity": _num(U["party_capacity"])})
-    rows["needs"] += sinks["needs"].write({
-        "need_id": N["need_id"].to_numpy(), "unit_id": N["unit_id"].to_numpy(), "category": N["category"].to_numpy(),
-        "quantity": _num(N["q"]), "tier": N["tier"].to_numpy(), "indivisible": _bools(N["indivisible"])})
-    rows["volunteers"] += sinks["volunteers"].write({
-        "volunteer_id": V["volunteer_id"], "home_unit": V["home_unit"], "hours": _num(V["hours"]),
-        "skills": V["skills"], "party_member": _bools(V["party_member"]), "max_km": _num(V["max_km"])})
-    rows["social_workers"] += sinks["social_workers"].write({
-        "worker_id": W["worker_id"], "base_unit": W["base_unit"], "hours": _num(W["hours"]), "skills": W["skills"],
-        "org_id": W["org_id"], "max_units": _num(W["max_units"]), "cost_per_hour": _num(W["cost_per_hour"]),
-        "max_km": _num(W["max_km"])})
-    rows["organizations"] += sinks["organizations"].write({
-        "org_id": O["org_id"].to_numpy(), "name": O["name"].to_numpy(), "base_unit": O["base_unit"].to_numpy(),
-        "capacity": _num(O["capacity"]), "fixed_cost": _num(O["fixed_cost"]), "max_km": _num(O["max_km"]),
-        "skills": O["skills"].to_numpy()})
-    rows["programs"] += sinks["programs"].write({
-        **{k: PR[k].to_numpy() for k in ("program_id", "name", "name_en", "org_id", "category", "eligible_units")},
-        **{k: _num(PR[k]) for k in ("output_per_instance", "fixed_cost", "worker_hours", "volunteer_hours", "funds",
-                                    "max_per_unit")}})
-    rows["charity"] += sinks["charity"].write({
-        **{k: L[k].to_numpy() for k in ("lot_id", "donor", "kind", "item", "category", "town", "unit_id", "expires")},
-        "quantity": _num(L["quantity"])})
+    rows["units"] += sinks["units"].write(
+        {
+            "unit_id": U["unit_id"].to_numpy(),
+            "name": U["name"].to_numpy(),
+            "county": U["county"].to_numpy(),
+            "town": U["town"].to_numpy(),
+            "kind": U["kind"].to_numpy(),
+            "population": _num(U["population"]),
+            "lat": [G._fmt_coord(v) for v in U["lat"]],
+            "lon": [G._fmt_coord(v) for v in U["lon"]],
+            "tags": U["tags"].to_numpy(),
+            "party_capacity": _num(U["party_capacity"]),
+        }
+    )
+    rows["needs"] += sinks["needs"].write(
+        {
+            "need_id": N["need_id"].to_numpy(),
+            "unit_id": N["unit_id"].to_numpy(),
+            "category": N["category"].to_numpy(),
+            "quantity": _num(N["q"]),
+            "tier": N["tier"].to_numpy(),
+            "indivisible": _bools(N["indivisible"]),
+        }
+    )
+    rows["volunteers"] += sinks["volunteers"].write(
+        {
+            "volunteer_id": V["volunteer_id"],
+            "home_unit": V["home_unit"],
+            "hours": _num(V["hours"]),
+            "skills": V["skills"],
+            "party_member": _bools(V["party_member"]),
+            "max_km": _num(V["max_km"]),
+        }
+    )
+    rows["social_workers"] += sinks["social_workers"].write(
+        {
+            "worker_id": W["worker_id"],
+            "base_unit": W["base_unit"],
+            "hours": _num(W["hours"]),
+            "skills": W["skills"],
+            "org_id": W["org_id"],
+            "max_units": _num(W["max_units"]),
+            "cost_per_hour": _num(W["cost_per_hour"]),
+            "max_km": _num(W["max_km"]),
+        }
+    )
+    rows["organizations"] += sinks["organizations"].write(
+        {
+            "org_id": O["org_id"].to_numpy(),
+            "name": O["name"].to_numpy(),
+            "base_unit": O["base_unit"].to_numpy(),
+            "capacity": _num(O["capacity"]),
+            "fixed_cost": _num(O["fixed_cost"]),
+            "max_km": _num(O["max_km"]),
+            "skills": O["skills"].to_numpy(),
+        }
+    )
+    rows["programs"] += sinks["programs"].write(
+        {
+            **{k: PR[k].to_numpy() for k in ("program_id", "name", "name_en", "org_id", "category", "eligible_units")},
+            **{
+                k: _num(PR[k])
+                for k in (
+                    "output_per_instance",
+                    "fixed_cost",
+                    "worker_hours",
+                    "volunteer_hours",
+                    "funds",
+                    "max_per_unit",
+                )
+            },
+        }
+    )
+    rows["charity"] += sinks["charity"].write(
+        {
+            **{
+                k: L[k].to_numpy()
+                for k in ("lot_id", "donor", "kind", "item", "category", "town", "unit_id", "expires")
+            },
+            "quantity": _num(L["quantity"]),
+        }
+    )
 
 
 def _config_text(name: str, budget: float, sizes: dict, seed: int, preset: str | None, totals: _Totals) -> str:
     cfg = yaml.safe_load(G._config_text(name, budget, sizes, seed, preset))
     cfg["solver"] = {"backend": "highs", "time_limit": 300, "mip_gap": 0.005, "seed": 0}
-    head = (f"# SYNTHETIC scenario written by `{G.GENERATOR}` (model: {MODEL}; preset: {preset or 'custom'}, "
-            f"seed {seed}).\n"
-            f"# Sizes: {totals.rows['units']} units, {totals.rows['volunteers']} volunteers, "
-            f"{totals.rows['social_workers']} social workers,\n"
-            f"# {totals.rows['organizations']} organizations ({totals.rows['programs']} programs), "
-            f"{totals.rows['charity']} charity lots, {totals.rows['needs']} need rows.\n"
-            "# Everything is invented; every rule is on and the budget binds. See meta.json; regenerate rather\n"
-            "# than edit.\n")
+    head = (
+        f"# SYNTHETIC scenario written by `{G.GENERATOR}` (model: {MODEL}; preset: {preset or 'custom'}, "
+        f"seed {seed}).\n"
+        f"# Sizes: {totals.rows['units']} units, {totals.rows['volunteers']} volunteers, "
+        f"{totals.rows['social_workers']} social workers,\n"
+        f"# {totals.rows['organizations']} organizations ({totals.rows['programs']} programs), "
+        f"{totals.rows['charity']} charity lots, {totals.rows['needs']} need rows.\n"
+        "# Everything is invented; every rule is on and the budget binds. See meta.json; regenerate rather\n"
+        "# than edit.\n"
+    )
     return head + yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, width=120)
 
 
@@ -898,23 +1139,41 @@ def _meta(sizes, seed, preset, S, totals: _Totals, ratio, budget, budget_share) 
     n_vol = max(totals.rows["volunteers"], 1)
     sd = {}
     for f in FAMILIES:
-        sd[f] = {"supply": round(totals.supply[f], 1), "demand": round(totals.demand[f], 1),
-                 "target_demand_over_supply": round(ratio[f], 4),
-                 "demand_over_supply": round(totals.demand[f] / totals.supply[f], 4) if totals.supply[f] > 0 else None}
+        sd[f] = {
+            "supply": round(totals.supply[f], 1),
+            "demand": round(totals.demand[f], 1),
+            "target_demand_over_supply": round(ratio[f], 4),
+            "demand_over_supply": round(totals.demand[f] / totals.supply[f], 4) if totals.supply[f] > 0 else None,
+        }
     q = (lambda p: float(np.quantile(hours, p))) if len(hours) else (lambda p: None)
     return {
-        "generator": G.GENERATOR, "generator_version": G.GENERATOR_VERSION, "model": MODEL, "preset": preset,
-        "seed": int(seed), "sizes": sizes, "rows": dict(totals.rows), "counties": int(S["county_n"]),
+        "generator": G.GENERATOR,
+        "generator_version": G.GENERATOR_VERSION,
+        "model": MODEL,
+        "preset": preset,
+        "seed": int(seed),
+        "sizes": sizes,
+        "rows": dict(totals.rows),
+        "counties": int(S["county_n"]),
         "towns": int(S["town_n"]),
         "units_by_kind": {k: int(v) for k, v in zip(*np.unique(S["kind"], return_counts=True))},
-        "need_rows": totals.rows["needs"], "guaranteed_rows": totals.counts["guaranteed_rows"],
+        "need_rows": totals.rows["needs"],
+        "guaranteed_rows": totals.counts["guaranteed_rows"],
         "indivisible_rows": totals.counts["indivisible_rows"],
         "reach_density": {"median_units_within_4_km": units_within(S["x"], S["y"], 4.0, median=True)},
         "volunteers": {
             "party_member_share": totals.counts["party_members"] / n_vol,
-            "party_share_by_unit": {"min": float(ps.min()) if len(ps) else None, "max": float(ps.max()) if len(ps) else None},
-            "hours_quantiles": {"p10": q(0.1), "p50": q(0.5), "p90": q(0.9), "p99": q(0.99),
-                                "max": float(hours.max()) if len(hours) else None},
+            "party_share_by_unit": {
+                "min": float(ps.min()) if len(ps) else None,
+                "max": float(ps.max()) if len(ps) else None,
+            },
+            "hours_quantiles": {
+                "p10": q(0.1),
+                "p50": q(0.5),
+                "p90": q(0.9),
+                "p99": q(0.99),
+                "max": float(hours.max()) if len(hours) else None,
+            },
             "hours_share_2_to_10": float(((hours >= 2) & (hours <= 10)).mean()) if len(hours) else None,
             "distinct_skill_sets": len(totals.skill_sets),
             "aggregation_classes": totals.counts["volunteer_classes"],
@@ -924,16 +1183,22 @@ def _meta(sizes, seed, preset, S, totals: _Totals, ratio, budget, budget_share) 
         "charity_expiry": dict(totals.expiry),
         "supply_demand": sd,
         "budget": budget,
-        "budget_basis": {"all_worker_hours_cost": round(totals.sums["worker_cost_full"], 2),
-                         "share": round(budget_share, 4), "contracts": totals.sums["contracts"],
-                         "program_potential_instances": totals.sums["program_potential_instances"],
-                         "program_potential_cost": round(totals.sums["program_potential_cost"], 2),
-                         "estimated_cost_of_serving_all": round(totals.sums["worker_cost_full"] + totals.sums["contracts"]
-                                                                + totals.sums["program_potential_cost"], 2)},
-        "certificate": {"money": round(totals.sums["certificate_money"], 2),
-                        "guaranteed_rows_served": totals.counts["guaranteed_rows"],
-                        "guarantees_shrunk": totals.certificate["guarantees_shrunk"],
-                        "guarantees_made_basic": totals.certificate["guarantees_made_basic"]},
+        "budget_basis": {
+            "all_worker_hours_cost": round(totals.sums["worker_cost_full"], 2),
+            "share": round(budget_share, 4),
+            "contracts": totals.sums["contracts"],
+            "program_potential_instances": totals.sums["program_potential_instances"],
+            "program_potential_cost": round(totals.sums["program_potential_cost"], 2),
+            "estimated_cost_of_serving_all": round(
+                totals.sums["worker_cost_full"] + totals.sums["contracts"] + totals.sums["program_potential_cost"], 2
+            ),
+        },
+        "certificate": {
+            "money": round(totals.sums["certificate_money"], 2),
+            "guaranteed_rows_served": totals.counts["guaranteed_rows"],
+            "guarantees_shrunk": totals.certificate["guarantees_shrunk"],
+            "guarantees_made_basic": totals.certificate["guarantees_made_basic"],
+        },
     }
 
 

@@ -26,7 +26,7 @@ PEOPLE = ("social_worker", "volunteer")
 
 @dataclass(frozen=True)
 class History:
-    previous_allocations: pd.DataFrame | None = None             # allocations.csv of the previous plan
+    previous_allocations: pd.DataFrame | None = None  # allocations.csv of the previous plan
     past_coverage: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (period, coverage.csv), newest first
 
     def previous_pairs(self) -> pd.DataFrame:
@@ -35,8 +35,13 @@ class History:
         if a is None or not len(a):
             return pd.DataFrame({"provider_id": pd.Series([], dtype=object), "unit_id": pd.Series([], dtype=object)})
         a = a[a["provider_kind"].isin(PEOPLE) & (a["load"].astype(float) > 1e-9)]
-        return (a[["provider_id", "unit_id"]].astype(str).drop_duplicates()
-                .sort_values(["provider_id", "unit_id"]).reset_index(drop=True))
+        return (
+            a[["provider_id", "unit_id"]]
+            .astype(str)
+            .drop_duplicates()
+            .sort_values(["provider_id", "unit_id"])
+            .reset_index(drop=True)
+        )
 
 
 def apply_history(scenario: Scenario, history: History | None) -> Scenario:
@@ -54,8 +59,12 @@ def apply_history(scenario: Scenario, history: History | None) -> Scenario:
     cov = cov.copy()
     cov["need_id"] = cov["need_id"].astype(str)
     prev_needs = dict(zip(scenario.needs["need_id"].astype(str), scenario.needs["indivisible"]))
-    short = cov[cov["tier"].isin(cfg.tiers) & (cov["unmet"].astype(float) > 1e-9)
-                & cov["unit_id"].astype(str).isin(unit_ids) & cov["category"].astype(str).isin(cats)]
+    short = cov[
+        cov["tier"].isin(cfg.tiers)
+        & (cov["unmet"].astype(float) > 1e-9)
+        & cov["unit_id"].astype(str).isin(unit_ids)
+        & cov["category"].astype(str).isin(cats)
+    ]
     rows = []
     for r in short.itertuples(index=False):
         need, unmet = float(r.need), float(r.unmet)
@@ -65,8 +74,16 @@ def apply_history(scenario: Scenario, history: History | None) -> Scenario:
             continue
         if qty <= 1e-9:
             continue
-        rows.append({"need_id": f"{r.need_id}@{period}", "unit_id": str(r.unit_id), "category": str(r.category),
-                     "quantity": qty, "tier": str(r.tier), "indivisible": indivisible})
+        rows.append(
+            {
+                "need_id": f"{r.need_id}@{period}",
+                "unit_id": str(r.unit_id),
+                "category": str(r.category),
+                "quantity": qty,
+                "tier": str(r.tier),
+                "indivisible": indivisible,
+            }
+        )
     if rows:
         extra = pd.DataFrame(rows)
         extra = extra[~extra["need_id"].isin(set(needs["need_id"].astype(str)))]
@@ -75,8 +92,13 @@ def apply_history(scenario: Scenario, history: History | None) -> Scenario:
 
     # multi-month equity: cumulative weighted shortfall per unit
     window = history.past_coverage[: cfg.months]
-    parts = [c.assign(wn=c["weight"].astype(float) * c["need"].astype(float),
-                      wu=c["weight"].astype(float) * c["unmet"].astype(float))[["unit_id", "wn", "wu"]] for _, c in window]
+    parts = [
+        c.assign(
+            wn=c["weight"].astype(float) * c["need"].astype(float),
+            wu=c["weight"].astype(float) * c["unmet"].astype(float),
+        )[["unit_id", "wn", "wu"]]
+        for _, c in window
+    ]
     agg = pd.concat(parts).astype({"unit_id": str}).groupby("unit_id")[["wn", "wu"]].sum()
     ratio = (agg["wu"] / agg["wn"].where(agg["wn"] > 0)).fillna(0.0)
     mult = 1.0 + cfg.shortfall_boost * units["unit_id"].astype(str).map(ratio).fillna(0.0).to_numpy(float)
@@ -89,7 +111,9 @@ def pairing_changes(previous: pd.DataFrame, allocations: pd.DataFrame, scenario:
     prev = set(map(tuple, previous[["provider_id", "unit_id"]].astype(str).to_numpy())) if len(previous) else set()
     a = allocations[allocations["provider_kind"].isin(PEOPLE) & (allocations["load"].astype(float) > 1e-9)]
     now = set(map(tuple, a[["provider_id", "unit_id"]].astype(str).to_numpy()))
-    present = set(scenario.volunteers["volunteer_id"].astype(str)) | set(scenario.social_workers["worker_id"].astype(str))
+    present = set(scenario.volunteers["volunteer_id"].astype(str)) | set(
+        scenario.social_workers["worker_id"].astype(str)
+    )
     changes = []
     for pid, uid in sorted(prev - now):
         if pid not in present:
@@ -103,5 +127,10 @@ def pairing_changes(previous: pd.DataFrame, allocations: pd.DataFrame, scenario:
     for pid, uid in sorted(now - prev):
         why = "new provider" if pid not in prev_providers else "unit's need could not be met by its earlier providers"
         changes.append({"provider_id": pid, "unit_id": uid, "change": "new", "reason": why})
-    return {"kept": len(prev & now), "changed": len(changes), "ended": len(prev - now), "new": len(now - prev),
-            "changes": changes}
+    return {
+        "kept": len(prev & now),
+        "changed": len(changes),
+        "ended": len(prev - now),
+        "new": len(now - prev),
+        "changes": changes,
+    }

@@ -49,6 +49,7 @@ _LIST_SEP = re.compile(r"[;；、]")
 
 # -- cell parsers: (value, None) or (None, (message, hint)) -----------------------------------------
 
+
 class _Bad(Exception):
     def __init__(self, message: str, hint: str = ""):
         super().__init__(message)
@@ -93,8 +94,14 @@ def parse_date(text: str) -> pd.Timestamp:
     except ValueError:
         raise _Bad(Msg("not a real date"), Msg("check the month and day")) from None
     if not limits.MIN_DATE <= day <= limits.MAX_DATE:
-        raise _Bad(Msg("the date is outside {isoformat} .. {isoformat2}", isoformat=limits.MIN_DATE.isoformat(), isoformat2=limits.MAX_DATE.isoformat()),
-                   Msg("give the real date (a lot that never expires: leave expires blank)"))
+        raise _Bad(
+            Msg(
+                "the date is outside {isoformat} .. {isoformat2}",
+                isoformat=limits.MIN_DATE.isoformat(),
+                isoformat2=limits.MAX_DATE.isoformat(),
+            ),
+            Msg("give the real date (a lot that never expires: leave expires blank)"),
+        )
     return pd.Timestamp(day)
 
 
@@ -144,24 +151,27 @@ def _missing_value(col: Column):
 
 # -- what the tables are checked against --------------------------------------------------------------
 
+
 @dataclass
 class _Context:
     data: str | None
     overrides: dict[str, str]
-    categories: dict[str, set[str]] | None    # category -> goods items; None when the config is unusable
+    categories: dict[str, set[str]] | None  # category -> goods items; None when the config is unusable
     # category -> its label in Chinese (``label``) and English (``label_en``): accepted for the key in the tables
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _context_from(config: Config) -> _Context:
-    labels = {n: {k: v for k, v in (("zh", getattr(c, "label", None)), ("en", getattr(c, "label_en", None))) if v}
-              for n, c in config.categories.items()}
+    labels = {
+        n: {k: v for k, v in (("zh", getattr(c, "label", None)), ("en", getattr(c, "label_en", None))) if v}
+        for n, c in config.categories.items()
+    }
     return _Context(config.data, dict(config.tables), {n: set(c.items) for n, c in config.categories.items()}, labels)
 
 
 def _salvage_context(path: Path) -> _Context:
     """What can still be used from a config that failed validation (to check the tables anyway)."""
-    try:   # bounded and safe as load_config (its problems are already reported)
+    try:  # bounded and safe as load_config (its problems are already reported)
         loader = ConfigLoader(read_config_text(path))
         try:
             raw = loader.get_single_data()
@@ -190,13 +200,17 @@ def _salvage_raw(raw: object) -> _Context:
             items = c.get("items") if isinstance(c, dict) else None
             categories[str(name)] = {str(i) for i in items} if isinstance(items, dict) else set()
             if isinstance(c, dict):
-                labels[str(name)] = {k: str(c[f]) for k, f in (("zh", "label"), ("en", "label_en"))
-                                     if isinstance(c.get(f), str) and c.get(f)}
+                labels[str(name)] = {
+                    k: str(c[f])
+                    for k, f in (("zh", "label"), ("en", "label_en"))
+                    if isinstance(c.get(f), str) and c.get(f)
+                }
         return _Context(data, overrides, categories, labels)
     return _Context(data, overrides, categories)
 
 
 # -- per-table validation -------------------------------------------------------------------------
+
 
 class _TableCheck:
     """Coerces one raw table to canonical form, collecting problems."""
@@ -237,14 +251,29 @@ class _TableCheck:
                 target = absent[guess]
                 explained.add(target)
                 written = raw.headers.get(extra, extra)
-                self.problems.append(Problem(raw.file, raw.header_row, written,
-                                             Msg("unknown column {written!r} (did you mean {target!r}?)", written=written, target=target),
-                                             hint=Msg("rename the header to {target!r}", target=target), sheet=raw.sheet))
+                self.problems.append(
+                    Problem(
+                        raw.file,
+                        raw.header_row,
+                        written,
+                        Msg("unknown column {written!r} (did you mean {target!r}?)", written=written, target=target),
+                        hint=Msg("rename the header to {target!r}", target=target),
+                        sheet=raw.sheet,
+                    )
+                )
         for c in missing:
             if c.required and c.name not in explained:
-                accepted = Msg(" (or {aliases})", aliases=' / '.join(c.aliases)) if c.aliases else ""
-                self.problems.append(Problem(raw.file, raw.header_row, c.name, Msg("missing required column {name!r}", name=c.name),
-                                             hint=Msg("add a column headed {name!r}{accepted}", name=c.name, accepted=accepted), sheet=raw.sheet))
+                accepted = Msg(" (or {aliases})", aliases=" / ".join(c.aliases)) if c.aliases else ""
+                self.problems.append(
+                    Problem(
+                        raw.file,
+                        raw.header_row,
+                        c.name,
+                        Msg("missing required column {name!r}", name=c.name),
+                        hint=Msg("add a column headed {name!r}{accepted}", name=c.name, accepted=accepted),
+                        sheet=raw.sheet,
+                    )
+                )
 
     # cell level
     def coerce(self) -> None:
@@ -262,27 +291,41 @@ class _TableCheck:
         if col.type in ("float", "int") and self.n:
             fast = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=float)
         for i, text in enumerate(cells):
-            if i in bad:     # refused by the reader (reported there)
+            if i in bad:  # refused by the reader (reported there)
                 continue
             if not text:
                 if col.required:
                     bad.add(i)
-                    self.add(i, col.name, Msg("required value is blank"),
-                             hint=Msg("{name} is required: {doc}", name=col.name, doc=Msg(col.doc)) if col.doc else Msg("{name} is required", name=col.name))
+                    self.add(
+                        i,
+                        col.name,
+                        Msg("required value is blank"),
+                        hint=Msg("{name} is required: {doc}", name=col.name, doc=Msg(col.doc))
+                        if col.doc
+                        else Msg("{name} is required", name=col.name),
+                    )
                 continue
             try:
                 if col.type in ("float", "int"):
                     v = fast[i] if fast is not None and math.isfinite(fast[i]) else parse_number(text)
                     if not abs(v) <= limits.MAX_NUMBER:
-                        raise _Bad(Msg("is larger than the limit of {max_number:g}", max_number=limits.MAX_NUMBER),
-                                   Msg("give an ordinary amount; numbers up to {max_number:g} are accepted", max_number=limits.MAX_NUMBER))
+                        raise _Bad(
+                            Msg("is larger than the limit of {max_number:g}", max_number=limits.MAX_NUMBER),
+                            Msg(
+                                "give an ordinary amount; numbers up to {max_number:g} are accepted",
+                                max_number=limits.MAX_NUMBER,
+                            ),
+                        )
                     if col.type == "int" and not float(v).is_integer():
                         raise _Bad(Msg("must be a whole number"), Msg("write a whole number such as 3"))
                     if col.min is not None and v < col.min:
                         if col.min == 0:
                             raise _Bad(Msg("must not be negative"), Msg("give 0 or more"))
-                        raise _Bad(Msg("must be at least {min:g}", min=col.min),
-                                   Msg("give {min:g} or more", min=col.min) + ("" if col.required else Msg(", or leave it blank")))
+                        raise _Bad(
+                            Msg("must be at least {min:g}", min=col.min),
+                            Msg("give {min:g} or more", min=col.min)
+                            + ("" if col.required else Msg(", or leave it blank")),
+                        )
                     out[i] = float(v)
                 elif col.type == "bool":
                     out[i] = parse_bool(text)
@@ -292,9 +335,11 @@ class _TableCheck:
                     if low not in col.choices:
                         guess = _did_you_mean(low, col.choices)
                         choices = _enum_listing(col.choices)
-                        raise _Bad(Msg("{text!r} is not one of {choices}", text=text, choices=choices),
-                                   (Msg("did you mean {guess!r}? ", guess=_enum_listing((guess,))) if guess else "")
-                                   + Msg("write one of {choices}", choices=choices))
+                        raise _Bad(
+                            Msg("{text!r} is not one of {choices}", text=text, choices=choices),
+                            (Msg("did you mean {guess!r}? ", guess=_enum_listing((guess,))) if guess else "")
+                            + Msg("write one of {choices}", choices=choices),
+                        )
                     out[i] = low
                 elif col.type == "date":
                     out[i] = parse_date(text)
@@ -319,15 +364,28 @@ class _TableCheck:
                 continue
             if v in first:
                 self.bad.setdefault(key, set()).add(i)
-                self.add(i, key, Msg("duplicate {key} {v!r} (first on row {rows})", key=key, v=v, rows=self.raw.rows[first[v]]),
-                         hint=Msg("each {key} must be unique in the table", key=key), value=v)
+                self.add(
+                    i,
+                    key,
+                    Msg("duplicate {key} {v!r} (first on row {rows})", key=key, v=v, rows=self.raw.rows[first[v]]),
+                    hint=Msg("each {key} must be unique in the table", key=key),
+                    value=v,
+                )
             else:
                 first[v] = i
 
     def check_rows(self) -> None:
         if self.n == 0 and not self.spec.may_be_empty:
-            self.problems.append(Problem(self.raw.file, None, None, Msg("the {name} table has no rows", name=self.spec.name),
-                                         hint=Msg("add at least one row below the header"), sheet=self.raw.sheet))
+            self.problems.append(
+                Problem(
+                    self.raw.file,
+                    None,
+                    None,
+                    Msg("the {name} table has no rows", name=self.spec.name),
+                    hint=Msg("add at least one row below the header"),
+                    sheet=self.raw.sheet,
+                )
+            )
 
     def frame(self) -> pd.DataFrame:
         cols: dict[str, pd.Series] = {}
@@ -352,6 +410,7 @@ class _TableCheck:
 
 # -- cross-table checks -------------------------------------------------------------------------------
 
+
 class _Refs:
     def __init__(self, checks: dict[str, _TableCheck], unreadable: set[str]):
         self.checks = checks
@@ -371,8 +430,15 @@ class _Refs:
         return chk.raw.source if chk is not None else table
 
 
-def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str, where: str,
-               extra_ok: tuple[str, ...] = (), labels: dict[str, dict[str, str]] | None = None) -> None:
+def _ref_check(
+    chk: _TableCheck,
+    col: Column,
+    known: list[str] | None,
+    noun: str,
+    where: str,
+    extra_ok: tuple[str, ...] = (),
+    labels: dict[str, dict[str, str]] | None = None,
+) -> None:
     """Every value of ``col`` is one of ``known`` (or ``extra_ok``). ``labels``: key -> {lang: label} (the
     config's category labels): a label is accepted for its key (养老服务 for elderly_care) and stored as the key,
     and the hint lists the values in the user's language."""
@@ -383,8 +449,10 @@ def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str
     labels = labels or {}
     aliases = {w: k for k in known for w in (labels.get(k) or {}).values() if w not in known_set}
     if aliases:
-        chk.values[col.name] = [tuple(aliases.get(e, e) for e in v) if isinstance(v, tuple) else aliases.get(v, v)
-                                for v in chk.values[col.name]]
+        chk.values[col.name] = [
+            tuple(aliases.get(e, e) for e in v) if isinstance(v, tuple) else aliases.get(v, v)
+            for v in chk.values[col.name]
+        ]
 
     def shown(values: list[str]) -> ByLang:
         return ByLang({lang: _listing([(labels.get(o) or {}).get(lang) or o for o in values]) for lang in ("en", "zh")})
@@ -400,8 +468,16 @@ def _ref_check(chk: _TableCheck, col: Column, known: list[str] | None, noun: str
             guess = _did_you_mean(el, options) or _did_you_mean(el, list(aliases))
             guess = aliases.get(guess, guess) if guess else guess
             hint = Msg("did you mean {guess!r}? ", guess=shown([guess])) if guess else ""
-            hint += Msg("it must be one of {listing}", listing=shown(options)) + (Msg(" (from {where})", where=where) if where else "")
-            chk.add(i, col.name, Msg("unknown {noun} {el!r}", noun=Msg(noun), el=el), hint, value=el if isinstance(v, tuple) else v)
+            hint += Msg("it must be one of {listing}", listing=shown(options)) + (
+                Msg(" (from {where})", where=where) if where else ""
+            )
+            chk.add(
+                i,
+                col.name,
+                Msg("unknown {noun} {el!r}", noun=Msg(noun), el=el),
+                hint,
+                value=el if isinstance(v, tuple) else v,
+            )
             bad.add(i)
             break
 
@@ -416,10 +492,13 @@ def _check_references(checks: dict[str, _TableCheck], ctx: _Context, unreadable:
     for table, (col, _kind) in PROVIDER_TABLES.items():
         got = refs.ids(table, col)
         providers = None if got is None or providers is None else providers + got
-    targets = {"units": (units, "unit", refs.where("units")), "towns": (towns, "town", refs.where("units")),
-               "organizations": (orgs, "organization", refs.where("organizations")),
-               "categories": (cats, "category", Msg("the config's categories")),
-               "providers": (providers, "provider", "volunteers, social_workers, organizations, charity")}
+    targets = {
+        "units": (units, "unit", refs.where("units")),
+        "towns": (towns, "town", refs.where("units")),
+        "organizations": (orgs, "organization", refs.where("organizations")),
+        "categories": (cats, "category", Msg("the config's categories")),
+        "providers": (providers, "provider", "volunteers, social_workers, organizations, charity"),
+    }
     for table, chk in checks.items():
         if table == "units":
             continue
@@ -428,8 +507,15 @@ def _check_references(checks: dict[str, _TableCheck], ctx: _Context, unreadable:
                 known, noun, where = targets[col.ref]
                 _ref_check(chk, col, known, noun, where, labels=ctx.labels if col.ref == "categories" else None)
         if table in ("volunteers", "social_workers") and "skills" in chk.present:
-            _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories, or general"),
-                       extra_ok=(GENERAL,), labels=ctx.labels)
+            _ref_check(
+                chk,
+                chk.spec.column("skills"),
+                cats,
+                "skill",
+                Msg("the config's categories, or general"),
+                extra_ok=(GENERAL,),
+                labels=ctx.labels,
+            )
         if table == "organizations" and "skills" in chk.present:
             _ref_check(chk, chk.spec.column("skills"), cats, "skill", Msg("the config's categories"), labels=ctx.labels)
 
@@ -449,8 +535,20 @@ def _check_provider_ids(checks: dict[str, _TableCheck]) -> None:
                 continue
             if v in first and first[v][0] != table:
                 other, row = first[v]
-                chk.add(i, col, Msg("provider id {v!r} is also used in {source}, row {row}", v=v, source=checks[other].raw.source, row=row),
-                        hint=Msg("reach refers to providers by id: volunteer, social worker, organization and lot ids must all differ"), value=v)
+                chk.add(
+                    i,
+                    col,
+                    Msg(
+                        "provider id {v!r} is also used in {source}, row {row}",
+                        v=v,
+                        source=checks[other].raw.source,
+                        row=row,
+                    ),
+                    hint=Msg(
+                        "reach refers to providers by id: volunteer, social worker, organization and lot ids must all differ"
+                    ),
+                    value=v,
+                )
             else:
                 first.setdefault(v, (table, chk.raw.rows[i]))
 
@@ -466,12 +564,22 @@ def _check_units(chk: _TableCheck) -> None:
         for a, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
             val = v[a][i]
             if not math.isnan(val) and not (lo <= val <= hi):
-                chk.add(i, a, Msg("{a} must be between {lo} and {hi}", a=a, lo=lo, hi=hi), Msg("give degrees in decimal form, e.g. 30.2741"),
-                        value=chk.cell(i, a))
+                chk.add(
+                    i,
+                    a,
+                    Msg("{a} must be between {lo} and {hi}", a=a, lo=lo, hi=hi),
+                    Msg("give degrees in decimal form, e.g. 30.2741"),
+                    value=chk.cell(i, a),
+                )
         for a, b in (("lat", "lon"), ("x_km", "y_km")):
             if math.isnan(v[a][i]) != math.isnan(v[b][i]):
                 given, other = (a, b) if not math.isnan(v[a][i]) else (b, a)
-                chk.add(i, other, Msg("{given} is given without {other}", given=given, other=other), Msg("give both {a} and {b}, or neither", a=a, b=b))
+                chk.add(
+                    i,
+                    other,
+                    Msg("{given} is given without {other}", given=given, other=other),
+                    Msg("give both {a} and {b}, or neither", a=a, b=b),
+                )
         if not math.isnan(xs[i]) and not math.isnan(ys[i]):
             use_xy[i] = True
         elif not math.isnan(lat[i]) and not math.isnan(lon[i]) and (-90 <= lat[i] <= 90) and (-180 <= lon[i] <= 180):
@@ -479,8 +587,15 @@ def _check_units(chk: _TableCheck) -> None:
     if use_xy.any() and use_ll.any():
         i = int(np.flatnonzero(use_xy)[0])
         j = int(np.flatnonzero(use_ll)[0])
-        chk.add(i, "x_km", Msg("this unit is placed by x_km/y_km but others (first on row {j}) only by lat/lon", j=chk.raw.rows[j]),
-                Msg("distances between the two kinds would be meaningless: give every unit lat/lon, or every unit x_km/y_km"), value=chk.cell(i, "x_km"))
+        chk.add(
+            i,
+            "x_km",
+            Msg("this unit is placed by x_km/y_km but others (first on row {j}) only by lat/lon", j=chk.raw.rows[j]),
+            Msg(
+                "distances between the two kinds would be meaningless: give every unit lat/lon, or every unit x_km/y_km"
+            ),
+            value=chk.cell(i, "x_km"),
+        )
     px, py = planar_coordinates(np.where(use_ll, lat, np.nan), np.where(use_ll, lon, np.nan))
     v["x_km"] = list(np.where(use_xy, xs, px))
     v["y_km"] = list(np.where(use_xy, ys, py))
@@ -490,8 +605,13 @@ def _check_needs(chk: _TableCheck) -> None:
     v = chk.values
     for i in range(chk.n):
         if v["indivisible"][i] and chk.ok(i, "quantity") and "quantity" in chk.present and v["quantity"][i] <= 0:
-            chk.add(i, "quantity", Msg("an indivisible need must have quantity > 0"),
-                    Msg("give the quantity, or set indivisible to false"), value=chk.cell(i, "quantity"))
+            chk.add(
+                i,
+                "quantity",
+                Msg("an indivisible need must have quantity > 0"),
+                Msg("give the quantity, or set indivisible to false"),
+                value=chk.cell(i, "quantity"),
+            )
     # need ids: given ones kept; blank ones generated as <unit_id>/<category>/<tier>, with #<row> on collision
     taken = {x for x in v["need_id"] if x}
     ids = list(v["need_id"])
@@ -500,7 +620,7 @@ def _check_needs(chk: _TableCheck) -> None:
             continue
         base = new = f"{v['unit_id'][i]}/{v['category'][i]}/{v['tier'][i]}"
         k = 1
-        while new in taken:   # #<row>; a further -k only if a given id already ends like that
+        while new in taken:  # #<row>; a further -k only if a given id already ends like that
             new = f"{base}#{chk.raw.rows[i]}" + (f"-{k}" if k > 1 else "")
             k += 1
         taken.add(new)
@@ -524,20 +644,41 @@ def _check_charity(chk: _TableCheck, ctx: _Context, units: _TableCheck | None) -
         kind, item = v["kind"][i], v["item"][i]
         if kind == "goods":
             if not item:
-                chk.add(i, "item", Msg("a goods lot needs an item"),
-                        Msg("name the item, e.g. one of {listing}", listing=_listing(sorted(items))) if items
-                        else Msg("name the item and list it under a category's items in the config"))
+                chk.add(
+                    i,
+                    "item",
+                    Msg("a goods lot needs an item"),
+                    Msg("name the item, e.g. one of {listing}", listing=_listing(sorted(items)))
+                    if items
+                    else Msg("name the item and list it under a category's items in the config"),
+                )
             elif ctx.categories is not None and item not in items:
                 guess = _did_you_mean(item, list(items))
-                chk.add(i, "item", Msg("no category uses item {item!r}", item=item),
-                        (Msg("did you mean {guess!r}? ", guess=guess) if guess else "")
-                        + Msg("add it to a category's items in the config (categories.<name>.items)"), value=item)
+                chk.add(
+                    i,
+                    "item",
+                    Msg("no category uses item {item!r}", item=item),
+                    (Msg("did you mean {guess!r}? ", guess=guess) if guess else "")
+                    + Msg("add it to a category's items in the config (categories.<name>.items)"),
+                    value=item,
+                )
         elif kind == "funds" and item:
-            chk.add(i, "item", Msg("a funds lot must not have an item"), Msg("clear the item, or set kind to goods"), value=item)
+            chk.add(
+                i,
+                "item",
+                Msg("a funds lot must not have an item"),
+                Msg("clear the item, or set kind to goods"),
+                value=item,
+            )
         u, town = v["unit_id"][i], v["town"][i]
         if u and town and chk.ok(i, "unit_id") and chk.ok(i, "town") and u in unit_town and unit_town[u] != town:
-            chk.add(i, "town", Msg("earmarked unit {u!r} is in town {u2!r}, not {town!r}", u=u, u2=unit_town[u], town=town),
-                    Msg("the lot could serve no unit: fix the town or the unit earmark, or clear one"), value=town)
+            chk.add(
+                i,
+                "town",
+                Msg("earmarked unit {u!r} is in town {u2!r}, not {town!r}", u=u, u2=unit_town[u], town=town),
+                Msg("the lot could serve no unit: fix the town or the unit earmark, or clear one"),
+                value=town,
+            )
 
 
 def _check_reach(chk: _TableCheck) -> None:
@@ -548,20 +689,41 @@ def _check_reach(chk: _TableCheck) -> None:
         if not all(pair):
             continue
         if pair in first:
-            chk.add(i, "unit_id", Msg("provider {pair!r} and unit {pair2!r} are listed twice (first on row {rows})", pair=pair[0], pair2=pair[1], rows=chk.raw.rows[first[pair]]), Msg("keep one row per provider and unit"), value=pair[1])
+            chk.add(
+                i,
+                "unit_id",
+                Msg(
+                    "provider {pair!r} and unit {pair2!r} are listed twice (first on row {rows})",
+                    pair=pair[0],
+                    pair2=pair[1],
+                    rows=chk.raw.rows[first[pair]],
+                ),
+                Msg("keep one row per provider and unit"),
+                value=pair[1],
+            )
         else:
             first[pair] = i
 
 
 # -- entry point -------------------------------------------------------------------------------------
 
+
 def load_scenario(config_path: str | Path) -> Scenario:
     """Read, validate and coerce a scenario; raise :class:`ValidationError` with every problem found."""
     try:
         config_path = Path(config_path)
     except TypeError:
-        raise ValidationError([Problem(repr(config_path), None, None, Msg("the config path must be a file path"),
-                                       hint=Msg("give a str or pathlib.Path"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    repr(config_path),
+                    None,
+                    None,
+                    Msg("the config path must be a file path"),
+                    hint=Msg("give a str or pathlib.Path"),
+                )
+            ]
+        ) from None
     cfg_file = str(config_path)
     problems: list[Problem] = []
     hashes: dict[str, str] = {}
@@ -570,7 +732,7 @@ def load_scenario(config_path: str | Path) -> Scenario:
         config = load_config(config_path)
     except ValidationError as exc:
         problems.extend(exc.problems)
-    if config is not None:   # a regular file within the limit: it was just read
+    if config is not None:  # a regular file within the limit: it was just read
         with contextlib.suppress(OSError, ValueError, limits.TooLarge):
             hashes[cfg_file] = hashlib.sha256(limits.read_limited(config_path, limits.MAX_CONFIG_BYTES)).hexdigest()
     ctx = _context_from(config) if config is not None else _salvage_context(config_path)
@@ -584,8 +746,14 @@ def load_scenario(config_path: str | Path) -> Scenario:
     return _read_source(source, config, ctx, problems, hashes, config_path)
 
 
-def _read_source(source: FolderSource | WorkbookSource | FrameSource, config: Config | None, ctx: _Context,
-                 problems: list[Problem], hashes: dict[str, str], config_path: Path | None) -> Scenario:
+def _read_source(
+    source: FolderSource | WorkbookSource | FrameSource,
+    config: Config | None,
+    ctx: _Context,
+    problems: list[Problem],
+    hashes: dict[str, str],
+    config_path: Path | None,
+) -> Scenario:
     """Read every table from ``source``, check them (:func:`_check_tables`) and build the Scenario; raise
     :class:`ValidationError` with ``problems`` (the config's, found before) and the tables' problems."""
     raws: dict[str, RawTable | None] = {}
@@ -604,9 +772,17 @@ def _read_source(source: FolderSource | WorkbookSource | FrameSource, config: Co
 
     tables = {t: (checks[t].frame() if t in checks else empty_table(t)) for t in TABLE_ORDER}
     sources = {t: checks[t].raw.source for t in TABLE_ORDER if t in checks}
-    origins = {t: TableOrigin(checks[t].raw.file, checks[t].raw.sheet, tuple(checks[t].raw.rows),
-                              dict(checks[t].raw.headers), checks[t].raw.header_row)
-               for t in TABLE_ORDER if t in checks}
+    origins = {
+        t: TableOrigin(
+            checks[t].raw.file,
+            checks[t].raw.sheet,
+            tuple(checks[t].raw.rows),
+            dict(checks[t].raw.headers),
+            checks[t].raw.header_row,
+        )
+        for t in TABLE_ORDER
+        if t in checks
+    }
     return Scenario(config, tables, config_path, hashes, sources, origins, tuple(warnings), validated=True)
 
 
@@ -635,22 +811,40 @@ def scenario_from_frames(config: Mapping[str, object] | Config, tables: Mapping[
         problems.extend(exc.problems)
     ctx = _context_from(config_obj) if config_obj is not None else _salvage_raw(raw)
     if not isinstance(tables, Mapping):
-        raise ValidationError([*problems, Problem("tables", None, None, Msg("tables must be a mapping of table name "
-                                                      "to DataFrame"), value=type(tables).__name__)])
+        raise ValidationError(
+            [
+                *problems,
+                Problem(
+                    "tables",
+                    None,
+                    None,
+                    Msg("tables must be a mapping of table name to DataFrame"),
+                    value=type(tables).__name__,
+                ),
+            ]
+        )
     for name in tables:
         if name not in TABLES:
             guess = _did_you_mean(str(name), TABLE_ORDER)
             tables_are = Msg("the tables are {tables}", tables=", ".join(TABLE_ORDER))
-            problems.append(Problem("tables", None, None, Msg("unknown table {table!r}", table=name),
-                                    hint=Msg("did you mean {guess!r}? ", guess=guess) + tables_are if guess else tables_are))
+            problems.append(
+                Problem(
+                    "tables",
+                    None,
+                    None,
+                    Msg("unknown table {table!r}", table=name),
+                    hint=Msg("did you mean {guess!r}? ", guess=guess) + tables_are if guess else tables_are,
+                )
+            )
     return _read_source(FrameSource(dict(tables)), config_obj, ctx, problems, {}, None)
 
 
-FRAMES_CONFIG = "config"   # how problems of scenario_from_frames's config name it
+FRAMES_CONFIG = "config"  # how problems of scenario_from_frames's config name it
 
 
-def _check_tables(raws: dict[str, RawTable | None], read_problems: dict[str, list[Problem]], ctx: _Context,
-                  problems: list[Problem]) -> dict[str, _TableCheck]:
+def _check_tables(
+    raws: dict[str, RawTable | None], read_problems: dict[str, list[Problem]], ctx: _Context, problems: list[Problem]
+) -> dict[str, _TableCheck]:
     """Coerce and check every table read (each alone, then across tables); append the problems, table by
     table in TABLE_ORDER and by row, to ``problems``."""
     checks: dict[str, _TableCheck] = {}
@@ -683,7 +877,7 @@ def _check_tables(raws: dict[str, RawTable | None], read_problems: dict[str, lis
 
 # -- a scenario built or changed in Python: validated again, as the loader validates files ---------
 
-_as_text = value_text   # a canonical cell back as the text a user would have typed
+_as_text = value_text  # a canonical cell back as the text a user would have typed
 
 
 def _raw_from_frame(table: str, frame: pd.DataFrame, origin: TableOrigin | None, source: str | None) -> RawTable:
@@ -693,13 +887,15 @@ def _raw_from_frame(table: str, frame: pd.DataFrame, origin: TableOrigin | None,
     n = len(frame)
     rows = [origin.row(i, n) for i in range(n)]
     columns = [str(c) for c in frame.columns]
-    text = pd.DataFrame({str(c): pd.Series([_as_text(v) for v in frame[c].tolist()], dtype=object)
-                         for c in frame.columns})
+    text = pd.DataFrame(
+        {str(c): pd.Series([_as_text(v) for v in frame[c].tolist()], dtype=object) for c in frame.columns}
+    )
     text.index = pd.RangeIndex(n)
     known = {c.name for c in TABLES[table].columns}
     headers = {c: origin.headers.get(c, c) for c in columns}
-    return RawTable(table, origin.file, origin.sheet, text, rows, headers, origin.header_row,
-                    [c for c in columns if c not in known])
+    return RawTable(
+        table, origin.file, origin.sheet, text, rows, headers, origin.header_row, [c for c in columns if c not in known]
+    )
 
 
 def validate_scenario(scenario: Scenario) -> Scenario:
@@ -710,30 +906,55 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     changed with ``scenario.replace`` or ``dataclasses.replace`` is never planned unchecked.
     """
     if not isinstance(scenario, Scenario):
-        raise ValidationError([Problem("solve", None, None, Msg("expected a Scenario, got {error}", error=type(scenario).__name__),
-                                       hint=Msg("load one with linkage_opt.load_scenario(config_path)"))])
+        raise ValidationError(
+            [
+                Problem(
+                    "solve",
+                    None,
+                    None,
+                    Msg("expected a Scenario, got {error}", error=type(scenario).__name__),
+                    hint=Msg("load one with linkage_opt.load_scenario(config_path)"),
+                )
+            ]
+        )
     if scenario.is_validated:
         return scenario
     source = str(scenario.config_path) if scenario.config_path is not None else "the config"
     problems: list[Problem] = []
     config: Config | None = None
-    try:   # model_copy(update=...) and model_construct skip pydantic's checks: run them
+    try:  # model_copy(update=...) and model_construct skip pydantic's checks: run them
         dumped = scenario.config.model_dump() if isinstance(scenario.config, Config) else scenario.config
         config = parse_config(dumped, source)
     except ValidationError as exc:
         problems.extend(exc.problems)
     except Exception:
-        problems.append(Problem(source, None, None, Msg("the scenario's config is not a linkage-opt Config"),
-                                hint=Msg("build it with linkage_opt.inputs.config.parse_config or load_scenario")))
+        problems.append(
+            Problem(
+                source,
+                None,
+                None,
+                Msg("the scenario's config is not a linkage-opt Config"),
+                hint=Msg("build it with linkage_opt.inputs.config.parse_config or load_scenario"),
+            )
+        )
     ctx = _context_from(config) if config is not None else _Context(None, {}, None)
-    raws = {t: _raw_from_frame(t, scenario.tables[t], scenario.origins.get(t), scenario.sources.get(t))
-            for t in TABLE_ORDER}
+    raws = {
+        t: _raw_from_frame(t, scenario.tables[t], scenario.origins.get(t), scenario.sources.get(t)) for t in TABLE_ORDER
+    }
     checks = _check_tables(raws, {t: [] for t in TABLE_ORDER}, ctx, problems)
     if problems or config is None:
         raise ValidationError(problems)
     tables = {t: checks[t].frame() for t in TABLE_ORDER}
-    return Scenario(config, tables, scenario.config_path, scenario.input_hashes, scenario.sources, scenario.origins,
-                    scenario.warnings, validated=True)
+    return Scenario(
+        config,
+        tables,
+        scenario.config_path,
+        scenario.input_hashes,
+        scenario.sources,
+        scenario.origins,
+        scenario.warnings,
+        validated=True,
+    )
 
 
 def load_recorded_scenario(config, plan_dir: Path):
@@ -741,12 +962,13 @@ def load_recorded_scenario(config, plan_dir: Path):
     if not config:
         return None, "summary.json names no config"
     path = Path(config)
-    candidates = [path] if path.is_absolute() else [path] + [base / path for base in
-                                                             (plan_dir, *plan_dir.resolve().parents[:3])]
+    candidates = (
+        [path] if path.is_absolute() else [path] + [base / path for base in (plan_dir, *plan_dir.resolve().parents[:3])]
+    )
     for cand in candidates:
         if cand.is_file():
             try:
                 return load_scenario(cand), None
-            except Exception as exc:          # a changed or broken config: still report the plan
+            except Exception as exc:  # a changed or broken config: still report the plan
                 return None, f"{cand}: {type(exc).__name__}: {exc}"
     return None, f"{config} not found"

@@ -37,8 +37,10 @@ from ..schema import PROVIDER_TABLES, TABLES
 from .config import Config
 from .readers import header_label
 
-READ_ONLY = ("scenario tables are read-only: make a changed copy (frame = scenario.needs.copy(); ...) and "
-             "a new scenario with scenario.replace(needs=frame)")
+READ_ONLY = (
+    "scenario tables are read-only: make a changed copy (frame = scenario.needs.copy(); ...) and "
+    "a new scenario with scenario.replace(needs=frame)"
+)
 
 
 class _ReadOnlyIndexer:
@@ -104,7 +106,7 @@ def _no_inplace(name: str):
     return guarded
 
 
-for _name in dir(pd.DataFrame):   # every method with an `inplace=` switch refuses it
+for _name in dir(pd.DataFrame):  # every method with an `inplace=` switch refuses it
     if _name.startswith("_") or not callable(getattr(pd.DataFrame, _name, None)):
         continue
     try:
@@ -125,10 +127,10 @@ def read_only(frame: pd.DataFrame) -> ReadOnlyFrame:
 class TableOrigin:
     """Where a table's rows came from, so that problems found later name them as the loader does."""
 
-    file: str                              # display path of the CSV file or the workbook
-    sheet: str | None = None               # sheet name for workbooks
-    rows: tuple[int, ...] = ()             # spreadsheet row number of each table row
-    headers: Mapping[str, str] = field(default_factory=dict)   # column -> header as the user wrote it
+    file: str  # display path of the CSV file or the workbook
+    sheet: str | None = None  # sheet name for workbooks
+    rows: tuple[int, ...] = ()  # spreadsheet row number of each table row
+    headers: Mapping[str, str] = field(default_factory=dict)  # column -> header as the user wrote it
     header_row: int = 1
 
     def row(self, i: int, n_rows: int) -> int:
@@ -159,13 +161,38 @@ class Scenario:
 
     def __post_init__(self, validated: bool) -> None:
         if not isinstance(self.tables, Mapping):
-            raise ValidationError([Problem("Scenario", None, None, Msg("tables must be a mapping of table name to DataFrame"), hint=Msg("build scenarios with load_scenario"))])
+            raise ValidationError(
+                [
+                    Problem(
+                        "Scenario",
+                        None,
+                        None,
+                        Msg("tables must be a mapping of table name to DataFrame"),
+                        hint=Msg("build scenarios with load_scenario"),
+                    )
+                ]
+            )
         bad = [n for n, f in self.tables.items() if not isinstance(f, pd.DataFrame)]
         missing = [n for n in TABLES if n not in self.tables]
         if bad or missing:
-            what = (Msg("table {bad!r} is not a DataFrame", bad=bad[0]) if bad else Msg("the scenario is missing table {missing!r}", missing=missing[0]))
-            raise ValidationError([Problem("Scenario", None, None, what,
-                                           hint=Msg("every table of docs/data.md, as a pandas DataFrame (linkage_opt.inputs.scenario.empty_table for an empty one)"))])
+            what = (
+                Msg("table {bad!r} is not a DataFrame", bad=bad[0])
+                if bad
+                else Msg("the scenario is missing table {missing!r}", missing=missing[0])
+            )
+            raise ValidationError(
+                [
+                    Problem(
+                        "Scenario",
+                        None,
+                        None,
+                        what,
+                        hint=Msg(
+                            "every table of docs/data.md, as a pandas DataFrame (linkage_opt.inputs.scenario.empty_table for an empty one)"
+                        ),
+                    )
+                ]
+            )
         object.__setattr__(self, "tables", MappingProxyType({n: read_only(f) for n, f in self.tables.items()}))
         object.__setattr__(self, "input_hashes", MappingProxyType(dict(self.input_hashes)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -177,9 +204,19 @@ class Scenario:
     def __reduce__(self):
         """Pickled as plain parts (the read-only views are rebuilt), so that a scenario travels with a task
         to another process or machine (``linkage_opt.sweep``); a validated scenario arrives validated."""
-        return (_rebuild, (self.config, {n: pd.DataFrame(f) for n, f in self.tables.items()}, self.config_path,
-                           dict(self.input_hashes), dict(self.sources), dict(self.origins), self.warnings,
-                           self.is_validated))
+        return (
+            _rebuild,
+            (
+                self.config,
+                {n: pd.DataFrame(f) for n, f in self.tables.items()},
+                self.config_path,
+                dict(self.input_hashes),
+                dict(self.sources),
+                dict(self.origins),
+                self.warnings,
+                self.is_validated,
+            ),
+        )
 
     @property
     def is_validated(self) -> bool:
@@ -277,9 +314,21 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
     period = scenario.config.period
     for i, (lid, expires) in enumerate(zip(c["lot_id"].astype(str), pd.to_datetime(c["expires"]))):
         if lid in lapsed:
-            out.append(Problem(origin.file, origin.row(i, len(c)), origin.label("expires"),
-                               Msg("lot {lid!r} lapsed on {isoformat}, before the period {period} starts: it is left out of the plan", lid=lid, isoformat=expires.date().isoformat(), period=period),
-                               hint=Msg("correct its expires date, or remove the lot"), sheet=origin.sheet))
+            out.append(
+                Problem(
+                    origin.file,
+                    origin.row(i, len(c)),
+                    origin.label("expires"),
+                    Msg(
+                        "lot {lid!r} lapsed on {isoformat}, before the period {period} starts: it is left out of the plan",
+                        lid=lid,
+                        isoformat=expires.date().isoformat(),
+                        period=period,
+                    ),
+                    hint=Msg("correct its expires date, or remove the lot"),
+                    sheet=origin.sheet,
+                )
+            )
     return out
 
 

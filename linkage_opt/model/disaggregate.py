@@ -29,8 +29,9 @@ from .reach import member_frame
 EPS = 1e-9
 
 
-def fill(sup_key: np.ndarray, sup_amt: np.ndarray, dem_key: np.ndarray, dem_amt: np.ndarray
-         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fill(
+    sup_key: np.ndarray, sup_amt: np.ndarray, dem_key: np.ndarray, dem_amt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Match supplies to demands of the same key in order: ``(supply index, demand index, amount)``.
 
     Within a key, supplies and demands are laid end to end in their given order; each overlap of a
@@ -43,7 +44,7 @@ def fill(sup_key: np.ndarray, sup_amt: np.ndarray, dem_key: np.ndarray, dem_amt:
     if not len(sup_key) or not len(dem_key):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     keys, inv = np.unique(np.concatenate([sup_key, dem_key]), return_inverse=True)
-    ks, kd = inv[:len(sup_key)], inv[len(sup_key):]
+    ks, kd = inv[: len(sup_key)], inv[len(sup_key) :]
     tot = np.maximum(np.bincount(ks, sup_amt, len(keys)), np.bincount(kd, dem_amt, len(keys)))
     off = np.concatenate([[0.0], np.cumsum(tot + 1.0)])[:-1]
     os_, od = np.argsort(ks, kind="stable"), np.argsort(kd, kind="stable")
@@ -82,7 +83,7 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     need_ids = N["need_id"].to_numpy()
     pkind = P["kind"].to_numpy()
     q_n = N["q"].to_numpy(float)
-    pieces: list[pd.DataFrame] = []       # rows still owned by a pool (owner < 0: pool -owner-1) or a class
+    pieces: list[pd.DataFrame] = []  # rows still owned by a pool (owner < 0: pool -owner-1) or a class
 
     cfg = form.scenario.config
     xb, ob, cb, db = m.var("x"), m.var("o"), m.var("cov"), m.var("dk")
@@ -104,22 +105,38 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
             per = pl[col].to_numpy(float) if len(pl) else np.zeros(0)
             sel = np.flatnonzero((per > 0) & (yv > 0.5))
             if len(sel):
-                dem_key.append(akey.get_indexer(pd.MultiIndex.from_arrays([pl["d"].to_numpy()[sel], np.full(len(sel), kd)])))
+                dem_key.append(
+                    akey.get_indexer(pd.MultiIndex.from_arrays([pl["d"].to_numpy()[sel], np.full(len(sel), kd)]))
+                )
                 dem_amt.append(yv[sel] * per[sel])
                 dem_prog.append(sel)
     dem_key, dem_amt, dem_prog = np.concatenate(dem_key), np.concatenate(dem_amt), np.concatenate(dem_prog)
-    sup_key = (akey.get_indexer(pd.MultiIndex.from_frame(xix.iloc[pxs][["d", "kind"]])) if db.size and len(pxs)
-               else np.zeros(0, np.int64))
+    sup_key = (
+        akey.get_indexer(pd.MultiIndex.from_frame(xix.iloc[pxs][["d", "kind"]]))
+        if db.size and len(pxs)
+        else np.zeros(0, np.int64)
+    )
     si, di, hrs = fill(sup_key, xv[pxs], dem_key, dem_amt)
     to_prog = dem_prog[di] >= 0
     ip = xix.iloc[pxs[si[to_prog]]]
     h = hrs[to_prog]
     k = dem_prog[di[to_prog]]
-    pieces.append(pd.DataFrame({
-        "owner": -ip["pool"].to_numpy() - 1, "kind": ip["kind"].to_numpy(), "u": ip["u"].to_numpy(),
-        "category": ip["category"].to_numpy(), "need_id": "", "program_id": pl["program_id"].to_numpy()[k] if len(k) else [],
-        "quantity": 0.0, "load": h * ip["load"].to_numpy(float), "cost": h * ip["cost"].to_numpy(float)}))
-    direct_rows = pxs[si[~to_prog]]                         # x row of each direct piece
+    pieces.append(
+        pd.DataFrame(
+            {
+                "owner": -ip["pool"].to_numpy() - 1,
+                "kind": ip["kind"].to_numpy(),
+                "u": ip["u"].to_numpy(),
+                "category": ip["category"].to_numpy(),
+                "need_id": "",
+                "program_id": pl["program_id"].to_numpy()[k] if len(k) else [],
+                "quantity": 0.0,
+                "load": h * ip["load"].to_numpy(float),
+                "cost": h * ip["cost"].to_numpy(float),
+            }
+        )
+    )
+    direct_rows = pxs[si[~to_prog]]  # x row of each direct piece
     direct_units = hrs[~to_prog] / np.maximum(hpu[dem_key[di[~to_prog]]], EPS) if db.size else np.zeros(0)
 
     # 1b. per demand: what is served (people's direct pieces, organizations, lots, programs) over need rows
@@ -138,16 +155,35 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     # people's load and cost are per hour: a unit of need takes the category's hours
     hours_per = np.array([cfg.categories[c].hours_per_unit for c in ix["category"]], float) if len(ix) else np.zeros(0)
     per_unit = np.where(pool >= 0, hours_per, 1.0)
-    pieces.append(pd.DataFrame({
-        "owner": np.where(pool >= 0, -pool - 1, ix["p"].to_numpy()), "kind": ix["kind"].to_numpy(),
-        "u": ix["u"].to_numpy(), "category": ix["category"].to_numpy(), "need_id": need_ids[dn[di[from_x]]],
-        "program_id": "", "quantity": qty, "load": qty * per_unit * ix["load"].to_numpy(float),
-        "cost": qty * per_unit * ix["cost"].to_numpy(float)}))
+    pieces.append(
+        pd.DataFrame(
+            {
+                "owner": np.where(pool >= 0, -pool - 1, ix["p"].to_numpy()),
+                "kind": ix["kind"].to_numpy(),
+                "u": ix["u"].to_numpy(),
+                "category": ix["category"].to_numpy(),
+                "need_id": need_ids[dn[di[from_x]]],
+                "program_id": "",
+                "quantity": qty,
+                "load": qty * per_unit * ix["load"].to_numpy(float),
+                "cost": qty * per_unit * ix["cost"].to_numpy(float),
+            }
+        )
+    )
     k = ob.index["k"].to_numpy()[os_[si[~from_x] - len(src_row)]]
-    programs = pd.DataFrame({
-        "provider_kind": "program", "provider_id": pl["program_id"].to_numpy()[k], "unit_id": pl["unit_id"].to_numpy()[k],
-        "category": pl["category"].to_numpy()[k], "need_id": need_ids[dn[di[~from_x]]],
-        "program_id": pl["program_id"].to_numpy()[k], "quantity": amt[~from_x], "load": 0.0, "cost": 0.0})
+    programs = pd.DataFrame(
+        {
+            "provider_kind": "program",
+            "provider_id": pl["program_id"].to_numpy()[k],
+            "unit_id": pl["unit_id"].to_numpy()[k],
+            "category": pl["category"].to_numpy()[k],
+            "need_id": need_ids[dn[di[~from_x]]],
+            "program_id": pl["program_id"].to_numpy()[k],
+            "quantity": amt[~from_x],
+            "load": 0.0,
+            "cost": 0.0,
+        }
+    )
 
     # 1c. per program pool: funds (lots and the district budget together) over the instances that use them
     budget = []
@@ -155,19 +191,35 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     if len(pl) and (fb.size or bb.size):
         fv, bv = fb.take(x), bb.take(x)
         fs, bs = np.flatnonzero(fv > EPS), np.flatnonzero(bv > EPS)
-        sup = pd.concat([fb.index.iloc[fs][["u", "category", "p"]].assign(amount=fv[fs]),
-                         bb.index.iloc[bs][["u", "category"]].assign(p=-1, amount=bv[bs])], ignore_index=True)
+        sup = pd.concat(
+            [
+                fb.index.iloc[fs][["u", "category", "p"]].assign(amount=fv[fs]),
+                bb.index.iloc[bs][["u", "category"]].assign(p=-1, amount=bv[bs]),
+            ],
+            ignore_index=True,
+        )
         codes = pd.MultiIndex.from_arrays([pl["u"].to_numpy(), pl["category"].to_numpy()])
         uniq = codes.unique()
         sk = uniq.get_indexer(pd.MultiIndex.from_arrays([sup["u"].to_numpy(), sup["category"].to_numpy()]))
         a, d, amt = fill(sk, sup["amount"].to_numpy(float), uniq.get_indexer(codes), yv * pl["funds"].to_numpy(float))
         ia = sup.iloc[a]
         lot = ia["p"].to_numpy() >= 0
-        rows = pd.DataFrame({
-            "u": ia["u"].to_numpy(), "category": ia["category"].to_numpy(), "need_id": "",
-            "program_id": pl["program_id"].to_numpy()[d], "quantity": 0.0, "load": amt, "cost": np.where(lot, 0.0, amt)})
-        budget.append(rows[~lot].assign(provider_kind="budget", provider_id="district_budget",
-                                        unit_id=units[rows["u"].to_numpy()[~lot]]).drop(columns="u"))
+        rows = pd.DataFrame(
+            {
+                "u": ia["u"].to_numpy(),
+                "category": ia["category"].to_numpy(),
+                "need_id": "",
+                "program_id": pl["program_id"].to_numpy()[d],
+                "quantity": 0.0,
+                "load": amt,
+                "cost": np.where(lot, 0.0, amt),
+            }
+        )
+        budget.append(
+            rows[~lot]
+            .assign(provider_kind="budget", provider_id="district_budget", unit_id=units[rows["u"].to_numpy()[~lot]])
+            .drop(columns="u")
+        )
         lp = ia["p"].to_numpy()[lot]
         pieces.append(rows[lot].assign(owner=lp, kind=pkind[lp]))
 
@@ -201,15 +253,23 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     owner = rows["owner"].to_numpy()
     multi = P["n_members"].to_numpy()[owner] > 1
     single = rows[~multi]
-    out = [single.assign(provider_kind=pkind[single["owner"].to_numpy()],
-                         provider_id=P["members"].map(lambda ms: ms[0]).to_numpy()[single["owner"].to_numpy()])]
+    out = [
+        single.assign(
+            provider_kind=pkind[single["owner"].to_numpy()],
+            provider_id=P["members"].map(lambda ms: ms[0]).to_numpy()[single["owner"].to_numpy()],
+        )
+    ]
     cr = rows[multi].reset_index(drop=True)
     if len(cr):
         load = cr["load"].to_numpy(float)
         zero = load <= EPS
         first_member = np.searchsorted(mf["p"].to_numpy(), cr["owner"].to_numpy()[zero])
-        out.append(cr[zero].assign(provider_kind=pkind[cr["owner"].to_numpy()[zero]],
-                                   provider_id=mf["provider_id"].to_numpy()[first_member]))
+        out.append(
+            cr[zero].assign(
+                provider_kind=pkind[cr["owner"].to_numpy()[zero]],
+                provider_id=mf["provider_id"].to_numpy()[first_member],
+            )
+        )
         nz = np.flatnonzero(~zero)
         if even:
             # every member of a class gets the same share of each of its rows (a per-person rule holds)
@@ -217,12 +277,14 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
             n = P["n_members"].to_numpy()[owner_nz]
             d = np.repeat(np.arange(len(nz)), n)
             member = np.repeat(np.searchsorted(mf["p"].to_numpy(), owner_nz), n) + (
-                np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
+                np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            )
             share = 1.0 / n[d]
         else:
             in_class = np.flatnonzero(P["n_members"].to_numpy()[mf["p"].to_numpy()] > 1)
-            a, d, amt = fill(mf["p"].to_numpy()[in_class], np.maximum(residual[in_class], 0.0),
-                             cr["owner"].to_numpy()[nz], load[nz])
+            a, d, amt = fill(
+                mf["p"].to_numpy()[in_class], np.maximum(residual[in_class], 0.0), cr["owner"].to_numpy()[nz], load[nz]
+            )
             member = in_class[a]
             share = amt / load[nz[d]]
         part = cr.iloc[nz[d]].copy()
@@ -235,16 +297,27 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     direct["unit_id"] = units[direct["u"].to_numpy()] if len(direct) else []
 
     # indivisible cases, already per member
-    case = pd.DataFrame({
-        "provider_kind": carried["kind"].to_numpy(), "provider_id": carried["provider_id"].to_numpy(),
-        "unit_id": units[carried["u"].to_numpy()], "category": carried["category"].to_numpy(),
-        "need_id": need_ids[carried["n"].to_numpy()], "program_id": "", "quantity": carried["q"].to_numpy(float),
-        "load": (carried["load"] * carried["q"]).to_numpy(float), "cost": (carried["cost"] * carried["q"]).to_numpy(float)})
+    case = pd.DataFrame(
+        {
+            "provider_kind": carried["kind"].to_numpy(),
+            "provider_id": carried["provider_id"].to_numpy(),
+            "unit_id": units[carried["u"].to_numpy()],
+            "category": carried["category"].to_numpy(),
+            "need_id": need_ids[carried["n"].to_numpy()],
+            "program_id": "",
+            "quantity": carried["q"].to_numpy(float),
+            "load": (carried["load"] * carried["q"]).to_numpy(float),
+            "cost": (carried["cost"] * carried["q"]).to_numpy(float),
+        }
+    )
     cols = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id", "quantity", "load", "cost"]
     parts = [f[cols] for f in (direct, case, programs, *budget) if len(f)]
     if not parts:
-        return pd.DataFrame({c: pd.Series([], dtype=float if c in ("quantity", "load", "cost") else object) for c in cols})
+        return pd.DataFrame(
+            {c: pd.Series([], dtype=float if c in ("quantity", "load", "cost") else object) for c in cols}
+        )
     alloc = pd.concat(parts, ignore_index=True)
     # one row per (provider, need or program): pieces of one flow that met again are merged
-    return (alloc.groupby(["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id"],
-                          as_index=False, sort=False)[["quantity", "load", "cost"]].sum())
+    return alloc.groupby(
+        ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id"], as_index=False, sort=False
+    )[["quantity", "load", "cost"]].sum()

@@ -66,7 +66,7 @@ class Term:
     name: str
     c: np.ndarray
     offset: float
-    sense: str            # "max" or "min"
+    sense: str  # "max" or "min"
 
     def value(self, x: np.ndarray) -> float:
         return float(self.c @ x + self.offset)
@@ -76,18 +76,18 @@ class Term:
 class Formulation:
     scenario: Scenario
     model: LinearModel
-    providers: pd.DataFrame              # provider classes (row p = class p)
-    needs: pd.DataFrame                  # needs with weights (row n = need n)
-    units: pd.Index                      # unit ids (position = unit index)
+    providers: pd.DataFrame  # provider classes (row p = class p)
+    needs: pd.DataFrame  # needs with weights (row n = need n)
+    units: pd.Index  # unit ids (position = unit index)
     terms: dict[str, Term]
     # cached column attributes for reporting
-    col_money: np.ndarray = field(default=None)          # money cost per column (yuan per unit of variable)
-    col_stability: np.ndarray = field(default=None)      # stability penalty per column (new pairings)
+    col_money: np.ndarray = field(default=None)  # money cost per column (yuan per unit of variable)
+    col_stability: np.ndarray = field(default=None)  # stability penalty per column (new pairings)
     info: dict = field(default_factory=dict)
-    groups: np.ndarray = field(default=None)             # group of each provider class (-1: organization, lot)
-    pools: pd.DataFrame = field(default=None)            # pool rows: g, category
-    reach: tuple = field(default=None, repr=False)        # (provider_unit_edges, provider_categories) of the build
-    rule_of_thumb: tuple | None = field(default=None, repr=False)   # (vector, report) of baseline.rule_of_thumb_start
+    groups: np.ndarray = field(default=None)  # group of each provider class (-1: organization, lot)
+    pools: pd.DataFrame = field(default=None)  # pool rows: g, category
+    reach: tuple = field(default=None, repr=False)  # (provider_unit_edges, provider_categories) of the build
+    rule_of_thumb: tuple | None = field(default=None, repr=False)  # (vector, report) of baseline.rule_of_thumb_start
 
     def var(self, name: str) -> Block:
         return self.model.var_blocks[name]
@@ -118,6 +118,7 @@ class Formulation:
 # Needs and their party-led weights
 # ---------------------------------------------------------------------------------------------------
 
+
 def weighted_needs(scenario: Scenario) -> pd.DataFrame:
     """Needs with their priority and normalised weight.
 
@@ -137,9 +138,10 @@ def weighted_needs(scenario: Scenario) -> pd.DataFrame:
     tier = nd["tier"].astype(str).to_numpy()
 
     tags = scenario.units["tags"]
-    tag_mult = np.array([np.prod([cfg.tag_multipliers.get(t, 1.0) for t in ts]) if len(ts) else 1.0
-                         for ts in tags], dtype=float)  # one entry per unit, not per need
-    if "history_multiplier" in scenario.units:   # multi-month equity (linkage_opt.inputs.history)
+    tag_mult = np.array(
+        [np.prod([cfg.tag_multipliers.get(t, 1.0) for t in ts]) if len(ts) else 1.0 for ts in tags], dtype=float
+    )  # one entry per unit, not per need
+    if "history_multiplier" in scenario.units:  # multi-month equity (linkage_opt.inputs.history)
         tag_mult = tag_mult * scenario.units["history_multiplier"].fillna(1.0).to_numpy(float)
     u = units.get_indexer(nd["unit_id"].astype(str))
     w_c = np.array([cfg.categories[c].weight for c in cat], dtype=float) if len(cat) else np.zeros(0)
@@ -150,25 +152,30 @@ def weighted_needs(scenario: Scenario) -> pd.DataFrame:
     W = np.divide(priority, Q_c, out=np.zeros_like(priority), where=Q_c > 0)
     total = float(np.sum(W * q))
     weight = W / total if total > 0 else W
-    return pd.DataFrame({
-        "need_id": nd["need_id"].astype(str).to_numpy(),
-        "u": u,
-        "unit_id": nd["unit_id"].astype(str).to_numpy(),
-        "category": cat,
-        "tier": tier,
-        "q": q,
-        "indivisible": nd["indivisible"].astype(bool).to_numpy(),
-        "priority": priority,
-        "weight": weight,          # per unit of need
-        "coef": weight * q,        # score of meeting the need in full
-    })
+    return pd.DataFrame(
+        {
+            "need_id": nd["need_id"].astype(str).to_numpy(),
+            "u": u,
+            "unit_id": nd["unit_id"].astype(str).to_numpy(),
+            "category": cat,
+            "tier": tier,
+            "q": q,
+            "indivisible": nd["indivisible"].astype(bool).to_numpy(),
+            "priority": priority,
+            "weight": weight,  # per unit of need
+            "coef": weight * q,  # score of meeting the need in full
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Edge attributes
 # ---------------------------------------------------------------------------------------------------
 
-def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def _per_unit_load_cost(
+    scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Load (provider capacity per unit of need), money cost per unit, and service hours per unit.
 
     ``e`` has ``p`` (a provider class of the right kind, home, rate and lot attributes), ``category``,
@@ -189,10 +196,13 @@ def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) ->
     if lot.any():
         item = P["item"].to_numpy()[e["p"].to_numpy()]
         lot_kind = P["lot_kind"].to_numpy()[e["p"].to_numpy()]
-        lot_load = np.array([
-            (cfg.categories[c].funds_per_unit if lk == "funds" else cfg.categories[c].items.get(it, 1.0)) or 1.0
-            for c, lk, it in zip(cats[lot], lot_kind[lot], item[lot])
-        ], float)
+        lot_load = np.array(
+            [
+                (cfg.categories[c].funds_per_unit if lk == "funds" else cfg.categories[c].items.get(it, 1.0)) or 1.0
+                for c, lk, it in zip(cats[lot], lot_kind[lot], item[lot])
+            ],
+            float,
+        )
         load[lot] = lot_load
     cost = np.where(people | org, cfg.costs.travel_per_km * d * hpu, 0.0) + np.where(people, rate * load, 0.0)
     hours = np.where(people, hpu, 0.0)
@@ -204,8 +214,9 @@ def _per_unit_load_cost(scenario: Scenario, P: pd.DataFrame, e: pd.DataFrame) ->
     return load, cost, hours
 
 
-def eligible_edges(scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame,
-                   reach: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+def eligible_edges(
+    scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame, reach: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> pd.DataFrame:
     """(provider class, need) pairs a provider may serve directly, with per-unit load, cost and hours.
 
     ``reach`` is ``(provider_unit_edges, provider_categories)`` when the caller has them (the model's build).
@@ -232,7 +243,10 @@ def eligible_edges(scenario: Scenario, P: pd.DataFrame, N: pd.DataFrame,
 # Groups of people: who is interchangeable once their hours are given to a category
 # ---------------------------------------------------------------------------------------------------
 
-def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple], per_class: bool = False) -> np.ndarray:
+
+def provider_groups(
+    scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple], per_class: bool = False
+) -> np.ndarray:
     """Group id per provider class (-1 for organizations and lots).
 
     Volunteer classes with the same home unit, radius, party flag, hourly rate and previous-period units
@@ -249,8 +263,13 @@ def provider_groups(scenario: Scenario, P: pd.DataFrame, prev_units: list[tuple]
     for p, row in enumerate(P.itertuples(index=False)):
         if row.kind not in PEOPLE:
             keys.append(None)
-        elif (not aggregate or per_class or row.kind == "social_worker" or any(mid in explicit for mid in row.members)
-              or (limited and prev_units[p])):
+        elif (
+            not aggregate
+            or per_class
+            or row.kind == "social_worker"
+            or any(mid in explicit for mid in row.members)
+            or (limited and prev_units[p])
+        ):
             keys.append(("solo", p))
         else:
             keys.append(("v", int(row.home), float(row.radius_km), bool(row.party), float(row.rate), prev_units[p]))
@@ -277,6 +296,7 @@ def previous_units(P: pd.DataFrame, units: pd.Index, previous_pairs: pd.DataFram
 # Building
 # ---------------------------------------------------------------------------------------------------
 
+
 def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> Formulation:
     """Assemble the whole model. Pure function of its inputs (deterministic ordering throughout).
 
@@ -288,7 +308,7 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     units = unit_index(scenario)
     prov = build_providers(scenario)
     stab = cfg.stability
-    agg = rules.aggregation(scenario)       # what the active rules need kept apart (linkage_opt.rules)
+    agg = rules.aggregation(scenario)  # what the active rules need kept apart (linkage_opt.rules)
     keep_solo = set(agg.individual)
     if stab.enabled and stab.max_new_pairings is not None and previous_pairs is not None and len(previous_pairs):
         keep_solo |= set(previous_pairs["provider_id"].astype(str))
@@ -309,35 +329,42 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     prev_u = previous_units(P, units, previous_pairs) if stab.enabled else [()] * nP
     group = provider_groups(scenario, P, prev_u, per_class=agg.per_class)
     n_groups = int(group.max()) + 1 if len(group) and group.max() >= 0 else 0
-    rep = np.full(n_groups, -1, np.int64)                 # a representative class per group
+    rep = np.full(n_groups, -1, np.int64)  # a representative class per group
     for p in range(nP - 1, -1, -1):
         if group[p] >= 0:
             rep[group[p]] = p
     solo = np.bincount(group[group >= 0], minlength=n_groups) == 1 if n_groups else np.zeros(0, bool)
 
     # -- demands (u, c) of divisible need ---------------------------------------------------------
-    dem = (N.loc[divisible].groupby(["u", "category"], as_index=False, sort=True)["q"].sum()
-           .rename(columns={"q": "Q"}))
+    dem = N.loc[divisible].groupby(["u", "category"], as_index=False, sort=True)["q"].sum().rename(columns={"q": "Q"})
     dem["d"] = np.arange(len(dem))
 
     # -- pools (g, c) and the reach of each group --------------------------------------------------
     pcp = PC[np.isin(kind[PC["p"].to_numpy()], PEOPLE)] if len(PC) else PC
     pcp = pcp.assign(g=group[pcp["p"].to_numpy()])
-    pools = pcp[["g", "category"]].drop_duplicates().sort_values(["g", "category"], kind="stable").reset_index(drop=True)
+    pools = (
+        pcp[["g", "category"]].drop_duplicates().sort_values(["g", "category"], kind="stable").reset_index(drop=True)
+    )
     pools["pool"] = np.arange(len(pools))
     ge = E[np.isin(E["p"].to_numpy(), rep)] if n_groups else E.iloc[:0]
     ge = ge.assign(g=group[ge["p"].to_numpy()])
 
     def people_edges(targets: pd.DataFrame) -> pd.DataFrame:
         """(pool, unit) edges to ``targets`` (u, category), with the group's representative as ``p``."""
-        e = pools.merge(ge[["g", "p", "u", "dist_km", "cost_override", "load_override"]], on="g").merge(targets, on=["u", "category"])
+        e = pools.merge(ge[["g", "p", "u", "dist_km", "cost_override", "load_override"]], on="g").merge(
+            targets, on=["u", "category"]
+        )
         return e
 
     # -- direct service x: pools, organizations and lots to demands --------------------------------
     xp = people_edges(dem[["u", "category", "Q", "d"]])
     other = np.flatnonzero(~np.isin(kind, PEOPLE))
-    xo = (E[np.isin(E["p"].to_numpy(), other)].merge(PC, on="p").merge(dem[["u", "category", "Q", "d"]], on=["u", "category"])
-          .assign(pool=-1, g=-1))
+    xo = (
+        E[np.isin(E["p"].to_numpy(), other)]
+        .merge(PC, on="p")
+        .merge(dem[["u", "category", "Q", "d"]], on=["u", "category"])
+        .assign(pool=-1, g=-1)
+    )
     flows = pd.concat([xp, xo], ignore_index=True)
     load, cost, hours = _per_unit_load_cost(scenario, P, flows)
     # people's flows are in service hours (direct service and program inputs alike: the same travel
@@ -351,10 +378,13 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     flows["party"] = party[flows["p"].to_numpy()]
     people_flow = flows["pool"].to_numpy() >= 0
     # a flow belongs to one class only for organizations, lots and groups of one
-    own = np.where(people_flow, np.where(solo[np.maximum(flows["g"].to_numpy(), 0)] if n_groups else False,
-                                         flows["p"].to_numpy(), -1), flows["p"].to_numpy())
+    own = np.where(
+        people_flow,
+        np.where(solo[np.maximum(flows["g"].to_numpy(), 0)] if n_groups else False, flows["p"].to_numpy(), -1),
+        flows["p"].to_numpy(),
+    )
     flows["p"] = own
-    flows["q"] = 1.0                 # hours per column = hours * q (1 for people, 0 otherwise)
+    flows["q"] = 1.0  # hours per column = hours * q (1 for people, 0 otherwise)
     flows = flows[~is_people | (hpu > 0)].reset_index(drop=True)
     flows = flows.sort_values(["d", "pool", "p"], kind="stable").reset_index(drop=True)
     people_flow = flows["pool"].to_numpy() >= 0
@@ -377,9 +407,16 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     placements = _program_placements(scenario, P, E, N, active)
     placements = placements.merge(dem[["u", "category", "d"]], on=["u", "category"], how="left")
     # most hours a kind can use at a demand: its direct need plus what its programs could take
-    in_max = {kd: np.bincount(placements["d"].to_numpy(np.int64), weights=(placements["ymax"] * placements[col]).to_numpy(float),
-                              minlength=len(dem)) if len(placements) else np.zeros(len(dem))
-              for kd, col in (("social_worker", "worker_hours"), ("volunteer", "volunteer_hours"))}
+    in_max = {
+        kd: np.bincount(
+            placements["d"].to_numpy(np.int64),
+            weights=(placements["ymax"] * placements[col]).to_numpy(float),
+            minlength=len(dem),
+        )
+        if len(placements)
+        else np.zeros(len(dem))
+        for kd, col in (("social_worker", "worker_hours"), ("volunteer", "volunteer_hours"))
+    }
     hpu_d = np.array([cfg.categories[c].hours_per_unit for c in dem["category"]], float) if len(dem) else np.zeros(0)
     if len(flows):
         fk = flows["kind"].to_numpy()
@@ -396,17 +433,54 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     s_index = s_index.sort_values(["pool", "p"], kind="stable").reset_index(drop=True)
 
     # -- columns -----------------------------------------------------------------------------------
-    s = m.add_vars("s", s_index, 0.0, INF)     # bounded by the class capacity row (its dual: value of an hour)
+    s = m.add_vars("s", s_index, 0.0, INF)  # bounded by the class capacity row (its dual: value of an hour)
     x = m.add_vars("x", flows[x_cols], 0.0, flows["Q"].to_numpy(float) if len(flows) else 0.0)
     div_n = np.flatnonzero(divisible)
-    cov = m.add_vars("cov", pd.DataFrame({"n": div_n, "d": dem.set_index(["u", "category"])["d"].reindex(
-        pd.MultiIndex.from_arrays([N["u"].to_numpy()[div_n], N["category"].to_numpy()[div_n]])).to_numpy(np.int64)
-        if len(div_n) else np.zeros(0, np.int64)}), 0.0, 1.0)
-    xi = m.add_vars("xi", cand[["p", "member", "provider_id", "kind", "party", "n", "u", "category", "dist_km", "load",
-                                "cost", "hours", "q"]], 0.0, 1.0, integer=True)
+    cov = m.add_vars(
+        "cov",
+        pd.DataFrame(
+            {
+                "n": div_n,
+                "d": dem.set_index(["u", "category"])["d"]
+                .reindex(pd.MultiIndex.from_arrays([N["u"].to_numpy()[div_n], N["category"].to_numpy()[div_n]]))
+                .to_numpy(np.int64)
+                if len(div_n)
+                else np.zeros(0, np.int64),
+            }
+        ),
+        0.0,
+        1.0,
+    )
+    xi = m.add_vars(
+        "xi",
+        cand[
+            [
+                "p",
+                "member",
+                "provider_id",
+                "kind",
+                "party",
+                "n",
+                "u",
+                "category",
+                "dist_km",
+                "load",
+                "cost",
+                "hours",
+                "q",
+            ]
+        ],
+        0.0,
+        1.0,
+        integer=True,
+    )
     y = m.add_vars("y", placements, 0.0, placements["ymax"].to_numpy(float) if len(placements) else 0.0, integer=True)
-    o = m.add_vars("o", placements[["k", "u", "category", "d"]], 0.0,
-                   (placements["ymax"] * placements["output"]).to_numpy(float) if len(placements) else 0.0)
+    o = m.add_vars(
+        "o",
+        placements[["k", "u", "category", "d"]],
+        0.0,
+        (placements["ymax"] * placements["output"]).to_numpy(float) if len(placements) else 0.0,
+    )
     # direct service of a demand by each kind of people, in units of need (what their hours buy there)
     arrivals = flows.loc[people_flow, ["d", "kind"]].drop_duplicates()
     if len(placements):
@@ -414,8 +488,10 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
             need_d = placements.loc[placements[col] > 0, ["d"]].assign(kind=kd)
             arrivals = pd.concat([arrivals, need_d], ignore_index=True)
     arrivals = arrivals.drop_duplicates().sort_values(["d", "kind"], kind="stable").reset_index(drop=True)
-    arrivals = arrivals.assign(u=dem["u"].to_numpy()[arrivals["d"].to_numpy()] if len(arrivals) else [],
-                               category=dem["category"].to_numpy()[arrivals["d"].to_numpy()] if len(arrivals) else [])
+    arrivals = arrivals.assign(
+        u=dem["u"].to_numpy()[arrivals["d"].to_numpy()] if len(arrivals) else [],
+        category=dem["category"].to_numpy()[arrivals["d"].to_numpy()] if len(arrivals) else [],
+    )
     dk = m.add_vars("dk", arrivals, 0.0, dem["Q"].to_numpy(float)[arrivals["d"].to_numpy()] if len(arrivals) else 0.0)
     f_in = m.add_vars("f_in", _funds_edges(P, E, in_pools), 0.0, INF)
     b_pools = in_pools.loc[in_pools["funds"] > 0, ["u", "category"]].reset_index(drop=True)
@@ -434,17 +510,22 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
 
     # -- coverage rows per need: cov_n (divisible) or sum of carriers (indivisible), = 1 if guaranteed
     act_n = np.flatnonzero(active)
-    cov_rows = m.add_rows("coverage", pd.DataFrame({"n": act_n}),
-                          np.where(N["tier"].to_numpy()[act_n] == "guaranteed", 1.0, 0.0), 1.0)
+    cov_rows = m.add_rows(
+        "coverage", pd.DataFrame({"n": act_n}), np.where(N["tier"].to_numpy()[act_n] == "guaranteed", 1.0, 0.0), 1.0
+    )
     row_of_need = np.full(len(N), -1, np.int64)
     row_of_need[act_n] = cov_rows.ids
     m.add_coefs(row_of_need[cov.index["n"].to_numpy()], cov.ids, 1.0)
     m.add_coefs(row_of_need[xi.index["n"].to_numpy()], xi.ids, 1.0)
 
     # -- service rows per demand: what arrives = what the need rows take ---------------------------
-    srv = m.add_rows("service", dem[["u", "category"]].assign(unit_id=units.to_numpy()[dem["u"].to_numpy()]
-                                                              if len(dem) else []), 0.0, 0.0)
-    direct = np.flatnonzero(x.index["pool"].to_numpy() < 0)         # organizations and lots
+    srv = m.add_rows(
+        "service",
+        dem[["u", "category"]].assign(unit_id=units.to_numpy()[dem["u"].to_numpy()] if len(dem) else []),
+        0.0,
+        0.0,
+    )
+    direct = np.flatnonzero(x.index["pool"].to_numpy() < 0)  # organizations and lots
     m.add_coefs(srv.start + x.index["d"].to_numpy()[direct], x.ids[direct], 1.0)
     m.add_coefs(srv.start + dk.index["d"].to_numpy(), dk.ids, 1.0)
     if o.size:
@@ -472,7 +553,9 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
             per = placements[col].to_numpy(float) if len(placements) else np.zeros(0)
             sel = np.flatnonzero(per > 0)
             if len(sel):
-                r = akey.get_indexer(pd.MultiIndex.from_arrays([placements["d"].to_numpy()[sel], np.full(len(sel), kd)]))
+                r = akey.get_indexer(
+                    pd.MultiIndex.from_arrays([placements["d"].to_numpy()[sel], np.full(len(sel), kd)])
+                )
                 m.add_coefs(arr.start + r, y.ids[sel], -per[sel])
 
     # -- capacity rows per provider class, and per carrier where a class has several members --------
@@ -503,8 +586,15 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
 
     # -- objective terms ---------------------------------------------------------------------------
     form = Formulation(scenario, m, P, N, units, terms={}, col_money=money, groups=group, pools=pools, reach=(E, PC))
-    form.info.update(n_edges=len(E), n_flows=len(flows), n_pools=len(pools), n_groups=n_groups,
-                     n_demands=len(dem), n_carriers=len(cand), n_placements=len(placements))
+    form.info.update(
+        n_edges=len(E),
+        n_flows=len(flows),
+        n_pools=len(pools),
+        n_groups=n_groups,
+        n_demands=len(dem),
+        n_carriers=len(cand),
+        n_placements=len(placements),
+    )
     form.terms["coverage"] = _coverage_term(m, N)
     obj = cfg.objective
     if ("equity" in obj.order) if obj.mode == "lexicographic" else obj.weights.get("equity", 0) > 0:
@@ -517,31 +607,50 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     return form
 
 
-def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N: pd.DataFrame,
-                        active: np.ndarray) -> pd.DataFrame:
+def _program_placements(
+    scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N: pd.DataFrame, active: np.ndarray
+) -> pd.DataFrame:
     """Where each program may run (k, u), with its instance bound (only where its category has divisible need)."""
     pr = scenario.programs
-    empty_pl = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in [
-        ("k", np.int64), ("program_id", object), ("p", np.int64), ("org_id", object), ("u", np.int64),
-        ("unit_id", object), ("category", object), ("output", float), ("fixed_cost", float),
-        ("worker_hours", float), ("volunteer_hours", float), ("funds", float), ("ymax", float)]})
+    empty_pl = pd.DataFrame(
+        {
+            c: pd.Series([], dtype=t)
+            for c, t in [
+                ("k", np.int64),
+                ("program_id", object),
+                ("p", np.int64),
+                ("org_id", object),
+                ("u", np.int64),
+                ("unit_id", object),
+                ("category", object),
+                ("output", float),
+                ("fixed_cost", float),
+                ("worker_hours", float),
+                ("volunteer_hours", float),
+                ("funds", float),
+                ("ymax", float),
+            ]
+        }
+    )
     if not len(pr):
         return empty_pl
     units = unit_index(scenario)
     pid_index = pd.Index(P["provider_id"])
-    progs = pd.DataFrame({
-        "program_id": pr["program_id"].astype(str).to_numpy(),
-        "org_id": pr["org_id"].astype(str).to_numpy(),
-        "p": pid_index.get_indexer(pr["org_id"].astype(str)),
-        "category": pr["category"].astype(str).to_numpy(),
-        "output": pr["output_per_instance"].to_numpy(float),
-        "fixed_cost": pr["fixed_cost"].fillna(0.0).to_numpy(float),
-        "worker_hours": pr["worker_hours"].fillna(0.0).to_numpy(float),
-        "volunteer_hours": pr["volunteer_hours"].fillna(0.0).to_numpy(float),
-        "funds": pr["funds"].fillna(0.0).to_numpy(float),
-        "max_per_unit": pr["max_per_unit"].to_numpy(float),
-        "eligible": pr["eligible_units"].to_numpy(),
-    })
+    progs = pd.DataFrame(
+        {
+            "program_id": pr["program_id"].astype(str).to_numpy(),
+            "org_id": pr["org_id"].astype(str).to_numpy(),
+            "p": pid_index.get_indexer(pr["org_id"].astype(str)),
+            "category": pr["category"].astype(str).to_numpy(),
+            "output": pr["output_per_instance"].to_numpy(float),
+            "fixed_cost": pr["fixed_cost"].fillna(0.0).to_numpy(float),
+            "worker_hours": pr["worker_hours"].fillna(0.0).to_numpy(float),
+            "volunteer_hours": pr["volunteer_hours"].fillna(0.0).to_numpy(float),
+            "funds": pr["funds"].fillna(0.0).to_numpy(float),
+            "max_per_unit": pr["max_per_unit"].to_numpy(float),
+            "eligible": pr["eligible_units"].to_numpy(),
+        }
+    )
     progs = progs[progs["output"] > 0]
     # explicit eligible units, else the organization's reach
     has_list = np.array([len(e) > 0 for e in progs["eligible"]], bool)
@@ -565,11 +674,18 @@ def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N:
 def _pools(placements: pd.DataFrame) -> pd.DataFrame:
     """(unit, category) pools of program inputs, with which inputs they need at all."""
     if not len(placements):
-        return pd.DataFrame({"u": pd.Series([], dtype=np.int64), "category": pd.Series([], dtype=object),
-                             "worker_hours": pd.Series([], dtype=float), "volunteer_hours": pd.Series([], dtype=float),
-                             "funds": pd.Series([], dtype=float)})
-    return (placements.groupby(["u", "category"], as_index=False, sort=True)[["worker_hours", "volunteer_hours", "funds"]]
-            .max())
+        return pd.DataFrame(
+            {
+                "u": pd.Series([], dtype=np.int64),
+                "category": pd.Series([], dtype=object),
+                "worker_hours": pd.Series([], dtype=float),
+                "volunteer_hours": pd.Series([], dtype=float),
+                "funds": pd.Series([], dtype=float),
+            }
+        )
+    return placements.groupby(["u", "category"], as_index=False, sort=True)[
+        ["worker_hours", "volunteer_hours", "funds"]
+    ].max()
 
 
 def _funds_edges(P: pd.DataFrame, E: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:
@@ -606,8 +722,14 @@ def _flow_cap(P: pd.DataFrame, block: Block) -> np.ndarray:
     return np.minimum(ix["Q"].to_numpy(float), by_cap)
 
 
-def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, rep: np.ndarray,
-                      prev_u: list[tuple], previous_pairs: pd.DataFrame | None) -> np.ndarray:
+def _new_pairing_rows(
+    m: LinearModel,
+    scenario: Scenario,
+    P: pd.DataFrame,
+    rep: np.ndarray,
+    prev_u: list[tuple],
+    previous_pairs: pd.DataFrame | None,
+) -> np.ndarray:
     """Hours per column given in a new (provider, unit) pairing by people who served last period.
 
     A group's members share their previous units, so a pool's flow to unit u is new exactly when u is
@@ -618,7 +740,7 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, rep: 
     cfg = scenario.config.stability
     if not cfg.enabled or previous_pairs is None or not len(previous_pairs):
         return hours
-    n_groups = len(rep)          # rep: a representative class per group (members share previous units)
+    n_groups = len(rep)  # rep: a representative class per group (members share previous units)
     cols, pu, per = [], [], []
     for name in ("x", "xi"):
         b = m.var(name)
@@ -626,12 +748,18 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, rep: 
             continue
         ix = b.index
         people = np.isin(ix["kind"].to_numpy(), PEOPLE)
-        cls = np.where(ix["p"].to_numpy() >= 0, ix["p"].to_numpy(),
-                       rep[np.maximum(ix["g"].to_numpy(), 0)] if "g" in ix and n_groups else -1)
+        cls = np.where(
+            ix["p"].to_numpy() >= 0,
+            ix["p"].to_numpy(),
+            rep[np.maximum(ix["g"].to_numpy(), 0)] if "g" in ix and n_groups else -1,
+        )
         u = ix["u"].to_numpy()
         served = np.array([len(prev_u[c]) > 0 if c >= 0 else False for c in cls], bool)
-        is_new = people & served & ~np.fromiter((c >= 0 and uu in prev_u[c] for c, uu in zip(cls.tolist(), u.tolist())),
-                                                bool, len(u))
+        is_new = (
+            people
+            & served
+            & ~np.fromiter((c >= 0 and uu in prev_u[c] for c, uu in zip(cls.tolist(), u.tolist())), bool, len(u))
+        )
         h = ix["load"].to_numpy(float) * (ix["q"].to_numpy(float) if "q" in ix else 1.0)
         hours[b.ids[is_new]] = h[is_new]
         cols.append(b.ids[is_new])
@@ -649,14 +777,17 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, rep: 
         link = m.add_rows("new_pairing_link", pd.DataFrame({"col": cols_a}), -INF, 0.0)
         m.add_coefs(link.ids, cols_a, 1.0)
         m.add_coefs(link.ids, g.start + inv.ravel(), -big)
-        cap = m.add_rows("new_pairings", pd.DataFrame({"what": ["max_new_pairings"]}), -INF, float(cfg.max_new_pairings))
+        cap = m.add_rows(
+            "new_pairings", pd.DataFrame({"what": ["max_new_pairings"]}), -INF, float(cfg.max_new_pairings)
+        )
         m.add_coefs(np.full(g.size, cap.start), g.ids, 1.0)
         hours = np.pad(hours, (0, m.n_cols - len(hours)))
     return hours
 
 
-def _capacity_rows(m: LinearModel, P: pd.DataFrame, s: Block, x: Block, xi: Block, y: Block, f_in: Block,
-                   z: Block) -> None:
+def _capacity_rows(
+    m: LinearModel, P: pd.DataFrame, s: Block, x: Block, xi: Block, y: Block, f_in: Block, z: Block
+) -> None:
     """Per provider class: hours given to pools (people) or load served (organizations, lots), plus the
     indivisible needs its members carry, program instances (organizations) and program funds (lots)
     <= capacity (* z for an organization with a fixed cost)."""
@@ -666,7 +797,9 @@ def _capacity_rows(m: LinearModel, P: pd.DataFrame, s: Block, x: Block, xi: Bloc
         has_z[z.index["p"].to_numpy()] = True
     rows_p = np.flatnonzero(np.isfinite(cap))
     hi = np.where(has_z[rows_p], 0.0, cap[rows_p])
-    blk = m.add_rows("capacity", pd.DataFrame({"p": rows_p, "provider_id": P["provider_id"].to_numpy()[rows_p]}), -INF, hi)
+    blk = m.add_rows(
+        "capacity", pd.DataFrame({"p": rows_p, "provider_id": P["provider_id"].to_numpy()[rows_p]}), -INF, hi
+    )
     row_of_p = np.full(len(P), -1, np.int64)
     row_of_p[rows_p] = blk.ids
 
@@ -679,7 +812,7 @@ def _capacity_rows(m: LinearModel, P: pd.DataFrame, s: Block, x: Block, xi: Bloc
         m.add_coefs(r[keep], block.ids[keep], np.broadcast_to(coef, (block.size,))[keep])
 
     link(s, np.ones(s.size))
-    if x.size:   # organizations and lots (pools draw on classes through s)
+    if x.size:  # organizations and lots (pools draw on classes through s)
         xp = np.where(x.index["pool"].to_numpy() < 0, x.index["p"].to_numpy(), -1)
         link(x, x.index["load"].to_numpy(float), xp)
     link(xi, xi.index["load"].to_numpy(float) * xi.index["q"].to_numpy(float))
@@ -707,14 +840,26 @@ def _member_capacity_rows(m: LinearModel, P: pd.DataFrame, xi: Block) -> None:
         return
     members, inv = np.unique(xi.index["member"].to_numpy()[sel], return_inverse=True)
     mf = member_frame(P)
-    rows = m.add_rows("member_capacity", pd.DataFrame({"member": members, "provider_id": mf["provider_id"].to_numpy()[members]}),
-                      -INF, mf["capacity"].to_numpy(float)[members])
-    m.add_coefs(rows.start + inv.ravel(), xi.ids[sel],
-                (xi.index["load"].to_numpy(float) * xi.index["q"].to_numpy(float))[sel])
+    rows = m.add_rows(
+        "member_capacity",
+        pd.DataFrame({"member": members, "provider_id": mf["provider_id"].to_numpy()[members]}),
+        -INF,
+        mf["capacity"].to_numpy(float)[members],
+    )
+    m.add_coefs(
+        rows.start + inv.ravel(), xi.ids[sel], (xi.index["load"].to_numpy(float) * xi.index["q"].to_numpy(float))[sel]
+    )
 
 
-def _pool_rows(m: LinearModel, name: str, pools: pd.DataFrame, placements: pd.DataFrame, y: Block,
-               inputs: Block | list[Block], col: str) -> None:
+def _pool_rows(
+    m: LinearModel,
+    name: str,
+    pools: pd.DataFrame,
+    placements: pd.DataFrame,
+    y: Block,
+    inputs: Block | list[Block],
+    col: str,
+) -> None:
     """sum of inputs given to pool (u, c) == sum over programs k in (u, c) of need_k * y_k."""
     need = pools.loc[pools[col] > 0, ["u", "category"]].reset_index(drop=True)
     if not len(need):
@@ -734,8 +879,9 @@ def _pool_rows(m: LinearModel, name: str, pools: pd.DataFrame, placements: pd.Da
 STRONG_LINKING_MAX_ROWS = 20_000
 
 
-def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, y: Block, z: Block,
-                   strong: str = "auto") -> None:
+def _org_link_rows(
+    m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, y: Block, z: Block, strong: str = "auto"
+) -> None:
     """An engaged organization only: x <= min(Q_uc, cap / load) * z on each of its demands, xi <= z, and
     y <= ymax * z. The capacity row already forces a capped organization's flows to zero when z = 0; the
     per-flow rows tighten the LP (the strong facility-location form; one per demand an organization
@@ -772,8 +918,12 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, a: B
         return
     ap = a.index["p"].to_numpy()
     workers = np.unique(ap)
-    r = m.add_rows("worker_units", pd.DataFrame({"p": workers, "provider_id": P["provider_id"].to_numpy()[workers]}),
-                   -INF, P["max_units"].to_numpy(float)[workers])
+    r = m.add_rows(
+        "worker_units",
+        pd.DataFrame({"p": workers, "provider_id": P["provider_id"].to_numpy()[workers]}),
+        -INF,
+        P["max_units"].to_numpy(float)[workers],
+    )
     m.add_coefs(r.start + np.searchsorted(workers, ap), a.ids, 1.0)
     key = pd.MultiIndex.from_frame(a.index[["p", "u"]])
     for block, name in ((x, "worker_link_flow"), (xi, "worker_link_case")):
@@ -791,6 +941,7 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, xi: Block, a: B
 # ---------------------------------------------------------------------------------------------------
 # Objective terms
 # ---------------------------------------------------------------------------------------------------
+
 
 def _money_vector(m: LinearModel, P: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
     """District money per unit of each column: paid hours, travel, fixed costs, budget-funded program money."""
@@ -873,7 +1024,11 @@ def _cost_term(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.nd
                     continue
                 p = b.index["p"].to_numpy()
                 sel = (p >= 0) & expiring[np.maximum(p, 0)]
-                per = (b.index["load"].to_numpy(float) * b.index["q"].to_numpy(float)) if name != "f_in" else np.ones(b.size)
+                per = (
+                    (b.index["load"].to_numpy(float) * b.index["q"].to_numpy(float))
+                    if name != "f_in"
+                    else np.ones(b.size)
+                )
                 c[b.ids[sel]] -= pen * per[sel]
     return Term("cost", c, offset, "min")
 

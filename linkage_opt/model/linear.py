@@ -23,7 +23,7 @@ class Block:
     name: str
     start: int
     size: int
-    index: pd.DataFrame           # one row per column/row of the block: what it means
+    index: pd.DataFrame  # one row per column/row of the block: what it means
 
     @property
     def stop(self) -> int:
@@ -35,7 +35,7 @@ class Block:
         return np.arange(self.start, self.stop, dtype=np.int64)
 
     def take(self, values: np.ndarray) -> np.ndarray:
-        return values[self.start:self.stop]
+        return values[self.start : self.stop]
 
 
 @dataclass
@@ -110,8 +110,15 @@ class LinearModel:
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         return _cat(self._row_lo), _cat(self._row_hi)
 
-    def problem(self, c: np.ndarray, sense: Literal["min", "max"], offset: float = 0.0, A: sp.csr_matrix | None = None,
-                extra_rows: list[tuple[np.ndarray, float, float]] | None = None, name: str = "linkage") -> MipProblem:
+    def problem(
+        self,
+        c: np.ndarray,
+        sense: Literal["min", "max"],
+        offset: float = 0.0,
+        A: sp.csr_matrix | None = None,
+        extra_rows: list[tuple[np.ndarray, float, float]] | None = None,
+        name: str = "linkage",
+    ) -> MipProblem:
         """The model with objective ``c`` (and optional extra dense rows, e.g. fixed stage optima)."""
         A = self.matrix() if A is None else A
         lo, hi = self.row_bounds()
@@ -121,8 +128,18 @@ class LinearModel:
             lo = np.concatenate([lo, [l for _, l, _ in extra_rows]])
             hi = np.concatenate([hi, [h for _, _, h in extra_rows]])
         lb, ub = self.bounds()
-        return MipProblem(c=np.asarray(c, float), A=A, row_lo=lo, row_hi=hi, col_lo=lb, col_hi=ub,
-                          integrality=self.integrality(), sense=sense, offset=float(offset), name=name)
+        return MipProblem(
+            c=np.asarray(c, float),
+            A=A,
+            row_lo=lo,
+            row_hi=hi,
+            col_lo=lb,
+            col_hi=ub,
+            integrality=self.integrality(),
+            sense=sense,
+            offset=float(offset),
+            name=name,
+        )
 
 
 def _cat(parts: list[np.ndarray], dtype=float) -> np.ndarray:

@@ -58,66 +58,96 @@ def build_providers(scenario: Scenario) -> Providers:
 
     w = scenario.social_workers
     if len(w):
-        parts.append(pd.DataFrame({
-            "provider_id": w["worker_id"].astype(str).to_numpy(),
-            "kind": "social_worker",
-            "home": units.get_indexer(w["base_unit"].astype(str)),
-            "radius_km": w["max_km"].fillna(cfg.reach.max_km.social_worker).to_numpy(float),
-            "capacity": w["hours"].to_numpy(float),
-            "rate": w["cost_per_hour"].fillna(0.0).to_numpy(float),
-            "party": False,
-            "skills": w["skills"].to_numpy(),
-            "org_id": w["org_id"].fillna("").astype(str).to_numpy(),
-            "max_units": w["max_units"].to_numpy(float),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "provider_id": w["worker_id"].astype(str).to_numpy(),
+                    "kind": "social_worker",
+                    "home": units.get_indexer(w["base_unit"].astype(str)),
+                    "radius_km": w["max_km"].fillna(cfg.reach.max_km.social_worker).to_numpy(float),
+                    "capacity": w["hours"].to_numpy(float),
+                    "rate": w["cost_per_hour"].fillna(0.0).to_numpy(float),
+                    "party": False,
+                    "skills": w["skills"].to_numpy(),
+                    "org_id": w["org_id"].fillna("").astype(str).to_numpy(),
+                    "max_units": w["max_units"].to_numpy(float),
+                }
+            )
+        )
     v = scenario.volunteers
     if len(v):
-        parts.append(pd.DataFrame({
-            "provider_id": v["volunteer_id"].astype(str).to_numpy(),
-            "kind": "volunteer",
-            "home": units.get_indexer(v["home_unit"].astype(str)),
-            "radius_km": v["max_km"].fillna(cfg.reach.max_km.volunteer).to_numpy(float),
-            "capacity": v["hours"].to_numpy(float),
-            "rate": cfg.costs.volunteer_cost_per_hour,
-            "party": v["party_member"].astype(bool).to_numpy(),
-            "skills": v["skills"].to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "provider_id": v["volunteer_id"].astype(str).to_numpy(),
+                    "kind": "volunteer",
+                    "home": units.get_indexer(v["home_unit"].astype(str)),
+                    "radius_km": v["max_km"].fillna(cfg.reach.max_km.volunteer).to_numpy(float),
+                    "capacity": v["hours"].to_numpy(float),
+                    "rate": cfg.costs.volunteer_cost_per_hour,
+                    "party": v["party_member"].astype(bool).to_numpy(),
+                    "skills": v["skills"].to_numpy(),
+                }
+            )
+        )
     o = scenario.organizations
     if len(o):
-        parts.append(pd.DataFrame({
-            "provider_id": o["org_id"].astype(str).to_numpy(),
-            "kind": "organization",
-            "home": units.get_indexer(o["base_unit"].astype(str)),
-            "radius_km": o["max_km"].fillna(cfg.reach.max_km.organization).to_numpy(float),
-            "capacity": o["capacity"].fillna(np.inf).to_numpy(float),
-            "rate": 0.0,
-            "party": False,
-            "skills": o["skills"].to_numpy(),
-            "fixed_cost": o["fixed_cost"].fillna(0.0).to_numpy(float),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "provider_id": o["org_id"].astype(str).to_numpy(),
+                    "kind": "organization",
+                    "home": units.get_indexer(o["base_unit"].astype(str)),
+                    "radius_km": o["max_km"].fillna(cfg.reach.max_km.organization).to_numpy(float),
+                    "capacity": o["capacity"].fillna(np.inf).to_numpy(float),
+                    "rate": 0.0,
+                    "party": False,
+                    "skills": o["skills"].to_numpy(),
+                    "fixed_cost": o["fixed_cost"].fillna(0.0).to_numpy(float),
+                }
+            )
+        )
     c = scenario.charity
-    c = c[~c["lot_id"].astype(str).isin(lapsed_lots(scenario))]   # lapsed lots cannot be used: not in the model
+    c = c[~c["lot_id"].astype(str).isin(lapsed_lots(scenario))]  # lapsed lots cannot be used: not in the model
     if len(c):
-        parts.append(pd.DataFrame({
-            "provider_id": c["lot_id"].astype(str).to_numpy(),
-            "kind": "charity",
-            "home": -1,
-            "radius_km": np.inf,
-            "capacity": c["quantity"].to_numpy(float),
-            "rate": 0.0,
-            "party": False,
-            "skills": [()] * len(c),
-            "lot_kind": c["kind"].astype(str).to_numpy(),
-            "item": c["item"].fillna("").astype(str).to_numpy(),
-            "earmark_category": c["category"].fillna("").astype(str).to_numpy(),
-            "earmark_town": c["town"].fillna("").astype(str).to_numpy(),
-            "earmark_unit": c["unit_id"].fillna("").astype(str).to_numpy(),
-            "expires": pd.to_datetime(c["expires"]).to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "provider_id": c["lot_id"].astype(str).to_numpy(),
+                    "kind": "charity",
+                    "home": -1,
+                    "radius_km": np.inf,
+                    "capacity": c["quantity"].to_numpy(float),
+                    "rate": 0.0,
+                    "party": False,
+                    "skills": [()] * len(c),
+                    "lot_kind": c["kind"].astype(str).to_numpy(),
+                    "item": c["item"].fillna("").astype(str).to_numpy(),
+                    "earmark_category": c["category"].fillna("").astype(str).to_numpy(),
+                    "earmark_town": c["town"].fillna("").astype(str).to_numpy(),
+                    "earmark_unit": c["unit_id"].fillna("").astype(str).to_numpy(),
+                    "expires": pd.to_datetime(c["expires"]).to_numpy(),
+                }
+            )
+        )
     cols = {
-        "provider_id": "", "kind": "", "home": -1, "radius_km": 0.0, "capacity": 0.0, "rate": 0.0,
-        "party": False, "skills": (), "org_id": "", "max_units": np.nan, "fixed_cost": 0.0, "lot_kind": "",
-        "item": "", "earmark_category": "", "earmark_town": "", "earmark_unit": "", "expires": pd.NaT,
+        "provider_id": "",
+        "kind": "",
+        "home": -1,
+        "radius_km": 0.0,
+        "capacity": 0.0,
+        "rate": 0.0,
+        "party": False,
+        "skills": (),
+        "org_id": "",
+        "max_units": np.nan,
+        "fixed_cost": 0.0,
+        "lot_kind": "",
+        "item": "",
+        "earmark_category": "",
+        "earmark_town": "",
+        "earmark_unit": "",
+        "expires": pd.NaT,
     }
     if parts:
         frame = pd.concat(parts, ignore_index=True)
@@ -127,8 +157,11 @@ def build_providers(scenario: Scenario) -> Providers:
         if col not in frame:
             frame[col] = [default] * len(frame) if isinstance(default, tuple) else default
         elif not isinstance(default, tuple):
-            frame[col] = frame[col].fillna(default) if default is not pd.NaT and not (
-                isinstance(default, float) and np.isnan(default)) else frame[col]
+            frame[col] = (
+                frame[col].fillna(default)
+                if default is not pd.NaT and not (isinstance(default, float) and np.isnan(default))
+                else frame[col]
+            )
     frame["skills"] = [tuple(s) if isinstance(s, (tuple, list)) else () for s in frame["skills"]]
     frame["home"] = frame["home"].astype(np.int64)
     frame["party"] = frame["party"].astype(bool)
@@ -139,8 +172,13 @@ def build_providers(scenario: Scenario) -> Providers:
     return Providers(frame)
 
 
-def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.DataFrame | None = None,
-                        keep_individual: set | frozenset = frozenset(), keep_apart: tuple[str, ...] = ()) -> Providers:
+def aggregate_providers(
+    scenario: Scenario,
+    prov: Providers,
+    previous_pairs: pd.DataFrame | None = None,
+    keep_individual: set | frozenset = frozenset(),
+    keep_apart: tuple[str, ...] = (),
+) -> Providers:
     """Merge identical volunteers, and identical charity lots, into classes. Exact:
 
     * volunteers with the same home, radius, party flag, served categories (skills, with `general`
@@ -163,7 +201,7 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
     prof = {c for c, spec in cfg.categories.items() if spec.professional}
     service = {c for c, spec in cfg.categories.items() if spec.funds_per_unit is None and not spec.items}
 
-    general_cats = frozenset(service - prof)    # what a volunteer's `general` skill covers
+    general_cats = frozenset(service - prof)  # what a volunteer's `general` skill covers
 
     def served(skills) -> tuple:
         """The categories a volunteer may serve: `general;elderly_care` serves what `general` does."""
@@ -180,16 +218,30 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
         if row.kind not in ("volunteer", "charity") or row.provider_id in explicit:
             keys.append(("solo", row.provider_id))
         elif row.kind == "volunteer":
-            keys.append(("v", row.home, float(row.radius_km), bool(row.party), served(row.skills), float(row.rate),
-                         prev.get(row.provider_id, ()), *(getattr(row, a) for a in keep_apart)))
+            keys.append(
+                (
+                    "v",
+                    row.home,
+                    float(row.radius_km),
+                    bool(row.party),
+                    served(row.skills),
+                    float(row.rate),
+                    prev.get(row.provider_id, ()),
+                    *(getattr(row, a) for a in keep_apart),
+                )
+            )
         else:
             expiring = bool(cfg.rules.expiry.enabled and pd.notna(row.expires) and row.expires < horizon)
-            keys.append(("l", row.lot_kind, row.item, row.earmark_category, row.earmark_town, row.earmark_unit, expiring))
+            keys.append(
+                ("l", row.lot_kind, row.item, row.earmark_category, row.earmark_town, row.earmark_unit, expiring)
+            )
     codes = pd.Series(keys, index=P.index).map({k: i for i, k in enumerate(dict.fromkeys(keys))})
     # members in a stable order: lots lapsing first, then by input order
     exp_ns = pd.to_datetime(P["expires"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    exp_ns = np.where(exp_ns == np.iinfo(np.int64).min, np.iinfo(np.int64).max, exp_ns)   # NaT last
-    S = P.assign(_key=codes.to_numpy(), _exp=exp_ns, _pos=np.arange(len(P))).sort_values(["_key", "_exp", "_pos"], kind="stable")
+    exp_ns = np.where(exp_ns == np.iinfo(np.int64).min, np.iinfo(np.int64).max, exp_ns)  # NaT last
+    S = P.assign(_key=codes.to_numpy(), _exp=exp_ns, _pos=np.arange(len(P))).sort_values(
+        ["_key", "_exp", "_pos"], kind="stable"
+    )
     key = S["_key"].to_numpy()
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     ids = S["provider_id"].to_numpy(object)
@@ -202,7 +254,9 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
     out["_pos"] = np.minimum.reduceat(S["_pos"].to_numpy(), starts)
     out = out.drop(columns="_key")
     many = out["n_members"].to_numpy() > 1
-    out.loc[many, "provider_id"] = [f"{pid}+{k - 1}" for pid, k in zip(out.loc[many, "provider_id"], out.loc[many, "n_members"])]
+    out.loc[many, "provider_id"] = [
+        f"{pid}+{k - 1}" for pid, k in zip(out.loc[many, "provider_id"], out.loc[many, "n_members"])
+    ]
     out = out.sort_values("_pos", kind="stable").drop(columns=["_exp", "_pos"]).reset_index(drop=True)
     out["home"] = out["home"].astype(np.int64)
     out["n_members"] = out["n_members"].astype(np.int64)
@@ -212,12 +266,14 @@ def aggregate_providers(scenario: Scenario, prov: Providers, previous_pairs: pd.
 def member_frame(P: pd.DataFrame) -> pd.DataFrame:
     """One row per real provider (classes exploded): kind, provider_id, capacity, class row p."""
     n = P["n_members"].to_numpy(np.int64)
-    return pd.DataFrame({
-        "p": np.repeat(np.arange(len(P)), n),
-        "provider_kind": np.repeat(P["kind"].to_numpy(), n),
-        "provider_id": np.fromiter((m for ms in P["members"] for m in ms), dtype=object, count=int(n.sum())),
-        "capacity": np.fromiter((c for cs in P["member_caps"] for c in cs), dtype=float, count=int(n.sum())),
-    })
+    return pd.DataFrame(
+        {
+            "p": np.repeat(np.arange(len(P)), n),
+            "provider_kind": np.repeat(P["kind"].to_numpy(), n),
+            "provider_id": np.fromiter((m for ms in P["members"] for m in ms), dtype=object, count=int(n.sum())),
+            "capacity": np.fromiter((c for cs in P["member_caps"] for c in cs), dtype=float, count=int(n.sum())),
+        }
+    )
 
 
 def distance_matrix(scenario: Scenario) -> np.ndarray:
@@ -245,7 +301,7 @@ def provider_unit_edges(scenario: Scenario, providers: Providers, dist: np.ndarr
     P = providers.frame
     n_units = dist.shape[0]
     explicit = scenario.reach
-    explicit = explicit[~explicit["provider_id"].astype(str).isin(lapsed_lots(scenario))]   # as build_providers
+    explicit = explicit[~explicit["provider_id"].astype(str).isin(lapsed_lots(scenario))]  # as build_providers
     explicit_ids = set(explicit["provider_id"].astype(str)) if len(explicit) else set()
     has_explicit = P["provider_id"].isin(explicit_ids).to_numpy()
 
@@ -294,11 +350,15 @@ def provider_unit_edges(scenario: Scenario, providers: Providers, dist: np.ndarr
         homes = P["home"].to_numpy()[p]
         d = np.where(homes >= 0, dist[np.maximum(homes, 0), u], 0.0)
         d = np.where(np.isfinite(d), d, 0.0)
-        ex = pd.DataFrame({
-            "p": p, "u": u, "dist_km": d,
-            "cost_override": explicit["cost_per_unit"].to_numpy(float),
-            "load_override": explicit["load_per_unit"].to_numpy(float),
-        })
+        ex = pd.DataFrame(
+            {
+                "p": p,
+                "u": u,
+                "dist_km": d,
+                "cost_override": explicit["cost_per_unit"].to_numpy(float),
+                "load_override": explicit["load_per_unit"].to_numpy(float),
+            }
+        )
         # Earmarks still narrow a lot's explicit reach.
         edges = pd.concat([edges, ex], ignore_index=True)
     edges = edges.astype({"p": np.int64, "u": np.int64})

@@ -35,18 +35,25 @@ from ..lang import C_
 from ..solving.plan import Plan
 from ..solving.summary import Summary
 
-HEATMAP_MAX_UNITS = 60       # heat map rows: the worst-covered units when there are more
-MAP_LABEL_MAX = 80           # name every unit on the map up to this many; else only the worst-covered
+HEATMAP_MAX_UNITS = 60  # heat map rows: the worst-covered units when there are more
+MAP_LABEL_MAX = 80  # name every unit on the map up to this many; else only the worst-covered
 MAP_LABEL_WORST = 20
-MAP_VECTOR_MAX = 300         # above this many units the map's markers are drawn as one embedded PNG
-UNIT_BARS_MAX = 40           # units in the "hours used per unit" chart
-TABLE_MAX_ROWS = 300         # rows of the guaranteed-needs and unmet-needs tables
+MAP_VECTOR_MAX = 300  # above this many units the map's markers are drawn as one embedded PNG
+UNIT_BARS_MAX = 40  # units in the "hours used per unit" chart
+TABLE_MAX_ROWS = 300  # rows of the guaranteed-needs and unmet-needs tables
 TOL = 1e-6
 KIND_ORDER = ["social_worker", "volunteer", "organization", "charity_funds", "charity_goods"]
 TIER_ORDER = {"guaranteed": 0, "basic": 1, "improvement": 2}
 CMAP = "RdYlGn"
-FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
-         "WenQuanYi Micro Hei", "Arial Unicode MS"]
+FONTS = [
+    "DejaVu Sans",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+    "Arial Unicode MS",
+]
 
 # The report's words looked up by code (its template marks its own words with _() and pgettext()): English
 # message ids whose Chinese is in the catalog.
@@ -99,8 +106,10 @@ TEXT: dict[str, str | tuple[str, str]] = {
     "reason.rule_binding": N_("a linkage rule binds"),
     "reason.traded_off": N_("traded off"),
     "reason.dispatch_rounding": N_("rounded to dispatchable amounts"),
-    "b.caption": N_("Rule of thumb: tier by tier, each provider's capacity split pro rata to the needs it can reach; "
-                    "no programs; repaired where it breaks a linkage rule."),
+    "b.caption": N_(
+        "Rule of thumb: tier by tier, each provider's capacity split pro rata to the needs it can reach; "
+        "no programs; repaired where it breaks a linkage rule."
+    ),
     "b.caption_first": N_("Guarantees were placed first where repairs alone left one short."),
     "pp": N_("pp"),
     "m.weighted_coverage": N_("Weighted coverage"),
@@ -116,8 +125,13 @@ TEXT: dict[str, str | tuple[str, str]] = {
 }
 
 BASELINE_FORMATS = {
-    "weighted_coverage": "pct", "guaranteed_met": "int", "guaranteed_needs": "int",
-    "units_below_equity_floor": "int", "min_unit_ratio": "pct", "idle_hours": "num1", "unmet_need_rows": "int",
+    "weighted_coverage": "pct",
+    "guaranteed_met": "int",
+    "guaranteed_needs": "int",
+    "units_below_equity_floor": "int",
+    "min_unit_ratio": "pct",
+    "idle_hours": "num1",
+    "unmet_need_rows": "int",
     "money": "money",
 }
 
@@ -129,6 +143,7 @@ def text(key: str, lang: str, /, **kw) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Number formatting (shared with the tests, so they look for exactly what the page shows)
 # ---------------------------------------------------------------------------------------------------
+
 
 def fmt_pct(v, digits: int = 1) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
@@ -200,6 +215,7 @@ def _fmt_diff(kind: str, v, lang: str = "en") -> str:
 # Public API
 # ---------------------------------------------------------------------------------------------------
 
+
 def build_report(plan, scenario=None, lang: str = "en") -> str:
     """The report of a solved plan as one self-contained HTML page (a ``str``).
 
@@ -245,8 +261,9 @@ def report_from_dir(plan_dir, lang: str = "en", scenario=None) -> str:
 # The page's content
 # ---------------------------------------------------------------------------------------------------
 
+
 def _context(plan, scenario, lang: str) -> dict:
-    summary: Summary = Summary.coerce(plan.summary)   # a partial one (no metrics, no solver) is shown as far as it goes
+    summary: Summary = Summary.coerce(plan.summary)  # a partial one (no metrics, no solver) is shown as far as it goes
     cov = plan.coverage.copy() if plan.coverage is not None else pd.DataFrame()
     for col in ("need", "covered", "unmet", "coverage_ratio", "weight"):
         if col in cov:
@@ -258,13 +275,13 @@ def _context(plan, scenario, lang: str) -> dict:
         # without the config, the key with spaces (elderly care) so that headers can wrap
         return L.category_label(config, cat, lang) if config is not None else str(cat).replace("_", " ")
 
-    def cat_qty(v, cat: str) -> str:       # a need's quantity in its category's unit of measure
+    def cat_qty(v, cat: str) -> str:  # a need's quantity in its category's unit of measure
         spec = config.categories.get(str(cat)) if config is not None else None
         return fmt_measured(v, spec.unit if spec is not None else "", lang)
 
     names = _unit_names(cov, scenario, lang)
     unit_stats = _unit_stats(cov, names)
-    metrics = summary.metrics.to_dict()     # the figures recorded ({} when none were)
+    metrics = summary.metrics.to_dict()  # the figures recorded ({} when none were)
     if not metrics and len(cov):
         metrics = _metrics_from_coverage(cov, unit_stats, floor)
 
@@ -284,14 +301,16 @@ def _context(plan, scenario, lang: str) -> dict:
     ctx["kpis"] = _kpis(summary, metrics, floor, lang)
     ctx["objective_terms"] = [
         {"label": text(f"term.{k}", lang) if f"term.{k}" in TEXT else k, "value": fmt_value(v)}
-        for k, v in summary.objective.items()]
+        for k, v in summary.objective.items()
+    ]
     ctx["heatmap"] = _heatmap(cov, unit_stats, cat_label, floor, lang)
     ctx["map"] = _map(unit_stats, scenario, lang)
     ctx["guaranteed"] = _guaranteed(cov, names, cat_label, lang, cat_qty)
     ctx["providers"] = _providers(plan, scenario, names, lang)
     ctx["unmet"] = _unmet(cov, plan.extras.get("explanations.csv"), names, cat_label, lang, cat_qty)
-    ctx["baseline"] = _baseline(plan.extras.get("baseline.json"), plan.extras.get("baseline_coverage.csv"),
-                                cov, cat_label, lang)
+    ctx["baseline"] = _baseline(
+        plan.extras.get("baseline.json"), plan.extras.get("baseline_coverage.csv"), cov, cat_label, lang
+    )
     return ctx
 
 
@@ -313,8 +332,11 @@ def _unit_stats(cov: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Per unit: priority-weighted need, weighted covered, weighted ratio (as in summary metrics)."""
     if not len(cov):
         return pd.DataFrame(columns=["unit_id", "name", "wn", "wc", "ratio"])
-    g = (cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
-         .groupby(cov["unit_id"].astype(str), sort=False)[["wn", "wc"]].sum())
+    g = (
+        cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
+        .groupby(cov["unit_id"].astype(str), sort=False)[["wn", "wc"]]
+        .sum()
+    )
     g["ratio"] = np.divide(g["wc"], g["wn"], out=np.ones(len(g)), where=g["wn"].to_numpy() > 0)
     g = g.reset_index().rename(columns={"index": "unit_id"})
     g["name"] = g["unit_id"].map(names).fillna(g["unit_id"])
@@ -324,19 +346,21 @@ def _unit_stats(cov: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def _metrics_from_coverage(cov, stats, floor) -> dict:
     g = cov[cov["tier"] == "guaranteed"]
     has = stats[stats["wn"] > 0]
-    return {"weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
-            "guaranteed_needs": int(len(g)),
-            "guaranteed_met": int((g["unmet"] <= TOL * np.maximum(1.0, g["need"])).sum()),
-            "units_below_equity_floor": int((has["ratio"] < floor - 1e-9).sum()),
-            "min_unit_ratio": float(has["ratio"].min()) if len(has) else 1.0,
-            "unmet_need_rows": int((cov["unmet"] > TOL * np.maximum(1.0, cov["need"])).sum())}
+    return {
+        "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
+        "guaranteed_needs": int(len(g)),
+        "guaranteed_met": int((g["unmet"] <= TOL * np.maximum(1.0, g["need"])).sum()),
+        "units_below_equity_floor": int((has["ratio"] < floor - 1e-9).sum()),
+        "min_unit_ratio": float(has["ratio"].min()) if len(has) else 1.0,
+        "unmet_need_rows": int((cov["unmet"] > TOL * np.maximum(1.0, cov["need"])).sum()),
+    }
 
 
 def _solver_line(summary: Summary) -> str:
     s = summary.solver
     if not s:
         return ""
-    parts = [" ".join(str(v) for v in (s.name, s.version) if v)]   # a decomposed plan records no version
+    parts = [" ".join(str(v) for v in (s.name, s.version) if v)]  # a decomposed plan records no version
     if s.time_limit is not None:
         parts.append(f"time_limit={s.time_limit:g}s")
     if s.mip_gap is not None:
@@ -355,22 +379,37 @@ def _kpis(summary: Summary, m: dict, floor: float, lang: str) -> list[dict]:
     stage_label = text(f"stage.{stage}", lang) if f"stage.{stage}" in TEXT else stage
     money = obj.money if "money" in obj else m.get("money")
     g_met, g_all = m.get("guaranteed_met"), m.get("guaranteed_needs")
-    stage_value = obj[stage] if stage in obj else summary.get("objective_value")   # (an older folder's key)
+    stage_value = obj[stage] if stage in obj else summary.get("objective_value")  # (an older folder's key)
     below = m.get("units_below_equity_floor")
     kpis = [
-        ("status", text("k.status", lang), _status_label(summary.status, lang),
-         "good" if summary.status == "optimal" else "warn"),
+        (
+            "status",
+            text("k.status", lang),
+            _status_label(summary.status, lang),
+            "good" if summary.status == "optimal" else "warn",
+        ),
         ("weighted-coverage", text("k.weighted_coverage", lang), fmt_pct(m.get("weighted_coverage")), ""),
-        ("guaranteed", text("k.guaranteed", lang),
-         f"{g_met} / {g_all}" if g_all is not None else "–",
-         "" if g_all is None else ("good" if g_met == g_all else "bad")),
+        (
+            "guaranteed",
+            text("k.guaranteed", lang),
+            f"{g_met} / {g_all}" if g_all is not None else "–",
+            "" if g_all is None else ("good" if g_met == g_all else "bad"),
+        ),
         ("min-unit-ratio", text("k.min_unit_ratio", lang), fmt_pct(m.get("min_unit_ratio")), ""),
-        ("below-floor", text("k.below_floor", lang, floor=fmt_pct(floor, 0)),
-         "–" if below is None else f"{below}", "" if not below else "bad"),
+        (
+            "below-floor",
+            text("k.below_floor", lang, floor=fmt_pct(floor, 0)),
+            "–" if below is None else f"{below}",
+            "" if not below else "bad",
+        ),
         ("money", text("k.money", lang), fmt_money(money), ""),
         ("idle-hours", text("k.idle_hours", lang), fmt_num(m.get("idle_hours")), ""),
-        ("unmet-rows", text("k.unmet_rows", lang),
-         "–" if m.get("unmet_need_rows") is None else f"{m['unmet_need_rows']}", ""),
+        (
+            "unmet-rows",
+            text("k.unmet_rows", lang),
+            "–" if m.get("unmet_need_rows") is None else f"{m['unmet_need_rows']}",
+            "",
+        ),
         ("objective", text("k.objective", lang, stage=stage_label), fmt_value(stage_value), ""),
         ("bound", text("k.bound", lang), fmt_value(summary.best_bound), ""),
         ("gap", text("k.gap", lang), fmt_gap(summary.gap), ""),
@@ -422,22 +461,48 @@ def _heatmap(cov: pd.DataFrame, stats: pd.DataFrame, cat_label, floor: float, la
                 continue
             ratio = min(v["covered"] / v["need"], 1.0)
             bg, fg = _colour(ratio)
-            cells.append({"text": fmt_pct(ratio, 0), "bg": bg, "fg": fg,
-                          "title": f"{fmt_qty(v['covered'])} / {fmt_qty(v['need'])}"})
+            cells.append(
+                {
+                    "text": fmt_pct(ratio, 0),
+                    "bg": bg,
+                    "fg": fg,
+                    "title": f"{fmt_qty(v['covered'])} / {fmt_qty(v['need'])}",
+                }
+            )
         bg, fg = _colour(r.ratio)
-        rows.append({"unit_id": r.unit_id, "name": r.name, "cells": cells,
-                     "total": {"text": fmt_pct(r.ratio, 0), "bg": bg, "fg": fg, "title": fmt_pct(r.ratio)},
-                     "below": bool(r.wn > 0 and r.ratio < floor - 1e-9)})
-    return {"rows": rows, "cats": [cat_label(c) for c in cats], "note": note, "gradient": _gradient(),
-            "flag": text("heat.below_floor", lang, floor=fmt_pct(floor, 0)), "any_below": any(r["below"] for r in rows)}
+        rows.append(
+            {
+                "unit_id": r.unit_id,
+                "name": r.name,
+                "cells": cells,
+                "total": {"text": fmt_pct(r.ratio, 0), "bg": bg, "fg": fg, "title": fmt_pct(r.ratio)},
+                "below": bool(r.wn > 0 and r.ratio < floor - 1e-9),
+            }
+        )
+    return {
+        "rows": rows,
+        "cats": [cat_label(c) for c in cats],
+        "note": note,
+        "gradient": _gradient(),
+        "flag": text("heat.below_floor", lang, floor=fmt_pct(floor, 0)),
+        "any_below": any(r["below"] for r in rows),
+    }
 
 
 # Charts --------------------------------------------------------------------------------------------
 
+
 def _rc() -> dict:
-    return {"svg.fonttype": "none", "svg.hashsalt": "linkage-opt", "text.parse_math": False,
-            "font.family": "sans-serif", "font.sans-serif": FONTS, "font.size": 9,
-            "axes.spines.top": False, "axes.spines.right": False}
+    return {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "linkage-opt",
+        "text.parse_math": False,
+        "font.family": "sans-serif",
+        "font.sans-serif": FONTS,
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
 
 
 def _text_width_in(label: str, size: float = 9.0) -> float:
@@ -459,14 +524,15 @@ def _svg(fig, prefix: str) -> str:
     """The figure as an inline ``<svg>`` element: no XML prolog or metadata, ids made unique per chart."""
     buf = io.StringIO()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # "Glyph ... missing from font": the browser draws the text
+        warnings.simplefilter("ignore")  # "Glyph ... missing from font": the browser draws the text
         fig.savefig(buf, format="svg", dpi=100, metadata={"Date": None, "Creator": None})
     s = _METADATA.sub("", _SVG_HEAD.sub("", buf.getvalue(), count=1), count=1)
     s = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', s)
     s = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", s)
     s = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', s)
-    s = re.sub(r'\swidth="[\d.]+pt" height="[\d.]+pt"', ' class="chart" preserveAspectRatio="xMidYMid meet"', s,
-               count=1)
+    s = re.sub(
+        r'\swidth="[\d.]+pt" height="[\d.]+pt"', ' class="chart" preserveAspectRatio="xMidYMid meet"', s, count=1
+    )
     return s
 
 
@@ -482,14 +548,18 @@ def _map(stats: pd.DataFrame, scenario, lang: str) -> dict:
     import matplotlib
 
     u = scenario.units
-    xy = pd.DataFrame({"unit_id": u["unit_id"].astype(str),
-                       "x": pd.to_numeric(u.get("x_km"), errors="coerce"),
-                       "y": pd.to_numeric(u.get("y_km"), errors="coerce")})
+    xy = pd.DataFrame(
+        {
+            "unit_id": u["unit_id"].astype(str),
+            "x": pd.to_numeric(u.get("x_km"), errors="coerce"),
+            "y": pd.to_numeric(u.get("y_km"), errors="coerce"),
+        }
+    )
     d = stats.merge(xy, on="unit_id", how="inner").dropna(subset=["x", "y"])
     if not len(d):
         return {"svg": None, "note": text("map.none", lang)}
     wn = d["wn"].to_numpy(float)
-    big = max(600.0 * min(1.0, 25.0 / len(d)), 30.0)       # marker area (pt²) of the largest need
+    big = max(600.0 * min(1.0, 25.0 / len(d)), 30.0)  # marker area (pt²) of the largest need
     size = big * (0.08 + 0.92 * np.sqrt(wn / wn.max())) if wn.max() > 0 else np.full(len(d), big / 2)
     note = ""
     if len(d) > MAP_LABEL_MAX:
@@ -500,13 +570,31 @@ def _map(stats: pd.DataFrame, scenario, lang: str) -> dict:
     with matplotlib.rc_context(_rc()):
         fig = _figure(9.0, 6.5)
         ax = fig.add_axes((0.08, 0.09, 0.74, 0.86))
-        sc = ax.scatter(d["x"], d["y"], s=size, c=d["ratio"], cmap=CMAP, vmin=0, vmax=1,
-                        edgecolors="#333", linewidths=0.6, alpha=0.9, zorder=2,
-                        rasterized=len(d) > MAP_VECTOR_MAX)   # many markers: one embedded PNG, text stays text
+        sc = ax.scatter(
+            d["x"],
+            d["y"],
+            s=size,
+            c=d["ratio"],
+            cmap=CMAP,
+            vmin=0,
+            vmax=1,
+            edgecolors="#333",
+            linewidths=0.6,
+            alpha=0.9,
+            zorder=2,
+            rasterized=len(d) > MAP_VECTOR_MAX,
+        )  # many markers: one embedded PNG, text stays text
         for i, name, x, y in zip(d.index, d["name"], d["x"], d["y"]):
             if i in label_idx:
-                ax.annotate(_short(str(name), 16), (x, y), xytext=(6, 5),
-                            textcoords="offset points", fontsize=8, color="#222", zorder=3)
+                ax.annotate(
+                    _short(str(name), 16),
+                    (x, y),
+                    xytext=(6, 5),
+                    textcoords="offset points",
+                    fontsize=8,
+                    color="#222",
+                    zorder=3,
+                )
         ax.margins(x=0.12, y=0.08)
         ax.set_aspect("equal", adjustable="datalim")
         ax.grid(True, color="#e5e5e5", zorder=0)
@@ -519,8 +607,16 @@ def _map(stats: pd.DataFrame, scenario, lang: str) -> dict:
         return {"svg": _svg(fig, "map"), "note": note}
 
 
-def _hbar(labels: list[str], values: list[float], annotations: list[str], xlabel: str, prefix: str,
-          xmax: float | None = None, pct: bool = False, colour: str = "#3b7dd8") -> str:
+def _hbar(
+    labels: list[str],
+    values: list[float],
+    annotations: list[str],
+    xlabel: str,
+    prefix: str,
+    xmax: float | None = None,
+    pct: bool = False,
+    colour: str = "#3b7dd8",
+) -> str:
     import matplotlib
 
     with matplotlib.rc_context(_rc()):
@@ -597,6 +693,7 @@ def _grouped_bars(cats: list[str], a: list[float], b: list[float], la: str, lb: 
 
 # Tables --------------------------------------------------------------------------------------------
 
+
 def _guaranteed(cov: pd.DataFrame, names, cat_label, lang: str, cat_qty=None) -> dict:
     cat_qty = cat_qty or (lambda v, cat: fmt_qty(v))
     if not len(cov) or "tier" not in cov:
@@ -609,10 +706,17 @@ def _guaranteed(cov: pd.DataFrame, names, cat_label, lang: str, cat_qty=None) ->
     if total > TABLE_MAX_ROWS:
         g = g.head(TABLE_MAX_ROWS)
         note = text("capped_rows", lang, shown=TABLE_MAX_ROWS, total=total)
-    rows = [{"unit": names.get(str(r.unit_id), str(r.unit_id)), "unit_id": str(r.unit_id),
-             "category": cat_label(r.category), "need": cat_qty(r.need, r.category),
-             "covered": cat_qty(r.covered, r.category),
-             "met": bool(r.met)} for r in g.itertuples(index=False)]
+    rows = [
+        {
+            "unit": names.get(str(r.unit_id), str(r.unit_id)),
+            "unit_id": str(r.unit_id),
+            "category": cat_label(r.category),
+            "need": cat_qty(r.need, r.category),
+            "covered": cat_qty(r.covered, r.category),
+            "met": bool(r.met),
+        }
+        for r in g.itertuples(index=False)
+    ]
     return {"rows": rows, "met": met, "total": total, "note": note}
 
 
@@ -650,10 +754,16 @@ def _providers(plan, scenario, names, lang: str) -> dict:
         used_f = float(d.loc[finite, "used"].sum())
         util = used_f / cap if cap > 0 else None
         unit = GROUP_UNITS.get(gk, "")
-        out["rows"].append({"kind": group_label(gk), "count": len(d),
-                            "capacity": fmt_measured(cap, unit, lang) if finite.all() else text("p.unlimited", lang),
-                            "used": fmt_measured(used, unit, lang), "util": fmt_pct(util) if util is not None else "–",
-                            "idle": fmt_measured(max(cap - used_f, 0.0), unit, lang) if finite.all() else "–"})
+        out["rows"].append(
+            {
+                "kind": group_label(gk),
+                "count": len(d),
+                "capacity": fmt_measured(cap, unit, lang) if finite.all() else text("p.unlimited", lang),
+                "used": fmt_measured(used, unit, lang),
+                "util": fmt_pct(util) if util is not None else "–",
+                "idle": fmt_measured(max(cap - used_f, 0.0), unit, lang) if finite.all() else "–",
+            }
+        )
         if util is not None:
             labels.append(group_label(gk))
             values.append(min(util, 1.0))
@@ -666,8 +776,13 @@ def _providers(plan, scenario, names, lang: str) -> dict:
         people = alloc[alloc["provider_kind"].isin(["social_worker", "volunteer"])].copy()
         people["load"] = pd.to_numeric(people["load"], errors="coerce").fillna(0.0)
         if len(people):
-            per = people.pivot_table(index=people["unit_id"].astype(str), columns="provider_kind", values="load",
-                                     aggfunc="sum", fill_value=0.0)
+            per = people.pivot_table(
+                index=people["unit_id"].astype(str),
+                columns="provider_kind",
+                values="load",
+                aggfunc="sum",
+                fill_value=0.0,
+            )
             per["_total"] = per.sum(axis=1)
             per = per.sort_values("_total", ascending=False, kind="stable")
             total = len(per)
@@ -676,17 +791,24 @@ def _providers(plan, scenario, names, lang: str) -> dict:
                 out["units_note"] = text("p.units_capped", lang, shown=UNIT_BARS_MAX, total=total)
             per.index = [names.get(i, i) for i in per.index]
             kinds = [k for k in ("social_worker", "volunteer") if k in per]
-            out["units_chart"] = _stacked_units(per, kinds, [L.kind(k, lang) for k in kinds],
-                                                text("p.hours", lang), "uhours")
+            out["units_chart"] = _stacked_units(
+                per, kinds, [L.kind(k, lang) for k in kinds], text("p.hours", lang), "uhours"
+            )
     people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])].copy()
     people["idle"] = (people["capacity"] - people["used"]).clip(lower=0)
     people = people[people["idle"] > TOL].sort_values(["idle", "provider_id"], ascending=[False, True], kind="stable")
     out["idle_total"] = len(people)
-    out["idle"] = [{"kind": L.kind(r.provider_kind, lang), "id": str(r.provider_id),
-                    "capacity": fmt_measured(r.capacity, "hours", lang), "used": fmt_measured(r.used, "hours", lang),
-                    "idle": fmt_measured(r.idle, "hours", lang),
-                    "util": fmt_pct(r.used / r.capacity) if r.capacity > 0 else "–"}
-                   for r in people.head(15).itertuples(index=False)]
+    out["idle"] = [
+        {
+            "kind": L.kind(r.provider_kind, lang),
+            "id": str(r.provider_id),
+            "capacity": fmt_measured(r.capacity, "hours", lang),
+            "used": fmt_measured(r.used, "hours", lang),
+            "idle": fmt_measured(r.idle, "hours", lang),
+            "util": fmt_pct(r.used / r.capacity) if r.capacity > 0 else "–",
+        }
+        for r in people.head(15).itertuples(index=False)
+    ]
     return out
 
 
@@ -701,7 +823,7 @@ def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str, cat_qty=None) -
         e = cov[cov["unmet"] > TOL * np.maximum(1.0, cov["need"])].copy()
         e["reason_code"] = ""
         e["reason"] = ""
-        has = isinstance(expl, pd.DataFrame)    # an empty explanations.csv: nothing unmet to explain
+        has = isinstance(expl, pd.DataFrame)  # an empty explanations.csv: nothing unmet to explain
     for c in ("need", "unmet"):
         e[c] = pd.to_numeric(e[c], errors="coerce").fillna(0.0)
     e["_t"] = e["tier"].map(TIER_ORDER).fillna(9)
@@ -717,12 +839,19 @@ def _unmet(cov: pd.DataFrame, expl, names, cat_label, lang: str, cat_qty=None) -
     for r in e.to_dict("records"):
         code = str(r.get("reason_code") or "")
         reason = reason_text(r, lang)
-        rows.append({"unit": names.get(str(r["unit_id"]), str(r.get("unit_name") or r["unit_id"])),
-                     "unit_id": str(r["unit_id"]), "category": cat_label(r["category"]),
-                     "tier": L.tier(str(r["tier"]), lang), "need": cat_qty(r["need"], r["category"]),
-                     "unmet": cat_qty(r["unmet"], r["category"]),
-                     "code": code, "code_label": text(f"reason.{code}", lang) if f"reason.{code}" in TEXT else code,
-                     "reason": reason})
+        rows.append(
+            {
+                "unit": names.get(str(r["unit_id"]), str(r.get("unit_name") or r["unit_id"])),
+                "unit_id": str(r["unit_id"]),
+                "category": cat_label(r["category"]),
+                "tier": L.tier(str(r["tier"]), lang),
+                "need": cat_qty(r["need"], r["category"]),
+                "unmet": cat_qty(r["unmet"], r["category"]),
+                "code": code,
+                "code_label": text(f"reason.{code}", lang) if f"reason.{code}" in TEXT else code,
+                "reason": reason,
+            }
+        )
     return {"rows": rows, "total": total, "note": note, "has_reasons": has}
 
 
@@ -734,8 +863,14 @@ def _baseline(cmp, base_cov, cov: pd.DataFrame, cat_label, lang: str) -> dict | 
         o, b = cmp["optimized"].get(key), cmp["baseline"].get(key)
         if o is None or b is None:
             continue
-        rows.append({"label": text(f"m.{key}", lang), "opt": _fmt(kind, o), "base": _fmt(kind, b),
-                     "diff": _fmt_diff(kind, float(o) - float(b), lang)})
+        rows.append(
+            {
+                "label": text(f"m.{key}", lang),
+                "opt": _fmt(kind, o),
+                "base": _fmt(kind, b),
+                "diff": _fmt_diff(kind, float(o) - float(b), lang),
+            }
+        )
     chart = None
     if isinstance(base_cov, pd.DataFrame) and len(base_cov) and len(cov):
         bc = base_cov.copy()
@@ -747,10 +882,18 @@ def _baseline(cmp, base_cov, cov: pd.DataFrame, cat_label, lang: str) -> dict | 
         opt, base = opt[ok], base[ok]
         if len(opt):
             a = (opt["covered"] / opt["need"]).clip(upper=1).tolist()
-            b = np.minimum(np.divide(base["covered"].to_numpy(float), base["need"].to_numpy(float),
-                                     out=np.zeros(len(base)), where=base["need"].to_numpy() > 0), 1.0).tolist()
-            chart = _grouped_bars([cat_label(c) for c in opt.index], a, b, L.column("optimized", lang),
-                                  L.column("baseline", lang), "base")
+            b = np.minimum(
+                np.divide(
+                    base["covered"].to_numpy(float),
+                    base["need"].to_numpy(float),
+                    out=np.zeros(len(base)),
+                    where=base["need"].to_numpy() > 0,
+                ),
+                1.0,
+            ).tolist()
+            chart = _grouped_bars(
+                [cat_label(c) for c in opt.index], a, b, L.column("optimized", lang), L.column("baseline", lang), "base"
+            )
     caption = text("b.caption", lang)
     if ((cmp.get("repair") or {}).get("guarantees_first") or {}).get("used"):
         caption += ("" if lang == "zh" else " ") + text("b.caption_first", lang)
@@ -775,9 +918,12 @@ def _env(lang: str | None = None):
 
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-            autoescape=True,                  # every name in the page is user input
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            extensions=["jinja2.ext.i18n"])
+            autoescape=True,  # every name in the page is user input
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
+        )
         env.install_gettext_translations(Translator(lang), newstyle=False)  # type: ignore[attr-defined]
         _ENVS[lang] = env
     return env
@@ -791,5 +937,5 @@ def _render(ctx: dict) -> str:
         if part:
             for k in keys:
                 if part.get(k):
-                    part[k] = Markup(part[k])     # matplotlib's SVG: its text is XML-escaped by matplotlib
+                    part[k] = Markup(part[k])  # matplotlib's SVG: its text is XML-escaped by matplotlib
     return _env(ctx["lang"]).get_template("report.html.j2").render(**ctx)

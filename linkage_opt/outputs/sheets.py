@@ -74,13 +74,17 @@ TEXT: dict[str, str | tuple[str, str]] = {
     "c.unmet_text": N_("{n} needs are not fully met; the largest:"),
     "c.reasons": N_("Reasons: {reasons}."),
     "c.equity": N_("Equity"),
-    "c.equity_text": N_("The lowest unit coverage is {low} ({unit}); {below} units are below the equity floor of {floor}."),
+    "c.equity_text": N_(
+        "The lowest unit coverage is {low} ({unit}); {below} units are below the equity floor of {floor}."
+    ),
     "c.below_list": N_("Below the floor: {units}."),
     "c.spend": N_("Spending"),
     "c.spend_budget": N_("District money spent: {money} yuan of a budget of {budget} yuan ({share})."),
     "c.spend_nobudget": N_("District money spent: {money} yuan (no budget cap)."),
     "c.charity": N_("Charity funds used: {funds} yuan; goods handed out: {goods} items."),
-    "c.dispatch": N_("Hours are handed out in steps of {step} h, at least {min} h per person and unit; rounding set aside {hours} hours."),
+    "c.dispatch": N_(
+        "Hours are handed out in steps of {step} h, at least {min} h per person and unit; rounding set aside {hours} hours."
+    ),
     "c.appendix": N_("Appendix: solver figures"),
     "a.status": N_("Status"),
     "a.objective": C_("sheets.a.objective", "Objective terms"),
@@ -116,7 +120,7 @@ TEXT: dict[str, str | tuple[str, str]] = {
     "footer": N_("linkage-opt {version}, {created}"),
 }
 
-NAME_COLUMNS = ("姓名", "名字", "name", "person_name", "full_name")   # a person's name among the extra columns
+NAME_COLUMNS = ("姓名", "名字", "name", "person_name", "full_name")  # a person's name among the extra columns
 
 
 def text(key: str, lang: str, /, **kw) -> str:
@@ -131,7 +135,7 @@ class Block:
     title: str
     intro: str
     table: pd.DataFrame
-    details: list[tuple[str, str]] = field(default_factory=list)   # (header, value): contact details
+    details: list[tuple[str, str]] = field(default_factory=list)  # (header, value): contact details
 
 
 @dataclass
@@ -155,6 +159,7 @@ def fmt_amount(v) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Details of rows (extra columns), personal ones only when not redacted
 # ---------------------------------------------------------------------------------------------------
+
 
 def extra_columns(scenario, table: str) -> list[str]:
     known = {c.name for c in TABLES[table].columns} | {"x_km", "y_km"}
@@ -194,6 +199,7 @@ def _contact(details: list[tuple[str, str]], skip_name: bool = True) -> str:
 # Lookups shared by the sheets
 # ---------------------------------------------------------------------------------------------------
 
+
 class _Names:
     def __init__(self, plan, scenario, lang: str, redact: bool):
         self.lang = lang
@@ -216,7 +222,7 @@ class _Names:
         u = scenario.units
         en = lang == "en"
         for uid, name, name_en, town in zip(u["unit_id"].astype(str), u["name"].astype(str), u["name_en"], u["town"]):
-            self.units[uid] = (name_en.strip() if en and isinstance(name_en, str) and name_en.strip() else name)
+            self.units[uid] = name_en.strip() if en and isinstance(name_en, str) and name_en.strip() else name
             self.towns[uid] = str(town or "")
         o = scenario.organizations
         for oid, name, name_en in zip(o["org_id"].astype(str), o["name"].astype(str), o["name_en"]):
@@ -230,9 +236,12 @@ class _Names:
             self.lots[str(r["lot_id"])] = r
         self._dist = distance_matrix(scenario)
         self._uidx = {uid: i for i, uid in enumerate(u["unit_id"].astype(str))}
-        self._home = dict(zip(scenario.volunteers["volunteer_id"].astype(str), scenario.volunteers["home_unit"].astype(str)))
-        self._home.update(zip(scenario.social_workers["worker_id"].astype(str),
-                              scenario.social_workers["base_unit"].astype(str)))
+        self._home = dict(
+            zip(scenario.volunteers["volunteer_id"].astype(str), scenario.volunteers["home_unit"].astype(str))
+        )
+        self._home.update(
+            zip(scenario.social_workers["worker_id"].astype(str), scenario.social_workers["base_unit"].astype(str))
+        )
         self.people.update(details_of(scenario, "volunteers", "volunteer_id", redact))
         self.people.update(details_of(scenario, "social_workers", "worker_id", redact))
         self.unit_details = details_of(scenario, "units", "unit_id", redact)
@@ -292,11 +301,21 @@ class _Names:
 def _hours(frame: pd.DataFrame, names: _Names) -> np.ndarray:
     """Service hours of people's rows (quantity x hours per unit; program inputs: load / travel factor)."""
     config = names.config
-    hpu = np.array([config.categories[c].hours_per_unit if config is not None and c in config.categories else 1.0
-                    for c in frame["category"]], float)
+    hpu = np.array(
+        [
+            config.categories[c].hours_per_unit if config is not None and c in config.categories else 1.0
+            for c in frame["category"]
+        ],
+        float,
+    )
     is_need = frame["need_id"].fillna("").astype(str).to_numpy() != ""
-    lf = np.array([1.0 if n else names.travel_factor(p, u) for n, p, u in
-                   zip(is_need, frame["provider_id"].astype(str), frame["unit_id"].astype(str))], float)
+    lf = np.array(
+        [
+            1.0 if n else names.travel_factor(p, u)
+            for n, p, u in zip(is_need, frame["provider_id"].astype(str), frame["unit_id"].astype(str))
+        ],
+        float,
+    )
     return np.round(np.where(is_need, frame["quantity"].to_numpy(float) * hpu, frame["load"].to_numpy(float) / lf), 9)
 
 
@@ -305,8 +324,13 @@ def _amount(frame: pd.DataFrame, names: _Names) -> tuple[np.ndarray, list[str]]:
     kinds = frame["provider_kind"].astype(str).to_numpy()
     people = np.isin(kinds, ("volunteer", "social_worker"))
     hours = _hours(frame, names) if len(frame) else np.zeros(0)
-    amount = np.where(people, hours, np.where(np.isin(kinds, ("charity", "budget")), frame["load"].to_numpy(float),
-                                              frame["quantity"].to_numpy(float)))
+    amount = np.where(
+        people,
+        hours,
+        np.where(
+            np.isin(kinds, ("charity", "budget")), frame["load"].to_numpy(float), frame["quantity"].to_numpy(float)
+        ),
+    )
     measures = []
     for k, pid, cat in zip(kinds, frame["provider_id"].astype(str), frame["category"]):
         if k in ("volunteer", "social_worker"):
@@ -315,8 +339,11 @@ def _amount(frame: pd.DataFrame, names: _Names) -> tuple[np.ndarray, list[str]]:
             measures.append(text("yuan", names.lang))
         elif k == "charity":
             lot = names.lots.get(pid, {})
-            measures.append(text("yuan", names.lang) if lot.get("kind") != "goods" else (str(lot.get("item") or "")
-                                                                                        or text("items", names.lang)))
+            measures.append(
+                text("yuan", names.lang)
+                if lot.get("kind") != "goods"
+                else (str(lot.get("item") or "") or text("items", names.lang))
+            )
         else:
             measures.append(names.measure(cat))
     return amount, measures
@@ -326,14 +353,18 @@ def _what(row, names: _Names) -> str:
     cat = names.category(row["category"])
     prog = str(row.get("program_id") or "")
     if prog:
-        return f"{cat} ({text('program_input', names.lang, program=names.program(prog))})" \
-            if row["provider_kind"] != "program" else f"{cat}: {names.program(prog)}"
+        return (
+            f"{cat} ({text('program_input', names.lang, program=names.program(prog))})"
+            if row["provider_kind"] != "program"
+            else f"{cat}: {names.program(prog)}"
+        )
     return cat
 
 
 # ---------------------------------------------------------------------------------------------------
 # The sheets
 # ---------------------------------------------------------------------------------------------------
+
 
 def task_sheets(plan, scenario=None, lang: str = "en", redact: bool = False, names: _Names | None = None) -> Sheet:
     """A task sheet per unit: what arrives, from whom, how much, and whom to call."""
@@ -351,14 +382,29 @@ def task_sheets(plan, scenario=None, lang: str = "en", redact: bool = False, nam
             if v <= 1e-9:
                 continue
             kind, pid = str(r["provider_kind"]), str(r["provider_id"])
-            rows.append({"from": names.provider(kind, pid), "kind": L.kind(kind, lang), "what": _what(r, names),
-                         "tier": _tier(r, plan, lang), "amount": fmt_amount(v), "unit_of": m,
-                         "contact": names.contact(kind, pid)})
+            rows.append(
+                {
+                    "from": names.provider(kind, pid),
+                    "kind": L.kind(kind, lang),
+                    "what": _what(r, names),
+                    "tier": _tier(r, plan, lang),
+                    "amount": fmt_amount(v),
+                    "unit_of": m,
+                    "contact": names.contact(kind, pid),
+                }
+            )
         table = _merge(pd.DataFrame(rows, columns=["from", "kind", "what", "tier", "amount", "unit_of", "contact"]))
         title = text("task.title", lang, unit=names.unit(uid))
-        period = (plan.summary.period or "")
-        blocks.append(Block(uid, title, text("task.intro", lang, unit=names.unit(uid), town=names.towns.get(uid, ""),
-                                             period=period), table, names.unit_details.get(uid, [])))
+        period = plan.summary.period or ""
+        blocks.append(
+            Block(
+                uid,
+                title,
+                text("task.intro", lang, unit=names.unit(uid), town=names.towns.get(uid, ""), period=period),
+                table,
+                names.unit_details.get(uid, []),
+            )
+        )
     return Sheet("tasks", text("k.tasks", lang), blocks)
 
 
@@ -394,36 +440,59 @@ def rosters(plan, scenario=None, lang: str = "en", redact: bool = False, names: 
         hours = _hours(people, names)
         what = [_what(r, names) for r in people[["provider_kind", "category", "program_id"]].to_dict("records")]
         per: dict = {}
-        for kind, pid, uid, w, h in zip(people["provider_kind"].astype(str), people["provider_id"].astype(str),
-                                        people["unit_id"].astype(str), what, hours):
+        for kind, pid, uid, w, h in zip(
+            people["provider_kind"].astype(str),
+            people["provider_id"].astype(str),
+            people["unit_id"].astype(str),
+            what,
+            hours,
+        ):
             if h <= 1e-9:
                 continue
             lines = per.setdefault((kind, pid), {})
             lines[(uid, w)] = lines.get((uid, w), 0.0) + float(h)
-        period = (plan.summary.period or "")
+        period = plan.summary.period or ""
         for (kind, pid), lines in per.items():
-            t = pd.DataFrame([{"where": names.unit(u), "town": names.towns.get(u, ""), "what": w, "hours": fmt_amount(h)}
-                              for (u, w), h in lines.items()], columns=["where", "town", "what", "hours"])
+            t = pd.DataFrame(
+                [
+                    {"where": names.unit(u), "town": names.towns.get(u, ""), "what": w, "hours": fmt_amount(h)}
+                    for (u, w), h in lines.items()
+                ],
+                columns=["where", "town", "what", "hours"],
+            )
             title = text("roster.title", lang, name=names.person(pid))
-            intro = text("roster.intro", lang, kind=L.kind(kind, lang), name=names.person(pid), period=period,
-                         hours=fmt_amount(sum(lines.values())))
+            intro = text(
+                "roster.intro",
+                lang,
+                kind=L.kind(kind, lang),
+                name=names.person(pid),
+                period=period,
+                hours=fmt_amount(sum(lines.values())),
+            )
             blocks.append(Block(pid, title, intro, t, names.people.get(pid, [])))
     return Sheet("rosters", text("k.rosters", lang), blocks)
 
 
-def organization_notices(plan, scenario=None, lang: str = "en", redact: bool = False,
-                         names: _Names | None = None) -> Sheet:
+def organization_notices(
+    plan, scenario=None, lang: str = "en", redact: bool = False, names: _Names | None = None
+) -> Sheet:
     """A notice per organization: programs and instances by unit, the inputs given, its direct service."""
     names = names or _Names(plan, scenario, lang, redact)
     progs, a = plan.programs, plan.allocations
     orgs = list(dict.fromkeys(list(progs["org_id"].astype(str)) if len(progs) else []))
     if len(a):
-        orgs += [o for o in dict.fromkeys(a.loc[a["provider_kind"] == "organization", "provider_id"].astype(str))
-                 if o not in orgs]
+        orgs += [
+            o
+            for o in dict.fromkeys(a.loc[a["provider_kind"] == "organization", "provider_id"].astype(str))
+            if o not in orgs
+        ]
     blocks = []
     fed = a[(a["program_id"].fillna("").astype(str) != "") & (a["provider_kind"] != "program")] if len(a) else a
-    inputs = {k: d for k, d in fed.groupby([fed["program_id"].astype(str), fed["unit_id"].astype(str)], sort=False)} \
-        if len(fed) else {}
+    inputs = (
+        {k: d for k, d in fed.groupby([fed["program_id"].astype(str), fed["unit_id"].astype(str)], sort=False)}
+        if len(fed)
+        else {}
+    )
     for oid in orgs:
         rows = []
         mine = progs[progs["org_id"].astype(str) == oid] if len(progs) else progs
@@ -434,18 +503,36 @@ def organization_notices(plan, scenario=None, lang: str = "en", redact: bool = F
             f = float(inp.loc[inp["provider_kind"].isin(["charity", "budget"]), "load"].sum())
             hw = _hours(inp[inp["provider_kind"] == "social_worker"], names).sum() if w else 0.0
             hv = _hours(inp[inp["provider_kind"] == "volunteer"], names).sum() if v else 0.0
-            rows.append({"program": names.program(p["program_id"]), "where": names.unit(p["unit_id"]),
-                         "what": names.category(p["category"]), "instances": fmt_amount(p["instances"]),
-                         "inputs": text("inputs_text", lang, w=fmt_amount(hw), v=fmt_amount(hv), f=fmt_amount(f))})
+            rows.append(
+                {
+                    "program": names.program(p["program_id"]),
+                    "where": names.unit(p["unit_id"]),
+                    "what": names.category(p["category"]),
+                    "instances": fmt_amount(p["instances"]),
+                    "inputs": text("inputs_text", lang, w=fmt_amount(hw), v=fmt_amount(hv), f=fmt_amount(f)),
+                }
+            )
         direct = a[(a["provider_kind"] == "organization") & (a["provider_id"].astype(str) == oid)] if len(a) else a
         for (u, c), d in direct.groupby(["unit_id", "category"], sort=False) if len(direct) else []:
-            rows.append({"program": text("direct", lang), "where": names.unit(u), "what": names.category(c),
-                         "instances": "", "inputs": f"{fmt_amount(d['quantity'].sum())} {names.measure(c)}"})
+            rows.append(
+                {
+                    "program": text("direct", lang),
+                    "where": names.unit(u),
+                    "what": names.category(c),
+                    "instances": "",
+                    "inputs": f"{fmt_amount(d['quantity'].sum())} {names.measure(c)}",
+                }
+            )
         name = names.orgs.get(oid, oid)
-        blocks.append(Block(oid, text("org.title", lang, name=name),
-                            text("org.intro", lang, name=name, period=(plan.summary.period or "")),
-                            pd.DataFrame(rows, columns=["program", "where", "what", "instances", "inputs"]),
-                            names.org_details.get(oid, [])))
+        blocks.append(
+            Block(
+                oid,
+                text("org.title", lang, name=name),
+                text("org.intro", lang, name=name, period=(plan.summary.period or "")),
+                pd.DataFrame(rows, columns=["program", "where", "what", "instances", "inputs"]),
+                names.org_details.get(oid, []),
+            )
+        )
     return Sheet("organizations", text("k.organizations", lang), blocks)
 
 
@@ -462,16 +549,30 @@ def donor_notices(plan, scenario=None, lang: str = "en", redact: bool = False, n
     for donor, pids in by_donor.items():
         d = lots[lots["provider_id"].astype(str).isin(pids)]
         amount, measure = _amount(d, names)
-        rows = [{"lot": pid, "where": names.unit(r["unit_id"]), "what": _what(r, names), "tier": _tier(r, plan, lang),
-                 "amount": fmt_amount(v), "unit_of": m}
-                for (_, r), pid, v, m in zip(d.iterrows(), d["provider_id"].astype(str), amount, measure) if v > 1e-9]
+        rows = [
+            {
+                "lot": pid,
+                "where": names.unit(r["unit_id"]),
+                "what": _what(r, names),
+                "tier": _tier(r, plan, lang),
+                "amount": fmt_amount(v),
+                "unit_of": m,
+            }
+            for (_, r), pid, v, m in zip(d.iterrows(), d["provider_id"].astype(str), amount, measure)
+            if v > 1e-9
+        ]
         details = []
         for pid in pids:
             details += [(c, v) for c, v in names.lot_details.get(pid, []) if (c, v) not in details]
-        blocks.append(Block(donor, text("donor.title", lang, name=donor),
-                            text("donor.intro", lang, name=donor, period=(plan.summary.period or "")),
-                            _merge(pd.DataFrame(rows, columns=["lot", "where", "what", "tier", "amount", "unit_of"])),
-                            details))
+        blocks.append(
+            Block(
+                donor,
+                text("donor.title", lang, name=donor),
+                text("donor.intro", lang, name=donor, period=(plan.summary.period or "")),
+                _merge(pd.DataFrame(rows, columns=["lot", "where", "what", "tier", "amount", "unit_of"])),
+                details,
+            )
+        )
     return Sheet("donors", text("k.donors", lang), blocks)
 
 
@@ -479,7 +580,7 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
     """The one-page summary for the party committee: paragraphs in plain words, and an appendix."""
     names = names or _Names(plan, scenario, lang, True)
     s: Summary = plan.summary
-    m = s.metrics.to_dict()     # the figures recorded ({} when none were)
+    m = s.metrics.to_dict()  # the figures recorded ({} when none were)
     cov = plan.coverage
     total = len(cov)
     tol = 1e-6 * np.maximum(1.0, cov["need"].to_numpy(float)) if total else np.zeros(0)
@@ -505,63 +606,109 @@ def committee_summary(plan, scenario=None, lang: str = "en", names: _Names | Non
 
             for r in e.head(5).to_dict("records"):
                 reason = reason_text(r, lang)
-                items.append(f"{names.unit(r['unit_id'])} · {names.category(r['category'])} · "
-                             f"{L.tier(str(r['tier']), lang)}: {fmt_amount(r['unmet'])} / {fmt_amount(r['need'])} "
-                             f"{names.measure(r['category'])} — {_short(reason)}")
+                items.append(
+                    f"{names.unit(r['unit_id'])} · {names.category(r['category'])} · "
+                    f"{L.tier(str(r['tier']), lang)}: {fmt_amount(r['unmet'])} / {fmt_amount(r['need'])} "
+                    f"{names.measure(r['category'])} — {_short(reason)}"
+                )
             counts = e["reason_code"].astype(str).value_counts()
-            reasons = ", ".join(f"{L.tr(RT[f'reason.{k}'], lang) if f'reason.{k}' in RT else k} ({v})"
-                                for k, v in counts.items())
+            reasons = ", ".join(
+                f"{L.tr(RT[f'reason.{k}'], lang) if f'reason.{k}' in RT else k} ({v})" for k, v in counts.items()
+            )
             paras.append(text("c.reasons", lang, reasons=reasons))
         else:
             c = cov[unmet > tol].sort_values("unmet", ascending=False).head(5)
-            items = [f"{names.unit(r.unit_id)} · {names.category(r.category)}: {fmt_amount(r.unmet)} / {fmt_amount(r.need)}"
-                     for r in c.itertuples()]
+            items = [
+                f"{names.unit(r.unit_id)} · {names.category(r.category)}: {fmt_amount(r.unmet)} / {fmt_amount(r.need)}"
+                for r in c.itertuples()
+            ]
     sections.append({"title": text("c.unmet", lang), "paragraphs": paras, "items": items})
     floor = float(scenario.config.equity.floor) if scenario is not None else 0.5
     eq_paras = []
     if total:
-        g = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby(
-            cov["unit_id"].astype(str), sort=False)[["wn", "wc"]].sum()
+        g = (
+            cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
+            .groupby(cov["unit_id"].astype(str), sort=False)[["wn", "wc"]]
+            .sum()
+        )
         g = g[g["wn"] > 0]
         ratio = (g["wc"] / g["wn"]).sort_values(kind="stable")
         if len(ratio):
             below = [names.unit(u) for u, r in ratio.items() if r < floor - 1e-9]
-            eq_paras.append(text("c.equity_text", lang, low=fmt_pct(ratio.iloc[0]), unit=names.unit(ratio.index[0]),
-                                 below=len(below), floor=fmt_pct(floor, 0)))
+            eq_paras.append(
+                text(
+                    "c.equity_text",
+                    lang,
+                    low=fmt_pct(ratio.iloc[0]),
+                    unit=names.unit(ratio.index[0]),
+                    below=len(below),
+                    floor=fmt_pct(floor, 0),
+                )
+            )
             if below:
-                eq_paras.append(text("c.below_list", lang, units="、".join(below) if lang == "zh" else ", ".join(below)))
+                eq_paras.append(
+                    text("c.below_list", lang, units="、".join(below) if lang == "zh" else ", ".join(below))
+                )
     sections.append({"title": text("c.equity", lang), "paragraphs": eq_paras, "items": []})
     obj = s.objective
     money = float(obj.money or 0.0)
     budget = scenario.config.rules.budget if scenario is not None else None
     spend = []
     if budget is not None and budget.enabled and budget.amount:
-        spend.append(text("c.spend_budget", lang, money=fmt_amount(round(money)), budget=fmt_amount(budget.amount),
-                          share=fmt_pct(money / budget.amount)))
+        spend.append(
+            text(
+                "c.spend_budget",
+                lang,
+                money=fmt_amount(round(money)),
+                budget=fmt_amount(budget.amount),
+                share=fmt_pct(money / budget.amount),
+            )
+        )
     else:
         spend.append(text("c.spend_nobudget", lang, money=fmt_amount(round(money))))
     a = plan.allocations
     if len(a):
         ch = a[a["provider_kind"] == "charity"]
         kinds = ch["provider_id"].astype(str).map(lambda p: names.lots.get(p, {}).get("kind", "funds"))
-        spend.append(text("c.charity", lang, funds=fmt_amount(ch.loc[kinds == "funds", "load"].sum()),
-                          goods=fmt_amount(ch.loc[kinds == "goods", "load"].sum())))
+        spend.append(
+            text(
+                "c.charity",
+                lang,
+                funds=fmt_amount(ch.loc[kinds == "funds", "load"].sum()),
+                goods=fmt_amount(ch.loc[kinds == "goods", "load"].sum()),
+            )
+        )
     dsp = s.dispatch or {}
     if dsp.get("enabled"):
-        spend.append(text("c.dispatch", lang, step=fmt_amount(dsp.get("step_hours", 0.5)),
-                          min=fmt_amount(dsp.get("min_hours", 1.0)), hours=fmt_amount(dsp.get("lost_hours", 0.0))))
+        spend.append(
+            text(
+                "c.dispatch",
+                lang,
+                step=fmt_amount(dsp.get("step_hours", 0.5)),
+                min=fmt_amount(dsp.get("min_hours", 1.0)),
+                hours=fmt_amount(dsp.get("lost_hours", 0.0)),
+            )
+        )
     sections.append({"title": text("c.spend", lang), "paragraphs": spend, "items": []})
     sections += since_last(plan, lang, names)
     appendix = [
         (text("a.status", lang), L.t_or(f"status.{s.status}", s.status, lang)),
-        (text("a.objective", lang), ("；" if lang == "zh" else "; ").join(
-            f"{L.tr(RT[f'term.{k}'], lang) if f'term.{k}' in RT else k} {fmt_value(v)}" for k, v in obj.items())),
+        (
+            text("a.objective", lang),
+            ("；" if lang == "zh" else "; ").join(
+                f"{L.tr(RT[f'term.{k}'], lang) if f'term.{k}' in RT else k} {fmt_value(v)}" for k, v in obj.items()
+            ),
+        ),
         (text("a.bound", lang), f"{fmt_value(s.best_bound)} / {fmt_gap(s.gap)}"),
         (text("a.solver", lang), " ".join(str(v) for v in (s.solver.name, s.solver.version) if v)),
         (text("a.model", lang), text("a.model_text", lang, v=f"{s.model.variables:,}", r=f"{s.model.constraints:,}")),
     ]
-    return {"title": text("committee.title", lang, scenario=s.scenario or "", period=s.period or ""),
-            "sections": sections, "appendix_title": text("c.appendix", lang), "appendix": appendix}
+    return {
+        "title": text("committee.title", lang, scenario=s.scenario or "", period=s.period or ""),
+        "sections": sections,
+        "appendix_title": text("c.appendix", lang),
+        "appendix": appendix,
+    }
 
 
 def since_last(plan, lang: str, names: _Names | None = None) -> list[dict]:
@@ -574,8 +721,10 @@ def since_last(plan, lang: str, names: _Names | None = None) -> list[dict]:
     if not has_changes(ch):
         return [{"title": title, "paragraphs": [ctext("none", lang)], "items": []}]
     unit_names = dict(names.units) if names is not None else None
-    return [{"title": f"{title} · {sec['title']}", "paragraphs": [], "items": sec["items"]}
-            for sec in describe(ch, lang, limit=8, unit_names=unit_names)]
+    return [
+        {"title": f"{title} · {sec['title']}", "paragraphs": [], "items": sec["items"]}
+        for sec in describe(ch, lang, limit=8, unit_names=unit_names)
+    ]
 
 
 def _short(s: str, n: int = 90) -> str:
@@ -587,17 +736,31 @@ def build_sheets(plan, scenario=None, lang: str | None = None, redact: bool = Fa
     "donors": Sheet}``."""
     lang = L.resolve(lang)
     names = _Names(plan, scenario, lang, redact)
-    return {"committee": committee_summary(plan, scenario, lang, names),
-            "tasks": task_sheets(plan, scenario, lang, redact, names),
-            "rosters": rosters(plan, scenario, lang, redact, names),
-            "organizations": organization_notices(plan, scenario, lang, redact, names),
-            "donors": donor_notices(plan, scenario, lang, redact, names)}
+    return {
+        "committee": committee_summary(plan, scenario, lang, names),
+        "tasks": task_sheets(plan, scenario, lang, redact, names),
+        "rosters": rosters(plan, scenario, lang, redact, names),
+        "organizations": organization_notices(plan, scenario, lang, redact, names),
+        "donors": donor_notices(plan, scenario, lang, redact, names),
+    }
 
 
-COLUMN_KEYS = {"from": "col.from", "kind": "col.kind", "what": "col.what", "tier": "col.tier", "amount": "col.amount",
-               "unit_of": "col.unit_of", "contact": "col.contact", "where": "col.where", "town": "col.town",
-               "hours": "col.hours", "program": "col.program", "instances": "col.instances", "inputs": "col.inputs",
-               "lot": "col.lot"}
+COLUMN_KEYS = {
+    "from": "col.from",
+    "kind": "col.kind",
+    "what": "col.what",
+    "tier": "col.tier",
+    "amount": "col.amount",
+    "unit_of": "col.unit_of",
+    "contact": "col.contact",
+    "where": "col.where",
+    "town": "col.town",
+    "hours": "col.hours",
+    "program": "col.program",
+    "instances": "col.instances",
+    "inputs": "col.inputs",
+    "lot": "col.lot",
+}
 
 
 def header(col: str, lang: str) -> str:
@@ -611,8 +774,9 @@ def header(col: str, lang: str) -> str:
 FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 
-def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool = False,
-                      sheets: dict | None = None) -> str:
+def build_sheets_html(
+    plan, scenario=None, lang: str | None = None, redact: bool = False, sheets: dict | None = None
+) -> str:
     """``sheets.html``: the committee page, then a page per unit, person, organization and donor
     (``sheets``: what :func:`build_sheets` returned for the same arguments, to build them once)."""
     lang = L.resolve(lang)
@@ -621,16 +785,38 @@ def build_sheets_html(plan, scenario=None, lang: str | None = None, redact: bool
     kinds = []
     for kind in ("tasks", "rosters", "organizations", "donors"):
         sh = sheets[kind]
-        kinds.append({"kind": kind, "title": sh.title, "blocks": [
-            {"key": b.key, "title": b.title, "intro": b.intro, "details": b.details,
-             "headers": [header(c, lang) for c in b.table.columns],
-             "rows": b.table.astype(str).values.tolist()} for b in sh.blocks]})
-    return _env(lang).get_template("sheets.html.j2").render(
-        # the page's own words are the template's _() (jinja2.ext.i18n); what is passed is data, and the
-        # blocks' titles and intros already in ``lang`` (they name units, people, periods)
-        lang=lang, committee=sheets["committee"], kinds=kinds, fonts=FONT_STACK, redacted=bool(redact),
-        version=s.package_version or "",
-        created=fmt_time(s.created_at, timezone_of(getattr(scenario, "config", None))))
+        kinds.append(
+            {
+                "kind": kind,
+                "title": sh.title,
+                "blocks": [
+                    {
+                        "key": b.key,
+                        "title": b.title,
+                        "intro": b.intro,
+                        "details": b.details,
+                        "headers": [header(c, lang) for c in b.table.columns],
+                        "rows": b.table.astype(str).values.tolist(),
+                    }
+                    for b in sh.blocks
+                ],
+            }
+        )
+    return (
+        _env(lang)
+        .get_template("sheets.html.j2")
+        .render(
+            # the page's own words are the template's _() (jinja2.ext.i18n); what is passed is data, and the
+            # blocks' titles and intros already in ``lang`` (they name units, people, periods)
+            lang=lang,
+            committee=sheets["committee"],
+            kinds=kinds,
+            fonts=FONT_STACK,
+            redacted=bool(redact),
+            version=s.package_version or "",
+            created=fmt_time(s.created_at, timezone_of(getattr(scenario, "config", None))),
+        )
+    )
 
 
 def find_chromium() -> str | None:
@@ -641,8 +827,8 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-PDF_TIMEOUT_S = 300.0   # without a time limit: Chromium printed the realistic district's 2.9 MB page in about 75 s
-PDF_MIN_S = 2.0         # less than this left in the writing margin: not started
+PDF_TIMEOUT_S = 300.0  # without a time limit: Chromium printed the realistic district's 2.9 MB page in about 75 s
+PDF_MIN_S = 2.0  # less than this left in the writing margin: not started
 
 
 def html_to_pdf(html: str, timeout: float = PDF_TIMEOUT_S) -> tuple[bytes | None, str]:
@@ -658,8 +844,16 @@ def html_to_pdf(html: str, timeout: float = PDF_TIMEOUT_S) -> tuple[bytes | None
     with tempfile.TemporaryDirectory(prefix="linkage-sheets-") as tmp:
         src, out = Path(tmp) / "sheets.html", Path(tmp) / "sheets.pdf"
         src.write_text(html, encoding="utf-8")
-        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-               f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={out}", src.as_uri()]
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={out}",
+            src.as_uri(),
+        ]
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as exc:
@@ -668,7 +862,7 @@ def html_to_pdf(html: str, timeout: float = PDF_TIMEOUT_S) -> tuple[bytes | None
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)     # the browser and every helper process it started
+                os.killpg(proc.pid, signal.SIGKILL)  # the browser and every helper process it started
             proc.wait()
             return None, f"skipped: not printed within {timeout:.0f} s"
         if out.is_file() and out.stat().st_size > 0:
@@ -687,8 +881,9 @@ def attach_pdf(plan, html: str, deadline: float | None = None) -> str:
     return status
 
 
-def attach_sheets(plan, scenario=None, lang: str | None = None, redact: bool = False, pdf: bool = True,
-                  sheets: dict | None = None) -> str:
+def attach_sheets(
+    plan, scenario=None, lang: str | None = None, redact: bool = False, pdf: bool = True, sheets: dict | None = None
+) -> str:
     """``sheets.html`` (and ``sheets.pdf`` when Chromium is found) into the plan's files; the outcome is in
     ``summary["sheets"]``."""
     html = build_sheets_html(plan, scenario, lang, redact, sheets)

@@ -17,21 +17,30 @@ from .. import lang as L
 from ..i18n import N_
 from ..schema import LOT_KINDS, TABLE_LABELS, TABLE_ORDER, TABLES, TIERS, UNIT_KINDS, Column
 
-MAX_ROWS = 5000          # rows carrying drop-downs and checks
-LISTS_SHEET = "_lists"   # hidden sheet holding the drop-down values
+MAX_ROWS = 5000  # rows carrying drop-downs and checks
+LISTS_SHEET = "_lists"  # hidden sheet holding the drop-down values
 
 # The first sheet: its caption and lines (English message ids, their Chinese in the catalog).
-README = (N_("How to fill in"), [
-    N_("linkage-opt input workbook: one sheet per table. Row 1 is the header, row 2 explains each column "
-       "(keep it: rows starting with # are skipped); write data from row 3 on."),
-    N_("Required columns are marked *. Leave optional cells blank for the default."),
-    N_("Drop-down lists offer the allowed values (tiers, kinds, yes/no, categories, unit ids from the units sheet)."),
-    N_("Lists of values (skills, tags, eligible units) are separated by ';'."),
-    N_("Optional sheets (programs, charity, reach) may stay empty."),
-    N_("To plan it: in a config YAML set  data: <this file>.xlsx  then run  linkage-opt validate <config>  "
-       "and  linkage-opt plan <config>."),
-    N_("Every column is documented in docs/data.md."),
-])
+README = (
+    N_("How to fill in"),
+    [
+        N_(
+            "linkage-opt input workbook: one sheet per table. Row 1 is the header, row 2 explains each column "
+            "(keep it: rows starting with # are skipped); write data from row 3 on."
+        ),
+        N_("Required columns are marked *. Leave optional cells blank for the default."),
+        N_(
+            "Drop-down lists offer the allowed values (tiers, kinds, yes/no, categories, unit ids from the units sheet)."
+        ),
+        N_("Lists of values (skills, tags, eligible units) are separated by ';'."),
+        N_("Optional sheets (programs, charity, reach) may stay empty."),
+        N_(
+            "To plan it: in a config YAML set  data: <this file>.xlsx  then run  linkage-opt validate <config>  "
+            "and  linkage-opt plan <config>."
+        ),
+        N_("Every column is documented in docs/data.md."),
+    ],
+)
 
 # The booleans' drop-down: input values the loader accepts (inputs.load.TRUE_WORDS / FALSE_WORDS), not
 # translations.
@@ -84,12 +93,14 @@ def build_template(lang: str | None = None, config=None) -> bytes:
     lang = L.resolve(lang)
     categories = list(config.categories) if config is not None else []
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     head_req = wb.add_format({"bold": True, "bg_color": "#F8CBAD", "border": 1})
-    notes = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top",
-                           "bg_color": "#F2F2F2"})
+    notes = wb.add_format(
+        {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top", "bg_color": "#F2F2F2"}
+    )
     title = wb.add_format({"bold": True, "font_size": 14})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
@@ -143,25 +154,51 @@ def build_template(lang: str | None = None, config=None) -> bytes:
 def _validation(ws, j: int, col: Column, lang: str, categories: list[str], list_range, units_sheet: str) -> None:
     values = choices(col, lang, categories)
     if values:
-        ws.data_validation(2, j, MAX_ROWS, j, {
-            "validate": "list", "source": list_range(values),
-            "error_title": L.t("Not an allowed value", lang),
-            "error_message": L.t("Choose from the list: {values}", lang, values=", ".join(values)[:200]),
-        })
+        ws.data_validation(
+            2,
+            j,
+            MAX_ROWS,
+            j,
+            {
+                "validate": "list",
+                "source": list_range(values),
+                "error_title": L.t("Not an allowed value", lang),
+                "error_message": L.t("Choose from the list: {values}", lang, values=", ".join(values)[:200]),
+            },
+        )
     elif col.ref == "units" and col.type == "id":
         # unit ids from the units sheet; a warning (not a stop) so ids may be pasted before the units
-        ws.data_validation(2, j, MAX_ROWS, j, {
-            "validate": "list", "source": f"='{units_sheet}'!$A$3:$A${MAX_ROWS}", "error_type": "warning",
-            "error_title": L.t("Unknown unit", lang),
-            "error_message": L.t("This id is not in the units sheet.", lang),
-        })
+        ws.data_validation(
+            2,
+            j,
+            MAX_ROWS,
+            j,
+            {
+                "validate": "list",
+                "source": f"='{units_sheet}'!$A$3:$A${MAX_ROWS}",
+                "error_type": "warning",
+                "error_title": L.t("Unknown unit", lang),
+                "error_message": L.t("This id is not in the units sheet.", lang),
+            },
+        )
     elif col.type in ("float", "int") and col.min is not None:
-        ws.data_validation(2, j, MAX_ROWS, j, {
-            "validate": "integer" if col.type == "int" else "decimal", "criteria": ">=", "value": col.min,
-            "error_title": L.t("Not a valid number", lang),
-            "error_message": (L.t("Enter a whole number of at least {min:g}", lang, min=col.min) if col.type == "int"
-                              else L.t("Enter a number of at least {min:g}", lang, min=col.min)),
-        })
+        ws.data_validation(
+            2,
+            j,
+            MAX_ROWS,
+            j,
+            {
+                "validate": "integer" if col.type == "int" else "decimal",
+                "criteria": ">=",
+                "value": col.min,
+                "error_title": L.t("Not a valid number", lang),
+                "error_message": (
+                    L.t("Enter a whole number of at least {min:g}", lang, min=col.min)
+                    if col.type == "int"
+                    else L.t("Enter a number of at least {min:g}", lang, min=col.min)
+                ),
+            },
+        )
 
 
 def write_template(path, lang: str | None = None, config=None) -> None:

@@ -68,10 +68,22 @@ BASELINE_ROWS = (
 
 # Column number formats by output column.
 NUMBER_FORMATS = {
-    "coverage_ratio": "0.0%", "utilization": "0.0%", "weight": "0.000000", "priority": "0.000",
-    "cost": "#,##0.00", "fixed_cost": "#,##0.00", "quantity": "#,##0.##", "load": "#,##0.##",
-    "need": "#,##0.##", "covered": "#,##0.##", "unmet": "#,##0.##", "capacity": "#,##0.##",
-    "used": "#,##0.##", "output": "#,##0.##", "delivered": "#,##0.##", "instances": "0",
+    "coverage_ratio": "0.0%",
+    "utilization": "0.0%",
+    "weight": "0.000000",
+    "priority": "0.000",
+    "cost": "#,##0.00",
+    "fixed_cost": "#,##0.00",
+    "quantity": "#,##0.##",
+    "load": "#,##0.##",
+    "need": "#,##0.##",
+    "covered": "#,##0.##",
+    "unmet": "#,##0.##",
+    "capacity": "#,##0.##",
+    "used": "#,##0.##",
+    "output": "#,##0.##",
+    "delivered": "#,##0.##",
+    "instances": "0",
 }
 
 # Rows per table sheet: the workbook is for people (and Excel stops at 1,048,576 rows); the CSVs hold all.
@@ -91,40 +103,82 @@ def _txt(key: str, lang: str, **kw) -> str:
     return L.tr(TEXT_LABELS[key], lang, **kw)
 
 
-def build_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
-                   sheets: dict | None = None) -> bytes:
+def build_workbook(
+    plan, scenario=None, lang: str | None = None, redact: bool = False, sheets: dict | None = None
+) -> bytes:
     """The workbook as bytes (``Plan.write`` puts it beside the CSVs as ``plan.xlsx``)."""
     import xlsxwriter
 
     lang = L.resolve(lang)
     buf = io.BytesIO()
     # strings_to_formulas/numbers/urls off: a text cell is written as text, whatever it looks like.
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False, "nan_inf_to_errors": True})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+        },
+    )
     fmt = _Formats(wb)
     config = scenario.config if scenario is not None else None
-    capped = [(L.tr(SHEETS[k], lang), len(getattr(plan, k)), TABLE_FILES[k])     # in the order of the sheets
-              for k in ("coverage", "allocations", "providers", "programs") if len(getattr(plan, k)) > MAX_SHEET_ROWS]
+    capped = [
+        (L.tr(SHEETS[k], lang), len(getattr(plan, k)), TABLE_FILES[k])  # in the order of the sheets
+        for k in ("coverage", "allocations", "providers", "programs")
+        if len(getattr(plan, k)) > MAX_SHEET_ROWS
+    ]
     _summary_sheet(wb, fmt, plan, lang, capped, timezone_of(config))
     cov = _localise(plan.coverage.head(MAX_SHEET_ROWS), config, lang)
     ws = _table_sheet(wb, fmt, L.tr(SHEETS["coverage"], lang), cov, lang)
     if len(cov) and "coverage_ratio" in cov.columns:
         col = list(cov.columns).index("coverage_ratio")
-        ws.conditional_format(1, col, len(cov), col, {
-            "type": "3_color_scale", "min_type": "num", "min_value": 0, "mid_type": "num", "mid_value": 0.5,
-            "max_type": "num", "max_value": 1, "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
-    _table_sheet(wb, fmt, L.tr(SHEETS["allocations"], lang), _localise(plan.allocations.head(MAX_SHEET_ROWS), config, lang),
-                 lang)
+        ws.conditional_format(
+            1,
+            col,
+            len(cov),
+            col,
+            {
+                "type": "3_color_scale",
+                "min_type": "num",
+                "min_value": 0,
+                "mid_type": "num",
+                "mid_value": 0.5,
+                "max_type": "num",
+                "max_value": 1,
+                "min_color": "#F8696B",
+                "mid_color": "#FFEB84",
+                "max_color": "#63BE7B",
+            },
+        )
+    _table_sheet(
+        wb, fmt, L.tr(SHEETS["allocations"], lang), _localise(plan.allocations.head(MAX_SHEET_ROWS), config, lang), lang
+    )
     prov = _localise(plan.providers.head(MAX_SHEET_ROWS), config, lang)
     ws = _table_sheet(wb, fmt, L.tr(SHEETS["providers"], lang), prov, lang)
     if len(prov) and "utilization" in prov.columns:
         col = list(prov.columns).index("utilization")
-        ws.conditional_format(1, col, len(prov), col, {"type": "data_bar", "bar_color": "#63A0D6",
-                                                        "min_type": "num", "min_value": 0,
-                                                        "max_type": "num", "max_value": 1})
-    _table_sheet(wb, fmt, L.tr(SHEETS["programs"], lang), _localise(plan.programs.head(MAX_SHEET_ROWS), config, lang), lang)
-    _table_sheet(wb, fmt, L.tr(SHEETS["unmet"], lang), _unmet_frame(plan, config, lang), lang,
-                 empty_note=_txt("no_unmet", lang))
+        ws.conditional_format(
+            1,
+            col,
+            len(prov),
+            col,
+            {
+                "type": "data_bar",
+                "bar_color": "#63A0D6",
+                "min_type": "num",
+                "min_value": 0,
+                "max_type": "num",
+                "max_value": 1,
+            },
+        )
+    _table_sheet(
+        wb, fmt, L.tr(SHEETS["programs"], lang), _localise(plan.programs.head(MAX_SHEET_ROWS), config, lang), lang
+    )
+    _table_sheet(
+        wb, fmt, L.tr(SHEETS["unmet"], lang), _unmet_frame(plan, config, lang), lang, empty_note=_txt("no_unmet", lang)
+    )
     _action_sheets(wb, fmt, plan, scenario, lang, redact, sheets)
     wb.close()
     return buf.getvalue()
@@ -140,8 +194,9 @@ def workbook_from_dir(plan_dir, lang: str | None = None, scenario=None, redact: 
     return build_workbook(plan, scenario, lang, redact)
 
 
-def attach_workbook(plan, scenario=None, lang: str | None = None, redact: bool = False,
-                    sheets: dict | None = None) -> None:
+def attach_workbook(
+    plan, scenario=None, lang: str | None = None, redact: bool = False, sheets: dict | None = None
+) -> None:
     """Add ``plan.xlsx`` to the plan's files (``sheets``: the action sheets, when already built)."""
     plan.extras["plan.xlsx"] = build_workbook(plan, scenario, lang, redact, sheets)
 
@@ -169,7 +224,7 @@ def _print_setup(ws, last_row: int, last_col: int, landscape: bool, repeat: int 
     if repeat is not None:
         ws.repeat_rows(0, repeat)
     if breaks:
-        ws.set_h_pagebreaks(list(breaks)[:1000])    # Excel's limit on manual breaks is 1026
+        ws.set_h_pagebreaks(list(breaks)[:1000])  # Excel's limit on manual breaks is 1026
     ws.set_footer("&C&P / &N")
 
 
@@ -246,8 +301,9 @@ def _block_label(lang: str) -> str:
 
 class _Formats:
     def __init__(self, wb):
-        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                     "valign": "top"})
+        self.header = wb.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         self.text = wb.add_format({})
         self.quoted = wb.add_format({"quote_prefix": True})
         self.bold = wb.add_format({"bold": True})
@@ -298,8 +354,9 @@ def _table_sheet(wb, fmt: _Formats, name: str, frame: pd.DataFrame, lang: str, e
     for j, c in enumerate(cols):
         nf = num_fmts[j]
         series = frame[c]
-        numeric = (pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype)) and \
-            not pd.api.types.is_bool_dtype(series.dtype)
+        numeric = (
+            pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype)
+        ) and not pd.api.types.is_bool_dtype(series.dtype)
         if numeric:
             # a numeric column: numbers straight to the sheet (blank for NaN, text for +-inf), no per-cell dispatch
             vals = series.to_numpy(float)
@@ -362,28 +419,35 @@ def _unmet_frame(plan, config, lang: str) -> pd.DataFrame:
         frame["reason"] = [reason_text(r, lang) for r in ex.to_dict("records")]
     else:
         cov = plan.coverage
-        frame = cov.loc[cov["unmet"] > 1e-6 * cov["need"].clip(lower=1.0),
-                        ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet"]].copy()
+        frame = cov.loc[
+            cov["unmet"] > 1e-6 * cov["need"].clip(lower=1.0),
+            ["need_id", "unit_id", "unit_name", "category", "tier", "need", "unmet"],
+        ].copy()
     return _localise(frame.reset_index(drop=True), config, lang)
 
 
 def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=(), tz: str | None = None) -> None:
     ws = wb.add_worksheet(L.tr(SHEETS["summary"], lang))
     s: Summary = plan.summary
-    met = s.metrics.to_dict()       # the figures recorded ({} when none were)
+    met = s.metrics.to_dict()  # the figures recorded ({} when none were)
     obj = s.objective
     values = {
-        "scenario": s.scenario, "period": s.period,
+        "scenario": s.scenario,
+        "period": s.period,
         "status": L.t_or(f"status.{s.status}", s.status, lang),
         "weighted_coverage": met.get("weighted_coverage"),
         "guaranteed": _txt("guaranteed_value", lang, met=met.get("guaranteed_met"), total=met.get("guaranteed_needs")),
         "min_unit_ratio": met.get("min_unit_ratio"),
         "units_below_equity_floor": met.get("units_below_equity_floor"),
         "unmet_need_rows": met.get("unmet_need_rows"),
-        "money": obj.money if "money" in obj else None, "idle_hours": met.get("idle_hours"),
-        "objective_stage": L.t_or(f"stage.{s.objective_stage}", s.objective_stage or "", lang), "best_bound": s.best_bound,
-        "gap": s.gap, "solver": " ".join(str(v) for v in (s.solver.name, s.solver.version) if v),
-        "created_at": fmt_time(s.created_at, tz) if s.created_at else None, "config": s.config,
+        "money": obj.money if "money" in obj else None,
+        "idle_hours": met.get("idle_hours"),
+        "objective_stage": L.t_or(f"stage.{s.objective_stage}", s.objective_stage or "", lang),
+        "best_bound": s.best_bound,
+        "gap": s.gap,
+        "solver": " ".join(str(v) for v in (s.solver.name, s.solver.version) if v),
+        "created_at": fmt_time(s.created_at, tz) if s.created_at else None,
+        "config": s.config,
     }
     header = (L.column("metric", lang), L.column("value", lang))
     ws.write_string(0, 0, header[0], fmt.header)
@@ -398,8 +462,14 @@ def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=(), tz: str | None
         r += 1
         ws.write_string(r, 0, _txt("baseline_title", lang), fmt.title)
         r += 1
-        for j, h in enumerate((L.column("metric", lang), L.column("optimized", lang), L.column("baseline", lang),
-                               _txt("difference", lang))):
+        for j, h in enumerate(
+            (
+                L.column("metric", lang),
+                L.column("optimized", lang),
+                L.column("baseline", lang),
+                _txt("difference", lang),
+            )
+        ):
             ws.write_string(r, j, h, fmt.header)
         r += 1
         for key, label, pattern in BASELINE_ROWS:
@@ -410,8 +480,9 @@ def _summary_sheet(wb, fmt: _Formats, plan, lang: str, capped=(), tz: str | None
     if capped:
         r += 1
         for sheet, n, csv_name in capped:
-            ws.write_string(r, 0, _txt("capped", lang, sheet=sheet, shown=f"{MAX_SHEET_ROWS:,}", total=f"{n:,}",
-                                       csv=csv_name))
+            ws.write_string(
+                r, 0, _txt("capped", lang, sheet=sheet, shown=f"{MAX_SHEET_ROWS:,}", total=f"{n:,}", csv=csv_name)
+            )
             r += 1
     ws.set_column(0, 0, 34)
     ws.set_column(1, 3, 24)

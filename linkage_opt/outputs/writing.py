@@ -31,20 +31,22 @@ from .report import attach_report
 from .sheets import attach_pdf, attach_sheets, build_sheets, build_sheets_html, extra_columns, html_to_pdf
 from .workbook import attach_workbook, build_workbook
 
-EXIT_RESERVE_S = 0.5               # kept at the end of the margin: closing files, freeing memory, exiting
+EXIT_RESERVE_S = 0.5  # kept at the end of the margin: closing files, freeing memory, exiting
 # seconds per unit of work, measured (load 3-8 on 2 cores) and doubled
-EXPLAIN_S_PER_UNMET_ROW = 1.6e-3   # explain_unmet: 2.0 s for 2,425 unmet needs
-SHEET_S_PER_CELL = 9.0e-5          # plan.xlsx, report.html, sheets.html: 8.5 s for the district's 124,685 cells (load 1), with 1.3x
-REPORT_S_PER_ROW = 2.0e-5          # report.html: 3.8 s for the district's 96,000 table rows
-CSV_S_PER_CELL = 1.2e-5            # the plan's CSVs: 3.1 s for the district's 1.0 M cells
-TABLE_S_PER_ROW = 2.5e-5           # build_tables (the rule of thumb's tables for --baseline)
+EXPLAIN_S_PER_UNMET_ROW = 1.6e-3  # explain_unmet: 2.0 s for 2,425 unmet needs
+SHEET_S_PER_CELL = (
+    9.0e-5  # plan.xlsx, report.html, sheets.html: 8.5 s for the district's 124,685 cells (load 1), with 1.3x
+)
+REPORT_S_PER_ROW = 2.0e-5  # report.html: 3.8 s for the district's 96,000 table rows
+CSV_S_PER_CELL = 1.2e-5  # the plan's CSVs: 3.1 s for the district's 1.0 M cells
+TABLE_S_PER_ROW = 2.5e-5  # build_tables (the rule of thumb's tables for --baseline)
 
 
 @dataclass
 class WritingBudget:
     """The instant by which ``plan`` must be done, and what it left out to keep to it."""
 
-    end: float | None                                    # time.monotonic(); None: no time limit
+    end: float | None  # time.monotonic(); None: no time limit
     skipped: list[dict] = field(default_factory=list)
 
     @classmethod
@@ -65,8 +67,9 @@ class WritingBudget:
         left = self.left()
         if left is None or estimate_s + reserve_s <= left:
             return True
-        self.skipped.append({"output": output, "estimated_s": round(estimate_s, 1),
-                             "left_s": round(max(left, 0.0), 1), "later": later})
+        self.skipped.append(
+            {"output": output, "estimated_s": round(estimate_s, 1), "left_s": round(max(left, 0.0), 1), "later": later}
+        )
         return False
 
 
@@ -84,15 +87,25 @@ def files_estimate(plan) -> float:
     return CSV_S_PER_CELL * plan_cells(plan)
 
 
-DESK_FILES_MAX_UNITS = 3000   # decomposed plans of more units are written without plan.xlsx and report.html
+DESK_FILES_MAX_UNITS = 3000  # decomposed plans of more units are written without plan.xlsx and report.html
 
 # what attach_outputs reports to ``progress``, in order (the CLI shows each as lang's "plan.<step>")
 STEPS = ("explaining", "baseline", "workbook", "writing")
 
 
-def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain: bool = True, desk: bool = True,
-                   baseline: bool = False, redact: bool = False, progress: Callable[[str], None] | None = None,
-                   on_error: Callable[[str, Exception], None] | None = None) -> list[dict]:
+def attach_outputs(
+    plan,
+    scenario,
+    out_dir,
+    *,
+    lang: str | None = None,
+    explain: bool = True,
+    desk: bool = True,
+    baseline: bool = False,
+    redact: bool = False,
+    progress: Callable[[str], None] | None = None,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> list[dict]:
     """Add a solved plan's optional outputs to its files (``plan.extras``), in this order, while they fit
     in the time limit's writing margin (:class:`WritingBudget`, from ``plan.solve_started``):
 
@@ -126,9 +139,12 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
     started = getattr(plan, "solve_started", None)
     time_limit = plan.summary.solver.time_limit
     # the time limit is a wall: the optional outputs are made only while they fit in its margin
-    wall = getattr(plan, "wall_started", None)       # linkage-opt plan: the process's start, before the solve's
-    budget = WritingBudget.after(min(started, wall) if wall is not None else started, time_limit) \
-        if started is not None else WritingBudget(None)
+    wall = getattr(plan, "wall_started", None)  # linkage-opt plan: the process's start, before the solve's
+    budget = (
+        WritingBudget.after(min(started, wall) if wall is not None else started, time_limit)
+        if started is not None
+        else WritingBudget(None)
+    )
     reserve = files_estimate(plan)
     desk_wanted = desk and (modelled or len(scenario.units) <= DESK_FILES_MAX_UNITS)
     desk_s = SHEET_S_PER_CELL * plan_cells(plan) + REPORT_S_PER_ROW * plan_rows(plan)
@@ -138,11 +154,21 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
         if deadline is not None and budget.end is not None:
             # what comes after keeps its estimated time: the desk files (the month's work) before the
             # marginal values, whose LP stops (and leaves its table empty) by this deadline
-            later = reserve + (desk_s if desk_wanted else 0.0) + (TABLE_S_PER_ROW * plan_rows(plan) if baseline else 0.0)
+            later = (
+                reserve + (desk_s if desk_wanted else 0.0) + (TABLE_S_PER_ROW * plan_rows(plan) if baseline else 0.0)
+            )
             deadline = min(deadline, budget.end - later)
         guarded("explanations", lambda: attach_explanations(plan, deadline=deadline))
-    if baseline and modelled and budget.allows("baseline.json", TABLE_S_PER_ROW * plan_rows(plan), reserve,
-                                               "linkage-opt plan CONFIG --baseline with a longer --time-limit"):
+    if (
+        baseline
+        and modelled
+        and budget.allows(
+            "baseline.json",
+            TABLE_S_PER_ROW * plan_rows(plan),
+            reserve,
+            "linkage-opt plan CONFIG --baseline with a longer --time-limit",
+        )
+    ):
         step("baseline")
         guarded("baseline", lambda: attach_baseline(plan, scenario))
     if desk_wanted:
@@ -152,8 +178,13 @@ def attach_outputs(plan, scenario, out_dir, *, lang: str | None = None, explain:
             guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact, pdf_deadline=pdf_by))
             pdf = str((plan.summary.sheets or {}).get("pdf", ""))
             if pdf.startswith(("skipped: not printed within", "skipped: no time left")):
-                budget.skipped.append({"output": "sheets.pdf", "left_s": round(max(budget.left() or 0.0, 0.0), 1),
-                                       "later": f"linkage-opt report {out_dir}"})
+                budget.skipped.append(
+                    {
+                        "output": "sheets.pdf",
+                        "left_s": round(max(budget.left() or 0.0, 0.0), 1),
+                        "later": f"linkage-opt report {out_dir}",
+                    }
+                )
     if budget.skipped:
         plan.summary.outputs_skipped = budget.skipped
     return budget.skipped
@@ -189,17 +220,21 @@ def redacted_desk_files(plan, scenario, lang: str | None = None, pdf: bool = Tru
     return out
 
 
-def attach_desk_files(plan, scenario, lang: str = "en", redact: bool = False, pdf_deadline: float | None = None) -> None:
+def attach_desk_files(
+    plan, scenario, lang: str = "en", redact: bool = False, pdf_deadline: float | None = None
+) -> None:
     """plan.xlsx, report.html and the action sheets (sheets.html, sheets.pdf when Chromium is found), in
     ``lang``, into the plan's files (written atomically with the rest); ``redact``: without personal columns.
 
     ``sheets.pdf`` comes last, the slowest and the most optional: printed by ``pdf_deadline``
     (``time.monotonic()``) or not at all (``summary["sheets"]["pdf"]`` says why)."""
-    sheets = build_sheets(plan, scenario, lang, redact)      # once, for sheets.html and plan.xlsx
+    sheets = build_sheets(plan, scenario, lang, redact)  # once, for sheets.html and plan.xlsx
     html = attach_sheets(plan, scenario, lang, redact, pdf=False, sheets=sheets)
     attach_workbook(plan, scenario, lang, redact, sheets=sheets)
     attach_report(plan, scenario, lang)
     attach_pdf(plan, html, pdf_deadline)
 
 
-register_output_writer(attach_outputs)   # Plan.write's outputs: the one list, named from solving without an upward import
+register_output_writer(
+    attach_outputs
+)  # Plan.write's outputs: the one list, named from solving without an upward import

@@ -38,8 +38,22 @@ if TYPE_CHECKING:
 RULES: tuple[Rule, ...] = (supervision, party_share, party_capacity, budget, max_hours_per_unit)
 BY_KEY: dict[str, Rule] = {r.KEY: r for r in RULES}
 
-__all__ = ["BY_KEY", "NO_AGGREGATION", "RULES", "Aggregation", "PlanFacts", "Rule", "RuleSettings", "UnmetContext",
-           "active_rules", "add_all", "aggregation", "msg", "service_hours", "text"]
+__all__ = [
+    "BY_KEY",
+    "NO_AGGREGATION",
+    "RULES",
+    "Aggregation",
+    "PlanFacts",
+    "Rule",
+    "RuleSettings",
+    "UnmetContext",
+    "active_rules",
+    "add_all",
+    "aggregation",
+    "msg",
+    "service_hours",
+    "text",
+]
 
 
 def active_rules(cfg: Config) -> list[Rule]:

@@ -62,8 +62,11 @@ class Aggregation:
     per_class: bool = False
 
     def __or__(self, other: Aggregation) -> Aggregation:
-        return Aggregation(tuple(dict.fromkeys(self.attributes + other.attributes)), self.individual | other.individual,
-                           self.per_class or other.per_class)
+        return Aggregation(
+            tuple(dict.fromkeys(self.attributes + other.attributes)),
+            self.individual | other.individual,
+            self.per_class or other.per_class,
+        )
 
 
 NO_AGGREGATION = Aggregation()
@@ -73,12 +76,12 @@ NO_AGGREGATION = Aggregation()
 class PlanFacts:
     """What the independent check (:mod:`linkage_opt.solving.check`) derived from a plan's tables, for the rules."""
 
-    units: pd.DataFrame                 # the scenario's units, indexed by unit_id
-    programs: pd.DataFrame              # programs.csv of the plan
-    money: float                        # district money the plan spends
+    units: pd.DataFrame  # the scenario's units, indexed by unit_id
+    programs: pd.DataFrame  # programs.csv of the plan
+    money: float  # district money the plan spends
     tol: float
-    hours: dict = field(default_factory=lambda: defaultdict(float))         # (kind, unit, category) -> service hours
-    vol_hours: dict = field(default_factory=lambda: defaultdict(float))     # (unit, party member?) -> volunteer hours
+    hours: dict = field(default_factory=lambda: defaultdict(float))  # (kind, unit, category) -> service hours
+    vol_hours: dict = field(default_factory=lambda: defaultdict(float))  # (unit, party member?) -> volunteer hours
     person_hours: dict = field(default_factory=lambda: defaultdict(float))  # (kind, provider_id, unit) -> service hours
 
 
@@ -86,12 +89,12 @@ class PlanFacts:
 class UnmetContext:
     """A need left unmet while eligible capacity is left: what ``explain`` asks each rule about."""
 
-    u: int                              # the need's unit (position)
+    u: int  # the need's unit (position)
     category: str
-    kinds: np.ndarray                   # kinds of the eligible provider classes with capacity left
-    classes: np.ndarray                 # those classes (positions in the provider frame)
-    rates: np.ndarray                   # their hourly rates
-    programs_here: bool                 # a program may run in the unit for the category
+    kinds: np.ndarray  # kinds of the eligible provider classes with capacity left
+    classes: np.ndarray  # those classes (positions in the provider frame)
+    rates: np.ndarray  # their hourly rates
+    programs_here: bool  # a program may run in the unit for the category
 
 
 class Rule(Protocol):
@@ -106,7 +109,7 @@ class Rule(Protocol):
     def KEY_DOCS(self) -> dict[str, str]: ...
 
     @property
-    def TEXTS(self) -> dict[str, str]: ...          # TEXT_KINDS -> English message id
+    def TEXTS(self) -> dict[str, str]: ...  # TEXT_KINDS -> English message id
 
     def active(self, cfg: Config) -> bool: ...
 
@@ -140,8 +143,18 @@ def service_hours(m: LinearModel, P: pd.DataFrame, kind: str) -> pd.DataFrame:
         sel = np.flatnonzero(ix["kind"].to_numpy() == kind)
         ix = ix.iloc[sel]
         h = (ix["hours"] * ix["q"]).to_numpy(float) if "hours" in ix else np.ones(len(sel))
-        parts.append(pd.DataFrame({"col": b.ids[sel], "p": ix["p"].to_numpy(np.int64), "u": ix["u"].to_numpy(),
-                                   "category": ix["category"].to_numpy(), "party": ix["party"].to_numpy(bool), "h": h}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "col": b.ids[sel],
+                    "p": ix["p"].to_numpy(np.int64),
+                    "u": ix["u"].to_numpy(),
+                    "category": ix["category"].to_numpy(),
+                    "party": ix["party"].to_numpy(bool),
+                    "h": h,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame({"col": [], "p": [], "u": [], "category": [], "party": [], "h": []})
     out = pd.concat(parts, ignore_index=True)

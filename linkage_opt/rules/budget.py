@@ -24,7 +24,7 @@ KEY = "budget"
 
 
 class Settings(RuleSettings):
-    amount: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] | None = None         # yuan; None = unlimited
+    amount: Annotated[float, Field(ge=0, le=limits.MAX_NUMBER)] | None = None  # yuan; None = unlimited
 
 
 KEY_DOCS = {

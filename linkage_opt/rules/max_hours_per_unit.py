@@ -34,7 +34,7 @@ KEY = "max_hours_per_unit"
 
 
 class Settings(RuleSettings):
-    hours: Annotated[float, Field(gt=0, le=limits.MAX_NUMBER)] | None = None   # None = no cap
+    hours: Annotated[float, Field(gt=0, le=limits.MAX_NUMBER)] | None = None  # None = no cap
 
 
 KEY_DOCS = {
@@ -67,8 +67,13 @@ def aggregation(scenario: Scenario) -> Aggregation:
     cats = set(ind["category"].astype(str)) if len(ind) else set()
     carriers: set[str] = set()
     if cats:
-        general = any(cfg.categories[c].funds_per_unit is None and not cfg.categories[c].items and not cfg.categories[c].professional
-                      for c in cats if c in cfg.categories)
+        general = any(
+            cfg.categories[c].funds_per_unit is None
+            and not cfg.categories[c].items
+            and not cfg.categories[c].professional
+            for c in cats
+            if c in cfg.categories
+        )
         for vid, skills in zip(scenario.volunteers["volunteer_id"].astype(str), scenario.volunteers["skills"]):
             sk = set(skills)
             if sk & cats or (general and GENERAL in sk):
@@ -85,12 +90,17 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
         raise AssertionError("max_hours_per_unit needs volunteers' flows per class (Aggregation.per_class)")
     keys = vol[["p", "u"]].drop_duplicates().sort_values(["p", "u"]).reset_index(drop=True)
     n = P["n_members"].to_numpy(float)[keys["p"].to_numpy()]
-    keys = keys.assign(provider_id=[ms[0] for ms in P["members"].to_numpy()[keys["p"].to_numpy()]],
-                       unit_id=scenario.units["unit_id"].to_numpy()[keys["u"].to_numpy()])
+    keys = keys.assign(
+        provider_id=[ms[0] for ms in P["members"].to_numpy()[keys["p"].to_numpy()]],
+        unit_id=scenario.units["unit_id"].to_numpy()[keys["u"].to_numpy()],
+    )
     rows = m.add_rows(KEY, keys, -np.inf, n * cap)
     idx = pd.MultiIndex.from_frame(keys[["p", "u"]])
-    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["p", "u"]])), vol["col"].to_numpy(),
-                vol["h"].to_numpy(float))
+    m.add_coefs(
+        rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["p", "u"]])),
+        vol["col"].to_numpy(),
+        vol["h"].to_numpy(float),
+    )
 
 
 def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:

@@ -56,8 +56,9 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
     limited = np.unique(u[np.isfinite(pc[u])])
     if not len(limited):
         return
-    rows = m.add_rows(KEY, pd.DataFrame({"u": limited, "unit_id": scenario.units["unit_id"].to_numpy()[limited]}),
-                      -INF, pc[limited])
+    rows = m.add_rows(
+        KEY, pd.DataFrame({"u": limited, "unit_id": scenario.units["unit_id"].to_numpy()[limited]}), -INF, pc[limited]
+    )
     sel = np.flatnonzero(np.isin(u, limited))
     m.add_coefs(rows.start + np.searchsorted(limited, u[sel]), y.ids[sel], 1.0)
 

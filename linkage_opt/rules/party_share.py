@@ -24,7 +24,7 @@ KEY = "party_share"
 
 
 class Settings(RuleSettings):
-    min_share: Annotated[float, Field(ge=0, le=1)] = 0.2    # rho: share of a unit's volunteer hours by party members
+    min_share: Annotated[float, Field(ge=0, le=1)] = 0.2  # rho: share of a unit's volunteer hours by party members
 
 
 KEY_DOCS = {
@@ -49,7 +49,7 @@ def params(cfg: Config) -> dict[str, Any]:
 
 
 def aggregation(scenario: Scenario) -> Aggregation:
-    return NO_AGGREGATION     # the party flag already keeps classes and groups apart
+    return NO_AGGREGATION  # the party flag already keeps classes and groups apart
 
 
 def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndarray) -> None:
@@ -70,7 +70,9 @@ def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:
     for unit in facts.units.index:
         party, other = facts.vol_hours[(unit, True)], facts.vol_hours[(unit, False)]
         if party + other > 1e-6 and party < rho * (party + other) - 1e-5:
-            out.append((f"unit {unit}", f"party members give {party:.6g} of {party + other:.6g} volunteer hours (< {rho:.0%})"))
+            out.append(
+                (f"unit {unit}", f"party members give {party:.6g} of {party + other:.6g} volunteer hours (< {rho:.0%})")
+            )
     return out
 
 

@@ -27,7 +27,7 @@ KEY = "supervision"
 class Settings(RuleSettings):
     # k: at least 1 worker-hour per k volunteer-hours
     volunteer_hours_per_worker_hour: Annotated[float, Field(gt=0, le=limits.MAX_NUMBER)] = 10.0
-    categories: list[str] | None = None                     # default: the professional categories
+    categories: list[str] | None = None  # default: the professional categories
 
 
 KEY_DOCS = {
@@ -48,7 +48,10 @@ def active(cfg: Config) -> bool:
 
 
 def params(cfg: Config) -> dict[str, Any]:
-    return {"k": cfg.rules.supervision.volunteer_hours_per_worker_hour, "cats": ", ".join(cfg.supervised_categories) or "-"}
+    return {
+        "k": cfg.rules.supervision.volunteer_hours_per_worker_hour,
+        "cats": ", ".join(cfg.supervised_categories) or "-",
+    }
 
 
 def aggregation(scenario: Scenario) -> Aggregation:
@@ -68,8 +71,11 @@ def add_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame, money: np.ndar
     keys = vol[["u", "category"]].drop_duplicates().sort_values(["u", "category"]).reset_index(drop=True)
     rows = m.add_rows(KEY, keys.assign(unit_id=scenario.units["unit_id"].to_numpy()[keys["u"]]), 0.0, INF)
     idx = pd.MultiIndex.from_frame(keys)
-    m.add_coefs(rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["u", "category"]])), vol["col"].to_numpy(),
-                -vol["h"].to_numpy(float))
+    m.add_coefs(
+        rows.start + idx.get_indexer(pd.MultiIndex.from_frame(vol[["u", "category"]])),
+        vol["col"].to_numpy(),
+        -vol["h"].to_numpy(float),
+    )
     wk = service_hours(m, P, "social_worker")
     r = idx.get_indexer(pd.MultiIndex.from_frame(wk[["u", "category"]])) if len(wk) else np.zeros(0, np.int64)
     keep = r >= 0
@@ -85,7 +91,9 @@ def check(scenario: Scenario, facts: PlanFacts) -> list[tuple[str, str]]:
             vh = facts.hours[("volunteer", unit, cat)]
             wh = facts.hours[("social_worker", unit, cat)]
             if vh > k * wh * (1 + facts.tol) + 1e-5:
-                out.append((f"unit {unit} {cat}", f"{vh:.6g} volunteer hours need >= {vh / k:.6g} worker hours, got {wh:.6g}"))
+                out.append(
+                    (f"unit {unit} {cat}", f"{vh:.6g} volunteer hours need >= {vh / k:.6g} worker hours, got {wh:.6g}")
+                )
     return out
 
 

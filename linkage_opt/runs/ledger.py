@@ -63,7 +63,7 @@ from ..errors import LinkageError, OutputError
 from ..i18n import N_, Msg
 from ..solving.plan import COLUMN_KINDS, read_plan_table
 
-if TYPE_CHECKING:                 # pandas is imported where used: `runs list` and a lock refusal stay quick
+if TYPE_CHECKING:  # pandas is imported where used: `runs list` and a lock refusal stay quick
     import pandas as pd
 
 DEFAULT_LEDGER_NAME = "ledger.sqlite"
@@ -93,10 +93,20 @@ class LedgerWriteError(LedgerError, OutputError):
 
 
 # SQLite's primary result codes that mean "cannot write here", and what they mean for the user
-_WRITE_FAILURES = {13: N_("the disk is full"), 8: N_("the ledger is read-only"), 10: N_("an input/output error"),
-                   14: N_("the ledger file cannot be opened"), 3: N_("permission denied")}
-_WRITE_FAILURE_TEXTS = (("disk is full", 13), ("readonly", 8), ("read-only", 8), ("disk i/o error", 10),
-                        ("unable to open database", 14))
+_WRITE_FAILURES = {
+    13: N_("the disk is full"),
+    8: N_("the ledger is read-only"),
+    10: N_("an input/output error"),
+    14: N_("the ledger file cannot be opened"),
+    3: N_("permission denied"),
+}
+_WRITE_FAILURE_TEXTS = (
+    ("disk is full", 13),
+    ("readonly", 8),
+    ("read-only", 8),
+    ("disk i/o error", 10),
+    ("unable to open database", 14),
+)
 
 
 def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
@@ -108,7 +118,14 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
         primary = next((c for t, c in _WRITE_FAILURE_TEXTS if t in text), None)
     if primary is None:
         return None
-    return LedgerWriteError(Msg("cannot write the run ledger {path!r}; {primary} ({exc}); nothing was recorded; no plan was changed", path=str(path), primary=Msg(_WRITE_FAILURES[primary]), exc=exc))
+    return LedgerWriteError(
+        Msg(
+            "cannot write the run ledger {path!r}; {primary} ({exc}); nothing was recorded; no plan was changed",
+            path=str(path),
+            primary=Msg(_WRITE_FAILURES[primary]),
+            exc=exc,
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -118,7 +135,8 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LedgerWriteError | None:
 
 # the plan tables' SQL tables, with their columns' kinds as every reader of a plan types them
 PLAN_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    name: (f"plan_{name}", cols) for name, cols in COLUMN_KINDS.items()}
+    name: (f"plan_{name}", cols) for name, cols in COLUMN_KINDS.items()
+}
 TABLE_FILES = {name: f"{name}.csv" for name in PLAN_TABLES}
 SUMMARY_FILE = "summary.json"
 
@@ -131,8 +149,11 @@ class Migration:
 
 
 MIGRATIONS: list[Migration] = [
-    Migration(1, "runs, normalised plan tables, plan files", (
-        """CREATE TABLE runs (
+    Migration(
+        1,
+        "runs, normalised plan tables, plan files",
+        (
+            """CREATE TABLE runs (
             run_id            VARCHAR(64)  NOT NULL PRIMARY KEY,
             period            VARCHAR(7)   NOT NULL,
             revision          INTEGER      NOT NULL,
@@ -155,8 +176,8 @@ MIGRATIONS: list[Migration] = [
             host              VARCHAR(255),
             UNIQUE (period, revision)
         )""",
-        "CREATE INDEX runs_by_fingerprint ON runs (period, input_fingerprint)",
-        """CREATE TABLE plan_allocations (
+            "CREATE INDEX runs_by_fingerprint ON runs (period, input_fingerprint)",
+            """CREATE TABLE plan_allocations (
             run_id        VARCHAR(64) NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
             row_no        INTEGER     NOT NULL,
             provider_kind VARCHAR(32) NOT NULL,
@@ -170,7 +191,7 @@ MIGRATIONS: list[Migration] = [
             cost          DOUBLE PRECISION,
             PRIMARY KEY (run_id, row_no)
         )""",
-        """CREATE TABLE plan_coverage (
+            """CREATE TABLE plan_coverage (
             run_id         VARCHAR(64) NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
             row_no         INTEGER     NOT NULL,
             need_id        TEXT        NOT NULL,
@@ -186,7 +207,7 @@ MIGRATIONS: list[Migration] = [
             priority       DOUBLE PRECISION,
             PRIMARY KEY (run_id, row_no)
         )""",
-        """CREATE TABLE plan_providers (
+            """CREATE TABLE plan_providers (
             run_id        VARCHAR(64) NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
             row_no        INTEGER     NOT NULL,
             provider_kind VARCHAR(32) NOT NULL,
@@ -197,7 +218,7 @@ MIGRATIONS: list[Migration] = [
             fixed_cost    DOUBLE PRECISION,
             PRIMARY KEY (run_id, row_no)
         )""",
-        """CREATE TABLE plan_programs (
+            """CREATE TABLE plan_programs (
             run_id     VARCHAR(64) NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
             row_no     INTEGER     NOT NULL,
             program_id TEXT        NOT NULL,
@@ -210,7 +231,7 @@ MIGRATIONS: list[Migration] = [
             fixed_cost DOUBLE PRECISION,
             PRIMARY KEY (run_id, row_no)
         )""",
-        """CREATE TABLE plan_files (
+            """CREATE TABLE plan_files (
             run_id     VARCHAR(64)  NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
             name       VARCHAR(255) NOT NULL,
             sha256     CHAR(64)     NOT NULL,
@@ -218,24 +239,56 @@ MIGRATIONS: list[Migration] = [
             content    TEXT,
             PRIMARY KEY (run_id, name)
         )""",
-    )),
+        ),
+    ),
     # plan.xlsx is binary: kept byte for byte in `data` (content stays NULL for such files)
-    Migration(2, "binary plan files (plan.xlsx)", (
-        "ALTER TABLE plan_files ADD COLUMN data BLOB",
-    )),
+    Migration(2, "binary plan files (plan.xlsx)", ("ALTER TABLE plan_files ADD COLUMN data BLOB",)),
     # the action sheets name people (privacy.personal): the ledger keeps a copy without them; sha256 stays
     # that of the file in the plan folder (verify_plan_dir), stored_sha256 is that of the copy kept
-    Migration(3, "action sheets kept without personal columns (stored_sha256)", (
-        "ALTER TABLE plan_files ADD COLUMN stored_sha256 CHAR(64)",
-    )),
+    Migration(
+        3,
+        "action sheets kept without personal columns (stored_sha256)",
+        ("ALTER TABLE plan_files ADD COLUMN stored_sha256 CHAR(64)",),
+    ),
 ]
 
-RUN_COLUMNS = ("run_id", "period", "revision", "status", "started_at", "finished_at", "input_fingerprint",
-               "fingerprint_doc", "config_path", "config_text", "summary_json", "plan_dir", "published",
-               "exit_code", "message", "history_json", "package_version", "pid", "host")
+RUN_COLUMNS = (
+    "run_id",
+    "period",
+    "revision",
+    "status",
+    "started_at",
+    "finished_at",
+    "input_fingerprint",
+    "fingerprint_doc",
+    "config_path",
+    "config_text",
+    "summary_json",
+    "plan_dir",
+    "published",
+    "exit_code",
+    "message",
+    "history_json",
+    "package_version",
+    "pid",
+    "host",
+)
 # columns `runs list` needs (the big text columns are left out)
-LIST_COLUMNS = ("run_id", "period", "revision", "status", "started_at", "finished_at", "input_fingerprint",
-                "plan_dir", "published", "exit_code", "message", "pid", "host")
+LIST_COLUMNS = (
+    "run_id",
+    "period",
+    "revision",
+    "status",
+    "started_at",
+    "finished_at",
+    "input_fingerprint",
+    "plan_dir",
+    "published",
+    "exit_code",
+    "message",
+    "pid",
+    "host",
+)
 
 
 def utc_now() -> str:
@@ -285,9 +338,15 @@ class Ledger:
             st = None
         except OSError as exc:
             raise os_failure(self.path, exc, earlier=False, subject=Msg("the run ledger")) from None
-        if st is not None and not stat.S_ISREG(st.st_mode):     # a FIFO would hang SQLite: never opened
+        if st is not None and not stat.S_ISREG(st.st_mode):  # a FIFO would hang SQLite: never opened
             kind = "a folder" if stat.S_ISDIR(st.st_mode) else kind_of(st.st_mode)
-            raise LedgerUsageError(Msg("the run ledger {path!r} is {kind}, not a file; give --ledger a file (it is created if missing) or --runs a folder", path=str(self.path), kind=kind))
+            raise LedgerUsageError(
+                Msg(
+                    "the run ledger {path!r} is {kind}, not a file; give --ledger a file (it is created if missing) or --runs a folder",
+                    path=str(self.path),
+                    kind=kind,
+                )
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -295,7 +354,9 @@ class Ledger:
         try:
             conn = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise _write_failure(self.path, exc) or LedgerError(Msg("cannot open the run ledger {path}: {exc}", path=self.path, exc=exc)) from None
+            raise _write_failure(self.path, exc) or LedgerError(
+                Msg("cannot open the run ledger {path}: {exc}", path=self.path, exc=exc)
+            ) from None
         self._conn = conn
         try:
             self.journal_mode = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
@@ -306,7 +367,12 @@ class Ledger:
             conn.close()
             self._conn = None
             raise _write_failure(self.path, exc) or LedgerError(
-                Msg("the run ledger {path} cannot be used: {exc} (restore it from a backup, or move it aside to start a new one)", path=self.path, exc=exc)) from None
+                Msg(
+                    "the run ledger {path} cannot be used: {exc} (restore it from a backup, or move it aside to start a new one)",
+                    path=self.path,
+                    exc=exc,
+                )
+            ) from None
         except BaseException:
             conn.close()
             self._conn = None
@@ -338,11 +404,11 @@ class Ledger:
             try:
                 yield conn
             except BaseException:
-                if conn.in_transaction:          # SQLite may already have rolled back (disk full, I/O error)
+                if conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:     # disk full, read-only: a typed error, nothing recorded
+        except sqlite3.OperationalError as exc:  # disk full, read-only: a typed error, nothing recorded
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
@@ -355,19 +421,32 @@ class Ledger:
     def _migrate(self) -> None:
         versions = [m.version for m in self.migrations]
         if versions != list(range(1, len(versions) + 1)):
-            raise LedgerError(Msg("migrations must be numbered 1, 2, 3, ... in order, got {versions}", versions=versions))
-        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                          "version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, "
-                          "applied_at VARCHAR(32) NOT NULL)")
+            raise LedgerError(
+                Msg("migrations must be numbered 1, 2, 3, ... in order, got {versions}", versions=versions)
+            )
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, "
+            "applied_at VARCHAR(32) NOT NULL)"
+        )
         with self.transaction() as c:
             current = c.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
             if current > len(self.migrations):
-                raise LedgerError(Msg("the run ledger {path} has schema version {current}, newer than this linkage-opt knows ({n}); upgrade linkage-opt", path=self.path, current=current, n=len(self.migrations)))
+                raise LedgerError(
+                    Msg(
+                        "the run ledger {path} has schema version {current}, newer than this linkage-opt knows ({n}); upgrade linkage-opt",
+                        path=self.path,
+                        current=current,
+                        n=len(self.migrations),
+                    )
+                )
             for m in self.migrations[current:]:
                 for stmt in m.statements:
                     c.execute(stmt)
-                c.execute("INSERT INTO schema_version (version, description, applied_at) "
-                          "VALUES (:v, :d, :t)", {"v": m.version, "d": m.description, "t": utc_now()})
+                c.execute(
+                    "INSERT INTO schema_version (version, description, applied_at) VALUES (:v, :d, :t)",
+                    {"v": m.version, "d": m.description, "t": utc_now()},
+                )
 
     def schema_version(self) -> int:
         return int(self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
@@ -391,10 +470,20 @@ class Ledger:
         with self.transaction() as c:
             c.execute(sql, values)
 
-    def finish_run(self, run_id: str, *, status: str, exit_code: int, message: str = "",
-                   summary_json: str | None = None, tables: dict[str, pd.DataFrame] | None = None,
-                   files: dict[str, Path] | None = None, publish: bool = False, finished_at: str | None = None,
-                   redacted: dict[str, bytes] | None = None) -> None:
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        exit_code: int,
+        message: str = "",
+        summary_json: str | None = None,
+        tables: dict[str, pd.DataFrame] | None = None,
+        files: dict[str, Path] | None = None,
+        publish: bool = False,
+        finished_at: str | None = None,
+        redacted: dict[str, bytes] | None = None,
+    ) -> None:
         """Finalise a run in one transaction: status, plan rows, file records, and (optionally) publication.
 
         ``files`` maps each file name of the written plan folder to its path; contract tables whose
@@ -409,20 +498,39 @@ class Ledger:
             raise ValueError("only an optimal or feasible run can be published")
         prepared = _prepare_files(tables or {}, files or {}, redacted or {})
         with self.transaction() as c:
-            cur = c.execute("UPDATE runs SET status = :s, exit_code = :e, message = :m, summary_json = :j, "
-                            "finished_at = :f WHERE run_id = :r",
-                            {"s": status, "e": int(exit_code), "m": message, "j": summary_json,
-                             "f": finished_at or utc_now(), "r": run_id})
+            cur = c.execute(
+                "UPDATE runs SET status = :s, exit_code = :e, message = :m, summary_json = :j, "
+                "finished_at = :f WHERE run_id = :r",
+                {
+                    "s": status,
+                    "e": int(exit_code),
+                    "m": message,
+                    "j": summary_json,
+                    "f": finished_at or utc_now(),
+                    "r": run_id,
+                },
+            )
             if cur.rowcount != 1:
                 raise LedgerError(Msg("no run {run_id!r} in the ledger", run_id=run_id))
             for name, frame in prepared["rows"].items():
                 _insert_rows(c, run_id, name, frame)
             if prepared["files"]:
-                c.executemany("INSERT INTO plan_files (run_id, name, sha256, size_bytes, content, data, stored_sha256) "
-                              "VALUES (:r, :n, :h, :b, :c, :d, :s)",
-                              [{"r": run_id, "n": n, "h": h, "b": b, "c": content, "d": prepared["blobs"].get(n),
-                                "s": prepared["stored"].get(n)}
-                               for n, (h, b, content) in prepared["files"].items()])
+                c.executemany(
+                    "INSERT INTO plan_files (run_id, name, sha256, size_bytes, content, data, stored_sha256) "
+                    "VALUES (:r, :n, :h, :b, :c, :d, :s)",
+                    [
+                        {
+                            "r": run_id,
+                            "n": n,
+                            "h": h,
+                            "b": b,
+                            "c": content,
+                            "d": prepared["blobs"].get(n),
+                            "s": prepared["stored"].get(n),
+                        }
+                        for n, (h, b, content) in prepared["files"].items()
+                    ],
+                )
             if publish:
                 self._publish(c, run_id)
 
@@ -432,7 +540,13 @@ class Ledger:
         if run is None:
             raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=self.path))
         if run["status"] not in SUCCESS:
-            raise LedgerUsageError(Msg("run {run_id} is {run}; only an optimal or feasible run can be published", run_id=run_id, run=run['status']))
+            raise LedgerUsageError(
+                Msg(
+                    "run {run_id} is {run}; only an optimal or feasible run can be published",
+                    run_id=run_id,
+                    run=run["status"],
+                )
+            )
         with self.transaction() as c:
             self._publish(c, run_id)
         return self.get_run(run_id)
@@ -440,13 +554,16 @@ class Ledger:
     @staticmethod
     def _publish(c: sqlite3.Connection, run_id: str) -> None:
         period = c.execute("SELECT period FROM runs WHERE run_id = :r", {"r": run_id}).fetchone()[0]
-        c.execute("UPDATE runs SET published = :f WHERE period = :p AND published = :t AND run_id <> :r",
-                  {"f": False, "t": True, "p": period, "r": run_id})
+        c.execute(
+            "UPDATE runs SET published = :f WHERE period = :p AND published = :t AND run_id <> :r",
+            {"f": False, "t": True, "p": period, "r": run_id},
+        )
         c.execute("UPDATE runs SET published = :t WHERE run_id = :r", {"t": True, "r": run_id})
 
     def get_run(self, run_id: str) -> dict | None:
-        row = self.conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE run_id = :r",
-                                {"r": run_id}).fetchone()
+        row = self.conn.execute(
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE run_id = :r", {"r": run_id}
+        ).fetchone()
         return _run_dict(RUN_COLUMNS, row) if row else None
 
     def list_runs(self, period: str | None = None) -> list[dict]:
@@ -462,43 +579,56 @@ class Ledger:
         """The newest optimal/feasible run of ``period`` with this input fingerprint."""
         row = self.conn.execute(
             f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE period = :p AND input_fingerprint = :f "
-            "AND status IN ('optimal', 'feasible') ORDER BY revision DESC", {"p": period, "f": fingerprint}).fetchone()
+            "AND status IN ('optimal', 'feasible') ORDER BY revision DESC",
+            {"p": period, "f": fingerprint},
+        ).fetchone()
         return _run_dict(RUN_COLUMNS, row) if row else None
 
     def published_run(self, period: str) -> dict | None:
-        row = self.conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE period = :p AND published = :t "
-                                "ORDER BY revision DESC", {"p": period, "t": True}).fetchone()
+        row = self.conn.execute(
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE period = :p AND published = :t ORDER BY revision DESC",
+            {"p": period, "t": True},
+        ).fetchone()
         return _run_dict(RUN_COLUMNS, row) if row else None
 
     def last_published(self, period: str, exclude: str | None = None) -> dict | None:
         """The last published plan as of ``period``: the published run of ``period`` itself (a plan of the
         month published before this one), else that of the newest earlier period; never ``exclude``."""
-        row = self.conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE period <= :p AND published = :t "
-                                "AND run_id <> :x ORDER BY period DESC, revision DESC",
-                                {"p": period, "t": True, "x": exclude or ""}).fetchone()
+        row = self.conn.execute(
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE period <= :p AND published = :t "
+            "AND run_id <> :x ORDER BY period DESC, revision DESC",
+            {"p": period, "t": True, "x": exclude or ""},
+        ).fetchone()
         return _run_dict(RUN_COLUMNS, row) if row else None
 
     # -- plans ----------------------------------------------------------------------------------------
     def plan_files(self, run_id: str) -> list[dict]:
-        rows = self.conn.execute("SELECT name, sha256, size_bytes, content, data, stored_sha256 FROM plan_files "
-                                 "WHERE run_id = :r ORDER BY name", {"r": run_id}).fetchall()
-        return [{"name": n, "sha256": h, "size_bytes": b, "content": c, "data": d, "stored_sha256": st}
-                for n, h, b, c, d, st in rows]
+        rows = self.conn.execute(
+            "SELECT name, sha256, size_bytes, content, data, stored_sha256 FROM plan_files "
+            "WHERE run_id = :r ORDER BY name",
+            {"r": run_id},
+        ).fetchall()
+        return [
+            {"name": n, "sha256": h, "size_bytes": b, "content": c, "data": d, "stored_sha256": st}
+            for n, h, b, c, d, st in rows
+        ]
 
     def plan_table(self, run_id: str, name: str) -> pd.DataFrame | None:
         """One contract table of a recorded plan (``None`` if the run has no plan)."""
         import pandas as pd
 
         table, cols = PLAN_TABLES[name]
-        verbatim = self.conn.execute("SELECT content FROM plan_files WHERE run_id = :r AND name = :n",
-                                     {"r": run_id, "n": TABLE_FILES[name]}).fetchone()
+        verbatim = self.conn.execute(
+            "SELECT content FROM plan_files WHERE run_id = :r AND name = :n", {"r": run_id, "n": TABLE_FILES[name]}
+        ).fetchone()
         if verbatim is None:
             return None
         if verbatim[0] is not None:
             return read_plan_table(name, text=verbatim[0])
         names = [c for c, _ in cols]
-        rows = self.conn.execute(f"SELECT {', '.join(names)} FROM {table} WHERE run_id = :r ORDER BY row_no",
-                                 {"r": run_id}).fetchall()
+        rows = self.conn.execute(
+            f"SELECT {', '.join(names)} FROM {table} WHERE run_id = :r ORDER BY row_no", {"r": run_id}
+        ).fetchall()
         data = {}
         for j, (c, kind) in enumerate(cols):
             values = [r[j] for r in rows]
@@ -539,11 +669,12 @@ def _normalisable(frame: pd.DataFrame, name: str) -> bool:
     return [str(c) for c in frame.columns] == [c for c, _ in PLAN_TABLES[name][1]]
 
 
-BINARY_SUFFIXES = (".xlsx", ".pdf")       # kept byte for byte (plan.xlsx, sheets.pdf)
+BINARY_SUFFIXES = (".xlsx", ".pdf")  # kept byte for byte (plan.xlsx, sheets.pdf)
 
 
-def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path],
-                   redacted: dict[str, bytes] | None = None) -> dict:
+def _prepare_files(
+    tables: dict[str, pd.DataFrame], files: dict[str, Path], redacted: dict[str, bytes] | None = None
+) -> dict:
     """Decide, per file, what goes into rows and what is kept verbatim; hash everything (outside the transaction).
     A file of ``redacted`` is kept as that copy (its hash in ``stored``); its record keeps the folder file's hash."""
     rows: dict[str, pd.DataFrame] = {}
@@ -555,7 +686,7 @@ def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path],
     for fname, path in sorted(files.items()):
         data = Path(path).read_bytes()
         content: str | None
-        if fname in redacted:                              # the action sheets, without personal columns
+        if fname in redacted:  # the action sheets, without personal columns
             kept = redacted[fname]
             stored[fname] = sha256_bytes(kept)
             if Path(fname).suffix.lower() in BINARY_SUFFIXES:
@@ -566,18 +697,20 @@ def _prepare_files(tables: dict[str, pd.DataFrame], files: dict[str, Path],
             continue
         table = by_file.get(fname)
         if fname == SUMMARY_FILE:
-            content = None                                 # kept in runs.summary_json
+            content = None  # kept in runs.summary_json
         elif table is not None and table in tables and _normalisable(tables[table], table):
             rows[table] = tables[table]
             content = None
         elif Path(fname).suffix.lower() in BINARY_SUFFIXES:
             content = None
-            blobs[fname] = data                            # kept byte for byte
+            blobs[fname] = data  # kept byte for byte
         else:
             try:
                 content = data.decode("utf-8")
             except UnicodeDecodeError:
-                raise LedgerError(Msg("plan file {fname} is not UTF-8 text; it cannot be kept in the ledger", fname=fname)) from None
+                raise LedgerError(
+                    Msg("plan file {fname} is not UTF-8 text; it cannot be kept in the ledger", fname=fname)
+                ) from None
         out[fname] = (sha256_bytes(data), len(data), content)
     return {"rows": rows, "files": out, "blobs": blobs, "stored": stored}
 
@@ -596,8 +729,10 @@ def _insert_rows(c: sqlite3.Connection, run_id: str, name: str, frame: pd.DataFr
         else:
             columns.append([None if _is_missing(v) else float(v) for v in values])
     names = [col for col, _ in cols]
-    sql = (f"INSERT INTO {table} (run_id, row_no, {', '.join(names)}) "
-           f"VALUES (:run_id, :row_no, {', '.join(':' + n for n in names)})")
+    sql = (
+        f"INSERT INTO {table} (run_id, row_no, {', '.join(names)}) "
+        f"VALUES (:run_id, :row_no, {', '.join(':' + n for n in names)})"
+    )
     params = ({"run_id": run_id, "row_no": i, **dict(zip(names, vals))} for i, vals in enumerate(zip(*columns)))
     c.executemany(sql, params)
 
@@ -606,10 +741,11 @@ def _insert_rows(c: sqlite3.Connection, run_id: str, name: str, frame: pd.DataFr
 # Restoring a plan folder from the ledger
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class RestoreReport:
     target: Path
-    files: dict[str, str]          # name -> "ok" | "mismatch"
+    files: dict[str, str]  # name -> "ok" | "mismatch"
     redacted: tuple[str, ...] = ()  # the files restored as the ledger keeps them: without personal columns
 
     @property
@@ -634,10 +770,14 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
         raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=ledger.path))
     records = ledger.plan_files(run_id)
     if not records:
-        raise LedgerUsageError(Msg("run {run_id} ({run}) has no recorded plan to restore", run_id=run_id, run=run['status']))
+        raise LedgerUsageError(
+            Msg("run {run_id} ({run}) has no recorded plan to restore", run_id=run_id, run=run["status"])
+        )
     target = Path(target)
-    if os.path.lexists(target):          # a folder, file, FIFO or link: never opened, never replaced
-        raise LedgerUsageError(Msg("{target} exists; restore into a new folder (--to) or move it aside first", target=target))
+    if os.path.lexists(target):  # a folder, file, FIFO or link: never opened, never replaced
+        raise LedgerUsageError(
+            Msg("{target} exists; restore into a new folder (--to) or move it aside first", target=target)
+        )
     by_file = {TABLE_FILES[n]: n for n in PLAN_TABLES}
     status: dict[str, str] = {}
 
@@ -655,11 +795,17 @@ def restore_plan(ledger: Ledger, run_id: str, target: str | Path) -> RestoreRepo
                     fh.write((run["summary_json"] or "").encode("utf-8"))
             else:
                 write_csv(ledger.plan_table(run_id, by_file[rec["name"]]), path)
-            want = rec.get("stored_sha256") or rec["sha256"]     # a redacted copy: the copy's own hash
+            want = rec.get("stored_sha256") or rec["sha256"]  # a redacted copy: the copy's own hash
             status[rec["name"]] = "ok" if sha256_file(path) == want else "mismatch"
         bad = [n for n, s in status.items() if s != "ok"]
         if bad:
-            raise LedgerError(Msg("restoring {run_id}: {bad} did not reproduce the recorded sha256; nothing was written", run_id=run_id, bad=', '.join(bad)))
+            raise LedgerError(
+                Msg(
+                    "restoring {run_id}: {bad} did not reproduce the recorded sha256; nothing was written",
+                    run_id=run_id,
+                    bad=", ".join(bad),
+                )
+            )
 
     # a new real folder, written in a temporary sibling under the parent's lock, then renamed into place
     write_folder(target, fill, replace=False)

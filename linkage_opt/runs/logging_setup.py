@@ -31,11 +31,20 @@ def get_logger() -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-def log_event(event: str, *, level: int = logging.INFO, run_id: str | None = None, period: str | None = None,
-              message: str = "", logger: logging.Logger | None = None, **fields) -> None:
+def log_event(
+    event: str,
+    *,
+    level: int = logging.INFO,
+    run_id: str | None = None,
+    period: str | None = None,
+    message: str = "",
+    logger: logging.Logger | None = None,
+    **fields,
+) -> None:
     """Emit one event. ``fields`` must be JSON-serialisable (anything else is written with ``str``)."""
-    (logger or get_logger()).log(level, message or event,
-                                 extra={"event": event, "run_id": run_id, "period": period, "fields": fields})
+    (logger or get_logger()).log(
+        level, message or event, extra={"event": event, "run_id": run_id, "period": period, "fields": fields}
+    )
 
 
 def _timestamp(record: logging.LogRecord) -> str:

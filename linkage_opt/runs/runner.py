@@ -79,8 +79,11 @@ class RunInProgressError(LinkageError):
         host = self.owner.get("host")
         who: str = ""
         if pid:
-            who = (Msg(" (pid {pid} on {host})", pid=pid, host=host) if host and host != socket.gethostname()
-                   else Msg(" (pid {pid})", pid=pid))
+            who = (
+                Msg(" (pid {pid} on {host})", pid=pid, host=host)
+                if host and host != socket.gethostname()
+                else Msg(" (pid {pid})", pid=pid)
+            )
         tail = Msg("; waited {waited:g} s", waited=waited) if waited else Msg("; pass --wait SECONDS to wait for it")
         super().__init__(Msg("another run of {period} is in progress{who}{tail}", period=period, who=who, tail=tail))
 
@@ -88,23 +91,24 @@ class RunInProgressError(LinkageError):
 @dataclass
 class RunOutcome:
     period: str
-    status: str                      # optimal | feasible | infeasible | failed
+    status: str  # optimal | feasible | infeasible | failed
     exit_code: int
-    run_id: str | None = None        # None only when nothing was recorded
+    run_id: str | None = None  # None only when nothing was recorded
     revision: int | None = None
-    plan_dir: Path | None = None     # absolute path of the plan folder (successful runs)
-    reused: bool = False             # an earlier run with the same fingerprint was returned
+    plan_dir: Path | None = None  # absolute path of the plan folder (successful runs)
+    reused: bool = False  # an earlier run with the same fingerprint was returned
     published: bool = False
     message: str = ""
     fingerprint: str | None = None
     summary: Summary | None = None  # the plan's summary (of the earlier run, when reused)
-    error: BaseException | None = field(default=None, repr=False)   # what went wrong, for the CLI to report
-    plan: object = field(default=None, repr=False)                  # the Plan (fresh runs only)
+    error: BaseException | None = field(default=None, repr=False)  # what went wrong, for the CLI to report
+    plan: object = field(default=None, repr=False)  # the Plan (fresh runs only)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Periods
 # ---------------------------------------------------------------------------------------------------
+
 
 def shift_period(period: str, months: int) -> str:
     y, m = (int(p) for p in period.split("-"))
@@ -121,15 +125,24 @@ def resolve_period(text: str, today: _dt.date | None = None) -> str:
     if t == "next":
         return shift_period(f"{today.year:04d}-{today.month:02d}", 1)
     if not PERIOD_RE.fullmatch(t):
-        raise ValidationError([Problem("--period", None, None,
-                                       Msg("period must look like 2026-12 (YYYY-MM), or be 'current' or 'next'"),
-                                       value=text)])
+        raise ValidationError(
+            [
+                Problem(
+                    "--period",
+                    None,
+                    None,
+                    Msg("period must look like 2026-12 (YYYY-MM), or be 'current' or 'next'"),
+                    value=text,
+                )
+            ]
+        )
     return t
 
 
 # ---------------------------------------------------------------------------------------------------
 # Lock helpers
 # ---------------------------------------------------------------------------------------------------
+
 
 def period_lock_path(runs_dir: Path, period: str) -> Path:
     return Path(runs_dir) / period / LOCK_NAME
@@ -151,7 +164,7 @@ def _holder(period_dir: Path) -> dict | None:
         if owner and (owner.get("host") != socket.gethostname() or pid_alive(owner.get("pid"))):
             return owner
         if time.monotonic() >= deadline:
-            return None      # no live holder on record
+            return None  # no live holder on record
         time.sleep(0.05)
 
 
@@ -239,15 +252,28 @@ def _disk_revisions(period_dir: Path) -> int:
 
 def write_published_pointer(period_dir: Path, run: dict) -> None:
     """``runs/<period>/published.json``: the published revision, for readers without the ledger."""
-    write_file_atomic(period_dir / PUBLISHED_NAME, json.dumps(
-        {"run_id": run["run_id"], "period": run["period"], "revision": run["revision"],
-         "plan_dir": Path(run["plan_dir"]).name if run.get("plan_dir") else None, "status": run["status"],
-         "input_fingerprint": run.get("input_fingerprint"), "published_at": utc_now()}, indent=2) + "\n")
+    write_file_atomic(
+        period_dir / PUBLISHED_NAME,
+        json.dumps(
+            {
+                "run_id": run["run_id"],
+                "period": run["period"],
+                "revision": run["revision"],
+                "plan_dir": Path(run["plan_dir"]).name if run.get("plan_dir") else None,
+                "status": run["status"],
+                "input_fingerprint": run.get("input_fingerprint"),
+                "published_at": utc_now(),
+            },
+            indent=2,
+        )
+        + "\n",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Fingerprint and history
 # ---------------------------------------------------------------------------------------------------
+
 
 def _same_file(a: str | Path, b: str | Path) -> bool:
     try:
@@ -267,7 +293,7 @@ def input_fingerprint(scenario, period: str, solver: dict, history: dict | None)
         if scenario.config_path is not None and _same_file(key, scenario.config_path):
             continue
         inputs.append([Path(key).name, digest])
-    if not inputs and scenario.config_path is not None:      # a loader that recorded no hashes: hash the data
+    if not inputs and scenario.config_path is not None:  # a loader that recorded no hashes: hash the data
         data = Path(scenario.config_path).parent / scenario.config.data
         files = sorted(p for p in data.iterdir() if p.is_file()) if data.is_dir() else [data] if data.is_file() else []
         inputs = [[p.name, sha256_file(p)] for p in files]
@@ -317,6 +343,7 @@ def build_history(ledger: Ledger, config, period: str):
 # The run
 # ---------------------------------------------------------------------------------------------------
 
+
 def ledger_path_for(runs_dir: str | Path, ledger_path: str | Path | None = None) -> Path:
     return Path(ledger_path) if ledger_path else Path(runs_dir) / DEFAULT_LEDGER_NAME
 
@@ -327,10 +354,21 @@ def check_runs_folder(runs_dir: str | Path) -> None:
     inspect_folder(runs_dir, what="the runs folder ")
 
 
-def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "runs", *, force: bool = False,
-               wait: float = 0.0, lock_timeout: float = 30.0, ledger_path: str | Path | None = None,
-               backend: str | None = None, time_limit: float | None = None, explain: bool = True,
-               logger: logging.Logger | None = None, lang: str | None = None) -> RunOutcome:
+def run_period(
+    config_path: str | Path,
+    period: str,
+    runs_dir: str | Path = "runs",
+    *,
+    force: bool = False,
+    wait: float = 0.0,
+    lock_timeout: float = 30.0,
+    ledger_path: str | Path | None = None,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    explain: bool = True,
+    logger: logging.Logger | None = None,
+    lang: str | None = None,
+) -> RunOutcome:
     """Plan one period under its lock, record it in the ledger and publish it. See the module doc.
 
     ``wait``: seconds to wait for another run of the same period (0: fail at once with
@@ -350,22 +388,25 @@ def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "run
 
     try:
         period_dir.mkdir(parents=True, exist_ok=True)
-        lock = folder_lock(period_dir)       # also the lock of every writer into the period folder
+        lock = folder_lock(period_dir)  # also the lock of every writer into the period folder
         waited = 0.0
         lock.acquire(timeout=0)
     except Timeout:
         if wait <= 0:
             raise RunInProgressError(period, _holder(period_dir), 0.0) from None
         owner = _holder(period_dir)
-        ev("run.waiting", message=f"another run of {period} is in progress; waiting up to {wait:g} s",
-           holder_pid=(owner or {}).get("pid"))
+        ev(
+            "run.waiting",
+            message=f"another run of {period} is in progress; waiting up to {wait:g} s",
+            holder_pid=(owner or {}).get("pid"),
+        )
         t0 = time.monotonic()
         try:
             lock.acquire(timeout=wait)
         except Timeout:
             raise RunInProgressError(period, _holder(period_dir), wait) from None
         waited = time.monotonic() - t0
-    except OSError as exc:                   # read-only or full, before anything was recorded (Timeout, an
+    except OSError as exc:  # read-only or full, before anything was recorded (Timeout, an
         raise os_failure(runs_dir, exc, earlier=True, subject=Msg("the runs folder")) from None  # OSError, is above)
     try:
         _write_owner(period_dir, {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()})
@@ -373,8 +414,20 @@ def run_period(config_path: str | Path, period: str, runs_dir: str | Path = "run
         if removed:
             ev("run.cleanup", message="removed what an interrupted run left", removed=removed)
         with Ledger(ledger_path_for(runs_dir, ledger_path), timeout=lock_timeout) as ledger:
-            return _run_locked(ledger, Path(config_path), period, runs_dir, period_dir, force=force,
-                               backend=backend, time_limit=time_limit, explain=explain, ev=ev, waited=waited, lang=lang)
+            return _run_locked(
+                ledger,
+                Path(config_path),
+                period,
+                runs_dir,
+                period_dir,
+                force=force,
+                backend=backend,
+                time_limit=time_limit,
+                explain=explain,
+                ev=ev,
+                waited=waited,
+                lang=lang,
+            )
     finally:
         with _suppress():
             (period_dir / OWNER_NAME).unlink()
@@ -388,11 +441,12 @@ class _Events:
         self.run_id: str | None = None
 
     def __call__(self, event: str, level: int = logging.INFO, message: str = "", **fields) -> None:
-        log_event(event, level=level, run_id=self.run_id, period=self.period, message=message, logger=self.logger,
-                  **fields)
+        log_event(
+            event, level=level, run_id=self.run_id, period=self.period, message=message, logger=self.logger, **fields
+        )
 
 
-DESK_SHEETS = ("plan.xlsx", "sheets.html", "sheets.pdf")     # the files that name people (privacy.personal)
+DESK_SHEETS = ("plan.xlsx", "sheets.html", "sheets.pdf")  # the files that name people (privacy.personal)
 
 
 def _ledger_copies(plan, scenario, lang, files: dict[str, Path], ev: _Events) -> dict[str, bytes]:
@@ -410,16 +464,28 @@ def _ledger_copies(plan, scenario, lang, files: dict[str, Path], ev: _Events) ->
         copies = None
         ev("run.redact_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
     if copies is None or (copies and any(n not in copies for n in present)):
-        for n in present:                      # e.g. no PDF printed this time: not kept with the details
+        for n in present:  # e.g. no PDF printed this time: not kept with the details
             if copies is None or n not in copies:
                 files.pop(n, None)
         copies = copies or {}
     return {n: data for n, data in copies.items() if n in files}
 
 
-def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, period_dir: Path, *, force: bool,
-                backend: str | None, time_limit: float | None, explain: bool, ev: _Events,
-                waited: float, lang: str | None = None) -> RunOutcome:
+def _run_locked(
+    ledger: Ledger,
+    config_path: Path,
+    period: str,
+    runs_dir: Path,
+    period_dir: Path,
+    *,
+    force: bool,
+    backend: str | None,
+    time_limit: float | None,
+    explain: bool,
+    ev: _Events,
+    waited: float,
+    lang: str | None = None,
+) -> RunOutcome:
     from ..inputs.load import load_scenario
 
     t0 = time.perf_counter()
@@ -428,28 +494,50 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         config_text = config_path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         config_text = None
-    base_row = dict(period=period, started_at=started_at, config_path=str(config_path.resolve()),
-                    config_text=config_text, package_version=__version__, pid=os.getpid(), host=socket.gethostname())
+    base_row = dict(
+        period=period,
+        started_at=started_at,
+        config_path=str(config_path.resolve()),
+        config_text=config_text,
+        package_version=__version__,
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
 
     # -- validate --------------------------------------------------------------------------------------
     try:
         scenario = load_scenario(config_path)
         if scenario.config.period != period:
-            ev("run.period_override", level=logging.WARNING,
-               message=f"the config says period {scenario.config.period}; planning {period} as asked",
-               config_period=scenario.config.period)
+            ev(
+                "run.period_override",
+                level=logging.WARNING,
+                message=f"the config says period {scenario.config.period}; planning {period} as asked",
+                config_period=scenario.config.period,
+            )
             scenario = scenario.replace(config=scenario.config.model_copy(update={"period": period}))
         from ..solvers import BACKENDS
         from ..solving.solve import solver_options
 
         backend_name, opts = solver_options(scenario, backend=backend, time_limit=time_limit)
-        if backend_name.lower() not in BACKENDS:    # bad input, before anything is planned
-            raise ValidationError([Problem("--backend" if backend else str(config_path), None,
-                                           None if backend else "solver.backend",
-                                           Msg("unknown solver backend {backend_name!r}", backend_name=backend_name),
-                                           hint=Msg("choose one of: {backends}", backends=', '.join(BACKENDS)))])
-        solver = {"backend": backend_name.lower(), "time_limit": opts.time_limit, "mip_gap": opts.mip_gap,
-                  "threads": opts.threads, "seed": opts.seed}
+        if backend_name.lower() not in BACKENDS:  # bad input, before anything is planned
+            raise ValidationError(
+                [
+                    Problem(
+                        "--backend" if backend else str(config_path),
+                        None,
+                        None if backend else "solver.backend",
+                        Msg("unknown solver backend {backend_name!r}", backend_name=backend_name),
+                        hint=Msg("choose one of: {backends}", backends=", ".join(BACKENDS)),
+                    )
+                ]
+            )
+        solver = {
+            "backend": backend_name.lower(),
+            "time_limit": opts.time_limit,
+            "mip_gap": opts.mip_gap,
+            "threads": opts.threads,
+            "seed": opts.seed,
+        }
     except ValidationError as exc:
         return _record_failure(ledger, base_row, runs_dir, period_dir, "failed", EXIT_BAD_INPUT, exc, ev)
     except Exception as exc:
@@ -457,8 +545,9 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     load_s = time.perf_counter() - t0
 
     # -- history and fingerprint -----------------------------------------------------------------------
-    history, history_ids = (build_history(ledger, scenario.config, period) if history_wanted(scenario.config)
-                            else (None, None))
+    history, history_ids = (
+        build_history(ledger, scenario.config, period) if history_wanted(scenario.config) else (None, None)
+    )
     fingerprint, fp_doc = input_fingerprint(scenario, period, solver, history_ids)
 
     if not force:
@@ -471,21 +560,44 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
     run_id = f"{period}-r{revision}"
     plan_dir = period_dir / f"r{revision}"
     ev.run_id = run_id
-    ledger.insert_run(run_id=run_id, revision=revision, status="running", input_fingerprint=fingerprint,
-                      fingerprint_doc=canonical_json(fp_doc), plan_dir=_rel(plan_dir, runs_dir),
-                      history_json=json.dumps(history_ids) if history_ids is not None else None, **base_row)
-    ev("run.started", message=f"planning {period} as {run_id}", config=str(config_path), fingerprint=fingerprint,
-       revision=revision, forced=force, waited_s=round(waited, 3), history=history_ids)
-    outcome = RunOutcome(period=period, status="running", exit_code=EXIT_ERROR, run_id=run_id, revision=revision,
-                         fingerprint=fingerprint)
+    ledger.insert_run(
+        run_id=run_id,
+        revision=revision,
+        status="running",
+        input_fingerprint=fingerprint,
+        fingerprint_doc=canonical_json(fp_doc),
+        plan_dir=_rel(plan_dir, runs_dir),
+        history_json=json.dumps(history_ids) if history_ids is not None else None,
+        **base_row,
+    )
+    ev(
+        "run.started",
+        message=f"planning {period} as {run_id}",
+        config=str(config_path),
+        fingerprint=fingerprint,
+        revision=revision,
+        forced=force,
+        waited_s=round(waited, 3),
+        history=history_ids,
+    )
+    outcome = RunOutcome(
+        period=period, status="running", exit_code=EXIT_ERROR, run_id=run_id, revision=revision, fingerprint=fingerprint
+    )
     try:
         from ..solving.api import solve
 
-        plan = solve(scenario, backend=backend, time_limit=time_limit, load_seconds=load_s, history=history,
-                     progress=lambda msg: ev("run.progress", level=logging.DEBUG, message=msg))
+        plan = solve(
+            scenario,
+            backend=backend,
+            time_limit=time_limit,
+            load_seconds=load_s,
+            history=history,
+            progress=lambda msg: ev("run.progress", level=logging.DEBUG, message=msg),
+        )
 
-        def output_failed(output: str, exc: Exception) -> None:   # the plan is written and published without it
+        def output_failed(output: str, exc: Exception) -> None:  # the plan is written and published without it
             ev(OUTPUT_FAILED_EVENTS[output], level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")
+
         try:
             attach_changes(plan, scenario, ledger, period, run_id)
         except Exception as exc:
@@ -493,18 +605,31 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
 
         # the one list of outputs of `linkage-opt plan` (linkage_opt.outputs.writing.attach_outputs); the desk files
         # describe the scenario as loaded (before carry-over), as before
-        plan.write(plan_dir, overwrite=False, desk=True, lang=lang, scenario=scenario, explain=explain,
-                   on_error=output_failed)
+        plan.write(
+            plan_dir, overwrite=False, desk=True, lang=lang, scenario=scenario, explain=explain, on_error=output_failed
+        )
         files = {p.name: p for p in sorted(plan_dir.iterdir()) if p.is_file()}
         redacted = _ledger_copies(plan, scenario, lang, files, ev)
         summary_text = (plan_dir / "summary.json").read_text(encoding="utf-8")
         exit_code = EXIT_OPTIMAL if plan.status == "optimal" else EXIT_FEASIBLE
-        message = Msg("{status}; weighted coverage {summary:.4f}", status=plan.status, summary=plan.summary.metrics.weighted_coverage)
+        message = Msg(
+            "{status}; weighted coverage {summary:.4f}",
+            status=plan.status,
+            summary=plan.summary.metrics.weighted_coverage,
+        )
         try:
-            ledger.finish_run(run_id, status=plan.status, exit_code=exit_code, message=message,
-                              summary_json=summary_text, tables=plan.tables(), files=files, publish=True,
-                              redacted=redacted)
-        except LedgerError:      # e.g. the disk filled up: the folder is unrecorded and never published
+            ledger.finish_run(
+                run_id,
+                status=plan.status,
+                exit_code=exit_code,
+                message=message,
+                summary_json=summary_text,
+                tables=plan.tables(),
+                files=files,
+                publish=True,
+                redacted=redacted,
+            )
+        except LedgerError:  # e.g. the disk filled up: the folder is unrecorded and never published
             shutil.rmtree(plan_dir, ignore_errors=True)
             raise
     except InfeasibleError as exc:
@@ -515,17 +640,28 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
         return _finish_failure(ledger, outcome, "failed", exc.exit_code, exc, ev)
     except Exception as exc:
         return _finish_failure(ledger, outcome, "failed", EXIT_ERROR, exc, ev, internal=True)
-    except BaseException as exc:        # KeyboardInterrupt, SIGTERM turned into one by the CLI
+    except BaseException as exc:  # KeyboardInterrupt, SIGTERM turned into one by the CLI
         with _suppress_all():
-            ledger.finish_run(run_id, status="failed", exit_code=EXIT_INTERRUPTED,
-                              message=f"interrupted ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})")
+            ledger.finish_run(
+                run_id,
+                status="failed",
+                exit_code=EXIT_INTERRUPTED,
+                message=f"interrupted ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})",
+            )
             ev("run.interrupted", level=logging.ERROR, message="interrupted; the run is recorded as failed")
         raise
     with _suppress_all():
         write_published_pointer(period_dir, ledger.get_run(run_id))
-    ev("run.finished", message=f"{run_id}: {message}; published", status=plan.status, exit_code=exit_code,
-       plan_dir=str(plan_dir), objective=plan.summary.objective.to_dict(), seconds=round(time.perf_counter() - t0, 3),
-       stability=_stability_counts(plan.summary))
+    ev(
+        "run.finished",
+        message=f"{run_id}: {message}; published",
+        status=plan.status,
+        exit_code=exit_code,
+        plan_dir=str(plan_dir),
+        objective=plan.summary.objective.to_dict(),
+        seconds=round(time.perf_counter() - t0, 3),
+        stability=_stability_counts(plan.summary),
+    )
     outcome.status = plan.status
     outcome.exit_code = exit_code
     outcome.plan_dir = plan_dir.resolve()
@@ -537,8 +673,11 @@ def _run_locked(ledger: Ledger, config_path: Path, period: str, runs_dir: Path, 
 
 
 # the warning event of an optional output that failed (the run still publishes its plan)
-OUTPUT_FAILED_EVENTS = {"explanations": "run.explain_failed", "baseline": "run.baseline_failed",
-                        "desk": "run.desk_files_failed"}
+OUTPUT_FAILED_EVENTS = {
+    "explanations": "run.explain_failed",
+    "baseline": "run.baseline_failed",
+    "desk": "run.desk_files_failed",
+}
 
 
 class _suppress_all:
@@ -565,8 +704,15 @@ def attach_changes(plan, scenario, ledger: Ledger, period: str, run_id: str | No
     if len(tables) < len(PLAN_TABLES):
         return None
     fp = json.loads(prev["fingerprint_doc"]) if prev.get("fingerprint_doc") else {}
-    ch = changes(tables, plan.tables(), fp.get("config"), scenario.config.model_dump(mode="json"),
-                 ref_a=prev["run_id"], ref_b=run_id or period, lot_uoms=lot_uoms(scenario))
+    ch = changes(
+        tables,
+        plan.tables(),
+        fp.get("config"),
+        scenario.config.model_dump(mode="json"),
+        ref_a=prev["run_id"],
+        ref_b=run_id or period,
+        lot_uoms=lot_uoms(scenario),
+    )
     plan.extras[CHANGES_FILE] = ch
     return ch
 
@@ -603,31 +749,60 @@ def _error_message(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, LinkageError) else f"internal error: {type(exc).__name__}: {exc}"
 
 
-def _record_failure(ledger: Ledger, base_row: dict, runs_dir: Path, period_dir: Path, status: str, code: int,
-                    exc: BaseException, ev: _Events) -> RunOutcome:
+def _record_failure(
+    ledger: Ledger,
+    base_row: dict,
+    runs_dir: Path,
+    period_dir: Path,
+    status: str,
+    code: int,
+    exc: BaseException,
+    ev: _Events,
+) -> RunOutcome:
     """A run that failed before planning (bad input): one row, inserted already final."""
     period = base_row["period"]
     revision = max(ledger.max_revision(period), _disk_revisions(period_dir)) + 1
     run_id = f"{period}-r{revision}"
     ev.run_id = run_id
     message = _error_message(exc)
-    ledger.insert_run(run_id=run_id, revision=revision, status=status, exit_code=code, message=message,
-                      finished_at=utc_now(), **base_row)
-    ev("run.failed", level=logging.ERROR, message=message.splitlines()[0], status=status, exit_code=code,
-       problems=[str(p) for p in getattr(exc, "problems", [])][:50])
-    return RunOutcome(period=period, status=status, exit_code=code, run_id=run_id, revision=revision,
-                      message=message, error=exc)
+    ledger.insert_run(
+        run_id=run_id,
+        revision=revision,
+        status=status,
+        exit_code=code,
+        message=message,
+        finished_at=utc_now(),
+        **base_row,
+    )
+    ev(
+        "run.failed",
+        level=logging.ERROR,
+        message=message.splitlines()[0],
+        status=status,
+        exit_code=code,
+        problems=[str(p) for p in getattr(exc, "problems", [])][:50],
+    )
+    return RunOutcome(
+        period=period, status=status, exit_code=code, run_id=run_id, revision=revision, message=message, error=exc
+    )
 
 
-def _finish_failure(ledger: Ledger, outcome: RunOutcome, status: str, code: int, exc: BaseException, ev: _Events,
-                    internal: bool = False) -> RunOutcome:
+def _finish_failure(
+    ledger: Ledger, outcome: RunOutcome, status: str, code: int, exc: BaseException, ev: _Events, internal: bool = False
+) -> RunOutcome:
     message = _error_message(exc)
     try:
         ledger.finish_run(outcome.run_id, status=status, exit_code=code, message=message)
-    except LedgerError as lexc:    # the ledger cannot be written either (disk full): report the first error
+    except LedgerError as lexc:  # the ledger cannot be written either (disk full): report the first error
         ev("run.record_failed", level=logging.ERROR, message=str(lexc))
-    ev("run.failed", level=logging.ERROR, message=message.splitlines()[0], status=status, exit_code=code,
-       **({"exception": type(exc).__name__} if internal else {}))
+    ev(
+        "run.failed",
+        level=logging.ERROR,
+        message=message.splitlines()[0],
+        status=status,
+        exit_code=code,
+        **({"exception": type(exc).__name__} if internal else {}),
+    )
     outcome.status = status
     outcome.exit_code = code
     outcome.message = message
@@ -645,21 +820,46 @@ def _reuse(ledger: Ledger, run: dict, runs_dir: Path, period_dir: Path, ev: _Eve
         else:
             restore_plan(ledger, run["run_id"], plan_dir)
             note = Msg("; its plan folder was missing and has been restored from the ledger")
-    message = (Msg("{run} was already planned with the same inputs: {run2} ({run3}{v}){note}; pass --force to plan again", run=run['period'], run2=run['run_id'], run3=run['status'], v=', published' if run['published'] else ', not the published revision', note=note))
-    ev("run.reused", message=message, status=run["status"], exit_code=run["exit_code"],
-       plan_dir=str(plan_dir) if plan_dir else None, published=run["published"])
+    message = Msg(
+        "{run} was already planned with the same inputs: {run2} ({run3}{v}){note}; pass --force to plan again",
+        run=run["period"],
+        run2=run["run_id"],
+        run3=run["status"],
+        v=", published" if run["published"] else ", not the published revision",
+        note=note,
+    )
+    ev(
+        "run.reused",
+        message=message,
+        status=run["status"],
+        exit_code=run["exit_code"],
+        plan_dir=str(plan_dir) if plan_dir else None,
+        published=run["published"],
+    )
     summary = Summary.model_validate(json.loads(run["summary_json"])) if run.get("summary_json") else None
-    return RunOutcome(period=run["period"], status=run["status"], exit_code=int(run["exit_code"] or 0),
-                      run_id=run["run_id"], revision=run["revision"],
-                      plan_dir=plan_dir.resolve() if plan_dir else None, reused=True, published=run["published"],
-                      message=message, fingerprint=run["input_fingerprint"], summary=summary)
+    return RunOutcome(
+        period=run["period"],
+        status=run["status"],
+        exit_code=int(run["exit_code"] or 0),
+        run_id=run["run_id"],
+        revision=run["revision"],
+        plan_dir=plan_dir.resolve() if plan_dir else None,
+        reused=True,
+        published=run["published"],
+        message=message,
+        fingerprint=run["input_fingerprint"],
+        summary=summary,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Listing, publishing, restoring (used by `linkage-opt runs ...`)
 # ---------------------------------------------------------------------------------------------------
 
-def list_runs(runs_dir: str | Path = "runs", period: str | None = None, ledger_path: str | Path | None = None) -> list[dict]:
+
+def list_runs(
+    runs_dir: str | Path = "runs", period: str | None = None, ledger_path: str | Path | None = None
+) -> list[dict]:
     """Every recorded run (oldest first) with ``state``: its status, or ``interrupted``."""
     check_runs_folder(runs_dir)
     path = ledger_path_for(runs_dir, ledger_path)
@@ -690,8 +890,9 @@ def _with_period_lock(runs_dir: Path, period: str, wait: float, fn):
         lock.release()
 
 
-def publish_run(run_id: str, runs_dir: str | Path = "runs", ledger_path: str | Path | None = None,
-                wait: float = 0.0) -> dict:
+def publish_run(
+    run_id: str, runs_dir: str | Path = "runs", ledger_path: str | Path | None = None, wait: float = 0.0
+) -> dict:
     """Make a recorded optimal/feasible run the published plan of its period (e.g. to roll back)."""
     runs_dir = Path(runs_dir)
     check_runs_folder(runs_dir)
@@ -700,12 +901,23 @@ def publish_run(run_id: str, runs_dir: str | Path = "runs", ledger_path: str | P
         if run is None:
             raise RunNotFoundError(Msg("no run {run_id!r} in the ledger {path}", run_id=run_id, path=ledger.path))
         if run["status"] not in SUCCESS:
-            raise LedgerUsageError(Msg("run {run_id} is {run}; only an optimal or feasible run can be published", run_id=run_id, run=run['status']))
+            raise LedgerUsageError(
+                Msg(
+                    "run {run_id} is {run}; only an optimal or feasible run can be published",
+                    run_id=run_id,
+                    run=run["status"],
+                )
+            )
 
         def _do(period_dir: Path) -> dict:
             plan_dir = resolve_plan_dir(run, runs_dir)
             if plan_dir is None or not (plan_dir / "summary.json").exists():
-                raise LedgerUsageError(Msg("the plan folder of {run_id} is missing; restore it first (linkage-opt runs restore {run_id})", run_id=run_id))
+                raise LedgerUsageError(
+                    Msg(
+                        "the plan folder of {run_id} is missing; restore it first (linkage-opt runs restore {run_id})",
+                        run_id=run_id,
+                    )
+                )
             published = ledger.publish(run_id)
             write_published_pointer(period_dir, published)
             log_event("run.published", run_id=run_id, period=run["period"], message=f"{run_id} published")
@@ -714,8 +926,13 @@ def publish_run(run_id: str, runs_dir: str | Path = "runs", ledger_path: str | P
         return _with_period_lock(runs_dir, run["period"], wait, _do)
 
 
-def restore_run(run_id: str, runs_dir: str | Path = "runs", to: str | Path | None = None,
-                ledger_path: str | Path | None = None, wait: float = 0.0):
+def restore_run(
+    run_id: str,
+    runs_dir: str | Path = "runs",
+    to: str | Path | None = None,
+    ledger_path: str | Path | None = None,
+    wait: float = 0.0,
+):
     """Rebuild a recorded plan folder from the ledger (default: where it was), checked file by file."""
     runs_dir = Path(runs_dir)
     check_runs_folder(runs_dir)
@@ -735,6 +952,7 @@ def restore_run(run_id: str, runs_dir: str | Path = "runs", to: str | Path | Non
 # Comparing two plans
 # ---------------------------------------------------------------------------------------------------
 
+
 def diff_plans(a: dict, b: dict, tol: float = 1e-9) -> dict:
     """What changed from plan ``a`` to plan ``b`` (each: table name -> DataFrame, optional ``summary``).
 
@@ -748,7 +966,8 @@ def diff_plans(a: dict, b: dict, tol: float = 1e-9) -> dict:
     def cov_by(t):
         c = t["coverage"].astype({"unit_id": str, "category": str})
         g = c.groupby(["unit_id", "category"], sort=True).agg(
-            unit_name=("unit_name", "first"), need=("need", "sum"), covered=("covered", "sum"))
+            unit_name=("unit_name", "first"), need=("need", "sum"), covered=("covered", "sum")
+        )
         return g
 
     ca, cb = cov_by(a), cov_by(b)
@@ -762,15 +981,28 @@ def diff_plans(a: dict, b: dict, tol: float = 1e-9) -> dict:
     cov["ratio_b"] = [c / n if n > 0 else 1.0 for c, n in zip(cov["covered_b"], cov["need_b"])]
     cov["delta_ratio"] = cov["ratio_b"] - cov["ratio_a"]
     changed = cov[(cov["delta_covered"].abs() > tol) | (cov["delta_need"].abs() > tol)].reset_index()
-    coverage = [{"unit_id": r.unit_id, "unit_name": "" if pd.isna(r.unit_name) else str(r.unit_name),
-                 "category": r.category, "need_a": r.need_a, "need_b": r.need_b, "covered_a": r.covered_a,
-                 "covered_b": r.covered_b, "delta_covered": r.delta_covered, "ratio_a": r.ratio_a,
-                 "ratio_b": r.ratio_b, "delta_ratio": r.delta_ratio} for r in changed.itertuples(index=False)]
+    coverage = [
+        {
+            "unit_id": r.unit_id,
+            "unit_name": "" if pd.isna(r.unit_name) else str(r.unit_name),
+            "category": r.category,
+            "need_a": r.need_a,
+            "need_b": r.need_b,
+            "covered_a": r.covered_a,
+            "covered_b": r.covered_b,
+            "delta_covered": r.delta_covered,
+            "ratio_a": r.ratio_a,
+            "ratio_b": r.ratio_b,
+            "delta_ratio": r.delta_ratio,
+        }
+        for r in changed.itertuples(index=False)
+    ]
 
     def prov(t):
         p = t["providers"].astype({"provider_kind": str, "provider_id": str})
-        return p.groupby(["provider_kind", "provider_id"], sort=True).agg(capacity=("capacity", "sum"),
-                                                                          used=("used", "sum"))
+        return p.groupby(["provider_kind", "provider_id"], sort=True).agg(
+            capacity=("capacity", "sum"), used=("used", "sum")
+        )
 
     pa, pb = prov(a), prov(b)
     pv = pa.merge(pb, how="outer", left_index=True, right_index=True, suffixes=("_a", "_b"))
@@ -780,10 +1012,18 @@ def diff_plans(a: dict, b: dict, tol: float = 1e-9) -> dict:
         pv[col] = pv[col].astype(float).fillna(0.0)
     pv["delta_used"] = pv["used_b"] - pv["used_a"]
     pch = pv[(pv["delta_used"].abs() > tol) | (pv["in_a"] != pv["in_b"])].reset_index()
-    providers = [{"provider_kind": r.provider_kind, "provider_id": r.provider_id,
-                  "capacity": _num(r.capacity_b if r.in_b else r.capacity_a), "used_a": r.used_a, "used_b": r.used_b,
-                  "delta_used": r.delta_used, "only_in": None if r.in_a == r.in_b else ("a" if r.in_a else "b")}
-                 for r in pch.itertuples(index=False)]
+    providers = [
+        {
+            "provider_kind": r.provider_kind,
+            "provider_id": r.provider_id,
+            "capacity": _num(r.capacity_b if r.in_b else r.capacity_a),
+            "used_a": r.used_a,
+            "used_b": r.used_b,
+            "delta_used": r.delta_used,
+            "only_in": None if r.in_a == r.in_b else ("a" if r.in_a else "b"),
+        }
+        for r in pch.itertuples(index=False)
+    ]
 
     def pairs(t):
         al = t["allocations"]
@@ -802,12 +1042,18 @@ def diff_plans(a: dict, b: dict, tol: float = 1e-9) -> dict:
     metrics = {}
     sa_sum, sb_sum = a.get("summary"), b.get("summary")
     if sa_sum and sb_sum:
+
         def pick(s):
             m, o = s.get("metrics", {}), s.get("objective", {})
-            return {"status": s.get("status"), "weighted_coverage": m.get("weighted_coverage"),
-                    "guaranteed_met": m.get("guaranteed_met"), "min_unit_ratio": m.get("min_unit_ratio"),
-                    "units_below_equity_floor": m.get("units_below_equity_floor"), "money": o.get("money"),
-                    "idle_hours": m.get("idle_hours")}
+            return {
+                "status": s.get("status"),
+                "weighted_coverage": m.get("weighted_coverage"),
+                "guaranteed_met": m.get("guaranteed_met"),
+                "min_unit_ratio": m.get("min_unit_ratio"),
+                "units_below_equity_floor": m.get("units_below_equity_floor"),
+                "money": o.get("money"),
+                "idle_hours": m.get("idle_hours"),
+            }
 
         ma, mb = pick(sa_sum), pick(sb_sum)
         for k in ma:

@@ -54,21 +54,36 @@ from .sweep_report import sweep_html, sweep_workbook
 STORE = "variants"
 META = "sweep.json"
 STORE_VERSION = 1
-DEFAULT_TIME_LIMIT = 600.0       # seconds per variant when neither the config nor the caller gives one
-CONNECT_TIMEOUT = 30.0           # seconds to reach a scheduler given by address
-WORKERS_TIMEOUT = 60.0           # seconds to wait for the first worker of a scheduler given by address
+DEFAULT_TIME_LIMIT = 600.0  # seconds per variant when neither the config nor the caller gives one
+CONNECT_TIMEOUT = 30.0  # seconds to reach a scheduler given by address
+WORKERS_TIMEOUT = 60.0  # seconds to wait for the first worker of a scheduler given by address
 
 _AXIS = re.compile(r"^\s*(?P<target>(?:[^=*+\[\s]|\[[^\]]*\])+?)\s*(?P<op>\*=|\+=|=)\s*(?P<values>.+?)\s*$")
 
 # one row per variant: the columns after the axes (docs/operations.md, "Sweeps")
-RESULT_COLUMNS = ["status", "weighted_coverage", "rule_of_thumb_coverage", "min_unit_ratio", "guaranteed_met",
-                  "guaranteed_needs", "units_below_equity_floor", "money", "gap", "seconds", "reused", "worker",
-                  "worker_peak_mb", "fingerprint", "error"]
+RESULT_COLUMNS = [
+    "status",
+    "weighted_coverage",
+    "rule_of_thumb_coverage",
+    "min_unit_ratio",
+    "guaranteed_met",
+    "guaranteed_needs",
+    "units_below_equity_floor",
+    "money",
+    "gap",
+    "seconds",
+    "reused",
+    "worker",
+    "worker_peak_mb",
+    "fingerprint",
+    "error",
+]
 
 
 # ---------------------------------------------------------------------------------------------------
 # What is swept
 # ---------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Axis:
@@ -106,21 +121,37 @@ def parse_axis(text: str) -> Axis:
     """``KEY=V1,V2,...`` (also ``*=`` and ``+=``, with table filters) as an :class:`Axis`."""
     m = _AXIS.match(text or "")
     if not m:
-        raise ValidationError([_grid_problem(text, Msg("cannot read the grid {grid!r}", grid=text),
-                                             Msg("write KEY=V1,V2,..., KEY*=F1,F2,... or KEY+=A1,A2,..., e.g. {example}",
-                                                 example="rules.budget.amount=150000,200000 or volunteers.hours*=0.8,1.0"))])
+        raise ValidationError(
+            [
+                _grid_problem(
+                    text,
+                    Msg("cannot read the grid {grid!r}", grid=text),
+                    Msg(
+                        "write KEY=V1,V2,..., KEY*=F1,F2,... or KEY+=A1,A2,..., e.g. {example}",
+                        example="rules.budget.amount=150000,200000 or volunteers.hours*=0.8,1.0",
+                    ),
+                )
+            ]
+        )
     values = tuple(v.strip() for v in m["values"].split(","))
     if any(not v for v in values):
-        raise ValidationError([_grid_problem(text, Msg("the grid {grid!r} has an empty value", grid=text),
-                                             Msg("separate the values with commas, e.g. {example}",
-                                                 example="volunteers.hours*=0.8,1.0"))])
+        raise ValidationError(
+            [
+                _grid_problem(
+                    text,
+                    Msg("the grid {grid!r} has an empty value", grid=text),
+                    Msg("separate the values with commas, e.g. {example}", example="volunteers.hours*=0.8,1.0"),
+                )
+            ]
+        )
     if len(set(values)) != len(values):
-        raise ValidationError([_grid_problem(text, Msg("the grid {grid!r} lists a value twice", grid=text),
-                                             Msg("give each value once"))])
+        raise ValidationError(
+            [_grid_problem(text, Msg("the grid {grid!r} lists a value twice", grid=text), Msg("give each value once"))]
+        )
     return Axis(text, m["target"], m["op"], values)
 
 
-SAATY_STEPS = tuple([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])   # 1/9 .. 1 .. 9
+SAATY_STEPS = tuple([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])  # 1/9 .. 1 .. 9
 
 
 def saaty_step(value: float, step: int) -> float:
@@ -157,8 +188,11 @@ def ahp_variants(config, criteria: list[str], matrix: np.ndarray, samples: int, 
         for c in criteria:
             new[c] = float(total * w[c])
         changes = tuple(f"categories.{c}.weight={new[c]!r}" for c in cats if new[c] != base[c])
-        out.append(Variant(k + 1, changes, {"sample": k, "judgements_moved": int(moved),
-                                            **{f"weight.{c}": new[c] for c in cats}}))
+        out.append(
+            Variant(
+                k + 1, changes, {"sample": k, "judgements_moved": int(moved), **{f"weight.{c}": new[c] for c in cats}}
+            )
+        )
     return out
 
 
@@ -168,8 +202,10 @@ def grid_variants(axes: Sequence[Axis], sample: int | None = None, seed: int = 0
     if sample is not None and sample < len(combos):
         pick = np.sort(np.random.default_rng(seed).choice(len(combos), size=sample, replace=False))
         combos = [combos[i] for i in pick]
-    return [Variant(i + 1, tuple(a.change(v) for a, v in zip(axes, combo)),
-                    {a.key: _typed(v) for a, v in zip(axes, combo)}) for i, combo in enumerate(combos)]
+    return [
+        Variant(i + 1, tuple(a.change(v) for a, v in zip(axes, combo)), {a.key: _typed(v) for a, v in zip(axes, combo)})
+        for i, combo in enumerate(combos)
+    ]
 
 
 def weight_variants(config, amount: float, samples: int, seed: int = 0) -> list[Variant]:
@@ -201,6 +237,7 @@ def _typed(value: str):
 # Fingerprints
 # ---------------------------------------------------------------------------------------------------
 
+
 def scenario_digest(scenario) -> str:
     """sha256 of what a scenario is: the validated config and every table's content (not where they came from)."""
     from .ledger import canonical_json
@@ -218,8 +255,13 @@ def variant_fingerprint(base_digest: str, changes: Iterable[str], solver: dict) 
     from .._version import __version__
     from .ledger import canonical_json
 
-    doc = {"store_version": STORE_VERSION, "package_version": __version__, "base": base_digest,
-           "changes": list(changes), "solver": solver}
+    doc = {
+        "store_version": STORE_VERSION,
+        "package_version": __version__,
+        "base": base_digest,
+        "changes": list(changes),
+        "solver": solver,
+    }
     return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
 
 
@@ -227,11 +269,12 @@ def variant_fingerprint(base_digest: str, changes: Iterable[str], solver: dict) 
 # One variant, on a worker
 # ---------------------------------------------------------------------------------------------------
 
+
 def _peak_mb() -> float | None:
     try:
         import resource
 
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss      # KiB on Linux
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
         return round(kb / 1024.0, 1)
     except (ImportError, OSError, ValueError):
         return None
@@ -263,18 +306,27 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
             scenario = apply_change(scenario, parse_change(ch))
         plan = solve(scenario, **solver)
         met = plan.summary["metrics"]
-        rec.update(status=plan.status, weighted_coverage=met["weighted_coverage"],
-                   min_unit_ratio=met["min_unit_ratio"], guaranteed_met=met["guaranteed_met"],
-                   guaranteed_needs=met["guaranteed_needs"], units_below_equity_floor=met["units_below_equity_floor"],
-                   money=plan.summary["objective"]["money"], gap=plan.summary.get("gap"))
+        rec.update(
+            status=plan.status,
+            weighted_coverage=met["weighted_coverage"],
+            min_unit_ratio=met["min_unit_ratio"],
+            guaranteed_met=met["guaranteed_met"],
+            guaranteed_needs=met["guaranteed_needs"],
+            units_below_equity_floor=met["units_below_equity_floor"],
+            money=plan.summary["objective"]["money"],
+            gap=plan.summary.get("gap"),
+        )
         try:
             rec["rule_of_thumb_coverage"] = compare(plan.formulation, plan)["baseline"]["weighted_coverage"]
         except Exception:
             rec["rule_of_thumb_coverage"] = None
         cov = plan.coverage
-        agg = (cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
-               .groupby(["unit_id", "unit_name", "category"], sort=True)[["need", "covered", "wn", "wc"]].sum()
-               .reset_index())
+        agg = (
+            cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
+            .groupby(["unit_id", "unit_name", "category"], sort=True)[["need", "covered", "wn", "wc"]]
+            .sum()
+            .reset_index()
+        )
         rec["coverage"] = {c: agg[c].tolist() for c in agg.columns}
     except InfeasibleError as exc:
         rec.update(status="infeasible", error=str(exc).strip() or "infeasible")
@@ -294,6 +346,7 @@ def run_variant(base, changes: Sequence[str], solver: dict) -> dict:
 # The result
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SweepResult:
     """What :func:`sweep` returns. ``table``: one row per variant (the axes' values, then
@@ -302,10 +355,10 @@ class SweepResult:
     table: pd.DataFrame
     workers: pd.DataFrame
     folder: Path | None = None
-    robustness: object | None = None          # linkage_opt.analysis.robustness.Robustness
-    solved: int = 0                           # variants solved by this call
-    reused: int = 0                           # variants found finished in the folder
-    failed: int = 0                           # variants that failed with an error (not infeasible)
+    robustness: object | None = None  # linkage_opt.analysis.robustness.Robustness
+    solved: int = 0  # variants solved by this call
+    reused: int = 0  # variants found finished in the folder
+    failed: int = 0  # variants that failed with an error (not infeasible)
     interrupted: bool = False
     seconds: float = 0.0
     meta: dict = field(default_factory=dict)
@@ -323,50 +376,132 @@ class SweepResult:
 # The sweep
 # ---------------------------------------------------------------------------------------------------
 
+
 def _option_problems(workers, sample, perturb_weights, scheduler, grid, perturb_ahp=None) -> list[Problem]:
     out = []
     if perturb_ahp is not None:
         if perturb_weights is not None:
-            out.append(Problem("--perturb-ahp", None, None, Msg("--perturb-ahp and --perturb-weights cannot be combined"),
-                               hint=Msg("perturb the weights, or the AHP judgements they come from")))
+            out.append(
+                Problem(
+                    "--perturb-ahp",
+                    None,
+                    None,
+                    Msg("--perturb-ahp and --perturb-weights cannot be combined"),
+                    hint=Msg("perturb the weights, or the AHP judgements they come from"),
+                )
+            )
         if grid:
-            out.append(Problem("--perturb-ahp", None, None, Msg("--perturb-ahp and --grid cannot be combined"),
-                               hint=Msg("sweep the grid, or perturb the judgements of one scenario")))
+            out.append(
+                Problem(
+                    "--perturb-ahp",
+                    None,
+                    None,
+                    Msg("--perturb-ahp and --grid cannot be combined"),
+                    hint=Msg("sweep the grid, or perturb the judgements of one scenario"),
+                )
+            )
 
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 256):
-        out.append(Problem("--workers", None, None, Msg("the number of workers must be a whole number from 1 to 256"),
-                           value=workers, hint=Msg("e.g. --workers 2")))
+        out.append(
+            Problem(
+                "--workers",
+                None,
+                None,
+                Msg("the number of workers must be a whole number from 1 to 256"),
+                value=workers,
+                hint=Msg("e.g. --workers 2"),
+            )
+        )
     if workers is not None and scheduler != "local":
-        out.append(Problem("--workers", None, None, Msg("--workers applies to --scheduler local only"), value=workers,
-                           hint=Msg("the workers of a scheduler are started with `dask worker ADDRESS`")))
+        out.append(
+            Problem(
+                "--workers",
+                None,
+                None,
+                Msg("--workers applies to --scheduler local only"),
+                value=workers,
+                hint=Msg("the workers of a scheduler are started with `dask worker ADDRESS`"),
+            )
+        )
     if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 1):
-        out.append(Problem("--sample", None, None, Msg("the sample size must be a whole number of at least 1"),
-                           value=sample, hint=Msg("e.g. --sample 50")))
+        out.append(
+            Problem(
+                "--sample",
+                None,
+                None,
+                Msg("the sample size must be a whole number of at least 1"),
+                value=sample,
+                hint=Msg("e.g. --sample 50"),
+            )
+        )
     if perturb_ahp is not None:
         pass
     elif perturb_weights is not None:
         if not isinstance(perturb_weights, (int, float)) or not 0 <= float(perturb_weights) < 1:
-            out.append(Problem("--perturb-weights", None, None, Msg("the perturbation must be from 0 to less than 1"),
-                               value=perturb_weights, hint=Msg("e.g. --perturb-weights 0.2 (each weight within ±20 %)")))
+            out.append(
+                Problem(
+                    "--perturb-weights",
+                    None,
+                    None,
+                    Msg("the perturbation must be from 0 to less than 1"),
+                    value=perturb_weights,
+                    hint=Msg("e.g. --perturb-weights 0.2 (each weight within ±20 %)"),
+                )
+            )
         if grid:
-            out.append(Problem("--perturb-weights", None, None, Msg("--perturb-weights and --grid cannot be combined"),
-                               hint=Msg("sweep the grid, or perturb the weights of one scenario")))
+            out.append(
+                Problem(
+                    "--perturb-weights",
+                    None,
+                    None,
+                    Msg("--perturb-weights and --grid cannot be combined"),
+                    hint=Msg("sweep the grid, or perturb the weights of one scenario"),
+                )
+            )
     elif not grid:
-        out.append(Problem("--grid", None, None, Msg("nothing to sweep"),
-                           hint=Msg("give --grid KEY=V1,V2,... (repeatable) or --perturb-weights A --sample N")))
-    if not isinstance(scheduler, str) or not (scheduler == "local" or re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+",
-                                                                                scheduler)):
-        out.append(Problem("--scheduler", None, None, Msg("{scheduler!r} is not a scheduler", scheduler=scheduler),
-                           hint=Msg("local (a cluster of worker processes on this machine) or tcp://HOST:PORT")))
+        out.append(
+            Problem(
+                "--grid",
+                None,
+                None,
+                Msg("nothing to sweep"),
+                hint=Msg("give --grid KEY=V1,V2,... (repeatable) or --perturb-weights A --sample N"),
+            )
+        )
+    if not isinstance(scheduler, str) or not (
+        scheduler == "local" or re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+", scheduler)
+    ):
+        out.append(
+            Problem(
+                "--scheduler",
+                None,
+                None,
+                Msg("{scheduler!r} is not a scheduler", scheduler=scheduler),
+                hint=Msg("local (a cluster of worker processes on this machine) or tcp://HOST:PORT"),
+            )
+        )
     return out
 
 
-def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, perturb_weights: float | None = None,
-          seed: int = 0, out=None, scheduler: str = "local", workers: int | None = None, client=None,
-          time_limit: float | None = None, backend: str | None = None, mip_gap: float | None = None,
-          lang: str = "en", force: bool = False,
-          progress: Callable[[int, int, dict], None] | None = None,
-          perturb_ahp: str | Path | None = None) -> SweepResult:
+def sweep(
+    scenario,
+    grid: Sequence[str] = (),
+    *,
+    sample: int | None = None,
+    perturb_weights: float | None = None,
+    seed: int = 0,
+    out=None,
+    scheduler: str = "local",
+    workers: int | None = None,
+    client=None,
+    time_limit: float | None = None,
+    backend: str | None = None,
+    mip_gap: float | None = None,
+    lang: str = "en",
+    force: bool = False,
+    progress: Callable[[int, int, dict], None] | None = None,
+    perturb_ahp: str | Path | None = None,
+) -> SweepResult:
     """Solve every variant of ``scenario`` (a :class:`~linkage_opt.Scenario` or a config path) on Dask.
 
     ``grid``: axes as ``KEY=V1,V2,...`` (what-if syntax, ``*=``/``+=``, table filters); ``sample``: that many
@@ -404,39 +539,62 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
         try:
             ahp_criteria, ahp_matrix = load_pairwise(perturb_ahp)
         except AhpInputError as exc:
-            problems += [Problem(str(perturb_ahp), None, None, msg,
-                                 hint=Msg("the judgements file of `linkage-opt weights ahp` (docs/ahp.md)"))
-                         for msg in exc.problems]
+            problems += [
+                Problem(
+                    str(perturb_ahp),
+                    None,
+                    None,
+                    msg,
+                    hint=Msg("the judgements file of `linkage-opt weights ahp` (docs/ahp.md)"),
+                )
+                for msg in exc.problems
+            ]
     keys = [a.key for a in axes]
     for k in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.append(_grid_problem(k, Msg("the grid sweeps {key} twice", key=k),
-                                      Msg("give each KEY once, with all its values")))
+        problems.append(
+            _grid_problem(k, Msg("the grid sweeps {key} twice", key=k), Msg("give each KEY once, with all its values"))
+        )
     if isinstance(scenario, Scenario):
         base = with_option_problems(problems, lambda: validate_scenario(scenario))
     else:
         base = with_option_problems(problems, lambda: load_scenario(scenario))
     unknown = [c for c in ahp_criteria if c not in base.config.categories]
     if unknown:
-        raise ValidationError([Problem(str(perturb_ahp), None, None,
-                                       Msg("AHP criteria that are not categories of the config: {names}",
-                                           names=", ".join(unknown)),
-                                       hint=Msg("the criteria must be the config's category names: {names}",
-                                                names=", ".join(base.config.categories)))])
+        raise ValidationError(
+            [
+                Problem(
+                    str(perturb_ahp),
+                    None,
+                    None,
+                    Msg("AHP criteria that are not categories of the config: {names}", names=", ".join(unknown)),
+                    hint=Msg(
+                        "the criteria must be the config's category names: {names}",
+                        names=", ".join(base.config.categories),
+                    ),
+                )
+            ]
+        )
     # every value of every axis applied alone: a bad key, column or value is exit 2 before anything runs
     bad = []
     for a in axes:
         for v in a.values:
             try:
                 apply_change(base, parse_change(a.change(v)))
-            except ValidationError as exc:    # the first value that fails names the axis's problem
-                bad += [dataclasses.replace(p, file="--grid" + p.file[len("--set"):]) if p.file.startswith("--set")
-                        else p for p in exc.problems]
+            except ValidationError as exc:  # the first value that fails names the axis's problem
+                bad += [
+                    dataclasses.replace(p, file="--grid" + p.file[len("--set") :]) if p.file.startswith("--set") else p
+                    for p in exc.problems
+                ]
                 break
     if bad:
         raise ValidationError(bad)
 
-    solver = {"backend": backend, "time_limit": time_limit if time_limit is not None else (
-        base.config.solver.time_limit or DEFAULT_TIME_LIMIT), "mip_gap": mip_gap, "threads": 1}
+    solver = {
+        "backend": backend,
+        "time_limit": time_limit if time_limit is not None else (base.config.solver.time_limit or DEFAULT_TIME_LIMIT),
+        "mip_gap": mip_gap,
+        "threads": 1,
+    }
     solver = {k: v for k, v in solver.items() if v is not None}
     if perturb_ahp is not None:
         variants = ahp_variants(base.config, ahp_criteria, ahp_matrix, sample or 20, seed)
@@ -446,11 +604,19 @@ def sweep(scenario, grid: Sequence[str] = (), *, sample: int | None = None, pert
         variants = grid_variants(axes, sample, seed)
     digest = scenario_digest(base)
     variants = [dataclasses.replace(v, fingerprint=variant_fingerprint(digest, v.changes, solver)) for v in variants]
-    meta = {"scenario": base.config.name, "period": base.config.period,
-            "config": str(base.config_path) if base.config_path else None,
-            "grid": [a.text for a in axes], "sample": sample, "perturb_weights": perturb_weights,
-            "perturb_ahp": None if perturb_ahp is None else str(perturb_ahp), "seed": seed,
-            "solver": solver, "scheduler": scheduler if client is None else "client", "base_digest": digest}
+    meta = {
+        "scenario": base.config.name,
+        "period": base.config.period,
+        "config": str(base.config_path) if base.config_path else None,
+        "grid": [a.text for a in axes],
+        "sample": sample,
+        "perturb_weights": perturb_weights,
+        "perturb_ahp": None if perturb_ahp is None else str(perturb_ahp),
+        "seed": seed,
+        "solver": solver,
+        "scheduler": scheduler if client is None else "client",
+        "base_digest": digest,
+    }
 
     folder = Path(out) if out is not None else None
     if folder is None:
@@ -475,12 +641,17 @@ def is_sweep_folder(path: Path) -> bool:
 def _check_sweep_folder(folder: Path, force: bool) -> None:
     from ..outdir import inspect_folder
 
-    where, state = inspect_folder(folder, "the sweep folder ")     # a file, FIFO or device: refused, unopened
+    where, state = inspect_folder(folder, "the sweep folder ")  # a file, FIFO or device: refused, unopened
     if state == "absent" or force:
         return
     entries = [p for p in where.iterdir() if p.name != ".lock"]
     if entries and not is_sweep_folder(where):
-        raise OutputPathError(Msg("the sweep folder {folder!r} exists and is not a linkage-opt sweep folder; nothing was changed; choose another --out or pass --force", folder=str(folder)))
+        raise OutputPathError(
+            Msg(
+                "the sweep folder {folder!r} exists and is not a linkage-opt sweep folder; nothing was changed; choose another --out or pass --force",
+                folder=str(folder),
+            )
+        )
 
 
 def _store_path(folder: Path, fingerprint: str) -> Path:
@@ -502,8 +673,10 @@ def _write_record(folder: Path, rec: dict) -> None:
     from ..solving.plan import write_file_atomic
 
     (folder / STORE).mkdir(exist_ok=True)
-    write_file_atomic(_store_path(folder, rec["fingerprint"]),
-                      json.dumps(_jsonable(rec), ensure_ascii=False, allow_nan=False, sort_keys=True) + "\n")
+    write_file_atomic(
+        _store_path(folder, rec["fingerprint"]),
+        json.dumps(_jsonable(rec), ensure_ascii=False, allow_nan=False, sort_keys=True) + "\n",
+    )
 
 
 def _jsonable(obj):
@@ -533,19 +706,39 @@ def _connect(scheduler: str, workers: int | None):
                 warnings.simplefilter("ignore")
                 # the workers' own logs at CRITICAL only: a variant's error is in its record, and an interrupted
                 # sweep must not print Dask's heartbeat tracebacks as its workers lose the scheduler
-                cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=logging.CRITICAL)
+                cluster = LocalCluster(
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,
+                )
         except Exception as exc:
-            raise SolverError(f"cannot start the local Dask cluster ({type(exc).__name__}: {exc}); from a script, "
-                              "call the sweep under `if __name__ == '__main__':` (its worker processes are "
-                              "spawned)") from None
+            raise SolverError(
+                f"cannot start the local Dask cluster ({type(exc).__name__}: {exc}); from a script, "
+                "call the sweep under `if __name__ == '__main__':` (its worker processes are "
+                "spawned)"
+            ) from None
         return Client(cluster), cluster
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ValidationError([Problem("--scheduler", None, None, Msg("cannot reach the scheduler {scheduler} or it has no workers ({error})", scheduler=scheduler, error=type(exc).__name__),
-                                       hint=Msg("start one with `dask scheduler` and `dask worker ADDRESS`, or use --scheduler local"))]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    "--scheduler",
+                    None,
+                    None,
+                    Msg(
+                        "cannot reach the scheduler {scheduler} or it has no workers ({error})",
+                        scheduler=scheduler,
+                        error=type(exc).__name__,
+                    ),
+                    hint=Msg("start one with `dask scheduler` and `dask worker ADDRESS`, or use --scheduler local"),
+                )
+            ]
+        ) from None
     return client, None
 
 
@@ -580,18 +773,36 @@ def _run(base, variants, solver, folder, scheduler, workers, client, progress, m
                 owned_client = None
             try:
                 base_f = client.scatter(base, hash=False)
-                futures = [client.submit(run_variant, base_f, by_fp[fp].changes, solver, pure=False,
-                                         key=f"linkage-variant-{fp[:16]}-{os.urandom(4).hex()}") for fp in pending]
+                futures = [
+                    client.submit(
+                        run_variant,
+                        base_f,
+                        by_fp[fp].changes,
+                        solver,
+                        pure=False,
+                        key=f"linkage-variant-{fp[:16]}-{os.urandom(4).hex()}",
+                    )
+                    for fp in pending
+                ]
                 fp_of = {f.key: fp for f, fp in zip(futures, pending)}
                 for fut in as_completed(futures):
                     fp = fp_of[fut.key]
                     try:
                         rec = fut.result()
                     except Exception as exc:
-                        rec = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "seconds": None,
-                               "worker": None, "worker_peak_mb": None}
-                    rec.update(fingerprint=fp, store_version=STORE_VERSION, changes=list(by_fp[fp].changes),
-                               finished_at=_utc_now())
+                        rec = {
+                            "status": "failed",
+                            "error": f"{type(exc).__name__}: {exc}",
+                            "seconds": None,
+                            "worker": None,
+                            "worker_peak_mb": None,
+                        }
+                    rec.update(
+                        fingerprint=fp,
+                        store_version=STORE_VERSION,
+                        changes=list(by_fp[fp].changes),
+                        finished_at=_utc_now(),
+                    )
                     records[fp] = rec
                     if folder is not None:
                         _write_record(folder, rec)
@@ -642,7 +853,7 @@ def _result(variants, records, reused, folder, meta, started, interrupted) -> Sw
     for v in variants:
         rec = records.get(v.fingerprint)
         label = "; ".join(v.changes) if v.changes else "base"
-        if v.inputs.get("sample"):          # a weight sample: its weights are the weight.* columns
+        if v.inputs.get("sample"):  # a weight sample: its weights are the weight.* columns
             label = f"sample {v.inputs['sample']}"
         row = {"variant": v.number, "label": label, **v.inputs}
         if rec is None:
@@ -659,21 +870,46 @@ def _result(variants, records, reused, folder, meta, started, interrupted) -> Sw
     input_cols = [c for c in table.columns if c not in ("variant", "label", *RESULT_COLUMNS)]
     table = table[["variant", "label", *input_cols, *RESULT_COLUMNS]]
     solved_recs = [r for fp, r in records.items() if fp not in reused]
-    w = pd.DataFrame([{"worker": r.get("worker"), "variants": 1, "peak_mb": r.get("worker_peak_mb"),
-                       "seconds": r.get("seconds")} for r in solved_recs if r.get("worker")])
+    w = pd.DataFrame(
+        [
+            {"worker": r.get("worker"), "variants": 1, "peak_mb": r.get("worker_peak_mb"), "seconds": r.get("seconds")}
+            for r in solved_recs
+            if r.get("worker")
+        ]
+    )
     if len(w):
-        w = (w.groupby("worker", sort=True).agg(variants=("variants", "sum"), peak_mb=("peak_mb", "max"),
-                                               seconds=("seconds", "sum")).reset_index())
+        w = (
+            w.groupby("worker", sort=True)
+            .agg(variants=("variants", "sum"), peak_mb=("peak_mb", "max"), seconds=("seconds", "sum"))
+            .reset_index()
+        )
     else:
         w = pd.DataFrame(columns=["worker", "variants", "peak_mb", "seconds"])
     failed = sum(1 for fp, r in records.items() if r.get("status") == "failed")
-    meta = {**meta, "variants": len(variants), "distinct_variants": len({v.fingerprint for v in variants}),
-            "solved": len(solved_recs), "reused": len(reused), "failed": failed,
-            "not_run": int((table["status"] == "not run").sum()), "interrupted": interrupted,
-            "seconds": round(time.perf_counter() - started, 3), "finished_at": _utc_now(),
-            "workers": w.to_dict("records")}
-    return SweepResult(table=table, workers=w, folder=folder, solved=len(solved_recs), reused=len(reused),
-                       failed=failed, interrupted=interrupted, seconds=meta["seconds"], meta=meta)
+    meta = {
+        **meta,
+        "variants": len(variants),
+        "distinct_variants": len({v.fingerprint for v in variants}),
+        "solved": len(solved_recs),
+        "reused": len(reused),
+        "failed": failed,
+        "not_run": int((table["status"] == "not run").sum()),
+        "interrupted": interrupted,
+        "seconds": round(time.perf_counter() - started, 3),
+        "finished_at": _utc_now(),
+        "workers": w.to_dict("records"),
+    }
+    return SweepResult(
+        table=table,
+        workers=w,
+        folder=folder,
+        solved=len(solved_recs),
+        reused=len(reused),
+        failed=failed,
+        interrupted=interrupted,
+        seconds=meta["seconds"],
+        meta=meta,
+    )
 
 
 def _write_summary(folder: Path, result: SweepResult, lang: str, base, quick: bool = False) -> None:

@@ -17,8 +17,8 @@ from .. import lang as L
 from ..i18n import N_
 from ..lang import C_
 
-UNIT_RANGE_MAX = 40          # units in the robustness chart (the widest ranges)
-TABLE_MAX_ROWS = 500         # variant rows in the page (the CSV and workbook hold them all)
+UNIT_RANGE_MAX = 40  # units in the robustness chart (the widest ranges)
+TABLE_MAX_ROWS = 500  # variant rows in the page (the CSV and workbook hold them all)
 
 TEXT: dict[str, str | tuple[str, str]] = {
     "title": N_("Sweep report"),
@@ -39,8 +39,12 @@ TEXT: dict[str, str | tuple[str, str]] = {
     "coverage": N_("weighted coverage"),
     "no_chart": N_("No numeric grid axis to chart."),
     "capped": N_("Showing {shown} of {total} rows; sweep.csv has them all."),
-    "rob.summary": N_("{samples} samples (the base and weights moved by up to ±{pct}); {changing} of {units} units change rank in at least one sample; the widest range of a unit's coverage is {widest}."),
-    "rob.caption": N_("Each unit's coverage (judged with the base weights) across the samples: the bar spans the lowest to the highest, the dot is the base plan. Widest ranges first."),
+    "rob.summary": N_(
+        "{samples} samples (the base and weights moved by up to ±{pct}); {changing} of {units} units change rank in at least one sample; the widest range of a unit's coverage is {widest}."
+    ),
+    "rob.caption": N_(
+        "Each unit's coverage (judged with the base weights) across the samples: the bar spans the lowest to the highest, the dot is the base plan. Widest ranges first."
+    ),
     "rob.unit": N_("unit"),
     "rob.base": C_("sweep.rob.base", "base"),
     "rob.range": N_("range"),
@@ -72,7 +76,7 @@ def _cell(v) -> str:
 
 
 def _axis_columns(result) -> list[str]:
-    return result.axis_columns()     # a linkage_opt.runs.sweep.SweepResult (sweep imports this module)
+    return result.axis_columns()  # a linkage_opt.runs.sweep.SweepResult (sweep imports this module)
 
 
 def _tradeoff_charts(result, lang: str) -> list[dict]:
@@ -99,12 +103,26 @@ def _tradeoff_charts(result, lang: str) -> list[dict]:
                 g = g.sort_values("_x")
                 gkey = gkey if isinstance(gkey, tuple) else (gkey,)
                 label = ", ".join(f"{o} {_cell(k)}" for o, k in zip(others, gkey)) or text("optimized", lang)
-                ax.plot(g["_x"], pd.to_numeric(g["weighted_coverage"]), marker="o", color=colours(i % 10),
-                        label=label, zorder=3)
+                ax.plot(
+                    g["_x"],
+                    pd.to_numeric(g["weighted_coverage"]),
+                    marker="o",
+                    color=colours(i % 10),
+                    label=label,
+                    zorder=3,
+                )
                 rule = pd.to_numeric(g["rule_of_thumb_coverage"], errors="coerce")
                 if rule.notna().any():
-                    ax.plot(g["_x"], rule, marker="x", linestyle="--", color=colours(i % 10), alpha=0.55,
-                            label=f"{text('rule', lang)}" + (f" ({label})" if others else ""), zorder=2)
+                    ax.plot(
+                        g["_x"],
+                        rule,
+                        marker="x",
+                        linestyle="--",
+                        color=colours(i % 10),
+                        alpha=0.55,
+                        label=f"{text('rule', lang)}" + (f" ({label})" if others else ""),
+                        zorder=2,
+                    )
             ax.set_xlabel(col)
             ax.set_ylabel(text("coverage", lang))
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
@@ -152,41 +170,77 @@ def sweep_html(result, lang: str = "en", scenario=None) -> str:
     m = result.meta
     shown = t.head(TABLE_MAX_ROWS)
     cols = [c for c in t.columns if c not in ("fingerprint",)]
-    rows = [[_pct(r[c]) if c in ("weighted_coverage", "rule_of_thumb_coverage", "min_unit_ratio") else _cell(r[c])
-             for c in cols] for r in shown.to_dict("records")]
+    rows = [
+        [
+            _pct(r[c]) if c in ("weighted_coverage", "rule_of_thumb_coverage", "min_unit_ratio") else _cell(r[c])
+            for c in cols
+        ]
+        for r in shown.to_dict("records")
+    ]
     rob = result.robustness
     rob_ctx = None
     if rob is not None:
         widest = rob.summary.get("largest_unit_range")
         rob_ctx = {
-            "summary": text("rob.summary", lang, samples=rob.summary.get("samples", 0),
-                            pct=f"{float(m.get('perturb_weights') or 0):.0%}",
-                            changing=rob.summary.get("units_changing_rank", 0), units=rob.summary.get("units", 0),
-                            widest=_pct(widest)),
+            "summary": text(
+                "rob.summary",
+                lang,
+                samples=rob.summary.get("samples", 0),
+                pct=f"{float(m.get('perturb_weights') or 0):.0%}",
+                changing=rob.summary.get("units_changing_rank", 0),
+                units=rob.summary.get("units", 0),
+                widest=_pct(widest),
+            ),
             "caption": text("rob.caption", lang),
             "chart": Markup(_robustness_chart(rob, lang) or ""),
-            "head": [text("rob.unit", lang), text("rob.base", lang), text("rob.range", lang), text("rob.ranks", lang),
-                     text("rob.changed", lang)],
-            "rows": [[f"{r['unit_name']} ({r['unit_id']})", _pct(r["base_ratio"]),
-                      f"{_pct(r['min_ratio'])} – {_pct(r['max_ratio'])}",
-                      f"{int(r['base_rank'])} ({int(r['worst_rank'])}..{int(r['best_rank'])})",
-                      str(int(r["samples_rank_changed"]))] for r in rob.units.head(TABLE_MAX_ROWS).to_dict("records")],
+            "head": [
+                text("rob.unit", lang),
+                text("rob.base", lang),
+                text("rob.range", lang),
+                text("rob.ranks", lang),
+                text("rob.changed", lang),
+            ],
+            "rows": [
+                [
+                    f"{r['unit_name']} ({r['unit_id']})",
+                    _pct(r["base_ratio"]),
+                    f"{_pct(r['min_ratio'])} – {_pct(r['max_ratio'])}",
+                    f"{int(r['base_rank'])} ({int(r['worst_rank'])}..{int(r['best_rank'])})",
+                    str(int(r["samples_rank_changed"])),
+                ]
+                for r in rob.units.head(TABLE_MAX_ROWS).to_dict("records")
+            ],
         }
     charts = [{"title": c["title"], "svg": Markup(c["svg"])} for c in _tradeoff_charts(result, lang)]
     ctx = {
-        "lang": lang, "title": text("title", lang),
+        "lang": lang,
+        "title": text("title", lang),
         "meta": [(text("scenario", lang), m.get("scenario") or ""), (text("period", lang), m.get("period") or "")],
-        "counts": text("counts", lang, n=m.get("variants", len(t)), solved=result.solved, reused=result.reused,
-                       failed=result.failed, not_run=m.get("not_run", 0)),
+        "counts": text(
+            "counts",
+            lang,
+            n=m.get("variants", len(t)),
+            solved=result.solved,
+            reused=result.reused,
+            failed=result.failed,
+            not_run=m.get("not_run", 0),
+        ),
         "solver": text("solver", lang, solver=", ".join(f"{k}={v}" for k, v in (m.get("solver") or {}).items())),
         "workers_title": text("workers", lang),
         "workers_head": [text("worker", lang), text("variants", lang), text("peak_mb", lang), text("seconds", lang)],
-        "workers": [[str(r["worker"]), str(r["variants"]), _cell(r["peak_mb"]), _cell(r["seconds"])]
-                    for r in result.workers.to_dict("records")],
-        "h_tradeoffs": text("h.tradeoffs", lang), "charts": charts, "no_chart": text("no_chart", lang),
-        "h_variants": text("h.variants", lang), "head": [L.column(c, lang) for c in cols], "rows": rows,
+        "workers": [
+            [str(r["worker"]), str(r["variants"]), _cell(r["peak_mb"]), _cell(r["seconds"])]
+            for r in result.workers.to_dict("records")
+        ],
+        "h_tradeoffs": text("h.tradeoffs", lang),
+        "charts": charts,
+        "no_chart": text("no_chart", lang),
+        "h_variants": text("h.variants", lang),
+        "head": [L.column(c, lang) for c in cols],
+        "rows": rows,
         "capped": text("capped", lang, shown=len(shown), total=len(t)) if len(t) > len(shown) else "",
-        "h_robustness": text("h.robustness", lang), "robustness": rob_ctx,
+        "h_robustness": text("h.robustness", lang),
+        "robustness": rob_ctx,
     }
     return _env(ctx["lang"]).get_template("sweep.html.j2").render(**ctx)
 
@@ -199,8 +253,16 @@ def sweep_workbook(result, lang: str = "en") -> bytes:
 
     lang = L.resolve(lang)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False, "nan_inf_to_errors": True})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+        },
+    )
     fmt = _Formats(wb)
     _table_sheet(wb, fmt, L.tr(SHEETS["variants"], lang), result.table, lang)
     _table_sheet(wb, fmt, L.tr(SHEETS["workers"], lang), result.workers, lang)

@@ -77,7 +77,7 @@ def with_feature(feature: str, name: str | None = DEFAULT_BACKEND) -> str:
     try:
         if getattr(features(name), feature):
             return (name or DEFAULT_BACKEND).strip().lower()
-    except ValueError:      # not a backend's name (a result's solver name, say): any backend with the feature
+    except ValueError:  # not a backend's name (a result's solver name, say): any backend with the feature
         pass
     return next(key for key in BACKENDS if getattr(features(key), feature))
 

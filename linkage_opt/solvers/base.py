@@ -22,9 +22,9 @@ import scipy.sparse as sp
 
 
 class Status(str, enum.Enum):
-    OPTIMAL = "optimal"          # proven optimal within the requested gap
-    FEASIBLE = "feasible"        # a solution, stopped by time limit (gap reported)
-    INFEASIBLE = "infeasible"    # proven infeasible
+    OPTIMAL = "optimal"  # proven optimal within the requested gap
+    FEASIBLE = "feasible"  # a solution, stopped by time limit (gap reported)
+    INFEASIBLE = "infeasible"  # proven infeasible
     UNBOUNDED = "unbounded"
     NO_SOLUTION = "no_solution"  # stopped (time limit) before any solution was found
     ERROR = "error"
@@ -38,15 +38,15 @@ class MipProblem:
     row_hi: np.ndarray
     col_lo: np.ndarray
     col_hi: np.ndarray
-    integrality: np.ndarray                    # bool, one per column
+    integrality: np.ndarray  # bool, one per column
     sense: Literal["min", "max"] = "min"
     offset: float = 0.0
-    col_names: tuple[str, ...] | None = None   # optional, for MPS/LP export and debugging
+    col_names: tuple[str, ...] | None = None  # optional, for MPS/LP export and debugging
     row_names: tuple[str, ...] | None = None
     name: str = "linkage"
-    start: np.ndarray | None = None            # optional feasible start (e.g. the previous stage's plan)
-    basis: object | None = None                # optional LP basis from the same backend (SolveResult.extra["basis"])
-                                               # of a problem with the same columns and the first rows of this one
+    start: np.ndarray | None = None  # optional feasible start (e.g. the previous stage's plan)
+    basis: object | None = None  # optional LP basis from the same backend (SolveResult.extra["basis"])
+    # of a problem with the same columns and the first rows of this one
 
     @property
     def n_cols(self) -> int:
@@ -66,29 +66,29 @@ class MipProblem:
 
 @dataclass(frozen=True)
 class SolverOptions:
-    time_limit: float | None = None   # seconds; None = no limit
-    mip_gap: float = 1e-4             # relative gap at which a MIP counts as solved
-    threads: int | None = None        # None = solver default
-    seed: int = 0                     # fixed for reproducible plans
-    log: bool = False                 # echo the solver's own log to stderr
-    lp_method: str | None = None      # "ipm": interior point for the LP (a MIP's root LP); None: the default
-    deadline: float | None = None     # time.monotonic() by which the call must return; None = none. With
-                                      # time_limit too, the earlier of the two applies (see seconds_left)
+    time_limit: float | None = None  # seconds; None = no limit
+    mip_gap: float = 1e-4  # relative gap at which a MIP counts as solved
+    threads: int | None = None  # None = solver default
+    seed: int = 0  # fixed for reproducible plans
+    log: bool = False  # echo the solver's own log to stderr
+    lp_method: str | None = None  # "ipm": interior point for the LP (a MIP's root LP); None: the default
+    deadline: float | None = None  # time.monotonic() by which the call must return; None = none. With
+    # time_limit too, the earlier of the two applies (see seconds_left)
 
 
 @dataclass
 class SolveResult:
     status: Status
-    x: np.ndarray | None              # primal values (None when no solution)
-    objective: float | None           # c @ x + offset of the returned x, in the problem's sense
-    best_bound: float | None          # dual bound (== objective for an LP or proven optimum)
-    gap: float | None                 # relative gap |objective - bound| / max(1, |objective|)
-    solver: str                       # backend name, e.g. "highs"
+    x: np.ndarray | None  # primal values (None when no solution)
+    objective: float | None  # c @ x + offset of the returned x, in the problem's sense
+    best_bound: float | None  # dual bound (== objective for an LP or proven optimum)
+    gap: float | None  # relative gap |objective - bound| / max(1, |objective|)
+    solver: str  # backend name, e.g. "highs"
     solver_version: str
     solve_seconds: float
     message: str = ""
-    row_duals: np.ndarray | None = None   # LPs only (no integer columns); None otherwise
-    col_duals: np.ndarray | None = None   # reduced costs, LPs only
+    row_duals: np.ndarray | None = None  # LPs only (no integer columns); None otherwise
+    col_duals: np.ndarray | None = None  # reduced costs, LPs only
     extra: dict = field(default_factory=dict)
 
     @property
@@ -101,9 +101,9 @@ class Features:
     """What a backend offers beyond solving a MIP, declared as the class attribute ``features`` (callers ask
     for a feature, never for a backend by name)."""
 
-    lp_rounding: bool = False   # fast LP relaxations with vertex solutions, and MIP starts: ``solver.lp_rounding``
-    warm_basis: bool = False    # an LP starts from an earlier LP's basis (``MipProblem.basis``, ``extra["basis"]``)
-    duals: bool = False         # LP row and column duals (``SolveResult.row_duals``): marginal values
+    lp_rounding: bool = False  # fast LP relaxations with vertex solutions, and MIP starts: ``solver.lp_rounding``
+    warm_basis: bool = False  # an LP starts from an earlier LP's basis (``MipProblem.basis``, ``extra["basis"]``)
+    duals: bool = False  # LP row and column duals (``SolveResult.row_duals``): marginal values
 
 
 class Backend(Protocol):
@@ -124,8 +124,8 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-MIN_RUN_SECONDS = 0.05   # a run with less time left than this is not started (NO_SOLUTION, "no time left")
-WATCHDOG_GRACE = 1.0   # seconds past a call's deadline after which a backend stops its solver from outside
+MIN_RUN_SECONDS = 0.05  # a run with less time left than this is not started (NO_SOLUTION, "no time left")
+WATCHDOG_GRACE = 1.0  # seconds past a call's deadline after which a backend stops its solver from outside
 
 
 def call_deadline(options: SolverOptions, started: float) -> float | None:

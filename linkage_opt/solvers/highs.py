@@ -89,7 +89,7 @@ def new_highs(log: bool = False):
     return h
 
 
-OBJECTIVE_TARGET = 128.0   # objective scaling brings the largest |c_j| near this (see objective_scale_exponent)
+OBJECTIVE_TARGET = 128.0  # objective scaling brings the largest |c_j| near this (see objective_scale_exponent)
 
 
 def objective_scale_exponent(c: np.ndarray) -> int:
@@ -120,19 +120,32 @@ def pass_problem(h, problem: MipProblem):
     import highspy
 
     A = problem.A.tocsr()
-    if not A.has_canonical_format:   # HiGHS rejects repeated entries; sum them on a copy, not the caller's matrix
+    if not A.has_canonical_format:  # HiGHS rejects repeated entries; sum them on a copy, not the caller's matrix
         A = A.copy()
         A.sum_duplicates()
     sense = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
     f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
-    return h.passModel(problem.n_cols, problem.n_rows, int(A.nnz), int(highspy.MatrixFormat.kRowwise), int(sense),
-                       float(problem.offset), f64(problem.c), f64(problem.col_lo), f64(problem.col_hi),
-                       f64(problem.row_lo), f64(problem.row_hi), A.indptr.astype(np.int32),
-                       A.indices.astype(np.int32), f64(A.data), np.asarray(problem.integrality, dtype=np.int32))
+    return h.passModel(
+        problem.n_cols,
+        problem.n_rows,
+        int(A.nnz),
+        int(highspy.MatrixFormat.kRowwise),
+        int(sense),
+        float(problem.offset),
+        f64(problem.c),
+        f64(problem.col_lo),
+        f64(problem.col_hi),
+        f64(problem.row_lo),
+        f64(problem.row_hi),
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        f64(A.data),
+        np.asarray(problem.integrality, dtype=np.int32),
+    )
 
 
 _scheduler_lock = threading.Lock()
-_scheduler = {"threads": None, "runs": 0}   # size the global scheduler was started with (0 = HiGHS's choice)
+_scheduler = {"threads": None, "runs": 0}  # size the global scheduler was started with (0 = HiGHS's choice)
 
 
 @contextlib.contextmanager
@@ -149,8 +162,10 @@ def _threads(h, requested: int | None):
                 highspy.Highs.resetGlobalScheduler(True)
                 _scheduler["threads"] = want
             else:
-                note = (f"threads={want} not applied: another HiGHS solve in this process is running on the global "
-                        f"scheduler started with threads={started}")
+                note = (
+                    f"threads={want} not applied: another HiGHS solve in this process is running on the global "
+                    f"scheduler started with threads={started}"
+                )
                 want = 0
         elif started is None:
             _scheduler["threads"] = want
@@ -190,8 +205,9 @@ def _empty_problem(problem: MipProblem, version: str, t0: float) -> SolveResult:
     ok = bool(np.all(problem.row_lo <= 0.0) and np.all(problem.row_hi >= 0.0))
     seconds = time.perf_counter() - t0
     if not ok:
-        return SolveResult(Status.INFEASIBLE, None, None, None, None, "highs", version, seconds,
-                           "a row without columns excludes 0")
+        return SolveResult(
+            Status.INFEASIBLE, None, None, None, None, "highs", version, seconds, "a row without columns excludes 0"
+        )
     off = float(problem.offset)
     return SolveResult(Status.OPTIMAL, np.zeros(0), off, off, 0.0, "highs", version, seconds, "empty model")
 
@@ -221,8 +237,12 @@ class HighsBackend:
         """
         deadline = call_deadline(options, time.monotonic())
         res = self._solve(problem, options, use_start=problem.start is not None, deadline=deadline)
-        if problem.start is not None and res.status == Status.OPTIMAL and res.gap is not None \
-                and res.gap > max(options.mip_gap, 1e-9) * 1.001 + 1e-9:
+        if (
+            problem.start is not None
+            and res.status == Status.OPTIMAL
+            and res.gap is not None
+            and res.gap > max(options.mip_gap, 1e-9) * 1.001 + 1e-9
+        ):
             # HiGHS 1.16 can report a user-supplied start as optimal when presolve settles the model;
             # a claimed optimum outside the requested gap is not trusted: solve again without the start
             left = seconds_left(deadline)
@@ -234,8 +254,9 @@ class HighsBackend:
             res.status, res.message = Status.FEASIBLE, "the start, not proven within the gap"
         return res
 
-    def _solve(self, problem: MipProblem, options: SolverOptions, use_start: bool,
-               deadline: float | None = None) -> SolveResult:
+    def _solve(
+        self, problem: MipProblem, options: SolverOptions, use_start: bool, deadline: float | None = None
+    ) -> SolveResult:
         import highspy
 
         t0 = time.perf_counter()
@@ -249,14 +270,26 @@ class HighsBackend:
         if scale:
             h.setOptionValue("user_objective_scale", scale)
         if pass_problem(h, problem) == highspy.HighsStatus.kError:
-            return SolveResult(Status.ERROR, None, None, None, None, self.name, version, time.perf_counter() - t0,
-                               "HiGHS rejected the model (see the log with log=True)")
-        warm = (problem.basis is not None and not problem.n_integer
-                and set_basis(h, problem.basis, problem.n_cols, problem.n_rows))
-        if warm:   # primal simplex from a basis: on the next stage's LP (same columns, a row more) it beats IPM
+            return SolveResult(
+                Status.ERROR,
+                None,
+                None,
+                None,
+                None,
+                self.name,
+                version,
+                time.perf_counter() - t0,
+                "HiGHS rejected the model (see the log with log=True)",
+            )
+        warm = (
+            problem.basis is not None
+            and not problem.n_integer
+            and set_basis(h, problem.basis, problem.n_cols, problem.n_rows)
+        )
+        if warm:  # primal simplex from a basis: on the next stage's LP (same columns, a row more) it beats IPM
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 4)
-        elif options.lp_method == "ipm":   # interior point with crossover (HiGHS's default): a vertex, exact duals
+        elif options.lp_method == "ipm":  # interior point with crossover (HiGHS's default): a vertex, exact duals
             h.setOptionValue("mip_lp_solver" if problem.n_integer else "solver", "ipm")
         if use_start and problem.n_integer:
             sol = highspy.HighsSolution()
@@ -266,9 +299,18 @@ class HighsBackend:
         t_run = time.perf_counter()
         left = seconds_left(deadline)
         if left is not None and left <= MIN_RUN_SECONDS:
-            return SolveResult(Status.NO_SOLUTION, None, None, None, None, self.name, version, t_run - t0,
-                               "no time left to run HiGHS after loading the model",
-                               extra={"build_seconds": t_run - t0, "run_seconds": 0.0})
+            return SolveResult(
+                Status.NO_SOLUTION,
+                None,
+                None,
+                None,
+                None,
+                self.name,
+                version,
+                t_run - t0,
+                "no time left to run HiGHS after loading the model",
+                extra={"build_seconds": t_run - t0, "run_seconds": 0.0},
+            )
         h.setOptionValue("time_limit", float("inf") if left is None else float(left))
         with _threads(h, options.threads) as threads_note, _watchdog(h, left):
             h.run()
@@ -278,8 +320,12 @@ class HighsBackend:
                 st, message = self._infeasible_or_unbounded(h, problem, deadline)
             else:
                 st, message = self._status(ms), h.modelStatusToString(ms)
-        extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run, "objective_scale_exp": scale,
-                 "warm_basis": warm}
+        extra = {
+            "build_seconds": t_run - t0,
+            "run_seconds": time.perf_counter() - t_run,
+            "objective_scale_exp": scale,
+            "warm_basis": warm,
+        }
         if threads_note:
             extra["threads_note"] = threads_note
         info = h.getInfo()
@@ -289,7 +335,7 @@ class HighsBackend:
         seconds = time.perf_counter() - t0
         if st == Status.FEASIBLE and not has_x:
             st = Status.NO_SOLUTION
-        elif st == Status.OPTIMAL and not has_x:   # not expected; never pass on an x HiGHS calls infeasible
+        elif st == Status.OPTIMAL and not has_x:  # not expected; never pass on an x HiGHS calls infeasible
             st, message = Status.ERROR, f"HiGHS reported '{message}' without a feasible solution"
         if st not in (Status.OPTIMAL, Status.FEASIBLE):
             bound = mip_bound if st == Status.NO_SOLUTION else None
@@ -301,8 +347,9 @@ class HighsBackend:
             bound = mip_bound
         else:
             bound = obj if st == Status.OPTIMAL else None
-        res = SolveResult(st, x, obj, bound, relative_gap(obj, bound), self.name, version, seconds, message,
-                          extra=extra)
+        res = SolveResult(
+            st, x, obj, bound, relative_gap(obj, bound), self.name, version, seconds, message, extra=extra
+        )
         if not is_mip and st == Status.OPTIMAL and sol.dual_valid:
             # HiGHS gives d(objective)/d(bound) in the problem's own sense, for max problems too
             res.row_duals = np.asarray(sol.row_dual, dtype=float)
@@ -323,9 +370,17 @@ class HighsBackend:
             return Status.INFEASIBLE
         if ms == MS.kUnbounded:
             return Status.UNBOUNDED
-        if ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt, MS.kHighsInterrupt,
-                  MS.kMemoryLimit, MS.kObjectiveBound, MS.kObjectiveTarget):
-            return Status.FEASIBLE   # stopped early; the caller makes it NO_SOLUTION when no feasible x came back
+        if ms in (
+            MS.kTimeLimit,
+            MS.kIterationLimit,
+            MS.kSolutionLimit,
+            MS.kInterrupt,
+            MS.kHighsInterrupt,
+            MS.kMemoryLimit,
+            MS.kObjectiveBound,
+            MS.kObjectiveTarget,
+        ):
+            return Status.FEASIBLE  # stopped early; the caller makes it NO_SOLUTION when no feasible x came back
         return Status.ERROR
 
     def _infeasible_or_unbounded(self, h, problem: MipProblem, deadline: float | None) -> tuple[Status, str]:
@@ -350,5 +405,6 @@ class HighsBackend:
             return Status.UNBOUNDED, "unbounded (HiGHS: infeasible or unbounded; the model has a feasible point)"
         if ms == MS.kInfeasible:
             return Status.INFEASIBLE, "infeasible (HiGHS: infeasible or unbounded; no feasible point exists)"
-        return Status.ERROR, ("HiGHS: infeasible or unbounded; the feasibility check ended "
-                              f"'{h.modelStatusToString(ms)}'")
+        return Status.ERROR, (
+            f"HiGHS: infeasible or unbounded; the feasibility check ended '{h.modelStatusToString(ms)}'"
+        )

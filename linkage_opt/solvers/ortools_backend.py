@@ -45,8 +45,8 @@ from .base import (
     seconds_left,
 )
 
-_INTEGRAL_TOL = 1e-9   # a coefficient this close to an integer is that integer (float noise, not scaling)
-_CP_INF = 2.0 ** 62    # CP-SAT works in int64; larger column bounds are refused as unbounded
+_INTEGRAL_TOL = 1e-9  # a coefficient this close to an integer is that integer (float noise, not scaling)
+_CP_INF = 2.0**62  # CP-SAT works in int64; larger column bounds are refused as unbounded
 
 
 @contextlib.contextmanager
@@ -96,8 +96,14 @@ class ScipBackend:
         f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
         model = mb.Model()
         h = model.helper
-        h.fill_model_from_sparse_data(f64(problem.col_lo), f64(problem.col_hi), f64(problem.c), f64(problem.row_lo),
-                                      f64(problem.row_hi), problem.A.tocsr().astype(np.float64))
+        h.fill_model_from_sparse_data(
+            f64(problem.col_lo),
+            f64(problem.col_hi),
+            f64(problem.c),
+            f64(problem.row_lo),
+            f64(problem.row_hi),
+            problem.A.tocsr().astype(np.float64),
+        )
         for j in np.flatnonzero(problem.integrality).tolist():
             h.set_var_integrality(j, True)
         h.set_maximize(problem.sense == "max")
@@ -115,7 +121,8 @@ class ScipBackend:
         if time_limit is not None:
             solver.set_time_limit_in_seconds(float(time_limit))
         solver.set_solver_specific_parameters(
-            f"limits/gap = {float(options.mip_gap)!r}\nrandomization/randomseedshift = {int(options.seed)}\n")
+            f"limits/gap = {float(options.mip_gap)!r}\nrandomization/randomseedshift = {int(options.seed)}\n"
+        )
         solver.enable_output(bool(options.log))
         with _stdout_to_stderr(options.log):
             solver.solve(model.helper)
@@ -132,9 +139,18 @@ class ScipBackend:
         t_run = time.perf_counter()
         left = seconds_left(deadline)
         if left is not None and left <= MIN_RUN_SECONDS:
-            return SolveResult(Status.NO_SOLUTION, None, None, None, None, self.name, version, t_run - t0,
-                               "no time left to run SCIP after building the model",
-                               extra={"build_seconds": t_run - t0, "run_seconds": 0.0})
+            return SolveResult(
+                Status.NO_SOLUTION,
+                None,
+                None,
+                None,
+                None,
+                self.name,
+                version,
+                t_run - t0,
+                "no time left to run SCIP after building the model",
+                extra={"build_seconds": t_run - t0, "run_seconds": 0.0},
+            )
         solver = self._run(model, options, left)
         S = mb.SolveStatus
         status, note = solver.status(), solver.status_string()
@@ -154,20 +170,32 @@ class ScipBackend:
             st, message = Status.ERROR, f"SCIP via OR-Tools: {status.name} {note}".strip()
         extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run}
         if st not in (Status.OPTIMAL, Status.FEASIBLE):
-            return SolveResult(st, None, None, None, None, self.name, version, time.perf_counter() - t0, message,
-                               extra=extra)
+            return SolveResult(
+                st, None, None, None, None, self.name, version, time.perf_counter() - t0, message, extra=extra
+            )
         x = np.asarray(solver.variable_values(), dtype=float)
         obj = problem.objective_value(x)
         if problem.n_integer:
-            bound = float(solver.best_objective_bound())   # includes the offset, in the problem's sense
+            bound = float(solver.best_objective_bound())  # includes the offset, in the problem's sense
             bound = bound if np.isfinite(bound) else None
         else:
             bound = obj if st == Status.OPTIMAL else None
-        return SolveResult(st, x, obj, bound, relative_gap(obj, bound), self.name, version,
-                           time.perf_counter() - t0, message, extra=extra)
+        return SolveResult(
+            st,
+            x,
+            obj,
+            bound,
+            relative_gap(obj, bound),
+            self.name,
+            version,
+            time.perf_counter() - t0,
+            message,
+            extra=extra,
+        )
 
-    def _infeasible_or_unbounded(self, problem: MipProblem, options: SolverOptions,
-                                 deadline: float | None) -> tuple[Status, str]:
+    def _infeasible_or_unbounded(
+        self, problem: MipProblem, options: SolverOptions, deadline: float | None
+    ) -> tuple[Status, str]:
         """SCIP said 'infeasible or unbounded': a feasible point (zero objective) means unbounded."""
         from ortools.linear_solver.python import model_builder as mb
 
@@ -209,16 +237,21 @@ class CpSatBackend:
         """Why CP-SAT cannot take ``problem`` as it is ("" when it can)."""
         n_cont = problem.n_cols - problem.n_integer
         if n_cont:
-            return (f"CP-SAT needs an all-integer model; this model has {n_cont} continuous columns; "
-                    "use highs, cbc or scip")
+            return (
+                f"CP-SAT needs an all-integer model; this model has {n_cont} continuous columns; use highs, cbc or scip"
+            )
         n_inf = int(np.count_nonzero(~(np.abs(problem.col_lo) < _CP_INF) | ~(np.abs(problem.col_hi) < _CP_INF)))
         if n_inf:
-            return (f"CP-SAT needs finite bounds on every column; this model has {n_inf} columns with an infinite "
-                    "(or beyond 2**62) bound; use highs, cbc or scip")
+            return (
+                f"CP-SAT needs finite bounds on every column; this model has {n_inf} columns with an infinite "
+                "(or beyond 2**62) bound; use highs, cbc or scip"
+            )
         bad_a, bad_c = _not_integral(problem.A.data), _not_integral(np.asarray(problem.c, float))
         if bad_a or bad_c:
-            return (f"CP-SAT needs integral coefficients; this model has {bad_a} fractional matrix entries and "
-                    f"{bad_c} fractional objective coefficients; use highs, cbc or scip")
+            return (
+                f"CP-SAT needs integral coefficients; this model has {bad_a} fractional matrix entries and "
+                f"{bad_c} fractional objective coefficients; use highs, cbc or scip"
+            )
         return ""
 
     def solve(self, problem: MipProblem, options: SolverOptions) -> SolveResult:
@@ -234,16 +267,34 @@ class CpSatBackend:
         lo = np.ceil(problem.col_lo - _INTEGRAL_TOL)
         hi = np.floor(problem.col_hi + _INTEGRAL_TOL)
         if np.any(lo > hi):
-            return SolveResult(Status.INFEASIBLE, None, None, None, None, self.name, version, time.perf_counter() - t0,
-                               f"{int(np.count_nonzero(lo > hi))} integer columns have no integer between their bounds")
+            return SolveResult(
+                Status.INFEASIBLE,
+                None,
+                None,
+                None,
+                None,
+                self.name,
+                version,
+                time.perf_counter() - t0,
+                f"{int(np.count_nonzero(lo > hi))} integer columns have no integer between their bounds",
+            )
         m = cp_model.CpModel()
         xs = [m.new_int_var(int(a), int(b), f"x{j}") for j, (a, b) in enumerate(zip(lo.tolist(), hi.tolist()))]
         A = problem.A.tocsr()
         indptr, cols, vals = A.indptr.tolist(), A.indices.tolist(), np.round(A.data).astype(np.int64).tolist()
         row_lo = np.ceil(problem.row_lo - _INTEGRAL_TOL).tolist()
         row_hi = np.floor(problem.row_hi + _INTEGRAL_TOL).tolist()
-        out_of_time = SolveResult(Status.NO_SOLUTION, None, None, None, None, self.name, version, 0.0,
-                                  "no time left to run CP-SAT: the time limit passed while building its model")
+        out_of_time = SolveResult(
+            Status.NO_SOLUTION,
+            None,
+            None,
+            None,
+            None,
+            self.name,
+            version,
+            0.0,
+            "no time left to run CP-SAT: the time limit passed while building its model",
+        )
         for i in range(problem.n_rows):
             if i % 1024 == 0 and deadline is not None and time.monotonic() >= deadline - MIN_RUN_SECONDS:
                 return replace(out_of_time, solve_seconds=time.perf_counter() - t0)
@@ -257,11 +308,14 @@ class CpSatBackend:
             elif np.isfinite(rl):
                 m.add(expr >= int(rl))
         nz = np.flatnonzero(problem.c)
-        objective = cp_model.LinearExpr.weighted_sum([xs[j] for j in nz],
-                                                     np.round(problem.c[nz]).astype(np.int64).tolist())
+        objective = cp_model.LinearExpr.weighted_sum(
+            [xs[j] for j in nz], np.round(problem.c[nz]).astype(np.int64).tolist()
+        )
         (m.maximize if problem.sense == "max" else m.minimize)(objective)
         if problem.start is not None:
-            for v, val in zip(xs, np.clip(np.round(np.asarray(problem.start, float)), lo, hi).astype(np.int64).tolist()):
+            for v, val in zip(
+                xs, np.clip(np.round(np.asarray(problem.start, float)), lo, hi).astype(np.int64).tolist()
+            ):
                 m.add_hint(v, val)
         left = seconds_left(deadline)
         if left is not None and left <= MIN_RUN_SECONDS:
@@ -280,7 +334,7 @@ class CpSatBackend:
             solver.log_callback = lambda line: sys.stderr.write(line + "\n")
         t_run = time.perf_counter()
         watchdog = None
-        if left is not None:   # CP-SAT honours max_time_in_seconds; this only backs it up
+        if left is not None:  # CP-SAT honours max_time_in_seconds; this only backs it up
             watchdog = threading.Timer(max(0.0, left) + WATCHDOG_GRACE, solver.stop_search)
             watchdog.daemon = True
             watchdog.start()
@@ -292,18 +346,48 @@ class CpSatBackend:
         extra = {"build_seconds": t_run - t0, "run_seconds": time.perf_counter() - t_run}
         seconds = time.perf_counter() - t0
         if status == cp_model.INFEASIBLE:
-            return SolveResult(Status.INFEASIBLE, None, None, None, None, self.name, version, seconds, "infeasible",
-                               extra=extra)
+            return SolveResult(
+                Status.INFEASIBLE, None, None, None, None, self.name, version, seconds, "infeasible", extra=extra
+            )
         if status == cp_model.MODEL_INVALID:
-            return SolveResult(Status.ERROR, None, None, None, None, self.name, version, seconds,
-                               f"CP-SAT: model invalid: {m.validate()}", extra=extra)
+            return SolveResult(
+                Status.ERROR,
+                None,
+                None,
+                None,
+                None,
+                self.name,
+                version,
+                seconds,
+                f"CP-SAT: model invalid: {m.validate()}",
+                extra=extra,
+            )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return SolveResult(Status.NO_SOLUTION, None, None, None, None, self.name, version, seconds,
-                               f"stopped (time limit) without a solution ({solver.status_name(status)})", extra=extra)
+            return SolveResult(
+                Status.NO_SOLUTION,
+                None,
+                None,
+                None,
+                None,
+                self.name,
+                version,
+                seconds,
+                f"stopped (time limit) without a solution ({solver.status_name(status)})",
+                extra=extra,
+            )
         x = np.array([solver.value(v) for v in xs], dtype=float)
         obj = problem.objective_value(x)
-        bound = float(solver.best_objective_bound) + float(problem.offset)   # CP-SAT's bound is for c @ x alone
+        bound = float(solver.best_objective_bound) + float(problem.offset)  # CP-SAT's bound is for c @ x alone
         optimal = status == cp_model.OPTIMAL
-        return SolveResult(Status.OPTIMAL if optimal else Status.FEASIBLE, x, obj, bound, relative_gap(obj, bound),
-                           self.name, version, seconds, "optimal" if optimal else "stopped with a solution",
-                           extra=extra)
+        return SolveResult(
+            Status.OPTIMAL if optimal else Status.FEASIBLE,
+            x,
+            obj,
+            bound,
+            relative_gap(obj, bound),
+            self.name,
+            version,
+            seconds,
+            "optimal" if optimal else "stopped with a solution",
+            extra=extra,
+        )

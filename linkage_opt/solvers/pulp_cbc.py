@@ -64,13 +64,13 @@ from .base import (
     seconds_left,
 )
 
-CBC_KILL_GRACE = 2.0     # seconds between the watchdog's SIGINT and SIGKILL
-FEASIBILITY_TOL = 1e-6   # a stopped run's solution must satisfy every row and bound to this (relative)
+CBC_KILL_GRACE = 2.0  # seconds between the watchdog's SIGINT and SIGKILL
+FEASIBILITY_TOL = 1e-6  # a stopped run's solution must satisfy every row and bound to this (relative)
 
 _RESULT = re.compile(r"^Result - (.*)$", re.M)
 _OBJECTIVE = re.compile(r"^Objective value:\s+(\S+)", re.M)
 _BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M)
-_NO_BOUND = 1e49   # CBC writes 1e+50 for "no bound"
+_NO_BOUND = 1e49  # CBC writes 1e+50 for "no bound"
 
 
 @contextlib.contextmanager
@@ -110,7 +110,7 @@ def _parse_bound(log: str, sense: str, objective_cx: float) -> float | None:
     The log's "Objective value" must match ``objective_cx`` (the returned solution), so that the bound
     read next to it belongs to this solve and is in the same sense and without offset.
     """
-    tail = log[log.rfind("Result - "):] if "Result - " in log else ""
+    tail = log[log.rfind("Result - ") :] if "Result - " in log else ""
     obj = _OBJECTIVE.search(tail)
     # CBC's summary prints the objective of its internal model, which can differ from that of the solution
     # file's values in the fifth digit (-0.95106821 against -0.95108248 on a 40-unit coverage stage)
@@ -151,7 +151,7 @@ class CbcBackend:
     def _executable() -> str | None:
         import pulp
 
-        with warnings.catch_warnings():   # PuLP 3.x deprecates the bundled CBC; it works until PuLP 4 (pinned < 4)
+        with warnings.catch_warnings():  # PuLP 3.x deprecates the bundled CBC; it works until PuLP 4 (pinned < 4)
             warnings.simplefilter("ignore", DeprecationWarning)
             solver = pulp.PULP_CBC_CMD(msg=False)
             return solver.path if solver.available() else None
@@ -164,15 +164,26 @@ class CbcBackend:
 
     def _solve(self, problem: MipProblem, options: SolverOptions, deadline: float | None, t0: float) -> SolveResult:
         version = self.version()
-        fail = lambda st, msg, **extra: SolveResult(st, None, None, None, None, self.name, version,  # noqa: E731
-                                                    time.perf_counter() - t0, msg, extra=extra)
+        fail = lambda st, msg, **extra: SolveResult(  # noqa: E731
+            st,
+            None,
+            None,
+            None,
+            None,
+            self.name,
+            version,
+            time.perf_counter() - t0,
+            msg,
+            extra=extra,
+        )
         if problem.n_cols == 0:
             ok = bool(np.all(problem.row_lo <= 0.0) and np.all(problem.row_hi >= 0.0))
             if not ok:
                 return fail(Status.INFEASIBLE, "a row without columns excludes 0")
             off = float(problem.offset)
-            return SolveResult(Status.OPTIMAL, np.zeros(0), off, off, 0.0, self.name, version,
-                               time.perf_counter() - t0, "empty model")
+            return SolveResult(
+                Status.OPTIMAL, np.zeros(0), off, off, 0.0, self.name, version, time.perf_counter() - t0, "empty model"
+            )
         exe = self._executable()
         if exe is None:
             return fail(Status.ERROR, "CBC: PuLP's bundled CBC executable is not available")
@@ -185,8 +196,9 @@ class CbcBackend:
             extra = {"build_seconds": t_run - t0}
             left = seconds_left(deadline)
             if left is not None and left <= MIN_RUN_SECONDS:
-                return fail(Status.NO_SOLUTION, "no time left to run CBC after writing the model", **extra,
-                            run_seconds=0.0)
+                return fail(
+                    Status.NO_SOLUTION, "no time left to run CBC after writing the model", **extra, run_seconds=0.0
+                )
             if left is not None:
                 args[args.index("-sec") + 1] = f"{max(left, 0.01):.3f}"
             log, stopped, rc = self._run(args, tmp, left, options.log)
@@ -196,9 +208,12 @@ class CbcBackend:
             status_line, x = self._read_solution(os.path.join(tmp, "solution.txt"), problem)
         if status_line is None:
             if stopped == "killed":
-                return fail(Status.NO_SOLUTION, f"CBC ran past its time limit and was stopped "
-                                                f"{WATCHDOG_GRACE + CBC_KILL_GRACE:g} s after it, without a solution",
-                            **extra)
+                return fail(
+                    Status.NO_SOLUTION,
+                    f"CBC ran past its time limit and was stopped "
+                    f"{WATCHDOG_GRACE + CBC_KILL_GRACE:g} s after it, without a solution",
+                    **extra,
+                )
             return fail(Status.ERROR, f"CBC ended (exit {rc}) without a solution file: {log.strip()[-300:]}", **extra)
         first = status_line.split()
         word = first[0] if first else ""
@@ -206,8 +221,11 @@ class CbcBackend:
             if left is not None and extra["run_seconds"] >= 0.8 * left:
                 # CBC 2.10 whose time runs out in preprocessing says "Pre-processing says infeasible" of a
                 # feasible model (a 40-unit coverage stage given 0.65 s): a verdict at the limit is not trusted
-                return fail(Status.NO_SOLUTION, "CBC's time ran out as it reported infeasibility (not trusted): "
-                                                "stopped without a solution", **extra)
+                return fail(
+                    Status.NO_SOLUTION,
+                    "CBC's time ran out as it reported infeasibility (not trusted): stopped without a solution",
+                    **extra,
+                )
             return fail(Status.INFEASIBLE, "infeasible", **extra)
         if word == "Unbounded":
             st, message = self._check_unbounded(problem, options, deadline)
@@ -216,8 +234,9 @@ class CbcBackend:
         stopped_with_x = word == "Stopped" and len(first) >= 5 and first[4] == "objective" and problem.n_integer > 0
         if not (optimal or stopped_with_x):
             if word == "Stopped":
-                return fail(Status.NO_SOLUTION, f"stopped (time limit) without a solution ({status_line.strip()})",
-                            **extra)
+                return fail(
+                    Status.NO_SOLUTION, f"stopped (time limit) without a solution ({status_line.strip()})", **extra
+                )
             return fail(Status.ERROR, f"CBC: {status_line.strip()}", **extra)
         if not optimal and max_violation(problem, x) > FEASIBILITY_TOL:
             return fail(Status.NO_SOLUTION, "stopped; the solution CBC wrote breaks a row or bound", **extra)
@@ -226,12 +245,27 @@ class CbcBackend:
             bound = obj if optimal else None
         else:
             cx_min = -(obj - float(problem.offset)) if problem.sense == "max" else obj - float(problem.offset)
-            bound_min = _parse_bound(log, "min", cx_min)   # CBC minimised c @ x (or -c @ x), without offset
-            bound = None if bound_min is None else (
-                -bound_min + float(problem.offset) if problem.sense == "max" else bound_min + float(problem.offset))
+            bound_min = _parse_bound(log, "min", cx_min)  # CBC minimised c @ x (or -c @ x), without offset
+            bound = (
+                None
+                if bound_min is None
+                else (
+                    -bound_min + float(problem.offset) if problem.sense == "max" else bound_min + float(problem.offset)
+                )
+            )
         message = "optimal" if optimal else "stopped with a solution (time limit)"
-        return SolveResult(Status.OPTIMAL if optimal else Status.FEASIBLE, x, obj, bound, relative_gap(obj, bound),
-                           self.name, version, time.perf_counter() - t0, message, extra=extra)
+        return SolveResult(
+            Status.OPTIMAL if optimal else Status.FEASIBLE,
+            x,
+            obj,
+            bound,
+            relative_gap(obj, bound),
+            self.name,
+            version,
+            time.perf_counter() - t0,
+            message,
+            extra=extra,
+        )
 
     @staticmethod
     def _write(problem: MipProblem, options: SolverOptions, tmp: str, exe: str) -> list[str]:
@@ -239,24 +273,44 @@ class CbcBackend:
         from .mps import write_mps
 
         c = -problem.c if problem.sense == "max" else problem.c
-        as_min = replace(problem, c=np.asarray(c, float), sense="min", offset=0.0, col_names=None, row_names=None,
-                         start=None, basis=None)
+        as_min = replace(
+            problem,
+            c=np.asarray(c, float),
+            sense="min",
+            offset=0.0,
+            col_names=None,
+            row_names=None,
+            start=None,
+            basis=None,
+        )
         model = os.path.join(tmp, "model.mps")
         write_mps(as_min, model)
-        seed = int(options.seed) + 1   # CBC reads seed 0 as "seed from the clock"
-        args = [exe, model, "-timeMode", "elapsed", "-sec", "1e100", "-ratio", repr(float(options.mip_gap)),
-                "-randomSeed", str(seed), "-randomCbcSeed", str(seed)]
+        seed = int(options.seed) + 1  # CBC reads seed 0 as "seed from the clock"
+        args = [
+            exe,
+            model,
+            "-timeMode",
+            "elapsed",
+            "-sec",
+            "1e100",
+            "-ratio",
+            repr(float(options.mip_gap)),
+            "-randomSeed",
+            str(seed),
+            "-randomCbcSeed",
+            str(seed),
+        ]
         if options.threads is not None:
             args += ["-threads", str(int(options.threads))]
         if problem.start is not None and problem.n_integer:
             start = os.path.join(tmp, "start.txt")
             x0 = np.asarray(problem.start, float)
-            with open(start, "w") as f:   # CBC's solution-file format, read back by name
+            with open(start, "w") as f:  # CBC's solution-file format, read back by name
                 f.write("Stopped on time - objective value 0\n")
                 f.writelines(f"{j:>7} c{j} {v!r:>15} 0\n" for j, v in enumerate(x0.tolist()))
             args += ["-mips", start]
         args += ["-solve", "-solution", os.path.join(tmp, "solution.txt")]
-        if shutil.which("stdbuf"):   # line-buffered output: a stopped CBC's log is not lost in its buffer
+        if shutil.which("stdbuf"):  # line-buffered output: a stopped CBC's log is not lost in its buffer
             args = [shutil.which("stdbuf"), "-oL", *args]
         return args
 
@@ -273,7 +327,7 @@ class CbcBackend:
                 except subprocess.TimeoutExpired:
                     stopped = "interrupted"
                     if os.name == "posix":
-                        proc.send_signal(signal.SIGINT)   # CBC stops its search and writes the best solution
+                        proc.send_signal(signal.SIGINT)  # CBC stops its search and writes the best solution
                     else:
                         proc.terminate()
                     try:
@@ -283,7 +337,7 @@ class CbcBackend:
                         proc.kill()
                         proc.wait()
             finally:
-                if proc.poll() is None:   # interrupted from outside (KeyboardInterrupt): never leave CBC running
+                if proc.poll() is None:  # interrupted from outside (KeyboardInterrupt): never leave CBC running
                     proc.kill()
                     proc.wait()
         with open(log_path, errors="replace") as f:
@@ -323,14 +377,16 @@ class CbcBackend:
             x[missing] = np.clip(0.0, lo, hi)[missing]
         return lines[0], x
 
-    def _check_unbounded(self, problem: MipProblem, options: SolverOptions,
-                         deadline: float | None) -> tuple[Status, str]:
+    def _check_unbounded(
+        self, problem: MipProblem, options: SolverOptions, deadline: float | None
+    ) -> tuple[Status, str]:
         """CBC said 'unbounded': tell unbounded from infeasible by solving again with a zero objective."""
         left = seconds_left(deadline)
         if left is not None and left <= MIN_RUN_SECONDS:
             return Status.ERROR, "CBC: unbounded LP relaxation (no time left to check feasibility)"
-        res = self._solve(replace(problem, c=np.zeros(problem.n_cols), start=None), options, deadline,
-                          time.perf_counter())
+        res = self._solve(
+            replace(problem, c=np.zeros(problem.n_cols), start=None), options, deadline, time.perf_counter()
+        )
         if res.status in (Status.OPTIMAL, Status.FEASIBLE):
             return Status.UNBOUNDED, "unbounded (CBC: unbounded; the model has a feasible point)"
         if res.status == Status.INFEASIBLE:

@@ -16,11 +16,23 @@ from .plan import Plan
 from .solve import solve_monolithic
 
 
-def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-          mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
-          log: bool | None = None, progress: Callable[[str], None] | None = None,
-          load_seconds: float | None = None, history=None, decompose: str | None = None,
-          scheduler: str | None = None, workers: int | None = None, tables_deadline: float | None = None) -> Plan:
+def solve(
+    scenario: Scenario,
+    *,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
+    log: bool | None = None,
+    progress: Callable[[str], None] | None = None,
+    load_seconds: float | None = None,
+    history=None,
+    decompose: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    tables_deadline: float | None = None,
+) -> Plan:
     """Plan a scenario.
 
     Raises :class:`ValidationError` for bad input before anything is built: an option out of range
@@ -42,12 +54,41 @@ def solve(scenario: Scenario, *, backend: str | None = None, time_limit: float |
     solution into dispatchable amounts stops by then and keeps the exact amounts (a part of a decomposed plan
     must be done by its deadline; :func:`linkage_opt.dispatch.dispatch_rows`).
     """
-    if decompose:   # one plan over many districts: parts solved on Dask (linkage_opt.solving.decompose, docs/model.md)
+    if decompose:  # one plan over many districts: parts solved on Dask (linkage_opt.solving.decompose, docs/model.md)
         if history is not None:
-            raise ValidationError([Problem("--decompose", None, None, Msg("decomposed plans do not take a history (carry-over, stability)"), hint=Msg("plan without --decompose, or without history"))])
-        return solve_decomposed(scenario, decompose, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
-                                seed=seed, scheduler=scheduler, workers=workers, progress=progress,
-                                load_seconds=load_seconds)
-    return solve_monolithic(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                            seed=seed, log=log, progress=progress, load_seconds=load_seconds, history=history,
-                            tables_deadline=tables_deadline)
+            raise ValidationError(
+                [
+                    Problem(
+                        "--decompose",
+                        None,
+                        None,
+                        Msg("decomposed plans do not take a history (carry-over, stability)"),
+                        hint=Msg("plan without --decompose, or without history"),
+                    )
+                ]
+            )
+        return solve_decomposed(
+            scenario,
+            decompose,
+            backend=backend,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            seed=seed,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            load_seconds=load_seconds,
+        )
+    return solve_monolithic(
+        scenario,
+        backend=backend,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        threads=threads,
+        seed=seed,
+        log=log,
+        progress=progress,
+        load_seconds=load_seconds,
+        history=history,
+        tables_deadline=tables_deadline,
+    )

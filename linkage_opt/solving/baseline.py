@@ -55,24 +55,27 @@ def baseline_flows(form: Formulation, base: np.ndarray | None = None) -> tuple[p
     xi_p = xi.index["p"].to_numpy() if xi.size else np.zeros(0, np.int64)
     xi_member = xi.index["member"].to_numpy() if xi.size else np.zeros(0, np.int64)
     xi_load = (xi.index["load"] * xi.index["q"]).to_numpy(float) if xi.size else np.zeros(0)
-    served = np.zeros(len(q))            # units of need served
-    units = np.zeros(len(idx))           # units of need per edge
+    served = np.zeros(len(q))  # units of need served
+    units = np.zeros(len(idx))  # units of need per edge
     if base is not None:
         served = form.need_cover(base) * q
         m = form.model
         cap_rows = m.row_blocks.get("capacity")
         if cap_rows is not None and cap_rows.size:
             cp = cap_rows.index["p"].to_numpy()
-            slack = m.row_bounds()[1][cap_rows.start:cap_rows.stop] - m.matrix()[cap_rows.start:cap_rows.stop] @ base
-            if form.has("z_org") and form.var("z_org").size:   # an organization base did not engage: all of it
+            slack = (
+                m.row_bounds()[1][cap_rows.start : cap_rows.stop] - m.matrix()[cap_rows.start : cap_rows.stop] @ base
+            )
+            if form.has("z_org") and form.var("z_org").size:  # an organization base did not engage: all of it
                 z = form.var("z_org")
                 pos = pd.Index(cp).get_indexer(z.index["p"].to_numpy())
                 slack[pos[pos >= 0]] += cap_left[cp[pos[pos >= 0]]] * (1.0 - base[z.ids[pos >= 0]])
             cap_left[cp] = np.maximum(slack, 0.0)
         if xi.size:
             on = base[xi.ids] > 0.5
-            np.subtract.at(member_left, xi.index["member"].to_numpy()[on],
-                           (xi.index["load"] * xi.index["q"]).to_numpy(float)[on])
+            np.subtract.at(
+                member_left, xi.index["member"].to_numpy()[on], (xi.index["load"] * xi.index["q"]).to_numpy(float)[on]
+            )
 
     for t in TIERS:
         # indivisible needs: whole, first candidate that can still carry it (need order, then member order)
@@ -92,10 +95,10 @@ def baseline_flows(form: Formulation, base: np.ndarray | None = None) -> tuple[p
             if not len(E):
                 break
             r = np.maximum(q[n[E]] - served[n[E]], 0.0)
-            demand_load = r * load[E]                               # load needed to meet the rest
+            demand_load = r * load[E]  # load needed to meet the rest
             per_p = np.bincount(p[E], weights=demand_load, minlength=len(cap_left))
             share = np.divide(cap_left[p[E]], per_p[p[E]], out=np.zeros(len(E)), where=per_p[p[E]] > 0)
-            offer = r * np.minimum(share, 1.0)                      # units of need offered on each edge
+            offer = r * np.minimum(share, 1.0)  # units of need offered on each edge
             offered = np.bincount(n[E], weights=offer, minlength=len(q))
             rest = np.maximum(q - served, 0.0)
             scale = np.divide(rest, offered, out=np.ones(len(q)), where=offered > rest)
@@ -137,8 +140,13 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
     dem = xb.index[["d", "u", "category"]].drop_duplicates()
     d = pd.MultiIndex.from_frame(dem[["u", "category"]]).get_indexer(pd.MultiIndex.from_frame(e[["u", "category"]]))
     d = dem["d"].to_numpy()[d]
-    xkey = pd.MultiIndex.from_arrays([xb.index["pool"].to_numpy(), np.where(xb.index["pool"].to_numpy() >= 0, -1,
-                                                                           xb.index["p"].to_numpy()), xb.index["d"].to_numpy()])
+    xkey = pd.MultiIndex.from_arrays(
+        [
+            xb.index["pool"].to_numpy(),
+            np.where(xb.index["pool"].to_numpy() >= 0, -1, xb.index["p"].to_numpy()),
+            xb.index["d"].to_numpy(),
+        ]
+    )
     col = xkey.get_indexer(pd.MultiIndex.from_arrays([pool, np.where(pool >= 0, -1, p), d]))
     # people's columns are hours (the category's hours per unit of need); organizations' and lots' units
     per_cat = {c: v.hours_per_unit for c, v in form.scenario.config.categories.items()}
@@ -147,7 +155,8 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
     if people.any():
         dkb = m.var("dk")
         dcol = pd.MultiIndex.from_frame(dkb.index[["d", "kind"]]).get_indexer(
-            pd.MultiIndex.from_arrays([d[people], kind[people]]))
+            pd.MultiIndex.from_arrays([d[people], kind[people]])
+        )
         np.add.at(vec, dkb.start + dcol, amt[people])
     if people.any():
         skey = pd.MultiIndex.from_frame(sb.index[["p", "pool"]])
@@ -159,27 +168,31 @@ def to_model_vector(form: Formulation, idx: pd.DataFrame, units: np.ndarray, xi_
     xi = m.var("xi")
     vec[xi.ids] = xi_val
     vec[cb.ids] = np.minimum(vec[cb.ids], 1.0)
-    if form.has("z_org"):                       # engage every organization the plan uses
+    if form.has("z_org"):  # engage every organization the plan uses
         z = form.var("z_org")
         used = set(p[kind == "organization"].tolist())
         if xi.size:
             used |= set(xi.index["p"].to_numpy()[xi_val > 0.5].tolist())
         vec[z.ids] = np.isin(z.index["p"].to_numpy(), list(used)).astype(float)
-    if form.has("a"):                           # a worker serves the units it gives hours in
+    if form.has("a"):  # a worker serves the units it gives hours in
         a = form.var("a")
         pu = set(zip(p[kind == "social_worker"].tolist(), e["u"].to_numpy()[kind == "social_worker"].tolist()))
         if xi.size:
             sel = xi_val > 0.5
             pu |= set(zip(xi.index["p"].to_numpy()[sel].tolist(), xi.index["u"].to_numpy()[sel].tolist()))
-        vec[a.ids] = np.fromiter(((pp, uu) in pu for pp, uu in zip(a.index["p"].tolist(), a.index["u"].tolist())),
-                                 bool, a.size).astype(float)
+        vec[a.ids] = np.fromiter(
+            ((pp, uu) in pu for pp, uu in zip(a.index["p"].tolist(), a.index["u"].tolist())), bool, a.size
+        ).astype(float)
     return settle_equity(form, vec)
 
 
 # Row blocks of the model in the planner's words, for what a repair could not mend.
 RULE_WORDS = {
-    "coverage": "guaranteed needs", "worker_units": "a social worker's max_units", "capacity": "capacity",
-    "member_capacity": "capacity", "new_pairings": "stability: new pairings",
+    "coverage": "guaranteed needs",
+    "worker_units": "a social worker's max_units",
+    "capacity": "capacity",
+    "member_capacity": "capacity",
+    "new_pairings": "stability: new pairings",
     **{rule.KEY: rule.TEXTS["name"] for rule in RULES},
 }
 
@@ -242,17 +255,39 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
     # max_units: keep each worker's busiest units (direct service and carried cases)
     mu = P["max_units"].to_numpy(float)
     wk = np.flatnonzero((kind == "social_worker") & (units > 0))
-    wc = np.flatnonzero((xi_ix["kind"].to_numpy() == "social_worker") & (xi_val > 0.5)) if xi.size else np.zeros(0, np.int64)
+    wc = (
+        np.flatnonzero((xi_ix["kind"].to_numpy() == "social_worker") & (xi_val > 0.5))
+        if xi.size
+        else np.zeros(0, np.int64)
+    )
     if len(wk) or len(wc):
-        busy = pd.concat([
-            pd.DataFrame({"e": wk, "case": False, "p": idx["p"].to_numpy()[wk], "u": u[wk], "h": units[wk] * hours[wk]}),
-            pd.DataFrame({"e": wc, "case": True, "p": xi_ix["p"].to_numpy()[wc], "u": xi_ix["u"].to_numpy()[wc],
-                          "h": (xi_ix["hours"] * xi_ix["q"]).to_numpy(float)[wc]})], ignore_index=True)
+        busy = pd.concat(
+            [
+                pd.DataFrame(
+                    {"e": wk, "case": False, "p": idx["p"].to_numpy()[wk], "u": u[wk], "h": units[wk] * hours[wk]}
+                ),
+                pd.DataFrame(
+                    {
+                        "e": wc,
+                        "case": True,
+                        "p": xi_ix["p"].to_numpy()[wc],
+                        "u": xi_ix["u"].to_numpy()[wc],
+                        "h": (xi_ix["hours"] * xi_ix["q"]).to_numpy(float)[wc],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
         per = busy.groupby(["p", "u"], as_index=False)["h"].sum()
-        if base is not None:      # the units base gives a worker come first and are never dropped
+        if base is not None:  # the units base gives a worker come first and are never dropped
             bw = sorted(_base_pairs(form, base))
-            extra = pd.DataFrame({"p": np.array([p for p, _ in bw], np.int64), "u": np.array([uu for _, uu in bw], np.int64),
-                                  "h": np.full(len(bw), 1e18)})
+            extra = pd.DataFrame(
+                {
+                    "p": np.array([p for p, _ in bw], np.int64),
+                    "u": np.array([uu for _, uu in bw], np.int64),
+                    "h": np.full(len(bw), 1e18),
+                }
+            )
             per = pd.concat([per, extra], ignore_index=True).groupby(["p", "u"], as_index=False)["h"].sum()
         per["rank"] = per.groupby("p")["h"].rank(ascending=False, method="first")
         drop = per[per["rank"] > mu[per["p"].to_numpy(np.int64)]]
@@ -286,7 +321,10 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
 
         n_keys = n_units * len(sup)
         ke, kc = key(u, cat), key(xi_u, xi_cat)
-        kbv, kbw = key(base_v["u"].to_numpy(), base_v["category"].to_numpy()), key(base_w["u"].to_numpy(), base_w["category"].to_numpy())
+        kbv, kbw = (
+            key(base_v["u"].to_numpy(), base_v["category"].to_numpy()),
+            key(base_w["u"].to_numpy(), base_w["category"].to_numpy()),
+        )
 
         def total(keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
             ok = keys >= 0
@@ -298,12 +336,16 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
         case_v = np.where((xi_kind == "volunteer") & on, kc, -1)
         hv_case = total(case_v, xi_hours)
         hw = total(np.where(wkr, ke, -1), h_edge) + total(np.where((xi_kind == "social_worker") & on, kc, -1), xi_hours)
-        allowed = np.maximum(0.0, k * (hw + total(kbw, base_w["h"].to_numpy(float))) - total(kbv, base_v["h"].to_numpy(float)))
+        allowed = np.maximum(
+            0.0, k * (hw + total(kbw, base_w["h"].to_numpy(float))) - total(kbv, base_v["h"].to_numpy(float))
+        )
         broken = hv + hv_case > allowed + 1e-9
-        drop_cases = broken & (hv_case > allowed)     # the cases alone break it: they go, then the rest is scaled
+        drop_cases = broken & (hv_case > allowed)  # the cases alone break it: they go, then the rest is scaled
         xi_val[(case_v >= 0) & drop_cases[np.maximum(case_v, 0)]] = 0.0
         hv_case = np.where(drop_cases, 0.0, hv_case)
-        factor = np.where(broken, np.divide(np.maximum(0.0, allowed - hv_case), hv, out=np.zeros(n_keys), where=hv > 0), 1.0)
+        factor = np.where(
+            broken, np.divide(np.maximum(0.0, allowed - hv_case), hv, out=np.zeros(n_keys), where=hv > 0), 1.0
+        )
         sel = vol & (ke >= 0)
         units[sel] *= factor[ke[sel]]
         if broken.any():
@@ -320,7 +362,7 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
             return np.bincount(np.asarray(uu, np.int64)[sel], weights=weights[sel], minlength=n_units)
 
         bu, bh, bp = base_v["u"].to_numpy(np.int64), base_v["h"].to_numpy(float), base_v["party"].to_numpy(bool)
-        hp = (per_unit(vol & party, u, h_edge) + per_unit(case_v & xi_party, xi_u, xi_hours) + per_unit(bp, bu, bh))
+        hp = per_unit(vol & party, u, h_edge) + per_unit(case_v & xi_party, xi_u, xi_hours) + per_unit(bp, bu, bh)
         ho = per_unit(vol & ~party, u, h_edge)
         ho_case = per_unit(case_v & ~xi_party, xi_u, xi_hours)
         allowed = np.maximum(0.0, hp * (1 - rho) / rho - per_unit(~bp, bu, bh))
@@ -328,7 +370,9 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
         drop_cases = broken & (ho_case > allowed)
         xi_val[case_v & ~xi_party & drop_cases[xi_u.astype(np.int64)]] = 0.0
         ho_case = np.where(drop_cases, 0.0, ho_case)
-        factor = np.where(broken, np.divide(np.maximum(0.0, allowed - ho_case), ho, out=np.zeros(n_units), where=ho > 0), 1.0)
+        factor = np.where(
+            broken, np.divide(np.maximum(0.0, allowed - ho_case), ho, out=np.zeros(n_units), where=ho > 0), 1.0
+        )
         sel = vol & ~party
         units[sel] *= factor[u[sel]]
         if broken.any():
@@ -342,7 +386,7 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
             fixed_total = float(form.col_money[z.ids] @ vec[z.ids]) if z is not None and z.size else 0.0
             dropped = 0
             if z is not None and z.size:
-                mine = vec[z.ids] if base is None else vec[z.ids] * (base[z.ids] < 0.5)    # base's stay engaged
+                mine = vec[z.ids] if base is None else vec[z.ids] * (base[z.ids] < 0.5)  # base's stay engaged
                 engaged = [int(p) for p, v in zip(z.index["p"], mine) if v > 0.5]
                 for p in sorted(engaged, key=lambda p: -orgs[p]):
                     if fixed_total <= r.budget.amount + 1e-6:
@@ -352,10 +396,11 @@ def repaired_baseline(form: Formulation, base: np.ndarray | None = None) -> tupl
                         xi_val[xi_ix["p"].to_numpy() == p] = 0.0
                     fixed_total -= orgs[p]
                     dropped += 1
-            if base is not None:      # base's own money (its fixed costs are in fixed_total)
-                fixed_total += float(form.col_money @ base) - (float(form.col_money[z.ids] @ base[z.ids])
-                                                               if z is not None and z.size else 0.0)
-            if xi.size:       # carried cases cannot be scaled: the dearest go while they alone break it
+            if base is not None:  # base's own money (its fixed costs are in fixed_total)
+                fixed_total += float(form.col_money @ base) - (
+                    float(form.col_money[z.ids] @ base[z.ids]) if z is not None and z.size else 0.0
+                )
+            if xi.size:  # carried cases cannot be scaled: the dearest go while they alone break it
                 case_cost = (xi_ix["cost"] * xi_ix["q"]).to_numpy(float)
                 for j in np.argsort(-case_cost * xi_val, kind="stable"):
                     if fixed_total + float(case_cost @ xi_val) <= r.budget.amount + 1e-6 or case_cost[j] <= 0:
@@ -385,7 +430,7 @@ def _base_pairs(form: Formulation, base: np.ndarray) -> set[tuple[int, int]]:
         ix = b.index
         sel = (ix["kind"].to_numpy() == "social_worker") & (ix["p"].to_numpy() >= 0) & (base[b.ids] > 1e-9)
         out |= set(zip(ix["p"].to_numpy()[sel].tolist(), ix["u"].to_numpy()[sel].tolist()))
-    if form.has("a") and form.var("a").size:    # and the units it is assigned to there (a = 1)
+    if form.has("a") and form.var("a").size:  # and the units it is assigned to there (a = 1)
         a = form.var("a")
         on = base[a.ids] > 0.5
         out |= set(zip(a.index["p"].to_numpy()[on].tolist(), a.index["u"].to_numpy()[on].tolist()))
@@ -399,7 +444,7 @@ def violated_blocks(form: Formulation, vec: np.ndarray, tol: float = 1e-6) -> li
     lo, hi = m.row_bounds()
     scale = np.maximum(1.0, np.abs(act))
     bad = (act < lo - tol * scale) | (act > hi + tol * scale)
-    out = [name for name, b in m.row_blocks.items() if bad[b.start:b.stop].any()]
+    out = [name for name, b in m.row_blocks.items() if bad[b.start : b.stop].any()]
     lb, ub = m.bounds()
     if ((vec < lb - tol) | (vec > ub + tol)).any():
         out.append("bounds")
@@ -434,7 +479,7 @@ def guarantee_plan(form: Formulation, backend_name: str, options) -> np.ndarray 
         res = backend.solve(dataclasses.replace(base, col_hi=col_hi), options)
         if res.x is not None and not violated_blocks(form, res.x):
             return settle_equity(form, clean_solution(form, res.x))
-        if res.status != Status.INFEASIBLE:      # out of time, or the solver failed: no start
+        if res.status != Status.INFEASIBLE:  # out of time, or the solver failed: no start
             return None
     return None
 
@@ -466,7 +511,7 @@ def rule_of_thumb_start(form: Formulation, backend_name: str, options) -> tuple[
 def compare(form: Formulation, plan: Plan) -> dict:
     """Side-by-side figures of the optimized plan and the rule of thumb."""
     xb, repair = form.rule_of_thumb if form.rule_of_thumb is not None else repaired_baseline(form)
-    base_tables = build_tables(form, xb, rounded=False)     # the yardstick unrounded: never lowered by rounding
+    base_tables = build_tables(form, xb, rounded=False)  # the yardstick unrounded: never lowered by rounding
     base = plan_metrics(base_tables, form.scenario)
     base["money"] = float(form.col_money @ xb)
     delivered = plan.summary.metrics.to_dict()
@@ -479,13 +524,24 @@ def compare(form: Formulation, plan: Plan) -> dict:
         opt["money"] = float(form.col_money @ x)
     else:
         opt = delivered
-    keys = ["weighted_coverage", "guaranteed_met", "guaranteed_needs", "units_below_equity_floor", "min_unit_ratio",
-            "idle_hours", "unmet_need_rows", "money"]
+    keys = [
+        "weighted_coverage",
+        "guaranteed_met",
+        "guaranteed_needs",
+        "units_below_equity_floor",
+        "min_unit_ratio",
+        "idle_hours",
+        "unmet_need_rows",
+        "money",
+    ]
     return {
         "rule": "tier by tier, each provider's capacity split pro rata to the needs it can reach; no programs; "
-                "repaired where it breaks a linkage rule"
-                + ("; guarantees placed first where repairs alone left one short"
-                   if repair.get("guarantees_first", {}).get("used") else ""),
+        "repaired where it breaks a linkage rule"
+        + (
+            "; guarantees placed first where repairs alone left one short"
+            if repair.get("guarantees_first", {}).get("used")
+            else ""
+        ),
         "amounts": "exact" if plan.solution is not None else "optimized dispatched, rule of thumb exact",
         "repair": repair,
         "optimized": {k: opt[k] for k in keys},
@@ -533,16 +589,22 @@ def print_comparison(cmp: dict, console: Console, lang: str | None = None) -> No
     for key, (_, fmt) in LABELS.items():
         label = L.label("metric", key, lang)
         o, b, d = cmp["optimized"][key], cmp["baseline"][key], cmp["difference"][key]
-        if "%" in fmt:              # a ratio; its difference in percentage points
+        if "%" in fmt:  # a ratio; its difference in percentage points
             cells = (fmt.format(o), fmt.format(b), f"{d * 100:+.2f} {L.t('pt', lang)}")
-        elif key == "idle_hours":   # a quantity: with its unit
-            cells = (qty(o, "hours", lang, 1), qty(b, "hours", lang, 1),
-                     ("+" if d >= 0 else "") + qty(d, "hours", lang, 1))
+        elif key == "idle_hours":  # a quantity: with its unit
+            cells = (
+                qty(o, "hours", lang, 1),
+                qty(b, "hours", lang, 1),
+                ("+" if d >= 0 else "") + qty(d, "hours", lang, 1),
+            )
         else:
             cells = (fmt.format(o), fmt.format(b), fmt.replace("{:", "{:+").format(d))
         t.add_row(label, *cells)
     if "optimized_dispatched" in cmp and cmp.get("amounts") == "exact":
-        t.caption = L.t("both plans in the model's exact amounts; the optimized plan rounded to dispatchable "
-                        "amounts has weighted coverage {coverage}", lang,
-                        coverage=f"{cmp['optimized_dispatched']['weighted_coverage']:.2%}")
+        t.caption = L.t(
+            "both plans in the model's exact amounts; the optimized plan rounded to dispatchable "
+            "amounts has weighted coverage {coverage}",
+            lang,
+            coverage=f"{cmp['optimized_dispatched']['weighted_coverage']:.2%}",
+        )
     print_table(t, console)

@@ -65,23 +65,49 @@ class _Providers:
 
     def __init__(self, scenario: Scenario, units: pd.DataFrame, cfg):
         frames, records = [], {}
-        for table, col, kind in (("social_workers", "worker_id", "social_worker"), ("volunteers", "volunteer_id", "volunteer"),
-                                 ("organizations", "org_id", "organization"), ("charity", "lot_id", "charity")):
+        for table, col, kind in (
+            ("social_workers", "worker_id", "social_worker"),
+            ("volunteers", "volunteer_id", "volunteer"),
+            ("organizations", "org_id", "organization"),
+            ("charity", "lot_id", "charity"),
+        ):
             t = scenario.tables[table]
             n = len(t)
 
             def get(name: str, default, t: pd.DataFrame = t, n: int = n) -> np.ndarray:
                 return t[name].to_numpy() if name in t.columns else pd.Series([default] * n, dtype=object).to_numpy()
 
-            cap_col = {"social_worker": "hours", "volunteer": "hours", "organization": "capacity", "charity": "quantity"}[kind]
-            home = get("home_unit" if kind == "volunteer" else "base_unit", None) if kind != "charity" else np.full(n, None, object)
-            frames.append(pd.DataFrame({
-                "pid": t[col].astype(str).to_numpy(), "kind": kind, "cap": pd.to_numeric(pd.Series(get(cap_col, np.nan)), errors="coerce").to_numpy(float),
-                "home": home, "max_km": pd.to_numeric(pd.Series(get("max_km", np.nan)), errors="coerce").to_numpy(float),
-                "rate": pd.to_numeric(pd.Series(get("cost_per_hour", np.nan)), errors="coerce").to_numpy(float),
-                "party": get("party_member", False), "skills": get("skills", ()), "lot_unit": get("unit_id", ""),
-                "lot_town": get("town", ""), "lot_kind": get("kind", ""), "lot_cat": get("category", ""),
-                "item": get("item", ""), "expires": get("expires", None)}))
+            cap_col = {
+                "social_worker": "hours",
+                "volunteer": "hours",
+                "organization": "capacity",
+                "charity": "quantity",
+            }[kind]
+            home = (
+                get("home_unit" if kind == "volunteer" else "base_unit", None)
+                if kind != "charity"
+                else np.full(n, None, object)
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "pid": t[col].astype(str).to_numpy(),
+                        "kind": kind,
+                        "cap": pd.to_numeric(pd.Series(get(cap_col, np.nan)), errors="coerce").to_numpy(float),
+                        "home": home,
+                        "max_km": pd.to_numeric(pd.Series(get("max_km", np.nan)), errors="coerce").to_numpy(float),
+                        "rate": pd.to_numeric(pd.Series(get("cost_per_hour", np.nan)), errors="coerce").to_numpy(float),
+                        "party": get("party_member", False),
+                        "skills": get("skills", ()),
+                        "lot_unit": get("unit_id", ""),
+                        "lot_town": get("town", ""),
+                        "lot_kind": get("kind", ""),
+                        "lot_cat": get("category", ""),
+                        "item": get("item", ""),
+                        "expires": get("expires", None),
+                    }
+                )
+            )
             records[kind] = t
         P = pd.concat(frames, ignore_index=True)
         # a provider id listed twice: the last listing wins (as a dict filled table by table)
@@ -90,8 +116,11 @@ class _Providers:
         self.pos = pd.Index(P["pid"])
         self.kind = P["kind"].to_numpy()
         default_km = {k: float(getattr(cfg.reach.max_km, k)) for k in ("social_worker", "volunteer", "organization")}
-        self.radius = np.where(np.isfinite(P["max_km"].to_numpy(float)), P["max_km"].to_numpy(float),
-                               np.array([default_km.get(k, np.inf) for k in self.kind], float))
+        self.radius = np.where(
+            np.isfinite(P["max_km"].to_numpy(float)),
+            P["max_km"].to_numpy(float),
+            np.array([default_km.get(k, np.inf) for k in self.kind], float),
+        )
         home = P["home"].to_numpy()
         self.home_is_str = np.array([isinstance(h, str) for h in home], bool)
         self.home_pos = units.index.get_indexer(pd.Index([h if isinstance(h, str) else "" for h in home]))
@@ -99,8 +128,9 @@ class _Providers:
         self.lot_town_blank = _blank(P["lot_town"])
 
 
-def _unit_distance(ux: np.ndarray, uy: np.ndarray, town: np.ndarray, same_km: float, a: np.ndarray,
-                   b: np.ndarray) -> np.ndarray:
+def _unit_distance(
+    ux: np.ndarray, uy: np.ndarray, town: np.ndarray, same_km: float, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
     """:func:`_distance` between units at positions ``a`` and ``b`` (``a`` < 0: unknown, infinite)."""
     out = np.full(len(a), np.inf)
     ok = (a >= 0) & (b >= 0)
@@ -113,8 +143,9 @@ def _unit_distance(ux: np.ndarray, uy: np.ndarray, town: np.ndarray, same_km: fl
     return out
 
 
-def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Summary | Mapping | None = None,
-               tol: float = 1e-6) -> list[Violation]:
+def check_plan(
+    scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Summary | Mapping | None = None, tol: float = 1e-6
+) -> list[Violation]:
     """Every violation of the scenario's rules by the plan tables (empty list = the plan is valid).
 
     The rules are re-derived from the raw tables, column by column (each allocation row is judged on its
@@ -144,8 +175,13 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     same_km = float(cfg.reach.same_town_km)
     reach_t = scenario.reach
     explicit_pids = set(reach_t["provider_id"].astype(str)) if len(reach_t) else set()
-    explicit_rows = (reach_t.assign(_p=reach_t["provider_id"].astype(str), _u=reach_t["unit_id"].astype(str))
-                     .drop_duplicates(["_p", "_u"], keep="last").set_index(["_p", "_u"]) if len(reach_t) else None)
+    explicit_rows = (
+        reach_t.assign(_p=reach_t["provider_id"].astype(str), _u=reach_t["unit_id"].astype(str))
+        .drop_duplicates(["_p", "_u"], keep="last")
+        .set_index(["_p", "_u"])
+        if len(reach_t)
+        else None
+    )
 
     def reaches(pos: np.ndarray, upos: np.ndarray, ustr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(reaches?, distance) of the providers at ``pos`` to the units at ``upos`` (ids ``ustr``)."""
@@ -157,7 +193,9 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
         charity = kind == "charity"
         if charity.any():
             lu, lt = PV.frame["lot_unit"].to_numpy()[pos], PV.frame["lot_town"].to_numpy()[pos]
-            ok_c = (PV.lot_unit_blank[pos] | (lu == ustr)) & (PV.lot_town_blank[pos] | (lt == utown[np.maximum(upos, 0)]))
+            ok_c = (PV.lot_unit_blank[pos] | (lu == ustr)) & (
+                PV.lot_town_blank[pos] | (lt == utown[np.maximum(upos, 0)])
+            )
             ok = np.where(charity, ok_c, ok)
             d = np.where(charity, 0.0, d)
         if is_exp.any():
@@ -208,7 +246,7 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     qty = pd.to_numeric(alloc["quantity"], errors="coerce").to_numpy(float)
     load_col = pd.to_numeric(alloc["load"], errors="coerce").to_numpy(float)
     cost_col = pd.to_numeric(alloc["cost"], errors="coerce").to_numpy(float)
-    money = float(sum(cost_col.tolist(), 0.0))   # in row order, as summed row by row
+    money = float(sum(cost_col.tolist(), 0.0))  # in row order, as summed row by row
     upos = units.index.get_indexer(pd.Index(unit))
     known_cat = np.isin(cat, list(cfg.categories))
     ref_ok = (upos >= 0) & known_cat
@@ -219,7 +257,7 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     prov_ok = is_provider_row & (ppos >= 0)
     prov_ok[prov_ok] = PV.kind[ppos[prov_ok]] == kind[prov_ok]
     rows = np.flatnonzero(prov_ok)
-    found: dict[str, list[tuple[int, Violation]]] = defaultdict(list)   # rule -> (row, violation), row order kept
+    found: dict[str, list[tuple[int, Violation]]] = defaultdict(list)  # rule -> (row, violation), row order kept
 
     def where(i: int) -> str:
         return f"allocations row {i + 2} ({kind[i]} {pid[i]} -> {unit[i]} {cat[i]})"
@@ -240,8 +278,14 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     d_row[rows] = dist
     lapsed_rows = rows[(kind[rows] == "charity") & np.isin(pid[rows], list(lapsed))]
     exp = PV.frame["expires"].to_numpy()
-    add("lapsed_lot", lapsed_rows, [f"lot {pid[i]} expired on {pd.Timestamp(exp[ppos[i]]).date()}, "
-                                    f"before the period {period} starts" for i in lapsed_rows])
+    add(
+        "lapsed_lot",
+        lapsed_rows,
+        [
+            f"lot {pid[i]} expired on {pd.Timestamp(exp[ppos[i]]).date()}, before the period {period} starts"
+            for i in lapsed_rows
+        ],
+    )
     add("reach", rows[~ok_reach], "unit is not within the provider's reach or earmark")
     used = pd.Series(load_col[rows]).groupby(pid[rows]).sum()
 
@@ -250,8 +294,10 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     npos = needs.index.astype(str).get_indexer(pd.Index(nid[need_rows]))
     n_unit = needs["unit_id"].astype(str).to_numpy()
     n_cat = needs["category"].astype(str).to_numpy()
-    mismatch = (npos < 0)
-    mismatch[~mismatch] = (n_unit[npos[~mismatch]] != unit[need_rows[~mismatch]]) | (n_cat[npos[~mismatch]] != cat[need_rows[~mismatch]])
+    mismatch = npos < 0
+    mismatch[~mismatch] = (n_unit[npos[~mismatch]] != unit[need_rows[~mismatch]]) | (
+        n_cat[npos[~mismatch]] != cat[need_rows[~mismatch]]
+    )
     add("reference", need_rows[mismatch], "need does not match unit/category")
     unskilled = np.array([not skilled(int(ppos[i]), cat[i]) for i in need_rows], bool)
     add("skill", need_rows[unskilled], "provider may not serve this category")
@@ -263,16 +309,25 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     over = cfg.costs.travel_overhead_per_km
     with np.errstate(invalid="ignore"):
         l_people = hpu * (1 + over * dn)
-        rate = np.where(kn == "social_worker", PV.frame["rate"].to_numpy(float)[ppos[need_rows]],
-                        float(cfg.costs.volunteer_cost_per_hour))
+        rate = np.where(
+            kn == "social_worker",
+            PV.frame["rate"].to_numpy(float)[ppos[need_rows]],
+            float(cfg.costs.volunteer_cost_per_hour),
+        )
         rate = np.where(np.isnan(rate), 0.0, rate)
         c_travel = cfg.costs.travel_per_km * dn * hpu
         c_people = rate * l_people + c_travel
     lot_kind = PV.frame["lot_kind"].to_numpy()[ppos[need_rows]]
     item = PV.frame["item"].to_numpy()[ppos[need_rows]]
-    l_charity = np.array([(cfg.categories[c].funds_per_unit if lk == "funds" else cfg.categories[c].items.get(it, 1.0))
-                          if k == "charity" else np.nan for c, lk, it, k in zip(cat[need_rows], lot_kind, item, kn)],
-                         dtype=float)
+    l_charity = np.array(
+        [
+            (cfg.categories[c].funds_per_unit if lk == "funds" else cfg.categories[c].items.get(it, 1.0))
+            if k == "charity"
+            else np.nan
+            for c, lk, it, k in zip(cat[need_rows], lot_kind, item, kn)
+        ],
+        dtype=float,
+    )
     unit_load = np.where(people_n, l_people, np.where(kn == "organization", 1.0, l_charity))
     unit_cost = np.where(people_n, c_people, np.where(kn == "organization", c_travel, 0.0))
     if explicit_rows is not None and len(need_rows):
@@ -286,10 +341,22 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     with np.errstate(invalid="ignore"):
         bad_load = ~_close_v(load_col[need_rows], unit_load * qty[need_rows], 1e-6)
         bad_cost = ~_close_v(cost_col[need_rows], unit_cost * qty[need_rows], 1e-6, 1e-6)
-    add("load", need_rows[bad_load], [f"load {alloc.at[i, 'load']} != {ld:g} x quantity {alloc.at[i, 'quantity']}"
-                                      for i, ld in zip(need_rows[bad_load], unit_load[bad_load])])
-    add("cost", need_rows[bad_cost], [f"cost {alloc.at[i, 'cost']} != {c:g} x quantity {alloc.at[i, 'quantity']}"
-                                      for i, c in zip(need_rows[bad_cost], unit_cost[bad_cost])])
+    add(
+        "load",
+        need_rows[bad_load],
+        [
+            f"load {alloc.at[i, 'load']} != {ld:g} x quantity {alloc.at[i, 'quantity']}"
+            for i, ld in zip(need_rows[bad_load], unit_load[bad_load])
+        ],
+    )
+    add(
+        "cost",
+        need_rows[bad_cost],
+        [
+            f"cost {alloc.at[i, 'cost']} != {c:g} x quantity {alloc.at[i, 'quantity']}"
+            for i, c in zip(need_rows[bad_cost], unit_cost[bad_cost])
+        ],
+    )
     # inputs to programs: hours (people) or money (lots)
     ki = kind[in_rows]
     people_i = np.isin(ki, ("social_worker", "volunteer"))
@@ -298,8 +365,9 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     add("skill", in_rows[unskilled_i], "provider may not serve this category")
     lk_i = PV.frame["lot_kind"].to_numpy()[ppos[in_rows]]
     lc_i = PV.frame["lot_cat"].to_numpy()[ppos[in_rows]]
-    bad_ear = (ki == "charity") & np.array([lk != "funds" or bool(lc and lc != c) for lk, lc, c in
-                                            zip(lk_i, lc_i, cat[in_rows])], bool)
+    bad_ear = (ki == "charity") & np.array(
+        [lk != "funds" or bool(lc and lc != c) for lk, lc, c in zip(lk_i, lc_i, cat[in_rows])], bool
+    )
     add("earmark", in_rows[bad_ear], "lot may not fund this program")
     for rule in ("reference", "budget", "lapsed_lot", "reach", "skill", "load", "cost", "earmark"):
         V.extend(v for _, v in sorted(found.pop(rule, []), key=lambda t: t[0]))
@@ -340,7 +408,9 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     with np.errstate(invalid="ignore"):
         over_cap = np.isfinite(cap) & (total > cap * (1 + tol) + tol)
     for j in np.flatnonzero(over_cap):
-        V.append(Violation("capacity", f"{PV.kind[j]} {P['pid'].iat[j]}", f"uses {total[j]:.6g} of capacity {cap[j]:.6g}"))
+        V.append(
+            Violation("capacity", f"{PV.kind[j]} {P['pid'].iat[j]}", f"uses {total[j]:.6g} of capacity {cap[j]:.6g}")
+        )
 
     # needs: coverage, guarantees, indivisibility
     nids = needs.index.to_numpy()
@@ -367,7 +437,11 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
     progs = scenario.programs.set_index("program_id") if len(scenario.programs) else None
     spec_of = progs.to_dict("index") if progs is not None else {}
     is_prog = kind == "program"
-    delivered = pd.Series(qty[is_prog]).groupby([prog[is_prog], unit[is_prog]]).sum() if is_prog.any() else pd.Series(dtype=float)
+    delivered = (
+        pd.Series(qty[is_prog]).groupby([prog[is_prog], unit[is_prog]]).sum()
+        if is_prog.any()
+        else pd.Series(dtype=float)
+    )
     inp = np.flatnonzero(has_prog & ~is_prog)
     # an input's amount: people's hours net of travel (their reach distance to the unit), money as given
     inp_kind = kind[inp]
@@ -378,13 +452,20 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
         d_in[sel] = reaches(ppos[inp[sel]], upos[inp[sel]], unit[inp[sel]])[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         amount = np.where(inp_people, load_col[inp] / (1 + over * d_in), load_col[inp])
-    col_of = np.select([inp_kind == "social_worker", inp_kind == "volunteer", np.isin(inp_kind, ("charity", "budget"))],
-                       ["worker_hours", "volunteer_hours", "funds"], "")
+    col_of = np.select(
+        [inp_kind == "social_worker", inp_kind == "volunteer", np.isin(inp_kind, ("charity", "budget"))],
+        ["worker_hours", "volunteer_hours", "funds"],
+        "",
+    )
     given = pd.Series(amount).groupby([prog[inp], unit[inp], col_of]).sum() if len(inp) else pd.Series(dtype=float)
     given_d = given.to_dict()
     delivered_d = delivered.to_dict()
-    for pid_p, unit_p, k, org_fixed in zip(programs_out["program_id"].astype(str), programs_out["unit_id"].astype(str),
-                                           programs_out["instances"].astype(float), programs_out["fixed_cost"].astype(float)):
+    for pid_p, unit_p, k, org_fixed in zip(
+        programs_out["program_id"].astype(str),
+        programs_out["unit_id"].astype(str),
+        programs_out["instances"].astype(float),
+        programs_out["fixed_cost"].astype(float),
+    ):
         where_p = f"program {pid_p} in {unit_p}"
         spec = spec_of[pid_p]
         if k != round(k) or k < 0:
@@ -400,7 +481,9 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
                 V.append(Violation("reach", where_p, "unit not within the organization's reach"))
         got = float(delivered_d.get((pid_p, unit_p), 0.0))
         if got > k * float(spec["output_per_instance"]) * (1 + tol) + tol:
-            V.append(Violation("program", where_p, f"delivers {got:.6g} > {k:g} x output {spec['output_per_instance']:g}"))
+            V.append(
+                Violation("program", where_p, f"delivers {got:.6g} > {k:g} x output {spec['output_per_instance']:g}")
+            )
         for col in ("worker_hours", "volunteer_hours", "funds"):
             amt = float(given_d.get((pid_p, unit_p, col), 0.0))
             need = k * float(spec[col] if pd.notna(spec[col]) else 0.0)
@@ -410,8 +493,15 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
 
     # linkage rules: each rule's own check (linkage_opt.rules), on what the plan's tables give
     money += float(tables["providers"]["fixed_cost"].sum())
-    facts = PlanFacts(units=units, programs=programs_out, money=money, tol=tol, hours=hours, vol_hours=vol_hours,
-                      person_hours=person_hours)
+    facts = PlanFacts(
+        units=units,
+        programs=programs_out,
+        money=money,
+        tol=tol,
+        hours=hours,
+        vol_hours=vol_hours,
+        person_hours=person_hours,
+    )
     for rule in RULES:
         if rule.active(cfg):
             V.extend(Violation(rule.KEY, where, detail) for where, detail in rule.check(scenario, facts))
@@ -421,7 +511,9 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
         cov = tables["coverage"]
         wc = float((cov["weight"] * cov["covered"]).sum())
         if not _close(wc, summary["objective"]["coverage"], 1e-6, 1e-7):
-            V.append(Violation("summary", "objective.coverage", f"{summary['objective']['coverage']} != recomputed {wc}"))
+            V.append(
+                Violation("summary", "objective.coverage", f"{summary['objective']['coverage']} != recomputed {wc}")
+            )
         if not _close(money, summary["objective"]["money"], 1e-6, 1e-4):
             V.append(Violation("summary", "objective.money", f"{summary['objective']['money']} != recomputed {money}"))
         eq = recompute_equity(cov, cfg)
@@ -432,7 +524,11 @@ def check_plan(scenario: Scenario, tables: dict[str, pd.DataFrame], summary: Sum
 
 def recompute_equity(cov: pd.DataFrame, cfg) -> float | None:
     """The equity term from coverage.csv (docs/outputs.md)."""
-    g = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
+    g = (
+        cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
+        .groupby("unit_id")[["wn", "wc"]]
+        .sum()
+    )
     g = g[g["wn"] > 0]
     if not len(g):
         return 1.0 if cfg.equity.mode == "maxmin" else 0.0

@@ -47,19 +47,20 @@ from .solve import solve_monolithic, stage_problem
 from .summary import Summary
 
 DEFAULT_WORKERS = 2
-SHARE_RESOLUTION = 1e-6       # shares of continuous capacities are rounded down to this
+SHARE_RESOLUTION = 1e-6  # shares of continuous capacities are rounded down to this
 RELAXATION_TIME_SHARE = 0.25  # of the time limit, for the relaxation rounds: the rounds after round 0 end by then
-ROUND0_TIME_SHARE = 0.4       # ... and round 0's LPs (every part's uses steer the coordination) by this
-MIN_PART_SECONDS = 3.0        # the least time a part is given (from its hand-over to a worker to its plan)
-PART_TABLES_SHARE = 0.25      # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
-RETRY_MIN_SECONDS = 8.0       # ... and a part solved again (repair) at least this (the time limit may be overrun)
-RETRY_ATTEMPTS = 3            # repairs of a part without a plan, each with twice the least time of the last
-MERGE_RESERVE = 0.1           # of the time limit, kept for merging (and the caller's check and writing)
+ROUND0_TIME_SHARE = 0.4  # ... and round 0's LPs (every part's uses steer the coordination) by this
+MIN_PART_SECONDS = 3.0  # the least time a part is given (from its hand-over to a worker to its plan)
+PART_TABLES_SHARE = 0.25  # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
+RETRY_MIN_SECONDS = 8.0  # ... and a part solved again (repair) at least this (the time limit may be overrun)
+RETRY_ATTEMPTS = 3  # repairs of a part without a plan, each with twice the least time of the last
+MERGE_RESERVE = 0.1  # of the time limit, kept for merging (and the caller's check and writing)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Partition and who reaches which part
 # ---------------------------------------------------------------------------------------------------
+
 
 def partition(scenario: Scenario, column: str) -> pd.Series:
     """The part label of every unit (indexed like ``scenario.units``), from the units column ``column``.
@@ -68,15 +69,44 @@ def partition(scenario: Scenario, column: str) -> pd.Series:
     column and the columns the units table has."""
     units = scenario.units
     origin = scenario.sources.get("units", "units")
-    usable = [c for c in units.columns if c not in ("x_km", "y_km", "lat", "lon", "population", "party_capacity",
-                                                    "tags", "name") and units[c].astype(str).str.len().gt(0).any()]
+    usable = [
+        c
+        for c in units.columns
+        if c not in ("x_km", "y_km", "lat", "lon", "population", "party_capacity", "tags", "name")
+        and units[c].astype(str).str.len().gt(0).any()
+    ]
     if column not in units.columns:
-        raise ValidationError([Problem(origin, None, column, Msg("--decompose {column}: the units table has no column {column!r}", column=column), hint=Msg("split by one of its columns: ") + ", ".join(usable))])
+        raise ValidationError(
+            [
+                Problem(
+                    origin,
+                    None,
+                    column,
+                    Msg("--decompose {column}: the units table has no column {column!r}", column=column),
+                    hint=Msg("split by one of its columns: ") + ", ".join(usable),
+                )
+            ]
+        )
     labels = units[column].fillna("").astype(str).str.strip()
     blank = np.flatnonzero(labels.to_numpy() == "")
     if len(blank):
         uid = units["unit_id"].astype(str).iloc[int(blank[0])]
-        raise ValidationError([Problem(origin, None, column, Msg("--decompose {column}: {n} unit(s) have no {column} (first {uid!r})", column=column, n=len(blank), uid=uid), hint=Msg("fill the column for every unit, or split by another: ") + ", ".join(usable))])
+        raise ValidationError(
+            [
+                Problem(
+                    origin,
+                    None,
+                    column,
+                    Msg(
+                        "--decompose {column}: {n} unit(s) have no {column} (first {uid!r})",
+                        column=column,
+                        n=len(blank),
+                        uid=uid,
+                    ),
+                    hint=Msg("fill the column for every unit, or split by another: ") + ", ".join(usable),
+                )
+            ]
+        )
     return pd.Series(labels.to_numpy(), index=units.index, name=column)
 
 
@@ -132,7 +162,7 @@ def provider_parts(scenario: Scenario, part_code: np.ndarray, n_parts: int) -> d
                 got.update(int(c) for c in np.unique(part_code[with_xy[idx]]))
             elif has_xy[home] and tree is not None:
                 got.update(int(c) for c in np.unique(part_code[with_xy]))
-            if same_km <= radius:   # units without coordinates are same_town_km from their town's units
+            if same_km <= radius:  # units without coordinates are same_town_km from their town's units
                 got.update(no_xy_town.get(town[home], ()))
                 if not has_xy[home]:
                     got.update(town_parts.get(town[home], ()))
@@ -140,8 +170,9 @@ def provider_parts(scenario: Scenario, part_code: np.ndarray, n_parts: int) -> d
         return cache[key]
 
     everywhere = tuple(range(n_parts))
-    for pid, kind, home, radius, e_unit, e_town in zip(P["provider_id"], P["kind"], P["home"], P["radius_km"],
-                                                       P["earmark_unit"], P["earmark_town"]):
+    for pid, kind, home, radius, e_unit, e_town in zip(
+        P["provider_id"], P["kind"], P["home"], P["radius_km"], P["earmark_unit"], P["earmark_town"]
+    ):
         if pid in explicit:
             out[pid] = explicit[pid]
         elif kind == "charity":
@@ -161,8 +192,9 @@ def provider_parts(scenario: Scenario, part_code: np.ndarray, n_parts: int) -> d
     return _serving_parts(scenario, providers, part_code, out)
 
 
-def _serving_parts(scenario: Scenario, providers, part_code: np.ndarray,
-                   out: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+def _serving_parts(
+    scenario: Scenario, providers, part_code: np.ndarray, out: dict[str, tuple[int, ...]]
+) -> dict[str, tuple[int, ...]]:
     """``out`` with each volunteer's, worker's and lot's parts narrowed to those with a need (of positive
     quantity) in a category it may serve (:func:`linkage_opt.model.reach.provider_categories`). A part where
     it serves no category has no row it could enter (direct service, program inputs and supervision are
@@ -188,7 +220,7 @@ def _serving_parts(scenario: Scenario, providers, part_code: np.ndarray,
         if kind == "organization" or pid not in out:
             continue
         keep = tuple(c for c in out[pid] if c in served.get(pid, ()))
-        if not keep:       # serves nowhere: listed in its home part (a lot: its first), where it stays idle
+        if not keep:  # serves nowhere: listed in its home part (a lot: its first), where it stays idle
             own = int(part_code[int(home)]) if home >= 0 else -1
             keep = (own,) if own in out[pid] else out[pid][:1]
         narrowed[pid] = keep
@@ -199,12 +231,13 @@ def _serving_parts(scenario: Scenario, providers, part_code: np.ndarray,
 # Part scenarios (picklable: config + plain tables; the Scenario is rebuilt in the worker)
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class PartTask:
     label: str
-    config: object                    # linkage_opt.inputs.config.Config
-    tables: dict                      # table name -> plain DataFrame
-    share: float                      # the part's share of the global weight (global coverage = share x part's)
+    config: object  # linkage_opt.inputs.config.Config
+    tables: dict  # table name -> plain DataFrame
+    share: float  # the part's share of the global weight (global coverage = share x part's)
     n_units: int
     n_shared: int = 0
 
@@ -235,9 +268,16 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame).copy()
 
 
-def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int, ...]], names: list[str],
-               capacity: dict[int, dict[str, float]] | None = None, budgets: dict[int, float] | None = None,
-               owner: dict[str, int] | None = None, relax_fixed_costs: bool = False) -> list[PartTask]:
+def part_tasks(
+    scenario: Scenario,
+    labels: pd.Series,
+    parts: dict[str, tuple[int, ...]],
+    names: list[str],
+    capacity: dict[int, dict[str, float]] | None = None,
+    budgets: dict[int, float] | None = None,
+    owner: dict[str, int] | None = None,
+    relax_fixed_costs: bool = False,
+) -> list[PartTask]:
     """One :class:`PartTask` per part. ``capacity[p][provider_id]`` replaces that provider's capacity in part
     ``p`` (None: every provider at full capacity); a provider whose share there is 0 is left out of the part;
     ``owner[pid] = p`` gives a provider to part ``p`` alone; ``budgets[p]`` is the part's budget (None: the
@@ -265,22 +305,25 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
         got: dict[int, list[int]] = {}
         for i, pid in enumerate(pid_col.astype(str).to_numpy()):
             mine = owner.get(pid)
-            for p in ((mine,) if mine is not None else parts.get(pid, ())):
+            for p in (mine,) if mine is not None else parts.get(pid, ()):
                 if capacity is not None and capacity.get(p, {}).get(pid, 1.0) <= 0.0:
-                    continue        # no share of it here: the part cannot use it
+                    continue  # no share of it here: the part cannot use it
                 got.setdefault(p, []).append(i)
         return {p: np.asarray(ix, np.int64) for p, ix in got.items()}
 
     c_all = scenario.charity[~scenario.charity["lot_id"].astype(str).isin(lapsed)]
-    index = {"volunteers": rows_by_part(scenario.volunteers["volunteer_id"]),
-             "social_workers": rows_by_part(scenario.social_workers["worker_id"]),
-             "organizations": rows_by_part(scenario.organizations["org_id"]),
-             "charity": rows_by_part(c_all["lot_id"])}
+    index = {
+        "volunteers": rows_by_part(scenario.volunteers["volunteer_id"]),
+        "social_workers": rows_by_part(scenario.social_workers["worker_id"]),
+        "organizations": rows_by_part(scenario.organizations["org_id"]),
+        "charity": rows_by_part(c_all["lot_id"]),
+    }
     none = np.zeros(0, np.int64)
     unit_pos = pd.Index(uid)
     need_part = code[unit_pos.get_indexer(nd["unit_id"].astype(str))]
-    needs_by_part = pd.Series(np.arange(len(nd))).groupby(need_part).apply(lambda s: s.to_numpy()).to_dict() \
-        if len(nd) else {}
+    needs_by_part = (
+        pd.Series(np.arange(len(nd))).groupby(need_part).apply(lambda s: s.to_numpy()).to_dict() if len(nd) else {}
+    )
 
     tasks = []
     for p, name in enumerate(names):
@@ -327,15 +370,29 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
         tables["programs"] = pr
         tables["charity"] = with_caps(c, "lot_id", "quantity")
         r = scenario.reach
-        included = set(tables["volunteers"]["volunteer_id"].astype(str)) | set(w["worker_id"].astype(str)) | org_ids \
+        included = (
+            set(tables["volunteers"]["volunteer_id"].astype(str))
+            | set(w["worker_id"].astype(str))
+            | org_ids
             | set(tables["charity"]["lot_id"].astype(str))
-        tables["reach"] = _plain(r[r["provider_id"].astype(str).isin(included) & r["unit_id"].astype(str).isin(part_ids)])
+        )
+        tables["reach"] = _plain(
+            r[r["provider_id"].astype(str).isin(included) & r["unit_id"].astype(str).isin(part_ids)]
+        )
         budget = None
         if budget_on:
             budget = cfg.rules.budget.amount if budgets is None else budgets.get(p, 0.0)
         n_shared = sum(1 for i in included if len(parts.get(i, ())) > 1)
-        tasks.append(PartTask(name, _scaled_config(cfg, tables["needs"], q_global, budget), tables,
-                              float(coef_by_part.get(p, 0.0)), int(in_part.sum()), n_shared))
+        tasks.append(
+            PartTask(
+                name,
+                _scaled_config(cfg, tables["needs"], q_global, budget),
+                tables,
+                float(coef_by_part.get(p, 0.0)),
+                int(in_part.sum()),
+                n_shared,
+            )
+        )
     return tasks
 
 
@@ -343,13 +400,21 @@ def part_tasks(scenario: Scenario, labels: pd.Series, parts: dict[str, tuple[int
 # The tasks (run in Dask workers)
 # ---------------------------------------------------------------------------------------------------
 
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, prices: dict | None = None,
-               budget_price: float = 0.0, rhs: dict[str, float] | None = None,
-               budget_rhs: float | None = None, end: float | None = None) -> dict:
+def relax_part(
+    task: PartTask,
+    time_limit: float | None = None,
+    seed: int = 0,
+    prices: dict | None = None,
+    budget_price: float = 0.0,
+    rhs: dict[str, float] | None = None,
+    budget_rhs: float | None = None,
+    end: float | None = None,
+) -> dict:
     """Step 1 for one part: the coverage stage's LP relaxation with full shared capacities, each shared
     resource's use priced at ``prices[provider_id]`` (global coverage per hour, yuan or item) and money at
     ``budget_price`` (coverage per yuan): ``max share * coverage - prices . use - budget_price * money``.
@@ -370,11 +435,24 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
     from ..solvers import SolverOptions, Status, get_backend, with_feature
 
     t0 = time.perf_counter()
-    out = {"label": task.label, "bound": 1.0, "value": task.share, "use": {}, "score": {}, "money": 0.0,
-           "status": "not_solved"}
+    out = {
+        "label": task.label,
+        "bound": 1.0,
+        "value": task.share,
+        "use": {},
+        "score": {},
+        "money": 0.0,
+        "status": "not_solved",
+    }
     if not len(task.tables["needs"]):
-        out.update(bound=0.0, value=0.0, status="no_needs", seconds=time.perf_counter() - t0, peak_mb=_peak_mb(),
-                   pid=os.getpid())
+        out.update(
+            bound=0.0,
+            value=0.0,
+            status="no_needs",
+            seconds=time.perf_counter() - t0,
+            peak_mb=_peak_mb(),
+            pid=os.getpid(),
+        )
         return out
     if end is not None:
         left = end - time.time()
@@ -443,7 +521,7 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
                     out["use"][mid] = max(0.0, float(a) * (cap / tot if tot > 0 else 1.0 / len(ms)))
         out["money"] = float(form.col_money @ x)
         out["duals"], out["budget_dual"] = {}, 0.0
-        if res.row_duals is not None:   # marginal values, in global coverage per unit of capacity / per yuan
+        if res.row_duals is not None:  # marginal values, in global coverage per unit of capacity / per yuan
             if "capacity" in m.row_blocks and m.row_blocks["capacity"].size:
                 rows = m.row_blocks["capacity"]
                 for p, dv in zip(rows.index["p"].to_numpy(), res.row_duals[rows.ids]):
@@ -454,8 +532,13 @@ def relax_part(task: PartTask, time_limit: float | None = None, seed: int = 0, p
                 out["budget_dual"] = abs(float(res.row_duals[m.row_blocks["district_budget"].ids[0]])) * share
     else:
         out["status"] = res.status.value
-    out.update(seconds=time.perf_counter() - t0, peak_mb=_peak_mb(), pid=os.getpid(),
-               columns=int(form.model.n_cols), rows=int(form.model.n_rows))
+    out.update(
+        seconds=time.perf_counter() - t0,
+        peak_mb=_peak_mb(),
+        pid=os.getpid(),
+        columns=int(form.model.n_cols),
+        rows=int(form.model.n_rows),
+    )
     return out
 
 
@@ -465,8 +548,16 @@ def part_weight(task: PartTask) -> float:
     return float(max(1, n)) if n else 0.0
 
 
-def part_seconds(weight: float, pending_weight: float, now: float, end: float | None, running_ends: list[float],
-                 n_workers: int, fixed: float | None = None, floor: float = MIN_PART_SECONDS) -> float | None:
+def part_seconds(
+    weight: float,
+    pending_weight: float,
+    now: float,
+    end: float | None,
+    running_ends: list[float],
+    n_workers: int,
+    fixed: float | None = None,
+    floor: float = MIN_PART_SECONDS,
+) -> float | None:
     """The time a part gets when it is handed to a worker at ``now`` (``time.monotonic()``): ``fixed`` when
     given; otherwise its share (``weight`` of the ``pending_weight`` of the parts not yet handed out, itself
     included) of the worker time left until ``end`` -- ``n_workers x (end - now)`` less what the parts
@@ -498,31 +589,60 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
     part_end = None if end is None else time.monotonic() + (end - time.time())
     base = {"label": task.label, "pid": os.getpid()}
     if not len(task.tables["needs"]):
-        return {**base, "status": "no_needs", "tables": None, "summary": None,
-                "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
+        return {
+            **base,
+            "status": "no_needs",
+            "tables": None,
+            "summary": None,
+            "seconds": time.perf_counter() - t0,
+            "peak_mb": _peak_mb(),
+        }
     try:
         sc = task.scenario()
         if part_end is not None:
             left = max(0.0, part_end - time.monotonic())
-            options = {**options, "time_limit": max(0.1, (1.0 - PART_TABLES_SHARE) * left),
-                       "tables_deadline": part_end}
+            options = {**options, "time_limit": max(0.1, (1.0 - PART_TABLES_SHARE) * left), "tables_deadline": part_end}
         t1 = time.perf_counter()
         plan = solve_monolithic(sc, **options)
         t2 = time.perf_counter()
         tables = plan.tables()
     except (InfeasibleError, SolverError) as exc:
-        return {**base, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "tables": None, "summary": None,
-                "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
+        return {
+            **base,
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}",
+            "tables": None,
+            "summary": None,
+            "seconds": time.perf_counter() - t0,
+            "peak_mb": _peak_mb(),
+        }
     seconds = time.perf_counter() - t0
-    timings = {"validate_s": round(t1 - t0, 3), "solve_s": round(t2 - t1, 3),
-               "given_s": None if part_end is None else round(part_end - time.monotonic() + seconds, 3),
-               "late_s": None if part_end is None else round(time.monotonic() - part_end, 3)}
-    return {**base, "status": plan.status, "tables": tables, "summary": plan.summary, "seconds": seconds,
-            "peak_mb": _peak_mb(), "timings": timings}
+    timings = {
+        "validate_s": round(t1 - t0, 3),
+        "solve_s": round(t2 - t1, 3),
+        "given_s": None if part_end is None else round(part_end - time.monotonic() + seconds, 3),
+        "late_s": None if part_end is None else round(time.monotonic() - part_end, 3),
+    }
+    return {
+        **base,
+        "status": plan.status,
+        "tables": tables,
+        "summary": plan.summary,
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "timings": timings,
+    }
 
 
-def run_parts(runner, tasks: list[PartTask], order: list[int], options: dict, end: float | None,
-              fixed: float | None = None, floor: float = MIN_PART_SECONDS) -> tuple[list[dict], list[float | None]]:
+def run_parts(
+    runner,
+    tasks: list[PartTask],
+    order: list[int],
+    options: dict,
+    end: float | None,
+    fixed: float | None = None,
+    floor: float = MIN_PART_SECONDS,
+) -> tuple[list[dict], list[float | None]]:
     """Solve ``tasks`` in ``order`` on the runner's workers, each part handed over when a worker is free with
     the time :func:`part_seconds` gives it then (``end``: the ``time.monotonic()`` instant by which all must
     be done; ``fixed``: every part that long). Returns the results and the seconds each part was given."""
@@ -533,8 +653,16 @@ def run_parts(runner, tasks: list[PartTask], order: list[int], options: dict, en
 
     def job(i: int) -> tuple:
         now = time.monotonic()
-        secs = part_seconds(weights[i], sum(weights[j] for j in pending), now, end,
-                            list(running.values()), runner.n_workers, fixed, floor)
+        secs = part_seconds(
+            weights[i],
+            sum(weights[j] for j in pending),
+            now,
+            end,
+            list(running.values()),
+            runner.n_workers,
+            fixed,
+            floor,
+        )
         given[i] = secs
         if secs is not None:
             running[i] = now + secs
@@ -554,18 +682,23 @@ def run_parts(runner, tasks: list[PartTask], order: list[int], options: dict, en
 # Coordination: shares of the shared resources
 # ---------------------------------------------------------------------------------------------------
 
+
 def _shared_members(scenario: Scenario, parts: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
     """Provider id -> its parts, for the providers with a finite, positive capacity that several parts may
     use: the coupling capacity rows."""
     cap = _capacities(scenario)
-    return {pid: ps for pid, ps in parts.items() if len(ps) > 1 and np.isfinite(cap.get(pid, np.inf))
-            and cap.get(pid, 0.0) > 0}
+    return {
+        pid: ps
+        for pid, ps in parts.items()
+        if len(ps) > 1 and np.isfinite(cap.get(pid, np.inf)) and cap.get(pid, 0.0) > 0
+    }
 
 
 @dataclass
 class Cut:
     """A supergradient cut of one part's LP value function from one round at shares:
     ``G_p(t, b) <= value + sum_r dual_r (t_r - share_r) + budget_dual (b - budget)``, in global coverage."""
+
     part: int
     value: float
     duals: dict[str, float]
@@ -574,9 +707,13 @@ class Cut:
     budget: float = 0.0
 
 
-def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tuple[int, ...]],
-                 cap: dict[str, float], budget: float | None) -> tuple[float, dict[int, dict[str, float]],
-                                                                        list[float] | None]:
+def master_bound(
+    cuts: list[Cut],
+    full_value: list[float],
+    shared: dict[str, tuple[int, ...]],
+    cap: dict[str, float],
+    budget: float | None,
+) -> tuple[float, dict[int, dict[str, float]], list[float] | None]:
     """The coordinating LP: ``max sum_p v_p`` over shares ``t`` of the shared capacities (``sum_p t_rp <=
     cap_r``) and of the budget, with ``v_p`` at most part ``p``'s full-capacity LP value and at most every cut
     of part ``p``. Each ``G_p`` is concave and lies below its cuts and its full-capacity value, and a global
@@ -597,20 +734,20 @@ def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tup
     nv = v0 + n
     rows, cols, vals, rhs = [], [], [], []
     r = 0
-    for pid in priced:                     # sum_p t_rp <= cap_r
+    for pid in priced:  # sum_p t_rp <= cap_r
         for p in shared[pid]:
             rows.append(r)
             cols.append(col[(pid, p)])
             vals.append(1.0)
         rhs.append(cap[pid])
         r += 1
-    if nb:                                  # sum_p b_p <= budget
+    if nb:  # sum_p b_p <= budget
         rows += [r] * n
         cols += list(range(n_t, n_t + n))
         vals += [1.0] * n
         rhs.append(float(budget))
         r += 1
-    for c in cuts:                          # v_p - y . t_p - y_B b_p <= value - y . s - y_B s_B
+    for c in cuts:  # v_p - y . t_p - y_B b_p <= value - y . s - y_B s_B
         const = c.value
         rows.append(r)
         cols.append(v0 + c.part)
@@ -631,8 +768,11 @@ def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tup
     A = coo_matrix((vals, (rows, cols)), shape=(r, nv)).tocsr()
     obj = np.zeros(nv)
     obj[v0:] = -1.0
-    bounds = [(0.0, cap[pid]) for pid, _ in pairs] + [(0.0, float(budget or 0.0))] * nb \
+    bounds = (
+        [(0.0, cap[pid]) for pid, _ in pairs]
+        + [(0.0, float(budget or 0.0))] * nb
         + [(None, float(f)) for f in full_value]
+    )
     res = linprog(obj, A_ub=A, b_ub=np.asarray(rhs, float), bounds=bounds, method="highs")
     if res.status != 0 or res.x is None:
         return min(1.0, float(sum(full_value))), {}, None
@@ -640,13 +780,22 @@ def master_bound(cuts: list[Cut], full_value: list[float], shared: dict[str, tup
     shares: dict[int, dict[str, float]] = {}
     for (pid, p), v in zip(pairs, x[:n_t]):
         shares.setdefault(p, {})[pid] = float(max(0.0, v))
-    bud = [float(max(0.0, v)) for v in x[n_t:n_t + nb]] if nb else None
+    bud = [float(max(0.0, v)) for v in x[n_t : n_t + nb]] if nb else None
     return float(min(1.0, -res.fun)), shares, bud
 
 
-def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[str, tuple[int, ...]],
-                 rounds: int | None, end: float | None, lp_limit: float | None, seed: int,
-                 say: Callable[[str], None], round0_end: float | None = None) -> tuple[list[dict], list[dict], dict]:
+def share_rounds(
+    runner,
+    full: list[PartTask],
+    scenario: Scenario,
+    parts: dict[str, tuple[int, ...]],
+    rounds: int | None,
+    end: float | None,
+    lp_limit: float | None,
+    seed: int,
+    say: Callable[[str], None],
+    round0_end: float | None = None,
+) -> tuple[list[dict], list[dict], dict]:
     """Step 1: the parts' coverage-stage LPs, first at full capacities (what each part would use, and its
     most), then in rounds at shares of the shared capacities and the budget. Every round adds one cut per
     solved part to the coordinating LP (:func:`master_bound`), whose optimum is the global bound and whose
@@ -656,8 +805,9 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
     cfg = scenario.config
     cap = _capacities(scenario)
     shared = _shared_members(scenario, parts)
-    budget = float(cfg.rules.budget.amount) if cfg.rules.budget.enabled and cfg.rules.budget.amount is not None \
-        else None
+    budget = (
+        float(cfg.rules.budget.amount) if cfg.rules.budget.enabled and cfg.rules.budget.amount is not None else None
+    )
     n = len(full)
     n_rounds = 2 if rounds is None else max(0, int(rounds))
     t0 = time.monotonic()
@@ -682,9 +832,17 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
     add_cuts(first, None, None)
     t1 = time.monotonic()
     bound, best_t, best_b = master_bound(cuts, full_value, shared, cap, budget)
-    history: list[dict] = [{"round": 0, "kind": "full capacities", "bound": bound, "seconds": round(took, 3),
-                            "master_s": round(time.monotonic() - t1, 3), "cuts": len(cuts),
-                            "not_solved": sum(not ok for ok in solved)}]
+    history: list[dict] = [
+        {
+            "round": 0,
+            "kind": "full capacities",
+            "bound": bound,
+            "seconds": round(took, 3),
+            "master_s": round(time.monotonic() - t1, 3),
+            "cuts": len(cuts),
+            "not_solved": sum(not ok for ok in solved),
+        }
+    ]
     best, best_round = bound, 0
     shares: list[dict[str, float]] = [{} for _ in range(n)]
     for pid, ps in shared.items():
@@ -696,7 +854,7 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
         budgets = [got[p] for p in range(n)]
     uses = [r["use"] for r in first]
     for k in range(1, n_rounds + 1):
-        if k > 1:   # the next shares: half the master's (for the rows some cut prices), half the last ones
+        if k > 1:  # the next shares: half the master's (for the rows some cut prices), half the last ones
             for pid, ps in shared.items():
                 if any(pid in best_t.get(p, {}) for p in ps):
                     mix = {p: 0.5 * shares[p].get(pid, 0.0) + 0.5 * best_t.get(p, {}).get(pid, 0.0) for p in ps}
@@ -712,8 +870,13 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
             break
         say(f"relaxation round {k + 1} (at shares)")
         t0 = time.monotonic()
-        res = runner.map(_shares_job, [(full[p], shares[p], None if budgets is None else budgets[p]) for p in range(n)],
-                         lp_limit, seed, _wall(end))
+        res = runner.map(
+            _shares_job,
+            [(full[p], shares[p], None if budgets is None else budgets[p]) for p in range(n)],
+            lp_limit,
+            seed,
+            _wall(end),
+        )
         took = time.monotonic() - t0
         times.append([r["seconds"] for r in res])
         add_cuts(res, shares, budgets)
@@ -722,14 +885,30 @@ def share_rounds(runner, full: list[PartTask], scenario: Scenario, parts: dict[s
         bound, best_t, best_b = master_bound(cuts, full_value, shared, cap, budget)
         if bound < best:
             best, best_round = bound, k
-        history.append({"round": k, "kind": "shares", "bound": bound, "seconds": round(took, 3),
-                        "master_s": round(time.monotonic() - t1, 3), "cuts": len(cuts),
-                        "at_shares_lp": round(sum(r["value"] for r in res if r["status"] in ("optimal", "no_needs")), 6),
-                        "not_solved": sum(r["status"] not in ("optimal", "no_needs") for r in res)})
-    split = [{**first[p], "use": shares[p], "score": {}, "money": 0.0 if budgets is None else budgets[p]}
-             for p in range(n)]
-    report = {"bound": float(best), "best_round": best_round, "rounds": history, "task_seconds": times,
-              "peaks": peaks, "shared_capacity_rows": len(shared), "budget_row": budget is not None}
+        history.append(
+            {
+                "round": k,
+                "kind": "shares",
+                "bound": bound,
+                "seconds": round(took, 3),
+                "master_s": round(time.monotonic() - t1, 3),
+                "cuts": len(cuts),
+                "at_shares_lp": round(sum(r["value"] for r in res if r["status"] in ("optimal", "no_needs")), 6),
+                "not_solved": sum(r["status"] not in ("optimal", "no_needs") for r in res),
+            }
+        )
+    split = [
+        {**first[p], "use": shares[p], "score": {}, "money": 0.0 if budgets is None else budgets[p]} for p in range(n)
+    ]
+    report = {
+        "bound": float(best),
+        "best_round": best_round,
+        "rounds": history,
+        "task_seconds": times,
+        "peaks": peaks,
+        "shared_capacity_rows": len(shared),
+        "budget_row": budget is not None,
+    }
     return first, split, report
 
 
@@ -767,19 +946,20 @@ def split_capacity(total: float, uses: dict[int, float], integral: bool = False)
         base = np.floor(raw + 1e-9)
         left = int(round(math.floor(total + 1e-9) - base.sum()))
         order = np.argsort(-(raw - base), kind="stable")
-        for i in order[:max(0, left)]:
+        for i in order[: max(0, left)]:
             base[i] += 1
         raw = base
     else:
         raw = np.floor(raw / SHARE_RESOLUTION) * SHARE_RESOLUTION
-        while raw.sum() > total and raw.max() > 0:   # float noise
+        while raw.sum() > total and raw.max() > 0:  # float noise
             raw[np.argmax(raw)] -= SHARE_RESOLUTION
         raw = np.maximum(raw, 0.0)
     return {p: float(v) for p, v in zip(parts, raw)}
 
 
-def coordinate(scenario: Scenario, parts: dict[str, tuple[int, ...]], relaxed: list[dict]
-               ) -> tuple[dict[int, dict[str, float]], dict[int, float] | None, dict[str, int], dict]:
+def coordinate(
+    scenario: Scenario, parts: dict[str, tuple[int, ...]], relaxed: list[dict]
+) -> tuple[dict[int, dict[str, float]], dict[int, float] | None, dict[str, int], dict]:
     """Shares (part -> provider id -> capacity), budgets per part, whole assignments, and a report."""
     cfg = scenario.config
     cap: dict[str, float] = {}
@@ -809,20 +989,31 @@ def coordinate(scenario: Scenario, parts: dict[str, tuple[int, ...]], relaxed: l
         if not np.isfinite(total):
             continue
         n_split += 1
-        got = split_capacity(total, {p: uses[p].get(pid, 0.0) for p in ps},
-                             integral=pid in integral and float(total).is_integer())
+        got = split_capacity(
+            total, {p: uses[p].get(pid, 0.0) for p in ps}, integral=pid in integral and float(total).is_integer()
+        )
         for p, val in got.items():
             shares.setdefault(p, {})[pid] = val
     budgets = None
     if cfg.rules.budget.enabled and cfg.rules.budget.amount is not None:
         budgets = split_capacity(float(cfg.rules.budget.amount), {p: r["money"] for p, r in enumerate(relaxed)})
-    report = {"split_providers": n_split, "whole_providers": len(owner),
-              "shared_providers": sum(1 for ps in parts.values() if len(ps) > 1)}
+    report = {
+        "split_providers": n_split,
+        "whole_providers": len(owner),
+        "shared_providers": sum(1 for ps in parts.values() if len(ps) > 1),
+    }
     return shares, budgets, owner, report
 
 
-def _pool_unused(scenario: Scenario, parts: dict[str, tuple[int, ...]], shares: dict, budgets: dict | None,
-                 owner: dict[str, int], solved: list[dict], failed: list[int]) -> tuple[dict, dict | None]:
+def _pool_unused(
+    scenario: Scenario,
+    parts: dict[str, tuple[int, ...]],
+    shares: dict,
+    budgets: dict | None,
+    owner: dict[str, int],
+    solved: list[dict],
+    failed: list[int],
+) -> tuple[dict, dict | None]:
     """New shares for the ``failed`` parts: each shared provider's share plus what the solved parts left
     unused of theirs (and what no part was given), split equally among the failed parts that may use it;
     the budget likewise. The solved parts keep their plans, so every global row still holds."""
@@ -851,7 +1042,9 @@ def _pool_unused(scenario: Scenario, parts: dict[str, tuple[int, ...]], shares: 
             spare += max(0.0, budgets.get(i, 0.0) - float(solved[i]["summary"]["objective"]["money"]))
         new_budgets = dict(budgets)
         for p in failed:
-            new_budgets[p] = math.floor((budgets.get(p, 0.0) + spare / len(failed)) / SHARE_RESOLUTION) * SHARE_RESOLUTION
+            new_budgets[p] = (
+                math.floor((budgets.get(p, 0.0) + spare / len(failed)) / SHARE_RESOLUTION) * SHARE_RESOLUTION
+            )
     return new, new_budgets
 
 
@@ -869,13 +1062,14 @@ def _capacities(scenario: Scenario) -> dict[str, float]:
 # Running tasks: Dask, or in this process
 # ---------------------------------------------------------------------------------------------------
 
+
 class _Runner:
     """Maps a function over tasks on Dask (a LocalCluster of processes, or a scheduler by address) or, with
     ``workers=0``, in this process."""
 
     def __init__(self, scheduler: str | None, workers: int | None):
         self.client = self.cluster = None
-        self.local = (workers == 0 and scheduler is None)
+        self.local = workers == 0 and scheduler is None
         if self.local:
             self.n_workers = 1
             return
@@ -885,8 +1079,14 @@ class _Runner:
             self.client = Client(scheduler)
         else:
             n = int(workers or DEFAULT_WORKERS)
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                        memory_limit=0, silence_logs=50)
+            self.cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                memory_limit=0,
+                silence_logs=50,
+            )
             self.client = Client(self.cluster)
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))
@@ -896,8 +1096,10 @@ class _Runner:
             return [fn(it, *args) for it in items]
         from distributed import as_completed
 
-        futures = [self.client.submit(fn, it, *args, pure=False, key=f"{fn.__name__}-{i}-{time.time_ns()}")
-                   for i, it in enumerate(items)]
+        futures = [
+            self.client.submit(fn, it, *args, pure=False, key=f"{fn.__name__}-{i}-{time.time_ns()}")
+            for i, it in enumerate(items)
+        ]
         done = {}
         for fut in as_completed(futures):
             done[fut.key] = fut.result()
@@ -954,10 +1156,22 @@ def makespan(durations: list[float], n_workers: int) -> float:
 # The decomposed solve
 # ---------------------------------------------------------------------------------------------------
 
-def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None, time_limit: float | None = None,
-                     mip_gap: float | None = None, seed: int | None = None, scheduler: str | None = None,
-                     workers: int | None = None, part_time_limit: float | None = None, rounds: int | None = None,
-                     progress: Callable[[str], None] | None = None, load_seconds: float | None = None):
+
+def solve_decomposed(
+    scenario: Scenario,
+    by: str,
+    *,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    seed: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    part_time_limit: float | None = None,
+    rounds: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    load_seconds: float | None = None,
+):
     """Plan ``scenario`` part by part (parts: the values of units column ``by``); see the module docstring.
 
     ``time_limit`` is for the whole run (relaxation, part solves, merging); each part's solve gets an equal
@@ -973,8 +1187,15 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     started = time.monotonic()
     problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap, seed=seed)
     if workers is not None and workers < 0:
-        problems.append(Problem("--workers", None, None, Msg("--workers must be 0 or more, got {workers}", workers=workers),
-                                hint=Msg("0 runs the parts in this process, one after another")))
+        problems.append(
+            Problem(
+                "--workers",
+                None,
+                None,
+                Msg("--workers must be 0 or more, got {workers}", workers=workers),
+                hint=Msg("0 runs the parts in this process, one after another"),
+            )
+        )
     if problems:
         raise ValidationError(problems)
     scenario = validate_scenario(scenario)
@@ -999,9 +1220,18 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         lp_limit = None
         relax_end = None if time_limit is None else started + RELAXATION_TIME_SHARE * time_limit
         t1 = time.perf_counter()
-        relaxed, split, lagrange = share_rounds(runner, full, scenario, parts, rounds, relax_end, lp_limit,
-                                                int(seed or 0), say,
-                                                None if time_limit is None else started + ROUND0_TIME_SHARE * time_limit)
+        relaxed, split, lagrange = share_rounds(
+            runner,
+            full,
+            scenario,
+            parts,
+            rounds,
+            relax_end,
+            lp_limit,
+            int(seed or 0),
+            say,
+            None if time_limit is None else started + ROUND0_TIME_SHARE * time_limit,
+        )
         relax_wall = time.perf_counter() - t1
         del full
         # step 2: coordination
@@ -1015,10 +1245,12 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         parts_end = None if time_limit is None else started + (1.0 - MERGE_RESERVE) * time_limit
         fixed = part_time_limit
         opts = {"backend": backend, "time_limit": None, "mip_gap": mip_gap, "threads": 1, "seed": seed}
-        say(f"solving {len(names)} parts on {n_workers} worker(s)"
-            + (f", until {parts_end - time.monotonic():.0f} s from now" if parts_end is not None else ""))
+        say(
+            f"solving {len(names)} parts on {n_workers} worker(s)"
+            + (f", until {parts_end - time.monotonic():.0f} s from now" if parts_end is not None else "")
+        )
         t3 = time.perf_counter()
-        order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].tables["needs"]))   # the largest first
+        order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].tables["needs"]))  # the largest first
         solved, limits = run_parts(runner, tasks, order, opts, parts_end, fixed)
         given = [g for g in limits if g is not None]
         if given:
@@ -1026,7 +1258,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         solve_wall = time.perf_counter() - t3
         failed = [i for i, r in enumerate(solved) if r["status"] == "failed"]
         repaired: list[str] = []
-        for attempt in range(RETRY_ATTEMPTS):   # give the parts without a plan what the others left unused
+        for attempt in range(RETRY_ATTEMPTS):  # give the parts without a plan what the others left unused
             if not failed:
                 break
             say(f"repairing {len(failed)} part(s) with the capacity the others left unused")
@@ -1037,12 +1269,20 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
             # merge reserve included), RETRY_MIN_SECONDS at least: the time limit may be overrun
             retry_end = None
             if time_limit is not None:
-                floor = RETRY_MIN_SECONDS * 2.0 ** attempt   # each attempt twice the last one's least time
-                retry_end = max(time.monotonic() + floor * math.ceil(len(failed) / n_workers),
-                                started + (1.0 - 0.5 * MERGE_RESERVE) * time_limit)
-            again, _ = run_parts(runner, retry, failed, opts, retry_end,
-                                 None if fixed is None else max(2.0 * fixed, RETRY_MIN_SECONDS) * 2.0 ** attempt,
-                                 RETRY_MIN_SECONDS * 2.0 ** attempt)
+                floor = RETRY_MIN_SECONDS * 2.0**attempt  # each attempt twice the last one's least time
+                retry_end = max(
+                    time.monotonic() + floor * math.ceil(len(failed) / n_workers),
+                    started + (1.0 - 0.5 * MERGE_RESERVE) * time_limit,
+                )
+            again, _ = run_parts(
+                runner,
+                retry,
+                failed,
+                opts,
+                retry_end,
+                None if fixed is None else max(2.0 * fixed, RETRY_MIN_SECONDS) * 2.0**attempt,
+                RETRY_MIN_SECONDS * 2.0**attempt,
+            )
             for i in failed:
                 r = again[i]
                 r["first_error"] = solved[i].get("first_error") or solved[i].get("error")
@@ -1060,15 +1300,20 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     if failed:
         from ..errors import SolverError
 
-        raise SolverError(f"{len(failed)} of {len(names)} parts failed; first {failed[0]['label']!r}: "
-                          f"{failed[0]['error']}")
+        raise SolverError(
+            f"{len(failed)} of {len(names)} parts failed; first {failed[0]['label']!r}: {failed[0]['error']}"
+        )
     # merge
     t4 = time.perf_counter()
     got = [s for s in solved if s["tables"] is not None]
     cfg = scenario.config
     wn = weighted_needs(scenario)
     alloc = pd.concat([s["tables"]["allocations"] for s in got], ignore_index=True) if got else None
-    cov = pd.concat([s["tables"]["coverage"] for s in got], ignore_index=True) if got else pd.DataFrame(columns=COVERAGE_COLUMNS)
+    cov = (
+        pd.concat([s["tables"]["coverage"] for s in got], ignore_index=True)
+        if got
+        else pd.DataFrame(columns=COVERAGE_COLUMNS)
+    )
     cov = cov.set_index("need_id").reindex(wn["need_id"].to_numpy())
     missing = cov["unit_id"].isna().to_numpy()
     unit_name = scenario.units.set_index(scenario.units["unit_id"].astype(str))["name"].astype(str)
@@ -1079,8 +1324,12 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     cov["need"] = wn["q"].to_numpy()
     cov.loc[missing, "covered"] = 0.0
     cov["unmet"] = cov["need"] - cov["covered"]
-    cov["coverage_ratio"] = np.divide(cov["covered"].to_numpy(float), cov["need"].to_numpy(float),
-                                      out=np.ones(len(cov)), where=cov["need"].to_numpy(float) > 0)
+    cov["coverage_ratio"] = np.divide(
+        cov["covered"].to_numpy(float),
+        cov["need"].to_numpy(float),
+        out=np.ones(len(cov)),
+        where=cov["need"].to_numpy(float) > 0,
+    )
     cov["weight"] = wn["weight"].to_numpy()
     cov["priority"] = wn["priority"].to_numpy()
     cov = cov.reset_index()[COVERAGE_COLUMNS]
@@ -1090,8 +1339,11 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         alloc = pd.DataFrame(columns=ALLOCATION_COLUMNS)
     progs = [s["tables"]["programs"] for s in got if len(s["tables"]["programs"])]
     programs = pd.concat(progs, ignore_index=True)[PROGRAM_COLUMNS] if progs else pd.DataFrame(columns=PROGRAM_COLUMNS)
-    prov = pd.concat([s["tables"]["providers"] for s in got], ignore_index=True) if got else \
-        pd.DataFrame(columns=PROVIDER_COLUMNS)
+    prov = (
+        pd.concat([s["tables"]["providers"] for s in got], ignore_index=True)
+        if got
+        else pd.DataFrame(columns=PROVIDER_COLUMNS)
+    )
     agg = prov.groupby("provider_id")[["used", "fixed_cost"]].sum() if len(prov) else None
     providers = _providers_table(scenario, agg)
     tables = {"allocations": alloc, "coverage": cov, "providers": providers, "programs": programs}
@@ -1102,7 +1354,7 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     expiry = sum(s["summary"]["objective"]["expiry_penalty"] for s in got)
     equity = recompute_equity(cov, cfg)
     bound = min(1.0, lagrange["bound"])
-    bound = max(bound, coverage)    # the relaxation's bound is never below a plan (solver tolerance aside)
+    bound = max(bound, coverage)  # the relaxation's bound is never below a plan (solver tolerance aside)
     statuses = {s["status"] for s in solved}
     status = "optimal" if statuses <= {"optimal", "no_needs"} else "feasible"
     merge_s = time.perf_counter() - t4
@@ -1113,23 +1365,37 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
     for t, r, s, r_s in zip(tasks, relaxed, solved, relax_times):
         sm = s["summary"] or {}
         obj = sm.get("objective", {})
-        part_rows.append({
-            "part": t.label, "units": t.n_units, "needs": int(len(t.tables["needs"])),
-            "volunteers": int(len(t.tables["volunteers"])), "shared_providers": t.n_shared,
-            "weight_share": t.share, "budget": (budgets or {}).get(names.index(t.label)),
-            "relaxation_coverage": r["bound"], "relaxation_status": r["status"], "relaxation_s": round(r_s, 3),
-            "status": s["status"], "coverage_in_part": obj.get("coverage"), "coverage_global": t.share * obj.get("coverage", 0.0),
-            "money": obj.get("money"), "solve_s": round(s["seconds"], 3),
-            "gap": sm.get("gap"), "worker_pid": s["pid"], "worker_peak_mb": round(s["peak_mb"], 1),
-            "time_limit": (sm.get("solver") or {}).get("time_limit"),
-            "given_s": (s.get("timings") or {}).get("given_s"), "late_s": (s.get("timings") or {}).get("late_s"),
-            "part_validate_s": (s.get("timings") or {}).get("validate_s"),
-            "part_plan_s": (s.get("timings") or {}).get("solve_s"),
-            "first_error": s.get("first_error"),
-            "dispatch_stopped": bool((sm.get("dispatch") or {}).get("stopped_by_deadline", False)),
-            "stages": [f"{st['stage']}:{st['status']}:{st['solve_s']:.1f}s" for st in sm.get("stages", [])],
-            "first_start": ((sm.get("rule_of_thumb_start") or {}).get("start")),
-        })
+        part_rows.append(
+            {
+                "part": t.label,
+                "units": t.n_units,
+                "needs": int(len(t.tables["needs"])),
+                "volunteers": int(len(t.tables["volunteers"])),
+                "shared_providers": t.n_shared,
+                "weight_share": t.share,
+                "budget": (budgets or {}).get(names.index(t.label)),
+                "relaxation_coverage": r["bound"],
+                "relaxation_status": r["status"],
+                "relaxation_s": round(r_s, 3),
+                "status": s["status"],
+                "coverage_in_part": obj.get("coverage"),
+                "coverage_global": t.share * obj.get("coverage", 0.0),
+                "money": obj.get("money"),
+                "solve_s": round(s["seconds"], 3),
+                "gap": sm.get("gap"),
+                "worker_pid": s["pid"],
+                "worker_peak_mb": round(s["peak_mb"], 1),
+                "time_limit": (sm.get("solver") or {}).get("time_limit"),
+                "given_s": (s.get("timings") or {}).get("given_s"),
+                "late_s": (s.get("timings") or {}).get("late_s"),
+                "part_validate_s": (s.get("timings") or {}).get("validate_s"),
+                "part_plan_s": (s.get("timings") or {}).get("solve_s"),
+                "first_error": s.get("first_error"),
+                "dispatch_stopped": bool((sm.get("dispatch") or {}).get("stopped_by_deadline", False)),
+                "stages": [f"{st['stage']}:{st['status']}:{st['solve_s']:.1f}s" for st in sm.get("stages", [])],
+                "first_start": ((sm.get("rule_of_thumb_start") or {}).get("start")),
+            }
+        )
     solve_times = [s["seconds"] for s in solved]
     serial = partition_s + build_tasks_s + coordinate_s + merge_s
     peak_by_worker: dict[int, float] = {}
@@ -1144,40 +1410,69 @@ def solve_decomposed(scenario: Scenario, by: str, *, backend: str | None = None,
         if n >= len(names):
             break
         n = min(n * 2, len(names))
-    model_info = {"variables": sum((s["summary"] or {}).get("model", {}).get("variables", 0) for s in solved),
-                  "constraints": sum((s["summary"] or {}).get("model", {}).get("constraints", 0) for s in solved),
-                  "integer_variables": sum((s["summary"] or {}).get("model", {}).get("integer_variables", 0)
-                                           for s in solved)}
+    model_info = {
+        "variables": sum((s["summary"] or {}).get("model", {}).get("variables", 0) for s in solved),
+        "constraints": sum((s["summary"] or {}).get("model", {}).get("constraints", 0) for s in solved),
+        "integer_variables": sum((s["summary"] or {}).get("model", {}).get("integer_variables", 0) for s in solved),
+    }
     total_s = time.monotonic() - started
     summary = {
         "status": status,
-        "objective": {"coverage": coverage, "equity": equity, "cost": cost, "money": money,
-                      "stability_penalty": 0.0, "expiry_penalty": expiry},
+        "objective": {
+            "coverage": coverage,
+            "equity": equity,
+            "cost": cost,
+            "money": money,
+            "stability_penalty": 0.0,
+            "expiry_penalty": expiry,
+        },
         "objective_stage": "coverage",
         "best_bound": bound,
         "gap": relative_gap(coverage, bound),
         "stages": [],
         "decomposition": {
-            "by": by, "parts": len(names), "workers": n_workers, "scheduler": scheduler or "LocalCluster",
-            "bound": bound, "bound_method": "value-function bound: the parts' coverage-stage LPs at shares of the "
-                                            "shared capacities and the budget, plus the largest marginal value of "
-                                            "each shared row times what the shares leave of it (docs/model.md, "
-                                            "Decomposed plans)",
+            "by": by,
+            "parts": len(names),
+            "workers": n_workers,
+            "scheduler": scheduler or "LocalCluster",
+            "bound": bound,
+            "bound_method": "value-function bound: the parts' coverage-stage LPs at shares of the "
+            "shared capacities and the budget, plus the largest marginal value of "
+            "each shared row times what the shares leave of it (docs/model.md, "
+            "Decomposed plans)",
             "lagrangian": lagrange,
-            "coordination": {**coord, "repaired_parts": repaired}, "part_time_limit": part_time_limit,
-            "timings": {"partition_s": round(partition_s, 3), "tasks_s": round(build_tasks_s, 3),
-                        "relaxation_wall_s": round(relax_wall, 3), "coordinate_s": round(coordinate_s, 3),
-                        "solve_wall_s": round(solve_wall, 3), "merge_s": round(merge_s, 3), "total_s": round(total_s, 3)},
-            "critical_path_s": round(serial + sum(max(ts, default=0.0) for ts in round_times)
-                                     + max(solve_times, default=0.0), 3),
+            "coordination": {**coord, "repaired_parts": repaired},
+            "part_time_limit": part_time_limit,
+            "timings": {
+                "partition_s": round(partition_s, 3),
+                "tasks_s": round(build_tasks_s, 3),
+                "relaxation_wall_s": round(relax_wall, 3),
+                "coordinate_s": round(coordinate_s, 3),
+                "solve_wall_s": round(solve_wall, 3),
+                "merge_s": round(merge_s, 3),
+                "total_s": round(total_s, 3),
+            },
+            "critical_path_s": round(
+                serial + sum(max(ts, default=0.0) for ts in round_times) + max(solve_times, default=0.0), 3
+            ),
             "projected_wall_s": projection,
             "peak_mb_by_worker": {str(k): round(v, 1) for k, v in peak_by_worker.items()},
             "part_table": part_rows,
         },
-        "solver": {"name": backend or cfg.solver.backend, "version": None, "time_limit": time_limit,
-                   "mip_gap": mip_gap if mip_gap is not None else cfg.solver.mip_gap, "threads": 1, "seed": seed},
-        "timings": {"load_s": round(load_seconds, 4) if load_seconds is not None else None, "build_s": None,
-                    "solve_s": round(total_s, 4), "write_s": None},
+        "solver": {
+            "name": backend or cfg.solver.backend,
+            "version": None,
+            "time_limit": time_limit,
+            "mip_gap": mip_gap if mip_gap is not None else cfg.solver.mip_gap,
+            "threads": 1,
+            "seed": seed,
+        },
+        "timings": {
+            "load_s": round(load_seconds, 4) if load_seconds is not None else None,
+            "build_s": None,
+            "solve_s": round(total_s, 4),
+            "write_s": None,
+        },
         "model": model_info,
         "metrics": plan_metrics(tables, scenario),
         "rule_of_thumb_start": {},
@@ -1205,15 +1500,24 @@ def _providers_table(scenario: Scenario, agg: pd.DataFrame | None) -> pd.DataFra
 
     lapsed = set(lapsed_lots(scenario))
     frames = []
-    for table, col, kind, cap in (("social_workers", "worker_id", "social_worker", "hours"),
-                                  ("volunteers", "volunteer_id", "volunteer", "hours"),
-                                  ("organizations", "org_id", "organization", "capacity"),
-                                  ("charity", "lot_id", "charity", "quantity")):
+    for table, col, kind, cap in (
+        ("social_workers", "worker_id", "social_worker", "hours"),
+        ("volunteers", "volunteer_id", "volunteer", "hours"),
+        ("organizations", "org_id", "organization", "capacity"),
+        ("charity", "lot_id", "charity", "quantity"),
+    ):
         t = scenario.tables[table]
         if kind == "charity":
             t = t[~t["lot_id"].astype(str).isin(lapsed)]
-        frames.append(pd.DataFrame({"provider_kind": kind, "provider_id": t[col].astype(str).to_numpy(),
-                                    "capacity": t[cap].astype(float).fillna(np.inf).to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "provider_kind": kind,
+                    "provider_id": t[col].astype(str).to_numpy(),
+                    "capacity": t[cap].astype(float).fillna(np.inf).to_numpy(),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     if agg is not None:
         out["used"] = out["provider_id"].map(agg["used"]).fillna(0.0).to_numpy(float)
@@ -1222,5 +1526,7 @@ def _providers_table(scenario: Scenario, agg: pd.DataFrame | None) -> pd.DataFra
         out["used"] = 0.0
         out["fixed_cost"] = 0.0
     c = out["capacity"].to_numpy(float)
-    out["utilization"] = np.divide(out["used"].to_numpy(float), c, out=np.zeros(len(out)), where=np.isfinite(c) & (c > 0))
+    out["utilization"] = np.divide(
+        out["used"].to_numpy(float), c, out=np.zeros(len(out)), where=np.isfinite(c) & (c > 0)
+    )
     return out[PROVIDER_COLUMNS]

@@ -35,10 +35,10 @@ from ..rules import msg as rule_msg
 from ..solvers import SolverOptions, Status, get_backend
 from ..solvers.base import MipProblem, call_deadline, seconds_left
 
-MAX_FILTER = 40          # guarantees tested one by one in the deletion filter
+MAX_FILTER = 40  # guarantees tested one by one in the deletion filter
 MIN_SOLVE_SECONDS = 0.5  # a step of the diagnosis is not started with less of the time limit left
 NO_TIME = N_("the time limit left no time to {what}: raise solver.time_limit for a full diagnosis")
-STEPS = {                # the steps of the diagnosis, as NO_TIME names them
+STEPS = {  # the steps of the diagnosis, as NO_TIME names them
     "relaxation": N_("find the cheapest relaxation"),
     "rules": N_("try the linkage rules one by one"),
     "conflict": N_("find a minimal set of conflicting guarantees"),
@@ -78,25 +78,43 @@ class NeedShort:
     category: str
     unit_of_measure: str
     required: float
-    attainable: float            # what can be provided in the cheapest relaxation
+    attainable: float  # what can be provided in the cheapest relaxation
     shortfall: float
-    direct_capacity: float       # need the eligible providers could serve if each served only this need
-    program_capacity: float      # need the eligible programs could serve (instances capped by org and party branch)
-    eligible_providers: dict     # kind -> count
+    direct_capacity: float  # need the eligible providers could serve if each served only this need
+    program_capacity: float  # need the eligible programs could serve (instances capped by org and party branch)
+    eligible_providers: dict  # kind -> count
 
     def msg(self) -> Msg:
         """The guarantee, what can be provided and who could provide it, as a message."""
         u = _uom(self.unit_of_measure)
         prov = [Plural(PROVIDERS[k], n) for k, n in self.eligible_providers.items() if k != "program"]
-        parts: list[Msg] = [Msg("{amount} {uom} from {providers}", amount=fmt_qty(self.direct_capacity), uom=u,
-                                providers=_listing(prov)) if prov else Msg("no eligible provider within reach")]
+        parts: list[Msg] = [
+            Msg(
+                "{amount} {uom} from {providers}", amount=fmt_qty(self.direct_capacity), uom=u, providers=_listing(prov)
+            )
+            if prov
+            else Msg("no eligible provider within reach")
+        ]
         if self.eligible_providers.get("program"):
-            parts.append(Msg("up to {amount} {uom} from {programs}", amount=fmt_qty(self.program_capacity), uom=u,
-                             programs=Plural(PROVIDERS["program"], self.eligible_providers["program"])))
-        return Msg("unit {unit} ({unit_id}), {category}: {required} {uom} guaranteed, at most {attainable} {uom} "
-                   "can be provided (eligible within reach: {within})", unit=self.unit_name, unit_id=self.unit_id,
-                   category=self.category, required=fmt_qty(self.required), attainable=fmt_qty(self.attainable),
-                   uom=u, within=join(parts))
+            parts.append(
+                Msg(
+                    "up to {amount} {uom} from {programs}",
+                    amount=fmt_qty(self.program_capacity),
+                    uom=u,
+                    programs=Plural(PROVIDERS["program"], self.eligible_providers["program"]),
+                )
+            )
+        return Msg(
+            "unit {unit} ({unit_id}), {category}: {required} {uom} guaranteed, at most {attainable} {uom} "
+            "can be provided (eligible within reach: {within})",
+            unit=self.unit_name,
+            unit_id=self.unit_id,
+            category=self.category,
+            required=fmt_qty(self.required),
+            attainable=fmt_qty(self.attainable),
+            uom=u,
+            within=join(parts),
+        )
 
     def text(self, lang: str = "en") -> str:
         return self.msg().render(lang)
@@ -104,32 +122,47 @@ class NeedShort:
 
 @dataclass
 class Diagnosis:
-    conflict: list[NeedShort]                    # irreducible set of guarantees (when minimal=True)
-    relaxation: list[NeedShort]                  # cheapest relaxation: guarantees to lower and by how much
-    rules: list[str] = field(default_factory=list)       # messages (Msg): the rules in the conflict
+    conflict: list[NeedShort]  # irreducible set of guarantees (when minimal=True)
+    relaxation: list[NeedShort]  # cheapest relaxation: guarantees to lower and by how much
+    rules: list[str] = field(default_factory=list)  # messages (Msg): the rules in the conflict
     minimal: bool = True
-    notes: list[str] = field(default_factory=list)       # messages (Msg): what the diagnosis could not do
+    notes: list[str] = field(default_factory=list)  # messages (Msg): what the diagnosis could not do
 
     def msg(self) -> Msg:
         """The whole diagnosis, one line after the other, as a message rendered in the reader's language."""
-        if not self.conflict and not self.relaxation:   # the diagnosis could not run (time) or failed
+        if not self.conflict and not self.relaxation:  # the diagnosis could not run (time) or failed
             lines = [Msg("Guaranteed needs cannot all be met (the solver proved that no plan meets them all).")]
             lines += [_bullet(_as_msg(r)) for r in self.rules]
             lines += [Msg("Note: {note}", note=_as_msg(t)) for t in self.notes]
             return _lines(lines)
-        lines = [Msg("Guaranteed needs cannot all be met. These requirements conflict (an irreducible set: drop any "
-                     "one and the rest can be met):") if self.minimal
-                 else Msg("Guaranteed needs cannot all be met. These requirements conflict:")]
+        lines = [
+            Msg(
+                "Guaranteed needs cannot all be met. These requirements conflict (an irreducible set: drop any "
+                "one and the rest can be met):"
+            )
+            if self.minimal
+            else Msg("Guaranteed needs cannot all be met. These requirements conflict:")
+        ]
         lines += [_bullet(n.msg()) for n in self.conflict]
         if self.rules:
             lines.append(Cat("  ", Plural(Nn_("together with the rule:", "together with the rules:"), len(self.rules))))
             lines += [_bullet(_as_msg(r)) for r in self.rules]
         lines.append(Msg("Cheapest relaxation (what would make the plan feasible):"))
         for n in self.relaxation:
-            lines.append(_bullet(Msg(
-                "lower the guarantee of {unit} ({unit_id}) {category} by {shortfall} {uom} (to {attainable}), or add "
-                "that much eligible capacity within reach", unit=n.unit_name, unit_id=n.unit_id, category=n.category,
-                shortfall=fmt_qty(n.shortfall), uom=_uom(n.unit_of_measure), attainable=fmt_qty(n.attainable))))
+            lines.append(
+                _bullet(
+                    Msg(
+                        "lower the guarantee of {unit} ({unit_id}) {category} by {shortfall} {uom} (to {attainable}), or add "
+                        "that much eligible capacity within reach",
+                        unit=n.unit_name,
+                        unit_id=n.unit_id,
+                        category=n.category,
+                        shortfall=fmt_qty(n.shortfall),
+                        uom=_uom(n.unit_of_measure),
+                        attainable=fmt_qty(n.attainable),
+                    )
+                )
+            )
         lines += [Msg("Note: {note}", note=_as_msg(t)) for t in self.notes]
         return _lines(lines)
 
@@ -137,8 +170,13 @@ class Diagnosis:
         return self.msg().render(lang)
 
     def as_dict(self) -> dict:
-        return {"conflict": [asdict(n) for n in self.conflict], "relaxation": [asdict(n) for n in self.relaxation],
-                "rules": [str(r) for r in self.rules], "minimal": self.minimal, "notes": [str(t) for t in self.notes]}
+        return {
+            "conflict": [asdict(n) for n in self.conflict],
+            "relaxation": [asdict(n) for n in self.relaxation],
+            "rules": [str(r) for r in self.rules],
+            "minimal": self.minimal,
+            "notes": [str(t) for t in self.notes],
+        }
 
 
 def _as_msg(text: str) -> Msg:
@@ -173,14 +211,20 @@ def elastic_problem(form: Formulation) -> tuple[MipProblem, np.ndarray, np.ndarr
     coef = form.needs["coef"].to_numpy(float)[needs]
     coef = np.where(coef > 0, coef, 1e-6)
     c = np.concatenate([np.zeros(m.n_cols), coef])
-    prob = MipProblem(c=c, A=A2, row_lo=lo, row_hi=hi, col_lo=np.concatenate([lb, np.zeros(len(rows))]),
-                      col_hi=np.concatenate([ub, np.ones(len(rows))]),
-                      integrality=np.concatenate([m.integrality(), np.zeros(len(rows), bool)]), sense="min")
+    prob = MipProblem(
+        c=c,
+        A=A2,
+        row_lo=lo,
+        row_hi=hi,
+        col_lo=np.concatenate([lb, np.zeros(len(rows))]),
+        col_hi=np.concatenate([ub, np.ones(len(rows))]),
+        integrality=np.concatenate([m.integrality(), np.zeros(len(rows), bool)]),
+        sense="min",
+    )
     return prob, needs, rows
 
 
-def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarray, backend,
-                   options) -> bool | None:
+def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarray, backend, options) -> bool | None:
     """Is the model feasible when only the guarantees on ``keep_rows`` are enforced? None: not known (time)."""
     m = form.model
     lo, hi = m.row_bounds()
@@ -188,8 +232,16 @@ def _feasible_with(form: Formulation, keep_rows: np.ndarray, all_rows: np.ndarra
     lo[all_rows] = 0.0
     lo[keep_rows] = 1.0
     lb, ub = m.bounds()
-    prob = MipProblem(c=np.zeros(m.n_cols), A=m.matrix(), row_lo=lo, row_hi=hi, col_lo=lb, col_hi=ub,
-                      integrality=m.integrality(), sense="min")
+    prob = MipProblem(
+        c=np.zeros(m.n_cols),
+        A=m.matrix(),
+        row_lo=lo,
+        row_hi=hi,
+        col_lo=lb,
+        col_hi=ub,
+        integrality=m.integrality(),
+        sense="min",
+    )
     res = backend.solve(prob, options)
     if res.status in (Status.OPTIMAL, Status.FEASIBLE):
         return True
@@ -211,7 +263,11 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
     direct = float(np.sum(np.where(load > 0, cap / np.maximum(load, 1e-12), np.inf))) if len(p) else 0.0
     kinds = P["kind"].to_numpy()[p]
     nm = P["n_members"].to_numpy()[p]
-    counts = {k: int(nm[kinds == k].sum()) for k in ("social_worker", "volunteer", "organization", "charity") if np.any(kinds == k)}
+    counts = {
+        k: int(nm[kinds == k].sum())
+        for k in ("social_worker", "volunteer", "organization", "charity")
+        if np.any(kinds == k)
+    }
     program = 0.0
     y = form.model.var("y")
     if y.size:
@@ -226,8 +282,19 @@ def _describe(form: Formulation, n: int, attainable_frac: float) -> NeedShort:
             program = float(np.sum(inst * pl["output"].to_numpy(float)[here]))
             counts["program"] = len(here)
     attainable = q * attainable_frac
-    return NeedShort(str(N["need_id"].iat[n]), str(N["unit_id"].iat[n]), str(sc.units["name"].iat[u]), cat,
-                     sc.config.categories[cat].unit, q, attainable, q - attainable, direct, program, counts)
+    return NeedShort(
+        str(N["need_id"].iat[n]),
+        str(N["unit_id"].iat[n]),
+        str(sc.units["name"].iat[u]),
+        cat,
+        sc.config.categories[cat].unit,
+        q,
+        attainable,
+        q - attainable,
+        direct,
+        program,
+        counts,
+    )
 
 
 def _rule_variants(form: Formulation) -> dict[str, Config]:
@@ -261,9 +328,10 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     prob, needs, rows = elastic_problem(form)
     res = backend.solve(prob, opts)
     if not res.has_solution:
-        return Diagnosis([], [], [Msg("the solver could not solve the relaxation: {message}", message=res.message)],
-                         minimal=False)
-    e = res.x[form.model.n_cols:]
+        return Diagnosis(
+            [], [], [Msg("the solver could not solve the relaxation: {message}", message=res.message)], minimal=False
+        )
+    e = res.x[form.model.n_cols :]
     short = np.flatnonzero(e > 1e-6)
     relaxation = [_describe(form, int(needs[i]), 1.0 - float(e[i])) for i in short]
     base_short = float(res.objective)
@@ -287,8 +355,11 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
     cand_mask = np.isin(needs, short_needs) | np.isin(needs, competitors)
     cand = np.flatnonzero(cand_mask)
     # the filter needs an infeasible start: competition can also run through chains of providers
-    minimal = (len(cand) <= MAX_FILTER and time_for("conflict")
-               and _feasible_with(form, rows[cand], rows, backend, opts) is False)
+    minimal = (
+        len(cand) <= MAX_FILTER
+        and time_for("conflict")
+        and _feasible_with(form, rows[cand], rows, backend, opts) is False
+    )
     if minimal:
         # deletion filter: try dropping competitors first, then the short ones
         order = sorted(cand, key=lambda i: (i in set(short), int(needs[i])))
@@ -296,7 +367,7 @@ def diagnose(form: Formulation, backend_name: str, options: SolverOptions) -> Di
         for i in order:
             trial = [j for j in keep if j != i]
             feasible = _feasible_with(form, rows[trial], rows, backend, opts) if time_for("conflict") else None
-            if feasible is None:      # not known in time: the set so far is not shown to be minimal
+            if feasible is None:  # not known in time: the set so far is not shown to be minimal
                 minimal = False
                 break
             if not feasible:

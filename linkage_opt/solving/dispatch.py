@@ -41,10 +41,10 @@ from ..model.disaggregate import fill
 from ..model.reach import distance_matrix, member_frame
 
 EPS = 1e-9
-SNAP = 1e-6          # an amount within this many steps of a whole number of steps is that number
-DECIMALS = 9         # output amounts are rounded to this many decimals (no 2.999999999999999)
+SNAP = 1e-6  # an amount within this many steps of a whole number of steps is that number
+DECIMALS = 9  # output amounts are rounded to this many decimals (no 2.999999999999999)
 PEOPLE = ("social_worker", "volunteer")
-CONSOLIDATE_TAKERS = 8   # a small group's hours are offered to at most this many of the largest groups beside it
+CONSOLIDATE_TAKERS = 8  # a small group's hours are offered to at most this many of the largest groups beside it
 COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id", "quantity", "load", "cost"]
 
 
@@ -63,8 +63,13 @@ def _on_time(ctx: _Context) -> None:
         raise _Late
 
 
-def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None = None,
-                  money_before: float | None = None, deadline: float | None = None) -> tuple[pd.DataFrame, dict]:
+def dispatch_rows(
+    alloc: pd.DataFrame,
+    form,
+    previous_pairs: pd.DataFrame | None = None,
+    money_before: float | None = None,
+    deadline: float | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """``(allocation rows in dispatchable amounts, report)``; see the module's docstring.
 
     ``deadline`` (a ``time.monotonic()`` instant): a pass still running then is abandoned and the rows keep
@@ -76,13 +81,24 @@ def dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None
 
 
 def _empty_report(dcfg) -> dict:
-    return {"enabled": bool(dcfg.enabled), "step_hours": dcfg.step, "min_hours": dcfg.min_hours,
-            "lost_hours": 0.0, "lost_yuan": 0.0, "lost_items": 0.0, "lost_need_rows": 0,
-            "odd_amounts": 0, "below_min": 0, "kept_exact_groups": 0, "stability_lost_load": 0.0}
+    return {
+        "enabled": bool(dcfg.enabled),
+        "step_hours": dcfg.step,
+        "min_hours": dcfg.min_hours,
+        "lost_hours": 0.0,
+        "lost_yuan": 0.0,
+        "lost_items": 0.0,
+        "lost_need_rows": 0,
+        "odd_amounts": 0,
+        "below_min": 0,
+        "kept_exact_groups": 0,
+        "stability_lost_load": 0.0,
+    }
 
 
-def _dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None, money_before: float | None,
-                   deadline: float | None) -> tuple[pd.DataFrame, dict]:
+def _dispatch_rows(
+    alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | None, money_before: float | None, deadline: float | None
+) -> tuple[pd.DataFrame, dict]:
     scenario = form.scenario
     cfg = scenario.config
     dcfg = cfg.dispatch
@@ -95,8 +111,11 @@ def _dispatch_rows(alloc: pd.DataFrame, form, previous_pairs: pd.DataFrame | Non
     ctx = _Context(alloc, form, previous_pairs, deadline)
     report["consolidated_rows"] = moved
     budget = cfg.rules.budget
-    ctx.headroom = (math.inf if not budget.enabled or budget.amount is None
-                    else (budget.amount - money_before if money_before is not None else 0.0))
+    ctx.headroom = (
+        math.inf
+        if not budget.enabled or budget.amount is None
+        else (budget.amount - money_before if money_before is not None else 0.0)
+    )
     rows, rep, exempt = _rounded(ctx)
     saved = float(ctx.alloc["cost"].sum() - rows["cost"].sum())
     if rep.get("budget_blocked", 0) and saved > 1e-6 and math.isfinite(ctx.headroom):
@@ -153,15 +172,18 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
     party_rule = r.party_share.enabled and r.party_share.min_share > 0
     supervised = set(cfg.supervised_categories) if r.supervision.enabled else set()
     budget = r.budget
-    headroom = (math.inf if not budget.enabled or budget.amount is None
-                else (budget.amount - money_before if money_before is not None else 0.0))
+    headroom = (
+        math.inf
+        if not budget.enabled or budget.amount is None
+        else (budget.amount - money_before if money_before is not None else 0.0)
+    )
     residual = dict(ctx.residual0)
     unit_hours = _volunteer_unit_hours(ctx, ctx.amount, people)
 
     def party(i: int) -> bool:
         return ctx.kind[i] == "volunteer" and bool(ctx.party.get(ctx.pid[i], False))
 
-    vol_hours: dict = {}                              # per unit: [volunteer hours, party-member hours]
+    vol_hours: dict = {}  # per unit: [volunteer hours, party-member hours]
     for i in np.flatnonzero(people & (ctx.kind == "volunteer")):
         vh = vol_hours.setdefault(ctx.unit[i], [0.0, 0.0])
         vh[0] += ctx.amount[i]
@@ -183,7 +205,7 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
 
     def may_take(giver: int, taker: int) -> bool:
         if ctx.kind[giver] == "social_worker" and ctx.kind[taker] == "volunteer":
-            return ctx.cat[giver] not in supervised    # supervision would lose worker hours
+            return ctx.cat[giver] not in supervised  # supervision would lose worker hours
         return True
 
     buckets: dict = {}
@@ -200,8 +222,11 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
             continue
         _on_time(ctx)
         total = {g: float(ctx.amount[rows].sum()) for g, rows in groups.items()}
-        small = [g for g, rows in groups.items()
-                 if EPS < total[g] < ctx.min_amt[rows[0]] - SNAP * ctx.step[rows[0]] and movable[rows].all()]
+        small = [
+            g
+            for g, rows in groups.items()
+            if EPS < total[g] < ctx.min_amt[rows[0]] - SNAP * ctx.step[rows[0]] and movable[rows].all()
+        ]
         for g in sorted(small, key=lambda k: total[k]):
             rows = groups[g]
             amt = total[g]
@@ -214,11 +239,16 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
                 l_per, c_per = ctx.l_per[host_row], ctx.c_per[host_row]
                 extra = float(sum(ctx.amount[i] * (c_per - ctx.c_per[i]) for i in rows))
                 after = share_change(rows, host_row)
-                if (after is None or not all(may_take(i, host_row) for i in rows)
-                        or residual[host] < amt * l_per - EPS
-                        or extra > headroom + 1e-9
-                        or (ctx.kind[host_row] == "volunteer"
-                            and unit_hours.get((host, ctx.unit[host_row]), 0.0) + amt > cap + 1e-9)):
+                if (
+                    after is None
+                    or not all(may_take(i, host_row) for i in rows)
+                    or residual[host] < amt * l_per - EPS
+                    or extra > headroom + 1e-9
+                    or (
+                        ctx.kind[host_row] == "volunteer"
+                        and unit_hours.get((host, ctx.unit[host_row]), 0.0) + amt > cap + 1e-9
+                    )
+                ):
                     continue
                 for i in rows:
                     residual[ctx.pid[i]] += float(load[i])
@@ -240,8 +270,11 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
         return a, 0, 0.0
     a["provider_kind"], a["provider_id"], a["load"], a["cost"] = kind, pid, load, cost
     keys = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id"]
-    merged = a.fillna({"need_id": "", "program_id": ""}).groupby(keys, sort=False, as_index=False)[
-        ["quantity", "load", "cost"]].sum()
+    merged = (
+        a.fillna({"need_id": "", "program_id": ""})
+        .groupby(keys, sort=False, as_index=False)[["quantity", "load", "cost"]]
+        .sum()
+    )
     return merged[list(a.columns)], moved, spent
 
 
@@ -293,11 +326,11 @@ class _Context:
         nid = a["need_id"].fillna("").astype(str).to_numpy()
         prog = a["program_id"].fillna("").astype(str).to_numpy()
         is_need = nid != ""
-        self.handled = (np.isin(kind, (*PEOPLE, "charity")) & (p >= 0)
-                        & ~np.array([indiv.get(n, False) for n in nid], bool))
+        self.handled = (
+            np.isin(kind, (*PEOPLE, "charity")) & (p >= 0) & ~np.array([indiv.get(n, False) for n in nid], bool)
+        )
         # amount: hours for people, yuan or items for lots
-        hpu = np.array([cfg.categories[c].hours_per_unit if c in cfg.categories else 1.0
-                        for c in a["category"]], float)
+        hpu = np.array([cfg.categories[c].hours_per_unit if c in cfg.categories else 1.0 for c in a["category"]], float)
         units = sc.units["unit_id"].astype(str).tolist()
         uidx = {u: i for i, u in enumerate(units)}
         dist = distance_matrix(sc)
@@ -324,8 +357,10 @@ class _Context:
         self.protected = (~is_need) | np.array([tier.get(n) == "guaranteed" for n in nid], bool)
         self.sink = np.where(is_need, "n:" + nid, "p:" + prog)
         gk = np.where(p >= 0, groups[np.maximum(p, 0)] if len(groups) else -1, -1)
-        self.gkey = [(k, u, c, int(g) if (k in PEOPLE and g >= 0) else -int(pp) - 1)
-                     for k, u, c, g, pp in zip(kind, a["unit_id"].astype(str), a["category"].astype(str), gk, p)]
+        self.gkey = [
+            (k, u, c, int(g) if (k in PEOPLE and g >= 0) else -int(pp) - 1)
+            for k, u, c, g, pp in zip(kind, a["unit_id"].astype(str), a["category"].astype(str), gk, p)
+        ]
         used = a.groupby(a["provider_id"].astype(str))["load"].sum()
         self.residual0 = {m: self.capacity[m] - float(used.get(m, 0.0)) for m in self.capacity}
         self.kind = kind
@@ -346,8 +381,16 @@ class _Context:
 
 
 def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
-    rep = {"lost_hours": 0.0, "lost_yuan": 0.0, "lost_items": 0.0, "lost_need_rows": 0, "odd_amounts": 0,
-           "below_min": 0, "stability_lost_load": 0.0, "balanced_need_rows": 0}
+    rep = {
+        "lost_hours": 0.0,
+        "lost_yuan": 0.0,
+        "lost_items": 0.0,
+        "lost_need_rows": 0,
+        "odd_amounts": 0,
+        "below_min": 0,
+        "stability_lost_load": 0.0,
+        "balanced_need_rows": 0,
+    }
     residual = dict(ctx.residual0)
     a, amount = _balance_protected(ctx, exempt, residual, rep)
     idx = np.flatnonzero(ctx.handled)
@@ -363,7 +406,7 @@ def _round_once(ctx: _Context, exempt: set) -> tuple[pd.DataFrame, dict]:
             continue
         rows = np.asarray(rows)
         if whole[rows].all():
-            continue                                  # already in whole steps of at least min_hours
+            continue  # already in whole steps of at least min_hours
         _on_time(ctx)
         out = _round_group(ctx, a, amount, rows, residual, rep)
         if out is None:
@@ -419,7 +462,7 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
         exact = bool(ctx.protected[rows[0]])
         k_up = frac.sum()
         if exact and abs(k_up - round(k_up)) > SNAP:
-            continue                                  # the need itself is not whole steps: nothing to balance
+            continue  # the need itself is not whole steps: nothing to balance
         k_up = int(round(k_up)) if exact else int(math.floor(k_up + SNAP))
         if k_up == 0:
             continue
@@ -433,9 +476,14 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
             rows_j = gk[keys[j]]
             l_per, c_per = ctx.l_per[rows_j[0]], ctx.c_per[rows_j[0]]
             host = max(rows_j, key=lambda i: residual[ctx.pid[i]])
-            if (residual[ctx.pid[host]] >= extra * l_per - EPS and budget_left >= extra * c_per - 1e-9
-                    and (ctx.kind[host] != "volunteer"
-                         or unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra <= cap + 1e-9)):
+            if (
+                residual[ctx.pid[host]] >= extra * l_per - EPS
+                and budget_left >= extra * c_per - 1e-9
+                and (
+                    ctx.kind[host] != "volunteer"
+                    or unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra <= cap + 1e-9
+                )
+            ):
                 ups.append((j, host, extra))
                 budget_left -= extra * c_per
         if len(ups) < k_up:
@@ -448,12 +496,14 @@ def _balance_protected(ctx: _Context, exempt: set, residual: dict, rep: dict) ->
         for _j, host, extra in ups:
             _scale_row(ctx, qlc, amount, host, amount[host] + extra, residual)
             if ctx.kind[host] == "volunteer":
-                unit_hours[(ctx.pid[host], ctx.unit[host])] = unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra
+                unit_hours[(ctx.pid[host], ctx.unit[host])] = (
+                    unit_hours.get((ctx.pid[host], ctx.unit[host]), 0.0) + extra
+                )
         for j in range(len(keys)):
             if j in up_set or frac[j] <= 0:
                 continue
             cut = frac[j] * step
-            for i in sorted(gk[keys[j]], key=lambda i: amount[i]):   # from the smallest rows
+            for i in sorted(gk[keys[j]], key=lambda i: amount[i]):  # from the smallest rows
                 take = min(cut, amount[i])
                 _scale_row(ctx, qlc, amount, i, amount[i] - take, residual)
                 cut -= take
@@ -475,12 +525,13 @@ def _scale_row(ctx: _Context, qlc: np.ndarray, amount: np.ndarray, i: int, new: 
     residual[ctx.pid[i]] += old_load - new * ctx.l_per[i]
 
 
-def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.ndarray, residual: dict,
-                 rep: dict) -> list[tuple] | None:
+def _round_group(
+    ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.ndarray, residual: dict, rep: dict
+) -> list[tuple] | None:
     """The group's rows in whole steps (records of ALLOCATION columns), or None to keep them as they are."""
     step = float(ctx.step[rows[0]])
     min_steps = int(math.ceil(ctx.min_amt[rows[0]] / step - SNAP))
-    amt = amount[rows] / step                         # in steps
+    amt = amount[rows] / step  # in steps
     sinks, s_inv = np.unique(ctx.sink[rows], return_inverse=True)
     members, m_inv = np.unique(ctx.pid[rows], return_inverse=True)
     tot = np.bincount(s_inv, amt, len(sinks))
@@ -489,14 +540,17 @@ def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.nd
     np.logical_or.at(prot, s_inv, ctx.protected[rows])
     whole = np.floor(tot + SNAP)
     frac = np.where(tot - whole > SNAP, tot - whole, 0.0)
-    odd = np.where(prot, frac, 0.0)                   # protected: the fraction is kept (an odd amount)
+    odd = np.where(prot, frac, 0.0)  # protected: the fraction is kept (an odd amount)
     target = whole.copy()
     # a group whose amount is below min_hours: the unprotected part goes
     if (target.sum() + odd.sum()) < min_steps - SNAP:
         target[~prot] = 0
-    if np.allclose(target, tot, atol=SNAP) and np.allclose(cur, np.round(cur), atol=SNAP) and \
-            ((cur < SNAP) | (cur >= min_steps - SNAP)).all():
-        return None                                   # already dispatchable
+    if (
+        np.allclose(target, tot, atol=SNAP)
+        and np.allclose(cur, np.round(cur), atol=SNAP)
+        and ((cur < SNAP) | (cur >= min_steps - SNAP)).all()
+    ):
+        return None  # already dispatchable
     # per-member room, in steps: what it has here plus its idle capacity
     first_row = {m: rows[np.flatnonzero(m_inv == j)[0]] for j, m in enumerate(members)}
     l_max = np.array([ctx.l_per[rows[m_inv == j]].max() for j in range(len(members))])
@@ -505,14 +559,14 @@ def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.nd
     F = int(round(target.sum()))
     give = np.minimum(np.floor(cur + SNAP).astype(np.int64), cap_steps)
     d = F - int(give.sum())
-    if d < 0:                                         # fewer steps: from the smallest amounts first
+    if d < 0:  # fewer steps: from the smallest amounts first
         for j in np.argsort(give, kind="stable"):
             take = min(int(give[j]), -d)
             give[j] -= take
             d += take
             if d == 0:
                 break
-    if d > 0:                                         # more: to the largest fractions, then the largest
+    if d > 0:  # more: to the largest fractions, then the largest
         order = sorted(range(len(members)), key=lambda j: (-(cur[j] - math.floor(cur[j] + SNAP)), -give[j], j))
         for j in order:
             add = min(int(cap_steps[j] - give[j]), d)
@@ -520,14 +574,14 @@ def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.nd
             d -= add
             if d == 0:
                 break
-    if d > 0:              # members full in fractions of a step: the unprotected rows give up whole steps
+    if d > 0:  # members full in fractions of a step: the unprotected rows give up whole steps
         for sj in np.argsort(-np.where(prot, -1.0, target), kind="stable"):
             if prot[sj] or d == 0:
                 continue
             cut = min(int(target[sj]), d)
             target[sj] -= cut
             d -= cut
-    if d > 0:                                         # no room for a whole step: keep the group exact
+    if d > 0:  # no room for a whole step: keep the group exact
         return None
     # min_hours: a member with a few steps hands them on, or is topped up from the largest
     for j in np.argsort(give, kind="stable"):
@@ -558,7 +612,7 @@ def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.nd
                 odd_m[j] += odd[s]
                 break
         else:
-            return None                               # cannot place it: keep the group exact
+            return None  # cannot place it: keep the group exact
         rep["odd_amounts"] += 1
     total_m = give + odd_m
     rep["below_min"] += int(((total_m > SNAP) & (total_m < min_steps - SNAP)).sum())
@@ -578,8 +632,19 @@ def _round_group(ctx: _Context, a: pd.DataFrame, amount: np.ndarray, rows: np.nd
     new_load = np.zeros(len(members))
     for (m_j, s_j), v in merged.items():
         r = sink_row[s_j]
-        new.append((ctx.kind[r], members[m_j], ctx.unit[r], ctx.cat[r], ctx.need[r], ctx.prog[r],
-                    v * ctx.q_per[r], v * ctx.l_per[r], v * ctx.c_per[r]))
+        new.append(
+            (
+                ctx.kind[r],
+                members[m_j],
+                ctx.unit[r],
+                ctx.cat[r],
+                ctx.need[r],
+                ctx.prog[r],
+                v * ctx.q_per[r],
+                v * ctx.l_per[r],
+                v * ctx.c_per[r],
+            )
+        )
         new_load[m_j] += v * ctx.l_per[r]
     # bookkeeping: residual capacity, what was lost
     old_load = np.bincount(m_inv, a["load"].to_numpy(float)[rows], len(members))
@@ -616,7 +681,7 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
     if r.supervision.enabled and cfg.supervised_categories:
         k = r.supervision.volunteer_hours_per_worker_hour
         h1 = people1.groupby(["unit_id", "category", "provider_kind"])["hours"].sum()
-        for (u, c) in {(u, c) for u, c, _ in h1.index if c in cfg.supervised_categories}:
+        for u, c in {(u, c) for u, c, _ in h1.index if c in cfg.supervised_categories}:
             vh = float(h1.get((u, c, "volunteer"), 0.0))
             wh = float(h1.get((u, c, "social_worker"), 0.0))
             if vh > k * wh + 1e-7:
@@ -630,8 +695,11 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
                 tot = float(d["hours"].sum())
                 party = float(d.loc[d["party"], "hours"].sum())
                 if tot > 1e-6 and party < rho * tot - 1e-7:
-                    broken |= {g for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
-                               if g[0] == "volunteer" and g[1] == u and ctx.party.get(ctx.pid[i], False)}
+                    broken |= {
+                        g
+                        for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
+                        if g[0] == "volunteer" and g[1] == u and ctx.party.get(ctx.pid[i], False)
+                    }
     cap = _unit_cap(cfg)
     if math.isfinite(cap):
         # rules.max_hours_per_unit: a volunteer whom rounding took past the cap in a unit keeps exact amounts there
@@ -640,8 +708,11 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
             per = v1.groupby(["provider_id", "unit_id"])["hours"].sum()
             over = {(p, u) for (p, u), h in per.items() if h > cap + 1e-7}
             if over:
-                broken |= {g for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
-                           if g[0] == "volunteer" and (ctx.pid[i], g[1]) in over}
+                broken |= {
+                    g
+                    for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
+                    if g[0] == "volunteer" and (ctx.pid[i], g[1]) in over
+                }
     return broken
 
 
@@ -650,7 +721,7 @@ def _hours_frame(ctx: _Context, rows: pd.DataFrame) -> pd.DataFrame:
     people = rows[rows["provider_kind"].isin(PEOPLE)]
     hpu = np.array([ctx.cfg.categories[c].hours_per_unit for c in people["category"]], float)
     is_need = people["need_id"].fillna("").astype(str).to_numpy() != ""
-    lf = _program_factor(ctx, people)   # program rows: that person's travel factor in that unit
+    lf = _program_factor(ctx, people)  # program rows: that person's travel factor in that unit
     h = np.where(is_need, people["quantity"].to_numpy(float) * hpu, people["load"].to_numpy(float) / lf)
     return people[["provider_kind", "provider_id", "unit_id", "category"]].assign(hours=h)
 
@@ -658,17 +729,20 @@ def _hours_frame(ctx: _Context, rows: pd.DataFrame) -> pd.DataFrame:
 def _program_factor(ctx: _Context, people: pd.DataFrame) -> np.ndarray:
     a = ctx.alloc
     prog = ~ctx.is_need & np.isin(ctx.kind, PEOPLE)
-    table = {(pid, u): l for pid, u, l in zip(ctx.pid[prog], a["unit_id"].astype(str).to_numpy()[prog],
-                                               ctx.l_per[prog])}
-    return np.array([table.get((str(p), str(u)), 1.0) for p, u in zip(people["provider_id"], people["unit_id"])],
-                    float)
+    table = {
+        (pid, u): l for pid, u, l in zip(ctx.pid[prog], a["unit_id"].astype(str).to_numpy()[prog], ctx.l_per[prog])
+    }
+    return np.array([table.get((str(p), str(u)), 1.0) for p, u in zip(people["provider_id"], people["unit_id"])], float)
 
 
 def _fund_programs(ctx: _Context, rows: pd.DataFrame, rep: dict, money_before: float | None):
     """Program money (lots and the district budget) in whole yuan per program, its total kept."""
     rows = rows.reset_index(drop=True)
-    sel = (rows["provider_kind"].isin(["charity", "budget"]) & (rows["need_id"].fillna("") == "")
-           & (rows["program_id"].fillna("") != ""))
+    sel = (
+        rows["provider_kind"].isin(["charity", "budget"])
+        & (rows["need_id"].fillna("") == "")
+        & (rows["program_id"].fillna("") != "")
+    )
     if not sel.any():
         return rows, rep
     load = rows["load"].to_numpy(float).copy()
@@ -678,7 +752,7 @@ def _fund_programs(ctx: _Context, rows: pd.DataFrame, rep: dict, money_before: f
     budget = ctx.cfg.rules.budget
     if budget.enabled and budget.amount is not None:
         if money_before is None:
-            headroom = 0.0                            # the spending is not known: no yuan more
+            headroom = 0.0  # the spending is not known: no yuan more
         else:
             money = money_before + float(rows["cost"].sum()) - float(ctx.alloc["cost"].sum())
             headroom = budget.amount - money
@@ -709,8 +783,8 @@ def _fund_programs(ctx: _Context, rows: pd.DataFrame, rep: dict, money_before: f
             new[j] += 1
             deficit -= 1
         if deficit:
-            continue                                  # no room: this program's money stays as it was
-        for j, i in enumerate(ids):       # what a floor frees is not counted as room again (conservative)
+            continue  # no room: this program's money stays as it was
+        for j, i in enumerate(ids):  # what a floor frees is not counted as room again (conservative)
             if rows.at[i, "provider_kind"] == "budget":
                 cost[i] = new[j]
             load[i] = new[j]
@@ -733,8 +807,9 @@ def settle_objective(objective: dict, tables: dict, form, report: dict) -> dict:
     eq = recompute_equity(cov, cfg)
     if eq is not None:
         out["equity"] = eq
-    out["money"] = float(alloc["cost"].sum() + (progs["fixed_cost"].sum() if len(progs) else 0.0)
-                         + prov["fixed_cost"].sum())
+    out["money"] = float(
+        alloc["cost"].sum() + (progs["fixed_cost"].sum() if len(progs) else 0.0) + prov["fixed_cost"].sum()
+    )
     pen = 0.0
     exp = cfg.rules.expiry
     if exp.enabled and exp.penalty_per_unit > 0:
@@ -745,13 +820,17 @@ def settle_objective(objective: dict, tables: dict, form, report: dict) -> dict:
             d = prov[prov["provider_id"].astype(str).isin(lots)]
             pen = exp.penalty_per_unit * float((d["capacity"] - d["used"]).clip(lower=0).sum())
     out["expiry_penalty"] = pen
-    out["stability_penalty"] = float(objective.get("stability_penalty", 0.0)) - \
-        cfg.stability.penalty_per_hour * float(report.get("stability_lost_load", 0.0))
+    out["stability_penalty"] = float(objective.get("stability_penalty", 0.0)) - cfg.stability.penalty_per_hour * float(
+        report.get("stability_lost_load", 0.0)
+    )
     out["cost"] = out["money"] + out["expiry_penalty"] + out["stability_penalty"]
     if "weighted" in objective:
         w = cfg.objective.weights
-        out["weighted"] = sum(sign * w.get(name, 0.0) * out[name] for name, sign in
-                              (("coverage", 1.0), ("equity", 1.0), ("cost", -1.0)) if name in form.terms)
+        out["weighted"] = sum(
+            sign * w.get(name, 0.0) * out[name]
+            for name, sign in (("coverage", 1.0), ("equity", 1.0), ("cost", -1.0))
+            if name in form.terms
+        )
     report["lost_weighted_coverage"] = report["model_objective"].get("coverage", out["coverage"]) - out["coverage"]
     for k in ("lost_hours", "lost_yuan", "lost_items", "stability_lost_load", "lost_weighted_coverage"):
         report[k] = float(np.round(report.get(k, 0.0), DECIMALS)) + 0.0

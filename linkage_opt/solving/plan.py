@@ -27,33 +27,95 @@ from ..model.formulation import Formulation
 from ..model.reach import member_frame
 from .summary import Objective, Summary, Timings
 
-ALLOCATION_COLUMNS = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id",
-                      "quantity", "load", "cost"]
-COVERAGE_COLUMNS = ["need_id", "unit_id", "unit_name", "category", "tier", "need", "covered", "unmet",
-                    "coverage_ratio", "weight", "priority"]
+ALLOCATION_COLUMNS = [
+    "provider_kind",
+    "provider_id",
+    "unit_id",
+    "category",
+    "need_id",
+    "program_id",
+    "quantity",
+    "load",
+    "cost",
+]
+COVERAGE_COLUMNS = [
+    "need_id",
+    "unit_id",
+    "unit_name",
+    "category",
+    "tier",
+    "need",
+    "covered",
+    "unmet",
+    "coverage_ratio",
+    "weight",
+    "priority",
+]
 PROVIDER_COLUMNS = ["provider_kind", "provider_id", "capacity", "used", "utilization", "fixed_cost"]
-PROGRAM_COLUMNS = ["program_id", "org_id", "unit_id", "category", "instances", "output", "delivered",
-                   "fixed_cost"]
-TABLE_FILES = {"allocations": "allocations.csv", "coverage": "coverage.csv", "providers": "providers.csv",
-               "programs": "programs.csv"}
+PROGRAM_COLUMNS = ["program_id", "org_id", "unit_id", "category", "instances", "output", "delivered", "fixed_cost"]
+TABLE_FILES = {
+    "allocations": "allocations.csv",
+    "coverage": "coverage.csv",
+    "providers": "providers.csv",
+    "programs": "programs.csv",
+}
 # the kind of each column of the four tables: how every reader of a plan (read_plan_table) types them
 COLUMN_KINDS: dict[str, list[tuple[str, str]]] = {
-    "allocations": [("provider_kind", "str"), ("provider_id", "str"), ("unit_id", "str"), ("category", "str"),
-                    ("need_id", "str"), ("program_id", "str"), ("quantity", "float"), ("load", "float"),
-                    ("cost", "float")],
-    "coverage": [("need_id", "str"), ("unit_id", "str"), ("unit_name", "str"), ("category", "str"), ("tier", "str"),
-                 ("need", "float"), ("covered", "float"), ("unmet", "float"), ("coverage_ratio", "float"),
-                 ("weight", "float"), ("priority", "float")],
-    "providers": [("provider_kind", "str"), ("provider_id", "str"), ("capacity", "float"), ("used", "float"),
-                  ("utilization", "float"), ("fixed_cost", "float")],
-    "programs": [("program_id", "str"), ("org_id", "str"), ("unit_id", "str"), ("category", "str"),
-                 ("instances", "int"), ("output", "float"), ("delivered", "float"), ("fixed_cost", "float")],
+    "allocations": [
+        ("provider_kind", "str"),
+        ("provider_id", "str"),
+        ("unit_id", "str"),
+        ("category", "str"),
+        ("need_id", "str"),
+        ("program_id", "str"),
+        ("quantity", "float"),
+        ("load", "float"),
+        ("cost", "float"),
+    ],
+    "coverage": [
+        ("need_id", "str"),
+        ("unit_id", "str"),
+        ("unit_name", "str"),
+        ("category", "str"),
+        ("tier", "str"),
+        ("need", "float"),
+        ("covered", "float"),
+        ("unmet", "float"),
+        ("coverage_ratio", "float"),
+        ("weight", "float"),
+        ("priority", "float"),
+    ],
+    "providers": [
+        ("provider_kind", "str"),
+        ("provider_id", "str"),
+        ("capacity", "float"),
+        ("used", "float"),
+        ("utilization", "float"),
+        ("fixed_cost", "float"),
+    ],
+    "programs": [
+        ("program_id", "str"),
+        ("org_id", "str"),
+        ("unit_id", "str"),
+        ("category", "str"),
+        ("instances", "int"),
+        ("output", "float"),
+        ("delivered", "float"),
+        ("fixed_cost", "float"),
+    ],
 }
 # the other files a plan folder may hold that Plan.read reads back (reports, `explain`, `check` use them)
 EXTRA_CSV_FILES = ("explanations.csv", "marginal_values.csv", "baseline_coverage.csv")
 EXTRA_JSON_FILES = ("baseline.json", "changes.json")
-ID_COLUMNS = {"need_id": str, "program_id": str, "unit_id": str, "provider_id": str, "org_id": str,
-              "unit_name": str, "category": str}
+ID_COLUMNS = {
+    "need_id": str,
+    "program_id": str,
+    "unit_id": str,
+    "provider_id": str,
+    "org_id": str,
+    "unit_name": str,
+    "category": str,
+}
 DAMAGED_HINT = Msg("the plan folder is damaged: plan again, or `linkage-opt runs restore`")
 
 EPS = 1e-9
@@ -74,7 +136,7 @@ def register_output_writer(writer: OutputWriter) -> None:
 
 
 def output_writer() -> OutputWriter:
-    if _output_writer is None:   # linkage_opt/__init__ imports linkage_opt.outputs.writing, which registers it
+    if _output_writer is None:  # linkage_opt/__init__ imports linkage_opt.outputs.writing, which registers it
         raise RuntimeError("no output writer registered: import linkage_opt (linkage_opt.outputs.writing)")
     return _output_writer
 
@@ -92,10 +154,10 @@ class Plan:
     # optional extra files: name -> dict (json), DataFrame (csv), str (UTF-8 text) or bytes (e.g. plan.xlsx)
     extras: dict = field(default_factory=dict)
     formulation: object = field(default=None, repr=False, compare=False)  # the model it came from (not written)
-    solution: object = field(default=None, repr=False, compare=False)     # the solver's column values
+    solution: object = field(default=None, repr=False, compare=False)  # the solver's column values
     # time.monotonic() when solve began: the time limit's writing margin runs from it (linkage_opt.outputs.writing)
     solve_started: float | None = field(default=None, repr=False, compare=False)
-    wall_started: float | None = field(default=None, repr=False, compare=False)   # a command's start (the CLI)
+    wall_started: float | None = field(default=None, repr=False, compare=False)  # a command's start (the CLI)
 
     def __post_init__(self) -> None:
         self.summary = Summary.coerce(self.summary)
@@ -109,8 +171,12 @@ class Plan:
         return self.summary.objective
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"allocations": self.allocations, "coverage": self.coverage, "providers": self.providers,
-                "programs": self.programs}
+        return {
+            "allocations": self.allocations,
+            "coverage": self.coverage,
+            "providers": self.providers,
+            "programs": self.programs,
+        }
 
     @classmethod
     def read(cls, plan_dir: str | Path) -> Plan:
@@ -127,11 +193,18 @@ class Plan:
             raise ValidationError([not_a_plan_problem(plan_dir)])
         try:
             return outdir.read_through(plan_dir, cls._read_version)
-        except (FileNotFoundError, NotADirectoryError) as exc:   # a file of the plan is missing, not a replacement
-            raise ValidationError([Problem(str(exc.filename or plan_dir), None, None,
-                                           Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                           hint=DAMAGED_HINT)]
-                                  ) from None
+        except (FileNotFoundError, NotADirectoryError) as exc:  # a file of the plan is missing, not a replacement
+            raise ValidationError(
+                [
+                    Problem(
+                        str(exc.filename or plan_dir),
+                        None,
+                        None,
+                        Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                        hint=DAMAGED_HINT,
+                    )
+                ]
+            ) from None
 
     @classmethod
     def _read_version(cls, plan_dir: Path) -> Plan:
@@ -142,7 +215,7 @@ class Plan:
                 current = plan_dir / file
                 tables[name] = read_plan_table(name, current)
             current = plan_dir / "summary.json"
-            summary = Summary.model_validate(json.loads(current.read_text(encoding="utf-8")))   # extras kept
+            summary = Summary.model_validate(json.loads(current.read_text(encoding="utf-8")))  # extras kept
             extras: dict = {}
             for name in EXTRA_CSV_FILES:
                 current = plan_dir / name
@@ -152,19 +225,44 @@ class Plan:
                 current = plan_dir / name
                 if current.exists():
                     extras[name] = json.loads(current.read_text(encoding="utf-8"))
-        except (FileNotFoundError, NotADirectoryError):   # a writer replaced the version: read_through reads again
+        except (FileNotFoundError, NotADirectoryError):  # a writer replaced the version: read_through reads again
             raise
-        except (OSError, ValueError, pd.errors.ParserError) as exc:   # JSONDecodeError, UnicodeError, a summary.json
+        except (OSError, ValueError, pd.errors.ParserError) as exc:  # JSONDecodeError, UnicodeError, a summary.json
             # of the wrong shape (pydantic's ValidationError): ValueErrors
-            raise ValidationError([Problem(str(current), None, None, Msg("cannot read the plan file: {error}", error=type(exc).__name__),
-                                           hint=DAMAGED_HINT)]) from None
-        return cls(tables["allocations"], tables["coverage"], tables["providers"], tables["programs"],
-                   summary=summary, extras=extras)
+            raise ValidationError(
+                [
+                    Problem(
+                        str(current),
+                        None,
+                        None,
+                        Msg("cannot read the plan file: {error}", error=type(exc).__name__),
+                        hint=DAMAGED_HINT,
+                    )
+                ]
+            ) from None
+        return cls(
+            tables["allocations"],
+            tables["coverage"],
+            tables["providers"],
+            tables["programs"],
+            summary=summary,
+            extras=extras,
+        )
 
-    def write(self, out_dir: str | Path, *, overwrite: bool = True, desk: bool = False, lang: str | None = None,
-              scenario=None, explain: bool | None = None, baseline: bool = False, redact: bool = False,
-              progress: Callable[[str], None] | None = None,
-              on_error: Callable[[str, Exception], None] | None = None) -> Path:
+    def write(
+        self,
+        out_dir: str | Path,
+        *,
+        overwrite: bool = True,
+        desk: bool = False,
+        lang: str | None = None,
+        scenario=None,
+        explain: bool | None = None,
+        baseline: bool = False,
+        redact: bool = False,
+        progress: Callable[[str], None] | None = None,
+        on_error: Callable[[str, Exception], None] | None = None,
+    ) -> Path:
         """Write the plan folder ``out_dir`` atomically: a reader sees the earlier plan or this one, complete.
 
         The plan's own files (the CSVs, ``summary.json``) and its ``extras`` are always written. ``desk=True``
@@ -190,17 +288,36 @@ class Plan:
         """
         explain = desk if explain is None else explain
         if desk or explain or baseline:
-            attach_outputs = output_writer()      # linkage_opt.outputs.writing.attach_outputs
+            attach_outputs = output_writer()  # linkage_opt.outputs.writing.attach_outputs
             scenario = scenario if scenario is not None else getattr(self.formulation, "scenario", None)
             if scenario is None and (desk or baseline):
-                raise ValidationError([Problem(str(out_dir), None, None, Msg("this plan carries no scenario for its desk files"),
-                                           hint=Msg("pass scenario=, the scenario it was planned for"))])
-            attach_outputs(self, scenario, out_dir, lang=lang, explain=explain, desk=desk, baseline=baseline,
-                           redact=redact, progress=progress, on_error=on_error)
+                raise ValidationError(
+                    [
+                        Problem(
+                            str(out_dir),
+                            None,
+                            None,
+                            Msg("this plan carries no scenario for its desk files"),
+                            hint=Msg("pass scenario=, the scenario it was planned for"),
+                        )
+                    ]
+                )
+            attach_outputs(
+                self,
+                scenario,
+                out_dir,
+                lang=lang,
+                explain=explain,
+                desk=desk,
+                baseline=baseline,
+                redact=redact,
+                progress=progress,
+                on_error=on_error,
+            )
         if progress is not None:
             progress(Msg("writing"))
         t0 = time.perf_counter()
-        summary = self.summary.to_dict()      # summary.json: the keys that are set, in their order
+        summary = self.summary.to_dict()  # summary.json: the keys that are set, in their order
         summary["timings"] = dict(summary.get("timings", {}))
 
         def fill(tmp: Path) -> None:
@@ -224,8 +341,13 @@ class Plan:
 
 
 def not_a_plan_problem(plan_dir) -> Problem:
-    return Problem(str(plan_dir), None, None, Msg("not a linkage-opt plan folder (no summary.json)"),
-                   hint=Msg("give the --out folder of `linkage-opt plan`"))
+    return Problem(
+        str(plan_dir),
+        None,
+        None,
+        Msg("not a linkage-opt plan folder (no summary.json)"),
+        hint=Msg("give the --out folder of `linkage-opt plan`"),
+    )
 
 
 # Cells that a spreadsheet would run as a formula (OWASP "CSV injection"), and the quote that defuses them.
@@ -305,12 +427,16 @@ def read_plan_table(name: str, path=None, *, text: str | None = None) -> pd.Data
     """One of the four plan tables (``allocations``, ...) from its CSV file or text, each column typed by
     :data:`COLUMN_KINDS`: ids and names as text (``""`` when blank), numbers as numbers (NaN when blank)."""
     cols = COLUMN_KINDS[name]
-    return read_plan_csv(path, text=text, keep_default_na=False,
-                         na_values={c: [""] for c, kind in cols if kind != "str"},
-                         dtype={c: str for c, kind in cols if kind == "str"})
+    return read_plan_csv(
+        path,
+        text=text,
+        keep_default_na=False,
+        na_values={c: [""] for c, kind in cols if kind != "str"},
+        dtype={c: str for c, kind in cols if kind == "str"},
+    )
 
 
-_usual_permissions = outdir.usual_permissions   # the file and folder helpers live in outdir.py now
+_usual_permissions = outdir.usual_permissions  # the file and folder helpers live in outdir.py now
 _fsync_dir = outdir.fsync_dir
 
 
@@ -334,7 +460,7 @@ def write_file_atomic(path: str | Path, data: bytes | str, fsync: bool = True) -
             fh.flush()
             if fsync:
                 os.fsync(fh.fileno())
-        _usual_permissions(Path(tmp), 0o666)   # mkstemp makes 0600
+        _usual_permissions(Path(tmp), 0o666)  # mkstemp makes 0600
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
@@ -380,15 +506,21 @@ def plan_metrics(tables: dict, scenario: Scenario) -> dict:
     prov = tables["providers"]
     g = cov[cov["tier"] == "guaranteed"]
     need = cov["need"].sum()
-    per_unit = cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"]).groupby("unit_id")[["wn", "wc"]].sum()
+    per_unit = (
+        cov.assign(wn=cov["weight"] * cov["need"], wc=cov["weight"] * cov["covered"])
+        .groupby("unit_id")[["wn", "wc"]]
+        .sum()
+    )
     per_unit = per_unit[per_unit["wn"] > 0]
     ratios = per_unit["wc"] / per_unit["wn"]
     people = prov[prov["provider_kind"].isin(["social_worker", "volunteer"])]
     floor = scenario.config.equity.floor
     return {
         "weighted_coverage": float((cov["weight"] * cov["covered"]).sum()),
-        "plain_coverage_by_category": {c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
-                                       for c, d in cov.groupby("category")},
+        "plain_coverage_by_category": {
+            c: float(d["covered"].sum() / d["need"].sum()) if d["need"].sum() > 0 else 1.0
+            for c, d in cov.groupby("category")
+        },
         "guaranteed_needs": int(len(g)),
         "guaranteed_met": int((g["unmet"] <= 1e-6 * np.maximum(1.0, g["need"])).sum()),
         "units_below_equity_floor": int((ratios < floor - 1e-9).sum()),
@@ -404,6 +536,7 @@ def plan_metrics(tables: dict, scenario: Scenario) -> dict:
 # From a solution vector to tables
 # ---------------------------------------------------------------------------------------------------
 
+
 def clean_solution(form: Formulation, x: np.ndarray) -> np.ndarray:
     """Snap solver noise: integers rounded, |v| < 1e-9 set to 0. Used for both tables and objective."""
     x = np.asarray(x, float).copy()
@@ -414,9 +547,14 @@ def clean_solution(form: Formulation, x: np.ndarray) -> np.ndarray:
     return np.clip(x, lb, ub)
 
 
-def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame | None = None,
-                 dispatch: dict | None = None, rounded: bool = True,
-                 deadline: float | None = None) -> dict[str, pd.DataFrame]:
+def build_tables(
+    form: Formulation,
+    x: np.ndarray,
+    previous_pairs: pd.DataFrame | None = None,
+    dispatch: dict | None = None,
+    rounded: bool = True,
+    deadline: float | None = None,
+) -> dict[str, pd.DataFrame]:
     """The plan tables at solution ``x``, in dispatchable amounts (:mod:`linkage_opt.dispatch`; its report
     goes into ``dispatch`` when a dict is given; a pass still running at ``deadline``, a ``time.monotonic()``
     instant, is abandoned and the exact amounts kept). ``rounded=False``: the model's exact amounts (the
@@ -430,9 +568,13 @@ def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame 
     units = sc.units
     need_ids = N["need_id"].to_numpy()
     if rounded:
-        alloc, rep = dispatch_rows(allocation_rows(form, x), form, previous_pairs,
-                                   money_before=float(form.col_money @ x) if form.col_money is not None else None,
-                                   deadline=deadline)
+        alloc, rep = dispatch_rows(
+            allocation_rows(form, x),
+            form,
+            previous_pairs,
+            money_before=float(form.col_money @ x) if form.col_money is not None else None,
+            deadline=deadline,
+        )
     else:
         alloc, rep = allocation_rows(form, x), {}
     if dispatch is not None:
@@ -441,9 +583,12 @@ def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame 
     placements = yb.index
     yv = yb.take(x) if yb.size else np.zeros(0)
     kind_order = {"social_worker": 0, "volunteer": 1, "organization": 2, "program": 3, "charity": 4, "budget": 5}
-    alloc = (alloc.assign(_k=alloc["provider_kind"].map(kind_order))
-             .sort_values(["unit_id", "category", "_k", "provider_id", "need_id", "program_id"], kind="stable")
-             .drop(columns="_k").reset_index(drop=True))
+    alloc = (
+        alloc.assign(_k=alloc["provider_kind"].map(kind_order))
+        .sort_values(["unit_id", "category", "_k", "provider_id", "need_id", "program_id"], kind="stable")
+        .drop(columns="_k")
+        .reset_index(drop=True)
+    )
 
     # coverage per need
     covered = np.zeros(len(N))
@@ -453,12 +598,21 @@ def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame 
     need = N["q"].to_numpy(float)
     covered = np.minimum(covered, need)
     ratio = np.divide(covered, need, out=np.ones_like(need), where=need > 0)
-    cov = pd.DataFrame({
-        "need_id": need_ids, "unit_id": N["unit_id"].to_numpy(), "unit_name": units["name"].astype(str).to_numpy()[N["u"]],
-        "category": N["category"].to_numpy(), "tier": N["tier"].to_numpy(), "need": need, "covered": covered,
-        "unmet": need - covered, "coverage_ratio": ratio, "weight": N["weight"].to_numpy(float),
-        "priority": N["priority"].to_numpy(float),
-    })[COVERAGE_COLUMNS]
+    cov = pd.DataFrame(
+        {
+            "need_id": need_ids,
+            "unit_id": N["unit_id"].to_numpy(),
+            "unit_name": units["name"].astype(str).to_numpy()[N["u"]],
+            "category": N["category"].to_numpy(),
+            "tier": N["tier"].to_numpy(),
+            "need": need,
+            "covered": covered,
+            "unmet": need - covered,
+            "coverage_ratio": ratio,
+            "weight": N["weight"].to_numpy(float),
+            "priority": N["priority"].to_numpy(float),
+        }
+    )[COVERAGE_COLUMNS]
 
     # providers, one row per real provider (classes listed member by member)
     mf = member_frame(P)
@@ -475,22 +629,35 @@ def build_tables(form: Formulation, x: np.ndarray, previous_pairs: pd.DataFrame 
     zb = m.var("z_org")
     if zb.size:
         fixed_paid[zb.index["p"].to_numpy()] = zb.take(x) * P["fixed_cost"].to_numpy(float)[zb.index["p"].to_numpy()]
-    prov = pd.DataFrame({"provider_kind": mf["provider_kind"], "provider_id": mf["provider_id"], "capacity": capacity,
-                         "used": used, "utilization": util, "fixed_cost": fixed_paid[mf["p"].to_numpy()]})[PROVIDER_COLUMNS]
+    prov = pd.DataFrame(
+        {
+            "provider_kind": mf["provider_kind"],
+            "provider_id": mf["provider_id"],
+            "capacity": capacity,
+            "used": used,
+            "utilization": util,
+            "fixed_cost": fixed_paid[mf["p"].to_numpy()],
+        }
+    )[PROVIDER_COLUMNS]
 
     # programs
     if yb.size:
         sel = np.flatnonzero(yv > 0)
         pl = placements.iloc[sel]
-        delivered = (alloc[alloc["provider_kind"] == "program"].groupby(["program_id", "unit_id"])["quantity"].sum())
+        delivered = alloc[alloc["provider_kind"] == "program"].groupby(["program_id", "unit_id"])["quantity"].sum()
         key = pd.MultiIndex.from_arrays([pl["program_id"].to_numpy(), pl["unit_id"].to_numpy()])
-        progs = pd.DataFrame({
-            "program_id": pl["program_id"].to_numpy(), "org_id": pl["org_id"].to_numpy(),
-            "unit_id": pl["unit_id"].to_numpy(), "category": pl["category"].to_numpy(), "instances": yv[sel],
-            "output": yv[sel] * pl["output"].to_numpy(float),
-            "delivered": delivered.reindex(key).fillna(0.0).to_numpy(float),
-            "fixed_cost": yv[sel] * pl["fixed_cost"].to_numpy(float),
-        })
+        progs = pd.DataFrame(
+            {
+                "program_id": pl["program_id"].to_numpy(),
+                "org_id": pl["org_id"].to_numpy(),
+                "unit_id": pl["unit_id"].to_numpy(),
+                "category": pl["category"].to_numpy(),
+                "instances": yv[sel],
+                "output": yv[sel] * pl["output"].to_numpy(float),
+                "delivered": delivered.reindex(key).fillna(0.0).to_numpy(float),
+                "fixed_cost": yv[sel] * pl["fixed_cost"].to_numpy(float),
+            }
+        )
         progs["instances"] = progs["instances"].round().astype(np.int64)
     else:
         progs = pd.DataFrame(columns=PROGRAM_COLUMNS)

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 class StageResult:
     stage: str
     result: SolveResult
-    value: float | None        # the stage's own term at the stage's solution
+    value: float | None  # the stage's own term at the stage's solution
     slack: float | None = None  # how far later stages may move this term (stage_slack); None for the last
     outcome: str | None = None  # "skipped" (not run: no time left) or "time_limit" (stopped, kept its start)
 
@@ -52,11 +52,18 @@ class StageResult:
 
     def as_dict(self) -> dict:
         r = self.result
-        out = {"stage": self.stage, "status": self.outcome or r.status.value, "objective": r.objective,
-               "best_bound": r.best_bound, "gap": r.gap, "solve_s": round(r.solve_seconds, 4), "slack": self.slack}
-        if "lp_rounding" in r.extra:   # LP rounding: the stage's answer (accepted) or the full MIP's start
+        out = {
+            "stage": self.stage,
+            "status": self.outcome or r.status.value,
+            "objective": r.objective,
+            "best_bound": r.best_bound,
+            "gap": r.gap,
+            "solve_s": round(r.solve_seconds, 4),
+            "slack": self.slack,
+        }
+        if "lp_rounding" in r.extra:  # LP rounding: the stage's answer (accepted) or the full MIP's start
             out["lp_rounding"] = r.extra["lp_rounding"]
-        if r.extra.get("kept_start") or self.outcome:   # the stage's answer is the plan it started from
+        if r.extra.get("kept_start") or self.outcome:  # the stage's answer is the plan it started from
             out["kept_start"] = True
             out["message"] = r.message
         for key in ("bound_note", "first_start"):
@@ -113,8 +120,9 @@ def stage_slack(value: float, bound: float | None, tolerance: float, mip_gap: fl
     return max(tolerance * scale, min(proved, mip_gap * scale))
 
 
-def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, fixed: list[tuple],
-                  tolerance: float, A=None) -> MipProblem:
+def stage_problem(
+    form: Formulation, c: np.ndarray, sense: str, offset: float, fixed: list[tuple], tolerance: float, A=None
+) -> MipProblem:
     """The model with objective c and earlier stage optima kept within their slack.
 
     ``fixed`` holds ``(term, value)`` (slack ``tolerance * max(1, |value|)``) or ``(term, value, slack)``.
@@ -130,10 +138,10 @@ def stage_problem(form: Formulation, c: np.ndarray, sense: str, offset: float, f
     return form.model.problem(c, sense, offset, A=A, extra_rows=extra)
 
 
-LP_ROUNDING_MIN_COLUMNS = 20_000   # `auto`: below this HiGHS's own root does better (measured; docs/performance.md)
-LP_ROUNDING_TIME_SHARE = 0.95      # of a stage's time, for the LP and the restricted MIP together
-MIN_STAGE_SECONDS = 0.5   # a stage (or the MIP after LP rounding) that has a start and less time than this is not run
-MIN_STEP_SECONDS = 1.0    # an optional step (a second LP, the RINS step) needs this much time left
+LP_ROUNDING_MIN_COLUMNS = 20_000  # `auto`: below this HiGHS's own root does better (measured; docs/performance.md)
+LP_ROUNDING_TIME_SHARE = 0.95  # of a stage's time, for the LP and the restricted MIP together
+MIN_STAGE_SECONDS = 0.5  # a stage (or the MIP after LP rounding) that has a start and less time than this is not run
+MIN_STEP_SECONDS = 1.0  # an optional step (a second LP, the RINS step) needs this much time left
 # A later stage whose share of the time is below this times the first stage's LP relaxation is skipped: its
 # own LP (on the realistic district the first stage's takes 18 s cold, the later ones 24-43 s from its basis)
 # would not finish, and the stage would keep its start anyway; the time goes to the outputs instead.
@@ -144,22 +152,32 @@ def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -
     """Whether ``lp_rounding`` runs for this stage (a later stage has ``problem.start``: it fixes only ``y``)."""
     mode = form.scenario.config.solver.lp_rounding
     fixed = ("y",) if problem.start is not None else ("y", "z_org")
-    if mode == "never" or not features(backend_name).lp_rounding or not problem.n_integer or not any(
-            form.has(n) and form.var(n).size for n in fixed):
+    if (
+        mode == "never"
+        or not features(backend_name).lp_rounding
+        or not problem.n_integer
+        or not any(form.has(n) and form.var(n).size for n in fixed)
+    ):
         return False
     return mode == "always" or problem.n_cols >= LP_ROUNDING_MIN_COLUMNS
 
 
 class Rounding(NamedTuple):
-    result: SolveResult | None     # the stage's answer, when proven within mip_gap of the LP bound
-    start: np.ndarray | None       # otherwise the full MIP's start (the restricted MIP's plan, or ``previous``)
-    bound: float | None = None     # the LP relaxation's objective (a bound on the stage), when it was solved
-    basis: object | None = None    # the LP's optimal basis: the next stage's LP starts from it
-    info: dict | None = None       # what ran: fixed from "lp" or "previous", LP and restricted-MIP seconds
+    result: SolveResult | None  # the stage's answer, when proven within mip_gap of the LP bound
+    start: np.ndarray | None  # otherwise the full MIP's start (the restricted MIP's plan, or ``previous``)
+    bound: float | None = None  # the LP relaxation's objective (a bound on the stage), when it was solved
+    basis: object | None = None  # the LP's optimal basis: the next stage's LP starts from it
+    info: dict | None = None  # what ran: fixed from "lp" or "previous", LP and restricted-MIP seconds
 
 
-def lp_rounding(form: Formulation, problem: MipProblem, backend, options: SolverOptions,
-                previous: np.ndarray | None = None, basis: object | None = None) -> Rounding:
+def lp_rounding(
+    form: Formulation,
+    problem: MipProblem,
+    backend,
+    options: SolverOptions,
+    previous: np.ndarray | None = None,
+    basis: object | None = None,
+) -> Rounding:
     """A stage's plan from its LP relaxation and a restricted MIP: ``Rounding(result, None, bound)`` when the
     plan is proven within ``mip_gap`` of the LP bound (the stage is then solved), ``Rounding(None, start,
     bound)`` to start the full MIP from it (``previous`` or None when the heuristic found nothing better).
@@ -193,12 +211,12 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     """
     t0 = time.perf_counter()
     now = time.monotonic()
-    end = call_deadline(options, now)    # the stage's deadline; LP rounding may use its first LP_ROUNDING_TIME_SHARE
+    end = call_deadline(options, now)  # the stage's deadline; LP rounding may use its first LP_ROUNDING_TIME_SHARE
     end = None if end is None else now + max(0.0, end - now) * LP_ROUNDING_TIME_SHARE
-    ipm = dataclasses.replace(options, time_limit=None, deadline=end, lp_method="ipm")   # HiGHS's simplex stalls here
+    ipm = dataclasses.replace(options, time_limit=None, deadline=end, lp_method="ipm")  # HiGHS's simplex stalls here
     lp = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality), start=None, basis=basis)
     lp_res = backend.solve(lp, ipm)
-    if basis is not None and lp_res.status != Status.OPTIMAL:    # the warm start failed: from scratch
+    if basis is not None and lp_res.status != Status.OPTIMAL:  # the warm start failed: from scratch
         left = seconds_left(end)
         if left is None or left > MIN_STEP_SECONDS:
             lp_res = backend.solve(dataclasses.replace(lp, basis=None), ipm)
@@ -220,8 +238,9 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     highs = [hi[form.var(name).ids] for name, _, hi in boxes if form.has(name)]
     info = {"fixed": "lp" if previous is None else "previous", "lp_s": round(lp_s, 3), "lp_warm": warm}
 
-    def restricted_mip(keep: list[np.ndarray], start: np.ndarray | None,
-                       values: list[np.ndarray] | None = None) -> SolveResult:
+    def restricted_mip(
+        keep: list[np.ndarray], start: np.ndarray | None, values: list[np.ndarray] | None = None
+    ) -> SolveResult:
         """The problem with each kept column in its box (or fixed at ``values``)."""
         lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
         for j, (i, k) in enumerate(zip(ids, keep)):
@@ -236,7 +255,7 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
         return gap is not None and gap <= options.mip_gap + 1e-12
 
     left = seconds_left(end)
-    if left is not None and left < MIN_STAGE_SECONDS:   # no time for the restricted MIP: the LP bound only
+    if left is not None and left < MIN_STAGE_SECONDS:  # no time for the restricted MIP: the LP bound only
         return Rounding(None, previous, bound, basis, {**info, "restricted_mip": "no time left"})
     res = restricted_mip([np.ones(len(i), bool) for i in ids], previous)
     info["restricted_mip_s"] = round(res.solve_seconds, 3)
@@ -251,14 +270,25 @@ def lp_rounding(form: Formulation, problem: MipProblem, backend, options: Solver
     if not within_gap(res) and not all(a.all() for a in agree) and (left is None or left > MIN_STEP_SECONDS):
         rins = restricted_mip(agree, res.x, values)
         info["rins_s"] = round(rins.solve_seconds, 3)
-        if rins.objective is not None and rins.x is not None and (
-                rins.objective > res.objective if problem.sense == "max" else rins.objective < res.objective):
+        if (
+            rins.objective is not None
+            and rins.x is not None
+            and (rins.objective > res.objective if problem.sense == "max" else rins.objective < res.objective)
+        ):
             res = rins
     if within_gap(res):
-        solved = SolveResult(Status.OPTIMAL, res.x, res.objective, bound, relative_gap(res.objective, bound),
-                             res.solver, res.solver_version, time.perf_counter() - t0,
-                             "within the gap of the LP bound after LP rounding",
-                             extra={"lp_rounding": {"accepted": True, **info}})
+        solved = SolveResult(
+            Status.OPTIMAL,
+            res.x,
+            res.objective,
+            bound,
+            relative_gap(res.objective, bound),
+            res.solver,
+            res.solver_version,
+            time.perf_counter() - t0,
+            "within the gap of the LP bound after LP rounding",
+            extra={"lp_rounding": {"accepted": True, **info}},
+        )
         return Rounding(solved, None, bound, basis, info)
     return Rounding(None, res.x, bound, basis, {**info, "restricted_objective": res.objective})
 
@@ -279,14 +309,14 @@ def tighter_bound(result: SolveResult, lp_bound: float | None, sense: str) -> So
     if lp_bound is None or result.objective is None:
         return result
     b = result.best_bound
-    tighter = (b is None or not np.isfinite(b) or (lp_bound < b if sense == "max" else lp_bound > b))
+    tighter = b is None or not np.isfinite(b) or (lp_bound < b if sense == "max" else lp_bound > b)
     if not tighter:
         return result
     return dataclasses.replace(result, best_bound=lp_bound, gap=relative_gap(result.objective, lp_bound))
 
 
-BOUND_TOL = 1e-5   # relative: a bound this close to the wrong side of the plan's value is the value itself (HiGHS's
-                   # feasibility tolerance, 1e-7 on rows of yuan, put a cost plan 1.65e-6 below its bound of 0)
+BOUND_TOL = 1e-5  # relative: a bound this close to the wrong side of the plan's value is the value itself (HiGHS's
+# feasibility tolerance, 1e-7 on rows of yuan, put a cost plan 1.65e-6 below its bound of 0)
 
 
 def term_range(form: Formulation, name: str) -> tuple[float, float]:
@@ -344,14 +374,24 @@ def checked_bound(result: SolveResult, sense: str, value_range: tuple[float, flo
     else:
         lo, hi = value_range if value_range is not None else (-math.inf, math.inf)
         if sense == "max" and b > hi:
-            b, note = hi, Msg("the solver's bound {b:.6g} exceeds the term's largest possible value {hi:.6g}", b=b, hi=hi)
+            b, note = (
+                hi,
+                Msg("the solver's bound {b:.6g} exceeds the term's largest possible value {hi:.6g}", b=b, hi=hi),
+            )
         elif sense == "min" and b < lo:
-            b, note = lo, Msg("the solver's bound {b:.6g} is below the term's smallest possible value {lo:.6g}", b=b, lo=lo)
+            b, note = (
+                lo,
+                Msg("the solver's bound {b:.6g} is below the term's smallest possible value {lo:.6g}", b=b, lo=lo),
+            )
         if obj is not None:
             tol = BOUND_TOL * max(1.0, abs(obj))
-            wrong = obj - b if sense == "max" else b - obj      # > 0: on the wrong side
+            wrong = obj - b if sense == "max" else b - obj  # > 0: on the wrong side
             if wrong > tol:
-                note = (Msg("the solver's bound {b:.9g} lies on the wrong side of the plan's value {obj:.9g}: not a valid bound, not reported", b=b, obj=obj))
+                note = Msg(
+                    "the solver's bound {b:.9g} lies on the wrong side of the plan's value {obj:.9g}: not a valid bound, not reported",
+                    b=b,
+                    obj=obj,
+                )
                 log.warning("%s (%s)", note, result.solver)
                 b = None
             elif wrong > 0:
@@ -387,15 +427,33 @@ def keep_start(result: SolveResult, problem: MipProblem, start: np.ndarray, mip_
         # by float noise): the start is the optimum and bounds itself
         bound = max(bound, value) if problem.sense == "max" else min(bound, value)
     gap = relative_gap(value, bound)
-    proven = gap is not None and gap <= mip_gap + 1e-12 and (
-        bound >= value - BOUND_TOL * max(1.0, abs(value)) if problem.sense == "max"
-        else bound <= value + BOUND_TOL * max(1.0, abs(value)))
-    why = (Msg("{solver}: {error}", solver=result.solver, error=result.message or result.status.value) if not result.has_solution
-           else Msg("{solver} returned a worse plan ({objective:.9g})", solver=result.solver, objective=result.objective))
+    proven = (
+        gap is not None
+        and gap <= mip_gap + 1e-12
+        and (
+            bound >= value - BOUND_TOL * max(1.0, abs(value))
+            if problem.sense == "max"
+            else bound <= value + BOUND_TOL * max(1.0, abs(value))
+        )
+    )
+    why = (
+        Msg("{solver}: {error}", solver=result.solver, error=result.message or result.status.value)
+        if not result.has_solution
+        else Msg("{solver} returned a worse plan ({objective:.9g})", solver=result.solver, objective=result.objective)
+    )
     extra = {**result.extra, "kept_start": True, "solver_status": result.status.value}
-    return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE, np.asarray(start, float), value, bound, gap,
-                       result.solver, result.solver_version, result.solve_seconds, f"kept its start; {why}",
-                       extra=extra)
+    return SolveResult(
+        Status.OPTIMAL if proven else Status.FEASIBLE,
+        np.asarray(start, float),
+        value,
+        bound,
+        gap,
+        result.solver,
+        result.solver_version,
+        result.solve_seconds,
+        f"kept its start; {why}",
+        extra=extra,
+    )
 
 
 def _first_start(form: Formulation, problem: MipProblem, x: np.ndarray | None) -> tuple[np.ndarray | None, str | None]:
@@ -415,9 +473,13 @@ def _first_start(form: Formulation, problem: MipProblem, x: np.ndarray | None) -
     return None, note
 
 
-def solve_formulation(form: Formulation, backend_name: str, options: SolverOptions,
-                      progress: Callable[[str], None] | None = None,
-                      first_start: np.ndarray | None = None) -> tuple[np.ndarray, list[StageResult], str]:
+def solve_formulation(
+    form: Formulation,
+    backend_name: str,
+    options: SolverOptions,
+    progress: Callable[[str], None] | None = None,
+    first_start: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[StageResult], str]:
     """Run the stages; return the final (cleaned) solution, per-stage results and the overall status.
 
     One deadline, ``options.deadline`` or ``options.time_limit`` from now (the earlier), holds for every
@@ -435,13 +497,13 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
     A = form.model.matrix()
     stages: list[StageResult] = []
     deadline = call_deadline(options, time.monotonic())
-    within = dataclasses.replace(options, time_limit=None, deadline=deadline)   # every call: by the deadline
+    within = dataclasses.replace(options, time_limit=None, deadline=deadline)  # every call: by the deadline
 
     if cfg.mode == "weighted":
         c = np.zeros(form.model.n_cols)
         offset = 0.0
         for name, lam in cfg.weights.items():
-            if name not in form.terms:      # equity is modelled only when it has weight
+            if name not in form.terms:  # equity is modelled only when it has weight
                 continue
             term = form.terms[name]
             sign = 1.0 if term.sense == "max" else -1.0
@@ -449,79 +511,117 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
             offset += sign * lam * term.offset
         plan_stages = [("weighted", c, "max", offset)]
     else:
-        plan_stages = [(name, form.terms[name].c, form.terms[name].sense, form.terms[name].offset) for name in cfg.order]
+        plan_stages = [
+            (name, form.terms[name].c, form.terms[name].sense, form.terms[name].offset) for name in cfg.order
+        ]
 
     fixed: list[tuple[Term, float, float]] = []
     x_best: np.ndarray | None = None
-    lp_basis = None       # the last LP relaxation's basis (LP rounding), the next one's start
-    first_lp_s: float | None = None   # seconds the first stage's LP relaxation took (LP rounding)
+    lp_basis = None  # the last LP relaxation's basis (LP rounding), the next one's start
+    first_lp_s: float | None = None  # seconds the first stage's LP relaxation took (LP rounding)
     overall = Status.OPTIMAL
     for i, (name, c, sense, offset) in enumerate(plan_stages):
         problem = stage_problem(form, c, sense, offset, fixed, cfg.tolerance, A=A)
         value_range = term_range(form, name) if name != "weighted" else None
         first_note = None
-        if x_best is not None:   # the previous stage's plan satisfies every row here: a warm start
+        if x_best is not None:  # the previous stage's plan satisfies every row here: a warm start
             start = settle_equity(form, x_best)
         else:
             start, first_note = _first_start(form, problem, first_start)
         left = seconds_left(deadline)
         share = None if left is None else max(0.0, left) * stage_time_share(i, len(plan_stages))
-        hopeless = (start is not None and share is not None and first_lp_s is not None
-                    and share < LP_SKIP_FACTOR * first_lp_s
-                    and use_lp_rounding(form, dataclasses.replace(problem, start=start), backend_name))
+        hopeless = (
+            start is not None
+            and share is not None
+            and first_lp_s is not None
+            and share < LP_SKIP_FACTOR * first_lp_s
+            and use_lp_rounding(form, dataclasses.replace(problem, start=start), backend_name)
+        )
         if start is not None and left is not None and (left < MIN_STAGE_SECONDS or hopeless):
             # no time for this stage (or not enough for its LP relaxation, which the first stage's LP
             # measured): the plan so far is its answer, and the time left goes to the outputs
             value = problem.objective_value(start)
-            why = (f"skipped: {max(left, 0.0):.2f} s of the time limit left" if not hopeless else
-                   f"skipped: its LP relaxation would not finish in the {share:.1f} s left to it "
-                   f"(the first stage's took {first_lp_s:.1f} s)")
-            skipped = SolveResult(Status.FEASIBLE, start, value, None, None, backend_name,
-                                  stages[-1].result.solver_version if stages else backend.version(), 0.0, why)
+            why = (
+                f"skipped: {max(left, 0.0):.2f} s of the time limit left"
+                if not hopeless
+                else f"skipped: its LP relaxation would not finish in the {share:.1f} s left to it "
+                f"(the first stage's took {first_lp_s:.1f} s)"
+            )
+            skipped = SolveResult(
+                Status.FEASIBLE,
+                start,
+                value,
+                None,
+                None,
+                backend_name,
+                stages[-1].result.solver_version if stages else backend.version(),
+                0.0,
+                why,
+            )
             if first_note:
                 skipped.extra["first_start"] = first_note
             stages.append(StageResult(name, skipped, value, outcome="skipped"))
             overall, x_best = Status.FEASIBLE, start
-            if name != "weighted" and i + 1 < len(plan_stages):   # a later stage keeps this one's value
+            if name != "weighted" and i + 1 < len(plan_stages):  # a later stage keeps this one's value
                 stages[-1].slack = cfg.tolerance * max(1.0, abs(float(value)))
                 fixed.append((form.terms[name], float(value), stages[-1].slack))
             continue
         if progress:
             progress(Msg("solving stage {i}/{n}: {stage}", i=i + 1, n=len(plan_stages), stage=Msg(name)))
         stage_end = None if left is None else time.monotonic() + max(0.0, left) * stage_time_share(i, len(plan_stages))
-        opts = dataclasses.replace(within, deadline=stage_end)   # this stage's share of the time still left
+        opts = dataclasses.replace(within, deadline=stage_end)  # this stage's share of the time still left
         result, t_round, lp_bound, info = None, None, None, None
         rounding_problem = dataclasses.replace(problem, start=start if x_best is not None else None)
         if use_lp_rounding(form, rounding_problem, backend_name):
             if progress:
-                progress(Msg("solving stage {i}/{n}: {stage} (LP rounding)", i=i + 1, n=len(plan_stages), stage=Msg(name)))
+                progress(
+                    Msg("solving stage {i}/{n}: {stage} (LP rounding)", i=i + 1, n=len(plan_stages), stage=Msg(name))
+                )
             t_round = time.perf_counter()
-            result, r_start, lp_bound, lp_basis, info = lp_rounding(form, rounding_problem, backend, opts,
-                                                                    previous=rounding_problem.start, basis=lp_basis)
+            result, r_start, lp_bound, lp_basis, info = lp_rounding(
+                form, rounding_problem, backend, opts, previous=rounding_problem.start, basis=lp_basis
+            )
             if i == 0 and info and info.get("lp_s") is not None:
                 first_lp_s = float(info["lp_s"])
             t_round = time.perf_counter() - t_round
-            if result is None and r_start is not None and (
-                    start is None or _better(sense, problem.objective_value(r_start), problem.objective_value(start))):
+            if (
+                result is None
+                and r_start is not None
+                and (start is None or _better(sense, problem.objective_value(r_start), problem.objective_value(start)))
+            ):
                 start = r_start
         if result is None:
             problem = dataclasses.replace(problem, start=start)
             left = seconds_left(stage_end)
             if t_round is not None and start is not None and left is not None and left < MIN_STAGE_SECONDS:
-                result = SolveResult(Status.NO_SOLUTION, None, None, None, None, backend_name,
-                                     backend.version(), 0.0, "no time left for the MIP after LP rounding")
+                result = SolveResult(
+                    Status.NO_SOLUTION,
+                    None,
+                    None,
+                    None,
+                    None,
+                    backend_name,
+                    backend.version(),
+                    0.0,
+                    "no time left for the MIP after LP rounding",
+                )
             else:
                 result = backend.solve(problem, opts)
                 left = seconds_left(deadline)
-                if start is None and not result.has_solution and result.status == Status.NO_SOLUTION and \
-                        left is not None and left >= MIN_STAGE_SECONDS:
+                if (
+                    start is None
+                    and not result.has_solution
+                    and result.status == Status.NO_SOLUTION
+                    and left is not None
+                    and left >= MIN_STAGE_SECONDS
+                ):
                     # the first stage found no plan in its share: nothing after it can run without one, so it
                     # gets all the time left (the later stages are then skipped, or get what it leaves)
                     again = backend.solve(problem, dataclasses.replace(within, deadline=deadline))
                     again.solve_seconds += result.solve_seconds
                     again.extra["second_try"] = True
                     result = again
-            if t_round is not None:   # LP rounding ran and gave (at most) the start: count its time too
+            if t_round is not None:  # LP rounding ran and gave (at most) the start: count its time too
                 result.solve_seconds += t_round
                 result.extra["lp_rounding"] = {"start_s": round(t_round, 3), "accepted": False, **(info or {})}
                 result = tighter_bound(result, lp_bound, sense)
@@ -530,25 +630,27 @@ def solve_formulation(form: Formulation, backend_name: str, options: SolverOptio
 
             diagnosis = diagnose(form, backend_name, within)
             raise InfeasibleError(diagnosis.message(), diagnosis)
-        result = checked_bound(result, sense, value_range)      # against the solver's own plan
+        result = checked_bound(result, sense, value_range)  # against the solver's own plan
         if start is not None:
             result = keep_start(result, problem, start, options.mip_gap)
-        result = checked_bound(result, sense, value_range)      # against the plan kept
+        result = checked_bound(result, sense, value_range)  # against the plan kept
         if first_note:
             result.extra["first_start"] = first_note
         if not result.has_solution:
             if result.status == Status.NO_SOLUTION:
                 limit = "" if options.time_limit is None else f" ({options.time_limit:g} s)"
-                raise SolverError(f"{backend_name} found no plan within the time limit{limit}; "
-                                  "raise solver.time_limit")
+                raise SolverError(f"{backend_name} found no plan within the time limit{limit}; raise solver.time_limit")
             raise SolverError(f"{backend_name} failed at stage {name!r}: {result.status.value} {result.message}")
         x_best = result.x
         if result.status != Status.OPTIMAL:
             overall = Status.FEASIBLE
         value = result.objective
         outcome = None
-        if result.extra.get("kept_start") and result.status != Status.OPTIMAL and \
-                result.extra.get("solver_status") in (Status.NO_SOLUTION.value, Status.FEASIBLE.value):
+        if (
+            result.extra.get("kept_start")
+            and result.status != Status.OPTIMAL
+            and result.extra.get("solver_status") in (Status.NO_SOLUTION.value, Status.FEASIBLE.value)
+        ):
             outcome = "time_limit"
         stage = StageResult(name, result, value, outcome=outcome)
         stages.append(stage)
@@ -571,10 +673,20 @@ def after_solve_deadline(started: float, time_limit: float | None) -> float | No
     return None if margin is None else started + float(time_limit) + 0.5 * margin
 
 
-def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-                     mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
-                     log: bool | None = None, progress: Callable[[str], None] | None = None,
-                     load_seconds: float | None = None, history=None, tables_deadline: float | None = None) -> Plan:
+def solve_monolithic(
+    scenario: Scenario,
+    *,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
+    log: bool | None = None,
+    progress: Callable[[str], None] | None = None,
+    load_seconds: float | None = None,
+    history=None,
+    tables_deadline: float | None = None,
+) -> Plan:
     """One plan for the whole scenario, in one model: :func:`linkage_opt.solving.api.solve` (``lo.solve``)
     without ``decompose=``, and what :mod:`linkage_opt.solving.decompose` runs for each part.
 
@@ -583,16 +695,18 @@ def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_lim
     from ..inputs.history import apply_history, pairing_changes
     from ..inputs.load import validate_scenario
 
-    started = time.monotonic()        # the time limit runs from here: building the model counts against it
+    started = time.monotonic()  # the time limit runs from here: building the model counts against it
     # bad input is a ValidationError, with the loader's messages, before anything is built
-    option_problems = solver_option_problems(backend=backend, time_limit=time_limit, mip_gap=mip_gap,
-                                             threads=threads, seed=seed, log=log)
+    option_problems = solver_option_problems(
+        backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed, log=log
+    )
     checked = scenario
     scenario = with_option_problems(option_problems, lambda: validate_scenario(checked))
     scenario = apply_history(scenario, history)
     previous_pairs = history.previous_pairs() if history is not None else None
-    backend_name, options = solver_options(scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
-                                           threads=threads, seed=seed, log=log)
+    backend_name, options = solver_options(
+        scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed, log=log
+    )
     options = dataclasses.replace(options, deadline=call_deadline(options, started))
     if progress:
         progress(Msg("building the model"))
@@ -611,14 +725,22 @@ def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_lim
     if options.deadline is not None:
         guarantee_deadline = options.deadline + 0.25 * (writing_margin(options.time_limit) or 0.0)
     rule_start, rule_report = rule_of_thumb_start(
-        form, backend_name, dataclasses.replace(options, time_limit=None, deadline=guarantee_deadline))
-    x, stages, status = solve_formulation(form, backend_name, options, progress,
-                                          first_start=rule_start if rule_report["feasible"] else None)
+        form, backend_name, dataclasses.replace(options, time_limit=None, deadline=guarantee_deadline)
+    )
+    x, stages, status = solve_formulation(
+        form, backend_name, options, progress, first_start=rule_start if rule_report["feasible"] else None
+    )
     solve_s = time.perf_counter() - t1
     first = stages[0].result.extra if stages else {}
-    rule_report = {**rule_report, "start": first.get("first_start", "not used: " + (
-        "it breaks " + ", ".join(rule_report["blocked_by"]) if rule_report["blocked_by"] else "not needed")),
-        "best_found": bool(rule_report["feasible"] and first.get("first_start") == "used" and first.get("kept_start"))}
+    rule_report = {
+        **rule_report,
+        "start": first.get(
+            "first_start",
+            "not used: "
+            + ("it breaks " + ", ".join(rule_report["blocked_by"]) if rule_report["blocked_by"] else "not needed"),
+        ),
+        "best_found": bool(rule_report["feasible"] and first.get("first_start") == "used" and first.get("kept_start")),
+    }
 
     dispatch: dict = {}
     if tables_deadline is None and options.deadline is not None:
@@ -629,11 +751,11 @@ def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_lim
         tables_deadline = options.deadline + 0.5 * (margin or 0.0)
     tables = build_tables(form, x, previous_pairs, dispatch=dispatch, deadline=tables_deadline)
     ran = [s for s in stages if s.ran and s.value is not None]
-    last = ran[-1] if ran else stages[-1]   # the figures of the last stage that ran (later ones were skipped)
+    last = ran[-1] if ran else stages[-1]  # the figures of the last stage that ran (later ones were skipped)
     objective = objective_terms(form, x)
     if scenario.config.objective.mode == "weighted":
         objective["weighted"] = stages[0].value
-    objective = settle_objective(objective, tables, form, dispatch)   # of the plan as handed out
+    objective = settle_objective(objective, tables, form, dispatch)  # of the plan as handed out
     m = form.model
     summary = {
         "status": status,
@@ -642,17 +764,32 @@ def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_lim
         "best_bound": last.result.best_bound,
         "gap": relative_gap(last.result.objective, last.result.best_bound),
         "stages": [s.as_dict() for s in stages],
-        "solver": {"name": backend_name, "version": stages[-1].result.solver_version, "time_limit": options.time_limit,
-                   "mip_gap": options.mip_gap, "threads": options.threads, "seed": options.seed},
-        "timings": {"load_s": round(load_seconds, 4) if load_seconds is not None else None,
-                    "build_s": round(build_s, 4), "solve_s": round(solve_s, 4), "write_s": None},
-        "model": {"variables": m.n_cols, "constraints": m.n_rows, "nonzeros": int(m.matrix().nnz),
-                  "integer_variables": int(m.integrality().sum()),
-                  "blocks": {k: b.size for k, b in m.var_blocks.items()}, **form.info},
+        "solver": {
+            "name": backend_name,
+            "version": stages[-1].result.solver_version,
+            "time_limit": options.time_limit,
+            "mip_gap": options.mip_gap,
+            "threads": options.threads,
+            "seed": options.seed,
+        },
+        "timings": {
+            "load_s": round(load_seconds, 4) if load_seconds is not None else None,
+            "build_s": round(build_s, 4),
+            "solve_s": round(solve_s, 4),
+            "write_s": None,
+        },
+        "model": {
+            "variables": m.n_cols,
+            "constraints": m.n_rows,
+            "nonzeros": int(m.matrix().nnz),
+            "integer_variables": int(m.integrality().sum()),
+            "blocks": {k: b.size for k, b in m.var_blocks.items()},
+            **form.info,
+        },
         "metrics": plan_metrics(tables, scenario),
         "dispatch": dispatch,
         "rule_of_thumb_start": rule_report,
-        "lapsed_lots": lapsed_lots(scenario),     # charity lots expired before the period: left out
+        "lapsed_lots": lapsed_lots(scenario),  # charity lots expired before the period: left out
         "config": str(scenario.config_path) if scenario.config_path else None,
         "inputs": dict(scenario.input_hashes),
         "package_version": __version__,
@@ -668,7 +805,7 @@ def solve_monolithic(scenario: Scenario, *, backend: str | None = None, time_lim
 def objective_terms(form: Formulation, x: np.ndarray) -> dict:
     """Each objective term at the plan, as the solver sees it (recomputable from the CSVs, docs/outputs.md)."""
     out = {name: term.value(x) for name, term in form.terms.items()}
-    out["equity"] = equity_value(form, x)    # equals the settled equity term when it is modelled
+    out["equity"] = equity_value(form, x)  # equals the settled equity term when it is modelled
     out["money"] = float(form.col_money @ x)
     out["stability_penalty"] = float(form.col_stability @ x)
     out["expiry_penalty"] = out["cost"] - out["money"] - out["stability_penalty"]

@@ -89,7 +89,7 @@ class Record(BaseModel):
             return self.to_dict() == (other.to_dict() if isinstance(other, Record) else _plain(dict(other)))
         return NotImplemented
 
-    __hash__ = None   # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _plain(value: Any) -> Any:
@@ -112,8 +112,8 @@ class Stage(Record):
     gap: Number | None = None
     solve_s: Number | None = None
     slack: Number | None = None
-    lp_rounding: dict[str, Any] | None = None   # LP rounding: the stage's answer (accepted) or the MIP's start
-    kept_start: bool | None = None              # the stage's answer is the plan it started from
+    lp_rounding: dict[str, Any] | None = None  # LP rounding: the stage's answer (accepted) or the MIP's start
+    kept_start: bool | None = None  # the stage's answer is the plan it started from
     message: str | None = None
     bound_note: str | None = None
     first_start: str | None = None
@@ -128,7 +128,7 @@ class Objective(Record):
     money: Number = 0.0
     stability_penalty: Number | None = None
     expiry_penalty: Number | None = None
-    weighted: Number | None = None              # objective mode ``weighted``: the one stage's value
+    weighted: Number | None = None  # objective mode ``weighted``: the one stage's value
 
 
 class SolverInfo(Record):
@@ -184,12 +184,12 @@ class Summary(Record):
     best_bound: Number | None = None
     gap: Number | None = None
     stages: list[Stage] = []
-    decomposition: dict[str, Any] | None = None        # a decomposed plan: the parts, the bound, the timings
+    decomposition: dict[str, Any] | None = None  # a decomposed plan: the parts, the bound, the timings
     solver: SolverInfo = Field(default_factory=SolverInfo)
     timings: Timings = Field(default_factory=Timings)
     model: ModelSize = Field(default_factory=ModelSize)
     metrics: Metrics = Field(default_factory=Metrics)
-    dispatch: dict[str, Any] | None = None             # rounding to dispatchable amounts (linkage_opt.solving.dispatch)
+    dispatch: dict[str, Any] | None = None  # rounding to dispatchable amounts (linkage_opt.solving.dispatch)
     rule_of_thumb_start: dict[str, Any] | None = None
     lapsed_lots: list[str] = []
     config: str | None = None
@@ -198,10 +198,10 @@ class Summary(Record):
     scenario: str | None = None
     period: str | None = None
     created_at: str | None = None
-    stability: dict[str, Any] | None = None            # with a history: the pairings kept and changed
-    baseline: dict[str, Any] | None = None             # --baseline: the rule of thumb's weighted coverage
-    sheets: dict[str, Any] | None = None               # the action sheets written (html, pdf, redacted)
-    outputs_skipped: list[dict[str, Any]] | None = None   # outputs left out for time, with the command to make them
+    stability: dict[str, Any] | None = None  # with a history: the pairings kept and changed
+    baseline: dict[str, Any] | None = None  # --baseline: the rule of thumb's weighted coverage
+    sheets: dict[str, Any] | None = None  # the action sheets written (html, pdf, redacted)
+    outputs_skipped: list[dict[str, Any]] | None = None  # outputs left out for time, with the command to make them
 
     @classmethod
     def coerce(cls, value: Summary | Mapping[str, Any] | None) -> Summary:

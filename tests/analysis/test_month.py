@@ -74,16 +74,19 @@ def two_months(tmp_path_factory):
 # month over month
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_changes_json_names_the_last_published_plan_and_the_input_changes(two_months):
     runs, _, _ = two_months
-    assert not (runs / "2026-11" / "r1" / "changes.json").exists()     # nothing was published before
+    assert not (runs / "2026-11" / "r1" / "changes.json").exists()  # nothing was published before
     ch = json.loads((runs / "2026-12" / "r1" / "changes.json").read_text(encoding="utf-8"))
     assert (ch["a"], ch["b"]) == ("2026-11-r1", "2026-12-r1")
     needs = ch["inputs"]["needs"]
-    assert [(n["change"], n["unit_id"], n["quantity_a"], n["quantity_b"]) for n in needs] == \
-        [("changed", "U1", 40.0, 60.0)]
-    provs = [(p["change"], p["provider_id"], p["capacity_a"], p["capacity_b"], p["uom"])
-             for p in ch["inputs"]["providers"]]
+    assert [(n["change"], n["unit_id"], n["quantity_a"], n["quantity_b"]) for n in needs] == [
+        ("changed", "U1", 40.0, 60.0)
+    ]
+    provs = [
+        (p["change"], p["provider_id"], p["capacity_a"], p["capacity_b"], p["uom"]) for p in ch["inputs"]["providers"]
+    ]
     assert ("changed", "V1", 20.0, 8.0, "hours") in provs
     u1 = next(u for u in ch["units"] if u["unit_id"] == "U1")
     assert u1["change"] == "gained" and u1["categories"][0]["covered_b"] == pytest.approx(60.0)
@@ -109,9 +112,16 @@ def test_runs_diff_says_in_words_what_changed_and_shows_the_yardstick(two_months
     r = invoke("runs", "diff", "2026-11-r1", "2026-12-r1", "--runs", str(runs))
     assert r.exit_code == 0, r.output
     out = r.stdout
-    for expected in ("Fixed yardstick", "coverage, guaranteed", "weighted score (own weights)",
-                     "What changed, in words", "东门社区 (U1) gained", "need changed", "volunteer V1: 20 → 8 hours",
-                     "volunteer (hours)"):
+    for expected in (
+        "Fixed yardstick",
+        "coverage, guaranteed",
+        "weighted score (own weights)",
+        "What changed, in words",
+        "东门社区 (U1) gained",
+        "need changed",
+        "volunteer V1: 20 → 8 hours",
+        "volunteer (hours)",
+    ):
         assert expected in out, expected
     assert "e+0" not in out
     zh = invoke("runs", "diff", "2026-11-r1", "2026-12-r1", "--runs", str(runs), "--lang", "zh")
@@ -125,8 +135,10 @@ def test_runs_diff_says_in_words_what_changed_and_shows_the_yardstick(two_months
 def test_changes_of_constructed_plans_name_people_who_changed_units():
     a, b = constructed_plans()
     ch = compare.changes(a, b)
-    assert [(m["provider_id"], m["units_a"], m["units_b"]) for m in ch["moved"]] == \
-        [("V1", ["U1"], []), ("V2", [], ["U1"])]
+    assert [(m["provider_id"], m["units_a"], m["units_b"]) for m in ch["moved"]] == [
+        ("V1", ["U1"], []),
+        ("V2", [], ["U1"]),
+    ]
     assert [(p["change"], p["provider_id"]) for p in ch["inputs"]["providers"]] == [("added", "V2")]
     u1 = ch["units"][0]
     assert u1["unit_id"] == "U1" and u1["change"] == "gained"
@@ -141,10 +153,14 @@ def test_changes_of_constructed_plans_name_people_who_changed_units():
 
 def test_weights_and_budget_changes_are_named():
     a, b = constructed_plans()
-    ca = {"categories": {"elderly_care": {"weight": 0.2, "unit": "hours", "label": "养老服务"}},
-          "rules": {"budget": {"enabled": True, "amount": 300000}}}
-    cb = {"categories": {"elderly_care": {"weight": 0.3, "unit": "hours", "label": "养老服务"}},
-          "rules": {"budget": {"enabled": True, "amount": 250000}}}
+    ca = {
+        "categories": {"elderly_care": {"weight": 0.2, "unit": "hours", "label": "养老服务"}},
+        "rules": {"budget": {"enabled": True, "amount": 300000}},
+    }
+    cb = {
+        "categories": {"elderly_care": {"weight": 0.3, "unit": "hours", "label": "养老服务"}},
+        "rules": {"budget": {"enabled": True, "amount": 250000}},
+    }
     ch = compare.changes(a, b, ca, cb)
     assert [s["change"] for s in ch["inputs"]["settings"]] == ["budget", "weight"]
     zh = " ".join(i for s in compare.describe(ch, "zh") for i in s["items"])
@@ -157,12 +173,15 @@ def test_weights_and_budget_changes_are_named():
 # the fixed yardstick
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_the_yardstick_does_not_move_with_the_weights():
     a, _ = constructed_plans()
     cov = a["coverage"]
     heavier = cov.assign(weight=cov["weight"] * [5.0, 1.0, 0.1])
     y1, y2 = compare.yardstick(cov), compare.yardstick(heavier)
-    assert {k: v for k, v in y1.items() if k != "weighted_score"} == {k: v for k, v in y2.items() if k != "weighted_score"}
+    assert {k: v for k, v in y1.items() if k != "weighted_score"} == {
+        k: v for k, v in y2.items() if k != "weighted_score"
+    }
     assert y1["weighted_score"] != y2["weighted_score"]
     assert y1["coverage_by_category"] == {"elderly_care": pytest.approx(10 / 25), "mental_health": 1.0}
     assert y1["lowest_unit"] == "U1" and y1["lowest_unit_ratio"] == pytest.approx(0.4)
@@ -172,8 +191,14 @@ def test_whatif_shows_the_yardstick_and_the_weighted_score_as_its_own(tmp_path):
     cfg = write_scenario(tmp_path / "sc")
     r = invoke("whatif", str(cfg), "--set", "categories.elderly_care.weight=0.9", "--out", str(tmp_path / "w.csv"))
     assert r.exit_code == 0, r.output
-    for expected in ("Fixed yardstick", "coverage, guaranteed", "guaranteed needs met", "lowest unit ratio",
-                     "weighted score (own weights)", "do not move when weights change"):
+    for expected in (
+        "Fixed yardstick",
+        "coverage, guaranteed",
+        "guaranteed needs met",
+        "lowest unit ratio",
+        "weighted score (own weights)",
+        "do not move when weights change",
+    ):
         assert expected in r.stdout, expected
     df = pd.read_csv(tmp_path / "w.csv")
     assert {"coverage_guaranteed", "coverage_cat_elderly_care", "lowest_unit_ratio_fixed", "weighted_score"} <= set(df)
@@ -183,8 +208,18 @@ def test_whatif_shows_the_yardstick_and_the_weighted_score_as_its_own(tmp_path):
 # numbers, times, narrow terminals
 # ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "text"), [(24000, "24,000"), (9805.342962505638, "9,805.34"), (2.999999999999999, "3"),
-                                             (12.5, "12.5"), (0.00001, "0"), (1234567.891, "1,234,567.89")])
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (24000, "24,000"),
+        (9805.342962505638, "9,805.34"),
+        (2.999999999999999, "3"),
+        (12.5, "12.5"),
+        (0.00001, "0"),
+        (1234567.891, "1,234,567.89"),
+    ],
+)
 def test_numbers_are_formatted_for_people(value, text):
     assert compare.fmt_number(value) == text
     assert "e" not in fmt_qty(value) and "e" not in fmt_value(value)
@@ -220,19 +255,20 @@ def test_a_wide_table_is_stacked_at_80_columns():
     assert max(len(line) for line in out.splitlines()) <= 80
     wide = Console(width=250, record=True, color_system=None)
     print_table(t, wide)
-    assert "covered B:" not in wide.export_text()          # a wide terminal keeps the table
+    assert "covered B:" not in wide.export_text()  # a wide terminal keeps the table
 
 
 # ---------------------------------------------------------------------------------------------------
 # explain
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_explain_unknown_unit_or_category_is_exit_2_with_a_suggestion(two_months):
     runs, _, _ = two_months
     plan = str(runs / "2026-12" / "r1")
     r = invoke("explain", plan, "--unit", "东门社")
     assert r.exit_code == 2 and "did you mean '东门社区'" in r.stderr and "Traceback" not in r.output
-    r = invoke("explain", plan, "--category", "elderly", "--lang", "zh")       # suggested as the planner writes it
+    r = invoke("explain", plan, "--category", "elderly", "--lang", "zh")  # suggested as the planner writes it
     assert r.exit_code == 2 and "是否想写 '养老服务'" in r.stderr and "Traceback" not in r.output
     r = invoke("explain", plan, "--category", "elderly")
     assert r.exit_code == 2 and "did you mean 'elderly_care'" in r.stderr

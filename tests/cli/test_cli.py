@@ -16,8 +16,15 @@ from typer.testing import CliRunner
 from linkage_opt.cli.commands import app
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAN_FILES = {"allocations.csv", "coverage.csv", "providers.csv", "programs.csv", "summary.json",
-              "explanations.csv", "marginal_values.csv"}
+PLAN_FILES = {
+    "allocations.csv",
+    "coverage.csv",
+    "providers.csv",
+    "programs.csv",
+    "summary.json",
+    "explanations.csv",
+    "marginal_values.csv",
+}
 
 
 def run(*args: str):
@@ -49,20 +56,38 @@ def test_plan_tiny_writes_every_file_and_checks(tiny_scenario, tmp_path):
 
 
 def over_demanded(tmp_path: Path) -> Path:
-    tables = {"needs": [
-        {"need_id": "big", "unit_id": "U1", "category": "elderly_care", "quantity": "500", "tier": "guaranteed",
-         "indivisible": "false"},
-        {"need_id": "ok", "unit_id": "U2", "category": "material_aid", "quantity": "12", "tier": "basic",
-         "indivisible": "false"},
-    ]}
+    tables = {
+        "needs": [
+            {
+                "need_id": "big",
+                "unit_id": "U1",
+                "category": "elderly_care",
+                "quantity": "500",
+                "tier": "guaranteed",
+                "indivisible": "false",
+            },
+            {
+                "need_id": "ok",
+                "unit_id": "U2",
+                "category": "material_aid",
+                "quantity": "12",
+                "tier": "basic",
+                "indivisible": "false",
+            },
+        ]
+    }
     return write_scenario(tmp_path / "sc", tables=tables)
 
 
 def test_infeasible_exits_3_names_the_conflict_and_writes_nothing(tmp_path):
     cfg = over_demanded(tmp_path)
     out = tmp_path / "plan"
-    res = subprocess.run([sys.executable, str(ROOT / "cli.py"), "plan", str(cfg), "--out", str(out)],
-                         capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "plan", str(cfg), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert res.returncode == 3, res.stderr
     text = res.stdout + res.stderr
     assert "Traceback" not in text
@@ -70,8 +95,12 @@ def test_infeasible_exits_3_names_the_conflict_and_writes_nothing(tmp_path):
     assert "Cheapest relaxation" in text
     assert not out.exists()
     assert not any(p.name.startswith(".plan") for p in tmp_path.iterdir())
-    res = subprocess.run([sys.executable, str(ROOT / "cli.py"), "plan", str(cfg), "--out", str(out), "--lang", "zh"],
-                         capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "plan", str(cfg), "--out", str(out), "--lang", "zh"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert res.returncode == 3
     assert "没有任何方案能同时满足全部要求" in res.stderr
     assert "单位 东门社区（U1），elderly_care：兜底保障 500 小时" in res.stderr and "代价最小的放宽办法" in res.stderr
@@ -99,7 +128,7 @@ def test_existing_plan_is_replaced_whole_and_a_failed_write_leaves_it_intact(tin
     assert r.exit_code == 4 and "disk full" in r.output and "no plan was changed" in r.output
     assert "internal error" not in r.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    current = os.readlink(out)                                  # out is a link to the one version folder
+    current = os.readlink(out)  # out is a link to the one version folder
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".plan")] == [current]
 
 
@@ -114,7 +143,7 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_plan(tiny_scenario, tmp_pat
 
 def test_bad_backend_is_a_clear_error(tiny_scenario, tmp_path):
     r = run("plan", str(tiny_scenario), "--out", str(tmp_path / "p"), "--backend", "gurobi")
-    assert r.exit_code == 2, r.output                     # bad input, not "internal error"
+    assert r.exit_code == 2, r.output  # bad input, not "internal error"
     assert "unknown solver backend 'gurobi'" in r.output and "choose one of: highs, cbc, scip, cpsat" in r.output
     assert "Traceback" not in r.output and "internal error" not in r.output and not (tmp_path / "p").exists()
 
@@ -133,8 +162,16 @@ def test_other_backends_reach_the_same_plan_value(tiny_scenario, tmp_path, backe
 
 def test_whatif_tabulates_variants(tiny_scenario, tmp_path):
     out = tmp_path / "w.csv"
-    r = run("whatif", str(tiny_scenario), "--set", "volunteers.hours*=2", "--set", "categories.relief.weight=0.5",
-            "--out", str(out))
+    r = run(
+        "whatif",
+        str(tiny_scenario),
+        "--set",
+        "volunteers.hours*=2",
+        "--set",
+        "categories.relief.weight=0.5",
+        "--out",
+        str(out),
+    )
     assert r.exit_code == 0, r.output
     df = pd.read_csv(out, encoding="utf-8-sig")
     assert list(df["variant"]) == ["base", "volunteers.hours*=2", "categories.relief.weight=0.5"]
@@ -158,6 +195,6 @@ def test_help_wraps_at_the_terminal_width_not_at_the_docstrings_line_ends():
     text = " ".join(r.output.split())
     assert "3 infeasible (with the conflicting requirements named), 4 solver" in text
     line = next(x for x in r.output.splitlines() if "Exit codes" in x)
-    assert "requirements named" in line, line            # on the same line: not broken where the source was
+    assert "requirements named" in line, line  # on the same line: not broken where the source was
     zh = CliRunner().invoke(app, ["--lang", "zh", "plan", "--help"], env={"COLUMNS": "120"})
     assert zh.exit_code == 0 and "退出码" in zh.output and " 除 " not in zh.output

@@ -25,7 +25,7 @@ from linkage_opt.cli.commands import app
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "configs" / "zhugen.yaml"
 WIDTH = 80
-NOISE = re.compile(r"\d\.\d{5,}|\de[+-]\d\d")      # 9805.342962505638, 2.4e+04
+NOISE = re.compile(r"\d\.\d{5,}|\de[+-]\d\d")  # 9805.342962505638, 2.4e+04
 LANGS = ("en", "zh")
 HOURS = {"en": " h", "zh": " 小时"}
 
@@ -75,8 +75,11 @@ def outputs(tmp_path_factory):
         assert r1.exit_code == 0 and r2.exit_code == 0, (r1.output, r2.output)
         for lang in LANGS:
             out[("run", lang)] = r1.output if lang == "en" else ""
-            for name, args in {"runs list": ("runs", "list"), "runs show": ("runs", "show", "2026-12-r2"),
-                               "runs diff": ("runs", "diff", "2026-12-r1", "2026-12-r2")}.items():
+            for name, args in {
+                "runs list": ("runs", "list"),
+                "runs show": ("runs", "show", "2026-12-r2"),
+                "runs diff": ("runs", "diff", "2026-12-r1", "2026-12-r2"),
+            }.items():
                 r = _invoke(*args, "--runs", str(runs_dir), "--lang", lang)
                 assert r.exit_code == 0, (name, lang, r.output)
                 out[(name, lang)] = r.output
@@ -91,13 +94,36 @@ def _sweep_table(mp: pytest.MonkeyPatch, lang: str) -> str:
     buf = Console(width=WIDTH, record=True, file=io.StringIO())
     mp.setattr(sweep, "console", buf)
     common.state["lang"] = lang
-    table = pd.DataFrame([{"variant": i, "label": f"rules.budget.amount={v:,}", "status": "optimal", "reused": i == 1,
-                           "guaranteed_met": 34, "guaranteed_needs": 34, "money": 162388.56 - i * 9805.342962505638,
-                           "gap": 0.0, "seconds": 3.2, "weighted_coverage": 0.8933, "rule_of_thumb_coverage": 0.7988,
-                           "min_unit_ratio": 0.5536, "error": ""} for i, v in enumerate((150000, 200000, 250000))])
-    result = SimpleNamespace(table=table, meta={"perturb_weights": None}, solved=2, reused=1, failed=0, seconds=9.6,
-                             workers=pd.DataFrame([{"worker": "tcp://127.0.0.1:40001", "variants": 3, "peak_mb": 412.5}]),
-                             robustness=None)
+    table = pd.DataFrame(
+        [
+            {
+                "variant": i,
+                "label": f"rules.budget.amount={v:,}",
+                "status": "optimal",
+                "reused": i == 1,
+                "guaranteed_met": 34,
+                "guaranteed_needs": 34,
+                "money": 162388.56 - i * 9805.342962505638,
+                "gap": 0.0,
+                "seconds": 3.2,
+                "weighted_coverage": 0.8933,
+                "rule_of_thumb_coverage": 0.7988,
+                "min_unit_ratio": 0.5536,
+                "error": "",
+            }
+            for i, v in enumerate((150000, 200000, 250000))
+        ]
+    )
+    result = SimpleNamespace(
+        table=table,
+        meta={"perturb_weights": None},
+        solved=2,
+        reused=1,
+        failed=0,
+        seconds=9.6,
+        workers=pd.DataFrame([{"worker": "tcp://127.0.0.1:40001", "variants": 3, "peak_mb": 412.5}]),
+        robustness=None,
+    )
     sweep._print_result(result)
     text = buf.export_text()
     common.state["lang"] = "en"
@@ -149,12 +175,17 @@ def test_quantities_carry_their_unit(outputs, lang):
     plan = outputs[("plan", lang)]
     idle = [line for line in plan.splitlines() if L.t("idle volunteer/worker hours", lang) in line]
     assert idle and all(HOURS[lang].strip() in line for line in idle), idle
-    assert not re.search(r"\d{6}\.\d", plan)                 # 162,499.44, not 162499.4364801293
-    unmet = [line for line in outputs[("explain", lang)].splitlines()
-             if L.label("explain", "unmet_need", lang) + ":" in line]
+    assert not re.search(r"\d{6}\.\d", plan)  # 162,499.44, not 162499.4364801293
+    unmet = [
+        line for line in outputs[("explain", lang)].splitlines() if L.label("explain", "unmet_need", lang) + ":" in line
+    ]
     words = {L.uom(u, lang) for u in L.UOMS} | {"h"}
     assert unmet and all(line.rstrip().split(" ")[-1] in words for line in unmet), unmet[:5]
-    whatif = [line for line in outputs[("whatif", lang)].splitlines() if L.t_or("metric.idle_hours", "idle hours", lang) in line]
+    whatif = [
+        line
+        for line in outputs[("whatif", lang)].splitlines()
+        if L.t_or("metric.idle_hours", "idle hours", lang) in line
+    ]
     assert whatif and all(HOURS[lang].strip() in line for line in whatif), whatif
     report = _page_text(outputs[("plan_dir", lang)] / "report.html")
     assert re.search(r"\d[\d,.]* " + ("元" if lang == "zh" else "yuan"), report)
@@ -168,8 +199,17 @@ def test_the_chinese_sheets_have_no_latin_fragment_but_ids_keys_and_values(outpu
 
     sc = load_scenario(SAMPLE)
     text = _page_text(outputs[("plan_dir", "zh")] / "sheets.html")
-    values = {sc.config.name, *(str(v) for f in sc.tables.values() for c in f.columns if f[c].dtype == object
-                                for v in f[c] if isinstance(v, str) and v.strip())}
+    values = {
+        sc.config.name,
+        *(
+            str(v)
+            for f in sc.tables.values()
+            for c in f.columns
+            if f[c].dtype == object
+            for v in f[c]
+            if isinstance(v, str) and v.strip()
+        ),
+    }
     for v in sorted(values, key=len, reverse=True):
         text = text.replace(v, " ")
     left = {line.strip()[:80]: latin_left(line) for line in text.splitlines() if latin_left(line)}

@@ -16,8 +16,11 @@ from linkage_opt.schema import TABLE_ORDER
 
 def _frames(tables: dict | None = None, drop: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     data = {**copy.deepcopy(TINY_TABLES), **(tables or {})}
-    return {name: pd.DataFrame(rows, columns=list(rows[0]) if rows else list(TINY_TABLES[name][0]))
-            for name, rows in data.items() if name not in drop}
+    return {
+        name: pd.DataFrame(rows, columns=list(rows[0]) if rows else list(TINY_TABLES[name][0]))
+        for name, rows in data.items()
+        if name not in drop
+    }
 
 
 def _file_problems(tmp_path, tables=None, drop=(), config=None) -> list[str]:
@@ -26,8 +29,10 @@ def _file_problems(tmp_path, tables=None, drop=(), config=None) -> list[str]:
         lo.load_scenario(cfg)
     folder = str(tmp_path / "files" / "data") + "/"
     # the same problems, with a table's name where the file's path was
-    return [re.sub(r"\b(\w+)\.csv\b", r"\1", str(p).replace(folder, "")).replace(str(cfg), "config")
-            for p in info.value.problems]
+    return [
+        re.sub(r"\b(\w+)\.csv\b", r"\1", str(p).replace(folder, "")).replace(str(cfg), "config")
+        for p in info.value.problems
+    ]
 
 
 def _frame_problems(tables=None, drop=(), config=None) -> list[str]:
@@ -57,29 +62,38 @@ def test_typed_frames_and_chinese_headers_are_read_as_their_text():
     frames = _frames()
     units = frames["units"].assign(population=[3200, 850, 4100], lat=[30.2741, 30.28, 30.25])
     frames["units"] = units.rename(columns={"population": "人口"})
-    frames["needs"] = frames["needs"].assign(quantity=frames["needs"]["quantity"].astype(float),
-                                             indivisible=False)
+    frames["needs"] = frames["needs"].assign(quantity=frames["needs"]["quantity"].astype(float), indivisible=False)
     sc = lo.scenario_from_frames(TINY_CONFIG, frames)
     assert sc.units["population"].tolist() == [3200.0, 850.0, 4100.0]
     assert sc.needs["indivisible"].dtype == bool
     assert sc.origins["units"].label("population") == "population (人口)"
 
 
-@pytest.mark.parametrize("tables, drop", [
-    ({"needs": [{**r, "quantity": "-7"} if i == 1 else r for i, r in enumerate(TINY_TABLES["needs"])]}, ()),
-    ({"needs": [{k: v for k, v in r.items() if k != "quantity"} for r in TINY_TABLES["needs"]]}, ()),
-    ({"needs": [{**r, "unit_id": "U9", "tier": "urgent"} for r in TINY_TABLES["needs"]]}, ()),
-    ({"volunteers": [{**r, "hours": "lots"} for r in TINY_TABLES["volunteers"]],
-      "units": [{**r, "unit_id": "U1"} for r in TINY_TABLES["units"]]}, ()),
-    ({"units": []}, ()),
-    ({}, ("needs",)),
-])
+@pytest.mark.parametrize(
+    "tables, drop",
+    [
+        ({"needs": [{**r, "quantity": "-7"} if i == 1 else r for i, r in enumerate(TINY_TABLES["needs"])]}, ()),
+        ({"needs": [{k: v for k, v in r.items() if k != "quantity"} for r in TINY_TABLES["needs"]]}, ()),
+        ({"needs": [{**r, "unit_id": "U9", "tier": "urgent"} for r in TINY_TABLES["needs"]]}, ()),
+        (
+            {
+                "volunteers": [{**r, "hours": "lots"} for r in TINY_TABLES["volunteers"]],
+                "units": [{**r, "unit_id": "U1"} for r in TINY_TABLES["units"]],
+            },
+            (),
+        ),
+        ({"units": []}, ()),
+        ({}, ("needs",)),
+    ],
+)
 def test_bad_frames_give_the_problems_the_equivalent_files_give(tmp_path, tables, drop):
     from_files = _file_problems(tmp_path, tables, drop)
     from_frames = _frame_problems(tables, drop)
-    if drop:   # a missing file is a missing table: said in a table's words, not a folder's
-        assert from_frames == ["needs: the needs table is missing -- hint: give tables['needs'] as a pandas "
-                               "DataFrame with the columns of docs/data.md"]
+    if drop:  # a missing file is a missing table: said in a table's words, not a folder's
+        assert from_frames == [
+            "needs: the needs table is missing -- hint: give tables['needs'] as a pandas "
+            "DataFrame with the columns of docs/data.md"
+        ]
         assert len(from_files) == 1 and "the needs table is missing: file not found" in from_files[0]
         return
     assert from_frames == from_files

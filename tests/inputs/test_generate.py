@@ -62,16 +62,26 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path):
         assert fa[name] != fc[name], name
 
 
-@pytest.mark.parametrize("sizes", [SMALL, {"units": 23, "volunteers": 411, "workers": 9, "orgs": 3, "lots": 31},
-                                   {"units": 1, "volunteers": 0, "workers": 2, "orgs": 0, "lots": 3}])
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        SMALL,
+        {"units": 23, "volunteers": 411, "workers": 9, "orgs": 3, "lots": 31},
+        {"units": 1, "volunteers": 0, "workers": 2, "orgs": 0, "lots": 3},
+    ],
+)
 def test_sizes_match_the_arguments(tmp_path, sizes):
     cfg = generate(tmp_path, seed=1, **sizes)
     root = cfg.parent
-    counts = {"units": len(_csv(root, "units")), "volunteers": len(_csv(root, "volunteers")),
-              "workers": len(_csv(root, "social_workers")), "orgs": len(_csv(root, "organizations")),
-              "lots": len(_csv(root, "charity"))}
+    counts = {
+        "units": len(_csv(root, "units")),
+        "volunteers": len(_csv(root, "volunteers")),
+        "workers": len(_csv(root, "social_workers")),
+        "orgs": len(_csv(root, "organizations")),
+        "lots": len(_csv(root, "charity")),
+    }
     assert counts == sizes
-    load_scenario(cfg)     # valid, whatever the sizes
+    load_scenario(cfg)  # valid, whatever the sizes
 
 
 def test_structure_of_the_town(town):
@@ -255,14 +265,26 @@ def test_real_district_loads_validates_and_is_sized(real_district, real_district
     sc = real_district_scenario
     meta = _meta(real_district)
     assert meta["model"] == "realistic" and meta["preset"] == "real_district" and meta["seed"] == 1
-    assert (len(sc.units), len(sc.volunteers), len(sc.social_workers), len(sc.organizations), len(sc.charity)) \
-        == (170, 4250, 94, 26, 102)
+    assert (len(sc.units), len(sc.volunteers), len(sc.social_workers), len(sc.organizations), len(sc.charity)) == (
+        170,
+        4250,
+        94,
+        26,
+        102,
+    )
     assert len(sc.programs) == 51
-    assert 2600 <= len(sc.needs) <= 3300                       # ~17 rows per unit
+    assert 2600 <= len(sc.needs) <= 3300  # ~17 rows per unit
     assert int(sc.needs["indivisible"].sum()) == meta["indivisible_rows"] == 39
     assert meta["towns"] == 8 and meta["counties"] == 1
-    assert meta["rows"] == {"units": 170, "needs": len(sc.needs), "volunteers": 4250, "social_workers": 94,
-                            "organizations": 26, "programs": 51, "charity": 102}
+    assert meta["rows"] == {
+        "units": 170,
+        "needs": len(sc.needs),
+        "volunteers": 4250,
+        "social_workers": 94,
+        "organizations": 26,
+        "programs": 51,
+        "charity": 102,
+    }
     for col in ("need_id",):
         assert sc.needs[col].is_unique
     # the validator command agrees
@@ -322,7 +344,7 @@ def test_real_volunteers_are_individuals(real_district):
     assert h.between(2, 10).mean() >= 0.65
     assert 4 <= h.median() <= 8
     assert h.quantile(0.99) >= 18 and 30 <= h.max() <= 40 and h.min() >= 1
-    assert (h * 2 == (h * 2).round()).all()                        # half hours
+    assert (h * 2 == (h * 2).round()).all()  # half hours
     # party members: a share varying by unit
     party = (vols["party_member"] == "true").groupby(vols["home_unit"]).mean()
     assert 0.2 <= (vols["party_member"] == "true").mean() <= 0.35
@@ -337,7 +359,7 @@ def test_real_district_geography(real_district, real_district_scenario):
     x, y = u["x_km"].to_numpy(float), u["y_km"].to_numpy(float)
     d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
     within = (d <= 4.0).sum(axis=1) - 1
-    assert 12 <= np.median(within) <= 20, np.median(within)        # ~15 units within 4 km of a unit
+    assert 12 <= np.median(within) <= 20, np.median(within)  # ~15 units within 4 km of a unit
     assert _meta(real_district)["reach_density"]["median_units_within_4_km"] == float(np.median(within))
     # towns are clusters: a unit's nearest neighbour is mostly in its own town; communities are packed
     near = np.where(np.eye(len(u), dtype=bool), np.inf, d).argmin(axis=1)
@@ -364,10 +386,13 @@ def test_real_district_demand_over_supply_and_binding_budget(real_district, real
     hour_progs = progs[progs["category"].map(lambda c: cfg.categories[c].unit) == "hours"]
     net = (hour_progs["output_per_instance"] - hour_progs["worker_hours"] - hour_progs["volunteer_hours"]).clip(lower=0)
     instances = min(units["party_capacity"].sum(), orgs.loc[orgs["org_id"].isin(progs["org_id"]), "capacity"].sum())
-    supply = {"hours": vols["hours"].sum() + workers["hours"].sum() + instances * net.mean(),
-              "yuan": lots.loc[(lots["kind"] == "funds") & lots["category"].fillna("").isin(["", "low_income_relief"]),
-                               "quantity"].sum(),
-              "packages": lots.loc[lots["kind"] == "goods", "quantity"].sum()}
+    supply = {
+        "hours": vols["hours"].sum() + workers["hours"].sum() + instances * net.mean(),
+        "yuan": lots.loc[
+            (lots["kind"] == "funds") & lots["category"].fillna("").isin(["", "low_income_relief"]), "quantity"
+        ].sum(),
+        "packages": lots.loc[lots["kind"] == "goods", "quantity"].sum(),
+    }
     for fam, s in supply.items():
         ratio = needs.loc[unit_of == fam, "quantity"].sum() / s
         assert 1.2 <= ratio <= 1.4, (fam, ratio)
@@ -382,8 +407,13 @@ def test_real_district_demand_over_supply_and_binding_budget(real_district, real
     assert budget >= 1.25 * meta["certificate"]["money"] > 0
     # every rule on
     r = cfg.rules
-    assert r.supervision.enabled and r.party_share.enabled and r.party_capacity.enabled and r.budget.enabled \
+    assert (
+        r.supervision.enabled
+        and r.party_share.enabled
+        and r.party_capacity.enabled
+        and r.budget.enabled
         and r.expiry.enabled
+    )
     # tiers, guarantees served by the certificate
     assert set(needs["tier"]) == {"guaranteed", "basic", "improvement"}
     assert 0.1 <= (needs["tier"] == "guaranteed").mean() <= 0.25
@@ -396,11 +426,11 @@ def test_real_district_demand_over_supply_and_binding_budget(real_district, real
 def test_real_charity_expiry_spread_none_lapsed(real_district):
     lots = _csv(real_district, "charity")
     exp = pd.to_datetime(lots["expires"].replace("", None))
-    assert not (exp < PERIOD_START).any()                         # none lapsed before the period
+    assert not (exp < PERIOD_START).any()  # none lapsed before the period
     in_period = (exp >= PERIOD_START) & (exp <= PERIOD_END)
-    assert 0.1 <= in_period.mean() <= 0.35                          # some lapse inside the period
+    assert 0.1 <= in_period.mean() <= 0.35  # some lapse inside the period
     assert (exp > PERIOD_END).mean() >= 0.3 and exp.isna().mean() >= 0.2
-    assert exp[exp > PERIOD_END].dt.month.nunique() >= 6           # spread over the following year
+    assert exp[exp > PERIOD_END].dt.month.nunique() >= 6  # spread over the following year
     assert (lots["category"] != "").any() and (lots["town"] != "").any() and (lots["unit_id"] != "").any()
 
 
@@ -440,18 +470,27 @@ def test_plan_on_a_small_realistic_scenario_is_feasible_and_the_budget_binds(tmp
     m = plan.summary["metrics"]
     assert m["guaranteed_met"] == m["guaranteed_needs"] > 0
     assert 0 < m["weighted_coverage"] < 1
-    assert plan.summary["objective"]["money"] >= 0.95 * scenario.config.rules.budget.amount   # it binds
+    assert plan.summary["objective"]["money"] >= 0.95 * scenario.config.rules.budget.amount  # it binds
     assert not [str(v) for v in check_plan(scenario, plan.tables(), plan.summary)]
 
 
-@pytest.mark.parametrize("sizes", [{"units": 23, "volunteers": 411, "workers": 9, "orgs": 3, "lots": 31},
-                                   {"units": 1, "volunteers": 0, "workers": 2, "orgs": 0, "lots": 3},
-                                   {"units": 3, "volunteers": 20, "workers": 0, "orgs": 0, "lots": 0}])
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"units": 23, "volunteers": 411, "workers": 9, "orgs": 3, "lots": 31},
+        {"units": 1, "volunteers": 0, "workers": 2, "orgs": 0, "lots": 3},
+        {"units": 3, "volunteers": 20, "workers": 0, "orgs": 0, "lots": 0},
+    ],
+)
 def test_real_sizes_match_the_arguments(tmp_path, sizes):
     cfg = generate(tmp_path, seed=1, realistic=True, **sizes)
     root = cfg.parent
-    counts = {"units": len(_csv(root, "units")), "volunteers": len(_csv(root, "volunteers")),
-              "workers": len(_csv(root, "social_workers")), "orgs": len(_csv(root, "organizations")),
-              "lots": len(_csv(root, "charity"))}
+    counts = {
+        "units": len(_csv(root, "units")),
+        "volunteers": len(_csv(root, "volunteers")),
+        "workers": len(_csv(root, "social_workers")),
+        "orgs": len(_csv(root, "organizations")),
+        "lots": len(_csv(root, "charity")),
+    }
     assert counts == sizes
-    load_scenario(cfg)     # valid, whatever the sizes
+    load_scenario(cfg)  # valid, whatever the sizes

@@ -26,7 +26,9 @@ def test_a_category_label_is_accepted_for_its_key(tmp_path):
     tables["needs"][0].update(category="养老服务", tier="兜底保障")
     tables["volunteers"][1]["skills"] = "养老服务;general"
     tables["programs"][0]["category"] = "养老服务"
-    sc = load_scenario(write_scenario(tmp_path, tables=tables, config={"categories": {"mental_health": {"label_en": "Mental health"}}}))
+    sc = load_scenario(
+        write_scenario(tmp_path, tables=tables, config={"categories": {"mental_health": {"label_en": "Mental health"}}})
+    )
     assert sc.needs["category"].iloc[0] == "elderly_care" and sc.needs["tier"].iloc[0] == "guaranteed"
     assert "elderly_care" in sc.volunteers["skills"].iloc[1]
     assert sc.programs["category"].iloc[0] == "elderly_care"
@@ -35,7 +37,9 @@ def test_a_category_label_is_accepted_for_its_key(tmp_path):
 def test_an_english_label_is_accepted_too(tmp_path):
     tables = copy.deepcopy(TINY_TABLES)
     tables["needs"][2]["category"] = "Mental health"
-    sc = load_scenario(write_scenario(tmp_path, tables=tables, config={"categories": {"mental_health": {"label_en": "Mental health"}}}))
+    sc = load_scenario(
+        write_scenario(tmp_path, tables=tables, config={"categories": {"mental_health": {"label_en": "Mental health"}}})
+    )
     assert sc.needs["category"].iloc[2] == "mental_health"
 
 

@@ -23,9 +23,13 @@ def lot(lid, quantity=100.0, expires=None, **kw):
 
 
 def _relief(period, lots, **tables):
-    return make_scenario({**OFF, "period": period}, units=[unit("A")],
-                         needs=[{"need_id": "r", "unit_id": "A", "category": "relief", "quantity": 100}],
-                         charity=lots, **tables)
+    return make_scenario(
+        {**OFF, "period": period},
+        units=[unit("A")],
+        needs=[{"need_id": "r", "unit_id": "A", "category": "relief", "quantity": 100}],
+        charity=lots,
+        **tables,
+    )
 
 
 def test_a_lot_expired_before_the_period_is_not_planned():
@@ -39,20 +43,27 @@ def test_a_lot_expired_before_the_period_is_not_planned():
 
 def test_lots_expiring_inside_the_period_are_still_used_first():
     # the first day of the period is still usable (expires = the last day the lot can be used)
-    sc = _relief("2027-01", [lot("late", expires="2027-12-31"), lot("first_day", expires="2027-01-01"),
-                             lot("lapsed", expires="2026-11-30")])
+    sc = _relief(
+        "2027-01",
+        [
+            lot("late", expires="2027-12-31"),
+            lot("first_day", expires="2027-01-01"),
+            lot("lapsed", expires="2026-11-30"),
+        ],
+    )
     assert lapsed_lots(sc) == ["lapsed"]
     plan = solve(sc)
     used = plan.allocations.groupby("provider_id")["quantity"].sum()
-    assert used.get("first_day", 0.0) == pytest.approx(100.0)   # the expiring one goes first ...
-    assert used.get("late", 0.0) == pytest.approx(0.0)          # ... the later one waits
+    assert used.get("first_day", 0.0) == pytest.approx(100.0)  # the expiring one goes first ...
+    assert used.get("late", 0.0) == pytest.approx(0.0)  # ... the later one waits
     assert "lapsed" not in used.index
     assert plan.summary["lapsed_lots"] == ["lapsed"]
 
 
 def test_a_lapsed_lot_with_explicit_reach_rows_is_left_out_too():
-    sc = _relief("2027-01", [lot("old", expires="2026-12-31"), lot("new")],
-                 reach=[{"provider_id": "old", "unit_id": "A"}])
+    sc = _relief(
+        "2027-01", [lot("old", expires="2026-12-31"), lot("new")], reach=[{"provider_id": "old", "unit_id": "A"}]
+    )
     plan = solve(sc)
     assert set(plan.allocations["provider_id"]) == {"new"}
     assert plan.summary["lapsed_lots"] == ["old"]
@@ -60,7 +71,7 @@ def test_a_lapsed_lot_with_explicit_reach_rows_is_left_out_too():
 
 def test_check_fails_a_plan_that_uses_a_lapsed_lot():
     dec = _relief("2026-12", [lot("old", expires="2026-12-31")])
-    plan = solve(dec)                                   # in December the lot is still good, and used
+    plan = solve(dec)  # in December the lot is still good, and used
     assert "old" in set(plan.allocations["provider_id"])
     assert not check_plan(dec, plan.tables(), plan.summary)
     jan = dec.replace(config=dec.config.model_copy(update={"period": "2027-01"}))
@@ -82,11 +93,13 @@ def _cli(args, monkeypatch):
 
 
 def test_validate_warns_and_the_plan_lists_lapsed_lots(tmp_path, monkeypatch):
-    cfg = write_scenario(tmp_path / "s", config={"period": "2027-01"})   # lot L2 expires 2026-12-20
+    cfg = write_scenario(tmp_path / "s", config={"period": "2027-01"})  # lot L2 expires 2026-12-20
     r = _cli(["validate", str(cfg)], monkeypatch)
     assert r.exit_code == 0, r.output
-    assert ("warning: data/charity.csv, row 3, column expires: lot 'L2' lapsed on 2026-12-20, before the period "
-            "2027-01 starts: it is left out of the plan") in r.stderr.replace(str(tmp_path / "s") + "/", ""), r.stderr
+    assert (
+        "warning: data/charity.csv, row 3, column expires: lot 'L2' lapsed on 2026-12-20, before the period "
+        "2027-01 starts: it is left out of the plan"
+    ) in r.stderr.replace(str(tmp_path / "s") + "/", ""), r.stderr
     out = tmp_path / "plan"
     r = _cli(["plan", str(cfg), "--out", str(out)], monkeypatch)
     assert r.exit_code == 0, r.output

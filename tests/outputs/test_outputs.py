@@ -49,9 +49,14 @@ def tagged(plan: lo.Plan, tag: str) -> lo.Plan:
     """A copy of ``plan`` whose summary and coverage table both carry ``tag`` (to tell plans apart)."""
     cov = plan.coverage.copy()
     cov["unit_name"] = tag
-    return lo.Plan(allocations=plan.allocations, coverage=cov, providers=plan.providers, programs=plan.programs,
-                   summary={**plan.summary, "scenario": tag, "timings": dict(plan.summary["timings"])},
-                   extras={"note.txt": tag})
+    return lo.Plan(
+        allocations=plan.allocations,
+        coverage=cov,
+        providers=plan.providers,
+        programs=plan.programs,
+        summary={**plan.summary, "scenario": tag, "timings": dict(plan.summary["timings"])},
+        extras={"note.txt": tag},
+    )
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -73,6 +78,7 @@ def assert_clean(parent: Path, name: str) -> None:
 # layout
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_a_plan_folder_is_a_link_to_one_complete_version(solved, tmp_path):
     out = tmp_path / "plans" / "zhugen"
     tagged(solved, "A").write(out)
@@ -82,7 +88,7 @@ def test_a_plan_folder_is_a_link_to_one_complete_version(solved, tmp_path):
     assert lo.Plan.read(out).summary["scenario"] == "A"
     tagged(solved, "B").write(out)
     assert os.readlink(out) != first
-    assert_clean(out.parent, "zhugen")                       # the earlier version was removed
+    assert_clean(out.parent, "zhugen")  # the earlier version was removed
     read = lo.Plan.read(out)
     assert read.summary["scenario"] == "B" and set(read.coverage["unit_name"]) == {"B"}
 
@@ -90,7 +96,7 @@ def test_a_plan_folder_is_a_link_to_one_complete_version(solved, tmp_path):
 def test_a_real_folder_from_older_versions_is_migrated_atomically(solved, tmp_path, monkeypatch):
     for exchange in (True, False):
         out = tmp_path / f"legacy-{exchange}"
-        tagged(solved, "A").write(out, overwrite=False)         # a real folder, as older versions wrote
+        tagged(solved, "A").write(out, overwrite=False)  # a real folder, as older versions wrote
         assert out.is_dir() and not out.is_symlink()
         monkeypatch.setattr(od, "USE_RENAMEAT2", exchange)
         tagged(solved, "B").write(out)
@@ -104,7 +110,7 @@ def test_a_foreign_link_is_followed_to_its_folder(solved, tmp_path):
     alias = tmp_path / "current"
     alias.symlink_to(real)
     tagged(solved, "B").write(alias)
-    assert os.readlink(alias) == str(real)                   # the user's link is kept
+    assert os.readlink(alias) == str(real)  # the user's link is kept
     assert lo.Plan.read(real).summary["scenario"] == "B"
     assert_clean(real.parent, "december")
     broken = tmp_path / "broken"
@@ -124,11 +130,11 @@ def test_stale_leftovers_older_than_the_lock_holder_are_removed(solved, tmp_path
         os.utime(tmp_path / name, (old, old))
     (tmp_path / ".plan.tmp-link-dead").symlink_to(".plan.v-20200101T000000000000Z-dead00")
     os.utime(tmp_path / ".plan.tmp-link-dead", (old, old), follow_symlinks=False)
-    newer = tmp_path / ".plan.tmp-someone-else"               # made after the writer took the lock
+    newer = tmp_path / ".plan.tmp-someone-else"  # made after the writer took the lock
     newer.mkdir()
     future = time.time() + 3600
     os.utime(newer, (future, future))
-    (tmp_path / ".other.tmp-x").mkdir()                        # another folder's: not ours to judge
+    (tmp_path / ".other.tmp-x").mkdir()  # another folder's: not ours to judge
     os.utime(tmp_path / ".other.tmp-x", (old, old))
     tagged(solved, "B").write(out)
     assert hidden(tmp_path, "plan") == sorted([os.readlink(out), newer.name])
@@ -144,6 +150,7 @@ def test_plan_read_of_a_missing_folder_is_a_typed_error(tmp_path):
 # not a folder: file, FIFO, device -- refused with or without --force, nothing touched, never opened
 # ---------------------------------------------------------------------------------------------------
 
+
 def _node(kind: str, path: Path) -> Path:
     if kind == "file":
         path.write_text("keep me")
@@ -151,7 +158,7 @@ def _node(kind: str, path: Path) -> Path:
         os.mkfifo(path)
     elif kind == "device":
         try:
-            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))   # a private twin of /dev/null
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a private twin of /dev/null
         except (PermissionError, AttributeError):
             pytest.skip("cannot make a device node here")
     return path
@@ -160,7 +167,12 @@ def _node(kind: str, path: Path) -> Path:
 def _same_node(path: Path, before: os.stat_result) -> bool:
     after = os.lstat(path)
     return (after.st_ino, after.st_mode, after.st_rdev, after.st_size, after.st_mtime_ns) == (
-        before.st_ino, before.st_mode, before.st_rdev, before.st_size, before.st_mtime_ns)
+        before.st_ino,
+        before.st_mode,
+        before.st_rdev,
+        before.st_size,
+        before.st_mtime_ns,
+    )
 
 
 @pytest.mark.parametrize("kind", ["file", "fifo", "device"])
@@ -172,7 +184,7 @@ def test_plan_write_refuses_what_is_not_a_folder(solved, tmp_path, kind):
             solved.write(node, overwrite=overwrite)
         assert exc.value.exit_code == 2 and "nothing was changed" in str(exc.value)
     assert _same_node(node, before)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]     # no lock, no temp folder, nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no lock, no temp folder, nothing
 
 
 def test_cli_plan_out_at_a_file_or_device_is_exit_2_with_or_without_force(tiny_scenario, tmp_path):
@@ -184,7 +196,7 @@ def test_cli_plan_out_at_a_file_or_device_is_exit_2_with_or_without_force(tiny_s
             assert r.exit_code == 2, r.output
             assert "not a folder" in r.output and "internal error" not in r.output
             assert _same_node(node, before)
-    r = run("plan", str(tiny_scenario), "--out", str(tmp_path / "out-file" / "sub"))      # a part is a file
+    r = run("plan", str(tiny_scenario), "--out", str(tmp_path / "out-file" / "sub"))  # a part is a file
     assert r.exit_code == 2 and "cannot be written" in r.output
     assert (tmp_path / "out-file").read_text() == "keep me"
     r = run("plan", str(tiny_scenario), "--out", str(tmp_path / "out-file"), "--lang", "zh")
@@ -194,7 +206,7 @@ def test_cli_plan_out_at_a_file_or_device_is_exit_2_with_or_without_force(tiny_s
 def test_cli_plan_out_dev_null_with_force_leaves_dev_null_alone(tiny_scenario):
     before = os.lstat("/dev/null")
     assert stat.S_ISCHR(before.st_mode)
-    with pytest.raises(OutputPathError):        # refused by the check itself before we let the CLI near it
+    with pytest.raises(OutputPathError):  # refused by the check itself before we let the CLI near it
         od.check_output_folder("/dev/null")
     r = run("plan", str(tiny_scenario), "--out", "/dev/null", "--force")
     assert r.exit_code == 2 and "character device" in r.output, r.output
@@ -205,8 +217,14 @@ def test_cli_plan_out_dev_null_with_force_leaves_dev_null_alone(tiny_scenario):
 
 def _cli(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     """The real command in a process of its own, so that a hang on a FIFO fails the test, not the suite."""
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def test_fifo_outputs_are_refused_without_hanging(tiny_scenario, tmp_path):
@@ -216,8 +234,10 @@ def test_fifo_outputs_are_refused_without_hanging(tiny_scenario, tmp_path):
         (["plan", str(tiny_scenario), "--out", str(fifo)], "named pipe (FIFO), not a folder"),
         (["plan", str(tiny_scenario), "--out", str(fifo), "--force"], "named pipe (FIFO), not a folder"),
         (["run", str(tiny_scenario), "--period", "2026-12", "--runs", str(fifo)], "the runs folder"),
-        (["run", str(tiny_scenario), "--period", "2026-12", "--runs", str(tmp_path / "runs"), "--ledger", str(fifo)],
-         "is a named pipe (FIFO), not a file"),
+        (
+            ["run", str(tiny_scenario), "--period", "2026-12", "--runs", str(tmp_path / "runs"), "--ledger", str(fifo)],
+            "is a named pipe (FIFO), not a file",
+        ),
         (["whatif", str(tiny_scenario), "--set", "volunteers.hours*=2", "--out", str(fifo)], "not a regular file"),
     ]
     for args, text in cases:
@@ -236,8 +256,12 @@ def test_run_and_runs_with_runs_at_a_file_are_exit_2(tiny_scenario, tmp_path):
     r = cli.invoke(runs_app, ["run", str(tiny_scenario), "--period", "2026-12", "--runs", str(afile)])
     assert r.exit_code == 2 and "the runs folder" in r.output and "not a folder" in r.output, r.output
     assert "internal error" not in r.output
-    for args in (["runs", "list"], ["runs", "show", "2026-12-r1"], ["runs", "publish", "2026-12-r1"],
-                 ["runs", "restore", "2026-12-r1"]):
+    for args in (
+        ["runs", "list"],
+        ["runs", "show", "2026-12-r1"],
+        ["runs", "publish", "2026-12-r1"],
+        ["runs", "restore", "2026-12-r1"],
+    ):
         r = cli.invoke(runs_app, [*args, "--runs", str(afile)])
         assert r.exit_code == 2 and "not a folder" in r.output, (args, r.output)
     assert _same_node(afile, before)
@@ -262,8 +286,12 @@ def test_other_output_options_refuse_non_folders(tiny_scenario, tmp_path):
 # disk full, read-only: OutputError, exit 4, "no plan was changed", the earlier plan intact
 # ---------------------------------------------------------------------------------------------------
 
-FAILURES = [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the file system is read-only"),
-            (errno.EACCES, "permission denied"), (errno.EDQUOT, "the disk quota is exceeded")]
+FAILURES = [
+    (errno.ENOSPC, "the disk is full"),
+    (errno.EROFS, "the file system is read-only"),
+    (errno.EACCES, "permission denied"),
+    (errno.EDQUOT, "the disk quota is exceeded"),
+]
 
 
 def _fail_at(monkeypatch, where: str, err: int):
@@ -278,7 +306,7 @@ def _fail_at(monkeypatch, where: str, err: int):
 
         def second_fails(frame, path):
             calls.append(path)
-            if len(calls) >= 2:          # the disk fills up after the first file, and stays full
+            if len(calls) >= 2:  # the disk fills up after the first file, and stays full
                 raise exc
             real(frame, path)
 
@@ -312,8 +340,9 @@ def test_disk_full_and_read_only_while_writing_change_no_plan(solved, tmp_path, 
 
 
 @pytest.mark.parametrize("err,reason", FAILURES)
-def test_cli_plan_on_a_full_or_read_only_disk_says_no_plan_was_changed(tiny_scenario, tmp_path, monkeypatch,
-                                                                        err, reason):
+def test_cli_plan_on_a_full_or_read_only_disk_says_no_plan_was_changed(
+    tiny_scenario, tmp_path, monkeypatch, err, reason
+):
     out = tmp_path / "plan"
     assert run("plan", str(tiny_scenario), "--out", str(out)).exit_code == 0
     before = files_of(out)
@@ -354,6 +383,7 @@ def test_report_on_a_full_disk_is_an_output_error(tiny_scenario, tmp_path, monke
 
 # the monthly run
 
+
 def test_a_run_on_a_full_disk_is_recorded_as_an_output_error(tiny_scenario, tmp_path, monkeypatch):
     from linkage_opt.cli.runs import app as runs_app
     from linkage_opt.runs.runner import run_period
@@ -365,7 +395,7 @@ def test_a_run_on_a_full_disk_is_recorded_as_an_output_error(tiny_scenario, tmp_
     outcome = run_period(tiny_scenario, "2026-12", runs)
     assert outcome.exit_code == 4 and isinstance(outcome.error, OutputError)
     assert "no plan was changed" in outcome.message and "the disk is full" in outcome.message
-    assert sorted(p.name for p in (runs / "2026-12").iterdir()) == [".lock"]        # no r1, no temp folder
+    assert sorted(p.name for p in (runs / "2026-12").iterdir()) == [".lock"]  # no r1, no temp folder
     with Ledger(runs / "ledger.sqlite") as lg:
         row = lg.get_run(outcome.run_id)
     assert (row["status"], row["exit_code"], row["published"]) == ("failed", 4, False)
@@ -378,20 +408,20 @@ def test_a_full_or_read_only_ledger_is_a_typed_error_and_stays_intact(tmp_path):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as lg:
         pages = lg.conn.execute("PRAGMA page_count").fetchone()[0]
-        lg.conn.execute(f"PRAGMA max_page_count = {pages}")            # SQLite's own "database or disk is full"
+        lg.conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
         with pytest.raises(LedgerWriteError) as exc:
             lg.insert_run(run_id="2026-12-r1", period="2026-12", revision=1, config_text="x" * 200_000)
         assert isinstance(exc.value, OutputError) and exc.value.exit_code == 4
         assert "the disk is full" in str(exc.value) and "no plan was changed" in str(exc.value)
     with Ledger(path) as lg:
-        lg.conn.execute("PRAGMA query_only = ON")                      # SQLite's "readonly database"
+        lg.conn.execute("PRAGMA query_only = ON")  # SQLite's "readonly database"
         with pytest.raises(LedgerWriteError, match="read-only"):
             lg.insert_run(run_id="2026-12-r1", period="2026-12", revision=1)
     with Ledger(path) as lg:
         assert lg.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert lg.list_runs() == []
     L.MISSES.clear()
-    assert isinstance(exc.value.args[0], L.Msg)                     # the message id and its parameters
+    assert isinstance(exc.value.args[0], L.Msg)  # the message id and its parameters
     assert "方案没有任何改动" in L.render(exc.value.args[0], "zh") and not L.MISSES
 
 
@@ -417,7 +447,7 @@ def test_a_run_whose_ledger_fills_up_at_the_end_leaves_no_unrecorded_folder(tiny
 # killed between the steps; two writers at once; readers during replacement
 # ---------------------------------------------------------------------------------------------------
 
-HELPER = '''
+HELPER = """
 import os, sys, time
 from pathlib import Path
 
@@ -443,11 +473,10 @@ else:                                                       # the CLI
     from linkage_opt.cli.commands import main
     sys.argv = ["linkage-opt", *sys.argv[1:]]
     main()
-'''
+"""
 
 
-def start(tmp_path: Path, args: list[str], hook: Path, pause_at: str = "", no_renameat2: bool = False,
-          name: str = "w"):
+def start(tmp_path: Path, args: list[str], hook: Path, pause_at: str = "", no_renameat2: bool = False, name: str = "w"):
     helper = tmp_path / "helper.py"
     if not helper.exists():
         helper.write_text(HELPER, encoding="utf-8")
@@ -456,8 +485,13 @@ def start(tmp_path: Path, args: list[str], hook: Path, pause_at: str = "", no_re
     if no_renameat2:
         env["LO_TEST_NO_RENAMEAT2"] = "1"
     err = tmp_path / f"{name}.err"
-    proc = subprocess.Popen([sys.executable, str(helper), *args], cwd=tmp_path, env=env,
-                            stdout=open(tmp_path / f"{name}.out", "w"), stderr=open(err, "w"))  # noqa: SIM115 - the child owns them
+    proc = subprocess.Popen(
+        [sys.executable, str(helper), *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=open(tmp_path / f"{name}.out", "w"),  # noqa: SIM115 - the child owns them
+        stderr=open(err, "w"),  # noqa: SIM115
+    )
     return proc, err
 
 
@@ -495,9 +529,9 @@ def kill_at(tmp_path: Path, solved: lo.Plan, step: str, *, legacy: bool = False,
 @pytest.mark.parametrize("step", ["locked", "written", "versioned"])
 def test_a_writer_killed_before_the_swap_leaves_the_earlier_plan(solved, tmp_path, step):
     out, before = kill_at(tmp_path, solved, step)
-    assert files_of(out) == before                                   # DIR: the complete earlier plan
+    assert files_of(out) == before  # DIR: the complete earlier plan
     assert lo.Plan.read(out).summary["scenario"] == "A"
-    tagged(solved, "C").write(out)                                   # the next writer cleans up
+    tagged(solved, "C").write(out)  # the next writer cleans up
     assert lo.Plan.read(out).summary["scenario"] == "C"
     assert_clean(out.parent, "dir")
 
@@ -506,21 +540,21 @@ def test_a_writer_killed_after_the_swap_leaves_the_new_plan(solved, tmp_path):
     out, _ = kill_at(tmp_path, solved, "swapped")
     read = lo.Plan.read(out)
     assert read.summary["scenario"] == "B" and set(read.coverage["unit_name"]) == {"B"}
-    assert len(hidden(out.parent, "dir")) == 2                        # the earlier version, not yet removed
+    assert len(hidden(out.parent, "dir")) == 2  # the earlier version, not yet removed
     tagged(solved, "C").write(out)
     assert_clean(out.parent, "dir")
 
 
 def test_a_writer_killed_while_migrating_a_real_folder_leaves_the_earlier_plan(solved, tmp_path):
-    out, before = kill_at(tmp_path, solved, "versioned", legacy=True)   # renameat2 exchanges in one step
+    out, before = kill_at(tmp_path, solved, "versioned", legacy=True)  # renameat2 exchanges in one step
     assert out.is_dir() and not out.is_symlink() and files_of(out) == before
 
 
 def test_without_renameat2_the_one_window_is_repaired_by_the_next_writer(solved, tmp_path):
     out, before = kill_at(tmp_path, solved, "aside", legacy=True, no_renameat2=True)
-    assert not os.path.lexists(out)                                  # the documented window of the fallback
+    assert not os.path.lexists(out)  # the documented window of the fallback
     [aside] = [p for p in hidden(out.parent, "dir") if ".old-" in p]
-    assert files_of(out.parent / aside) == before                    # the earlier plan, complete, aside
+    assert files_of(out.parent / aside) == before  # the earlier plan, complete, aside
     tagged(solved, "C").write(out)
     assert lo.Plan.read(out).summary["scenario"] == "C"
     assert_clean(out.parent, "dir")
@@ -540,7 +574,7 @@ def test_two_concurrent_writers_both_finish_and_dir_is_one_complete_plan(tmp_pat
         b, err_b = start(tmp_path, ["plan", str(cfg_b), "--out", str(out)], hook, name="b")
         wait_for(lambda: reached(hook, b, "lock") or b.poll() is not None, what="writer B to wait for the lock")
         time.sleep(0.5)
-        assert not reached(hook, b, "locked") and b.poll() is None, err_b.read_text()   # B waits for A
+        assert not reached(hook, b, "locked") and b.poll() is None, err_b.read_text()  # B waits for A
         (hook / "release").write_text("")
         assert a.wait(timeout=120) == 0, err_a.read_text()
         assert b.wait(timeout=120) == 0, err_b.read_text()
@@ -551,7 +585,7 @@ def test_two_concurrent_writers_both_finish_and_dir_is_one_complete_plan(tmp_pat
                 p.kill()
                 p.wait()
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["scenario"] == "beta"                             # the later writer's plan, whole
+    assert summary["scenario"] == "beta"  # the later writer's plan, whole
     assert "beta" in (out / "report.html").read_text(encoding="utf-8")
     assert {"plan.xlsx", "coverage.csv", "allocations.csv"} <= set(os.listdir(out))
     assert_clean(out.parent, "shared")
@@ -577,7 +611,7 @@ def test_readers_always_see_one_complete_plan_while_writers_replace_it(solved, t
             try:
                 p = lo.Plan.read(out)
                 tags = set(p.coverage["unit_name"]) | {p.summary["scenario"]}
-                assert len(tags) == 1, tags                            # never two plans mixed
+                assert len(tags) == 1, tags  # never two plans mixed
                 seen.update(tags)
             except BaseException as exc:
                 errors.append(exc)

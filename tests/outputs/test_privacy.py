@@ -39,7 +39,7 @@ def test_details_go_to_the_sheets_of_their_own_rows(desk_scenario):
     assert ("联系电话", PHONE_W1) in rosters["W1"].details
     tasks = {b.key: b for b in sh["tasks"].blocks}
     assert ("联系电话", PHONE_U1) in tasks["U1"].details
-    assert PHONE_V1 in " ".join(tasks["U1"].table["contact"])        # who comes, and how to reach them
+    assert PHONE_V1 in " ".join(tasks["U1"].table["contact"])  # who comes, and how to reach them
     assert PHONE_U1 not in repr(tasks["U2"].details) + repr(tasks["U3"].details)
     # the committee page and the organizations' notices carry no one's details
     committee = repr(sh["committee"])
@@ -82,8 +82,10 @@ def test_nowhere_else_report_csvs_summary_messages_ledger(desk_scenario, tmp_pat
         summaries = " ".join(str(r) for r in conn.execute("SELECT * FROM runs").fetchall())
     assert summaries
     run_id = rec.run_id
-    shown = [_cli("runs", "list", "--runs", str(tmp_path / "runs")),
-             _cli("runs", "show", str(run_id), "--runs", str(tmp_path / "runs"))]
+    shown = [
+        _cli("runs", "list", "--runs", str(tmp_path / "runs")),
+        _cli("runs", "show", str(run_id), "--runs", str(tmp_path / "runs")),
+    ]
     assert [r.exit_code for r in shown] == [0, 0], [r.output for r in shown]
     assert run_id in shown[0].output
     outputs = [r.output for r in shown]
@@ -119,7 +121,7 @@ def test_redact_writes_a_shareable_plan(desk_scenario, tmp_path, lang):
     xlsx = _xlsx_text((out / "plan.xlsx").read_bytes())
     for s in PERSONAL:
         assert s not in html and s not in xlsx, s
-    assert "周末可到" in html                        # 备注 is not a personal column: kept
+    assert "周末可到" in html  # 备注 is not a personal column: kept
     assert S.text("redacted", lang) in html
     import json
 
@@ -140,8 +142,8 @@ def test_privacy_personal_names_the_columns(tmp_path, desk_scenario):
     scenario = load_scenario(cfg)
     assert scenario.config.privacy.is_personal("备注") and not scenario.config.privacy.is_personal("联系电话")
     html = S.build_sheets_html(plan, scenario, "zh", redact=True)
-    assert "周末可到" not in html and "张小红" not in html   # listed: removed
-    assert PHONE_V1 in html                                    # not listed any more: kept
+    assert "周末可到" not in html and "张小红" not in html  # listed: removed
+    assert PHONE_V1 in html  # not listed any more: kept
     xlsx = _xlsx_text(build_workbook(plan, scenario, "zh", redact=True))
     assert "周末可到" not in xlsx and PHONE_V1 in xlsx
 
@@ -170,7 +172,7 @@ def test_the_ledger_keeps_the_sheets_without_personal_columns(desk_scenario, tmp
         rec = run_period(cfg, "2026-12", runs, lang="zh")
     assert rec.exit_code == 0, rec
     folder = runs / "2026-12" / "r1"
-    assert PHONE_V1 in (folder / "sheets.html").read_text(encoding="utf-8")        # the full sheets, on disk
+    assert PHONE_V1 in (folder / "sheets.html").read_text(encoding="utf-8")  # the full sheets, on disk
     assert PHONE_V1 in _xlsx_text((folder / "plan.xlsx").read_bytes())
     logged = caplog.text + " ".join(str(getattr(r, "fields", "")) for r in caplog.records)
     with sqlite3.connect(runs / "ledger.sqlite") as conn:
@@ -179,15 +181,17 @@ def test_the_ledger_keeps_the_sheets_without_personal_columns(desk_scenario, tmp
     kept = {name: (content.encode("utf-8") if content is not None else data) for name, content, data, _ in stored}
     assert {"plan.xlsx", "sheets.html"} <= set(kept)
     assert {name for name, *_, st in stored if st} == {"plan.xlsx", "sheets.html"}
-    texts = {n: _xlsx_text(b) if n.endswith(".xlsx") else (b or b"").decode("utf-8", "replace") for n, b in kept.items()}
+    texts = {
+        n: _xlsx_text(b) if n.endswith(".xlsx") else (b or b"").decode("utf-8", "replace") for n, b in kept.items()
+    }
     for s in PERSONAL:
         assert s not in everything and s not in logged, s
         for name, text in texts.items():
             assert s not in text, (name, s)
-    assert "周末可到" in texts["sheets.html"]            # a column that is not personal stays
+    assert "周末可到" in texts["sheets.html"]  # a column that is not personal stays
     assert S.text("redacted", "zh") in texts["sheets.html"]
     with Ledger(runs / "ledger.sqlite") as lg:
-        assert set(verify_plan_dir(lg, rec.run_id, folder).values()) == {"ok"}     # the folder as written
+        assert set(verify_plan_dir(lg, rec.run_id, folder).values()) == {"ok"}  # the folder as written
         report = restore_plan(lg, rec.run_id, tmp_path / "restored")
     assert report.ok and set(report.redacted) == {"plan.xlsx", "sheets.html"}
     restored = tmp_path / "restored"

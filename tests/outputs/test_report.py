@@ -34,8 +34,16 @@ def solved(tmp_path_factory):
     tables = copy.deepcopy(TINY_TABLES)
     tables["units"][1]["name"] = XSS
     tables["organizations"][0]["name"] = XSS_ORG
-    tables["needs"].append({"need_id": "far", "unit_id": "U2", "category": "mental_health", "quantity": "9",
-                            "tier": "basic", "indivisible": "false"})
+    tables["needs"].append(
+        {
+            "need_id": "far",
+            "unit_id": "U2",
+            "category": "mental_health",
+            "quantity": "9",
+            "tier": "basic",
+            "indivisible": "false",
+        }
+    )
     cfg_path = write_scenario(root, tables=tables)
     scenario = load_scenario(cfg_path)
     plan = solve(scenario, time_limit=20)
@@ -72,8 +80,10 @@ def test_every_report_text_is_in_the_catalog():
 def test_the_template_is_translated_by_jinja2_i18n():
     env = R._env("zh")
     assert "jinja2.ext.InternationalizationExtension" in env.extensions
-    assert env.from_string("{{ _('Headline figures') }}|{{ _('{n} needs are not fully met.').format(n=3) }}").render() \
+    assert (
+        env.from_string("{{ _('Headline figures') }}|{{ _('{n} needs are not fully met.').format(n=3) }}").render()
         == "核心指标|共有 3 项需求未完全满足。"
+    )
     assert R._env("en").from_string("{{ _('Headline figures') }}").render() == "Headline figures"
 
 
@@ -99,11 +109,18 @@ def test_headline_figures_match_the_summary(solved, html_en):
 
 def test_sections_present_in_english(solved, html_en):
     plan, _, _ = solved
-    for heading in ("Headline figures", "Coverage by unit and category", "Map of units", "Guaranteed needs",
-                    "Provider utilisation", "Unmet needs and why", "Optimized plan vs rule of thumb"):
+    for heading in (
+        "Headline figures",
+        "Coverage by unit and category",
+        "Map of units",
+        "Guaranteed needs",
+        "Provider utilisation",
+        "Unmet needs and why",
+        "Optimized plan vs rule of thumb",
+    ):
         assert heading in html_en
-    assert html_en.count("<svg") >= 3                     # map, utilisation, hours per unit, baseline
-    assert 'class="heat"' in html_en and ">elderly_care<" in html_en   # no label_en in the config: the id
+    assert html_en.count("<svg") >= 3  # map, utilisation, hours per unit, baseline
+    assert 'class="heat"' in html_en and ">elderly_care<" in html_en  # no label_en in the config: the id
     # the unmet need and its reason from explanations.csv
     ex = plan.extras["explanations.csv"].set_index("need_id")
     assert ex.loc["far", "reason_code"] == "no_provider"
@@ -115,16 +132,32 @@ def test_chinese_report_is_complete(html_zh):
     assert '<html lang="zh-CN">' in html_zh
     for key in ("title", "k.weighted_coverage", "k.guaranteed", "legend.coverage", "reason.no_provider"):
         assert R.text(key, "zh") in html_zh, key
-    for heading in ("Headline figures", "Coverage by unit and category", "Map of units", "Guaranteed needs",
-                    "Provider utilisation", "Unmet needs and why", "Optimized plan vs rule of thumb"):   # the template's
+    for heading in (
+        "Headline figures",
+        "Coverage by unit and category",
+        "Map of units",
+        "Guaranteed needs",
+        "Provider utilisation",
+        "Unmet needs and why",
+        "Optimized plan vs rule of thumb",
+    ):  # the template's
         assert L.t(heading, "zh") in html_zh and L.t(heading, "zh") != heading, heading
-    assert "各单位（行）各类别（列）需求的满足比例" in html_zh            # the heat map's caption
+    assert "各单位（行）各类别（列）需求的满足比例" in html_zh  # the heat map's caption
     for header in ("单位名称", "服务类别", "需求量", "已满足", "原因代码", "优化方案", "经验分配"):
         assert header in html_zh
-    assert "东门社区" in html_zh and ">养老服务<" in html_zh         # the config's Chinese category label
+    assert "东门社区" in html_zh and ">养老服务<" in html_zh  # the config's Chinese category label
     # no English section headings or table headers left behind
-    for english in ("Headline figures", "Guaranteed needs", "Provider utilisation", "Unmet needs", "Coverage ratio",
-                    "Rule of thumb", "Weighted coverage", ">Unit<", ">Category<"):
+    for english in (
+        "Headline figures",
+        "Guaranteed needs",
+        "Provider utilisation",
+        "Unmet needs",
+        "Coverage ratio",
+        "Rule of thumb",
+        "Weighted coverage",
+        ">Unit<",
+        ">Category<",
+    ):
         assert english not in html_zh, english
 
 
@@ -132,14 +165,15 @@ def test_unit_names_are_escaped(html_en, html_zh):
     for html in (html_en, html_zh):
         assert XSS not in html
         assert "<script" not in html.lower()
-        assert "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")   # only ever as escaped text
+        assert "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")  # only ever as escaped text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_no_network_references(html_en, html_zh):
     for html in (html_en, html_zh):
-        refs = re.findall(r'''(?:src|href|xlink:href|action|poster)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]*)''', html,
-                          re.I)
+        refs = re.findall(
+            r"""(?:src|href|xlink:href|action|poster)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]*)""", html, re.I
+        )
         assert refs == []
         assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", html, re.I)
         assert not re.search(r"@import", html, re.I)
@@ -172,38 +206,81 @@ def test_big_scenario_caps_the_heat_map_and_stays_small():
     rng = np.random.default_rng(7)
     n_units = 2000
     cats = ["elderly_care", "mental_health", "relief", "material_aid"]
-    units = [unit(f"U{i:04d}", x=float(rng.uniform(0, 60)), y=float(rng.uniform(0, 40)), name=f"单位{i}")
-             for i in range(n_units)]
+    units = [
+        unit(f"U{i:04d}", x=float(rng.uniform(0, 60)), y=float(rng.uniform(0, 40)), name=f"单位{i}")
+        for i in range(n_units)
+    ]
     sc = make_scenario(units=units)
     uid = np.repeat([u["unit_id"] for u in units], len(cats))
     need = rng.uniform(5, 50, len(uid))
     covered = need * rng.uniform(0, 1, len(uid))
-    cov = pd.DataFrame({"need_id": [f"{u}/{c}" for u, c in zip(uid, cats * n_units)], "unit_id": uid,
-                        "unit_name": [f"单位{int(u[1:])}" for u in uid], "category": cats * n_units,
-                        "tier": np.where(np.arange(len(uid)) % 7 == 0, "guaranteed", "basic"), "need": need,
-                        "covered": covered, "unmet": need - covered, "coverage_ratio": covered / need,
-                        "weight": 1.0 / need.sum(), "priority": 1.0})
-    prov = pd.DataFrame({"provider_kind": "volunteer", "provider_id": [f"V{i}" for i in range(3000)],
-                         "capacity": 10.0, "used": rng.uniform(0, 10, 3000), "utilization": 0.0, "fixed_cost": 0.0})
-    alloc = pd.DataFrame({"provider_kind": "volunteer", "provider_id": prov["provider_id"],
-                          "unit_id": rng.choice(uid, 3000), "category": "elderly_care", "need_id": "", "program_id": "",
-                          "quantity": 1.0, "load": prov["used"], "cost": 0.0})
-    plan = Plan(allocations=alloc, coverage=cov, providers=prov, programs=pd.DataFrame(),
-                summary={"status": "feasible", "objective": {"coverage": 0.5}, "objective_stage": "coverage",
-                         "best_bound": 0.6, "gap": 0.1, "period": "2026-12", "scenario": "big"})
-    html = R.build_report(plan, sc, lang="en")   # its time is measured in benchmarks, not asserted here
+    cov = pd.DataFrame(
+        {
+            "need_id": [f"{u}/{c}" for u, c in zip(uid, cats * n_units)],
+            "unit_id": uid,
+            "unit_name": [f"单位{int(u[1:])}" for u in uid],
+            "category": cats * n_units,
+            "tier": np.where(np.arange(len(uid)) % 7 == 0, "guaranteed", "basic"),
+            "need": need,
+            "covered": covered,
+            "unmet": need - covered,
+            "coverage_ratio": covered / need,
+            "weight": 1.0 / need.sum(),
+            "priority": 1.0,
+        }
+    )
+    prov = pd.DataFrame(
+        {
+            "provider_kind": "volunteer",
+            "provider_id": [f"V{i}" for i in range(3000)],
+            "capacity": 10.0,
+            "used": rng.uniform(0, 10, 3000),
+            "utilization": 0.0,
+            "fixed_cost": 0.0,
+        }
+    )
+    alloc = pd.DataFrame(
+        {
+            "provider_kind": "volunteer",
+            "provider_id": prov["provider_id"],
+            "unit_id": rng.choice(uid, 3000),
+            "category": "elderly_care",
+            "need_id": "",
+            "program_id": "",
+            "quantity": 1.0,
+            "load": prov["used"],
+            "cost": 0.0,
+        }
+    )
+    plan = Plan(
+        allocations=alloc,
+        coverage=cov,
+        providers=prov,
+        programs=pd.DataFrame(),
+        summary={
+            "status": "feasible",
+            "objective": {"coverage": 0.5},
+            "objective_stage": "coverage",
+            "best_bound": 0.6,
+            "gap": 0.1,
+            "period": "2026-12",
+            "scenario": "big",
+        },
+    )
+    html = R.build_report(plan, sc, lang="en")  # its time is measured in benchmarks, not asserted here
     assert len(html.encode("utf-8")) < 1.5e6
     assert "Showing the 60 worst-covered of 2000 units." in html
-    heat = html[html.index('<table class="heat">'):]
-    heat = heat[:heat.index("</table>")]
-    assert heat.count("<tr>") == 61                       # header + 60 units
+    heat = html[html.index('<table class="heat">') :]
+    heat = heat[: heat.index("</table>")]
+    assert heat.count("<tr>") == 61  # header + 60 units
     assert "Names shown for the 20 worst-covered units only." in html
-    assert "Showing 300 of" in html                      # unmet needs table capped too
+    assert "Showing 300 of" in html  # unmet needs table capped too
 
 
 # ---------------------------------------------------------------------------------------------------
 # A real browser: headless Chromium renders the page
 # ---------------------------------------------------------------------------------------------------
+
 
 def _find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
@@ -225,9 +302,11 @@ def chromium() -> str:
         pytest.skip("Chromium is not installed and installing it needs root (apt-get install chromium)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     log = []
-    for cmd in (["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-                ["apt-get", "update"],
-                ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
+    for cmd in (
+        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+    ):
         if cmd[1] == "update" and _find_chromium():
             break
         try:
@@ -244,9 +323,20 @@ def chromium() -> str:
 
 
 def _chrome(binary: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}", *args]
+    cmd = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp / 'profile'}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
@@ -262,7 +352,7 @@ def test_chromium_renders_the_report(chromium, solved, html_zh, tmp_path):
     assert img.size == (1280, 2000)
     small = img.resize((320, 500))
     colours = small.getcolors(maxcolors=320 * 500)
-    assert len(colours) > 50                                    # charts and a heat map, not a blank page
+    assert len(colours) > 50  # charts and a heat map, not a blank page
     white = sum(n for n, c in colours if min(c) >= 245)
     assert white < 0.9 * 320 * 500
 
@@ -275,5 +365,5 @@ def test_chromium_renders_the_report(chromium, solved, html_zh, tmp_path):
     assert _kpi(html, "weighted-coverage") == R.fmt_pct(m["weighted_coverage"])
     assert _kpi(html, "guaranteed") == f"{m['guaranteed_met']} / {m['guaranteed_needs']}"
     assert _kpi(html, "money") == R.fmt_money(plan.summary["objective"]["money"])
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html     # shown as text by the browser, never run
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text by the browser, never run
     assert html.count("<svg") >= 3

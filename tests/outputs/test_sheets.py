@@ -73,14 +73,14 @@ def test_workbook_sheets_print_setup_and_no_formulas(desk_scenario, lang):
     for kind, name in zip(("committee", "tasks", "rosters", "organizations", "donors"), names):
         ws = wb[name]
         assert ws.print_area, name
-        assert ws.page_setup.paperSize in (9, "9")                       # A4
+        assert ws.page_setup.paperSize in (9, "9")  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToHeight in (0, "0")                     # one page wide, as long as it takes
+        assert ws.page_setup.fitToHeight in (0, "0")  # one page wide, as long as it takes
         if kind == "committee":
             assert ws.page_setup.orientation == "portrait"
             continue
         assert ws.page_setup.orientation == "landscape"
-        assert ws.print_title_rows == "$1:$2"                            # title and header on every page
+        assert ws.print_title_rows == "$1:$2"  # title and header on every page
         assert len(ws.row_breaks.brk) == max(len(sh[kind].blocks) - 1, 0)  # a page per unit/person/...
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -188,10 +188,10 @@ def test_chromium_renders_committee_page_and_task_sheet_with_chinese_glyphs(desk
     for shot in shots:
         img = Image.open(shot).convert("L")
         px = np.asarray(img)
-        assert (px < 128).mean() > 0.005, shot.name           # not a blank page: there is text on it
+        assert (px < 128).mean() > 0.005, shot.name  # not a blank page: there is text on it
     assert "任务单" in task_text and "东门社区" in task_text
     assert "Noto Sans CJK SC" in probe["stack"] and "Microsoft YaHei" in probe["stack"]
-    assert probe["a_dark"] > 30 and probe["b_dark"] > 30     # ink for each character
+    assert probe["a_dark"] > 30 and probe["b_dark"] > 30  # ink for each character
     assert probe["distinct"], "two CJK characters draw the same shape: tofu, no CJK font"
     assert not probe["a_is_tofu"]
     assert probe["width"] > 0 and probe["span_width"] > 0

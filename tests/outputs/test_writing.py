@@ -13,10 +13,11 @@ from linkage_opt.outputs import writing
 
 
 def test_outputs_that_do_not_fit_the_margin_are_left_out_and_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(writing, "SHEET_S_PER_CELL", 1.0)       # the workbook "needs" hours
+    monkeypatch.setattr(writing, "SHEET_S_PER_CELL", 1.0)  # the workbook "needs" hours
     out = tmp_path / "plan"
-    r = CliRunner().invoke(app, ["plan", "configs/zhugen.yaml", "--out", str(out), "--time-limit", "30"],
-                           terminal_width=200)
+    r = CliRunner().invoke(
+        app, ["plan", "configs/zhugen.yaml", "--out", str(out), "--time-limit", "30"], terminal_width=200
+    )
     assert r.exit_code in (0, 1), r.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     skipped = summary["outputs_skipped"]
@@ -70,7 +71,7 @@ def test_sheets_pdf_is_printed_within_its_deadline_or_not_at_all(tmp_path, monke
     assert time.monotonic() - t0 < 10
     helper = int(pidfile.read_text())
     time.sleep(0.2)
-    try:                                             # the browser's own helpers are gone too
+    try:  # the browser's own helpers are gone too
         os.kill(helper, 0)
         alive = Path(f"/proc/{helper}/stat").read_text().split()[2] != "Z"
     except (ProcessLookupError, FileNotFoundError):
@@ -82,8 +83,9 @@ def test_sheets_pdf_is_printed_within_its_deadline_or_not_at_all(tmp_path, monke
 def test_a_plan_whose_pdf_does_not_fit_the_margin_names_it(tmp_path, monkeypatch):
     _slow_browser(tmp_path, monkeypatch)
     out = tmp_path / "plan"
-    r = CliRunner().invoke(app, ["plan", "configs/zhugen.yaml", "--out", str(out), "--time-limit", "5"],
-                           terminal_width=200)
+    r = CliRunner().invoke(
+        app, ["plan", "configs/zhugen.yaml", "--out", str(out), "--time-limit", "5"], terminal_width=200
+    )
     assert r.exit_code in (0, 1), r.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert [s["output"] for s in summary["outputs_skipped"]] == ["sheets.pdf"]

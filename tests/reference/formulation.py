@@ -1,6 +1,7 @@
 """The formulation as it stood before the structure-sized model (issue #15): one flow column per
 (provider class, need row). Kept only as a reference the property tests compare the new model with;
 use it with ``solver.aggregate: false`` (every provider its own class), which makes it exact."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ class Term:
     name: str
     c: np.ndarray
     offset: float
-    sense: str            # "max" or "min"
+    sense: str  # "max" or "min"
 
     def value(self, x: np.ndarray) -> float:
         return float(self.c @ x + self.offset)
@@ -49,13 +50,13 @@ class Term:
 class Formulation:
     scenario: Scenario
     model: LinearModel
-    providers: pd.DataFrame              # providers frame (row p = provider p)
-    needs: pd.DataFrame                  # needs with weights (row n = need n)
-    units: pd.Index                      # unit ids (position = unit index)
+    providers: pd.DataFrame  # providers frame (row p = provider p)
+    needs: pd.DataFrame  # needs with weights (row n = need n)
+    units: pd.Index  # unit ids (position = unit index)
     terms: dict[str, Term]
     # cached column attributes for reporting
-    col_money: np.ndarray = field(default=None)          # money cost per column (yuan per unit of variable)
-    col_stability: np.ndarray = field(default=None)      # stability penalty per column (new pairings)
+    col_money: np.ndarray = field(default=None)  # money cost per column (yuan per unit of variable)
+    col_stability: np.ndarray = field(default=None)  # stability penalty per column (new pairings)
     info: dict = field(default_factory=dict)
 
     def var(self, name: str) -> Block:
@@ -82,6 +83,7 @@ class Formulation:
 # Building
 # ---------------------------------------------------------------------------------------------------
 
+
 def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> Formulation:
     """Assemble the whole model. Pure function of its inputs (deterministic ordering throughout).
 
@@ -107,15 +109,23 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     # -- direct flows x[p, n] ----------------------------------------------------------------------
     needs_active = N.loc[active, ["u", "category", "q", "indivisible"]].copy()
     needs_active["n"] = np.flatnonzero(active)
-    flows = (E.merge(PC, on="p", how="inner")
-              .merge(needs_active, left_on=["u", "category"], right_on=["u", "category"], how="inner"))
+    flows = E.merge(PC, on="p", how="inner").merge(
+        needs_active, left_on=["u", "category"], right_on=["u", "category"], how="inner"
+    )
     load, cost, hours = _per_unit_load_cost(scenario, P, flows)
     flows["load"], flows["cost"], flows["hours"] = load, cost, hours
     # an indivisible need can only go to a provider that can carry all of it
-    too_big = flows["indivisible"].to_numpy() & (flows["load"].to_numpy() * flows["q"].to_numpy() > cap[flows["p"].to_numpy()] + 1e-9)
+    too_big = flows["indivisible"].to_numpy() & (
+        flows["load"].to_numpy() * flows["q"].to_numpy() > cap[flows["p"].to_numpy()] + 1e-9
+    )
     flows = flows.loc[~too_big].sort_values(["n", "p"], kind="stable").reset_index(drop=True)
-    x = m.add_vars("x", flows[["p", "n", "u", "category", "dist_km", "load", "cost", "hours", "q", "indivisible"]],
-                   0.0, 1.0, integer=flows["indivisible"].to_numpy(bool))
+    x = m.add_vars(
+        "x",
+        flows[["p", "n", "u", "category", "dist_km", "load", "cost", "hours", "q", "indivisible"]],
+        0.0,
+        1.0,
+        integer=flows["indivisible"].to_numpy(bool),
+    )
 
     # -- programs y[k, u], output o ----------------------------------------------------------------
     placements, outputs = _program_placements(scenario, P, E, N, active)
@@ -142,8 +152,9 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
 
     # -- coverage rows: 0 (or 1 if guaranteed) <= sum_p x + sum_k o <= 1 ----------------------------
     act_n = np.flatnonzero(active)
-    cov_rows = m.add_rows("coverage", pd.DataFrame({"n": act_n}),
-                          np.where(N["tier"].to_numpy()[act_n] == "guaranteed", 1.0, 0.0), 1.0)
+    cov_rows = m.add_rows(
+        "coverage", pd.DataFrame({"n": act_n}), np.where(N["tier"].to_numpy()[act_n] == "guaranteed", 1.0, 0.0), 1.0
+    )
     row_of_need = np.full(len(N), -1, np.int64)
     row_of_need[act_n] = cov_rows.ids
     m.add_coefs(row_of_need[x.index["n"].to_numpy()], x.ids, 1.0)
@@ -183,38 +194,60 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     form.col_money = np.pad(money, (0, m.n_cols - len(money)))
     for term in form.terms.values():
         term.c = np.pad(term.c, (0, m.n_cols - len(term.c)))
-    form.col_stability = np.pad(stab_hours, (0, m.n_cols - len(stab_hours))) * scenario.config.stability.penalty_per_hour
+    form.col_stability = (
+        np.pad(stab_hours, (0, m.n_cols - len(stab_hours))) * scenario.config.stability.penalty_per_hour
+    )
     form.terms["cost"] = _cost_term(m, scenario, P, form.col_money + form.col_stability)
     return form
 
 
-def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N: pd.DataFrame,
-                        active: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _program_placements(
+    scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N: pd.DataFrame, active: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Where each program may run (k, u), with its instance bound; and the needs its output may serve."""
     pr = scenario.programs
-    empty_pl = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in [
-        ("k", np.int64), ("program_id", object), ("p", np.int64), ("org_id", object), ("u", np.int64),
-        ("unit_id", object), ("category", object), ("output", float), ("fixed_cost", float),
-        ("worker_hours", float), ("volunteer_hours", float), ("funds", float), ("ymax", float)]})
-    empty_out = pd.DataFrame({"k": pd.Series([], dtype=np.int64), "n": pd.Series([], dtype=np.int64),
-                              "q": pd.Series([], dtype=float)})
+    empty_pl = pd.DataFrame(
+        {
+            c: pd.Series([], dtype=t)
+            for c, t in [
+                ("k", np.int64),
+                ("program_id", object),
+                ("p", np.int64),
+                ("org_id", object),
+                ("u", np.int64),
+                ("unit_id", object),
+                ("category", object),
+                ("output", float),
+                ("fixed_cost", float),
+                ("worker_hours", float),
+                ("volunteer_hours", float),
+                ("funds", float),
+                ("ymax", float),
+            ]
+        }
+    )
+    empty_out = pd.DataFrame(
+        {"k": pd.Series([], dtype=np.int64), "n": pd.Series([], dtype=np.int64), "q": pd.Series([], dtype=float)}
+    )
     if not len(pr):
         return empty_pl, empty_out
     units = unit_index(scenario)
     pid_index = pd.Index(P["provider_id"])
-    progs = pd.DataFrame({
-        "program_id": pr["program_id"].astype(str).to_numpy(),
-        "org_id": pr["org_id"].astype(str).to_numpy(),
-        "p": pid_index.get_indexer(pr["org_id"].astype(str)),
-        "category": pr["category"].astype(str).to_numpy(),
-        "output": pr["output_per_instance"].to_numpy(float),
-        "fixed_cost": pr["fixed_cost"].fillna(0.0).to_numpy(float),
-        "worker_hours": pr["worker_hours"].fillna(0.0).to_numpy(float),
-        "volunteer_hours": pr["volunteer_hours"].fillna(0.0).to_numpy(float),
-        "funds": pr["funds"].fillna(0.0).to_numpy(float),
-        "max_per_unit": pr["max_per_unit"].to_numpy(float),
-        "eligible": pr["eligible_units"].to_numpy(),
-    })
+    progs = pd.DataFrame(
+        {
+            "program_id": pr["program_id"].astype(str).to_numpy(),
+            "org_id": pr["org_id"].astype(str).to_numpy(),
+            "p": pid_index.get_indexer(pr["org_id"].astype(str)),
+            "category": pr["category"].astype(str).to_numpy(),
+            "output": pr["output_per_instance"].to_numpy(float),
+            "fixed_cost": pr["fixed_cost"].fillna(0.0).to_numpy(float),
+            "worker_hours": pr["worker_hours"].fillna(0.0).to_numpy(float),
+            "volunteer_hours": pr["volunteer_hours"].fillna(0.0).to_numpy(float),
+            "funds": pr["funds"].fillna(0.0).to_numpy(float),
+            "max_per_unit": pr["max_per_unit"].to_numpy(float),
+            "eligible": pr["eligible_units"].to_numpy(),
+        }
+    )
     progs = progs[progs["output"] > 0]
     # explicit eligible units, else the organization's reach
     has_list = np.array([len(e) > 0 for e in progs["eligible"]], bool)
@@ -240,8 +273,15 @@ def _program_placements(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, N:
     return pl, out
 
 
-def _input_edges(scenario: Scenario, P: pd.DataFrame, E: pd.DataFrame, PC: pd.DataFrame, pools: pd.DataFrame,
-                 provider_kind: str, need_col: str) -> pd.DataFrame:
+def _input_edges(
+    scenario: Scenario,
+    P: pd.DataFrame,
+    E: pd.DataFrame,
+    PC: pd.DataFrame,
+    pools: pd.DataFrame,
+    provider_kind: str,
+    need_col: str,
+) -> pd.DataFrame:
     """Edges (provider, pool) for people giving hours to programs: skill in the category, unit in reach."""
     cfg = scenario.config
     need = pools.loc[pools[need_col] > 0, ["u", "category"]]
@@ -267,8 +307,9 @@ def _worker_unit_pairs(P: pd.DataFrame, x_index: pd.DataFrame, w_index: pd.DataF
     return pu.sort_values(["p", "u"], kind="stable").reset_index(drop=True)
 
 
-def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame,
-                      previous_pairs: pd.DataFrame | None) -> np.ndarray:
+def _new_pairing_rows(
+    m: LinearModel, scenario: Scenario, P: pd.DataFrame, previous_pairs: pd.DataFrame | None
+) -> np.ndarray:
     """Hours per column given in a new (provider, unit) pairing by people who served last period.
 
     With ``stability.max_new_pairings`` also adds binaries ``g[p,u]`` (x <= g, inputs <= hours * g)
@@ -311,14 +352,17 @@ def _new_pairing_rows(m: LinearModel, scenario: Scenario, P: pd.DataFrame,
         link = m.add_rows("new_pairing_link", pd.DataFrame({"col": cols_a}), -INF, 0.0)
         m.add_coefs(link.ids, cols_a, 1.0)
         m.add_coefs(link.ids, g.start + inv.ravel(), -big)
-        cap = m.add_rows("new_pairings", pd.DataFrame({"what": ["max_new_pairings"]}), -INF, float(cfg.max_new_pairings))
+        cap = m.add_rows(
+            "new_pairings", pd.DataFrame({"what": ["max_new_pairings"]}), -INF, float(cfg.max_new_pairings)
+        )
         m.add_coefs(np.full(g.size, cap.start), g.ids, 1.0)
         hours = np.pad(hours, (0, m.n_cols - len(hours)))
     return hours
 
 
-def _capacity_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Block, v_in: Block,
-                   f_in: Block, z: Block) -> None:
+def _capacity_rows(
+    m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Block, v_in: Block, f_in: Block, z: Block
+) -> None:
     """sum of load over a provider's flows and program inputs (+ instances for organizations) <= capacity."""
     cap = P["capacity"].to_numpy(float)
     has_z = np.zeros(len(P), bool)
@@ -328,7 +372,9 @@ def _capacity_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, w_in: Bl
     rows_p = np.flatnonzero(finite)
     # organizations with an activation binary: capacity * z on the left (hi = 0)
     hi = np.where(has_z[rows_p], 0.0, cap[rows_p])
-    blk = m.add_rows("capacity", pd.DataFrame({"p": rows_p, "provider_id": P["provider_id"].to_numpy()[rows_p]}), -INF, hi)
+    blk = m.add_rows(
+        "capacity", pd.DataFrame({"p": rows_p, "provider_id": P["provider_id"].to_numpy()[rows_p]}), -INF, hi
+    )
     row_of_p = np.full(len(P), -1, np.int64)
     row_of_p[rows_p] = blk.ids
 
@@ -369,9 +415,11 @@ def _org_link_rows(m: LinearModel, P: pd.DataFrame, x: Block, y: Block, z: Block
     z_of_p[z.index["p"].to_numpy()] = z.ids
     zx = z_of_p[x.index["p"].to_numpy()] if x.size else np.zeros(0, np.int64)
     sel = np.flatnonzero(zx >= 0)
-    uncapped = np.flatnonzero(~np.isfinite(P["capacity"].to_numpy(float)[x.index["p"].to_numpy()[sel]])) if len(sel) else []
+    uncapped = (
+        np.flatnonzero(~np.isfinite(P["capacity"].to_numpy(float)[x.index["p"].to_numpy()[sel]])) if len(sel) else []
+    )
     if strong == "never" or (strong == "auto" and len(sel) > STRONG_LINKING_MAX_ROWS):
-        sel = sel[uncapped]          # without a capacity row, x <= z is what enforces engagement
+        sel = sel[uncapped]  # without a capacity row, x <= z is what enforces engagement
     if len(sel):
         r = m.add_rows("org_link_flow", x.index.iloc[sel][["p", "n"]], -INF, 0.0)
         m.add_coefs(r.ids, x.ids[sel], 1.0)
@@ -390,8 +438,12 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, w_in: Block, a:
         return
     ap = a.index["p"].to_numpy()
     workers = np.unique(ap)
-    r = m.add_rows("worker_units", pd.DataFrame({"p": workers, "provider_id": P["provider_id"].to_numpy()[workers]}),
-                   -INF, P["max_units"].to_numpy(float)[workers])
+    r = m.add_rows(
+        "worker_units",
+        pd.DataFrame({"p": workers, "provider_id": P["provider_id"].to_numpy()[workers]}),
+        -INF,
+        P["max_units"].to_numpy(float)[workers],
+    )
     m.add_coefs(r.start + np.searchsorted(workers, ap), a.ids, 1.0)
     key = pd.MultiIndex.from_frame(a.index[["p", "u"]])
     for block, name, coef in ((x, "worker_link_flow", None), (w_in, "worker_link_input", "cap")):
@@ -410,6 +462,7 @@ def _worker_unit_rows(m: LinearModel, P: pd.DataFrame, x: Block, w_in: Block, a:
 # ---------------------------------------------------------------------------------------------------
 # Objective terms
 # ---------------------------------------------------------------------------------------------------
+
 
 def _money_vector(m: LinearModel, P: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
     """District money per unit of each column: paid hours, travel, fixed costs, budget-funded program money."""

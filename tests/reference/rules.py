@@ -49,16 +49,30 @@ def service_hours(m: LinearModel, P: pd.DataFrame, kind: str) -> pd.DataFrame:
     if x.size:
         sel = np.flatnonzero(kinds[x.index["p"].to_numpy()] == kind)
         ix = x.index.iloc[sel]
-        parts.append(pd.DataFrame({
-            "col": x.ids[sel], "u": ix["u"].to_numpy(), "category": ix["category"].to_numpy(),
-            "p": ix["p"].to_numpy(), "h": (ix["hours"] * ix["q"]).to_numpy(float),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "col": x.ids[sel],
+                    "u": ix["u"].to_numpy(),
+                    "category": ix["category"].to_numpy(),
+                    "p": ix["p"].to_numpy(),
+                    "h": (ix["hours"] * ix["q"]).to_numpy(float),
+                }
+            )
+        )
     block = m.var({"social_worker": "w_in", "volunteer": "v_in"}[kind])
     if block.size:
-        parts.append(pd.DataFrame({
-            "col": block.ids, "u": block.index["u"].to_numpy(), "category": block.index["category"].to_numpy(),
-            "p": block.index["p"].to_numpy(), "h": 1.0,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "col": block.ids,
+                    "u": block.index["u"].to_numpy(),
+                    "category": block.index["category"].to_numpy(),
+                    "p": block.index["p"].to_numpy(),
+                    "h": 1.0,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame({"col": [], "u": [], "category": [], "p": [], "h": []})
     out = pd.concat(parts, ignore_index=True)
@@ -93,9 +107,9 @@ def party_member_share(m: LinearModel, scenario: Scenario, P: pd.DataFrame) -> N
     if not len(vol):
         return
     units = np.unique(vol["u"].to_numpy())
-    rows = m.add_rows("party_share",
-                      pd.DataFrame({"u": units, "unit_id": scenario.units["unit_id"].to_numpy()[units]}), 0.0, INF)
+    rows = m.add_rows(
+        "party_share", pd.DataFrame({"u": units, "unit_id": scenario.units["unit_id"].to_numpy()[units]}), 0.0, INF
+    )
     party = P["party"].to_numpy()[vol["p"].to_numpy()]
     coef = np.where(party, 1.0 - rho, -rho) * vol["h"].to_numpy(float)
     m.add_coefs(rows.start + np.searchsorted(units, vol["u"].to_numpy()), vol["col"], coef)
-

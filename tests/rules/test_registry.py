@@ -29,12 +29,13 @@ OFF = {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "bu
 
 # -- the registry --------------------------------------------------------------------------------------------
 
+
 def test_every_rule_is_one_module_named_by_its_config_key():
     keys = [r.KEY for r in RULES]
     assert len(set(keys)) == len(keys)
     rules_model = Config.model_fields["rules"].annotation
     for rule in RULES:
-        assert rule.__name__ == f"linkage_opt.rules.{rule.KEY}"            # type: ignore[attr-defined]
+        assert rule.__name__ == f"linkage_opt.rules.{rule.KEY}"  # type: ignore[attr-defined]
         assert (ROOT / "linkage_opt" / "rules" / f"{rule.KEY}.py").is_file()
         assert rules_model.model_fields[rule.KEY].annotation is rule.Settings
         assert "enabled" in rule.Settings.model_fields
@@ -49,7 +50,7 @@ def test_every_rule_documents_its_settings_and_has_texts_in_both_languages():
         for field in rule.KEY_DOCS:
             assert f"rules.{rule.KEY}.{field}" in KEY_DOCS
         assert set(rule.TEXTS) == set(TEXT_KINDS), rule.KEY
-        for what in TEXT_KINDS:             # English message ids, with their Chinese in the catalog
+        for what in TEXT_KINDS:  # English message ids, with their Chinese in the catalog
             assert i18n._(rule.TEXTS[what], "zh") != rule.TEXTS[what], (rule.KEY, what)
             for lang in i18n.LANGS:
                 assert rules.text(rule, what, cfg, lang, category="c", category_zh="c"), (rule.KEY, lang, what)
@@ -59,9 +60,18 @@ def test_every_rule_documents_its_settings_and_has_texts_in_both_languages():
 def test_every_active_rule_adds_its_row_block_under_its_key():
     sc = load_scenario(ROOT / "configs" / "zhugen.yaml")
     cfg = sc.config
-    sc = sc.replace(config=cfg.model_copy(update={"rules": cfg.rules.model_copy(update={
-        "max_hours_per_unit": cfg.rules.max_hours_per_unit.model_copy(update={"hours": 4.0}),
-        "budget": cfg.rules.budget.model_copy(update={"amount": 1e6})})}))
+    sc = sc.replace(
+        config=cfg.model_copy(
+            update={
+                "rules": cfg.rules.model_copy(
+                    update={
+                        "max_hours_per_unit": cfg.rules.max_hours_per_unit.model_copy(update={"hours": 4.0}),
+                        "budget": cfg.rules.budget.model_copy(update={"amount": 1e6}),
+                    }
+                )
+            }
+        )
+    )
     m = build(sc).model
     for rule in RULES:
         assert rule.active(sc.config), rule.KEY
@@ -80,6 +90,7 @@ def test_old_row_names_are_gone_and_the_config_rejects_unknown_rules():
 
 # -- the hours cap per volunteer and unit ---------------------------------------------------------------------
 
+
 def vol(vid, hours=10.0, **kw):
     return {"volunteer_id": vid, "home_unit": "A", "hours": hours, "skills": "general", "party_member": True, **kw}
 
@@ -89,8 +100,11 @@ def capped(cap=3.0, needs=None, volunteers=None, **extra):
     return make_scenario(
         {"rules": {**OFF, "max_hours_per_unit": {"hours": cap}}, **extra},
         units=[unit("A"), unit("B")],
-        needs=needs or [{"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 10},
-                        {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 10}],
+        needs=needs
+        or [
+            {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 10},
+            {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 10},
+        ],
         volunteers=volunteers or [vol("v1"), vol("v2"), vol("v3", hours=4.0)],
     )
 
@@ -98,7 +112,7 @@ def capped(cap=3.0, needs=None, volunteers=None, **extra):
 def person_unit_hours(plan) -> pd.Series:
     a = plan.allocations
     a = a[a["provider_kind"] == "volunteer"]
-    return a.groupby(["provider_id", "unit_id"])["quantity"].sum()   # elderly care: 1 h per unit of need
+    return a.groupby(["provider_id", "unit_id"])["quantity"].sum()  # elderly care: 1 h per unit of need
 
 
 def test_cap_binds_at_the_hand_computed_optimum():
@@ -120,12 +134,12 @@ def test_identical_volunteers_stay_one_class_and_are_spread_evenly():
     sc = capped(volunteers=[vol(f"v{i}") for i in range(4)])
     form = build(sc)
     vols = form.providers[form.providers["kind"] == "volunteer"]
-    assert vols["n_members"].tolist() == [4]                          # still merged: the row is 4 x 3 h
+    assert vols["n_members"].tolist() == [4]  # still merged: the row is 4 x 3 h
     plan = solve(sc, mip_gap=0.0)
     assert float(plan.coverage["covered"].sum()) == pytest.approx(20.0)  # 4 x 3 h per unit > 10 h asked
     hours = person_unit_hours(plan)
     assert (hours <= 3.0 + 1e-6).all(), hours
-    assert hours.to_numpy() == pytest.approx([2.5] * 8)                 # 10 h per unit over 4 members
+    assert hours.to_numpy() == pytest.approx([2.5] * 8)  # 10 h per unit over 4 members
     assert not check_plan(sc, plan.tables(), plan.summary)
 
 
@@ -137,7 +151,7 @@ def test_check_fails_a_plan_that_breaks_the_cap():
     alloc = tables["allocations"].copy()
     a1 = alloc.index[(alloc["provider_id"] == "v1") & (alloc["unit_id"] == "A")][0]
     a2 = alloc.index[(alloc["provider_id"] == "v2") & (alloc["unit_id"] == "A")][0]
-    moved = 2.0           # v2's hours in A moved to v1: totals per need and per person's capacity still hold
+    moved = 2.0  # v2's hours in A moved to v1: totals per need and per person's capacity still hold
     per = {col: alloc.at[a1, col] / alloc.at[a1, "quantity"] for col in ("quantity", "load", "cost")}
     for col, v in per.items():
         alloc.at[a1, col] += moved * v
@@ -148,8 +162,10 @@ def test_check_fails_a_plan_that_breaks_the_cap():
 
 
 def test_carriers_of_indivisible_needs_keep_to_the_cap():
-    needs = [{"need_id": "case", "unit_id": "A", "category": "elderly_care", "quantity": 2, "indivisible": True},
-             {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 10}]
+    needs = [
+        {"need_id": "case", "unit_id": "A", "category": "elderly_care", "quantity": 2, "indivisible": True},
+        {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 10},
+    ]
     sc = capped(needs=needs, volunteers=[vol("v1"), vol("v2")])
     form = build(sc)
     assert form.providers.loc[form.providers["kind"] == "volunteer", "n_members"].tolist() == [1, 1]
@@ -178,13 +194,25 @@ def test_cap_on_classes_is_exact_and_every_member_keeps_to_it(sc, cap, copies):
     """Random scenarios, volunteers cloned into classes: the aggregated model reaches the unaggregated optimum."""
     vols = sc.volunteers
     if len(vols):
-        sc = sc.replace(volunteers=pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}") for k in range(copies)],
-                                             ignore_index=True))
+        sc = sc.replace(
+            volunteers=pd.concat(
+                [vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}") for k in range(copies)], ignore_index=True
+            )
+        )
     cfg = sc.config
-    sc = sc.replace(config=cfg.model_copy(update={
-        "rules": cfg.rules.model_copy(update={"max_hours_per_unit": cfg.rules.max_hours_per_unit.model_copy(update={"hours": cap})}),
-        "objective": cfg.objective.model_copy(update={"mode": "lexicographic"})}))
-    flat = sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
+    sc = sc.replace(
+        config=cfg.model_copy(
+            update={
+                "rules": cfg.rules.model_copy(
+                    update={"max_hours_per_unit": cfg.rules.max_hours_per_unit.model_copy(update={"hours": cap})}
+                ),
+                "objective": cfg.objective.model_copy(update={"mode": "lexicographic"}),
+            }
+        )
+    )
+    flat = sc.replace(
+        config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})})
+    )
     plan = solve(sc, mip_gap=0.0)
     assert not check_plan(sc, plan.tables(), plan.summary)
     reference = solve(flat, mip_gap=0.0)

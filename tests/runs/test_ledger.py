@@ -30,32 +30,56 @@ from linkage_opt.solving.plan import (
 
 def tables_fixture() -> dict[str, pd.DataFrame]:
     """Plan tables with the awkward cases: Chinese text, blank ids, inf capacity, int instances, tiny floats."""
-    alloc = pd.DataFrame({
-        "provider_kind": ["social_worker", "volunteer", "program", "budget"],
-        "provider_id": ["W1", "V1", "P1", "district_budget"],
-        "unit_id": ["U1", "U1", "U2", "U2"],
-        "category": ["elderly_care", "elderly_care", "elderly_care", "elderly_care"],
-        "need_id": ["n1", "n1", "n2", ""],
-        "program_id": ["", "", "P1", "P1"],
-        "quantity": [8.215248123456789, 20.0, 10.0, 0.0],
-        "load": [8.215248123456789, 20.0, 0.0, 500.0],
-        "cost": [287.53369, 0.0, 0.0, 500.0],
-    })[ALLOCATION_COLUMNS]
-    cov = pd.DataFrame({
-        "need_id": ["n1", "n2"], "unit_id": ["U1", "U2"], "unit_name": ["东门社区", "西岭村"],
-        "category": ["elderly_care", "elderly_care"], "tier": ["guaranteed", "basic"], "need": [40.0, 12.0],
-        "covered": [28.215248123456789, 10.0], "unmet": [11.784751876543211, 2.0],
-        "coverage_ratio": [0.7053812030864197, 10 / 12], "weight": [0.123, 1e-12], "priority": [3.0, 1.0],
-    })[COVERAGE_COLUMNS]
-    prov = pd.DataFrame({
-        "provider_kind": ["social_worker", "volunteer", "organization"], "provider_id": ["W1", "V1", "O1"],
-        "capacity": [80.0, 20.0, np.inf], "used": [8.215248123456789, 20.0, 1.0],
-        "utilization": [0.10269060154320986, 1.0, 0.0], "fixed_cost": [0.0, 0.0, 2000.0],
-    })[PROVIDER_COLUMNS]
-    progs = pd.DataFrame({
-        "program_id": ["P1"], "org_id": ["O1"], "unit_id": ["U2"], "category": ["elderly_care"],
-        "instances": np.array([1], dtype=np.int64), "output": [10.0], "delivered": [10.0], "fixed_cost": [500.0],
-    })[PROGRAM_COLUMNS]
+    alloc = pd.DataFrame(
+        {
+            "provider_kind": ["social_worker", "volunteer", "program", "budget"],
+            "provider_id": ["W1", "V1", "P1", "district_budget"],
+            "unit_id": ["U1", "U1", "U2", "U2"],
+            "category": ["elderly_care", "elderly_care", "elderly_care", "elderly_care"],
+            "need_id": ["n1", "n1", "n2", ""],
+            "program_id": ["", "", "P1", "P1"],
+            "quantity": [8.215248123456789, 20.0, 10.0, 0.0],
+            "load": [8.215248123456789, 20.0, 0.0, 500.0],
+            "cost": [287.53369, 0.0, 0.0, 500.0],
+        }
+    )[ALLOCATION_COLUMNS]
+    cov = pd.DataFrame(
+        {
+            "need_id": ["n1", "n2"],
+            "unit_id": ["U1", "U2"],
+            "unit_name": ["东门社区", "西岭村"],
+            "category": ["elderly_care", "elderly_care"],
+            "tier": ["guaranteed", "basic"],
+            "need": [40.0, 12.0],
+            "covered": [28.215248123456789, 10.0],
+            "unmet": [11.784751876543211, 2.0],
+            "coverage_ratio": [0.7053812030864197, 10 / 12],
+            "weight": [0.123, 1e-12],
+            "priority": [3.0, 1.0],
+        }
+    )[COVERAGE_COLUMNS]
+    prov = pd.DataFrame(
+        {
+            "provider_kind": ["social_worker", "volunteer", "organization"],
+            "provider_id": ["W1", "V1", "O1"],
+            "capacity": [80.0, 20.0, np.inf],
+            "used": [8.215248123456789, 20.0, 1.0],
+            "utilization": [0.10269060154320986, 1.0, 0.0],
+            "fixed_cost": [0.0, 0.0, 2000.0],
+        }
+    )[PROVIDER_COLUMNS]
+    progs = pd.DataFrame(
+        {
+            "program_id": ["P1"],
+            "org_id": ["O1"],
+            "unit_id": ["U2"],
+            "category": ["elderly_care"],
+            "instances": np.array([1], dtype=np.int64),
+            "output": [10.0],
+            "delivered": [10.0],
+            "fixed_cost": [500.0],
+        }
+    )[PROGRAM_COLUMNS]
     return {"allocations": alloc, "coverage": cov, "providers": prov, "programs": progs}
 
 
@@ -72,14 +96,21 @@ def test_new_ledger_is_migrated_once_in_wal_mode_with_full_sync(tmp_path):
     with Ledger(path) as lg:
         assert lg.schema_version() == len(MIGRATIONS)
         assert lg.journal_mode == "wal"
-        assert lg.conn.execute("PRAGMA synchronous").fetchone()[0] == 2        # FULL
+        assert lg.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert lg.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    with Ledger(path) as lg:                                                   # reopening applies nothing again
+    with Ledger(path) as lg:  # reopening applies nothing again
         rows = lg.conn.execute("SELECT version, description FROM schema_version").fetchall()
     assert [r[0] for r in rows] == [m.version for m in MIGRATIONS]
     names = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"runs", "plan_allocations", "plan_coverage", "plan_providers", "plan_programs", "plan_files",
-            "schema_version"} <= names
+    assert {
+        "runs",
+        "plan_allocations",
+        "plan_coverage",
+        "plan_providers",
+        "plan_programs",
+        "plan_files",
+        "schema_version",
+    } <= names
 
 
 def test_a_failing_migration_leaves_the_ledger_as_it_was(tmp_path):
@@ -115,8 +146,8 @@ def test_plan_rows_round_trip_and_restore_is_byte_identical(tmp_path):
             pd.testing.assert_frame_equal(back, frame, check_dtype=True)
         stored = {r["name"]: r for r in lg.plan_files("2026-12-r1")}
         assert set(stored) == set(files)
-        assert stored["allocations.csv"]["content"] is None                # rows, not a blob
-        assert stored["explanations.csv"]["content"] is not None           # verbatim
+        assert stored["allocations.csv"]["content"] is None  # rows, not a blob
+        assert stored["explanations.csv"]["content"] is not None  # verbatim
         report = restore_plan(lg, "2026-12-r1", tmp_path / "restored")
         assert report.ok
         for name, path in files.items():
@@ -150,7 +181,7 @@ def test_a_table_with_an_unknown_column_is_kept_verbatim(tmp_path):
 def test_finish_run_is_one_transaction(tmp_path, monkeypatch):
     tables = tables_fixture()
     with Ledger(tmp_path / "ledger.sqlite") as lg:
-        record(lg, "2026-12-r1", tmp_path / "r1", tables)                    # published
+        record(lg, "2026-12-r1", tmp_path / "r1", tables)  # published
         files = write_plan_folder(tmp_path / "r2", tables)
         lg.insert_run(run_id="2026-12-r2", period="2026-12", revision=2)
         real = ledger_mod._insert_rows
@@ -164,11 +195,12 @@ def test_finish_run_is_one_transaction(tmp_path, monkeypatch):
 
         monkeypatch.setattr(ledger_mod, "_insert_rows", failing)
         with pytest.raises(KeyboardInterrupt):
-            lg.finish_run("2026-12-r2", status="optimal", exit_code=0, summary_json="{}", tables=tables, files=files,
-                          publish=True)
+            lg.finish_run(
+                "2026-12-r2", status="optimal", exit_code=0, summary_json="{}", tables=tables, files=files, publish=True
+            )
         run = lg.get_run("2026-12-r2")
         assert run["status"] == "running" and not run["published"]
-        assert lg.get_run("2026-12-r1")["published"]                        # publication did not move
+        assert lg.get_run("2026-12-r1")["published"]  # publication did not move
         for table, _ in PLAN_TABLES.values():
             n = lg.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id = '2026-12-r2'").fetchone()[0]
             assert n == 0, table
@@ -188,9 +220,9 @@ def test_publish_keeps_one_published_run_per_period(tmp_path):
         lg.finish_run("2026-12-r3", status="infeasible", exit_code=3, message="guarantees conflict")
         with pytest.raises(LedgerError, match="only an optimal or feasible"):
             lg.publish("2026-12-r3")
-        with pytest.raises(sqlite3.IntegrityError):                           # (period, revision) is unique
+        with pytest.raises(sqlite3.IntegrityError):  # (period, revision) is unique
             lg.insert_run(run_id="dup", period="2026-12", revision=3)
-        assert lg.find_reusable("2026-12", "f" * 64)["run_id"] == "2026-12-r2"   # newest successful, same inputs
+        assert lg.find_reusable("2026-12", "f" * 64)["run_id"] == "2026-12-r2"  # newest successful, same inputs
         assert lg.find_reusable("2026-12", "0" * 64) is None
 
 

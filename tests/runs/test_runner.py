@@ -43,7 +43,7 @@ TABLES = ("allocations.csv", "coverage.csv", "providers.csv", "programs.csv")
 @pytest.fixture(autouse=True)
 def _no_leftover_log_handler():
     yield
-    reset_logging()          # the CLI installs a stderr handler; do not leave it to other test modules
+    reset_logging()  # the CLI installs a stderr handler; do not leave it to other test modules
 
 
 @pytest.fixture
@@ -64,6 +64,7 @@ def revision_dirs(period_dir: Path) -> list[str]:
 # in-process runs
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_forced_rerun_gives_byte_identical_tables_in_a_new_revision(cfg, tmp_path):
     runs = tmp_path / "runs"
     a = run_period(cfg, "2026-12", runs)
@@ -80,8 +81,7 @@ def test_forced_rerun_gives_byte_identical_tables_in_a_new_revision(cfg, tmp_pat
     assert json.loads((runs / "2026-12" / "published.json").read_text())["run_id"] == "2026-12-r2"
     # the ledger's copy of the plan is the plan
     with Ledger(runs / "ledger.sqlite") as lg:
-        pd.testing.assert_frame_equal(lg.plan_table("2026-12-r2", "allocations"), b.plan.allocations,
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(lg.plan_table("2026-12-r2", "allocations"), b.plan.allocations, check_dtype=False)
 
 
 def test_same_inputs_are_not_planned_twice(cfg, tmp_path):
@@ -136,7 +136,7 @@ def test_bad_input_and_infeasible_runs_are_recorded_without_a_plan_folder(cfg, t
     assert (bad.exit_code, bad.status) == (2, "failed") and isinstance(bad.error, ValidationError)
     assert "needs.csv" in bad.message
 
-    needs.write_text(good.replace(",40,", ",4000,"), encoding="utf-8")          # a guaranteed need nobody can meet
+    needs.write_text(good.replace(",40,", ",4000,"), encoding="utf-8")  # a guaranteed need nobody can meet
     inf = run_period(cfg, "2026-12", runs)
     assert (inf.exit_code, inf.status) == (3, "infeasible") and inf.message
 
@@ -145,7 +145,10 @@ def test_bad_input_and_infeasible_runs_are_recorded_without_a_plan_folder(cfg, t
 
     rows = ledger_rows(runs)
     assert [(r["run_id"], r["status"], r["exit_code"], r["published"]) for r in rows] == [
-        ("2026-12-r1", "failed", 2, False), ("2026-12-r2", "infeasible", 3, False), ("2026-12-r3", "failed", 2, False)]
+        ("2026-12-r1", "failed", 2, False),
+        ("2026-12-r2", "infeasible", 3, False),
+        ("2026-12-r3", "failed", 2, False),
+    ]
     assert revision_dirs(runs / "2026-12") == []
     assert not (runs / "2026-12" / "published.json").exists()
     # a failed run is not "the same inputs planned already": fixing the input plans
@@ -155,16 +158,19 @@ def test_bad_input_and_infeasible_runs_are_recorded_without_a_plan_folder(cfg, t
 
 
 def test_history_comes_from_the_published_plans_of_earlier_months(tmp_path):
-    cfg = write_scenario(tmp_path / "scenario", config={"carry_over": {"enabled": True, "months": 2},
-                                                       "stability": {"enabled": True}})
+    cfg = write_scenario(
+        tmp_path / "scenario", config={"carry_over": {"enabled": True, "months": 2}, "stability": {"enabled": True}}
+    )
     runs = tmp_path / "runs"
     nov = run_period(cfg, "2026-11", runs)
     dec = run_period(cfg, "2026-12", runs)
     assert nov.exit_code == 0 and dec.exit_code == 0
     with Ledger(runs / "ledger.sqlite") as lg:
         assert json.loads(lg.get_run("2026-11-r1")["history_json"]) == {"previous": None, "coverage": []}
-        assert json.loads(lg.get_run("2026-12-r1")["history_json"]) == {"previous": "2026-11-r1",
-                                                                         "coverage": ["2026-11-r1"]}
+        assert json.loads(lg.get_run("2026-12-r1")["history_json"]) == {
+            "previous": "2026-11-r1",
+            "coverage": ["2026-11-r1"],
+        }
     assert "stability" in dec.summary and dec.summary["stability"]["changed"] == 0
     # a republished November changes December's inputs: December is planned again, not reused
     run_period(cfg, "2026-11", runs, force=True)
@@ -179,7 +185,9 @@ def test_a_held_lock_stops_a_second_run_with_the_holders_pid(cfg, tmp_path):
     (runs / "2026-12").mkdir(parents=True)
     (runs / "2026-12" / ".lock.owner").write_text(json.dumps({"pid": os.getpid(), "host": os.uname().nodename}))
     with FileLock(str(runs / "2026-12" / ".lock")):
-        with pytest.raises(RunInProgressError, match=rf"another run of 2026-12 is in progress \(pid {os.getpid()}\)") as e:
+        with pytest.raises(
+            RunInProgressError, match=rf"another run of 2026-12 is in progress \(pid {os.getpid()}\)"
+        ) as e:
             run_period(cfg, "2026-12", runs, wait=0)
         assert e.value.exit_code == 5
         t0 = time.monotonic()
@@ -202,18 +210,20 @@ def test_running_rows_of_dead_processes_show_as_interrupted(tmp_path):
         lg.insert_run(run_id="2026-12-r1", period="2026-12", revision=1, pid=dead.pid, host=os.uname().nodename)
         lg.insert_run(run_id="2026-12-r2", period="2026-12", revision=2, pid=os.getpid(), host=os.uname().nodename)
     states = {r["run_id"]: r["state"] for r in list_runs(runs)}
-    assert states == {"2026-12-r1": "interrupted", "2026-12-r2": "interrupted"}    # alive, but holds no lock
+    assert states == {"2026-12-r1": "interrupted", "2026-12-r2": "interrupted"}  # alive, but holds no lock
     with FileLock(str(runs / "2026-12" / ".lock")):
         assert {r["run_id"]: r["state"] for r in list_runs(runs)}["2026-12-r2"] == "running"
-        assert run_state({"status": "running", "period": "2026-12", "pid": dead.pid,
-                          "host": os.uname().nodename}, runs) == "interrupted"
+        assert (
+            run_state({"status": "running", "period": "2026-12", "pid": dead.pid, "host": os.uname().nodename}, runs)
+            == "interrupted"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
 # real processes: killed mid-write, concurrent runs
 # ---------------------------------------------------------------------------------------------------
 
-HELPER = '''
+HELPER = """
 import os, sys, time
 from pathlib import Path
 
@@ -240,7 +250,7 @@ from linkage_opt.cli.runs import main
 
 sys.argv = ["linkage-opt", *sys.argv[1:]]
 main()
-'''
+"""
 
 
 def start(tmp_path: Path, args: list[str], hook: Path | None, name: str) -> tuple[subprocess.Popen, Path, Path]:
@@ -251,8 +261,13 @@ def start(tmp_path: Path, args: list[str], hook: Path | None, name: str) -> tupl
     if hook is not None:
         env["LINKAGE_OPT_TEST_HOOK_DIR"] = str(hook)
     out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
-    proc = subprocess.Popen([sys.executable, str(helper), *args], cwd=tmp_path, env=env,
-                            stdout=open(out, "w"), stderr=open(err, "w"))  # noqa: SIM115 - the child owns them
+    proc = subprocess.Popen(
+        [sys.executable, str(helper), *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=open(out, "w"),  # noqa: SIM115 - the child owns them
+        stderr=open(err, "w"),  # noqa: SIM115
+    )
     return proc, out, err
 
 
@@ -266,26 +281,28 @@ def wait_for(cond, timeout: float = 30.0, what: str = "condition") -> None:
 
 def test_a_run_killed_mid_write_leaves_no_plan_folder_and_a_readable_ledger(cfg, tmp_path):
     runs = tmp_path / "runs"
-    earlier = run_period(cfg, "2026-11", runs)                                 # an earlier month, published
+    earlier = run_period(cfg, "2026-11", runs)  # an earlier month, published
     hook = tmp_path / "hook"
     hook.mkdir()
     proc, _, err = start(tmp_path, ["run", str(cfg), "--period", "2026-12", "--runs", str(runs)], hook, "killed")
     try:
         # the hook's file may exist a moment before its path is written into it: wait for the path
-        wait_for(lambda: any(f.read_text() for f in hook.glob("ready-*")) or proc.poll() is not None,
-                 what="the run to start writing")
+        wait_for(
+            lambda: any(f.read_text() for f in hook.glob("ready-*")) or proc.poll() is not None,
+            what="the run to start writing",
+        )
         assert proc.poll() is None, err.read_text()
         first_file = Path(next(f for f in hook.glob("ready-*") if f.read_text()).read_text())
-        assert first_file.parent.name.startswith(".r1.tmp-")                   # writing into the temp sibling
+        assert first_file.parent.name.startswith(".r1.tmp-")  # writing into the temp sibling
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     period_dir = runs / "2026-12"
-    assert revision_dirs(period_dir) == []                                      # no partial r1
+    assert revision_dirs(period_dir) == []  # no partial r1
     assert [p.name for p in period_dir.iterdir() if p.name.startswith(".r1.tmp-")]
     assert not (period_dir / "published.json").exists()
 
-    with Ledger(runs / "ledger.sqlite") as lg:                                  # opens, intact, lists everything
+    with Ledger(runs / "ledger.sqlite") as lg:  # opens, intact, lists everything
         assert lg.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     states = {r["run_id"]: (r["state"], r["published"]) for r in list_runs(runs)}
     assert states == {earlier.run_id: ("optimal", True), "2026-12-r1": ("interrupted", False)}
@@ -307,13 +324,13 @@ def test_sigterm_mid_write_is_recorded_and_cleaned_up(cfg, tmp_path):
     proc, _, err = start(tmp_path, ["run", str(cfg), "--period", "2026-12", "--runs", str(runs)], hook, "term")
     try:
         wait_for(lambda: any(hook.glob("ready-*")) or proc.poll() is not None, what="the run to start writing")
-        proc.send_signal(signal.SIGTERM)                                       # systemd stop
+        proc.send_signal(signal.SIGTERM)  # systemd stop
         assert proc.wait(timeout=30) == 130, err.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert sorted(p.name for p in (runs / "2026-12").iterdir()) == [".lock"]   # temp folder removed by the writer
+    assert sorted(p.name for p in (runs / "2026-12").iterdir()) == [".lock"]  # temp folder removed by the writer
     [row] = ledger_rows(runs)
     assert (row["status"], row["exit_code"], row["published"]) == ("failed", 130, False)
     assert "SIGTERM" in row["message"]
@@ -324,7 +341,7 @@ def test_concurrent_runs_of_one_period_never_both_plan(cfg, tmp_path):
     hook = tmp_path / "hook"
     hook.mkdir()
     args = ["run", str(cfg), "--period", "2026-12", "--runs", str(runs)]
-    procs = [start(tmp_path, args, hook, f"p{i}") for i in range(2)]           # started together, --wait 0
+    procs = [start(tmp_path, args, hook, f"p{i}") for i in range(2)]  # started together, --wait 0
     try:
         wait_for(lambda: any(hook.glob("ready-*")), what="one run to hold the lock mid-write")
         # a third run that may wait: it waits for the holder, then finds the same inputs planned
@@ -335,8 +352,9 @@ def test_concurrent_runs_of_one_period_never_both_plan(cfg, tmp_path):
         assert loser[0].wait(timeout=30) == 5
         msg = loser[2].read_text()
         assert f"another run of 2026-12 is in progress (pid {winner_pid})" in msg, msg
-        wait_for(lambda: "run.waiting" in waiter[2].read_text() or waiter[0].poll() is not None,
-                 what="the third run to wait")
+        wait_for(
+            lambda: "run.waiting" in waiter[2].read_text() or waiter[0].poll() is not None, what="the third run to wait"
+        )
         assert waiter[0].poll() is None, waiter[2].read_text()
         (hook / "release").write_text("")
         assert winner[0].wait(timeout=60) == 0, winner[2].read_text()
@@ -359,19 +377,29 @@ def test_concurrent_runs_of_one_period_never_both_plan(cfg, tmp_path):
 # diff, CLI, logs
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_diff_reports_coverage_capacity_and_pairing_changes():
     a, b = constructed_plans()
     d = diff_plans(a, b)
-    assert [(r["unit_id"], r["category"], r["covered_a"], r["covered_b"], r["delta_covered"]) for r in d["coverage"]] \
-        == [("U1", "elderly_care", 10.0, 15.0, 5.0)]
-    assert d["coverage"][0]["ratio_a"] == pytest.approx(10 / 25) and d["coverage"][0]["ratio_b"] == pytest.approx(15 / 25)
+    assert [
+        (r["unit_id"], r["category"], r["covered_a"], r["covered_b"], r["delta_covered"]) for r in d["coverage"]
+    ] == [("U1", "elderly_care", 10.0, 15.0, 5.0)]
+    assert d["coverage"][0]["ratio_a"] == pytest.approx(10 / 25) and d["coverage"][0]["ratio_b"] == pytest.approx(
+        15 / 25
+    )
     assert [(r["provider_id"], r["used_a"], r["used_b"], r["delta_used"], r["only_in"]) for r in d["providers"]] == [
-        ("V1", 10.0, 0.0, -10.0, None), ("V2", 0.0, 15.0, 15.0, "b")]
+        ("V1", 10.0, 0.0, -10.0, None),
+        ("V2", 0.0, 15.0, 15.0, "b"),
+    ]
     assert d["pairings"]["added"] == [{"provider_kind": "volunteer", "provider_id": "V2", "unit_id": "U1"}]
     assert d["pairings"]["removed"] == [{"provider_kind": "volunteer", "provider_id": "V1", "unit_id": "U1"}]
     assert d["pairings"]["kept"] == 1
-    assert diff_plans(a, a) == {"coverage": [], "providers": [], "pairings": {"added": [], "removed": [], "kept": 2},
-                                "metrics": {}}
+    assert diff_plans(a, a) == {
+        "coverage": [],
+        "providers": [],
+        "pairings": {"added": [], "removed": [], "kept": 2},
+        "metrics": {},
+    }
 
 
 def test_runs_diff_command_on_recorded_runs_and_folders(tmp_path):
@@ -381,7 +409,7 @@ def test_runs_diff_command_on_recorded_runs_and_folders(tmp_path):
         record(lg, "2026-11-r1", runs / "2026-11" / "r1", a, period="2026-11")
         record(lg, "2026-12-r1", runs / "2026-12" / "r1", b, period="2026-12")
     runner = CliRunner()
-    for ref_b in ("2026-12-r1", str(runs / "2026-12" / "r1")):                   # run id or plan folder
+    for ref_b in ("2026-12-r1", str(runs / "2026-12" / "r1")):  # run id or plan folder
         r = runner.invoke(app, ["runs", "diff", "2026-11-r1", ref_b, "--runs", str(runs), "--json"])
         assert r.exit_code == 0, r.stderr
         d = json.loads(r.stdout)
@@ -428,7 +456,7 @@ def test_cli_run_show_publish_restore_and_json_logs(cfg, tmp_path):
     rr = runner.invoke(app, ["runs", "restore", "2026-12-r1", "--runs", str(runs)])
     assert rr.exit_code == 0, rr.stderr
     assert {p.name: p.read_bytes() for p in (runs / "2026-12" / "r1").iterdir()} == original
-    assert "plan.xlsx" in original and "report.html" in original     # restored byte for byte, binary included
+    assert "plan.xlsx" in original and "report.html" in original  # restored byte for byte, binary included
     zh = runner.invoke(app, ["runs", "show", "2026-12-r1", "--runs", str(runs), "--lang", "zh"])
     assert zh.exit_code == 0 and "方案文件夹" in zh.stdout and "全部完好" in zh.stdout
     zh = runner.invoke(app, ["runs", "list", "--runs", str(runs), "--lang", "zh"])
@@ -442,11 +470,15 @@ def test_cli_run_show_publish_restore_and_json_logs(cfg, tmp_path):
 def test_json_log_lines_are_single_objects():
     buf = io.StringIO()
     setup_logging("json", stream=buf)
-    setup_logging("json", stream=buf)                  # idempotent: still one handler, one line per record
+    setup_logging("json", stream=buf)  # idempotent: still one handler, one line per record
     log_event("run.started", run_id="2026-12-r1", period="2026-12", message="多行\nmessage", note={"a": 1})
     logging.getLogger("linkage_opt.solving.solve").warning("from a library")
     lines = buf.getvalue().splitlines()
     assert len(lines) == 2
     first, second = (json.loads(x) for x in lines)
-    assert first["event"] == "run.started" and first["fields"] == {"note": {"a": 1}} and first["message"] == "多行\nmessage"
+    assert (
+        first["event"] == "run.started"
+        and first["fields"] == {"note": {"a": 1}}
+        and first["message"] == "多行\nmessage"
+    )
     assert second["event"] == "linkage_opt.solving.solve" and second["level"] == "warning" and second["run_id"] is None

@@ -18,17 +18,24 @@ from linkage_opt.solvers import MipProblem, SolverOptions, Status, available_bac
 from linkage_opt.solvers.mps import read_mps_solve_bare, write_mps
 
 BACKENDS = available_backends()
-MIP_BACKENDS = [b for b in ("highs", "cbc", "scip") if b in BACKENDS]   # the ones taking any MILP
+MIP_BACKENDS = [b for b in ("highs", "cbc", "scip") if b in BACKENDS]  # the ones taking any MILP
 MKNAP = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "mknap" / "mknap1.txt"
 INF = np.inf
 
 
 def problem(c, A, row_lo, row_hi, col_lo, col_hi, integer, sense="min", offset=0.0) -> MipProblem:
     c = np.asarray(c, float)
-    return MipProblem(c=c, A=sp.csr_matrix(np.asarray(A, float)), row_lo=np.asarray(row_lo, float),
-                      row_hi=np.asarray(row_hi, float), col_lo=np.asarray(col_lo, float),
-                      col_hi=np.asarray(col_hi, float), integrality=np.broadcast_to(np.asarray(integer, bool), c.shape),
-                      sense=sense, offset=offset)
+    return MipProblem(
+        c=c,
+        A=sp.csr_matrix(np.asarray(A, float)),
+        row_lo=np.asarray(row_lo, float),
+        row_hi=np.asarray(row_hi, float),
+        col_lo=np.asarray(col_lo, float),
+        col_hi=np.asarray(col_hi, float),
+        integrality=np.broadcast_to(np.asarray(integer, bool), c.shape),
+        sense=sense,
+        offset=offset,
+    )
 
 
 def knapsack(offset=0.0) -> MipProblem:
@@ -46,8 +53,16 @@ def assignment() -> MipProblem:
             rows += [i, n + j]
             cols += [i * n + j] * 2
     A = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(2 * n, n * n))
-    return MipProblem(c=cost.ravel(), A=A, row_lo=np.ones(2 * n), row_hi=np.ones(2 * n), col_lo=np.zeros(9),
-                      col_hi=np.ones(9), integrality=np.ones(9, bool), sense="min")
+    return MipProblem(
+        c=cost.ravel(),
+        A=A,
+        row_lo=np.ones(2 * n),
+        row_hi=np.ones(2 * n),
+        col_lo=np.zeros(9),
+        col_hi=np.ones(9),
+        integrality=np.ones(9, bool),
+        sense="min",
+    )
 
 
 def random_knapsacks(sense: str) -> MipProblem:
@@ -56,11 +71,21 @@ def random_knapsacks(sense: str) -> MipProblem:
     n, m = 250, 30
     A = rng.integers(1, 50, (m, n)).astype(float)
     c = rng.integers(10, 100, n).astype(float)
-    return problem(c if sense == "max" else -c, A, np.full(m, -INF), A.sum(axis=1) / 3, np.zeros(n), np.ones(n), True,
-                   sense, offset=3.25)
+    return problem(
+        c if sense == "max" else -c,
+        A,
+        np.full(m, -INF),
+        A.sum(axis=1) / 3,
+        np.zeros(n),
+        np.ones(n),
+        True,
+        sense,
+        offset=3.25,
+    )
 
 
 # -- registry -------------------------------------------------------------------------------------------------------
+
 
 def test_registry_names_default_and_unknown():
     assert "highs" in BACKENDS
@@ -70,8 +95,10 @@ def test_registry_names_default_and_unknown():
 
 
 def test_importing_the_package_loads_no_solver_library():
-    code = ("import sys, linkage_opt.solvers as s; s.get_backend('highs'); "
-            "print([m for m in ('highspy', 'pulp', 'ortools') if m in sys.modules])")
+    code = (
+        "import sys, linkage_opt.solvers as s; s.get_backend('highs'); "
+        "print([m for m in ('highspy', 'pulp', 'ortools') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -83,8 +110,8 @@ def test_backends_declare_features_and_have_what_they_declare(backend):
     f = features(backend)
     assert isinstance(f, Features)
     if not (f.duals or f.warm_basis):
-        return                  # nothing more declared (CP-SAT takes no continuous LP)
-    lp = problem([1, 2], [[1, 1]], [1], [INF], [0, 0], [INF, INF], False)     # min x + 2y, x + y >= 1
+        return  # nothing more declared (CP-SAT takes no continuous LP)
+    lp = problem([1, 2], [[1, 1]], [1], [INF], [0, 0], [INF, INF], False)  # min x + 2y, x + y >= 1
     r = get_backend(backend).solve(lp, SolverOptions())
     assert r.status == Status.OPTIMAL and r.objective == pytest.approx(1.0)
     if f.duals:
@@ -109,6 +136,7 @@ def test_callers_ask_for_features_not_names():
 
 
 # -- known optima, senses, offsets ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_known_optima(backend):
@@ -136,6 +164,7 @@ def test_sense_and_offset_reported_in_the_problems_own_sense(backend):
 
 # -- infeasible and unbounded ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_infeasible(backend):
     p = problem([1, 1], [[1, 1]], [3], [INF], [0, 0], [1, 1], True)
@@ -157,6 +186,7 @@ def test_unbounded_mip(backend):
 
 
 # -- LP duals -------------------------------------------------------------------------------------------------------
+
 
 def test_highs_lp_duals_match_hand_computed_shadow_prices_max():
     # max 3x + 2y  s.t. x + y <= 4, x + 3y <= 9, 0 <= x <= 2, y >= 0: optimum x = 2, y = 2 (value 10), row 2 slack.
@@ -186,6 +216,7 @@ def test_no_duals_for_a_mip():
 
 # -- time limit -----------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("sense", ["max", "min"])
 def test_time_limit_is_reported_honestly(backend, sense):
@@ -208,6 +239,7 @@ def test_time_limit_is_reported_honestly(backend, sense):
 
 
 # -- options ---------------------------------------------------------------------------------------------------------
+
 
 def test_highs_accepts_changing_thread_counts_within_one_process():
     b = get_backend("highs")
@@ -264,8 +296,9 @@ def test_cpsat_refuses_continuous_columns():
     p = dataclasses.replace(knapsack(), integrality=np.array([True, False, True]))
     r = get_backend("cpsat").solve(p, SolverOptions())
     assert r.status == Status.ERROR and r.x is None
-    assert r.message == ("CP-SAT needs an all-integer model; this model has 1 continuous columns; "
-                         "use highs, cbc or scip")
+    assert r.message == (
+        "CP-SAT needs an all-integer model; this model has 1 continuous columns; use highs, cbc or scip"
+    )
 
 
 @needs_cpsat
@@ -290,6 +323,7 @@ def test_cpsat_tightens_fractional_bounds_exactly():
 
 # -- OR-Library multidimensional knapsack --------------------------------------------------------------------------
 
+
 def read_mknap(path: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
     """OR-Library mknap1: K, then per problem n m optimum, n profits, m rows of n weights, m capacities."""
     tok = path.read_text().split()
@@ -298,11 +332,11 @@ def read_mknap(path: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, flo
     for _ in range(int(tok[0])):
         n, m, opt = int(tok[pos]), int(tok[pos + 1]), float(tok[pos + 2])
         pos += 3
-        profit = np.array(tok[pos:pos + n], float)
+        profit = np.array(tok[pos : pos + n], float)
         pos += n
-        weight = np.array(tok[pos:pos + n * m], float).reshape(m, n)
+        weight = np.array(tok[pos : pos + n * m], float).reshape(m, n)
         pos += n * m
-        cap = np.array(tok[pos:pos + m], float)
+        cap = np.array(tok[pos : pos + m], float)
         pos += m
         out.append((profit, weight, cap, opt))
     assert pos == len(tok)
@@ -322,6 +356,7 @@ def test_mknap1_reaches_known_optima_with_highs():
 
 
 # -- MPS -------------------------------------------------------------------------------------------------------------
+
 
 def test_mps_round_trip_in_a_fresh_process(tmp_path):
     res = read_mps_solve_bare(write_mps(assignment(), tmp_path / "a.mps"), SolverOptions(mip_gap=0.0))
@@ -347,6 +382,7 @@ def test_mps_uses_valid_names_and_same_lp_optimum(tmp_path):
 
 # -- backends agree ----------------------------------------------------------------------------------------------------
 
+
 @st.composite
 def small_mips(draw):
     n = draw(st.integers(2, 6))
@@ -355,8 +391,17 @@ def small_mips(draw):
     c = np.array([draw(st.integers(-5, 9)) for _ in range(n)], float)
     ints = np.array([draw(st.booleans()) for _ in range(n)])
     # x = 0 is feasible and every column is bounded: a finite optimum always exists
-    return problem(c, A, np.full(m, -INF), A.sum(axis=1) / 2 + 1, np.zeros(n), np.full(n, 3.0), ints,
-                   draw(st.sampled_from(["min", "max"])), offset=draw(st.sampled_from([0.0, 2.5])))
+    return problem(
+        c,
+        A,
+        np.full(m, -INF),
+        A.sum(axis=1) / 2 + 1,
+        np.zeros(n),
+        np.full(n, 3.0),
+        ints,
+        draw(st.sampled_from(["min", "max"])),
+        offset=draw(st.sampled_from([0.0, 2.5])),
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -377,6 +422,6 @@ def test_highs_does_not_trust_a_start_reported_optimal_outside_the_gap():
     """A start far from optimal must not come back as 'optimal' (guard against a HiGHS quirk)."""
     p = assignment()
     bad = np.zeros(9)
-    bad[[0, 4, 8]] = 1.0          # the diagonal: cost 4 + 0 + 2 = 6, optimum is 5
+    bad[[0, 4, 8]] = 1.0  # the diagonal: cost 4 + 0 + 2 = 6, optimum is 5
     r = get_backend("highs").solve(MipProblem(**{**p.__dict__, "start": bad}), SolverOptions(mip_gap=0.0))
     assert r.status == Status.OPTIMAL and r.objective == pytest.approx(5.0)

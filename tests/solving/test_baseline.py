@@ -29,12 +29,14 @@ def test_party_share_is_repaired_by_scaling_non_party_hours():
         {"rules": {"party_share": {"enabled": True, "min_share": 0.5}}},
         units=[unit("A")],
         needs=[{"need_id": "n", "unit_id": "A", "category": "elderly_care", "quantity": 20}],
-        volunteers=[{"volunteer_id": "p", "home_unit": "A", "hours": 4, "skills": "general", "party_member": True},
-                    {"volunteer_id": "o", "home_unit": "A", "hours": 10, "skills": "general", "party_member": False}],
+        volunteers=[
+            {"volunteer_id": "p", "home_unit": "A", "hours": 4, "skills": "general", "party_member": True},
+            {"volunteer_id": "o", "home_unit": "A", "hours": 10, "skills": "general", "party_member": False},
+        ],
     )
     form = build(sc)
     raw = baseline_solution(form)
-    assert "party_share" in violated_blocks(form, raw)       # 4 party hours against 10 others
+    assert "party_share" in violated_blocks(form, raw)  # 4 party hours against 10 others
     vec, report = repaired_baseline(form)
     assert report["feasible"] and report["repairs"] == {"party_share": 1}
     # 4 party hours allow 4 others: 8 of 20 hours met
@@ -65,8 +67,19 @@ def test_two_second_limit_on_a_generated_district_returns_a_checked_plan_no_wors
 
     generate_command(tmp_path / "sc", preset="real_town", seed=3)
     t0 = time.monotonic()
-    r = CliRunner().invoke(app, ["plan", str(tmp_path / "sc" / "config.yaml"), "--out", str(tmp_path / "plan"),
-                                 "--time-limit", "2", "--baseline"], terminal_width=160)
+    r = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            str(tmp_path / "sc" / "config.yaml"),
+            "--out",
+            str(tmp_path / "plan"),
+            "--time-limit",
+            "2",
+            "--baseline",
+        ],
+        terminal_width=160,
+    )
     wall = time.monotonic() - t0
     assert r.exit_code == 1, r.output
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
@@ -75,7 +88,7 @@ def test_two_second_limit_on_a_generated_district_returns_a_checked_plan_no_wors
     if base["repair"]["feasible"]:
         assert summary["metrics"]["weighted_coverage"] >= base["baseline"]["weighted_coverage"] - 1e-9
     assert summary["timings"]["solve_s"] <= 2 + 10
-    assert wall < 60      # loading, the baseline comparison and writing included, on a busy CI machine
+    assert wall < 60  # loading, the baseline comparison and writing included, on a busy CI machine
 
 
 def test_guarantees_first_repairs_what_scaling_cannot():
@@ -86,13 +99,23 @@ def test_guarantees_first_repairs_what_scaling_cannot():
 
     sc = make_scenario(
         units=[unit("A"), unit("B", x=1.0)],
-        needs=[{"need_id": "ga", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
-               {"need_id": "gb", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"}],
+        needs=[
+            {"need_id": "ga", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+            {"need_id": "gb", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+        ],
         # the worker (one unit at most) is split over both guarantees, then keeps only A; the volunteer
         # could have met B alone
         social_workers=[{"worker_id": "w", "base_unit": "A", "hours": 10, "skills": "general", "max_units": 1}],
-        volunteers=[{"volunteer_id": "v", "home_unit": "B", "hours": 8, "skills": "general", "party_member": True,
-                     "max_km": 0.5}],
+        volunteers=[
+            {
+                "volunteer_id": "v",
+                "home_unit": "B",
+                "hours": 8,
+                "skills": "general",
+                "party_member": True,
+                "max_km": 0.5,
+            }
+        ],
     )
     form = build(sc)
     _, report = repaired_baseline(form)
@@ -104,7 +127,7 @@ def test_guarantees_first_repairs_what_scaling_cannot():
     assert report["feasible"] and report["guarantees_first"]["used"], report
     assert violated_blocks(form, vec) == []
     assert form.need_cover(vec) == pytest.approx([1.0, 1.0])
-    assert form.rule_of_thumb[1] is report        # kept for the --baseline comparison
+    assert form.rule_of_thumb[1] is report  # kept for the --baseline comparison
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -134,14 +157,17 @@ def test_the_comparison_is_like_for_like_in_exact_amounts():
     from linkage_opt.solving.api import solve
     from linkage_opt.solving.baseline import compare
 
-    sc = make_scenario({"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
-                                  "budget": {"enabled": False}}},
-                       units=[unit("U0", x=0, y=0), unit("U1", x=1, y=0)],
-                       needs=[{"need_id": "n", "unit_id": "U0", "category": "elderly_care", "quantity": 8.0}],
-                       social_workers=[{"worker_id": "w", "base_unit": "U1", "hours": 5.0, "skills": ("general",)}])
+    sc = make_scenario(
+        {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}},
+        units=[unit("U0", x=0, y=0), unit("U1", x=1, y=0)],
+        needs=[{"need_id": "n", "unit_id": "U0", "category": "elderly_care", "quantity": 8.0}],
+        social_workers=[{"worker_id": "w", "base_unit": "U1", "hours": 5.0, "skills": ("general",)}],
+    )
     plan = solve(sc)
     cmp = compare(plan.formulation, plan)
     assert cmp["amounts"] == "exact"
     assert cmp["optimized"]["weighted_coverage"] >= cmp["baseline"]["weighted_coverage"] - 1e-6
-    assert cmp["optimized_dispatched"]["weighted_coverage"] == pytest.approx(plan.summary["metrics"]["weighted_coverage"])
+    assert cmp["optimized_dispatched"]["weighted_coverage"] == pytest.approx(
+        plan.summary["metrics"]["weighted_coverage"]
+    )
     assert cmp["optimized_dispatched"]["weighted_coverage"] < cmp["optimized"]["weighted_coverage"]

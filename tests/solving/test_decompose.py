@@ -26,23 +26,66 @@ def two_towns(gap_km: float, budget: float, lot: float = 4000.0, radius: float =
             uid = f"{town}{i}"
             units.append(unit(uid, x0 + i * 1.0, 0.0, town=town))
             needs += [
-                {"need_id": f"{uid}-e", "unit_id": uid, "category": "elderly_care", "quantity": 20.0 + 7 * i,
-                 "tier": "guaranteed" if i == 0 else "basic"},
-                {"need_id": f"{uid}-m", "unit_id": uid, "category": "mental_health", "quantity": 6.0 + 3 * t,
-                 "tier": "improvement"},
-                {"need_id": f"{uid}-r", "unit_id": uid, "category": "relief", "quantity": 900.0 + 150 * i, "tier": "basic"},
-                {"need_id": f"{uid}-a", "unit_id": uid, "category": "material_aid", "quantity": 5.0 + i, "tier": "basic"},
+                {
+                    "need_id": f"{uid}-e",
+                    "unit_id": uid,
+                    "category": "elderly_care",
+                    "quantity": 20.0 + 7 * i,
+                    "tier": "guaranteed" if i == 0 else "basic",
+                },
+                {
+                    "need_id": f"{uid}-m",
+                    "unit_id": uid,
+                    "category": "mental_health",
+                    "quantity": 6.0 + 3 * t,
+                    "tier": "improvement",
+                },
+                {
+                    "need_id": f"{uid}-r",
+                    "unit_id": uid,
+                    "category": "relief",
+                    "quantity": 900.0 + 150 * i,
+                    "tier": "basic",
+                },
+                {
+                    "need_id": f"{uid}-a",
+                    "unit_id": uid,
+                    "category": "material_aid",
+                    "quantity": 5.0 + i,
+                    "tier": "basic",
+                },
             ]
-            vols.append({"volunteer_id": f"V{uid}", "home_unit": uid, "hours": 9.0 + 2 * i, "skills": ("general",),
-                         "party_member": i != 1, "max_km": radius})
-        workers.append({"worker_id": f"W{town}", "base_unit": f"{town}1", "hours": 30.0,
-                        "skills": ("mental_health", "elderly_care"), "cost_per_hour": 40.0, "max_km": radius})
-    charity = [{"lot_id": "L-funds", "donor": "D", "kind": "funds", "quantity": lot, "category": "relief"},
-               {"lot_id": "L-rice", "donor": "D", "kind": "goods", "quantity": 14.0, "item": "rice", "category": ""}]
+            vols.append(
+                {
+                    "volunteer_id": f"V{uid}",
+                    "home_unit": uid,
+                    "hours": 9.0 + 2 * i,
+                    "skills": ("general",),
+                    "party_member": i != 1,
+                    "max_km": radius,
+                }
+            )
+        workers.append(
+            {
+                "worker_id": f"W{town}",
+                "base_unit": f"{town}1",
+                "hours": 30.0,
+                "skills": ("mental_health", "elderly_care"),
+                "cost_per_hour": 40.0,
+                "max_km": radius,
+            }
+        )
+    charity = [
+        {"lot_id": "L-funds", "donor": "D", "kind": "funds", "quantity": lot, "category": "relief"},
+        {"lot_id": "L-rice", "donor": "D", "kind": "goods", "quantity": 14.0, "item": "rice", "category": ""},
+    ]
     # the model's exact amounts (dispatch rounding is a pass after each part's solve, so it would round the
     # parts and the whole differently; what is compared here is the optimum of the model)
-    cfg = {"rules": {"budget": {"enabled": True, "amount": budget}}, "solver": {"mip_gap": 0.0},
-           "dispatch": {"enabled": False}}
+    cfg = {
+        "rules": {"budget": {"enabled": True, "amount": budget}},
+        "solver": {"mip_gap": 0.0},
+        "dispatch": {"enabled": False},
+    }
     return make_scenario(cfg, units=units, needs=needs, volunteers=vols, social_workers=workers, charity=charity)
 
 
@@ -57,7 +100,7 @@ def test_slack_coupling_gives_the_monolithic_optimum():
     assert d["parts"] == 2 and d["by"] == "town"
     # the Lagrangian bound is a valid bound: never below the monolithic optimum
     assert dec.summary["best_bound"] >= mono.summary["objective"]["coverage"] - 1e-6
-    assert 0.0 <= dec.summary["gap"] < 0.05   # the LP bound: the gap is the integrality gap only
+    assert 0.0 <= dec.summary["gap"] < 0.05  # the LP bound: the gap is the integrality gap only
 
 
 def test_binding_budget_and_shared_people_hold_globally():
@@ -71,14 +114,19 @@ def test_binding_budget_and_shared_people_hold_globally():
     assert sum(budgets) <= 900.0 + 1e-6
     used = dec.providers.set_index("provider_id")["used"]
     assert used["L-funds"] <= 2500.0 + 1e-6
-    shared = [p for p in ("VA0", "VA1", "VA2", "VB0", "VB1", "VB2", "WA", "WB")
-              if dec.allocations[dec.allocations["provider_id"] == p]["unit_id"].str[0].nunique() > 1]
-    for p in shared:   # a person serving both towns stays within their hours
-        cap = sc.volunteers.set_index("volunteer_id")["hours"].get(p, sc.social_workers.set_index("worker_id")["hours"].get(p))
+    shared = [
+        p
+        for p in ("VA0", "VA1", "VA2", "VB0", "VB1", "VB2", "WA", "WB")
+        if dec.allocations[dec.allocations["provider_id"] == p]["unit_id"].str[0].nunique() > 1
+    ]
+    for p in shared:  # a person serving both towns stays within their hours
+        cap = sc.volunteers.set_index("volunteer_id")["hours"].get(
+            p, sc.social_workers.set_index("worker_id")["hours"].get(p)
+        )
         assert used[p] <= cap + 1e-6
     mono_cov = mono.summary["objective"]["coverage"]
     assert dec.summary["objective"]["coverage"] <= mono_cov + 1e-6
-    assert dec.summary["best_bound"] >= mono_cov - 1e-6      # valid global bound
+    assert dec.summary["best_bound"] >= mono_cov - 1e-6  # valid global bound
 
 
 def test_part_seconds_share_the_worker_time_left_by_size():
@@ -90,16 +138,16 @@ def test_part_seconds_share_the_worker_time_left_by_size():
     assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(50.0)
     # a part running until 60 holds 60 of them: (200 - 60) / 4
     assert part_seconds(1.0, 4.0, 0.0, 100.0, [60.0], 2) == pytest.approx(35.0)
-    assert part_seconds(4.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(100.0)        # at most what is left
-    assert part_seconds(1.0, 1000.0, 99.0, 100.0, [], 2) == MIN_PART_SECONDS        # at least the floor
-    assert part_seconds(1.0, 4.0, 0.0, None, [], 2) is None                         # no time limit
-    assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2, fixed=7.0) == 7.0              # --part-time-limit
+    assert part_seconds(4.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(100.0)  # at most what is left
+    assert part_seconds(1.0, 1000.0, 99.0, 100.0, [], 2) == MIN_PART_SECONDS  # at least the floor
+    assert part_seconds(1.0, 4.0, 0.0, None, [], 2) is None  # no time limit
+    assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2, fixed=7.0) == 7.0  # --part-time-limit
 
 
 def test_split_capacity_never_exceeds_the_total():
     s = split_capacity(10.0, {0: 8.0, 1: 8.0, 2: 0.0})
     assert sum(s.values()) <= 10.0 and s[0] == pytest.approx(5.0) and s[2] == 0.0
-    s = split_capacity(10.0, {0: 2.0, 1: 4.0})            # slack shared equally on top of the uses
+    s = split_capacity(10.0, {0: 2.0, 1: 4.0})  # slack shared equally on top of the uses
     assert s == {0: pytest.approx(4.0), 1: pytest.approx(6.0)}
     s = split_capacity(7.0, {0: 1.0, 1: 1.0, 2: 1.0}, integral=True)
     assert sum(s.values()) == 7.0 and all(float(v).is_integer() for v in s.values())
@@ -114,7 +162,7 @@ def test_bad_column_exits_2_naming_the_columns(tmp_path):
     cfg = write_scenario(tmp_path / "s")
     r = run("plan", str(cfg), "--out", str(tmp_path / "p"), "--decompose", "county", "--workers", "0")
     assert r.exit_code == 2, r.output
-    assert "county" in r.output and "town" in r.output      # names the column, lists the usable ones
+    assert "county" in r.output and "town" in r.output  # names the column, lists the usable ones
 
 
 def test_cli_on_dask_then_check(tmp_path):
@@ -133,13 +181,14 @@ def test_cli_on_dask_then_check(tmp_path):
 
 # --- the province preset: written county by county ---------------------------------------------------
 
+
 def test_province_preset_is_registered_and_allowed():
     from linkage_opt.inputs.generate import PRESETS, REALISTIC_PRESETS, resolve_sizes
 
     assert "province" in REALISTIC_PRESETS
     assert PRESETS["province"]["units"] == 30000 and PRESETS["province"]["volunteers"] == 750000
     assert resolve_sizes("province", realistic=True) == PRESETS["province"]
-    with pytest.raises(ValueError, match="--decompose"):        # classic rolls keep the old limit
+    with pytest.raises(ValueError, match="--decompose"):  # classic rolls keep the old limit
         resolve_sizes(None, units=30000)
 
 
@@ -148,7 +197,7 @@ def test_province_like_run_streams_consistent_files_in_bounded_memory(tmp_path):
 
     from linkage_opt.inputs.generate_real import generate_realistic
 
-    n = 720   # four counties of a province-like roll, 25 volunteers a unit
+    n = 720  # four counties of a province-like roll, 25 volunteers a unit
     sizes = {"units": n, "volunteers": 25 * n, "workers": 400, "orgs": 110, "lots": 430}
     tracemalloc.start()
     cfg = generate_realistic(tmp_path / "prov", seed=5, preset_name=None, **sizes)
@@ -165,7 +214,7 @@ def test_province_like_run_streams_consistent_files_in_bounded_memory(tmp_path):
     assert len(V) == 25 * n and V["volunteer_id"].is_unique and V["home_unit"].isin(U["unit_id"]).all()
     assert N["need_id"].is_unique and N["unit_id"].isin(U["unit_id"]).all()
     assert W["base_unit"].isin(U["unit_id"]).all()
-    sc = lo.load_scenario(cfg)      # and it loads as one scenario
+    sc = lo.load_scenario(cfg)  # and it loads as one scenario
     assert len(sc.units) == n
     assert set(sc.units["county"]) == set(U["county"])
 
@@ -193,14 +242,21 @@ def test_generated_town_split_in_two_bound_is_valid(tmp_path, seed=1):
     sc = lo.load_scenario(tmp_path / "g" / "config.yaml")
     t = {k: v.copy() for k, v in sc.tables.items()}
     t["units"]["part"] = ["A" if i % 3 else "B" for i in range(len(t["units"]))]
-    cfg = sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"mip_gap": 0.0}),
-                                       "dispatch": sc.config.dispatch.model_copy(update={"enabled": False})})
+    cfg = sc.config.model_copy(
+        update={
+            "solver": sc.config.solver.model_copy(update={"mip_gap": 0.0}),
+            "dispatch": sc.config.dispatch.model_copy(update={"enabled": False}),
+        }
+    )
     sc = validate_scenario(Scenario(cfg, t))
     mono = lo.solve(sc, mip_gap=0.0, time_limit=120)
     dec = lo.solve(sc, mip_gap=0.0, decompose="part", workers=0, time_limit=120)
     # against the monolithic plan and its bound (both valid whether or not it closed its gap under load)
-    found = (mono.summary.get("dispatch") or {}).get("model_objective", {}).get(
-        "coverage", mono.summary["objective"]["coverage"])
+    found = (
+        (mono.summary.get("dispatch") or {})
+        .get("model_objective", {})
+        .get("coverage", mono.summary["objective"]["coverage"])
+    )
     bound = next(s for s in mono.summary["stages"] if s["stage"] == "coverage")["best_bound"]
     assert dec.summary["best_bound"] >= found - 1e-6
     assert dec.summary["objective"]["coverage"] <= bound + 1e-6

@@ -25,14 +25,24 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Modules whose Chinese string literals are data, not translations: accepted input spellings (headers, enum
 # values, table names, booleans), synthetic Chinese names, the spellings docs/data.md lists.
-DATA = {"schema.py", "inputs/generate.py", "inputs/generate_classic.py", "inputs/generate_real.py", "inputs/docgen.py",
-        "inputs/load.py",       # the yes/no words and the date pattern (2026年12月1日) the loader accepts
-        "inputs/config.py"}     # privacy.personal's default column names (姓名, 联系电话, ...)
+DATA = {
+    "schema.py",
+    "inputs/generate.py",
+    "inputs/generate_classic.py",
+    "inputs/generate_real.py",
+    "inputs/docgen.py",
+    "inputs/load.py",  # the yes/no words and the date pattern (2026年12月1日) the loader accepts
+    "inputs/config.py",
+}  # privacy.personal's default column names (姓名, 联系电话, ...)
 # Literals that are data in modules otherwise free of Chinese: input values the loader accepts, column names
 # recognised in the planners' extra columns, a language's own name, the practice's name in the app's help.
-DATA_LITERALS = {"outputs/template.py": {"是", "否"}, "analysis/whatif.py": {"是"}, "i18n.py": {"中文"},
-                 "outputs/sheets.py": {"姓名", "名字"},
-                 "cli/commands.py": {"Plan how a district's social resources reach its communities and villages (五社联动)."}}
+DATA_LITERALS = {
+    "outputs/template.py": {"是", "否"},
+    "analysis/whatif.py": {"是"},
+    "i18n.py": {"中文"},
+    "outputs/sheets.py": {"姓名", "名字"},
+    "cli/commands.py": {"Plan how a district's social resources reach its communities and villages (五社联动)."},
+}
 # Still being moved to the catalog (transitional; shrink as they go): none left.
 TRANSITIONAL: set[str] = set()
 
@@ -51,8 +61,11 @@ def chinese_literals(path: Path) -> list[str]:
     """The string literals of a module (f-strings' parts too, not docstrings) that hold Chinese."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skip = _docstrings(tree)
-    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            and id(n) not in skip and CJK.search(n.value)]
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip and CJK.search(n.value)
+    ]
 
 
 def test_no_module_writes_chinese_beside_english():
@@ -68,7 +81,11 @@ def test_no_module_writes_chinese_beside_english():
 
 
 def test_the_scope_of_this_issue_is_free_of_chinese_literals():
-    for rel in ("solving/diagnose.py", "outputs/template.py", *[f"rules/{p.name}" for p in (PKG / "rules").glob("*.py")]):
+    for rel in (
+        "solving/diagnose.py",
+        "outputs/template.py",
+        *[f"rules/{p.name}" for p in (PKG / "rules").glob("*.py")],
+    ):
         assert rel not in DATA | TRANSITIONAL
         assert set(chinese_literals(PKG / rel)) <= DATA_LITERALS.get(rel, set()), rel
 
@@ -94,15 +111,32 @@ def latin_left(text: str, values: tuple[str, ...] = ()) -> list[str]:
 
 def _two_guarantees(**config):
     # two guaranteed needs share one party-member volunteer with 10 h, capped at 5 h per unit: 6 + 6 > 10
-    return make_scenario({"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
-                                    "budget": {"enabled": False}, "max_hours_per_unit": {"hours": 5.0}}, **config},
-                         units=[unit("A"), unit("B", x=1)],
-                         needs=[{"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6,
-                                 "tier": "guaranteed"},
-                                {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 6,
-                                 "tier": "guaranteed"}],
-                         volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 10, "skills": "general",
-                                      "party_member": True, "max_km": 5}])
+    return make_scenario(
+        {
+            "rules": {
+                "supervision": {"enabled": False},
+                "party_share": {"enabled": False},
+                "budget": {"enabled": False},
+                "max_hours_per_unit": {"hours": 5.0},
+            },
+            **config,
+        },
+        units=[unit("A"), unit("B", x=1)],
+        needs=[
+            {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+            {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+        ],
+        volunteers=[
+            {
+                "volunteer_id": "v1",
+                "home_unit": "A",
+                "hours": 10,
+                "skills": "general",
+                "party_member": True,
+                "max_km": 5,
+            }
+        ],
+    )
 
 
 def test_the_diagnosis_reads_fully_in_either_language():
@@ -144,11 +178,11 @@ def test_the_template_reads_fully_in_chinese():
     first = wb.worksheets[0]
     assert first.title == "填写说明"
     texts = [str(c.value) for row in first.iter_rows() for c in row if c.value is not None]
-    texts = [t for t in texts if not re.match(r"\w+ = ", t)]       # the categories: key = label (data)
+    texts = [t for t in texts if not re.match(r"\w+ = ", t)]  # the categories: key = label (data)
     checks = [(dv.errorTitle, dv.error) for ws in wb.worksheets for dv in ws.data_validations.dataValidation]
     assert checks and all(title and message for title, message in checks)
     values = (*cfg.categories, "true", "false")
-    for text in texts + [t for pair in checks for t in pair]:     # the drop-down's values after ： are data
+    for text in texts + [t for pair in checks for t in pair]:  # the drop-down's values after ： are data
         assert not latin_left(text.split("：", 1)[0] if "请从下拉列表中选择" in text else text, values), text
     en = openpyxl.load_workbook(io.BytesIO(build_template("en", cfg)))
     assert en.worksheets[0].title == "How to fill in"

@@ -64,45 +64,54 @@ def test_slivers_of_a_class_are_gone():
     """Ten identical volunteers share 12.3 hours: order-filling gave one of them 0.3 h; now whole steps >= 1 h."""
     units = [unit("U1", 0, 0)]
     needs = [{"need_id": "n1", "unit_id": "U1", "category": "care", "quantity": 12.3, "tier": "basic"}]
-    vols = [{"volunteer_id": f"V{i:02d}", "home_unit": "U1", "hours": 3.0, "skills": ("care",),
-             "party_member": True} for i in range(10)]
+    vols = [
+        {"volunteer_id": f"V{i:02d}", "home_unit": "U1", "hours": 3.0, "skills": ("care",), "party_member": True}
+        for i in range(10)
+    ]
     cfg = {"categories": {"care": {"weight": 1.0}}}
     sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols)
-    exact = solve(sc.replace(config=sc.config.model_copy(update={"dispatch": sc.config.dispatch.model_copy(
-        update={"enabled": False})})))
+    exact = solve(
+        sc.replace(
+            config=sc.config.model_copy(update={"dispatch": sc.config.dispatch.model_copy(update={"enabled": False})})
+        )
+    )
     ex = exact.allocations
-    assert ((ex["quantity"] % 0.5).round(9) != 0).any()            # the model's split has a sliver
+    assert ((ex["quantity"] % 0.5).round(9) != 0).any()  # the model's split has a sliver
     plan = solve(sc)
     q = plan.allocations["quantity"]
     assert np.allclose(q * 2, np.round(q * 2)) and (q >= 1.0).all()
-    assert q.sum() == pytest.approx(12.0)                           # basic need: rounded down to the step
+    assert q.sum() == pytest.approx(12.0)  # basic need: rounded down to the step
     assert plan.summary["dispatch"]["lost_hours"] == pytest.approx(0.3)
     assert check_plan(sc, plan.tables(), plan.summary) == []
     from linkage_opt.analysis.explain import attach_explanations
 
-    attach_explanations(plan)               # met in the model: unmet only by rounding, and it says so
+    attach_explanations(plan)  # met in the model: unmet only by rounding, and it says so
     ex = plan.extras["explanations.csv"].set_index("need_id")
     assert ex.loc["n1", "reason_code"] == "dispatch_rounding" and "0.3" in ex.loc["n1", "reason"]
 
 
 def test_guaranteed_need_keeps_its_total_and_lots_give_whole_items():
     units = [unit("U1", 0, 0)]
-    needs = [{"need_id": "g", "unit_id": "U1", "category": "care", "quantity": 7.3, "tier": "guaranteed"},
-             {"need_id": "aid", "unit_id": "U1", "category": "aid", "quantity": 9.5, "tier": "basic"}]
-    vols = [{"volunteer_id": f"V{i}", "home_unit": "U1", "hours": 4.0, "skills": ("care",), "party_member": True}
-            for i in range(3)]
+    needs = [
+        {"need_id": "g", "unit_id": "U1", "category": "care", "quantity": 7.3, "tier": "guaranteed"},
+        {"need_id": "aid", "unit_id": "U1", "category": "aid", "quantity": 9.5, "tier": "basic"},
+    ]
+    vols = [
+        {"volunteer_id": f"V{i}", "home_unit": "U1", "hours": 4.0, "skills": ("care",), "party_member": True}
+        for i in range(3)
+    ]
     lots = [{"lot_id": "L1", "donor": "超市", "kind": "goods", "quantity": 20, "item": "rice"}]
     cfg = {"categories": {"care": {"weight": 1.0}, "aid": {"unit": "packages", "items": {"rice": 1.0}}}}
     sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols, charity=lots)
     plan = solve(sc)
     cov = plan.coverage.set_index("need_id")
-    assert cov.loc["g", "covered"] == pytest.approx(7.3)          # exact: a guarantee
-    assert plan.summary["dispatch"]["odd_amounts"] == 1            # its 0.3 h stays with one person
+    assert cov.loc["g", "covered"] == pytest.approx(7.3)  # exact: a guarantee
+    assert plan.summary["dispatch"]["odd_amounts"] == 1  # its 0.3 h stays with one person
     v = plan.allocations[plan.allocations["provider_kind"] == "volunteer"]
     assert (v["quantity"] >= 1.0).all()
     assert len(_off_step(v.set_index("provider_id")["quantity"], 0.5)) == 1
     rice = plan.allocations[plan.allocations["provider_kind"] == "charity"]
-    assert rice["load"].tolist() == [9.0]                          # whole items (9.5 needed: 9 handed out)
+    assert rice["load"].tolist() == [9.0]  # whole items (9.5 needed: 9 handed out)
     assert plan.summary["dispatch"]["lost_items"] == pytest.approx(0.5)
     assert check_plan(sc, plan.tables(), plan.summary) == []
 
@@ -134,22 +143,35 @@ def test_service_split_below_min_hours_is_moved_to_one_person_not_dropped(aggreg
     """A 1-h need served as 0.8 volunteer hours supervised by 0.2 worker hours (or split over three
     volunteers capped at 1 h each): rounding each person to whole 0.5-h steps of at least 1 h would drop it
     all. Dispatch moves the hours to one person already serving there, within the rules, and keeps it."""
-    config = {"rules": {"supervision": {"enabled": True, "volunteer_hours_per_worker_hour": 4},
-                        "party_share": {"enabled": party, "min_share": 0.3}, "budget": {"enabled": False},
-                        "max_hours_per_unit": {"enabled": True, "hours": 1.0}},
-              "objective": {"mode": "lexicographic"}, "solver": {"mip_gap": 0.0, "aggregate": aggregate}}
+    config = {
+        "rules": {
+            "supervision": {"enabled": True, "volunteer_hours_per_worker_hour": 4},
+            "party_share": {"enabled": party, "min_share": 0.3},
+            "budget": {"enabled": False},
+            "max_hours_per_unit": {"enabled": True, "hours": 1.0},
+        },
+        "objective": {"mode": "lexicographic"},
+        "solver": {"mip_gap": 0.0, "aggregate": aggregate},
+    }
     needs = [{"need_id": "n", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic"}]
-    vols = [{"volunteer_id": f"v{k}", "home_unit": "U0", "hours": 4.0, "skills": ("mental_health",),
-             "party_member": party} for k in range(3)]
+    vols = [
+        {"volunteer_id": f"v{k}", "home_unit": "U0", "hours": 4.0, "skills": ("mental_health",), "party_member": party}
+        for k in range(3)
+    ]
     workers = [{"worker_id": f"w{i}", "base_unit": "U0", "hours": 5.0, "skills": ("mental_health",)} for i in range(2)]
-    sc = make_scenario(config, units=[unit("U0", x=0, y=0, town="T1"), unit("U1", x=1, y=1, town="T1")],
-                       needs=needs, volunteers=vols, social_workers=workers)
+    sc = make_scenario(
+        config,
+        units=[unit("U0", x=0, y=0, town="T1"), unit("U1", x=1, y=1, town="T1")],
+        needs=needs,
+        volunteers=vols,
+        social_workers=workers,
+    )
     plan = solve(sc, mip_gap=0.0)
     alloc = plan.tables()["allocations"]
     assert plan.summary["objective"]["coverage"] == pytest.approx(1.0, abs=1e-6)
     assert alloc["quantity"].sum() == pytest.approx(1.0)
     per_person = alloc.groupby("provider_id")["quantity"].sum()
-    assert (per_person >= 1.0 - 1e-9).all(), per_person     # nobody below min_hours
+    assert (per_person >= 1.0 - 1e-9).all(), per_person  # nobody below min_hours
     assert not check_plan(sc, plan.tables(), plan.summary)
 
 
@@ -157,18 +179,35 @@ def test_a_need_split_in_fractions_of_a_step_keeps_its_whole_steps():
     """Eight hours spread by the model over six volunteers in fractions of a step (no classes): rounding
     each down alone would lose 2.5 h; the fractions are moved between them so the need keeps whole steps,
     within the cap of 2 h per volunteer in a unit."""
-    config = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False},
-                        "budget": {"enabled": False}, "max_hours_per_unit": {"enabled": True, "hours": 2.0}},
-              "objective": {"mode": "lexicographic"}, "solver": {"mip_gap": 0.0, "aggregate": False}}
-    needs = [{"need_id": "n4", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic"},
-             {"need_id": "n5", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic",
-              "indivisible": True},
-             {"need_id": "n6", "unit_id": "U0", "category": "elderly_care", "quantity": 8.0, "tier": "basic"}]
-    vols = [{"volunteer_id": f"a{k}", "home_unit": "U0", "hours": 4.0, "skills": ("general", "mental_health")}
-            for k in range(3)] + [{"volunteer_id": f"b{k}", "home_unit": "U0", "hours": 10.0, "skills": ("general",)}
-                                  for k in range(3)]
-    sc = make_scenario(config, units=[unit("U0", x=0, y=0, town="T1"), unit("U1", x=1, y=1, town="T1")],
-                       needs=needs, volunteers=vols)
+    config = {
+        "rules": {
+            "supervision": {"enabled": False},
+            "party_share": {"enabled": False},
+            "budget": {"enabled": False},
+            "max_hours_per_unit": {"enabled": True, "hours": 2.0},
+        },
+        "objective": {"mode": "lexicographic"},
+        "solver": {"mip_gap": 0.0, "aggregate": False},
+    }
+    needs = [
+        {"need_id": "n4", "unit_id": "U0", "category": "mental_health", "quantity": 1.0, "tier": "basic"},
+        {
+            "need_id": "n5",
+            "unit_id": "U0",
+            "category": "mental_health",
+            "quantity": 1.0,
+            "tier": "basic",
+            "indivisible": True,
+        },
+        {"need_id": "n6", "unit_id": "U0", "category": "elderly_care", "quantity": 8.0, "tier": "basic"},
+    ]
+    vols = [
+        {"volunteer_id": f"a{k}", "home_unit": "U0", "hours": 4.0, "skills": ("general", "mental_health")}
+        for k in range(3)
+    ] + [{"volunteer_id": f"b{k}", "home_unit": "U0", "hours": 10.0, "skills": ("general",)} for k in range(3)]
+    sc = make_scenario(
+        config, units=[unit("U0", x=0, y=0, town="T1"), unit("U1", x=1, y=1, town="T1")], needs=needs, volunteers=vols
+    )
     plan = solve(sc, mip_gap=0.0)
     alloc = plan.tables()["allocations"]
     assert not check_plan(sc, plan.tables(), plan.summary)
@@ -210,9 +249,12 @@ def test_the_time_limit_bounds_the_rounding_too(monkeypatch):
         return orig(*a, **k)
 
     monkeypatch.setattr(sys.modules["linkage_opt.solving.solve"], "build_tables", spy)
-    sc = make_scenario({}, units=[unit("U0", x=0, y=0)],
-                       needs=[{"need_id": "n", "unit_id": "U0", "category": "elderly_care", "quantity": 3.0}],
-                       volunteers=[{"volunteer_id": "v", "home_unit": "U0", "hours": 4.0, "skills": ("general",)}])
+    sc = make_scenario(
+        {},
+        units=[unit("U0", x=0, y=0)],
+        needs=[{"need_id": "n", "unit_id": "U0", "category": "elderly_care", "quantity": 3.0}],
+        volunteers=[{"volunteer_id": "v", "home_unit": "U0", "hours": 4.0, "skills": ("general",)}],
+    )
     t0 = _time.monotonic()
     solve(sc, time_limit=30)
     assert seen["deadline"] is not None and t0 + 30 <= seen["deadline"] <= t0 + 30 + 10

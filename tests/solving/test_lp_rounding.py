@@ -30,29 +30,34 @@ def town(tmp_path_factory):
 
 def _with(scenario, mode: str, gap: float = GAP):
     cfg = scenario.config
-    return scenario.replace(config=cfg.model_copy(update={"solver": cfg.solver.model_copy(
-        update={"lp_rounding": mode, "mip_gap": gap, "time_limit": 120.0})}))
+    return scenario.replace(
+        config=cfg.model_copy(
+            update={"solver": cfg.solver.model_copy(update={"lp_rounding": mode, "mip_gap": gap, "time_limit": 120.0})}
+        )
+    )
 
 
 def test_auto_leaves_small_models_alone(town):
     form = build(town)
     term = form.terms["coverage"]
     problem = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
-    assert not use_lp_rounding(form, problem, "highs")               # 20,000 columns or more only
+    assert not use_lp_rounding(form, problem, "highs")  # 20,000 columns or more only
     assert use_lp_rounding(build(_with(town, "always")), problem, "highs")
-    assert not use_lp_rounding(build(_with(town, "always")), problem, "cbc")   # HiGHS's IPM only
+    assert not use_lp_rounding(build(_with(town, "always")), problem, "cbc")  # HiGHS's IPM only
 
 
 def test_what_lp_rounding_returns_satisfies_every_row(town):
     form = build(_with(town, "always"))
     term = form.terms["coverage"]
     problem = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
-    result, start, bound, _, _ = lp_rounding(form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP))
+    result, start, bound, _, _ = lp_rounding(
+        form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
+    )
     x = result.x if result is not None else start
     assert x is not None, "the town's rounding finds a plan"
-    assert bound is not None and bound >= term.value(x) - 1e-9       # the LP bounds the plan
+    assert bound is not None and bound >= term.value(x) - 1e-9  # the LP bounds the plan
     _assert_feasible(problem, x)
-    if result is not None:        # declared solved: within the gap of the LP relaxation's bound
+    if result is not None:  # declared solved: within the gap of the LP relaxation's bound
         assert result.best_bound == bound >= result.objective - 1e-9
         assert (result.best_bound - result.objective) / max(1.0, abs(result.objective)) <= GAP + 1e-12
 
@@ -66,7 +71,6 @@ def _assert_feasible(problem, x):
     assert np.allclose(x[ints], np.round(x[ints]), atol=1e-6)
 
 
-
 def test_the_first_stage_chooses_which_fractional_programs_round_up(town):
     """Each program's instances lie between the LP's value rounded down and up, and the plan is never worse
     than the one with every program rounded down (the restricted MIP's box contains that plan)."""
@@ -76,8 +80,9 @@ def test_the_first_stage_chooses_which_fractional_programs_round_up(town):
     problem = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
     result, start, _, _, _ = lp_rounding(form, problem, backend, options)
     x = result.x if result is not None else start
-    lp = backend.solve(dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality)),
-                       SolverOptions(lp_method="ipm"))
+    lp = backend.solve(
+        dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality)), SolverOptions(lp_method="ipm")
+    )
     y = form.var("y").ids
     assert np.all(x[y] >= np.floor(lp.x[y] + 1e-6) - 1e-9) and np.all(x[y] <= np.ceil(lp.x[y] - 1e-6) + 1e-9)
     lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
@@ -89,7 +94,8 @@ def test_the_first_stage_chooses_which_fractional_programs_round_up(town):
     # on this town 14 programs are fractional in the LP, and rounding some up is worth it (0.9603 > 0.9588)
     assert cov.value(x) > floored.objective + 1e-4
 
-@pytest.mark.parametrize("gap", [GAP, 1e-4])    # 1e-4: not accepted at once, so the RINS step runs
+
+@pytest.mark.parametrize("gap", [GAP, 1e-4])  # 1e-4: not accepted at once, so the RINS step runs
 def test_a_later_stage_keeps_programs_near_the_previous_plan_and_never_does_worse(town, gap):
     form = build(_with(town, "always"))
     backend, options = get_backend("highs"), SolverOptions(time_limit=60, mip_gap=gap)
@@ -104,18 +110,18 @@ def test_a_later_stage_keeps_programs_near_the_previous_plan_and_never_does_wors
     _assert_feasible(second, previous)
     result, start, bound, _, info = lp_rounding(form, second, backend, options, previous=previous, basis=basis)
     cold = lp_rounding(form, second, backend, options, previous=previous)
-    assert abs(bound - cold.bound) <= 1e-7 * max(1.0, abs(bound))     # the warm LP is the same LP
+    assert abs(bound - cold.bound) <= 1e-7 * max(1.0, abs(bound))  # the warm LP is the same LP
     lp = dataclasses.replace(second, integrality=np.zeros_like(second.integrality), basis=basis)
     warm = backend.solve(lp, options)
     assert warm.extra["warm_basis"] and warm.status == Status.OPTIMAL  # the first stage's basis was taken
     assert abs(warm.objective - cold.bound) <= 1e-7 * max(1.0, abs(bound))
     x2 = result.x if result is not None else start
     _assert_feasible(second, x2)
-    assert eq.value(x2) >= eq.value(previous) - 1e-9                  # the previous plan was its start
+    assert eq.value(x2) >= eq.value(previous) - 1e-9  # the previous plan was its start
     assert bound is not None and bound >= eq.value(x2) - 1e-9
     assert info["fixed"] == "previous"
     assert gap == GAP or "rins_s" in info
-    if "rins_s" not in info:       # no RINS step: programs between the previous plan's and the LP's, rounded outwards
+    if "rins_s" not in info:  # no RINS step: programs between the previous plan's and the LP's, rounded outwards
         ids = form.var("y").ids
         prev, lp_y = np.round(previous[ids]), warm.x[ids]
         assert np.all(x2[ids] >= np.minimum(prev, np.floor(lp_y + 1e-6)) - 1e-9)
@@ -128,7 +134,7 @@ def test_the_lp_bound_replaces_a_weaker_solver_bound():
     r = SolveResult(Status.FEASIBLE, np.zeros(1), 0.90, 1.0, 0.1, "highs", "1", 1.0)
     assert tighter_bound(r, 0.95, "max").best_bound == 0.95
     assert abs(tighter_bound(r, 0.95, "max").gap - 0.05) < 1e-12
-    assert tighter_bound(r, 1.2, "max").best_bound == 1.0              # the solver's is tighter: kept
+    assert tighter_bound(r, 1.2, "max").best_bound == 1.0  # the solver's is tighter: kept
     m = SolveResult(Status.FEASIBLE, np.zeros(1), 100.0, 50.0, 0.5, "highs", "1", 1.0)
     assert tighter_bound(m, 80.0, "min").best_bound == 80.0
     assert tighter_bound(m, 40.0, "min").best_bound == 50.0

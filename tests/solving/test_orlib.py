@@ -63,11 +63,15 @@ FAST = [b for b in ("cbc", "scip", "cpsat") if b in available_backends()]
 
 
 @pytest.mark.parametrize("backend", FAST)
-@pytest.mark.parametrize("row", [r for r in GAP if r["file"] == "gap1.txt"][:4], ids=lambda r: f"{r['instance']}-{r['sense']}")
+@pytest.mark.parametrize(
+    "row", [r for r in GAP if r["file"] == "gap1.txt"][:4], ids=lambda r: f"{r['instance']}-{r['sense']}"
+)
 def test_backends_agree_on_gap(row, backend, tmp_path):
     cfg = convert(row, tmp_path / "sc")
     plan(cfg, tmp_path / "plan", "--backend", backend)
-    assert orlib.original_objective(tmp_path / "plan", tmp_path / "sc") == pytest.approx(float(row["optimal_value"]), abs=1e-6)
+    assert orlib.original_objective(tmp_path / "plan", tmp_path / "sc") == pytest.approx(
+        float(row["optimal_value"]), abs=1e-6
+    )
 
 
 @pytest.mark.parametrize("backend", [b for b in ("cbc", "scip") if b in available_backends()])
@@ -81,10 +85,23 @@ def test_backends_agree_on_cflp(row, backend, tmp_path):
 def test_orlib_through_real_subprocesses(tmp_path):
     """The documented command lines, exactly as a user types them."""
     row = CFLP[0]
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "orlib.py"), "cflp", str(DATA / row["file"]), str(tmp_path / "sc")],
-                   check=True, capture_output=True)
-    res = subprocess.run([sys.executable, str(ROOT / "cli.py"), "plan", str(tmp_path / "sc" / "config.yaml"),
-                          "--out", str(tmp_path / "plan")], capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "orlib.py"), "cflp", str(DATA / row["file"]), str(tmp_path / "sc")],
+        check=True,
+        capture_output=True,
+    )
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "plan",
+            str(tmp_path / "sc" / "config.yaml"),
+            "--out",
+            str(tmp_path / "plan"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stderr
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
     assert summary["objective"]["money"] == pytest.approx(float(row["optimal_value"]), rel=1e-9)
@@ -94,9 +111,11 @@ def test_orlib_through_real_subprocesses(tmp_path):
 def test_strong_linking_rows_do_not_change_the_cflp_optimum(linking, tmp_path):
     row = CFLP[1]
     cfg = convert(row, tmp_path / "sc")
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace("  seed: 0\n", f"  seed: 0\n  strong_linking: {linking}\n"),
-                   encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace("  seed: 0\n", f"  seed: 0\n  strong_linking: {linking}\n"),
+        encoding="utf-8",
+    )
     summary = plan(cfg, tmp_path / "plan")
     assert summary["objective"]["money"] == pytest.approx(float(row["optimal_value"]), rel=1e-9)
     links = summary["model"]["constraints"]
-    assert (links >= 800) == (linking == "always")     # the 16 x 50 edge rows only when asked for
+    assert (links >= 800) == (linking == "always")  # the 16 x 50 edge rows only when asked for

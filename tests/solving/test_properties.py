@@ -36,7 +36,7 @@ def test_plans_are_valid_or_infeasibility_is_irreducible(sc):
                 others = [s.need_id for s in diag.conflict if s.need_id != short.need_id]
                 keep = needs["need_id"].isin(others) | (needs["tier"] != "guaranteed")
                 needs.loc[~keep, "tier"] = "basic"
-                solve(sc.replace(needs=needs))   # must not raise
+                solve(sc.replace(needs=needs))  # must not raise
         return
     violations = check_plan(sc, plan.tables(), plan.summary)
     assert not violations, "\n".join(map(str, violations))
@@ -62,10 +62,14 @@ def test_without_guarantees_always_feasible_and_baseline_no_better(sc):
 def test_same_scenario_same_plan_tables():
     sc = make_scenario(
         units=[unit("A"), unit("B", x=2)],
-        needs=[{"need_id": "n1", "unit_id": "A", "category": "elderly_care", "quantity": 6},
-               {"need_id": "n2", "unit_id": "B", "category": "elderly_care", "quantity": 6}],
-        volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 5, "skills": "general", "party_member": True},
-                    {"volunteer_id": "v2", "home_unit": "B", "hours": 5, "skills": "general", "party_member": True}],
+        needs=[
+            {"need_id": "n1", "unit_id": "A", "category": "elderly_care", "quantity": 6},
+            {"need_id": "n2", "unit_id": "B", "category": "elderly_care", "quantity": 6},
+        ],
+        volunteers=[
+            {"volunteer_id": "v1", "home_unit": "A", "hours": 5, "skills": "general", "party_member": True},
+            {"volunteer_id": "v2", "home_unit": "B", "hours": 5, "skills": "general", "party_member": True},
+        ],
     )
     a, b = solve(sc), solve(sc)
     for name in ("allocations", "coverage", "providers", "programs"):
@@ -101,20 +105,31 @@ def test_aggregating_identical_providers_does_not_change_the_optimum(sc, copies)
     if len(vols):
         # odd copies spell `general` as `general;elderly_care` (the same served categories): they merge too
         def spelled(skills, k):
-            return (*tuple(skills), "elderly_care") if k % 2 and "general" in skills and "elderly_care" not in skills \
+            return (
+                (*tuple(skills), "elderly_care")
+                if k % 2 and "general" in skills and "elderly_care" not in skills
                 else skills
-        vols = pd.concat([vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}",
-                                      skills=[spelled(s, k) for s in vols["skills"]]) for k in range(copies)],
-                         ignore_index=True)
+            )
+
+        vols = pd.concat(
+            [
+                vols.assign(volunteer_id=vols["volunteer_id"] + f"_{k}", skills=[spelled(s, k) for s in vols["skills"]])
+                for k in range(copies)
+            ],
+            ignore_index=True,
+        )
     if len(lots):
         lots = pd.concat([lots.assign(lot_id=lots["lot_id"] + f"_{k}") for k in range(copies)], ignore_index=True)
     sc = sc.replace(volunteers=vols, charity=lots)
-    flat = sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
+    flat = sc.replace(
+        config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})})
+    )
     a, b = solve(sc), solve(flat)
     assert a.formulation.model.n_cols <= b.formulation.model.n_cols
-    for term in ("coverage", "equity", "money"):     # the models' values (before dispatch rounding)
+    for term in ("coverage", "equity", "money"):  # the models' values (before dispatch rounding)
         assert a.summary["dispatch"]["model_objective"][term] == pytest.approx(
-            b.summary["dispatch"]["model_objective"][term], rel=1e-6, abs=1e-6), term
+            b.summary["dispatch"]["model_objective"][term], rel=1e-6, abs=1e-6
+        ), term
     assert not check_plan(sc, a.tables(), a.summary)
 
 
@@ -122,20 +137,27 @@ def test_volunteer_classes_merge_skill_spellings_that_serve_the_same_categories(
     """`general;elderly_care` serves exactly what `general` does (elderly care is not professional): one class."""
     from linkage_opt.model.reach import aggregate_providers, build_providers
 
-    vols = [{"volunteer_id": f"v{i}", "home_unit": "A", "hours": 5, "skills": sk, "party_member": True}
-            for i, sk in enumerate(["general", "general;elderly_care", "elderly_care;general", "elderly_care"])]
+    vols = [
+        {"volunteer_id": f"v{i}", "home_unit": "A", "hours": 5, "skills": sk, "party_member": True}
+        for i, sk in enumerate(["general", "general;elderly_care", "elderly_care;general", "elderly_care"])
+    ]
     sc = make_scenario(
         {"categories": {"culture": {"weight": 0.05}}},
         units=[unit("A"), unit("B", x=1)],
-        needs=[{"need_id": "n1", "unit_id": "A", "category": "elderly_care", "quantity": 9},
-               {"need_id": "n2", "unit_id": "B", "category": "culture", "quantity": 12}],
+        needs=[
+            {"need_id": "n1", "unit_id": "A", "category": "elderly_care", "quantity": 9},
+            {"need_id": "n2", "unit_id": "B", "category": "culture", "quantity": 12},
+        ],
         volunteers=vols,
     )
     P = aggregate_providers(sc, build_providers(sc)).frame
     assert sorted(P["n_members"].tolist()) == [1, 3]
-    flat = sc.replace(config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})}))
+    flat = sc.replace(
+        config=sc.config.model_copy(update={"solver": sc.config.solver.model_copy(update={"aggregate": False})})
+    )
     a, b = solve(sc, mip_gap=0.0), solve(flat, mip_gap=0.0)
-    for term in ("coverage", "equity", "money"):     # the models' values (before dispatch rounding)
+    for term in ("coverage", "equity", "money"):  # the models' values (before dispatch rounding)
         assert a.summary["dispatch"]["model_objective"][term] == pytest.approx(
-            b.summary["dispatch"]["model_objective"][term], rel=1e-6, abs=1e-6), term
+            b.summary["dispatch"]["model_objective"][term], rel=1e-6, abs=1e-6
+        ), term
     assert not check_plan(sc, a.tables(), a.summary)

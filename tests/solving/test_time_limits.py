@@ -36,11 +36,11 @@ from linkage_opt.solving.solve import (
     term_range,
 )
 
-solve_mod = importlib.import_module("linkage_opt.solving.solve")   # the module (the package exports the function solve)
+solve_mod = importlib.import_module("linkage_opt.solving.solve")  # the module (the package exports the function solve)
 
 BACKENDS = available_backends()
-SCENARIO_BACKENDS = [b for b in ("highs", "cbc", "scip") if b in BACKENDS]   # CP-SAT refuses continuous columns
-MARGIN = 10.0            # what `plan` may take past its limit (issue #15: 5 % or 10 s, whichever is larger)
+SCENARIO_BACKENDS = [b for b in ("highs", "cbc", "scip") if b in BACKENDS]  # CP-SAT refuses continuous columns
+MARGIN = 10.0  # what `plan` may take past its limit (issue #15: 5 % or 10 s, whichever is larger)
 STAGE_STATUSES = {"optimal", "feasible", "time_limit", "skipped"}
 OFF = {"rules": {"supervision": {"enabled": False}, "party_share": {"enabled": False}, "budget": {"enabled": False}}}
 
@@ -50,8 +50,16 @@ def hard_knapsacks(n: int = 600, m: int = 40) -> MipProblem:
     rng = np.random.default_rng(0)
     A = rng.integers(1, 50, (m, n)).astype(float)
     c = rng.integers(10, 100, n).astype(float)
-    return MipProblem(c=c, A=sp.csr_matrix(A), row_lo=np.full(m, -np.inf), row_hi=A.sum(axis=1) / 3,
-                      col_lo=np.zeros(n), col_hi=np.ones(n), integrality=np.ones(n, bool), sense="max")
+    return MipProblem(
+        c=c,
+        A=sp.csr_matrix(A),
+        row_lo=np.full(m, -np.inf),
+        row_hi=A.sum(axis=1) / 3,
+        col_lo=np.zeros(n),
+        col_hi=np.ones(n),
+        integrality=np.ones(n, bool),
+        sense="max",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +74,9 @@ def assert_valid(scenario, form, x, summary=None) -> None:
     m = form.model
     lo, hi = m.row_bounds()
     lb, ub = m.bounds()
-    model = MipProblem(c=np.zeros(m.n_cols), A=m.matrix(), row_lo=lo, row_hi=hi, col_lo=lb, col_hi=ub,
-                       integrality=m.integrality())
+    model = MipProblem(
+        c=np.zeros(m.n_cols), A=m.matrix(), row_lo=lo, row_hi=hi, col_lo=lb, col_hi=ub, integrality=m.integrality()
+    )
     assert max_violation(model, x) <= 1e-6
     # the tables as solve() made them: rounded to dispatchable amounts, or exact when the limit stopped rounding
     stopped = bool(summary and (summary.get("dispatch") or {}).get("stopped_by_deadline"))
@@ -92,13 +101,14 @@ def assert_bounds_valid(plan) -> None:
 
 # -- each backend, one call ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_backend_returns_by_its_time_limit(backend):
     p = hard_knapsacks()
     t0 = time.monotonic()
     r = get_backend(backend).solve(p, SolverOptions(time_limit=1.0, mip_gap=0.0))
     wall = time.monotonic() - t0
-    assert wall < 1.0 + 4.0, wall          # CBC's watchdog: 1 s grace + 2 s to kill; the others stop by themselves
+    assert wall < 1.0 + 4.0, wall  # CBC's watchdog: 1 s grace + 2 s to kill; the others stop by themselves
     assert r.status in (Status.FEASIBLE, Status.NO_SOLUTION)
     if r.has_solution:
         assert max_violation(p, r.x) <= 1e-6
@@ -134,8 +144,11 @@ def test_cbc_past_its_own_limit_is_interrupted_and_its_best_solution_read(tmp_pa
     from linkage_opt.solvers import pulp_cbc
 
     real = pulp_cbc.CbcBackend._executable()
-    wrapper = _fake_cbc(tmp_path, f"#!{sys.executable}\nimport os, sys\na = sys.argv[1:]\n"
-                                  f"a[a.index('-sec') + 1] = '1000'\nos.execv({real!r}, [{real!r}] + a)\n")
+    wrapper = _fake_cbc(
+        tmp_path,
+        f"#!{sys.executable}\nimport os, sys\na = sys.argv[1:]\n"
+        f"a[a.index('-sec') + 1] = '1000'\nos.execv({real!r}, [{real!r}] + a)\n",
+    )
     monkeypatch.setattr(pulp_cbc.CbcBackend, "_executable", staticmethod(lambda: wrapper))
     p = hard_knapsacks()
     t0 = time.monotonic()
@@ -144,7 +157,7 @@ def test_cbc_past_its_own_limit_is_interrupted_and_its_best_solution_read(tmp_pa
     assert wall < 1.0 + WATCHDOG_GRACE + pulp_cbc.CBC_KILL_GRACE + 2.0, wall
     assert r.extra.get("watchdog") in ("interrupted", "killed")
     assert r.status in (Status.FEASIBLE, Status.NO_SOLUTION)
-    if r.has_solution:        # SIGINT in the tree search: CBC writes its best solution, which is checked
+    if r.has_solution:  # SIGINT in the tree search: CBC writes its best solution, which is checked
         assert max_violation(p, r.x) <= 1e-6
 
 
@@ -167,9 +180,12 @@ def test_cbc_infeasible_at_its_time_limit_is_not_trusted(tmp_path, monkeypatch, 
     """CBC 2.10 whose time runs out in preprocessing can say 'Integer infeasible' of a feasible model."""
     from linkage_opt.solvers import pulp_cbc
 
-    fake = _fake_cbc(tmp_path, f"#!{sys.executable}\nimport sys, time\na = sys.argv[1:]\n"
-                               f"time.sleep({delay} * float(a[a.index('-sec') + 1]))\n"
-                               "open(a[a.index('-solution') + 1], 'w').write('Integer infeasible - objective value 0\\n')\n")
+    fake = _fake_cbc(
+        tmp_path,
+        f"#!{sys.executable}\nimport sys, time\na = sys.argv[1:]\n"
+        f"time.sleep({delay} * float(a[a.index('-sec') + 1]))\n"
+        "open(a[a.index('-solution') + 1], 'w').write('Integer infeasible - objective value 0\\n')\n",
+    )
     monkeypatch.setattr(pulp_cbc.CbcBackend, "_executable", staticmethod(lambda: fake))
     r = get_backend("cbc").solve(hard_knapsacks(), SolverOptions(time_limit=1.0))
     assert r.status == expected, r.message
@@ -180,7 +196,7 @@ def test_a_start_is_never_lost(backend):
     """Whatever a backend does with a start in too little time, keep_start answers at least as well."""
     p = hard_knapsacks()
     start = np.zeros(p.n_cols)
-    start[:20] = 1.0                           # feasible: 20 items fit under a third of each row's total
+    start[:20] = 1.0  # feasible: 20 items fit under a third of each row's total
     assert max_violation(p, start) == 0.0
     r = get_backend(backend).solve(dataclasses.replace(p, start=start), SolverOptions(time_limit=0.2))
     kept = keep_start(r, dataclasses.replace(p, start=start), start, 0.0)
@@ -189,6 +205,7 @@ def test_a_start_is_never_lost(backend):
 
 
 # -- the whole solve ---------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory):
@@ -200,7 +217,7 @@ def _assert_plan_within(scenario, plan, wall, limit):
     assert wall < limit + MARGIN, wall
     assert plan.summary["status"] in ("feasible", "optimal")
     stages = plan.summary["stages"]
-    assert [s["stage"] for s in stages] == ["coverage", "equity", "cost"]   # every stage recorded, run or not
+    assert [s["stage"] for s in stages] == ["coverage", "equity", "cost"]  # every stage recorded, run or not
     assert {s["status"] for s in stages} <= STAGE_STATUSES
     assert all(s["objective"] is not None for s in stages)
     assert sum(s["solve_s"] for s in stages) < limit + 4.0
@@ -279,8 +296,10 @@ def test_a_stage_out_of_time_keeps_the_previous_plan(u40, backend, monkeypatch):
 @pytest.mark.parametrize("backend", SCENARIO_BACKENDS)
 def test_a_stage_whose_start_is_not_taken_is_never_worse(u40, backend, monkeypatch):
     """Later stages run without their start and with 0.3 s: what a stage keeps is never worse than its start."""
-    fake = _Later(backend, lambda real, p, o: real.solve(dataclasses.replace(p, start=None),
-                                                         dataclasses.replace(o, time_limit=0.3)))
+    fake = _Later(
+        backend,
+        lambda real, p, o: real.solve(dataclasses.replace(p, start=None), dataclasses.replace(o, time_limit=0.3)),
+    )
     monkeypatch.setattr(solve_mod, "get_backend", lambda name: fake)
     form = build(u40)
     _, options = solver_options(u40, backend=backend, time_limit=6.0)
@@ -296,24 +315,29 @@ def test_a_stage_whose_start_is_not_taken_is_never_worse(u40, backend, monkeypat
 
 def test_stages_without_time_are_skipped_and_recorded(u40, monkeypatch):
     """When the first stage leaves under MIN_STAGE_SECONDS, the later ones are 'skipped' with its plan."""
-    monkeypatch.setattr(solve_mod, "stage_time_share", lambda i, n: 1.0)   # the first stage takes all the time
+    monkeypatch.setattr(solve_mod, "stage_time_share", lambda i, n: 1.0)  # the first stage takes all the time
     t0 = time.monotonic()
     plan = solve(u40, time_limit=2.0)
     assert time.monotonic() - t0 < 2.0 + MARGIN
     st = plan.summary["stages"]
     assert [s["status"] for s in st[1:]] == ["skipped", "skipped"] and st[0]["status"] in ("feasible", "optimal")
     assert plan.summary["status"] == "feasible"
-    assert plan.summary["objective_stage"] == "coverage"          # the bound reported is the last stage that ran
+    assert plan.summary["objective_stage"] == "coverage"  # the bound reported is the last stage that ran
     assert all(s["best_bound"] is None and s["kept_start"] for s in st[1:])
     assert_valid(u40, plan.formulation, plan.solution, plan.summary)
 
 
 def _open_scenario():
     """No guarantee: serving nothing (all zeros) satisfies every row."""
-    return make_scenario(OFF, units=[unit("A"), unit("B", x=1)],
-                         needs=[{"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6},
-                                {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 4}],
-                         volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 8, "skills": "general"}])
+    return make_scenario(
+        OFF,
+        units=[unit("A"), unit("B", x=1)],
+        needs=[
+            {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6},
+            {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 4},
+        ],
+        volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 8, "skills": "general"}],
+    )
 
 
 def test_first_start_is_the_answer_when_the_first_stage_finds_nothing(monkeypatch):
@@ -331,14 +355,23 @@ def test_first_start_is_the_answer_when_the_first_stage_finds_nothing(monkeypatc
         def solve(self, problem, options):
             calls.append(problem.start)
             if len(calls) == 1:
-                return SolveResult(Status.NO_SOLUTION, None, None, None, None, "highs", real.version(), 0.0,
-                                   "stopped (time limit) without a solution")
+                return SolveResult(
+                    Status.NO_SOLUTION,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "highs",
+                    real.version(),
+                    0.0,
+                    "stopped (time limit) without a solution",
+                )
             return real.solve(problem, options)
 
     monkeypatch.setattr(solve_mod, "get_backend", lambda name: NothingFirst())
     zeros = np.zeros(form.model.n_cols)
     _x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30), first_start=zeros)
-    assert calls[0] is not None and np.allclose(calls[0], solve_mod.settle_equity(form, zeros))   # the MIP start
+    assert calls[0] is not None and np.allclose(calls[0], solve_mod.settle_equity(form, zeros))  # the MIP start
     first = stages[0].as_dict()
     assert first["status"] == "time_limit" and first["kept_start"] and first["first_start"] == "used"
     assert first["objective"] == pytest.approx(0.0)
@@ -348,30 +381,38 @@ def test_first_start_is_the_answer_when_the_first_stage_finds_nothing(monkeypatc
 def test_first_start_does_not_hold_back_a_better_plan():
     sc = _open_scenario()
     form = build(sc)
-    _x, stages, _status = solve_formulation(form, "highs", SolverOptions(time_limit=30),
-                                          first_start=np.zeros(form.model.n_cols))
+    _x, stages, _status = solve_formulation(
+        form, "highs", SolverOptions(time_limit=30), first_start=np.zeros(form.model.n_cols)
+    )
     assert stages[0].value > 0.5 and not stages[0].as_dict().get("kept_start")
     assert stages[0].as_dict()["first_start"] == "used"
 
 
 def test_a_first_start_that_breaks_a_row_is_refused():
-    sc = make_scenario(OFF, units=[unit("A")],
-                       needs=[{"need_id": "g", "unit_id": "A", "category": "elderly_care", "quantity": 4,
-                               "tier": "guaranteed"}],
-                       volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 8, "skills": "general"}])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A")],
+        needs=[{"need_id": "g", "unit_id": "A", "category": "elderly_care", "quantity": 4, "tier": "guaranteed"}],
+        volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 8, "skills": "general"}],
+    )
     form = build(sc)
-    _x, stages, status = solve_formulation(form, "highs", SolverOptions(time_limit=30),
-                                          first_start=np.zeros(form.model.n_cols))   # the guarantee is not met
+    _x, stages, status = solve_formulation(
+        form, "highs", SolverOptions(time_limit=30), first_start=np.zeros(form.model.n_cols)
+    )  # the guarantee is not met
     assert stages[0].as_dict()["first_start"].startswith("refused")
     assert status == "optimal" and stages[0].value > 0
 
 
 def test_diagnosis_keeps_to_the_deadline():
-    sc = make_scenario(OFF, units=[unit("A"), unit("B", x=1)],
-                       needs=[{"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
-                              {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"}],
-                       volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 10, "skills": "general",
-                                    "max_km": 5}])
+    sc = make_scenario(
+        OFF,
+        units=[unit("A"), unit("B", x=1)],
+        needs=[
+            {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+            {"need_id": "b", "unit_id": "B", "category": "elderly_care", "quantity": 6, "tier": "guaranteed"},
+        ],
+        volunteers=[{"volunteer_id": "v1", "home_unit": "A", "hours": 10, "skills": "general", "max_km": 5}],
+    )
     form = build(sc)
     t0 = time.monotonic()
     diag = diagnose(form, "highs", SolverOptions(deadline=time.monotonic() - 1.0))
@@ -412,6 +453,7 @@ def test_the_cli_returns_by_the_limit_and_records_every_stage(u40, tmp_path):
 
 # -- bounds ------------------------------------------------------------------------------------------------------------
 
+
 def _result(obj, bound, status=Status.FEASIBLE):
     return SolveResult(status, np.zeros(1), obj, bound, None, "highs", "test", 1.0, "")
 
@@ -430,9 +472,9 @@ def test_a_bound_on_the_wrong_side_is_never_reported():
     assert "wrong side" in r.extra["bound_note"]
     r = checked_bound(_result(100.0, 120.0), "min")
     assert r.best_bound is None
-    r = checked_bound(_result(0.9, 0.9 - 1e-9), "max", (0.0, 1.0))   # solver tolerance: the value is the bound
+    r = checked_bound(_result(0.9, 0.9 - 1e-9), "max", (0.0, 1.0))  # solver tolerance: the value is the bound
     assert r.best_bound == 0.9 and r.gap == 0.0
-    r = checked_bound(_result(0.9, 0.95), "max", (0.0, 1.0))          # a valid bound passes untouched
+    r = checked_bound(_result(0.9, 0.95), "max", (0.0, 1.0))  # a valid bound passes untouched
     assert r.best_bound == 0.95 and "bound_note" not in r.extra
 
 
@@ -490,7 +532,7 @@ def test_every_stage_bound_is_checked_in_the_pipeline(town, monkeypatch):
     plan = solve(town, time_limit=6.0)
     cov, eq = plan.summary["stages"][:2]
     assert cov["best_bound"] == 1.0 and "exceeds" in cov["bound_note"]
-    assert cov["slack"] <= town.config.solver.mip_gap * 1.0 + 1e-12   # the loose bound widens nothing
+    assert cov["slack"] <= town.config.solver.mip_gap * 1.0 + 1e-12  # the loose bound widens nothing
     assert eq["best_bound"] is None and "wrong side" in eq["bound_note"] and eq["status"] != "optimal"
     assert_bounds_valid(plan)
 
@@ -504,7 +546,7 @@ def test_a_slow_guarantees_first_start_still_gives_a_plan_within_the_margin(u40,
     real = baseline.guarantee_plan
 
     def slow(form, backend_name, options):
-        time.sleep(1.6)                      # most of a 2-second limit gone before the search starts
+        time.sleep(1.6)  # most of a 2-second limit gone before the search starts
         return real(form, backend_name, options)
 
     monkeypatch.setattr(baseline, "guarantee_plan", slow)
@@ -523,7 +565,7 @@ def test_a_later_stage_whose_lp_cannot_finish_is_skipped_and_keeps_the_plan(u40,
     outputs, the summary says why, and the plan is the first stage's, valid."""
     from linkage_opt.solving import solve as solve_mod
 
-    monkeypatch.setattr(solve_mod, "LP_SKIP_FACTOR", 1e9)          # every later LP "would not finish"
+    monkeypatch.setattr(solve_mod, "LP_SKIP_FACTOR", 1e9)  # every later LP "would not finish"
     cfg = u40.config
     sc = u40.replace(config=cfg.model_copy(update={"solver": cfg.solver.model_copy(update={"lp_rounding": "always"})}))
     t0 = time.monotonic()
