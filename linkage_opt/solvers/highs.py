@@ -318,6 +318,10 @@ class HighsBackend:
             MS = highspy.HighsModelStatus
             if ms == MS.kUnboundedOrInfeasible:
                 st, message = self._infeasible_or_unbounded(h, problem, deadline)
+            elif ms == MS.kNotset and left is not None and (seconds_left(deadline) or 0.0) <= WATCHDOG_GRACE:
+                # stopped by its time limit (or the watchdog) before it had a status, as a loaded machine
+                # showed: out of time with no plan, which the callers handle (a start kept, a part repaired)
+                st, message = Status.NO_SOLUTION, "HiGHS stopped by the time limit before it had a status"
             else:
                 st, message = self._status(ms), h.modelStatusToString(ms)
         extra = {
