@@ -148,6 +148,23 @@ _scheduler_lock = threading.Lock()
 _scheduler = {"threads": None, "runs": 0}  # size the global scheduler was started with (0 = HiGHS's choice)
 
 
+def _restart_scheduler(h, deadline: float | None) -> bool:
+    """Restart HiGHS's global scheduler at ``h``'s thread count when no other run of this process uses it
+    and time is left; whether it was restarted."""
+    import highspy
+
+    left = seconds_left(deadline)
+    if left is not None and left <= MIN_RUN_SECONDS:
+        return False
+    with _scheduler_lock:
+        if _scheduler["runs"] != 1:
+            return False
+        highspy.Highs.resetGlobalScheduler(True)
+        value = h.getOptionValue("threads")
+        _scheduler["threads"] = int(value[1] if isinstance(value, tuple) else value)
+    return True
+
+
 @contextlib.contextmanager
 def _threads(h, requested: int | None):
     """Set ``h``'s threads option so that HiGHS accepts the run; yield a note if the request is not honoured."""
@@ -166,7 +183,7 @@ def _threads(h, requested: int | None):
                     f"threads={want} not applied: another HiGHS solve in this process is running on the global "
                     f"scheduler started with threads={started}"
                 )
-                want = 0
+                want = started or 0  # the scheduler's own size: HiGHS refuses a run that asks another ("Not Set")
         elif started is None:
             _scheduler["threads"] = want
         h.setOptionValue("threads", want)
@@ -316,6 +333,11 @@ class HighsBackend:
             h.run()
             ms = h.getModelStatus()
             MS = highspy.HighsModelStatus
+            if ms == MS.kNotset and _restart_scheduler(h, deadline):
+                # HiGHS refused to start: its global scheduler runs another thread count than asked (an
+                # earlier run in this process started it). Alone now, it is restarted and the run retried.
+                h.run()
+                ms = h.getModelStatus()
             if ms == MS.kUnboundedOrInfeasible:
                 st, message = self._infeasible_or_unbounded(h, problem, deadline)
             elif ms == MS.kNotset and left is not None and (seconds_left(deadline) or 0.0) <= WATCHDOG_GRACE:

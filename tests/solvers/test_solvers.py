@@ -425,3 +425,26 @@ def test_highs_does_not_trust_a_start_reported_optimal_outside_the_gap():
     bad[[0, 4, 8]] = 1.0  # the diagonal: cost 4 + 0 + 2 = 6, optimum is 5
     r = get_backend("highs").solve(MipProblem(**{**p.__dict__, "start": bad}), SolverOptions(mip_gap=0.0))
     assert r.status == Status.OPTIMAL and r.objective == pytest.approx(5.0)
+
+
+def test_highs_runs_when_its_global_scheduler_has_another_thread_count(monkeypatch):
+    """HiGHS refuses a run ("Not Set") whose threads differ from its global scheduler's, which an earlier run
+    in the process started: seen in CI on a decomposed part. Alone, the scheduler is restarted and the run
+    retried; the plan comes back."""
+    from linkage_opt.solvers import highs as H
+
+    p = MipProblem(
+        c=np.array([1.0, 1.0]),
+        A=sp.csr_matrix(np.array([[1.0, 1.0]])),
+        row_lo=np.array([1.0]),
+        row_hi=np.array([np.inf]),
+        col_lo=np.zeros(2),
+        col_hi=np.full(2, 5.0),
+        integrality=np.array([True, False]),
+        sense="min",
+    )
+    backend = get_backend("highs")
+    assert backend.solve(p, SolverOptions(threads=2)).status == Status.OPTIMAL
+    monkeypatch.setitem(H._scheduler, "threads", 1)  # the bookkeeping no longer matches HiGHS's scheduler
+    r = backend.solve(p, SolverOptions(threads=1))
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(1.0)
