@@ -171,7 +171,7 @@ def run_once(config: Path, args, run_index: int, plan_dir: Path, mps_dir: Path) 
     pipeline_s = time.perf_counter() - t_start
     peak = _peak_rss_mb()
 
-    s = plan.summary
+    s = plan.summary.to_dict()  # plain JSON values (the typed Summary of linkage_opt.solving.summary)
     stage_solve = sum(st["solve_s"] for st in s["stages"])
     rec.update(
         {
