@@ -95,6 +95,30 @@ class SolveResult:
     def has_solution(self) -> bool:
         return self.x is not None and self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
+    @classmethod
+    def no_plan(
+        cls,
+        status: Status,
+        solver: str,
+        solver_version: str,
+        solve_seconds: float,
+        message: str = "",
+        extra: dict | None = None,
+    ) -> SolveResult:
+        """A result without a solution (infeasible, out of time, an error): no x, objective, bound or gap."""
+        return cls(
+            status,
+            None,
+            None,
+            None,
+            None,
+            solver,
+            solver_version,
+            solve_seconds,
+            message,
+            extra={} if extra is None else extra,
+        )
+
 
 @dataclass(frozen=True)
 class Features:

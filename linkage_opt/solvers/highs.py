@@ -287,12 +287,8 @@ class HighsBackend:
         if scale:
             h.setOptionValue("user_objective_scale", scale)
         if pass_problem(h, problem) == highspy.HighsStatus.kError:
-            return SolveResult(
+            return SolveResult.no_plan(
                 Status.ERROR,
-                None,
-                None,
-                None,
-                None,
                 self.name,
                 version,
                 time.perf_counter() - t0,
@@ -316,12 +312,8 @@ class HighsBackend:
         t_run = time.perf_counter()
         left = seconds_left(deadline)
         if left is not None and left <= MIN_RUN_SECONDS:
-            return SolveResult(
+            return SolveResult.no_plan(
                 Status.NO_SOLUTION,
-                None,
-                None,
-                None,
-                None,
                 self.name,
                 version,
                 t_run - t0,

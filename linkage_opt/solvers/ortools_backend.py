@@ -139,12 +139,8 @@ class ScipBackend:
         t_run = time.perf_counter()
         left = seconds_left(deadline)
         if left is not None and left <= MIN_RUN_SECONDS:
-            return SolveResult(
+            return SolveResult.no_plan(
                 Status.NO_SOLUTION,
-                None,
-                None,
-                None,
-                None,
                 self.name,
                 version,
                 t_run - t0,
@@ -267,12 +263,8 @@ class CpSatBackend:
         lo = np.ceil(problem.col_lo - _INTEGRAL_TOL)
         hi = np.floor(problem.col_hi + _INTEGRAL_TOL)
         if np.any(lo > hi):
-            return SolveResult(
+            return SolveResult.no_plan(
                 Status.INFEASIBLE,
-                None,
-                None,
-                None,
-                None,
                 self.name,
                 version,
                 time.perf_counter() - t0,
@@ -284,12 +276,8 @@ class CpSatBackend:
         indptr, cols, vals = A.indptr.tolist(), A.indices.tolist(), np.round(A.data).astype(np.int64).tolist()
         row_lo = np.ceil(problem.row_lo - _INTEGRAL_TOL).tolist()
         row_hi = np.floor(problem.row_hi + _INTEGRAL_TOL).tolist()
-        out_of_time = SolveResult(
+        out_of_time = SolveResult.no_plan(
             Status.NO_SOLUTION,
-            None,
-            None,
-            None,
-            None,
             self.name,
             version,
             0.0,
@@ -350,12 +338,8 @@ class CpSatBackend:
                 Status.INFEASIBLE, None, None, None, None, self.name, version, seconds, "infeasible", extra=extra
             )
         if status == cp_model.MODEL_INVALID:
-            return SolveResult(
+            return SolveResult.no_plan(
                 Status.ERROR,
-                None,
-                None,
-                None,
-                None,
                 self.name,
                 version,
                 seconds,
@@ -363,12 +347,8 @@ class CpSatBackend:
                 extra=extra,
             )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return SolveResult(
+            return SolveResult.no_plan(
                 Status.NO_SOLUTION,
-                None,
-                None,
-                None,
-                None,
                 self.name,
                 version,
                 seconds,

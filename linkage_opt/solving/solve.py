@@ -594,12 +594,8 @@ def solve_formulation(
             problem = dataclasses.replace(problem, start=start)
             left = seconds_left(stage_end)
             if t_round is not None and start is not None and left is not None and left < MIN_STAGE_SECONDS:
-                result = SolveResult(
+                result = SolveResult.no_plan(
                     Status.NO_SOLUTION,
-                    None,
-                    None,
-                    None,
-                    None,
                     backend_name,
                     backend.version(),
                     0.0,
