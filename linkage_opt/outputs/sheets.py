@@ -881,6 +881,11 @@ def attach_pdf(plan, html: str, deadline: float | None = None) -> str:
     return status
 
 
+def pdf_out_of_time(status: str) -> bool:
+    """Whether ``html_to_pdf``'s outcome ``status`` means the time ran out (not: no Chromium, or not asked)."""
+    return status.startswith(("skipped: not printed within", "skipped: no time left"))
+
+
 def attach_sheets(
     plan, scenario=None, lang: str | None = None, redact: bool = False, pdf: bool = True, sheets: dict | None = None
 ) -> str:

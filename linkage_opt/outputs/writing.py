@@ -28,15 +28,22 @@ from ..solving.baseline import attach_baseline
 from ..solving.plan import register_output_writer
 from ..solving.solve import after_solve_deadline, writing_margin
 from .report import attach_report
-from .sheets import attach_pdf, attach_sheets, build_sheets, build_sheets_html, extra_columns, html_to_pdf
+from .sheets import (
+    attach_pdf,
+    attach_sheets,
+    build_sheets,
+    build_sheets_html,
+    extra_columns,
+    html_to_pdf,
+    pdf_out_of_time,
+)
 from .workbook import attach_workbook, build_workbook
 
 EXIT_RESERVE_S = 0.5  # kept at the end of the margin: closing files, freeing memory, exiting
 # seconds per unit of work, measured (load 3-8 on 2 cores) and doubled
 EXPLAIN_S_PER_UNMET_ROW = 1.6e-3  # explain_unmet: 2.0 s for 2,425 unmet needs
-SHEET_S_PER_CELL = (
-    9.0e-5  # plan.xlsx, report.html, sheets.html: 8.5 s for the district's 124,685 cells (load 1), with 1.3x
-)
+# plan.xlsx, report.html, sheets.html: 8.5 s for the district's 124,685 cells (load 1), with 1.3x
+SHEET_S_PER_CELL = 9.0e-5
 REPORT_S_PER_ROW = 2.0e-5  # report.html: 3.8 s for the district's 96,000 table rows
 CSV_S_PER_CELL = 1.2e-5  # the plan's CSVs: 3.1 s for the district's 1.0 M cells
 TABLE_S_PER_ROW = 2.5e-5  # build_tables (the rule of thumb's tables for --baseline)
@@ -177,7 +184,7 @@ def attach_outputs(
             pdf_by = None if budget.end is None else budget.end - reserve
             guarded("desk", lambda: attach_desk_files(plan, scenario, lang, redact=redact, pdf_deadline=pdf_by))
             pdf = str((plan.summary.sheets or {}).get("pdf", ""))
-            if pdf.startswith(("skipped: not printed within", "skipped: no time left")):
+            if pdf_out_of_time(pdf):
                 budget.skipped.append(
                     {
                         "output": "sheets.pdf",
