@@ -8,16 +8,26 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from linkage_opt import lang
 from linkage_opt.inputs.generate import generate_command
 from linkage_opt.inputs.load import load_scenario
-from linkage_opt.model.formulation import build, settle_equity
+from linkage_opt.model.formulation import build, equity_value, settle_equity
 from linkage_opt.solvers import SolverOptions, Status, get_backend
 from linkage_opt.solvers.base import SolveResult
 from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
-from linkage_opt.solving.solve import lp_rounding, stage_problem, stage_slack, tighter_bound, use_lp_rounding
+from linkage_opt.solving.solve import (
+    TIEBREAK_SHARE,
+    lp_rounding,
+    stage_problem,
+    stage_slack,
+    tiebreak_term,
+    tighter_bound,
+    use_lp_rounding,
+)
 
 GAP = 0.005
 
@@ -157,3 +167,45 @@ def test_plans_with_and_without_lp_rounding_agree_within_the_gap(town):
     lang.MISSES.clear()
     zh = [lang.render(line, "zh") for line in said]
     assert not lang.MISSES and not any(w in line for line in zh for w in ("coverage", "equity", "cost", "rounding"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**31 - 1), sense=st.sampled_from(["max", "min"]))
+def test_the_tiebreak_lies_within_its_share_of_the_gap_at_every_point_of_the_box(town, seed, sense):
+    """``g @ x + g0`` is in [0, G] (max stage) or [-G, 0] (min stage) wherever the columns are within their
+    bounds, so a bound on the perturbed objective bounds the stage's own term."""
+    form = build(town)
+    tb = tiebreak_term(form, sense, ["equity", "cost"], GAP)
+    assert tb is not None
+    g, g0 = tb
+    lb, ub = form.model.bounds()
+    rng = np.random.default_rng(seed)
+    u = rng.random(len(lb))
+    x = np.where(np.isfinite(ub), lb + u * (np.where(np.isfinite(ub), ub, lb) - lb), lb + u * 10)
+    val = float(g @ x + g0)
+    G = TIEBREAK_SHARE * GAP
+    if sense == "max":
+        assert -1e-12 <= val <= G + 1e-12
+    else:
+        assert -G - 1e-12 <= val <= 1e-12
+    assert tiebreak_term(form, sense, ["equity", "cost"], 0.0) is None  # an exact optimum asked: no tie-break
+
+
+def test_the_coverage_stage_breaks_ties_towards_equity_at_its_own_objective(town):
+    """With the later terms as a tie-break the restricted plan is measured by coverage alone, stays within
+    the gap of the coverage LP bound, and its lowest unit ratio is well above the plan without it."""
+    form = build(_with(town, "always"))
+    cov = form.terms["coverage"]
+    problem = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
+    backend, options = get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
+    plain = lp_rounding(form, problem, backend, options)
+    tied = lp_rounding(form, problem, backend, options, tiebreak=tiebreak_term(form, "max", ["equity", "cost"], GAP))
+    x0 = plain.result.x if plain.result is not None else plain.start
+    x1 = tied.result.x if tied.result is not None else tied.start
+    _assert_feasible(problem, x1)
+    assert tied.bound == pytest.approx(plain.bound, abs=1e-9)  # the LP is the stage's own
+    if tied.result is not None:
+        assert tied.result.objective == pytest.approx(cov.value(x1), abs=1e-9)
+        assert tied.bound - tied.result.objective <= GAP + 1e-12
+    # on this town: 0.765 without the tie-break, 0.951 with it, at coverage 0.9599 both
+    assert equity_value(form, x1) > equity_value(form, x0) + 0.1
