@@ -178,6 +178,7 @@ def lp_rounding(
     previous: np.ndarray | None = None,
     basis: object | None = None,
     tiebreak: tuple[np.ndarray, float] | None = None,
+    spare_until: Callable[[float], float | None] | None = None,
 ) -> Rounding:
     """A stage's plan from its LP relaxation and a restricted MIP: ``Rounding(result, None, bound)`` when the
     plan is proven within ``mip_gap`` of the LP bound (the stage is then solved), ``Rounding(None, start,
@@ -210,13 +211,19 @@ def lp_rounding(
     the district's equity LP, docs/performance.md; the interior point runs if the warm start fails). Whatever this returns
     satisfies every row of ``problem``.
 
-    ``tiebreak`` ``(g, g0)``, from :func:`tiebreak_term`, is added to the objective of the LP and of the
-    restricted MIPs (not of ``problem``): among the stage's (near-)optimal plans they take one good for the
+    Flows the LP leaves idle at a cost (:func:`idle_flows`) are fixed at 0 in the restricted MIPs.
+
+    ``tiebreak`` ``(g, g0)``, from :func:`tiebreak_term`, is added to the objective of the restricted MIPs
+    (not of the LP or ``problem``): among the stage's (near-)optimal plans they take one good for the
     later stages' terms, which the LP's degenerate optimal face otherwise leaves to chance (the coverage
     stage's plan left the realistic district's lowest unit at 0.196 against an equity LP bound of 0.843:
     charity money went to whichever unit, at the same coverage). ``g @ x + g0`` lies in ``[0, G]`` for a
-    max stage (``[-G, 0]`` for a min stage), so the perturbed LP's bound still bounds the stage's own term,
-    and what is returned is measured by the stage's own objective.
+    max stage (``[-G, 0]`` for a min stage), so it costs the stage's own term at most ``G``; the bound is
+    the unperturbed LP's, and what is returned is measured by the stage's own objective.
+
+    ``spare_until(lp_seconds)``, when given, may return a later deadline for the restricted MIPs than the
+    stage's own: the time of later stages that will be skipped anyway because their LPs could not finish
+    (``solve_formulation`` decides that from this LP's seconds).
     """
     t0 = time.perf_counter()
     solved_as = problem
@@ -236,7 +243,12 @@ def lp_rounding(
     if lp_res.status != Status.OPTIMAL or lp_res.x is None:
         return Rounding(None, previous)
     lp_s, warm = time.perf_counter() - t0, lp_res.extra.get("warm_basis", False)
+    later = spare_until(lp_s) if spare_until is not None else None
+    if later is not None and (end is None or later > end):
+        end = later
+        ipm = dataclasses.replace(ipm, deadline=end)
     bound, basis = lp_res.objective, lp_res.extra.get("basis")
+    idle = idle_flows(form, problem, lp_res, previous, options.mip_gap)
     # (block, lowest, highest value) of each restricted column; NaN: left free by the rounding
     if previous is None:
         y_lo, y_hi = np.floor(lp_res.x + 1e-6), np.ceil(lp_res.x - 1e-6)
@@ -249,19 +261,33 @@ def lp_rounding(
     ids = [form.var(name).ids for name, _, _ in boxes if form.has(name)]
     lows = [lo[form.var(name).ids] for name, lo, _ in boxes if form.has(name)]
     highs = [hi[form.var(name).ids] for name, _, hi in boxes if form.has(name)]
-    info = {"fixed": "lp" if previous is None else "previous", "lp_s": round(lp_s, 3), "lp_warm": warm}
+    info = {
+        "fixed": "lp" if previous is None else "previous",
+        "lp_s": round(lp_s, 3),
+        "lp_warm": warm,
+        "idle_flows_fixed": int(len(idle)),
+    }
 
     def restricted_mip(
         keep: list[np.ndarray], start: np.ndarray | None, values: list[np.ndarray] | None = None
     ) -> SolveResult:
-        """The problem with each kept column in its box (or fixed at ``values``)."""
+        """The problem with each kept column in its box (or fixed at ``values``) and the idle flows at 0;
+        without the idle flows fixed when that has no plan (too few flows left to round with)."""
         lo, hi = problem.col_lo.copy(), problem.col_hi.copy()
         for j, (i, k) in enumerate(zip(ids, keep)):
             a, b = (lows[j], highs[j]) if values is None else (values[j], values[j])
             k = k & np.isfinite(a)
             lo[i[k]] = np.clip(a[k], problem.col_lo[i[k]], problem.col_hi[i[k]])
             hi[i[k]] = np.clip(b[k], lo[i[k]], problem.col_hi[i[k]])
-        r = backend.solve(dataclasses.replace(solved_as, col_lo=lo, col_hi=hi, start=start), ipm)
+        sparse_hi = hi.copy()
+        sparse_hi[idle] = np.maximum(lo[idle], 0.0)
+        r = backend.solve(dataclasses.replace(solved_as, col_lo=lo, col_hi=sparse_hi, start=start), ipm)
+        left = seconds_left(end)
+        if len(idle) and r.x is None and r.status != Status.ERROR and (left is None or left > MIN_STEP_SECONDS):
+            info["idle_flows"] = f"freed again: {r.status.value} with them at 0"
+            again = backend.solve(dataclasses.replace(solved_as, col_lo=lo, col_hi=hi, start=start), ipm)
+            again.solve_seconds += r.solve_seconds
+            r = again
         if r.x is not None and solved_as is not problem:  # measured by the stage's own objective
             r = dataclasses.replace(r, objective=problem.objective_value(r.x))
         return r
@@ -307,6 +333,35 @@ def lp_rounding(
         )
         return Rounding(solved, None, bound, basis, info)
     return Rounding(None, res.x, bound, basis, {**info, "restricted_objective": res.objective})
+
+
+IDLE_FLOW_SHARE = 0.01  # an idle flow is fixed at 0 when using it fully would lose this share of the gap
+
+
+def idle_flows(
+    form: Formulation, problem: MipProblem, lp_res: SolveResult, previous: np.ndarray | None, mip_gap: float
+) -> np.ndarray:
+    """Flow columns (block ``x``) left at 0 by the LP whose reduced cost makes using them costly: ``x_j = 0``
+    at the LP optimum and ``|d_j| ub_j > IDLE_FLOW_SHARE · max(g, 1e-4) · max(1, |B_LP|)`` (``d``: the LP's
+    reduced costs, ``ub``: the column's upper bound, ``g``: ``mip_gap``), and not used by ``previous``.
+
+    A plan that gives such a flow its whole upper bound is below the LP bound by at least that much, so
+    plans within the gap use these flows little or not at all, and the restricted MIPs fix them at 0.
+    Why: they are most of the model (realistic district: 77,818 of the 101,976 flows, of which the LP
+    uses 3,107), and the restricted MIP spent 17 of its 24 s in its root LP over them; with them fixed it
+    took 4 s to the same coverage (0.8536 against 0.8536, bound 0.8560; docs/performance.md). This is a
+    heuristic restriction like the rounding's boxes: the bound is the full LP's, and a restricted MIP that
+    has no plan with them fixed runs again without (``lp_rounding``)."""
+    if not form.has("x") or lp_res.col_duals is None or lp_res.x is None:
+        return np.zeros(0, dtype=np.int64)
+    ids = form.var("x").ids
+    ub = problem.col_hi[ids]
+    loss = np.abs(lp_res.col_duals[ids]) * np.where(np.isfinite(ub), ub, 0.0)
+    scale = IDLE_FLOW_SHARE * max(mip_gap, 1e-4) * max(1.0, abs(float(lp_res.objective or 0.0)))
+    idle = (lp_res.x[ids] <= 1e-9) & (problem.col_lo[ids] <= 0.0) & (loss > scale)
+    if previous is not None:
+        idle &= previous[ids] <= 1e-9
+    return ids[idle]
 
 
 def _integral(x: np.ndarray, tol: float = 1e-6) -> np.ndarray:
@@ -629,6 +684,17 @@ def solve_formulation(
                 )
             t_round = time.perf_counter()
             later = [n for n, *_ in plan_stages[i + 1 :]]
+
+            def spare_until(lp_s: float, i: int = i, stage_end: float | None = stage_end) -> float | None:
+                """The whole deadline, less what exiting the loop needs, when the later stages would all
+                be skipped (their shares below LP_SKIP_FACTOR times this LP); else None."""
+                if i > 0 or i + 1 >= len(plan_stages) or deadline is None or stage_end is None:
+                    return None
+                after = max(0.0, deadline - stage_end)
+                if after * stage_time_share(i + 1, len(plan_stages)) >= LP_SKIP_FACTOR * lp_s:
+                    return None
+                return deadline - MIN_STAGE_SECONDS
+
             result, r_start, lp_bound, lp_basis, info = lp_rounding(
                 form,
                 rounding_problem,
@@ -637,6 +703,7 @@ def solve_formulation(
                 previous=rounding_problem.start,
                 basis=lp_basis,
                 tiebreak=tiebreak_term(form, sense, later, options.mip_gap),
+                spare_until=spare_until,
             )
             if i == 0 and info and info.get("lp_s") is not None:
                 first_lp_s = float(info["lp_s"])
