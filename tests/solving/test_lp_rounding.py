@@ -20,7 +20,9 @@ from linkage_opt.solvers.base import SolveResult
 from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.solve import (
+    IDLE_FLOW_SHARE,
     TIEBREAK_SHARE,
+    idle_flows,
     lp_rounding,
     stage_problem,
     stage_slack,
@@ -209,3 +211,45 @@ def test_the_coverage_stage_breaks_ties_towards_equity_at_its_own_objective(town
         assert tied.bound - tied.result.objective <= GAP + 1e-12
     # on this town: 0.765 without the tie-break, 0.951 with it, at coverage 0.9599 both
     assert equity_value(form, x1) > equity_value(form, x0) + 0.1
+
+
+def test_idle_flows_are_unused_costly_flows_the_previous_plan_does_not_use(town):
+    """``idle_flows`` picks flow columns (block x) at 0 in the LP whose reduced cost times their upper bound
+    exceeds the share of the gap, never one the previous plan uses."""
+    form = build(_with(town, "always"))
+    cov = form.terms["coverage"]
+    problem = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
+    lp = get_backend("highs").solve(
+        dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality)), SolverOptions(lp_method="ipm")
+    )
+    idle = idle_flows(form, problem, lp, None, GAP)
+    x = form.var("x")
+    assert len(idle) and np.all((idle >= x.start) & (idle < x.stop))
+    assert np.all(lp.x[idle] <= 1e-9)
+    scale = IDLE_FLOW_SHARE * GAP * max(1.0, abs(lp.objective))
+    assert np.all(np.abs(lp.col_duals[idle]) * problem.col_hi[idle] > scale)
+    # used by a previous plan: never idle
+    previous = np.zeros(problem.n_cols)
+    previous[idle[: len(idle) // 2]] = 1.0
+    assert not set(idle_flows(form, problem, lp, previous, GAP)) & set(idle[: len(idle) // 2].tolist())
+    # a backend without reduced costs fixes nothing
+    assert len(idle_flows(form, problem, dataclasses.replace(lp, col_duals=None), None, GAP)) == 0
+
+
+def test_a_restricted_mip_without_a_plan_on_the_idle_flows_runs_again_with_them(town, monkeypatch):
+    """With every flow fixed at 0 the guarantees cannot be met, so the restricted MIP has no plan; it runs
+    again with the flows free, and the rounding still returns a plan that satisfies every row."""
+    import linkage_opt.solving.solve as solve_mod
+
+    monkeypatch.setattr(solve_mod, "idle_flows", lambda form, *_: form.var("x").ids)
+    form = build(_with(town, "always"))
+    cov = form.terms["coverage"]
+    problem = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
+    result, start, bound, _, info = lp_rounding(
+        form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
+    )
+    x = result.x if result is not None else start
+    assert x is not None and info["idle_flows_fixed"] == form.var("x").size
+    assert info["idle_flows"].startswith("freed again: infeasible")
+    _assert_feasible(problem, x)
+    assert bound >= cov.value(x) - 1e-9
