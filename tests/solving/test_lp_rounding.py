@@ -49,6 +49,23 @@ def _with(scenario, mode: str, gap: float = GAP):
     )
 
 
+def _coverage_stage(scenario):
+    """The scenario's model with LP rounding on, its coverage term and the coverage stage's problem."""
+    form = build(_with(scenario, "always"))
+    term = form.terms["coverage"]
+    return form, term, stage_problem(form, term.c, "max", term.offset, [], 1e-9)
+
+
+def _rounded_coverage(scenario):
+    """The coverage stage rounded (``lp_rounding``, gap GAP, 60 s): the model, term, problem, the plan
+    returned (solved or the start) and the rounding's bound and report."""
+    form, term, problem = _coverage_stage(scenario)
+    result, start, bound, _, info = lp_rounding(
+        form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
+    )
+    return form, term, problem, (result.x if result is not None else start), bound, info
+
+
 def test_auto_leaves_small_models_alone(town):
     form = build(town)
     term = form.terms["coverage"]
@@ -59,9 +76,7 @@ def test_auto_leaves_small_models_alone(town):
 
 
 def test_what_lp_rounding_returns_satisfies_every_row(town):
-    form = build(_with(town, "always"))
-    term = form.terms["coverage"]
-    problem = stage_problem(form, term.c, "max", term.offset, [], 1e-9)
+    form, term, problem = _coverage_stage(town)
     result, start, bound, _, _ = lp_rounding(
         form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
     )
@@ -216,9 +231,7 @@ def test_the_coverage_stage_breaks_ties_towards_equity_at_its_own_objective(town
 def test_idle_flows_are_unused_costly_flows_the_previous_plan_does_not_use(town):
     """``idle_flows`` picks flow columns (block x) at 0 in the LP whose reduced cost times their upper bound
     exceeds the share of the gap, never one the previous plan uses."""
-    form = build(_with(town, "always"))
-    cov = form.terms["coverage"]
-    problem = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
+    form, _, problem = _coverage_stage(town)
     lp = get_backend("highs").solve(
         dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality)), SolverOptions(lp_method="ipm")
     )
@@ -242,13 +255,7 @@ def test_a_restricted_mip_without_a_plan_on_the_idle_flows_runs_again_with_them(
     import linkage_opt.solving.solve as solve_mod
 
     monkeypatch.setattr(solve_mod, "idle_flows", lambda form, *_: form.var("x").ids)
-    form = build(_with(town, "always"))
-    cov = form.terms["coverage"]
-    problem = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
-    result, start, bound, _, info = lp_rounding(
-        form, problem, get_backend("highs"), SolverOptions(time_limit=60, mip_gap=GAP)
-    )
-    x = result.x if result is not None else start
+    form, cov, problem, x, bound, info = _rounded_coverage(town)
     assert x is not None and info["idle_flows_fixed"] == form.var("x").size
     assert info["idle_flows"].startswith("freed again: infeasible")
     _assert_feasible(problem, x)
