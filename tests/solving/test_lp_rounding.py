@@ -99,8 +99,9 @@ def _assert_feasible(problem, x):
 
 
 def test_the_first_stage_chooses_which_fractional_programs_round_up(town):
-    """Each program's instances lie between the LP's value rounded down and up, and the plan is never worse
-    than the one with every program rounded down (the restricted MIP's box contains that plan)."""
+    """Each program's instances lie between the LP's value rounded down and up, and the plan is no worse
+    than the one with every program rounded down (the restricted MIP's box contains that plan, up to the
+    idle flows it also fixes at 0; on this town they cost it nothing)."""
     form = build(_with(town, "always"))
     backend, options = get_backend("highs"), SolverOptions(time_limit=60, mip_gap=0.0)
     cov = form.terms["coverage"]
