@@ -733,8 +733,8 @@ def solve_formulation(
                     backend_name,
                     backend.version(),
                     0.0,
-                    f"no time left for the MIP after LP rounding ({max(left, 0.0):.1f} s; its presolve alone "
-                    f"would take about {FULL_MIP_LP_SHARE * lp_s:.1f} s)",
+                    f"no time left for the MIP after LP rounding ({max(left, 0.0):.1f} s"
+                    + (f"; its presolve alone would take about {FULL_MIP_LP_SHARE * lp_s:.1f} s)" if lp_s else ")"),
                 )
             else:
                 result = backend.solve(problem, opts)
@@ -798,6 +798,26 @@ def writing_margin(time_limit: float | None) -> float | None:
     return None if time_limit is None else max(0.05 * float(time_limit), 10.0)
 
 
+OUTPUT_SECONDS_PER_ROW = 4.5e-4  # what a plan's tables, explanations and files take after the solve, per person
+# and need row: twice the realistic city's 19.3 s for 85,260 rows (50,000 volunteers, 1,100 workers, 34,160
+# needs; 710,353 allocation rows, 13.3 s of them writing allocations.csv), docs/performance.md
+OUTPUT_RESERVE_SHARE = 0.25  # of the time limit, at most, taken from the solve for that
+
+
+def output_reserve(scenario: Scenario, time_limit: float | None) -> float:
+    """Seconds the stages end before the time limit so that the plan's tables and files fit in the writing
+    margin: what they are estimated to take (``OUTPUT_SECONDS_PER_ROW`` per volunteer, social worker and
+    need row) beyond the margin, at most ``OUTPUT_RESERVE_SHARE`` of the limit. 0 for a district (its 7,291
+    rows: 3.3 s, within the 10-s margin); 28 s for the realistic city at 180 s, which otherwise ended its
+    command 14 s past the margin."""
+    if time_limit is None:
+        return 0.0
+    t = scenario.tables
+    rows = sum(len(t[name]) for name in ("volunteers", "social_workers", "needs") if name in t)
+    beyond = OUTPUT_SECONDS_PER_ROW * rows - (writing_margin(time_limit) or 0.0)
+    return float(min(max(0.0, beyond), OUTPUT_RESERVE_SHARE * float(time_limit)))
+
+
 def after_solve_deadline(started: float, time_limit: float | None) -> float | None:
     """The ``time.monotonic()`` instant by which the optional solve after the plan's (the marginal-value LP of
     ``explain.attach_explanations``) must end: half the writing margin past the deadline of a solve begun
@@ -841,6 +861,8 @@ def solve_monolithic(
         scenario, backend=backend, time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed, log=log
     )
     options = dataclasses.replace(options, deadline=call_deadline(options, started))
+    if options.deadline is not None:  # a plan too large to write within the margin ends its stages earlier
+        options = dataclasses.replace(options, deadline=options.deadline - output_reserve(scenario, options.time_limit))
     if progress:
         progress(Msg("building the model"))
     t0 = time.perf_counter()

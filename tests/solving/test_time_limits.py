@@ -28,8 +28,10 @@ from linkage_opt.solving.api import solve
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.diagnose import diagnose
 from linkage_opt.solving.solve import (
+    OUTPUT_SECONDS_PER_ROW,
     checked_bound,
     keep_start,
+    output_reserve,
     solve_formulation,
     solver_options,
     stage_problem,
@@ -577,3 +579,22 @@ def test_a_later_stage_whose_lp_cannot_finish_is_skipped_and_keeps_the_plan(u40,
     assert all("its LP relaxation would not finish" in s["message"] for s in later)
     assert plan.summary["status"] == "feasible"
     assert_valid(sc, plan.formulation, plan.solution, plan.summary)
+
+
+def test_a_plan_too_large_to_write_in_the_margin_ends_its_stages_earlier():
+    """The stages of a scenario whose tables and files would not fit in the writing margin end before the
+    time limit by what they need beyond it, at most a quarter of the limit; a district's fit (no reserve)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    def sized(people: int, needs: int) -> SimpleNamespace:
+        return SimpleNamespace(
+            tables={"volunteers": pd.DataFrame(index=range(people)), "needs": pd.DataFrame(index=range(needs))}
+        )
+
+    assert output_reserve(sized(4_250, 2_947), 60.0) == 0.0  # the realistic district: 3.3 s, within 10 s
+    assert output_reserve(sized(4_250, 2_947), None) == 0.0
+    city = output_reserve(sized(51_100, 34_160), 180.0)
+    assert city == pytest.approx(OUTPUT_SECONDS_PER_ROW * 85_260 - 10.0)  # beyond the 10-s margin
+    assert output_reserve(sized(1_000_000, 500_000), 180.0) == pytest.approx(45.0)  # a quarter of the limit
