@@ -378,16 +378,27 @@ def _is_text(series: pd.Series) -> bool:
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
+def _quote_mask(series: pd.Series) -> pd.Series:
+    """Which cells of a text column :func:`escape_cell` changes, found column-wise (the realistic city's
+    710,353 allocation rows: a cell-by-cell test took 2.1 s of writing ``allocations.csv``)."""
+    try:
+        first = series.str.slice(0, 1)
+    except AttributeError:  # an object column without any text
+        return series.map(_needs_quote).astype(bool)
+    return first.isin((*FORMULA_STARTS, TEXT_QUOTE)).fillna(False).astype(bool)  # a cell not text: NaN, False
+
+
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell escaped by :func:`escape_cell` (a copy only when needed)."""
     out = None
     for col in frame.columns:
         if _is_text(frame[col]):
             s = frame[col]
-            if s.map(_needs_quote).any():
+            mask = _quote_mask(s)
+            if mask.any():
                 if out is None:
                     out = frame.copy()
-                out[col] = s.map(escape_cell)
+                out[col] = s.where(~mask, s[mask].map(escape_cell))
     return frame if out is None else out
 
 
