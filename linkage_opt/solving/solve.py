@@ -152,6 +152,12 @@ MIN_STEP_SECONDS = 1.0  # an optional step (a second LP, the RINS step) needs th
 LP_SKIP_FACTOR = 1.5
 
 
+def lp_cannot_finish(seconds: float, first_lp_s: float) -> bool:
+    """Whether a later stage given ``seconds`` is skipped: less than ``LP_SKIP_FACTOR`` times the first
+    stage's LP relaxation (``first_lp_s`` seconds), so its own LP would not finish."""
+    return seconds < LP_SKIP_FACTOR * first_lp_s
+
+
 def use_lp_rounding(form: Formulation, problem: MipProblem, backend_name: str) -> bool:
     """Whether ``lp_rounding`` runs for this stage (a later stage has ``problem.start``: it fixes only ``y``)."""
     mode = form.scenario.config.solver.lp_rounding
@@ -351,9 +357,9 @@ def idle_flows(
 
     A plan that gives such a flow its whole upper bound is below the LP bound by at least that much, so
     plans within the gap use these flows little or not at all, and the restricted MIPs fix them at 0.
-    Why: they are most of the model (realistic district: 77,818 of the 101,976 flows, of which the LP
-    uses 3,107), and the restricted MIP spent 17 of its 24 s in its root LP over them; with them fixed it
-    took 4 s to the same coverage (0.8536 against 0.8536, bound 0.8560; docs/performance.md). This is a
+    Why: they are most of the model (realistic district: 75,887 of the 101,976 flows, of which the LP
+    uses 3,107), and the restricted MIP spent 17.6 of its 23.8 s in its root LP over them; with them fixed
+    it takes 4-6 s to the same coverage (0.8537, bound 0.8560; docs/performance.md). This is a
     heuristic restriction like the rounding's boxes: the bound is the full LP's, and a restricted MIP that
     has no plan with them fixed runs again without (``lp_rounding``)."""
     if not form.has("x") or lp_res.col_duals is None or lp_res.x is None:
@@ -643,7 +649,7 @@ def solve_formulation(
             start is not None
             and share is not None
             and first_lp_s is not None
-            and share < LP_SKIP_FACTOR * first_lp_s
+            and lp_cannot_finish(share, first_lp_s)
             and use_lp_rounding(form, dataclasses.replace(problem, start=start), backend_name)
         )
         if start is not None and left is not None and (left < MIN_STAGE_SECONDS or hopeless):
@@ -691,11 +697,12 @@ def solve_formulation(
 
             def spare_until(lp_s: float, i: int = i, stage_end: float | None = stage_end) -> float | None:
                 """The whole deadline, less what exiting the loop needs, when the later stages would all
-                be skipped (their shares below LP_SKIP_FACTOR times this LP); else None."""
+                be skipped; else None. All are skipped exactly when even all the time after this stage
+                is too little (``lp_cannot_finish``): a skipped stage leaves its share to the next, and
+                the last one gets everything left."""
                 if i > 0 or i + 1 >= len(plan_stages) or deadline is None or stage_end is None:
                     return None
-                after = max(0.0, deadline - stage_end)
-                if after * stage_time_share(i + 1, len(plan_stages)) >= LP_SKIP_FACTOR * lp_s:
+                if not lp_cannot_finish(max(0.0, deadline - stage_end), lp_s):
                     return None
                 return deadline - MIN_STAGE_SECONDS
 

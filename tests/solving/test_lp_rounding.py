@@ -261,3 +261,25 @@ def test_a_restricted_mip_without_a_plan_on_the_idle_flows_runs_again_with_them(
     assert info["idle_flows"].startswith("freed again: infeasible")
     _assert_feasible(problem, x)
     assert bound >= cov.value(x) - 1e-9
+
+
+def test_spared_time_reaches_the_restricted_mips(town):
+    """``spare_until`` extends the restricted MIPs' deadline past the stage's own (the solver options used to
+    keep the old one); without it they end by the stage's share."""
+    import time
+
+    form, _, problem = _coverage_stage(town)
+    highs = get_backend("highs")
+    seen: list[tuple[bool, float | None]] = []
+
+    class Recording:
+        def solve(self, p, options):
+            seen.append((bool(p.n_integer), options.deadline))
+            return highs.solve(p, options)
+
+    later = time.monotonic() + 1000.0
+    lp_rounding(form, problem, Recording(), SolverOptions(time_limit=60, mip_gap=0.0), spare_until=lambda s: later)
+    assert [d for is_mip, d in seen if is_mip] == [later] * sum(is_mip for is_mip, _ in seen) and seen[-1][0]
+    seen.clear()
+    lp_rounding(form, problem, Recording(), SolverOptions(time_limit=60, mip_gap=0.0))
+    assert all(d is not None and d < time.monotonic() + 60 for _, d in seen)
