@@ -10,7 +10,9 @@ one row):
 2. per pool, those rows over the provider classes that gave hours to the pool (``s``);
 3. per class, its rows over its members, in member order, within what each member's indivisible cases
    (``xi``, already per member) leave of their hours; or, when a rule limits each person's hours per
-   unit (:class:`linkage_opt.rules.Aggregation`, ``per_class``), evenly over its identical members.
+   unit (:class:`linkage_opt.rules.Aggregation`, ``per_class``), a volunteer class's rows evenly over its
+   identical members (lot and organization classes are still filled in order: their members' quantities
+   may differ).
 
 Each is exact because what is split is interchangeable in every row of the model: need rows of one
 demand have the same load and cost per unit; the classes of one pool, and the members of one class,
@@ -271,23 +273,26 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
             )
         )
         nz = np.flatnonzero(~zero)
-        if even:
-            # every member of a class gets the same share of each of its rows (a per-person rule holds)
-            owner_nz = cr["owner"].to_numpy()[nz]
-            n = P["n_members"].to_numpy()[owner_nz]
-            d = np.repeat(np.arange(len(nz)), n)
-            member = np.repeat(np.searchsorted(mf["p"].to_numpy(), owner_nz), n) + (
-                np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-            )
-            share = 1.0 / n[d]
-        else:
-            in_class = np.flatnonzero(P["n_members"].to_numpy()[mf["p"].to_numpy()] > 1)
-            a, d, amt = fill(
-                mf["p"].to_numpy()[in_class], np.maximum(residual[in_class], 0.0), cr["owner"].to_numpy()[nz], load[nz]
-            )
-            member = in_class[a]
-            share = amt / load[nz[d]]
-        part = cr.iloc[nz[d]].copy()
+        # the per-person rule is on volunteers, whose classes then have identical members; the members of a
+        # lot class may hold different quantities (a lot of 30 yuan and one of 300 were spread evenly: 165
+        # each), so lots and organizations are always filled in order
+        spread = even & (pkind[cr["owner"].to_numpy()[nz]] == "volunteer")
+        ev, rest = nz[spread], nz[~spread]
+        # every member of a volunteer class gets the same share of each of its rows (a per-person rule holds)
+        owner_ev = cr["owner"].to_numpy()[ev]
+        n = P["n_members"].to_numpy()[owner_ev]
+        d_ev = np.repeat(np.arange(len(ev)), n)
+        member_ev = np.repeat(np.searchsorted(mf["p"].to_numpy(), owner_ev), n) + (
+            np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        )
+        in_class = np.flatnonzero(P["n_members"].to_numpy()[mf["p"].to_numpy()] > 1)
+        a, d_rest, amt = fill(
+            mf["p"].to_numpy()[in_class], np.maximum(residual[in_class], 0.0), cr["owner"].to_numpy()[rest], load[rest]
+        )
+        rows_of = np.concatenate([ev[d_ev], rest[d_rest]])
+        member = np.concatenate([member_ev, in_class[a]])
+        share = np.concatenate([1.0 / n[d_ev], amt / load[rest[d_rest]]])
+        part = cr.iloc[rows_of].copy()
         for col in ("quantity", "load", "cost"):
             part[col] = part[col].to_numpy(float) * share
         part["provider_kind"] = pkind[part["owner"].to_numpy()]

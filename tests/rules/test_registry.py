@@ -219,3 +219,27 @@ def test_cap_on_classes_is_exact_and_every_member_keeps_to_it(sc, cap, copies):
     # the models' optima (after dispatch rounding the plans may differ: rounding is a pass after the solve)
     model = plan.summary["dispatch"]["model_objective"]["coverage"]
     assert model == pytest.approx(reference.summary["dispatch"]["model_objective"]["coverage"], abs=1e-6)
+
+
+def test_with_the_cap_on_lots_of_one_class_keep_to_their_own_quantities():
+    """The cap keeps volunteer classes' members identical and spreads their rows evenly; lots merged into one
+    class (same kind and earmarks) may hold different quantities and are filled in order (a 30-yuan lot and a
+    300-yuan one were given 165 each, which hypothesis found)."""
+    sc = make_scenario(
+        {"rules": {**OFF, "max_hours_per_unit": {"hours": 3.0}}},
+        units=[unit("A"), unit("B")],
+        needs=[
+            {"need_id": "a", "unit_id": "A", "category": "elderly_care", "quantity": 10},
+            {"need_id": "r", "unit_id": "A", "category": "relief", "quantity": 500},
+        ],
+        volunteers=[vol("v1"), vol("v2")],
+        charity=[
+            {"lot_id": "small", "donor": "d", "kind": "funds", "quantity": 30},
+            {"lot_id": "large", "donor": "d", "kind": "funds", "quantity": 300},
+        ],
+    )
+    plan = solve(sc, mip_gap=0.0)
+    assert not check_plan(sc, plan.tables(), plan.summary)
+    used = plan.providers.set_index("provider_id")["used"]
+    assert used["small"] == pytest.approx(30.0) and used["large"] == pytest.approx(300.0)
+    assert (person_unit_hours(plan) <= 3.0 + 1e-6).all()
