@@ -299,6 +299,10 @@ class CbcBackend:
             str(seed),
             "-randomCbcSeed",
             str(seed),
+            # CBC's integer preprocessing returned a wrong optimum: min -2 x2 - 4 x4, 6 x0 + 2 x2 + 4 x4 <= 7,
+            # 0 <= x <= 3, x4 integer, gave -6 (x2 = 3) against -7 (x4 = 1, x2 = 1.5); without it, -7
+            "-preprocess",
+            "off",
         ]
         if options.threads is not None:
             args += ["-threads", str(int(options.threads))]

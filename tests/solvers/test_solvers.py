@@ -448,3 +448,21 @@ def test_highs_runs_when_its_global_scheduler_has_another_thread_count(monkeypat
     monkeypatch.setitem(H._scheduler, "threads", 1)  # the bookkeeping no longer matches HiGHS's scheduler
     r = backend.solve(p, SolverOptions(threads=1))
     assert r.status == Status.OPTIMAL and r.objective == pytest.approx(1.0)
+
+
+@pytest.mark.skipif("cbc" not in BACKENDS, reason="CBC is not installed")
+def test_cbc_reaches_the_optimum_its_preprocessing_missed():
+    """min -2 x2 - 4 x4 s.t. 6 x0 + 2 x2 + 4 x4 <= 7, 0 <= x <= 3, x4 integer: -7 (x4 = 1, x2 = 1.5). CBC's
+    integer preprocessing returned -6 (hypothesis found it in the random comparison above)."""
+    A = sp.csr_matrix(([6.0, 2.0, 4.0], ([0, 0, 0], [0, 2, 4])), shape=(1, 5))
+    p = MipProblem(
+        np.array([0.0, 0.0, -2.0, 0.0, -4.0]),
+        A,
+        np.array([-INF]),
+        np.array([7.0]),
+        np.zeros(5),
+        np.full(5, 3.0),
+        np.array([False, False, False, False, True]),
+    )
+    r = get_backend("cbc").solve(p, SolverOptions(mip_gap=0.0))
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(-7.0)
