@@ -7,7 +7,9 @@ one row):
 
 1. per demand, what arrives (pool, organization, lot and program flows) over the need rows that take it;
    per (unit, category) program pool, the inputs given over the program instances that use them;
-2. per pool, those rows over the provider classes that gave hours to the pool (``s``);
+2. per pool, those rows over the provider classes that gave hours to the pool (``s``), the farthest rows
+   first over the classes reaching farthest first, so that each class serves within its radius (the
+   ``pool_reach`` rows of the model are exactly what makes that fit);
 3. per class, its rows over its members, in member order, within what each member's indivisible cases
    (``xi``, already per member) leave of their hours; or, when a rule limits each person's hours per
    unit (:class:`linkage_opt.rules.Aggregation`, ``per_class``), a volunteer class's rows evenly over its
@@ -16,7 +18,7 @@ one row):
 
 Each is exact because what is split is interchangeable in every row of the model: need rows of one
 demand have the same load and cost per unit; the classes of one pool, and the members of one class,
-share reach, travel, rate, party flag and previous units. Totals per need, per provider and per program
+share travel, rate, party flag and previous units, and differ in reach only by nested radii. Totals per need, per provider and per program
 are preserved, and no member exceeds its capacity, because no class or pool exceeds its own.
 """
 
@@ -135,6 +137,7 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
                 "quantity": 0.0,
                 "load": h * ip["load"].to_numpy(float),
                 "cost": h * ip["cost"].to_numpy(float),
+                "dist": ip["dist_km"].to_numpy(float),
             }
         )
     )
@@ -169,6 +172,7 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
                 "quantity": qty,
                 "load": qty * per_unit * ix["load"].to_numpy(float),
                 "cost": qty * per_unit * ix["cost"].to_numpy(float),
+                "dist": ix["dist_km"].to_numpy(float),
             }
         )
     )
@@ -223,20 +227,36 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
             .drop(columns="u")
         )
         lp = ia["p"].to_numpy()[lot]
-        pieces.append(rows[lot].assign(owner=lp, kind=pkind[lp]))
+        pieces.append(rows[lot].assign(owner=lp, kind=pkind[lp], dist=0.0))
 
     rows = pd.concat(pieces, ignore_index=True)
 
-    # 2. pool rows over the classes that gave hours to the pool
+    # 2. pool rows over the classes that gave hours to the pool: the farthest rows first, over the classes
+    # reaching farthest first (the pool_reach rows make that fit every class's radius)
     pooled = rows["owner"].to_numpy() < 0
     sb = m.var("s")
     sv = sb.take(x)
     ss = np.flatnonzero(sv > EPS)
-    pr = rows[pooled].reset_index(drop=True)
+    radius = P["radius_km"].to_numpy(float)[sb.index["p"].to_numpy()[ss]]
+    ss = ss[np.lexsort((-radius, sb.index["pool"].to_numpy()[ss]))]
+    pr = rows[pooled]
+    pr = pr.iloc[np.lexsort((-pr["dist"].to_numpy(float), -pr["owner"].to_numpy()))].reset_index(drop=True)
     a, d, amt = fill(sb.index["pool"].to_numpy()[ss], sv[ss], -pr["owner"].to_numpy() - 1, pr["load"].to_numpy(float))
     share = amt / np.maximum(pr["load"].to_numpy(float)[d], EPS)
     split = pr.iloc[d].copy()
-    split["owner"] = sb.index["p"].to_numpy()[ss[a]]
+    owner_p = sb.index["p"].to_numpy()[ss[a]]
+    # a solver's plan meets the pool_reach rows only to its tolerance: a sliver (1e-7 h) laid onto a class
+    # that does not reach so far goes to the pool's farthest-reaching class instead (capacity within tolerance)
+    short = pr["dist"].to_numpy(float)[d] > P["radius_km"].to_numpy(float)[owner_p] + 1e-9
+    if short.any():
+        s_all = pd.DataFrame({"pool": sb.index["pool"].to_numpy(), "p": sb.index["p"].to_numpy()}).assign(
+            r=lambda f: P["radius_km"].to_numpy(float)[f["p"].to_numpy()]
+        )
+        farthest = s_all.sort_values(["pool", "r"], kind="stable").drop_duplicates("pool", keep="last")
+        far_of = pd.Series(farthest["p"].to_numpy(), index=farthest["pool"].to_numpy())
+        owner_p = owner_p.copy()
+        owner_p[short] = far_of.reindex(-pr["owner"].to_numpy()[d][short] - 1).to_numpy(np.int64)
+    split["owner"] = owner_p
     for col in ("quantity", "load", "cost"):
         split[col] = split[col].to_numpy(float) * share
     rows = pd.concat([rows[~pooled], split], ignore_index=True)

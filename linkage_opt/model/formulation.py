@@ -249,9 +249,10 @@ def provider_groups(
 ) -> np.ndarray:
     """Group id per provider class (-1 for organizations and lots).
 
-    Volunteer classes with the same home unit, radius, party flag, hourly rate and previous-period units
-    form one group: once a member's hours are given to a category they are interchangeable in every row
-    (reach, travel, cost, party share, stability). Social workers, people with explicit ``reach`` rows and
+    Volunteer classes with the same home unit, party flag, hourly rate and previous-period units form one
+    group: once a member's hours are given to a category they are interchangeable in every row (travel,
+    cost, party share, stability), except that a member reaches only the units within its own radius,
+    which the ``pool_reach`` rows keep (:func:`_pool_reach_rows`). Social workers, people with explicit ``reach`` rows and
     (with ``stability.max_new_pairings``) people who served last period are groups of one, because a rule
     or an override is theirs alone. ``solver.aggregate: false``, and a rule limiting each person's hours
     per unit (``per_class``, :class:`linkage_opt.rules.Aggregation`), make every class its own group.
@@ -272,7 +273,7 @@ def provider_groups(
         ):
             keys.append(("solo", p))
         else:
-            keys.append(("v", int(row.home), float(row.radius_km), bool(row.party), float(row.rate), prev_units[p]))
+            keys.append(("v", int(row.home), bool(row.party), float(row.rate), prev_units[p]))
     codes: dict = {}
     out = np.full(len(P), -1, np.int64)
     for p, k in enumerate(keys):
@@ -346,12 +347,17 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
         pcp[["g", "category"]].drop_duplicates().sort_values(["g", "category"], kind="stable").reset_index(drop=True)
     )
     pools["pool"] = np.arange(len(pools))
-    ge = E[np.isin(E["p"].to_numpy(), rep)] if n_groups else E.iloc[:0]
-    ge = ge.assign(g=group[ge["p"].to_numpy()])
+    # a pool reaches what its farthest-reaching class reaches (its members share a home unit): that class
+    # stands for the pool in reach, travel and cost; the pool_reach rows keep nearer classes to their radius
+    radius = P["radius_km"].to_numpy(float)
+    far = pcp.assign(r=radius[pcp["p"].to_numpy()]).sort_values(["g", "category", "r", "p"], kind="stable")
+    far = far.drop_duplicates(["g", "category"], keep="last")[["g", "category", "p"]]
+    pools = pools.merge(far, on=["g", "category"]).sort_values("pool", kind="stable").reset_index(drop=True)
+    ge = E[np.isin(E["p"].to_numpy(), pools["p"].to_numpy())]
 
     def people_edges(targets: pd.DataFrame) -> pd.DataFrame:
-        """(pool, unit) edges to ``targets`` (u, category), with the group's representative as ``p``."""
-        e = pools.merge(ge[["g", "p", "u", "dist_km", "cost_override", "load_override"]], on="g").merge(
+        """(pool, unit) edges to ``targets`` (u, category), with the pool's farthest-reaching class as ``p``."""
+        e = pools.merge(ge[["p", "u", "dist_km", "cost_override", "load_override"]], on="p").merge(
             targets, on=["u", "category"]
         )
         return e
@@ -428,7 +434,7 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     # -- program inputs: pools to (u, c) program pools; lots; the budget ---------------------------
     in_pools = _pools(placements)
     used_pools = np.unique(flows.loc[people_flow, "pool"].to_numpy().astype(np.int64))
-    pools = pools[pools["pool"].isin(used_pools)].reset_index(drop=True)
+    pools = pools[pools["pool"].isin(used_pools)].drop(columns="p").reset_index(drop=True)
     s_index = pcp.merge(pools, on=["g", "category"])[["p", "g", "category", "pool"]]
     s_index = s_index.sort_values(["pool", "p"], kind="stable").reset_index(drop=True)
 
@@ -540,6 +546,8 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
         m.add_coefs(row_of_pool[s.index["pool"].to_numpy()], s.ids, 1.0)
         pf = np.flatnonzero(x.index["pool"].to_numpy() >= 0)
         m.add_coefs(row_of_pool[x.index["pool"].to_numpy()[pf]], x.ids[pf], -x.index["load"].to_numpy(float)[pf])
+
+    _pool_reach_rows(m, P, s, x)
 
     # -- arrivals per demand and kind: people's hours there = direct service + program inputs -------
     if dk.size:
@@ -783,6 +791,51 @@ def _new_pairing_rows(
         m.add_coefs(np.full(g.size, cap.start), g.ids, 1.0)
         hours = np.pad(hours, (0, m.n_cols - len(hours)))
     return hours
+
+
+def _pool_reach_rows(m: LinearModel, P: pd.DataFrame, s: Block, x: Block) -> None:
+    """Radius bands of a pool whose classes reach differently far (rows ``pool_reach``).
+
+    A group's members share a home unit but not their radius, so the classes of a pool, sorted by radius
+    ``r_1 < ... < r_K``, reach nested sets of units. For every ``k >= 2`` the hours the pool spends beyond
+    ``r_(k-1)`` (with travel overhead) come from the classes reaching at least ``r_k``:
+
+        sum_{d : dist(d) > r_(k-1)} l_d x_(pool,d)  <=  sum_{p in pool : r_p >= r_k} s_(p,pool)
+
+    With the pool balance this is exact (Hall's condition for nested reach: a set of demands is served by
+    the classes reaching its farthest one, so the farthest bands are the binding sets), and the plan
+    splits the pool's rows farthest first over the classes reaching farthest first
+    (:func:`linkage_opt.model.disaggregate.allocation_rows`, step 2). One flow per pool and demand instead
+    of one per radius: the flows no longer multiply with the radii people give.
+    """
+    if not s.size or not x.size:
+        return
+    radius = P["radius_km"].to_numpy(float)
+    sp = s.index["pool"].to_numpy()
+    sr = radius[s.index["p"].to_numpy()]
+    bands = pd.DataFrame({"pool": sp, "r": sr}).drop_duplicates().sort_values(["pool", "r"], kind="stable")
+    prev_r = bands.groupby("pool")["r"].shift(1)
+    bands = bands.assign(r_prev=prev_r.to_numpy(float))[prev_r.notna().to_numpy()].reset_index(drop=True)
+    if not len(bands):
+        return
+    rows = m.add_rows("pool_reach", bands[["pool", "r"]].rename(columns={"r": "radius_km"}), -INF, 0.0)
+    bands["row"] = rows.ids
+    xi_ = np.flatnonzero(x.index["pool"].to_numpy() >= 0)
+    fx = pd.DataFrame(
+        {
+            "pool": x.index["pool"].to_numpy()[xi_],
+            "col": x.ids[xi_],
+            "dist": x.index["dist_km"].to_numpy(float)[xi_],
+            "load": x.index["load"].to_numpy(float)[xi_],
+        }
+    ).merge(bands[["pool", "r_prev", "row"]], on="pool")
+    fx = fx[fx["dist"].to_numpy() > fx["r_prev"].to_numpy() + 1e-9]  # as reach: within radius + 1e-9
+    m.add_coefs(fx["row"].to_numpy(), fx["col"].to_numpy(), fx["load"].to_numpy(float))
+    fs = pd.DataFrame({"pool": sp, "col": s.ids, "r": sr}).merge(
+        bands[["pool", "r", "row"]].rename(columns={"r": "rk"}), on="pool"
+    )
+    fs = fs[fs["r"].to_numpy() >= fs["rk"].to_numpy()]
+    m.add_coefs(fs["row"].to_numpy(), fs["col"].to_numpy(), -1.0)
 
 
 def _capacity_rows(

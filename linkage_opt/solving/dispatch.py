@@ -695,11 +695,9 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
                 tot = float(d["hours"].sum())
                 party = float(d.loc[d["party"], "hours"].sum())
                 if tot > 1e-6 and party < rho * tot - 1e-7:
-                    broken |= {
-                        g
-                        for g, i in zip(ctx.gkey, range(len(ctx.gkey)))
-                        if g[0] == "volunteer" and g[1] == u and ctx.party.get(ctx.pid[i], False)
-                    }
+                    # every volunteer group of the unit: rounding party members down breaks the share, and so
+                    # does a fraction moved up to a group of non-members (_balance_protected)
+                    broken |= {g for g in set(ctx.gkey) if g[0] == "volunteer" and g[1] == u}
     cap = _unit_cap(cfg)
     if math.isfinite(cap):
         # rules.max_hours_per_unit: a volunteer whom rounding took past the cap in a unit keeps exact amounts there

@@ -2,8 +2,8 @@
 
 On random small scenarios, every lexicographic stage (coverage, equity, cost) reaches the same optimum in
 both models, solved to a zero gap; the reference runs unaggregated (one provider per class), so it is the
-plain textbook model. Volunteers are cloned with different skill sets so that pools, groups and classes all
-bite, and indivisible needs exercise the per-member carrier block.
+plain textbook model. Volunteers are cloned with different skill sets and radii so that pools, groups,
+classes and radius bands all bite, and indivisible needs exercise the per-member carrier block.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ def test_every_stage_reaches_the_reference_optimum(sc, copies, rnd):
                     volunteer_id=vols["volunteer_id"] + f"_{k}",
                     skills=[rnd.choice(SKILLS) for _ in range(len(vols))],
                     hours=[rnd.choice([1.0, 2.0, 4.0]) for _ in range(len(vols))],
+                    # radii differ within a group: the pool_reach rows (radius bands) bite
+                    max_km=[rnd.choice([float("nan"), 2.0, 5.0, 20.0]) for _ in range(len(vols))],
                 )
                 for k in range(copies)
             ],

@@ -356,3 +356,49 @@ def test_stage_time_shares_give_the_first_stage_most_and_use_all_the_time():
         used += left * stage_time_share(i, 3)
         left = 1.0 - used
     assert used == pytest.approx(1.0)
+
+
+def test_radius_bands_keep_each_person_within_their_own_radius():
+    """Two volunteers of one home unit and group, one reaching 1 km and one 5 km: one pool, one flow per unit,
+    and the pool_reach row keeps the far unit to the far volunteer, in the model and in the plan."""
+    from linkage_opt.model.formulation import build
+
+    units = [unit("A", 0, 0), unit("B", 3, 0)]
+    vols = [
+        {
+            "volunteer_id": "near",
+            "home_unit": "A",
+            "hours": 10.0,
+            "skills": ("care",),
+            "max_km": 1.0,
+            "party_member": True,
+        },
+        {
+            "volunteer_id": "far",
+            "home_unit": "A",
+            "hours": 10.0,
+            "skills": ("care",),
+            "max_km": 5.0,
+            "party_member": True,
+        },
+    ]
+    cfg = {"categories": {"care": {"weight": 1.0}}, "costs": {"travel_overhead_per_km": 0.0}}
+
+    def plan_for(b_hours: float):
+        needs = [
+            {"need_id": "a", "unit_id": "A", "category": "care", "quantity": 8.0, "tier": "basic"},
+            {"need_id": "b", "unit_id": "B", "category": "care", "quantity": b_hours, "tier": "basic"},
+        ]
+        sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols)
+        form = build(sc)
+        assert form.var("x").size == 2 and form.model.row_blocks["pool_reach"].size == 1
+        plan = solve(sc, mip_gap=0.0)
+        assert check_plan(sc, plan.tables(), plan.summary) == []
+        rows = plan.allocations
+        assert set(rows.loc[rows["unit_id"] == "B", "provider_id"]) <= {"far"}
+        return plan.coverage.set_index("need_id")["covered"]
+
+    both = plan_for(8.0)  # far serves B, near and the rest of far serve A: everything met
+    assert both["a"] == pytest.approx(8.0) and both["b"] == pytest.approx(8.0)
+    short = plan_for(15.0)  # B gets at most the far volunteer's 10 hours, not the near one's
+    assert short["b"] == pytest.approx(10.0)

@@ -47,7 +47,8 @@ def test_sample_plan_is_dispatchable_and_passes_check(zhugen):
     # only odd amounts (a guaranteed need's fraction no one has room to round) are off the step
     assert len(off) <= d["odd_amounts"] < 0.1 * len(h)
     assert (h[h > 1e-9] >= 1.0 - 1e-9).sum() >= len(h[h > 1e-9]) - d["below_min"]
-    assert d["below_min"] <= 1
+    # below min_hours only where no member had room (a guarantee's last fraction): rare, whatever the plan
+    assert d["below_min"] <= max(1, 0.01 * len(h))
     # lots: whole yuan and whole items, everywhere (program money too)
     lots = plan.allocations[plan.allocations["provider_kind"].isin(["charity", "budget"])]
     assert np.allclose(lots["load"], np.round(lots["load"]), atol=1e-9)
