@@ -105,6 +105,7 @@ def _dispatch_rows(
     report = _empty_report(dcfg)
     if not dcfg.enabled or not len(alloc):
         return _clean(alloc), report
+    exact = alloc
     alloc, moved, spent = _consolidate(_Context(alloc, form, previous_pairs, deadline), money_before)
     if money_before is not None:
         money_before += spent
@@ -130,6 +131,10 @@ def _dispatch_rows(
     rows, rep = _fund_programs(ctx, rows, rep, money_before)
     rep.pop("budget_blocked", None)
     rep["kept_exact_groups"] = len(exempt)
+    if _broken_groups(ctx, rows) and not _broken_groups(_Context(exact, form, previous_pairs, deadline), exact):
+        # the pass never breaks a rule the exact plan keeps: if one is still broken (a move that the pass's own
+        # accounting missed), the model's exact amounts are the plan
+        return _clean(exact), {**_empty_report(dcfg), "kept_exact_plan": True}
     report.update(rep)
     return _clean(rows), report
 
@@ -183,8 +188,8 @@ def _consolidate(ctx: _Context, money_before: float | None) -> tuple[pd.DataFram
     def party(i: int) -> bool:
         return ctx.kind[i] == "volunteer" and bool(ctx.party.get(ctx.pid[i], False))
 
-    vol_hours: dict = {}  # per unit: [volunteer hours, party-member hours]
-    for i in np.flatnonzero(people & (ctx.kind == "volunteer")):
+    vol_hours: dict = {}  # per unit: [volunteer hours, party-member hours], indivisible cases' hours included
+    for i in np.flatnonzero((ctx.kind == "volunteer") & (ctx.p >= 0)):
         vh = vol_hours.setdefault(ctx.unit[i], [0.0, 0.0])
         vh[0] += ctx.amount[i]
         vh[1] += ctx.amount[i] if party(i) else 0.0

@@ -259,3 +259,51 @@ def test_the_time_limit_bounds_the_rounding_too(monkeypatch):
     t0 = _time.monotonic()
     solve(sc, time_limit=30)
     assert seen["deadline"] is not None and t0 + 30 <= seen["deadline"] <= t0 + 30 + 10
+
+
+def test_moving_a_sliver_never_breaks_the_party_share_an_indivisible_case_weighs_in(monkeypatch):
+    """A party member's 0.6 h (below min_hours) would be moved to the largest group beside it, a non-member's:
+    on the divisible rows alone the share holds (2.0 of 5.6 h), but with the non-member's 6-h indivisible case
+    it would not (2.0 of 11.6 h < 20 %). The pass counts the case and gives the sliver to the other member."""
+    from linkage_opt.model.formulation import build
+    from linkage_opt.solving.dispatch import dispatch_rows
+
+    units = [unit("U", 0, 0), unit("V", 1, 0)]
+    needs = [
+        {"need_id": "case", "unit_id": "U", "category": "care", "quantity": 6.0, "tier": "basic", "indivisible": True},
+        {"need_id": "n1", "unit_id": "U", "category": "care", "quantity": 10.0, "tier": "basic"},
+        {"need_id": "n2", "unit_id": "U", "category": "care", "quantity": 10.0, "tier": "basic"},
+    ]
+    vol = lambda vid, home, party: {  # noqa: E731
+        "volunteer_id": vid,
+        "home_unit": home,
+        "hours": 10.0,
+        "skills": ("care",),
+        "party_member": party,
+    }
+    vols = [vol("P1", "U", True), vol("S", "V", True), vol("N1", "U", False)]
+    cfg = {"categories": {"care": {"weight": 1.0}}, "costs": {"travel_overhead_per_km": 0.0}}
+    sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols)
+    form = build(sc)
+    row = lambda pid, need, q: ("volunteer", pid, "U", "care", need, "", q, q, 0.0)  # noqa: E731
+    cols = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id", "quantity", "load", "cost"]
+    exact = pd.DataFrame(
+        [row("P1", "n1", 2.0), row("S", "n1", 0.6), row("N1", "n2", 3.0), row("N1", "case", 6.0)], columns=cols
+    )
+    out, _ = dispatch_rows(exact, form)
+    party = out["provider_id"].isin(["P1", "S"])
+    assert out.loc[party, "load"].sum() >= 0.2 * out["load"].sum() - 1e-9
+    assert out.loc[out["need_id"] == "case", "load"].sum() == pytest.approx(6.0)
+
+    # and whatever a step misses, the pass never hands out a plan breaking a rule the exact plan keeps
+    from linkage_opt.solving import dispatch
+
+    def careless(ctx, money_before):  # gives the sliver to the non-member regardless
+        a = ctx.alloc.copy()
+        a.loc[a["provider_id"] == "S", "provider_id"] = "N1"
+        return a, 1, 0.0
+
+    monkeypatch.setattr(dispatch, "_consolidate", careless)
+    out, rep = dispatch_rows(exact, form)
+    assert rep.get("kept_exact_plan") is True
+    assert sorted(out["load"].round(9)) == sorted(exact["load"])
