@@ -131,8 +131,9 @@ def test_binding_budget_and_shared_people_hold_globally():
 
 def test_part_seconds_share_the_worker_time_left_by_size():
     """A part's time is set when a worker takes it: its share (by need rows) of the worker time left until
-    the end, less what running parts hold; never past the end, never below the floor."""
-    from linkage_opt.solving.decompose import MIN_PART_SECONDS, part_seconds
+    the end, less what running parts hold; never past the end, never below the floor (lowered so that the
+    parts still to come fit)."""
+    from linkage_opt.solving.decompose import MIN_PART_SECONDS, MIN_PART_SECONDS_TIGHT, part_seconds
 
     # 2 workers, 100 s left, nothing running: 200 worker-seconds; a part of weight 1 of 4 gets 50 s
     assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(50.0)
@@ -140,6 +141,10 @@ def test_part_seconds_share_the_worker_time_left_by_size():
     assert part_seconds(1.0, 4.0, 0.0, 100.0, [60.0], 2) == pytest.approx(35.0)
     assert part_seconds(4.0, 4.0, 0.0, 100.0, [], 2) == pytest.approx(100.0)  # at most what is left
     assert part_seconds(1.0, 1000.0, 99.0, 100.0, [], 2) == MIN_PART_SECONDS  # at least the floor
+    # ... unless the parts still to come cannot all have it: 80 parts, 2 workers, 100 s left (200 worker-s)
+    # get 2.5 s each at least, not 3 s (80 x 3 s / 2 = 120 s: 20 s past the end)
+    assert part_seconds(1.0, 1000.0, 0.0, 100.0, [], 2, pending_count=80) == pytest.approx(2.5)
+    assert part_seconds(1.0, 1000.0, 99.0, 100.0, [], 2, pending_count=80) == MIN_PART_SECONDS_TIGHT
     assert part_seconds(1.0, 4.0, 0.0, None, [], 2) is None  # no time limit
     assert part_seconds(1.0, 4.0, 0.0, 100.0, [], 2, fixed=7.0) == 7.0  # --part-time-limit
 
