@@ -42,6 +42,7 @@ from ..model.reach import distance_matrix, member_frame
 
 EPS = 1e-9
 SNAP = 1e-6  # an amount within this many steps of a whole number of steps is that number
+CHECK_TOL = 1e-5  # hours: what linkage-opt check allows on the rules the pass can break (the final test)
 DECIMALS = 9  # output amounts are rounded to this many decimals (no 2.999999999999999)
 PEOPLE = ("social_worker", "volunteer")
 CONSOLIDATE_TAKERS = 8  # a small group's hours are offered to at most this many of the largest groups beside it
@@ -131,7 +132,9 @@ def _dispatch_rows(
     rows, rep = _fund_programs(ctx, rows, rep, money_before)
     rep.pop("budget_blocked", None)
     rep["kept_exact_groups"] = len(exempt)
-    if _broken_groups(ctx, rows) and not _broken_groups(_Context(exact, form, previous_pairs, deadline), exact):
+    if _broken_groups(ctx, rows, CHECK_TOL) and not _broken_groups(
+        _Context(exact, form, previous_pairs, deadline), exact, CHECK_TOL
+    ):
         # the pass never breaks a rule the exact plan keeps: if one is still broken (a move that the pass's own
         # accounting missed), the model's exact amounts are the plan
         return _clean(exact), {**_empty_report(dcfg), "kept_exact_plan": True}
@@ -308,6 +311,16 @@ def _clean(alloc: pd.DataFrame) -> pd.DataFrame:
 class _Context:
     """What the pass needs to know about each row and provider, computed once."""
 
+    def travel_factor(self, provider_id: str, unit_id: str) -> float:
+        """``1 + travel_overhead_per_km x distance`` from the person's home to the unit: what an hour given to a
+        program there costs of their capacity (a person the pass gave program hours who had none there)."""
+        dist, home, uidx, overhead = self._travel
+        p = self.member_p.get(provider_id, -1)
+        h = int(home[p]) if p >= 0 and home[p] is not None and home[p] >= 0 else -1
+        u = uidx.get(unit_id, -1)
+        d = dist[h, u] if h >= 0 and u >= 0 else 0.0
+        return 1.0 + overhead * (d if math.isfinite(d) else 0.0)
+
     def __init__(self, alloc: pd.DataFrame, form, previous_pairs, deadline: float | None = None):
         self.deadline = deadline
         sc = form.scenario
@@ -352,6 +365,7 @@ class _Context:
             d = dist[h, u] if h >= 0 and u >= 0 else 0.0
             lf_prog[i] = 1 + overhead * (d if math.isfinite(d) else 0.0)
         amount = np.where(people, np.where(is_need, q * hpu, load / lf_prog), load)
+        self._travel = (dist, home, uidx, overhead)
         self.amount = amount
         safe = np.where(amount > EPS, amount, 1.0)
         self.q_per = np.where(is_need, q / safe, 0.0)
@@ -676,9 +690,9 @@ def _is_goods(ctx: _Context, r: int) -> bool:
     return ctx.lot_kind.get(ctx.pid[r]) == "goods"
 
 
-def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
+def _broken_groups(ctx: _Context, rows: pd.DataFrame, tol: float = 1e-7) -> set:
     """The dispatch groups to keep exact because rounding broke supervision, the party-member share or a
-    volunteer's hours cap in a unit."""
+    volunteer's hours cap in a unit (by more than ``tol`` hours; ``linkage-opt check`` allows 1e-5)."""
     cfg = ctx.cfg
     broken: set = set()
     people1 = _hours_frame(ctx, rows)
@@ -689,7 +703,7 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
         for u, c in {(u, c) for u, c, _ in h1.index if c in cfg.supervised_categories}:
             vh = float(h1.get((u, c, "volunteer"), 0.0))
             wh = float(h1.get((u, c, "social_worker"), 0.0))
-            if vh > k * wh + 1e-7:
+            if vh > k * wh + tol:
                 broken |= {g for g in set(ctx.gkey) if g[0] == "social_worker" and g[1] == u and g[2] == c}
     if r.party_share.enabled and r.party_share.min_share > 0:
         rho = r.party_share.min_share
@@ -699,7 +713,7 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
             for u, d in v1.groupby("unit_id"):
                 tot = float(d["hours"].sum())
                 party = float(d.loc[d["party"], "hours"].sum())
-                if tot > 1e-6 and party < rho * tot - 1e-7:
+                if tot > 1e-6 and party < rho * tot - tol:
                     # every volunteer group of the unit: rounding party members down breaks the share, and so
                     # does a fraction moved up to a group of non-members (_balance_protected)
                     broken |= {g for g in set(ctx.gkey) if g[0] == "volunteer" and g[1] == u}
@@ -709,7 +723,7 @@ def _broken_groups(ctx: _Context, rows: pd.DataFrame) -> set:
         v1 = people1[people1["provider_kind"] == "volunteer"]
         if len(v1):
             per = v1.groupby(["provider_id", "unit_id"])["hours"].sum()
-            over = {(p, u) for (p, u), h in per.items() if h > cap + 1e-7}
+            over = {(p, u) for (p, u), h in per.items() if h > cap + tol}
             if over:
                 broken |= {
                     g
@@ -735,7 +749,13 @@ def _program_factor(ctx: _Context, people: pd.DataFrame) -> np.ndarray:
     table = {
         (pid, u): l for pid, u, l in zip(ctx.pid[prog], a["unit_id"].astype(str).to_numpy()[prog], ctx.l_per[prog])
     }
-    return np.array([table.get((str(p), str(u)), 1.0) for p, u in zip(people["provider_id"], people["unit_id"])], float)
+    return np.array(
+        [
+            table.get((str(p), str(u))) or ctx.travel_factor(str(p), str(u))
+            for p, u in zip(people["provider_id"], people["unit_id"])
+        ],
+        float,
+    )
 
 
 def _fund_programs(ctx: _Context, rows: pd.DataFrame, rep: dict, money_before: float | None):

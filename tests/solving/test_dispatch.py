@@ -307,3 +307,26 @@ def test_moving_a_sliver_never_breaks_the_party_share_an_indivisible_case_weighs
     out, rep = dispatch_rows(exact, form)
     assert rep.get("kept_exact_plan") is True
     assert sorted(out["load"].round(9)) == sorted(exact["load"])
+
+
+def test_program_hours_moved_to_a_member_count_at_that_member_s_travel_factor():
+    """Rounding may give a member program hours in a unit where the exact plan gave them none; the rule tests
+    of the pass then count those hours as load / (1 + overhead x distance), as `check` does, not as load
+    (which overstated a party member's hours and let a broken party share through)."""
+    from linkage_opt.model.formulation import build
+    from linkage_opt.solving import dispatch
+
+    units = [unit("U", 0, 0), unit("V", 4, 0)]
+    needs = [{"need_id": "n1", "unit_id": "V", "category": "care", "quantity": 10.0, "tier": "basic"}]
+    vols = [
+        {"volunteer_id": v, "home_unit": "U", "hours": 10.0, "skills": ("care",), "party_member": True}
+        for v in ("A", "B")
+    ]
+    cfg = {"categories": {"care": {"weight": 1.0}}, "costs": {"travel_overhead_per_km": 0.1}}
+    sc = make_scenario(cfg, units=units, needs=needs, volunteers=vols)
+    form = build(sc)
+    cols = ["provider_kind", "provider_id", "unit_id", "category", "need_id", "program_id", "quantity", "load", "cost"]
+    exact = pd.DataFrame([("volunteer", "A", "V", "care", "", "PRG", 0.0, 2.8, 0.0)], columns=cols)  # 2 h x 1.4
+    ctx = dispatch._Context(exact, form, None)
+    moved = exact.assign(provider_id="B")
+    assert dispatch._hours_frame(ctx, moved)["hours"].tolist() == pytest.approx([2.0])
