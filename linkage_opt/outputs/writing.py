@@ -147,11 +147,8 @@ def attach_outputs(
     time_limit = plan.summary.solver.time_limit
     # the time limit is a wall: the optional outputs are made only while they fit in its margin
     wall = getattr(plan, "wall_started", None)  # linkage-opt plan: the process's start, before the solve's
-    budget = (
-        WritingBudget.after(min(started, wall) if wall is not None else started, time_limit)
-        if started is not None
-        else WritingBudget(None)
-    )
+    starts = [t for t in (started, wall) if t is not None]  # either alone is a wall too
+    budget = WritingBudget.after(min(starts), time_limit) if starts else WritingBudget(None)
     reserve = files_estimate(plan)
     desk_wanted = desk and (modelled or len(scenario.units) <= DESK_FILES_MAX_UNITS)
     desk_s = SHEET_S_PER_CELL * plan_cells(plan) + REPORT_S_PER_ROW * plan_rows(plan)

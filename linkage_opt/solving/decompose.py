@@ -1494,7 +1494,7 @@ def solve_decomposed(
         "period": cfg.period,
         "created_at": pd.Timestamp.now(tz="UTC").replace(microsecond=0).isoformat(),
     }
-    return Plan(**tables, summary=Summary.model_validate(summary))
+    return Plan(**tables, summary=Summary.model_validate(summary), solve_started=started)
 
 
 def _version() -> str:

@@ -92,3 +92,35 @@ def test_a_plan_whose_pdf_does_not_fit_the_margin_names_it(tmp_path, monkeypatch
     assert summary["sheets"]["pdf"].startswith(("skipped: not printed within", "skipped: no time left"))
     assert (out / "plan.xlsx").exists() and (out / "sheets.html").exists() and not (out / "sheets.pdf").exists()
     assert "sheets.pdf not written" in r.output
+
+
+def test_a_decomposed_plan_keeps_to_the_wall_too(tmp_path, monkeypatch):
+    """A decomposed plan (no model) has the same writing budget: with a browser that never prints, its
+    sheets.pdf is given up by the margin (it used to wait the browser's 300 s: 563 s for the city at 180 s)."""
+    import time
+
+    _slow_browser(tmp_path, monkeypatch)
+    out = tmp_path / "plan"
+    t0 = time.monotonic()
+    r = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "configs/zhugen.yaml",
+            "--decompose",
+            "town",
+            "--workers",
+            "0",
+            "--out",
+            str(out),
+            "--time-limit",
+            "8",
+        ],
+        terminal_width=200,
+    )
+    elapsed = time.monotonic() - t0
+    assert r.exit_code in (0, 1), r.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["decomposition"]["parts"] > 1
+    assert [s["output"] for s in summary["outputs_skipped"]] == ["sheets.pdf"]
+    assert elapsed < 8 + 10 + 5  # the limit, its margin, and the test's own start-up
