@@ -358,14 +358,11 @@ class _Context:
         load = a["load"].to_numpy(float)
         cost = a["cost"].to_numpy(float)
         people = np.isin(kind, PEOPLE)
+        self._travel = (dist, home, uidx, overhead)
         lf_prog = np.ones(len(a))
         for i in np.flatnonzero(people & ~is_need & (p >= 0)):
-            h = int(home[p[i]]) if home[p[i]] is not None and home[p[i]] >= 0 else -1
-            u = uidx.get(str(a.at[i, "unit_id"]), -1)
-            d = dist[h, u] if h >= 0 and u >= 0 else 0.0
-            lf_prog[i] = 1 + overhead * (d if math.isfinite(d) else 0.0)
+            lf_prog[i] = self.travel_factor(pid[i], str(a.at[i, "unit_id"]))
         amount = np.where(people, np.where(is_need, q * hpu, load / lf_prog), load)
-        self._travel = (dist, home, uidx, overhead)
         self.amount = amount
         safe = np.where(amount > EPS, amount, 1.0)
         self.q_per = np.where(is_need, q / safe, 0.0)
