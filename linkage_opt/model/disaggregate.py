@@ -249,11 +249,7 @@ def allocation_rows(form, x: np.ndarray) -> pd.DataFrame:
     # that does not reach so far goes to the pool's farthest-reaching class instead (capacity within tolerance)
     short = pr["dist"].to_numpy(float)[d] > P["radius_km"].to_numpy(float)[owner_p] + 1e-9
     if short.any():
-        s_all = pd.DataFrame({"pool": sb.index["pool"].to_numpy(), "p": sb.index["p"].to_numpy()}).assign(
-            r=lambda f: P["radius_km"].to_numpy(float)[f["p"].to_numpy()]
-        )
-        farthest = s_all.sort_values(["pool", "r"], kind="stable").drop_duplicates("pool", keep="last")
-        far_of = pd.Series(farthest["p"].to_numpy(), index=farthest["pool"].to_numpy())
+        far_of = pd.Series(form.pools["far_p"].to_numpy(), index=form.pools["pool"].to_numpy())
         owner_p = owner_p.copy()
         owner_p[short] = far_of.reindex(-pr["owner"].to_numpy()[d][short] - 1).to_numpy(np.int64)
     split["owner"] = owner_p

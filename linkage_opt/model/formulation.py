@@ -85,7 +85,7 @@ class Formulation:
     col_stability: np.ndarray = field(default=None)  # stability penalty per column (new pairings)
     info: dict = field(default_factory=dict)
     groups: np.ndarray = field(default=None)  # group of each provider class (-1: organization, lot)
-    pools: pd.DataFrame = field(default=None)  # pool rows: g, category
+    pools: pd.DataFrame = field(default=None)  # pool rows: g, category, pool, far_p (its farthest-reaching class)
     reach: tuple = field(default=None, repr=False)  # (provider_unit_edges, provider_categories) of the build
     rule_of_thumb: tuple | None = field(default=None, repr=False)  # (vector, report) of baseline.rule_of_thumb_start
 
@@ -352,15 +352,16 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     radius = P["radius_km"].to_numpy(float)
     far = pcp.assign(r=radius[pcp["p"].to_numpy()]).sort_values(["g", "category", "r", "p"], kind="stable")
     far = far.drop_duplicates(["g", "category"], keep="last")[["g", "category", "p"]]
+    far = far.rename(columns={"p": "far_p"})
     pools = pools.merge(far, on=["g", "category"]).sort_values("pool", kind="stable").reset_index(drop=True)
-    ge = E[np.isin(E["p"].to_numpy(), pools["p"].to_numpy())]
+    ge = E[np.isin(E["p"].to_numpy(), pools["far_p"].to_numpy())].rename(columns={"p": "far_p"})
 
     def people_edges(targets: pd.DataFrame) -> pd.DataFrame:
         """(pool, unit) edges to ``targets`` (u, category), with the pool's farthest-reaching class as ``p``."""
-        e = pools.merge(ge[["p", "u", "dist_km", "cost_override", "load_override"]], on="p").merge(
+        e = pools.merge(ge[["far_p", "u", "dist_km", "cost_override", "load_override"]], on="far_p").merge(
             targets, on=["u", "category"]
         )
-        return e
+        return e.assign(p=e["far_p"].to_numpy()).drop(columns="far_p")
 
     # -- direct service x: pools, organizations and lots to demands --------------------------------
     xp = people_edges(dem[["u", "category", "Q", "d"]])
@@ -434,7 +435,7 @@ def build(scenario: Scenario, previous_pairs: pd.DataFrame | None = None) -> For
     # -- program inputs: pools to (u, c) program pools; lots; the budget ---------------------------
     in_pools = _pools(placements)
     used_pools = np.unique(flows.loc[people_flow, "pool"].to_numpy().astype(np.int64))
-    pools = pools[pools["pool"].isin(used_pools)].drop(columns="p").reset_index(drop=True)
+    pools = pools[pools["pool"].isin(used_pools)].reset_index(drop=True)
     s_index = pcp.merge(pools, on=["g", "category"])[["p", "g", "category", "pool"]]
     s_index = s_index.sort_values(["pool", "p"], kind="stable").reset_index(drop=True)
 
