@@ -55,8 +55,12 @@ MIN_PART_SECONDS = 3.0  # the least time a part is given (from its hand-over to 
 # time left, down to this (a part given less than about 1.5 s found no plan and was repaired, overrunning more)
 MIN_PART_SECONDS_TIGHT = 1.5
 PART_TABLES_SHARE = 0.25  # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
-RETRY_MIN_SECONDS = 8.0  # ... and a part solved again (repair) at least this (the time limit may be overrun)
+# ... and a part solved again (repair) at least this, twice as long each attempt (the time limit may be
+# overrun). It was 8 s: on the province at 2,400 s, 225 repaired parts at 8 s or more each were most of a
+# 51 % overrun, and a part's first plan (the repaired rule of thumb) takes well under 1 s
+RETRY_MIN_SECONDS = MIN_PART_SECONDS_TIGHT
 RETRY_ATTEMPTS = 3  # repairs of a part without a plan, each with twice the least time of the last
+MAP_WINDOW = 2  # tasks per worker handed to Dask at a time in a relaxation round (the next built as one ends)
 MERGE_RESERVE = 0.1  # of the time limit, kept for merging (and the caller's check and writing)
 
 
@@ -271,6 +275,29 @@ class PartTask:
         return validate_scenario(Scenario(self.config, self.tables))
 
 
+@dataclass
+class PartTasks:
+    """The parts' tasks, each built from the scenario when indexed (``tasks[p]``), not all held at once: the
+    province's 1,429 town parts hold 20 million (provider, part) rows between them, most of the
+    coordinator's 19 GB when they were built together. ``weight_shares``, ``n_needs`` and ``n_units`` are
+    known without building a task."""
+
+    names: list[str]
+    build: Callable[[int], PartTask]
+    weight_shares: np.ndarray  # PartTask.share of each part
+    n_needs: np.ndarray  # need rows of each part
+    n_units: np.ndarray  # units of each part (without the providers' home units it keeps)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, p: int) -> PartTask:
+        return self.build(int(p))
+
+    def __iter__(self):
+        return (self.build(p) for p in range(len(self.names)))
+
+
 def _scaled_config(cfg, part_needs: pd.DataFrame, q_global: dict[str, float], budget: float | None):
     """The config of a part: category weights times Q_part / Q_global of their unit of measure (so that the
     part's normalised weights are the global ones divided by the part's share), the budget its share."""
@@ -301,8 +328,8 @@ def part_tasks(
     budgets: dict[int, float] | None = None,
     owner: dict[str, int] | None = None,
     relax_fixed_costs: bool = False,
-) -> list[PartTask]:
-    """One :class:`PartTask` per part. ``capacity[p][provider_id]`` replaces that provider's capacity in part
+) -> PartTasks:
+    """One :class:`PartTask` per part, each built when it is asked for (:class:`PartTasks`). ``capacity[p][provider_id]`` replaces that provider's capacity in part
     ``p`` (None: every provider at full capacity); a provider whose share there is 0 is left out of the part;
     ``owner[pid] = p`` gives a provider to part ``p`` alone; ``budgets[p]`` is the part's budget (None: the
     whole budget). ``relax_fixed_costs`` sets the fixed cost of every organization several parts may use to 0
@@ -323,17 +350,27 @@ def part_tasks(
     budget_on = cfg.rules.budget.enabled and cfg.rules.budget.amount is not None
     lapsed = set(lapsed_lots(scenario))
     owner = owner or {}
+    shared_ids = {pid for pid, ps in parts.items() if len(ps) > 1}
 
     def rows_by_part(pid_col: pd.Series) -> dict[int, np.ndarray]:
-        """Part -> positions of the rows of a provider table that part may use (one pass over the table)."""
-        got: dict[int, list[int]] = {}
-        for i, pid in enumerate(pid_col.astype(str).to_numpy()):
-            mine = owner.get(pid)
-            for p in (mine,) if mine is not None else parts.get(pid, ()):
-                if capacity is not None and capacity.get(p, {}).get(pid, 1.0) <= 0.0:
-                    continue  # no share of it here: the part cannot use it
-                got.setdefault(p, []).append(i)
-        return {p: np.asarray(ix, np.int64) for p, ix in got.items()}
+        """Part -> positions of the rows of a provider table that part may use (numpy over the (row, part)
+        pairs; a loop per pair took 29 s on the province)."""
+        ids = pid_col.astype(str).to_numpy()
+        where = [(owner[pid],) if pid in owner else parts.get(pid, ()) for pid in ids]
+        counts = np.fromiter((len(t) for t in where), np.int64, len(where))
+        n = int(counts.sum())
+        part = np.fromiter((p for t in where for p in t), np.int64, n)
+        row = np.repeat(np.arange(len(ids), dtype=np.int64), counts)
+        if capacity is not None:  # no share of it there: that part cannot use it
+            none: dict[str, float] = {}
+            share = np.fromiter(
+                (capacity.get(p, none).get(pid, 1.0) for pid, t in zip(ids, where) for p in t), float, n
+            )
+            part, row = part[share > 0.0], row[share > 0.0]
+        order = np.argsort(part, kind="stable")
+        part, row = part[order], row[order]
+        cut = np.flatnonzero(np.diff(part)) + 1
+        return {int(ps[0]): rs for ps, rs in zip(np.split(part, cut), np.split(row, cut)) if len(ps)}
 
     c_all = scenario.charity[~scenario.charity["lot_id"].astype(str).isin(lapsed)]
     index = {
@@ -349,8 +386,8 @@ def part_tasks(
         pd.Series(np.arange(len(nd))).groupby(need_part).apply(lambda s: s.to_numpy()).to_dict() if len(nd) else {}
     )
 
-    tasks = []
-    for p, name in enumerate(names):
+    def build(p: int) -> PartTask:
+        name = names[p]
         in_part = code == p
         caps = (capacity or {}).get(p, {})
         tables: dict[str, pd.DataFrame] = {}
@@ -368,9 +405,9 @@ def part_tasks(
         def with_caps(frame: pd.DataFrame, id_col: str, cap_col: str, caps: dict = caps) -> pd.DataFrame:
             frame = _plain(frame)
             if caps and len(frame):
-                ids = frame[id_col].astype(str)
-                new = ids.map(caps)
-                frame[cap_col] = np.where(new.notna(), new.to_numpy(float), frame[cap_col].to_numpy(float))
+                ids = frame[id_col].astype(str).to_numpy(object)
+                new = np.fromiter((caps.get(i, np.nan) for i in ids), float, len(frame))
+                frame[cap_col] = np.where(np.isnan(new), frame[cap_col].to_numpy(float), new)
             return frame
 
         tables["volunteers"] = with_caps(v, "volunteer_id", "hours")
@@ -406,18 +443,23 @@ def part_tasks(
         budget = None
         if budget_on:
             budget = cfg.rules.budget.amount if budgets is None else budgets.get(p, 0.0)
-        n_shared = sum(1 for i in included if len(parts.get(i, ())) > 1)
-        tasks.append(
-            PartTask(
-                name,
-                _scaled_config(cfg, tables["needs"], q_global, budget),
-                tables,
-                float(coef_by_part.get(p, 0.0)),
-                int(in_part.sum()),
-                n_shared,
-            )
+        n_shared = len(included & shared_ids)
+        return PartTask(
+            name,
+            _scaled_config(cfg, tables["needs"], q_global, budget),
+            tables,
+            float(coef_by_part.get(p, 0.0)),
+            int(in_part.sum()),
+            n_shared,
         )
-    return tasks
+
+    return PartTasks(
+        list(names),
+        build,
+        np.array([float(coef_by_part.get(p, 0.0)) for p in range(len(names))], float),
+        np.array([len(needs_by_part.get(p, none)) for p in range(len(names))], np.int64),
+        np.bincount(code[code >= 0], minlength=len(names)).astype(np.int64),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -566,10 +608,10 @@ def relax_part(
     return out
 
 
-def part_weight(task: PartTask) -> float:
-    """How much of the solve time a part gets, relative to the others: its need rows (0 without needs)."""
-    n = len(task.tables["needs"])
-    return float(max(1, n)) if n else 0.0
+def part_weight(n_needs: int) -> float:
+    """How much of the solve time a part with ``n_needs`` need rows gets, relative to the others (0 without
+    needs)."""
+    return float(max(1, n_needs)) if n_needs else 0.0
 
 
 def part_seconds(
@@ -617,7 +659,12 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
 
     t0 = time.perf_counter()
     part_end = None if end is None else time.monotonic() + (end - time.time())
-    base = {"label": task.label, "pid": os.getpid()}
+    base = {
+        "label": task.label,
+        "pid": os.getpid(),
+        "volunteers": int(len(task.tables["volunteers"])),
+        "shared_providers": task.n_shared,
+    }
     if not len(task.tables["needs"]):
         return {
             **base,
@@ -635,7 +682,10 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
         t1 = time.perf_counter()
         plan = solve_monolithic(sc, **options)
         t2 = time.perf_counter()
-        tables = plan.tables()
+        tables = dict(plan.tables())
+        prov = tables["providers"]  # the merge sums what each provider gave; the idle ones add nothing
+        busy = (prov["used"].to_numpy(float) > 0) | (prov["fixed_cost"].fillna(0.0).to_numpy(float) > 0)
+        tables["providers"] = prov[busy].reset_index(drop=True)
     except (InfeasibleError, SolverError) as exc:
         return {
             **base,
@@ -666,7 +716,7 @@ def solve_part(task: PartTask, options: dict, end: float | None = None) -> dict:
 
 def run_parts(
     runner,
-    tasks: list[PartTask],
+    tasks: PartTasks,
     order: list[int],
     options: dict,
     end: float | None,
@@ -676,7 +726,7 @@ def run_parts(
     """Solve ``tasks`` in ``order`` on the runner's workers, each part handed over when a worker is free with
     the time :func:`part_seconds` gives it then (``end``: the ``time.monotonic()`` instant by which all must
     be done; ``fixed``: every part that long). Returns the results and the seconds each part was given."""
-    weights = {i: part_weight(tasks[i]) for i in order}
+    weights = {i: part_weight(int(tasks.n_needs[i])) for i in order}
     pending = list(order)
     given: list[float | None] = [None] * len(tasks)
     running: dict = {}
@@ -842,17 +892,35 @@ def share_rounds(
     n = len(full)
     n_rounds = 2 if rounds is None else max(0, int(rounds))
     t0 = time.monotonic()
-    first = runner.map(_relax_job, full, lp_limit, seed, _wall(round0_end))
+    first = runner.map(_relax_job, full, lp_limit, seed, _wall(round0_end), until=round0_end)
+    for p, r in enumerate(first):  # not handed over by round 0's deadline: not solved
+        if r is None:
+            first[p] = {
+                "label": full.names[p],
+                "bound": 1.0,
+                "value": float(full.weight_shares[p]),
+                "use": {},
+                "score": {},
+                "money": 0.0,
+                "status": "not_solved" if full.n_needs[p] else "no_needs",
+                "seconds": 0.0,
+                "peak_mb": 0.0,
+                "pid": None,
+            }
+            if not full.n_needs[p]:
+                first[p].update(bound=0.0, value=0.0)
     took = time.monotonic() - t0
     times = [[r["seconds"] for r in first]]
     peaks: dict[int, float] = {}
     solved = [r["status"] in ("optimal", "no_needs") for r in first]
-    full_value = [r["value"] if ok else t.share for r, t, ok in zip(first, full, solved)]
+    full_value = [r["value"] if ok else float(w) for r, w, ok in zip(first, full.weight_shares, solved)]
+    estimated = estimate_unsolved(first, full, shared, cap, budget)
     cuts: list[Cut] = []
 
     def add_cuts(res: list[dict], shares: list[dict[str, float]] | None, budgets: list[float] | None) -> None:
         for p, r in enumerate(res):
-            peaks[r["pid"]] = max(peaks.get(r["pid"], 0.0), r["peak_mb"])
+            if r["pid"] is not None:
+                peaks[r["pid"]] = max(peaks.get(r["pid"], 0.0), r["peak_mb"])
             if r["status"] != "optimal":
                 continue
             duals = {pid: y for pid, y in r.get("duals", {}).items() if pid in shared}
@@ -872,13 +940,13 @@ def share_rounds(
             "master_s": round(time.monotonic() - t1, 3),
             "cuts": len(cuts),
             "not_solved": sum(not ok for ok in solved),
+            "uses_estimated": estimated,
         }
     ]
     best, best_round = bound, 0
     shares: list[dict[str, float]] = [{} for _ in range(n)]
-    for pid, ps in shared.items():
-        for p, v in split_capacity(cap[pid], {p: first[p]["use"].get(pid, 0.0) for p in ps}).items():
-            shares[p][pid] = v
+    for p, got in enumerate(split_capacities(shared, cap, [r["use"] for r in first])):
+        shares[p].update(got)
     budgets = None
     if budget is not None:
         got = split_capacity(budget, {p: first[p]["money"] for p in range(n)})
@@ -903,7 +971,7 @@ def share_rounds(
         t0 = time.monotonic()
         res = runner.map(
             _shares_job,
-            [(full[p], shares[p], None if budgets is None else budgets[p]) for p in range(n)],
+            _Lazy(n, lambda p, b=budgets: (full[p], shares[p], None if b is None else b[p])),
             lp_limit,
             seed,
             _wall(end),
@@ -941,6 +1009,45 @@ def share_rounds(
         "budget_row": budget is not None,
     }
     return first, split, report
+
+
+def estimate_unsolved(
+    first: list[dict],
+    full: PartTasks,
+    shared: dict[str, tuple[int, ...]],
+    cap: dict[str, float],
+    budget: float | None,
+) -> int:
+    """Give the round-0 results of the parts whose LP was not solved (round 0's deadline passed first) an
+    estimated use, in place, and return how many: of each shared provider, its capacity split over the
+    parts that may use it by their weights (``PartTask.share``); of money, the solved parts' money per
+    weight times the part's weight (the budget by weight when no part was solved).
+
+    Without an estimate such a part used nothing, so it got no share of any shared provider and no
+    budget, and its guarantees had nothing to be met with: on the province at 2,400 s (round 0 stopped
+    at its deadline) 225 of 1,429 parts found no plan and were solved again, most of a 51 % overrun."""
+    todo = [p for p, r in enumerate(first) if r["status"] not in ("optimal", "no_needs")]
+    if not todo:
+        return 0
+    w = np.maximum(np.asarray(full.weight_shares, float), 0.0)
+    unsolved = set(todo)
+    for p in todo:
+        first[p] = {**first[p], "use": {}, "estimated": True}
+    for pid, ps in shared.items():
+        mine = [p for p in ps if p in unsolved]
+        if mine:
+            tot = float(w[list(ps)].sum())
+            for p in mine:
+                first[p]["use"][pid] = cap[pid] * (w[p] / tot if tot > 0 else 1.0 / len(ps))
+    ok = [p for p, r in enumerate(first) if r["status"] == "optimal"]
+    w_ok = float(w[ok].sum()) if ok else 0.0
+    if ok and w_ok > 0:
+        per_weight = sum(float(first[p]["money"]) for p in ok) / w_ok
+    else:
+        per_weight = (budget or 0.0) / max(float(w.sum()), 1e-300)
+    for p in todo:
+        first[p]["money"] = per_weight * float(w[p])
+    return len(todo)
 
 
 def _shares_job(job: tuple, lp_limit: float | None, seed: int, end: float | None = None) -> dict:
@@ -988,6 +1095,54 @@ def split_capacity(total: float, uses: dict[int, float], integral: bool = False)
     return {p: float(v) for p, v in zip(parts, raw)}
 
 
+def split_capacities(
+    members: dict[str, tuple[int, ...]],
+    cap: dict[str, float],
+    uses: list[dict[str, float]],
+    integral: set[str] | frozenset = frozenset(),
+) -> list[dict[str, float]]:
+    """:func:`split_capacity` for every provider of ``members`` (provider id -> its parts, sorted) at once:
+    part -> provider id -> its share, by the uses ``uses[part][provider id]``. The same shares as one call per
+    provider (up to a last SHARE_RESOLUTION where float sums differ), in numpy over all (provider, part)
+    pairs: the province's 560,000 shared providers took 58 s one by one. Providers in ``integral`` with a
+    whole-number capacity get whole shares (one by one: organizations, a few thousand at most)."""
+    out: list[dict[str, float]] = [{} for _ in range(len(uses))]
+    ids = [pid for pid in members if np.isfinite(cap.get(pid, np.inf))]
+    whole = [pid for pid in ids if pid in integral and float(cap[pid]).is_integer()]
+    for pid in whole:
+        for p, v in split_capacity(cap[pid], {p: uses[p].get(pid, 0.0) for p in members[pid]}, True).items():
+            out[p][pid] = v
+    ids = [pid for pid in ids if not (pid in integral and float(cap[pid]).is_integer())]
+    if not ids:
+        return out
+    counts = np.fromiter((len(members[pid]) for pid in ids), np.int64, len(ids))
+    n = int(counts.sum())
+    part = np.fromiter((p for pid in ids for p in members[pid]), np.int64, n)
+    provider = np.repeat(np.arange(len(ids)), counts)
+    u = np.fromiter((uses[p].get(pid, 0.0) for pid in ids for p in members[pid]), float, n)
+    u = np.maximum(u, 0.0)
+    total = np.fromiter((cap[pid] for pid in ids), float, len(ids))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    s = np.add.reduceat(u, starts)
+    t, k = total[provider], counts[provider]
+    over = (s > total)[provider]
+    raw = np.where(over, t * u / np.where(s > 0, s, 1.0)[provider], u + (t - s[provider]) / k)
+    raw = np.floor(raw / SHARE_RESOLUTION) * SHARE_RESOLUTION
+    for g in np.flatnonzero(np.add.reduceat(raw, starts) > total):  # float noise, as in split_capacity
+        seg = raw[starts[g] : starts[g] + counts[g]]
+        while seg.sum() > total[g] and seg.max() > 0:
+            seg[np.argmax(seg)] -= SHARE_RESOLUTION
+    raw = np.maximum(raw, 0.0)
+    pids = np.asarray(ids, object)[provider]
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(len(uses) + 1))
+    for p in range(len(uses)):
+        sel = order[bounds[p] : bounds[p + 1]]
+        if len(sel):
+            out[p].update(zip(pids[sel].tolist(), raw[sel].tolist()))
+    return out
+
+
 def coordinate(
     scenario: Scenario, parts: dict[str, tuple[int, ...]], relaxed: list[dict]
 ) -> tuple[dict[int, dict[str, float]], dict[int, float] | None, dict[str, int], dict]:
@@ -1006,25 +1161,18 @@ def coordinate(
     integral.update(o["org_id"].astype(str))
     uses = [r["use"] for r in relaxed]
     scores = [r["score"] for r in relaxed]
-    shares: dict[int, dict[str, float]] = {}
     owner: dict[str, int] = {}
-    n_split = 0
+    split: dict[str, tuple[int, ...]] = {}
     for pid, ps in parts.items():
         if len(ps) < 2:
             continue
         if pid in whole:
             best = max(ps, key=lambda p: (uses[p].get(pid, 0.0) + scores[p].get(pid, 0.0), -p))
             owner[pid] = best
-            continue
-        total = cap.get(pid, np.inf)
-        if not np.isfinite(total):
-            continue
-        n_split += 1
-        got = split_capacity(
-            total, {p: uses[p].get(pid, 0.0) for p in ps}, integral=pid in integral and float(total).is_integer()
-        )
-        for p, val in got.items():
-            shares.setdefault(p, {})[pid] = val
+        elif np.isfinite(cap.get(pid, np.inf)):
+            split[pid] = ps
+    n_split = len(split)
+    shares = {p: got for p, got in enumerate(split_capacities(split, cap, uses, integral)) if got}
     budgets = None
     if cfg.rules.budget.enabled and cfg.rules.budget.amount is not None:
         budgets = split_capacity(float(cfg.rules.budget.amount), {p: r["money"] for p, r in enumerate(relaxed)})
@@ -1094,6 +1242,20 @@ def _capacities(scenario: Scenario) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Lazy:
+    """``n`` items, each made by ``make(i)`` when taken (``items[i]``), for :meth:`_Runner.map`."""
+
+    n: int
+    make: Callable[[int], object]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> object:
+        return self.make(i)
+
+
 class _Runner:
     """Maps a function over tasks on Dask (a LocalCluster of processes, or a scheduler by address) or, with
     ``workers=0``, in this process."""
@@ -1122,19 +1284,37 @@ class _Runner:
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))
 
-    def map(self, fn, items: list, *args) -> list:
+    def map(self, fn, items, *args, until: float | None = None) -> list:
+        """``[fn(items[i], *args) for i]``, with at most ``MAP_WINDOW`` tasks per worker handed over at a time:
+        ``items[i]`` is taken (for :class:`PartTasks`, built) only when there is room for it, so the
+        coordinator never holds every part's task at once. Items not yet handed over at ``until`` (a
+        ``time.monotonic()`` instant) are not run: their results are None."""
+
+        def late() -> bool:
+            return until is not None and time.monotonic() >= until
+
         if self.local:
-            return [fn(it, *args) for it in items]
+            return [None if late() else fn(items[i], *args) for i in range(len(items))]
         from distributed import as_completed
 
-        futures = [
-            self.client.submit(fn, it, *args, pure=False, key=f"{fn.__name__}-{i}-{time.time_ns()}")
-            for i, it in enumerate(items)
-        ]
-        done = {}
-        for fut in as_completed(futures):
-            done[fut.key] = fut.result()
-        return [done[f.key] for f in futures]
+        n = len(items)
+        out: list = [None] * n
+        keys: dict = {}
+
+        def submit(i: int):
+            fut = self.client.submit(fn, items[i], *args, pure=False, key=f"{fn.__name__}-{i}-{time.time_ns()}")
+            keys[fut.key] = i
+            return fut
+
+        window = max(1, MAP_WINDOW * self.n_workers)
+        queue = as_completed([submit(i) for i in range(min(window, n))])
+        nxt = min(window, n)
+        for fut in queue:
+            out[keys.pop(fut.key)] = fut.result()
+            if nxt < n and not late():
+                queue.add(submit(nxt))
+                nxt += 1
+        return out
 
     def feed(self, fn, pending: list[int], make, done, *args) -> None:
         """Run ``fn(make(i), *args)`` for each ``i`` of ``pending`` (taken from its front), at most one task per
@@ -1281,7 +1461,7 @@ def solve_decomposed(
             + (f", until {parts_end - time.monotonic():.0f} s from now" if parts_end is not None else "")
         )
         t3 = time.perf_counter()
-        order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].tables["needs"]))  # the largest first
+        order = sorted(range(len(tasks)), key=lambda i: -int(tasks.n_needs[i]))  # the largest first
         solved, limits = run_parts(runner, tasks, order, opts, parts_end, fixed)
         given = [g for g in limits if g is not None]
         if given:
@@ -1289,10 +1469,15 @@ def solve_decomposed(
         solve_wall = time.perf_counter() - t3
         failed = [i for i, r in enumerate(solved) if r["status"] == "failed"]
         repaired: list[str] = []
+        repair_reasons: dict[str, int] = {}  # the first error of each repaired part, by its kind
         for attempt in range(RETRY_ATTEMPTS):  # give the parts without a plan what the others left unused
             if not failed:
                 break
             say(f"repairing {len(failed)} part(s) with the capacity the others left unused")
+            if attempt == 0:
+                for i in failed:
+                    kind = str(solved[i].get("error", "")).split(":", 1)[0] or "unknown"
+                    repair_reasons[kind] = repair_reasons.get(kind, 0) + 1
             t5 = time.perf_counter()
             shares, budgets = _pool_unused(scenario, parts, shares, budgets, owner, solved, failed)
             retry = part_tasks(scenario, labels, parts, names, capacity=shares, budgets=budgets, owner=owner)
@@ -1319,7 +1504,6 @@ def solve_decomposed(
                 r["first_error"] = solved[i].get("first_error") or solved[i].get("error")
                 r["seconds"] += solved[i]["seconds"]
                 solved[i] = r
-                tasks[i] = retry[i]
                 if names[i] not in repaired:
                     repaired.append(names[i])
             solve_wall += time.perf_counter() - t5
@@ -1393,24 +1577,25 @@ def solve_decomposed(
     part_rows = []
     round_times = lagrange.pop("task_seconds")
     relax_times = [sum(ts) for ts in zip(*round_times)]
-    for t, r, s, r_s in zip(tasks, relaxed, solved, relax_times):
+    for p, (r, s, r_s) in enumerate(zip(relaxed, solved, relax_times)):
         sm = s["summary"] or {}
         obj = sm.get("objective", {})
+        share = float(tasks.weight_shares[p])
         part_rows.append(
             {
-                "part": t.label,
-                "units": t.n_units,
-                "needs": int(len(t.tables["needs"])),
-                "volunteers": int(len(t.tables["volunteers"])),
-                "shared_providers": t.n_shared,
-                "weight_share": t.share,
-                "budget": (budgets or {}).get(names.index(t.label)),
+                "part": names[p],
+                "units": int(tasks.n_units[p]),
+                "needs": int(tasks.n_needs[p]),
+                "volunteers": s.get("volunteers"),
+                "shared_providers": s.get("shared_providers"),
+                "weight_share": share,
+                "budget": (budgets or {}).get(p),
                 "relaxation_coverage": r["bound"],
                 "relaxation_status": r["status"],
                 "relaxation_s": round(r_s, 3),
                 "status": s["status"],
                 "coverage_in_part": obj.get("coverage"),
-                "coverage_global": t.share * obj.get("coverage", 0.0),
+                "coverage_global": share * obj.get("coverage", 0.0),
                 "money": obj.get("money"),
                 "solve_s": round(s["seconds"], 3),
                 "gap": sm.get("gap"),
@@ -1472,7 +1657,7 @@ def solve_decomposed(
             "each shared row times what the shares leave of it (docs/model.md, "
             "Decomposed plans)",
             "lagrangian": lagrange,
-            "coordination": {**coord, "repaired_parts": repaired},
+            "coordination": {**coord, "repaired_parts": repaired, "repair_reasons": repair_reasons},
             "part_time_limit": part_time_limit,
             "timings": {
                 "partition_s": round(partition_s, 3),

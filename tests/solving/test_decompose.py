@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import write_scenario
 from factories import make_scenario, unit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import linkage_opt as lo
 from linkage_opt.cli.commands import app
+from linkage_opt.solving import decompose as D
 from linkage_opt.solving.check import check_plan
 from linkage_opt.solving.decompose import makespan, split_capacity
 
@@ -157,6 +161,67 @@ def test_split_capacity_never_exceeds_the_total():
     s = split_capacity(7.0, {0: 1.0, 1: 1.0, 2: 1.0}, integral=True)
     assert sum(s.values()) == 7.0 and all(float(v).is_integer() for v in s.values())
     assert makespan([5, 4, 3, 3], 2) == 8 and makespan([5, 4, 3, 3], 8) == 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.0, 500.0),  # capacity
+            st.lists(st.floats(0.0, 300.0), min_size=2, max_size=6),  # each part's use
+            st.booleans(),  # an organization with whole-number shares
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_split_capacities_at_once_gives_the_shares_of_one_at_a_time(providers):
+    n_parts = 6
+    members, cap, integral = {}, {}, set()
+    uses: list[dict[str, float]] = [{} for _ in range(n_parts)]
+    for k, (total, use, whole) in enumerate(providers):
+        pid = f"p{k}"
+        members[pid] = tuple(range(len(use)))
+        cap[pid] = float(round(total)) if whole else total
+        if whole:
+            integral.add(pid)
+        for part, u in enumerate(use):
+            uses[part][pid] = u
+    got = D.split_capacities(members, cap, uses, integral)
+    for pid, ps in members.items():
+        one = split_capacity(cap[pid], {p: uses[p][pid] for p in ps}, integral=pid in integral)
+        assert sum(got[p][pid] for p in ps) <= cap[pid] + 1e-9  # never more than the capacity
+        for p in ps:
+            assert got[p][pid] == pytest.approx(one[p], abs=D.SHARE_RESOLUTION + 1e-9)
+
+
+def test_parts_whose_round_0_lp_did_not_finish_get_shares_and_budget_by_weight():
+    """A part whose round-0 LP was not solved used nothing, so it got no share of anything and no budget, and
+    its guarantees could not be met (the province: 225 parts solved again). It now gets an estimate."""
+    full = D.PartTasks(["a", "b", "c"], lambda p: None, np.array([0.5, 0.3, 0.2]), np.array([4, 3, 2]), np.ones(3))
+    first = [
+        {"status": "optimal", "use": {"v": 6.0}, "money": 100.0},
+        {"status": "not_solved", "use": {}, "money": 0.0},
+        {"status": "no_time_left", "use": {}, "money": 0.0},
+    ]
+    shared = {"v": (0, 1, 2), "w": (1, 2)}
+    cap = {"v": 10.0, "w": 5.0}
+    assert D.estimate_unsolved(first, full, shared, cap, 1000.0) == 2
+    assert first[0]["use"] == {"v": 6.0} and first[0]["money"] == 100.0  # solved parts keep their LP's
+    assert first[1]["use"] == {"v": pytest.approx(3.0), "w": pytest.approx(3.0)}  # capacity by weight
+    assert first[2]["use"] == {"v": pytest.approx(2.0), "w": pytest.approx(2.0)}
+    assert first[1]["money"] == pytest.approx(60.0)  # the solved parts' money per weight (100 / 0.5) x 0.3
+    shares = D.split_capacities(shared, cap, [r["use"] for r in first])
+    assert all(shares[p]["v"] > 0 for p in range(3)) and shares[1]["w"] > 0 and shares[2]["w"] > 0
+
+
+def test_map_runs_nothing_handed_over_after_its_deadline():
+    runner = D._Runner(None, 0)  # in this process
+    calls: list[int] = []
+    items = D._Lazy(3, lambda i: calls.append(i) or i)
+    assert runner.map(lambda x: x * 2, items) == [0, 2, 4] and calls == [0, 1, 2]
+    calls.clear()
+    assert runner.map(lambda x: x * 2, items, until=0.0) == [None, None, None] and calls == []  # not built
 
 
 def run(*args: str):
