@@ -29,6 +29,7 @@ from ..solving.plan import register_output_writer
 from ..solving.solve import after_solve_deadline, writing_margin
 from .report import attach_report
 from .sheets import (
+    PDF_TIMEOUT_S,
     attach_pdf,
     attach_sheets,
     build_sheets,
@@ -207,10 +208,13 @@ def personal_columns(scenario) -> list[tuple[str, str]]:
     return out
 
 
-def redacted_desk_files(plan, scenario, lang: str | None = None, pdf: bool = True) -> dict[str, bytes]:
+def redacted_desk_files(
+    plan, scenario, lang: str | None = None, pdf: bool = True, pdf_deadline: float | None = None
+) -> dict[str, bytes]:
     """The action-sheet files as ``--redact`` writes them (``plan.xlsx``, ``sheets.html`` and, with ``pdf``
-    and Chromium, ``sheets.pdf``) for a plan whose inputs hold personal columns; ``{}`` when they hold none
-    (the files as written carry no one's details). What the run ledger keeps instead of the full sheets."""
+    and Chromium, ``sheets.pdf``, printed by ``pdf_deadline`` (``time.monotonic()``) or not at all) for a
+    plan whose inputs hold personal columns; ``{}`` when they hold none (the files as written carry no one's
+    details). What the run ledger keeps instead of the full sheets."""
     if not personal_columns(scenario):
         return {}
     lang = L.resolve(lang)
@@ -218,7 +222,8 @@ def redacted_desk_files(plan, scenario, lang: str | None = None, pdf: bool = Tru
     html = build_sheets_html(plan, scenario, lang, True, sheets)
     out = {"plan.xlsx": build_workbook(plan, scenario, lang, True, sheets), "sheets.html": html.encode("utf-8")}
     if pdf:
-        data, _ = html_to_pdf(html)
+        timeout = PDF_TIMEOUT_S if pdf_deadline is None else min(PDF_TIMEOUT_S, pdf_deadline - time.monotonic())
+        data, _ = html_to_pdf(html, timeout)
         if data is not None:
             out["sheets.pdf"] = data
     return out

@@ -453,13 +453,17 @@ def _ledger_copies(plan, scenario, lang, files: dict[str, Path], ev: _Events) ->
     """What the ledger keeps of the action sheets: the copies without personal columns (docs/operations.md,
     "The run ledger and personal details"). The full sheets stay in the plan folder only. If the copies
     cannot be made, the sheets are left out of the ledger (never kept with the details)."""
-    from ..outputs.writing import redacted_desk_files
+    from ..outputs.writing import WritingBudget, redacted_desk_files
 
     present = [n for n in DESK_SHEETS if n in files]
     if not present:
         return {}
+    # the copy's PDF is printed within the time limit's writing margin, like the plan's own (it waited up to
+    # Chromium's 300 s before); a PDF not printed in time is not kept in the ledger
+    started = getattr(plan, "solve_started", None)
+    end = WritingBudget.after(started, plan.summary.solver.time_limit).end if started is not None else None
     try:
-        copies = redacted_desk_files(plan, scenario, lang, pdf="sheets.pdf" in files)
+        copies = redacted_desk_files(plan, scenario, lang, pdf="sheets.pdf" in files, pdf_deadline=end)
     except Exception as exc:
         copies = None
         ev("run.redact_failed", level=logging.WARNING, message=f"{type(exc).__name__}: {exc}")

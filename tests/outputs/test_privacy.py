@@ -201,3 +201,32 @@ def test_the_ledger_keeps_the_sheets_without_personal_columns(desk_scenario, tmp
             assert (restored / f.name).read_bytes() == f.read_bytes(), f.name
     r = _cli("runs", "show", rec.run_id, "--runs", str(runs))
     assert r.exit_code == 0 and PHONE_V1 not in r.output, r.output
+
+
+def test_the_ledger_copy_pdf_is_printed_within_the_writing_margin(desk_scenario, monkeypatch):
+    """The redacted copy of sheets.pdf the ledger keeps is printed within what is left of the time limit's
+    writing margin, not Chromium's own 300 s (on the city it waited the whole 300 s); a copy not printed is
+    not kept."""
+    import time
+
+    from linkage_opt.outputs import writing as W
+    from linkage_opt.runs import runner as R
+    from linkage_opt.solving.api import solve
+
+    cfg, _, _ = desk_scenario
+    scenario = load_scenario(cfg)
+    plan = solve(scenario, time_limit=20)
+    timeouts: list[float] = []
+
+    def fake_pdf(html: str, timeout: float = S.PDF_TIMEOUT_S):
+        timeouts.append(timeout)
+        return (b"%PDF" if timeout >= S.PDF_MIN_S else None), "written"
+
+    monkeypatch.setattr(W, "html_to_pdf", fake_pdf)
+    files = {"plan.xlsx": None, "sheets.html": None, "sheets.pdf": None}
+    copies = R._ledger_copies(plan, scenario, "en", dict(files), lambda *a, **k: None)
+    assert "sheets.pdf" in copies and 0 < timeouts[-1] <= 20 + W.writing_margin(20)  # the margin, not 300 s
+    plan.solve_started = time.monotonic() - 100  # the margin is over
+    kept = dict(files)
+    copies = R._ledger_copies(plan, scenario, "en", kept, lambda *a, **k: None)
+    assert timeouts[-1] < S.PDF_MIN_S and "sheets.pdf" not in copies and "sheets.pdf" not in kept
