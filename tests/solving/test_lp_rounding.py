@@ -23,12 +23,14 @@ from linkage_opt.solving.solve import (
     IDLE_FLOW_SHARE,
     TIEBREAK_SHARE,
     idle_flows,
+    lift_links,
     lp_rounding,
     stage_problem,
     stage_slack,
     tiebreak_term,
     tighter_bound,
     use_lp_rounding,
+    without_linking_rows,
 )
 
 GAP = 0.005
@@ -139,9 +141,13 @@ def test_a_later_stage_keeps_programs_near_the_previous_plan_and_never_does_wors
     result, start, bound, _, info = lp_rounding(form, second, backend, options, previous=previous, basis=basis)
     cold = lp_rounding(form, second, backend, options, previous=previous)
     assert abs(bound - cold.bound) <= 1e-7 * max(1.0, abs(bound))  # the warm LP is the same LP
-    lp = dataclasses.replace(second, integrality=np.zeros_like(second.integrality), basis=basis)
-    warm = backend.solve(lp, options)
-    assert warm.extra["warm_basis"] and warm.status == Status.OPTIMAL  # the first stage's basis was taken
+    assert info["lp_warm"] and info["linking_rows_relaxed"] > 0  # the first stage's basis was taken
+    lp, _, dropped = without_linking_rows(
+        form, dataclasses.replace(second, integrality=np.zeros_like(second.integrality))
+    )
+    assert dropped == basis.dropped  # the same rows left out as in the first stage's LP, whose basis fits
+    warm = backend.solve(dataclasses.replace(lp, basis=basis.basis), options)
+    assert warm.extra["warm_basis"] and warm.status == Status.OPTIMAL
     assert abs(warm.objective - cold.bound) <= 1e-7 * max(1.0, abs(bound))
     x2 = result.x if result is not None else start
     _assert_feasible(second, x2)
@@ -283,3 +289,25 @@ def test_spared_time_reaches_the_restricted_mips(town):
     seen.clear()
     lp_rounding(form, problem, Recording(), SolverOptions(time_limit=60, mip_gap=0.0))
     assert all(d is not None and d < time.monotonic() + 60 for _, d in seen)
+
+
+def test_the_lp_without_linking_rows_bounds_the_stage_and_its_engagements_are_lifted(town):
+    """LP rounding's LP leaves out the per-edge linking rows whose linking columns the stage does not price:
+    a relaxation (its optimum bounds the full LP's), and the engagements raised by ``lift_links`` satisfy
+    the rows left out. The cost stage prices engagements (fixed costs), so it keeps the organizations'."""
+    form = build(_with(town, "always"))
+    backend, options = get_backend("highs"), SolverOptions(time_limit=60)
+    cov, cost = form.terms["coverage"], form.terms["cost"]
+    full = stage_problem(form, cov.c, "max", cov.offset, [], 1e-9)
+    full = dataclasses.replace(full, integrality=np.zeros_like(full.integrality))
+    relaxed, links, dropped = without_linking_rows(form, full)
+    assert "org_link_flow" in dropped and "worker_link_flow" in dropped and links is not None
+    assert relaxed.n_rows == full.n_rows - links.shape[0] and relaxed.n_cols == full.n_cols
+    a, b = backend.solve(full, options), backend.solve(relaxed, options)
+    assert b.objective >= a.objective - 1e-7  # a relaxation: never below the full LP
+    x = lift_links(b.x, links, full.col_hi)
+    assert np.all(links @ x <= 1e-7)  # every row left out holds after the lift
+    assert np.all(x >= b.x - 1e-12) and np.all(x <= full.col_hi + 1e-12)  # only raised, within bounds
+    money = stage_problem(form, cost.c, cost.sense, cost.offset, [], 1e-9)
+    _, _, kept_out = without_linking_rows(form, money)
+    assert not any(name.startswith("org_link") for name in kept_out)
