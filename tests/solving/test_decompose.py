@@ -133,6 +133,24 @@ def test_binding_budget_and_shared_people_hold_globally():
     assert dec.summary["best_bound"] >= mono_cov - 1e-6  # valid global bound
 
 
+def test_a_part_lp_at_a_budget_share_keeps_to_it_and_prices_it():
+    """Round k's LP of a part at its budget share spends at most that share and reports the budget's
+    marginal value (its cut's budget term). Before, the LP looked the budget row up under a name it does not
+    have, so every part kept the whole budget and every cut had a budget price of 0."""
+    from linkage_opt.inputs.load import validate_scenario
+
+    sc = validate_scenario(two_towns(2.0, budget=900.0, lot=2500.0))
+    labels = D.partition(sc, "town")
+    names = sorted(pd.unique(labels))
+    parts = D.provider_parts(sc, pd.Index(names).get_indexer(labels.to_numpy()), len(names))
+    task = D.part_tasks(sc, labels, parts, names, relax_fixed_costs=True)[0]
+    whole = D.relax_part(task, 60.0)
+    tight = D.relax_part(task, 60.0, budget_rhs=100.0)
+    assert whole["status"] == tight["status"] == "optimal"
+    assert tight["money"] <= 100.0 + 1e-6 < whole["money"]
+    assert tight["value"] < whole["value"] and tight["budget_dual"] > 0
+
+
 def test_part_seconds_share_the_worker_time_left_by_size():
     """A part's time is set when a worker takes it: its share (by need rows) of the worker time left until
     the end, less what running parts hold; never past the end, never below the floor (lowered so that the
