@@ -53,13 +53,15 @@ RELAXATION_TIME_SHARE = 0.25  # of the time limit, for the relaxation rounds: th
 ROUND0_TIME_SHARE = 0.4  # ... and round 0's LPs (every part's uses steer the coordination) by this
 MIN_PART_SECONDS = 3.0  # the least time a part is given (from its hand-over to a worker to its plan) ...
 # ... unless the parts not yet handed out cannot all have it by the parts' end: then an equal share of the worker
-# time left, down to this (a part given less than about 1.5 s found no plan and was repaired, overrunning more)
-MIN_PART_SECONDS_TIGHT = 1.5
+# time left, down to this. A part's first plan, the repaired rule of thumb, takes well under this (a realistic
+# city part gave one at 0.3 s); with 1.5 s, the realistic city at 90 s took 113 s (95 parts at 1.5 s each
+# after a 34-s round 0), with 0.5 s 86 s and coverage 0.473 instead of 0.599 (docs/performance.md)
+MIN_PART_SECONDS_TIGHT = 0.5
 PART_TABLES_SHARE = 0.25  # of a part's time, kept after its solve for its tables (dispatch stops by the deadline)
 # ... and a part solved again (repair) at least this, twice as long each attempt (the time limit may be
 # overrun). It was 8 s: on the province at 2,400 s, 225 repaired parts at 8 s or more each were most of a
 # 51 % overrun, and a part's first plan (the repaired rule of thumb) takes well under 1 s
-RETRY_MIN_SECONDS = MIN_PART_SECONDS_TIGHT
+RETRY_MIN_SECONDS = 1.5  # a part without a plan may need a MIP for its first one: not less than this
 RETRY_ATTEMPTS = 3  # repairs of a part without a plan, each with twice the least time of the last
 MAP_WINDOW = 2  # tasks per worker handed to Dask at a time in a relaxation round (the next built as one ends)
 MERGE_RESERVE = 0.1  # of the time limit, kept for merging (and the caller's check and writing)
