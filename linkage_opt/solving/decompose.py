@@ -474,6 +474,15 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def unsolved_relaxation(label: str, share: float, n_needs: int) -> dict:
+    """A part's relaxation result before (or without) its LP: its trivial bound, its weight share ``share``
+    (0 for a part without needs, status ``no_needs``), no uses and no money."""
+    out = {"label": label, "bound": 1.0, "value": share, "use": {}, "score": {}, "money": 0.0, "status": "not_solved"}
+    if not n_needs:
+        out.update(bound=0.0, value=0.0, status="no_needs")
+    return out
+
+
 def relax_part(
     task: PartTask,
     time_limit: float | None = None,
@@ -504,24 +513,9 @@ def relax_part(
     from ..solvers import SolverOptions, Status, get_backend, with_feature
 
     t0 = time.perf_counter()
-    out = {
-        "label": task.label,
-        "bound": 1.0,
-        "value": task.share,
-        "use": {},
-        "score": {},
-        "money": 0.0,
-        "status": "not_solved",
-    }
+    out = unsolved_relaxation(task.label, task.share, len(task.tables["needs"]))
     if not len(task.tables["needs"]):
-        out.update(
-            bound=0.0,
-            value=0.0,
-            status="no_needs",
-            seconds=time.perf_counter() - t0,
-            peak_mb=_peak_mb(),
-            pid=os.getpid(),
-        )
+        out.update(seconds=time.perf_counter() - t0, peak_mb=_peak_mb(), pid=os.getpid())
         return out
     if end is not None:
         left = end - time.time()
@@ -906,19 +900,11 @@ def share_rounds(
     for p, r in enumerate(first):  # not handed over by round 0's deadline: not solved
         if r is None:
             first[p] = {
-                "label": full.names[p],
-                "bound": 1.0,
-                "value": float(full.weight_shares[p]),
-                "use": {},
-                "score": {},
-                "money": 0.0,
-                "status": "not_solved" if full.n_needs[p] else "no_needs",
+                **unsolved_relaxation(full.names[p], float(full.weight_shares[p]), int(full.n_needs[p])),
                 "seconds": 0.0,
                 "peak_mb": 0.0,
                 "pid": None,
             }
-            if not full.n_needs[p]:
-                first[p].update(bound=0.0, value=0.0)
     took = time.monotonic() - t0
     times = [[r["seconds"] for r in first]]
     peaks: dict[int, float] = {}
